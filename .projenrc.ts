@@ -1,0 +1,104 @@
+import { cdk, javascript } from 'projen';
+
+// Versions are pinned where behaviour we rely on was verified (see ../shared/FACTS.md for the
+// cdk8s / cdk8s-plus-28 traps); peer ranges stay open upwards within the major version.
+const AWS_CDK_LIB = '2.276.0';
+const CONSTRUCTS = '10.8.1';
+const CDK8S = '2.70.106';
+const CDK8S_PLUS = '2.5.6';
+
+const project = new cdk.JsiiProject({
+  name: 'cdk-mlops',
+  description:
+    'Declare a whole MLOps platform in code: model registry, training pipelines with go/no-go gates, GPU serving with safe rollout, feature store and drift monitoring, rendered to AWS (aws-cdk-lib) and Kubernetes (cdk8s).',
+  author: 'cdk-mlops maintainers',
+  authorAddress: 'maintainers@cdk-mlops.dev',
+  repositoryUrl: 'https://github.com/cdk-mlops/cdk-mlops.git',
+  defaultReleaseBranch: 'main',
+  license: 'Apache-2.0',
+  keywords: ['cdk', 'cdk8s', 'mlops', 'sagemaker', 'kubernetes', 'gpu', 'karpenter', 'argo-rollouts'],
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: '20.16.0',
+  projenrcTs: true,
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: '~6.0.0',
+
+  // Source lives in lib/ (the layout of ../shared/DESIGN.md); compiled JavaScript goes to build/.
+  srcdir: 'lib',
+  libdir: 'build',
+  testdir: 'test',
+
+  // Tests run on vitest, not jest; CI is `.ci/run`, not GitHub workflows.
+  jest: false,
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+  docgen: true,
+  docgenFilePath: 'API.md',
+  eslint: true,
+  prettier: false,
+
+  peerDeps: [
+    `aws-cdk-lib@^${AWS_CDK_LIB}`,
+    `constructs@^${CONSTRUCTS}`,
+    `cdk8s@^${CDK8S}`,
+    `cdk8s-plus-28@^${CDK8S_PLUS}`,
+  ],
+  bundledDeps: ['zod@4.6.7'],
+  devDeps: [
+    'vitest@4.1.12',
+    'cdk-nag@3.0.2',
+    'aws-cdk@2.1148.1',
+    'tsx@4.23.15',
+    'ajv@8.20.0',
+    'ajv-formats@3.0.1',
+    'yaml@2.9.1',
+    '@types/node@^20',
+  ],
+  tsconfig: {
+    compilerOptions: {
+      // vitest provides its own globals through imports; node types are enough.
+      types: ['node'],
+    },
+  },
+  tsconfigDev: {
+    compilerOptions: {
+      types: ['node'],
+    },
+    include: ['examples/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'vitest.config.ts'],
+  },
+  gitignore: ['/cdk.out/', '/.tools/', '/validate-out/', '/build/', '/.vitest/'],
+});
+
+project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', '/.ci/', '/.tools/', 'cdk.json', '/cdk.out/');
+
+// ---------------------------------------------------------------------------------------------
+// Tests: vitest, then eslint (projen appends eslint to the test task).
+project.testTask.reset('vitest run');
+project.testTask.spawn(project.tasks.tryFind('eslint')!);
+project.addTask('test:watch', { exec: 'vitest' });
+
+// ---------------------------------------------------------------------------------------------
+// Examples: `cdk synth` runs examples/main.ts (cdk.json), which also writes the Kubernetes YAML.
+project.addTask('synth:examples', {
+  description: 'Synthesize every example: CloudFormation templates and Kubernetes YAML into cdk.out/',
+  exec: 'cdk synth --quiet --no-notices --no-version-reporting',
+  env: { CDK_DISABLE_CLI_TELEMETRY: 'true' },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Output validation by real tools (cfn-lint, checkov, Kubernetes + CRD schemas).
+project.addTask('validate:tools', {
+  description: 'Install the pinned validation tools into .tools/venv (idempotent)',
+  exec: 'bash scripts/install-validation-tools.sh',
+});
+const validate = project.addTask('validate', {
+  description: 'Synthesize every example and validate the output with cfn-lint, checkov and schemas',
+});
+validate.spawn(project.tasks.tryFind('validate:tools')!);
+validate.spawn(project.tasks.tryFind('synth:examples')!);
+validate.exec('bash scripts/validate.sh cdk.out');
+
+project.synth();
