@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { checkImage } from '../image';
+import {
+  awsAccountId,
+  cpuQuantity,
+  iamRoleArn,
+  k8sLabelName,
+  k8sSubdomainName,
+  memoryQuantity,
+  port,
+  s3Uri,
+  sagemakerName,
+} from '../primitives';
+import { compareQuantities } from '../quantity';
+
+// Target-neutral rules for the ModelRegistry props. The target layers map their props (which hold
+// constructs and Durations) onto these plain shapes before validating, keeping the user's names.
+
+/** @internal */
+export const awsModelRegistrySchema = z.strictObject({
+  modelPackageGroupName: sagemakerName.optional(),
+  description: z.string().max(1024).optional(),
+  crossAccountReadAccountIds: z
+    .array(awsAccountId)
+    .max(100)
+    .refine((ids) => new Set(ids).size === ids.length, 'must not list an account id twice')
+    .optional(),
+  // Carried in days: a Duration is rendered to days before validation.
+  noncurrentVersionExpiration: z
+    .number()
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1 day')
+    .max(3650, 'must be at most 3650 days')
+    .optional(),
+});
+
+/** @internal */
+export const secretKeyRefSchema = z.strictObject({
+  name: k8sSubdomainName,
+  key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, 'must be a Secret key: letters, digits, "-", "_" or "."'),
+});
+
+/** @internal */
+export const containerResourcesSchema = z
+  .strictObject({
+    cpuRequest: cpuQuantity,
+    cpuLimit: cpuQuantity,
+    memoryRequest: memoryQuantity,
+    memoryLimit: memoryQuantity,
+  })
+  .superRefine((r, ctx) => {
+    if (compareQuantities(r.cpuRequest, r.cpuLimit) > 0) {
+      ctx.addIssue({ code: 'custom', path: ['cpuRequest'], message: `must not exceed cpuLimit (${r.cpuLimit})` });
+    }
+    if (compareQuantities(r.memoryRequest, r.memoryLimit) > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['memoryRequest'],
+        message: `must not exceed memoryLimit (${r.memoryLimit})`,
+      });
+    }
+  });
+
+/** @internal */
+export const mlflowServerSchema = z.strictObject({
+  image: z.string().superRefine((ref, ctx) => {
+    const problem = checkImage(ref, { allowPinnedTag: true, allowMutableTag: false });
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem });
+    }
+  }),
+  name: k8sLabelName.optional(),
+  namespace: k8sLabelName.optional(),
+  createNamespace: z.boolean().optional(),
+  replicas: z.number().int().min(1).max(20).optional(),
+  port: port.optional(),
+  backendStoreUriSecret: secretKeyRefSchema,
+  artifactRoot: s3Uri,
+  resources: containerResourcesSchema.optional(),
+  serviceAccountRoleArn: iamRoleArn.optional(),
+  allowedClientNamespaces: z.array(k8sLabelName).optional(),
+  backendStorePort: port.optional(),
+});

@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import { MlopsValidationError, ValidationProblem } from './errors';
+
+/**
+ * Tells whether a value is a deploy-time token (aws-cdk-lib `Token.isUnresolved`, or a cdk8s
+ * `Lazy`). Core stays target-neutral, so the target layer passes its own predicate in.
+ */
+export type IsUnresolved = (value: unknown) => boolean;
+
+const neverUnresolved: IsUnresolved = () => false;
+
+/**
+ * Validate `input` against `schema` and throw one `MlopsValidationError` listing every problem.
+ *
+ * Problems whose received value is an unresolved token are dropped: a token cannot be judged
+ * before deployment. Defaults are never applied here (constructs apply them with `??`), so the
+ * same code path holds whether or not tokens were present.
+ */
+export function validateOrThrow(
+  constructPath: string,
+  schema: z.ZodType,
+  input: unknown,
+  isUnresolved: IsUnresolved = neverUnresolved,
+): void {
+  const problems = collectProblems(constructPath, schema, input, isUnresolved);
+  if (problems.length > 0) {
+    throw new MlopsValidationError(problems);
+  }
+}
+
+/**
+ * Like `validateOrThrow`, but returns the problems instead of throwing.
+ */
+export function collectProblems(
+  constructPath: string,
+  schema: z.ZodType,
+  input: unknown,
+  isUnresolved: IsUnresolved = neverUnresolved,
+): ValidationProblem[] {
+  const result = schema.safeParse(input);
+  if (result.success) {
+    return [];
+  }
+  const problems: ValidationProblem[] = [];
+  for (const issue of result.error.issues) {
+    const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      // One problem per unknown key, named by its own path (typos in YAML specs are common).
+      for (const key of issue.keys) {
+        problems.push({
+          constructPath,
+          property: formatPath([...path, key]),
+          received: renderValue(valueAt(input, [...path, key])),
+          allowed: 'is not a known property (check its spelling and nesting)',
+        });
+      }
+      continue;
+    }
+    const value = valueAt(input, path);
+    if (containsUnresolved(value, isUnresolved)) {
+      continue;
+    }
+    problems.push({
+      constructPath,
+      property: formatPath(path),
+      received: renderValue(value),
+      allowed: describeIssue(issue),
+    });
+  }
+  return problems;
+}
+
+/**
+ * Throw one error for problems collected by hand (cross-field rules that need values a schema
+ * does not see). Does nothing when the list is empty.
+ */
+export function throwIfAny(problems: ValidationProblem[]): void {
+  if (problems.length > 0) {
+    throw new MlopsValidationError(problems);
+  }
+}
+
+/** `['a', 0, 'b']` → `a[0].b` */
+export function formatPath(path: ReadonlyArray<string | number>): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') {
+      out += `[${key}]`;
+    } else {
+      out += out === '' ? key : `.${key}`;
+    }
+  }
+  return out;
+}
+
+/** Compact JSON of a received value, cut to a readable length. */
+export function renderValue(value: unknown): string {
+  if (value === undefined) {
+    return 'undefined';
+  }
+  let text: string;
+  try {
+    text = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  if (isConstructLike(value)) {
+    text = `<${(value as any).node.path}>`;
+  }
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+function isConstructLike(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as any).node?.path === 'string';
+}
+
+function valueAt(input: unknown, path: ReadonlyArray<string | number>): unknown {
+  let cur: any = input;
+  for (const key of path) {
+    if (cur === null || cur === undefined) {
+      return undefined;
+    }
+    cur = cur[key];
+  }
+  return cur;
+}
+
+function containsUnresolved(value: unknown, isUnresolved: IsUnresolved): boolean {
+  if (isUnresolved(value)) {
+    return true;
+  }
+  if (Array.isArray(value)) {
+    return value.some((v) => isUnresolved(v));
+  }
+  return false;
+}
+
+/**
+ * Turn a zod issue into "what is allowed". Schemas in core give their own message for anything
+ * domain-specific (written as "must …"); the generic zod codes are phrased here.
+ */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.message.startsWith('must ')) {
+    return issue.message;
+  }
+  switch (issue.code) {
+    case 'invalid_type':
+      return `must be ${article(issue.expected)}`;
+    case 'too_small':
+      return describeBound(issue.origin, issue.minimum, issue.inclusive ?? true, 'least');
+    case 'too_big':
+      return describeBound(issue.origin, issue.maximum, issue.inclusive ?? true, 'most');
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(' | ')}`;
+    case 'invalid_format':
+      return `must match the ${issue.format} format${'pattern' in issue && issue.pattern ? ` ${issue.pattern}` : ''}`;
+    case 'not_multiple_of':
+      return `must be a multiple of ${String(issue.divisor)}`;
+    default:
+      return `is invalid (${issue.message})`;
+  }
+}
+
+function describeBound(origin: string, bound: unknown, inclusive: boolean, word: 'least' | 'most'): string {
+  const n = String(bound);
+  switch (origin) {
+    case 'string':
+      return `must have at ${word} ${n} characters`;
+    case 'array':
+    case 'set':
+      return `must have at ${word} ${n} items`;
+    default:
+      if (word === 'least') {
+        return inclusive ? `must be at least ${n}` : `must be greater than ${n}`;
+      }
+      return inclusive ? `must be at most ${n}` : `must be less than ${n}`;
+  }
+}
+
+function article(expected: string): string {
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
