@@ -1,0 +1,452 @@
+import { Annotations, ArnFormat, Duration, IResource, Names, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+import { awsModelRegistrySchema } from '../core/schemas/model-registry';
+import { validateProps } from './private/validate';
+
+/**
+ * EventBridge detail-type of SageMaker model package state changes.
+ * Source: SageMaker developer guide, "Events that Amazon SageMaker sends to Amazon EventBridge".
+ */
+const MODEL_PACKAGE_STATE_CHANGE = 'SageMaker Model Package State Change';
+
+interface ArtifactAccess {
+  readonly objectActions: string[];
+  readonly bucketActions: string[];
+  readonly keyActions: string[];
+}
+
+/** Reading model artifacts (any version) and listing the bucket. */
+const ARTIFACT_READ: ArtifactAccess = {
+  objectActions: ['s3:GetObject', 's3:GetObjectVersion'],
+  bucketActions: ['s3:ListBucket'],
+  keyActions: ['kms:Decrypt', 'kms:DescribeKey'],
+};
+
+/** Uploading model artifacts (multipart included: it needs Decrypt to assemble parts). */
+const ARTIFACT_WRITE: ArtifactAccess = {
+  objectActions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+  bucketActions: [],
+  keyActions: ['kms:GenerateDataKey', 'kms:Decrypt', 'kms:DescribeKey'],
+};
+
+/** Default retention of noncurrent artifact versions before they expire. */
+const DEFAULT_NONCURRENT_VERSION_EXPIRATION = Duration.days(90);
+
+/**
+ * A SageMaker model registry: a model package group and where its artifacts live.
+ */
+export interface IModelRegistry extends IResource {
+  /**
+   * Name of the model package group.
+   * @attribute
+   */
+  readonly modelPackageGroupName: string;
+
+  /**
+   * ARN of the model package group.
+   * @attribute
+   */
+  readonly modelPackageGroupArn: string;
+
+  /**
+   * The bucket holding model artifacts, when known.
+   */
+  readonly artifactBucket?: s3.IBucket;
+
+  /**
+   * The KMS key encrypting the artifacts, when known.
+   */
+  readonly artifactKey?: kms.IKey;
+
+  /**
+   * Grant reading the group, its model packages, and the artifacts.
+   */
+  grantRead(grantee: iam.IGrantable): iam.Grant;
+
+  /**
+   * Grant registering new model package versions in the group and writing artifacts.
+   */
+  grantRegister(grantee: iam.IGrantable): iam.Grant;
+
+  /**
+   * Grant approving or rejecting model package versions of the group.
+   */
+  grantApprove(grantee: iam.IGrantable): iam.Grant;
+
+  /**
+   * An EventBridge rule on any approval state change of a model package in this group.
+   */
+  onApprovalStateChange(id: string, options?: events.OnEventOptions): events.Rule;
+
+  /**
+   * An EventBridge rule on model packages of this group becoming `Approved`.
+   */
+  onApproved(id: string, options?: events.OnEventOptions): events.Rule;
+}
+
+/**
+ * Attributes to import an existing model registry.
+ */
+export interface ModelRegistryAttributes {
+  /**
+   * Name of the model package group.
+   */
+  readonly modelPackageGroupName: string;
+
+  /**
+   * The bucket holding its artifacts.
+   * @default - no artifact permissions are added by the `grant*` methods
+   */
+  readonly artifactBucket?: s3.IBucket;
+
+  /**
+   * The KMS key encrypting its artifacts.
+   * @default - the bucket's own `encryptionKey`, if any
+   */
+  readonly artifactKey?: kms.IKey;
+}
+
+/**
+ * What `ModelRegistry` and an imported registry share: the `grant*` and `on*` methods.
+ */
+export abstract class ModelRegistryBase extends Resource implements IModelRegistry {
+  public abstract readonly modelPackageGroupName: string;
+  public abstract readonly modelPackageGroupArn: string;
+  public abstract readonly artifactBucket?: s3.IBucket;
+  public abstract readonly artifactKey?: kms.IKey;
+
+  /**
+   * ARN pattern matching every model package version of this group
+   * (`arn:…:model-package/<group>/*`).
+   */
+  public get modelPackagesArn(): string {
+    return Stack.of(this).formatArn({
+      service: 'sagemaker',
+      resource: 'model-package',
+      resourceName: `${this.modelPackageGroupName}/*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+  }
+
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:DescribeModelPackageGroup', 'sagemaker:ListModelPackages'],
+      resourceArns: [this.modelPackageGroupArn],
+    });
+    grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['sagemaker:DescribeModelPackage'],
+        resourceArns: [this.modelPackagesArn],
+      }),
+    );
+    this.grantArtifacts(grant, grantee, ARTIFACT_READ);
+    return grant;
+  }
+
+  public grantRegister(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:CreateModelPackage', 'sagemaker:DescribeModelPackage', 'sagemaker:AddTags'],
+      resourceArns: [this.modelPackagesArn],
+    });
+    grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['sagemaker:DescribeModelPackageGroup'],
+        resourceArns: [this.modelPackageGroupArn],
+      }),
+    );
+    this.grantArtifacts(grant, grantee, ARTIFACT_WRITE);
+    return grant;
+  }
+
+  public grantApprove(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:UpdateModelPackage', 'sagemaker:DescribeModelPackage'],
+      resourceArns: [this.modelPackagesArn],
+    });
+    grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['sagemaker:ListModelPackages', 'sagemaker:DescribeModelPackageGroup'],
+        resourceArns: [this.modelPackageGroupArn],
+      }),
+    );
+    return grant;
+  }
+
+  public onApprovalStateChange(id: string, options: events.OnEventOptions = {}): events.Rule {
+    return this.approvalRule(id, options, undefined);
+  }
+
+  public onApproved(id: string, options: events.OnEventOptions = {}): events.Rule {
+    return this.approvalRule(id, options, ['Approved']);
+  }
+
+  /**
+   * Exact S3 and KMS actions on the artifact bucket, its objects and its key (the aws-cdk-lib
+   * bucket grants use action wildcards such as `s3:GetObject*`).
+   */
+  private grantArtifacts(grant: iam.Grant, grantee: iam.IGrantable, access: ArtifactAccess): void {
+    const bucket = this.artifactBucket;
+    if (bucket) {
+      grant.combine(
+        iam.Grant.addToPrincipal({ grantee, actions: access.objectActions, resourceArns: [bucket.arnForObjects('*')] }),
+      );
+      if (access.bucketActions.length > 0) {
+        grant.combine(iam.Grant.addToPrincipal({ grantee, actions: access.bucketActions, resourceArns: [bucket.bucketArn] }));
+      }
+    }
+    if (this.artifactKey) {
+      grant.combine(iam.Grant.addToPrincipal({ grantee, actions: access.keyActions, resourceArns: [this.artifactKey.keyArn] }));
+    }
+  }
+
+  private approvalRule(id: string, options: events.OnEventOptions, statuses: string[] | undefined): events.Rule {
+    const rule = new events.Rule(this, id, {
+      description: options.description,
+      ruleName: options.ruleName,
+      crossStackScope: options.crossStackScope,
+    });
+    rule.addEventPattern({
+      source: ['aws.sagemaker'],
+      detailType: [MODEL_PACKAGE_STATE_CHANGE],
+      detail: {
+        ModelPackageGroupName: [this.modelPackageGroupName],
+        ...(statuses ? { ModelApprovalStatus: statuses } : {}),
+      },
+    });
+    if (options.eventPattern) {
+      rule.addEventPattern(options.eventPattern);
+    }
+    if (options.target) {
+      rule.addTarget(options.target);
+    }
+    return rule;
+  }
+}
+
+/**
+ * Properties of a `ModelRegistry`.
+ */
+export interface ModelRegistryProps {
+  /**
+   * Name of the model package group (1-63 letters, digits or hyphens).
+   * @default - a name unique in the account, derived from the construct path (lowercase)
+   */
+  readonly modelPackageGroupName?: string;
+
+  /**
+   * Description of the model package group.
+   * @default - no description
+   */
+  readonly description?: string;
+
+  /**
+   * Bucket for model artifacts, used instead of creating one. Its policy is only extended for
+   * cross-account read when it belongs to this stack.
+   * @default - a versioned, KMS-encrypted, TLS-only, non-public bucket retained on delete
+   */
+  readonly artifactBucket?: s3.IBucket;
+
+  /**
+   * KMS key for the artifacts. With `artifactBucket`, the key that bucket is encrypted with.
+   * @default - with a created bucket, a new key with rotation enabled, retained on delete;
+   * with `artifactBucket`, the bucket's `encryptionKey`
+   */
+  readonly artifactKey?: kms.IKey;
+
+  /**
+   * AWS account ids (12 digits) allowed to read the group, its model packages and the artifacts,
+   * through resource policies on the group, the bucket and the key.
+   * @default - no cross-account access
+   */
+  readonly crossAccountReadAccountIds?: string[];
+
+  /**
+   * How long noncurrent versions of artifacts are kept in the created bucket.
+   * @default Duration.days(90)
+   */
+  readonly noncurrentVersionExpiration?: Duration;
+
+  /**
+   * Bucket receiving S3 server access logs of the created artifact bucket.
+   * @default - no server access logging (a warning is added: AWS Solutions S1 asks for it)
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+
+  /**
+   * What happens to the created bucket and key when they leave the stack. Model artifacts are
+   * the only record of what was served: anything but RETAIN is an explicit opt-out.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly artifactRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A SageMaker model registry: a model package group, its artifact bucket and key, approval
+ * events, cross-account read and least-privilege grants.
+ *
+ * @resource AWS::SageMaker::ModelPackageGroup
+ */
+export class ModelRegistry extends ModelRegistryBase {
+  /**
+   * Import an existing model registry by its group name.
+   */
+  public static fromModelRegistryAttributes(scope: Construct, id: string, attrs: ModelRegistryAttributes): IModelRegistry {
+    class Import extends ModelRegistryBase {
+      public readonly modelPackageGroupName = attrs.modelPackageGroupName;
+      public readonly modelPackageGroupArn = Stack.of(scope).formatArn({
+        service: 'sagemaker',
+        resource: 'model-package-group',
+        resourceName: attrs.modelPackageGroupName,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      });
+      public readonly artifactBucket = attrs.artifactBucket;
+      public readonly artifactKey = attrs.artifactKey ?? attrs.artifactBucket?.encryptionKey;
+    }
+    return new Import(scope, id);
+  }
+
+  public readonly modelPackageGroupName: string;
+  public readonly modelPackageGroupArn: string;
+  /** The artifact bucket: the one created, or the one passed in. Always set. */
+  public readonly artifactBucket?: s3.IBucket;
+  public readonly artifactKey?: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: ModelRegistryProps = {}) {
+    super(scope, id);
+    validateProps(this, awsModelRegistrySchema, {
+      modelPackageGroupName: props.modelPackageGroupName,
+      description: props.description,
+      crossAccountReadAccountIds: props.crossAccountReadAccountIds,
+      noncurrentVersionExpiration: props.noncurrentVersionExpiration?.toDays({ integral: false }),
+    });
+
+    const groupName =
+      props.modelPackageGroupName ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).toLowerCase();
+    const accounts = props.crossAccountReadAccountIds ?? [];
+    const removalPolicy = props.artifactRemovalPolicy ?? RemovalPolicy.RETAIN;
+
+    // The group's own ARN is built from its name: its resource policy cannot refer to its own
+    // GetAtt without a circular dependency.
+    const groupArn = Stack.of(this).formatArn({
+      service: 'sagemaker',
+      resource: 'model-package-group',
+      resourceName: groupName,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    this.modelPackageGroupName = groupName;
+
+    if (props.artifactBucket) {
+      this.artifactBucket = props.artifactBucket;
+      this.artifactKey = props.artifactKey ?? props.artifactBucket.encryptionKey;
+    } else {
+      const key =
+        props.artifactKey ??
+        new kms.Key(this, 'ArtifactKey', {
+          description: `Encrypts model artifacts of the ${groupName} model registry`,
+          enableKeyRotation: true,
+          removalPolicy,
+        });
+      this.artifactKey = key;
+      this.artifactBucket = new s3.Bucket(this, 'ArtifactBucket', {
+        encryption: s3.BucketEncryption.KMS,
+        encryptionKey: key,
+        bucketKeyEnabled: true,
+        versioned: true,
+        enforceSSL: true,
+        minimumTLSVersion: 1.2,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        removalPolicy,
+        serverAccessLogsBucket: props.serverAccessLogsBucket,
+        serverAccessLogsPrefix: props.serverAccessLogsBucket ? `${groupName}/` : undefined,
+        lifecycleRules: [
+          {
+            id: 'expire-noncurrent-artifacts',
+            noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? DEFAULT_NONCURRENT_VERSION_EXPIRATION,
+            abortIncompleteMultipartUploadAfter: Duration.days(7),
+          },
+        ],
+      });
+      if (!props.serverAccessLogsBucket) {
+        Annotations.of(this).addWarningV2(
+          'cdk-mlops:model-registry:no-access-logs',
+          'The artifact bucket has no server access logs; pass serverAccessLogsBucket to record who read which model.',
+        );
+      }
+    }
+
+    const group = new sagemaker.CfnModelPackageGroup(this, 'Resource', {
+      modelPackageGroupName: groupName,
+      modelPackageGroupDescription: props.description,
+      modelPackageGroupPolicy: accounts.length > 0 ? this.crossAccountGroupPolicy(accounts, groupArn) : undefined,
+    });
+    this.modelPackageGroupArn = group.attrModelPackageGroupArn;
+
+    if (accounts.length > 0) {
+      this.grantCrossAccountArtifacts(accounts);
+    }
+  }
+
+  private crossAccountGroupPolicy(accounts: string[], groupArn: string): any {
+    const principals = accounts.map((a) => new iam.AccountPrincipal(a));
+    return new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'CrossAccountReadGroup',
+          principals,
+          actions: ['sagemaker:DescribeModelPackageGroup', 'sagemaker:ListModelPackages'],
+          resources: [groupArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'CrossAccountReadModelPackages',
+          principals,
+          actions: ['sagemaker:DescribeModelPackage'],
+          resources: [this.modelPackagesArn],
+        }),
+      ],
+    }).toJSON();
+  }
+
+  private grantCrossAccountArtifacts(accounts: string[]): void {
+    const principals = accounts.map((a) => new iam.AccountPrincipal(a));
+    const bucket = this.artifactBucket!;
+    const bucketResult = bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CrossAccountReadArtifacts',
+        principals,
+        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+        resources: [bucket.bucketArn, bucket.arnForObjects('*')],
+      }),
+    );
+    const keyResult = this.artifactKey?.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CrossAccountDecryptArtifacts',
+        principals,
+        actions: ['kms:Decrypt', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` },
+        },
+      }),
+      /* allowNoOp */ true,
+    );
+    if (!bucketResult.statementAdded || (this.artifactKey && !keyResult?.statementAdded)) {
+      Annotations.of(this).addWarningV2(
+        'cdk-mlops:model-registry:cross-account-imported',
+        'crossAccountReadAccountIds: the artifact bucket or key was imported, so its resource policy could not be extended; grant the accounts read access where the bucket and key are defined.',
+      );
+    }
+  }
+}
+

@@ -1,0 +1,2 @@
+export * from './compute-resources';
+export * from './model-registry';
