@@ -1,0 +1,36 @@
+/**
+ * Every example of the library, built into one CDK app and one cdk8s app. Used by `cdk synth`
+ * (examples/main.ts) and by the tests (cdk-nag, schema validation, determinism).
+ */
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App as K8sApp, Chart, YamlOutputType } from 'cdk8s';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { addModelRegistryExamples } from './model-registry';
+
+export interface Examples {
+  readonly awsApp: App;
+  readonly k8sApp: K8sApp;
+  readonly stacks: Stack[];
+  readonly charts: Chart[];
+}
+
+export interface BuildOptions {
+  /** Where CloudFormation goes (the CDK CLI sets CDK_OUTDIR). */
+  readonly outdir?: string;
+  /** Where the Kubernetes YAML goes. */
+  readonly k8sOutdir?: string;
+  /** Attach cdk-nag's AwsSolutions pack to every stack. */
+  readonly nag?: boolean;
+}
+
+export function buildExamples(options: BuildOptions = {}): Examples {
+  const awsApp = new App({ outdir: options.outdir });
+  const k8sApp = new K8sApp({ outdir: options.k8sOutdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  const parts = [addModelRegistryExamples(awsApp, k8sApp)];
+  const stacks = parts.flatMap((p) => p.stacks);
+  const charts = parts.flatMap((p) => p.charts);
+  if (options.nag ?? true) {
+    Validations.of(awsApp).addPlugins(new AwsSolutionsChecks(awsApp, { verbose: true }));
+  }
+  return { awsApp, k8sApp, stacks, charts };
+}

@@ -1,0 +1,108 @@
+/**
+ * ModelRegistry, on both targets.
+ *
+ * AWS: a registry whose artifacts a production account may read, and an SNS notification when
+ * a model version is approved. Kubernetes: an MLflow tracking server for the same team.
+ */
+import { App, CfnElement, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { Chart, ChartProps } from 'cdk8s';
+import { Construct } from 'constructs';
+import { aws, k8s } from '../lib';
+
+/** The example ML platform's registry on AWS. */
+export class ModelRegistryExampleStack extends Stack {
+  public readonly registry: aws.ModelRegistry;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    // One bucket per account receives S3 server access logs of every data bucket.
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log target bucket; logging it into itself would loop.',
+    });
+
+    this.registry = new aws.ModelRegistry(this, 'FraudModels', {
+      modelPackageGroupName: 'fraud-detection',
+      description: 'Fraud detection models, registered by the training pipeline after its gate',
+      crossAccountReadAccountIds: ['210987654321'],
+      serverAccessLogsBucket: accessLogs,
+    });
+
+    // Approved models are announced to the on-call channel.
+    const topicKey = new kms.Key(this, 'ApprovalsKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
+    const approvals = new sns.Topic(this, 'Approvals', { masterKey: topicKey, enforceSSL: true });
+    topicKey.grantEncryptDecrypt(new iam.ServicePrincipal('events.amazonaws.com'));
+    this.registry.onApproved('OnApproved', { target: new targets.SnsTopic(approvals) });
+
+    // The training pipeline registers, a release manager approves.
+    const trainer = new iam.Role(this, 'TrainingRole', {
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      description: 'Registers model versions into fraud-detection',
+    });
+    this.registry.grantRegister(trainer);
+    const approver = new iam.Role(this, 'ApproverRole', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      description: 'Approves or rejects fraud-detection model versions',
+    });
+    this.registry.grantApprove(approver);
+    this.registry.grantRead(approver);
+
+    // The two resource patterns below are inherent: versions are numbered at registration and
+    // artifacts are objects of one bucket. Each is acknowledged by its exact finding.
+    const bucketLogicalId = this.getLogicalId(this.registry.artifactBucket!.node.defaultChild as CfnElement);
+    for (const role of [trainer, approver]) {
+      Validations.of(role).acknowledge(
+        {
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:${this.region}:${this.account}:model-package/fraud-detection/*]`,
+          reason: 'Model package versions are numbered at registration; this pattern covers only the fraud-detection group.',
+        },
+        {
+          id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/*]`,
+          reason: 'Model artifacts are objects of the one artifact bucket; object keys are chosen by the training jobs.',
+        },
+      );
+    }
+  }
+}
+
+/** The example ML platform's registry on Kubernetes (MLflow). */
+export class ModelRegistryExampleChart extends Chart {
+  public readonly registry: k8s.ModelRegistry;
+
+  constructor(scope: Construct, id: string, props?: ChartProps) {
+    super(scope, id, props);
+    this.registry = new k8s.ModelRegistry(this, 'Mlflow', {
+      // A mirror of the upstream MLflow image in the team's registry, pinned by digest.
+      image:
+        '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/mlflow@sha256:3f1e5c8b9a7d6e4f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f',
+      backendStoreUriSecret: { name: 'mlflow-backend', key: 'uri' },
+      artifactRoot: 's3://acme-ml-artifacts/mlflow',
+      serviceAccountRoleArn: 'arn:aws:iam::123456789012:role/mlflow-artifacts',
+      allowedClientNamespaces: ['training', 'serving'],
+    });
+  }
+}
+
+/** Add the ModelRegistry examples to the two apps. */
+export function addModelRegistryExamples(awsApp: App, k8sApp: import('cdk8s').App): { stacks: Stack[]; charts: Chart[] } {
+  const env = { account: '123456789012', region: 'eu-west-1' };
+  return {
+    stacks: [new ModelRegistryExampleStack(awsApp, 'MlopsModelRegistry', { env })],
+    charts: [new ModelRegistryExampleChart(k8sApp, 'model-registry')],
+  };
+}
