@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Validate synthesized output with real tools. Usage: scripts/validate.sh [cdk.out]
+#   1. cfn-lint on every CloudFormation template (errors and warnings fail)
+#   2. checkov on templates and manifests (failures fail, except checkov-skips.yaml)
+#   3. kubernetes-validate, Kubernetes 1.28 strict, on every manifest (core kinds)
+#   4. scripts/manifest-schema.ts: Kubernetes 1.28 strict + CRD schemas on every object
+#   5. self-test: each tool must reject test/fixtures/broken, proving it really ran
+# Run through `npm run validate`, which installs the tools and synthesizes the examples first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=${1:-cdk.out}
+bin=.tools/venv/bin
+broken=test/fixtures/broken
+[ -x "$bin/cfn-lint" ] || { echo "validate: tools missing; run npm run validate:tools" >&2; exit 2; }
+
+mapfile -t templates < <(find "$out" -maxdepth 1 -name '*.template.json' | sort)
+mapfile -t manifests < <(find "$out/k8s" -name '*.yaml' 2>/dev/null | sort)
+[ "${#templates[@]}" -gt 0 ] || { echo "validate: no templates in $out (synthesize first)" >&2; exit 1; }
+[ "${#manifests[@]}" -gt 0 ] || { echo "validate: no manifests in $out/k8s (synthesize first)" >&2; exit 1; }
+echo "validate: ${#templates[@]} templates, ${#manifests[@]} manifest files in $out"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "cfn-lint $("$bin/cfn-lint" --version | cut -d' ' -f2) (errors and warnings fail)"
+"$bin/cfn-lint" --non-zero-exit-code warning -- "${templates[@]}"
+echo "cfn-lint: ${#templates[@]} templates, no errors or warnings"
+
+step "checkov $("$bin/checkov" --version)"
+"$bin/python" scripts/checkov_gate.py --checkov "$bin/checkov" --skips checkov-skips.yaml "${templates[@]}" "${manifests[@]}"
+
+step "kubernetes-validate $("$bin/kubernetes-validate" --version) (Kubernetes 1.28, strict)"
+# Custom resources only warn here (no schema); step 4 validates them against their CRDs.
+"$bin/kubernetes-validate" --kubernetes-version 1.28.0 --strict --quiet "${manifests[@]}"
+echo "kubernetes-validate: ${#manifests[@]} files valid"
+
+step "manifest schemas (Kubernetes 1.28 strict + CRDs)"
+npx --no-install tsx scripts/manifest-schema.ts "${manifests[@]}"
+
+step "self-test: every validator must reject $broken"
+expect_failure() {
+  local name=$1; shift
+  if "$@" > /dev/null 2>&1; then
+    echo "validate: $name accepted the broken fixture: it is not really checking" >&2
+    exit 1
+  fi
+  echo "$name rejects the broken fixture: ok"
+}
+expect_failure cfn-lint "$bin/cfn-lint" --non-zero-exit-code warning -- "$broken/broken.template.json"
+expect_failure checkov "$bin/python" scripts/checkov_gate.py --checkov "$bin/checkov" --skips checkov-skips.yaml "$broken/broken.template.json" "$broken/broken.k8s.yaml"
+expect_failure kubernetes-validate "$bin/kubernetes-validate" --kubernetes-version 1.28.0 --strict --quiet "$broken/broken.k8s.yaml"
+expect_failure manifest-schema npx --no-install tsx scripts/manifest-schema.ts "$broken/broken.k8s.yaml"
+
+printf '\nvalidate: all checks passed\n'
