@@ -1,4 +1,4 @@
-import { cdk, javascript } from 'projen';
+import { JsonFile, cdk, javascript } from 'projen';
 
 // Versions are pinned where behaviour we rely on was verified (see ../shared/FACTS.md for the
 // cdk8s / cdk8s-plus-28 traps); peer ranges stay open upwards within the major version.
@@ -38,6 +38,7 @@ const project = new cdk.JsiiProject({
   docgen: true,
   docgenFilePath: 'API.md',
   eslint: true,
+  eslintOptions: { dirs: ['lib'], devdirs: ['test', 'examples', 'scripts', 'bench'] },
   prettier: false,
 
   peerDeps: [
@@ -67,16 +68,30 @@ const project = new cdk.JsiiProject({
     compilerOptions: {
       types: ['node'],
     },
-    include: ['examples/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'vitest.config.ts'],
+    include: ['../examples/**/*.ts', '../scripts/**/*.ts', '../bench/**/*.ts', '../lib/**/*.ts'],
   },
   gitignore: ['/cdk.out/', '/.tools/', '/validate-out/', '/build/', '/.vitest/'],
 });
 
 project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', '/.ci/', '/.tools/', 'cdk.json', '/cdk.out/');
 
+// examples/, scripts/ and bench/ are TypeScript run by tsx: each gets a tsconfig so editors and the
+// type-aware linter see them (tsc checks them all through test/tsconfig.json).
+for (const dir of ['examples', 'scripts', 'bench']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: {
+      extends: '../tsconfig.json',
+      compilerOptions: { noEmit: true, rootDir: '..', types: ['node'] },
+      include: ['**/*.ts', '../lib/**/*.ts'],
+    },
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tests: vitest, then eslint (projen appends eslint to the test task).
 project.testTask.reset('vitest run');
+// Type-check tests, examples and scripts too (vitest strips types without checking them).
+project.testTask.exec('tsc --noEmit -p test/tsconfig.json');
 project.testTask.spawn(project.tasks.tryFind('eslint')!);
 project.addTask('test:watch', { exec: 'vitest' });
 

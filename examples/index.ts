@@ -3,8 +3,8 @@
  * (examples/main.ts) and by the tests (cdk-nag, schema validation, determinism).
  */
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { App as K8sApp, Chart, YamlOutputType } from 'cdk8s';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { App as K8sApp, Chart, YamlOutputType } from 'cdk8s';
 import { addModelRegistryExamples } from './model-registry';
 
 export interface Examples {
@@ -23,8 +23,20 @@ export interface BuildOptions {
   readonly nag?: boolean;
 }
 
+/**
+ * Feature flags of the example app, set in code (not only in cdk.json) so that `cdk synth`, the
+ * tests and the benchmarks synthesize exactly the same templates.
+ */
+export const EXAMPLE_FEATURE_FLAGS: Record<string, unknown> = {
+  '@aws-cdk/aws-iam:minimizePolicies': true,
+  '@aws-cdk/core:checkSecretUsage': true,
+  '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
+  '@aws-cdk/aws-kms:aliasNameRef': true,
+  '@aws-cdk/aws-events:eventsTargetQueueSameAccount': true,
+};
+
 export function buildExamples(options: BuildOptions = {}): Examples {
-  const awsApp = new App({ outdir: options.outdir });
+  const awsApp = new App({ outdir: options.outdir, context: EXAMPLE_FEATURE_FLAGS });
   const k8sApp = new K8sApp({ outdir: options.k8sOutdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
   const parts = [addModelRegistryExamples(awsApp, k8sApp)];
   const stacks = parts.flatMap((p) => p.stacks);

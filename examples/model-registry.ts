@@ -5,11 +5,11 @@
  * a model version is approved. Kubernetes: an MLflow tracking server for the same team.
  */
 import { App, CfnElement, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
 import { aws, k8s } from '../lib';

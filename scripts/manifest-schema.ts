@@ -183,6 +183,8 @@ function strictStructural(schema: any, root = false): any {
       out[k] = Object.fromEntries(Object.entries(v as any).map(([pk, pv]) => [pk, strictStructural(pv)]));
     } else if (k === 'description' || k === 'example') {
       continue;
+    } else if (k === 'pattern' && typeof v === 'string') {
+      out[k] = goPatternToJs(v);
     } else {
       out[k] = strictStructural(v);
     }
@@ -197,6 +199,68 @@ function strictStructural(schema: any, root = false): any {
   }
   if (root && out.properties) {
     out.properties.metadata = { type: 'object' };
+  }
+  return out;
+}
+
+/**
+ * CRD patterns are Go (RE2) regular expressions. JavaScript lacks the inline `(?i)` flag: expand
+ * the letters it covers into `[xX]` classes. Anything else RE2-only fails loudly at compile time.
+ */
+export function goPatternToJs(pattern: string): string {
+  const i = pattern.indexOf('(?i)');
+  if (i < 0) {
+    return pattern;
+  }
+  let out = pattern.slice(0, i);
+  const rest = pattern.slice(i + 4);
+  for (let j = 0; j < rest.length; j++) {
+    const c = rest[j];
+    if (c === '\\') {
+      out += c + (rest[++j] ?? '');
+    } else if (c === '[') {
+      // A class: keep it, then add the other case of its unescaped letters (ranges included).
+      let body = '';
+      let k = j + 1;
+      if (rest[k] === '^') {
+        body += '^';
+        k++;
+      }
+      const start = body.length;
+      while (k < rest.length && rest[k] !== ']') {
+        body += rest[k] === '\\' ? rest[k] + rest[++k] : rest[k];
+        k++;
+      }
+      const items = body.slice(start);
+      out += `[${body}${otherCase(items)}]`;
+      j = k;
+    } else if (/[a-z]/i.test(c)) {
+      out += `[${c.toLowerCase()}${c.toUpperCase()}]`;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/** The letters and letter ranges of a character class body in the other case; escapes dropped. */
+function otherCase(items: string): string {
+  let out = '';
+  for (let k = 0; k < items.length; k++) {
+    if (items[k] === '\\') {
+      k++;
+      continue;
+    }
+    const c = items[k];
+    if (/[a-z]/i.test(c)) {
+      const swap = (x: string) => (x === x.toLowerCase() ? x.toUpperCase() : x.toLowerCase());
+      if (items[k + 1] === '-' && /[a-z]/i.test(items[k + 2] ?? '')) {
+        out += `${swap(c)}-${swap(items[k + 2])}`;
+        k += 2;
+      } else {
+        out += swap(c);
+      }
+    }
   }
   return out;
 }

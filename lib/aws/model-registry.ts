@@ -5,8 +5,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { awsModelRegistrySchema } from '../core/schemas/model-registry';
 import { validateProps } from './private/validate';
+import { awsModelRegistrySchema } from '../core/schemas/model-registry';
 
 /**
  * EventBridge detail-type of SageMaker model package state changes.

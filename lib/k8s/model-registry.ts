@@ -1,11 +1,11 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { mlflowServerSchema } from '../core/schemas/model-registry';
 import { ComputeResources, SecretKeyReference } from './compute-resources';
 import { selectorLabels, standardLabels } from './private/labels';
 import { toContainerResources } from './private/quantities';
 import { validateProps } from './private/validate';
+import { mlflowServerSchema } from '../core/schemas/model-registry';
 
 const DEFAULT_PORT = 5000;
 const DEFAULT_BACKEND_STORE_PORT = 5432;
