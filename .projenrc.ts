@@ -97,7 +97,7 @@ project.addTask('test:watch', { exec: 'vitest' });
 
 // ---------------------------------------------------------------------------------------------
 // Examples: `cdk synth` runs examples/main.ts (cdk.json), which also writes the Kubernetes YAML.
-project.addTask('synth:examples', {
+project.addTask('synth', {
   description: 'Synthesize every example: CloudFormation templates and Kubernetes YAML into cdk.out/',
   exec: 'cdk synth --quiet --no-notices --no-version-reporting',
   env: { CDK_DISABLE_CLI_TELEMETRY: 'true' },
@@ -113,7 +113,7 @@ const validate = project.addTask('validate', {
   description: 'Synthesize every example and validate the output with cfn-lint, checkov and schemas',
 });
 validate.spawn(project.tasks.tryFind('validate:tools')!);
-validate.spawn(project.tasks.tryFind('synth:examples')!);
+validate.spawn(project.tasks.tryFind('synth')!);
 validate.exec('bash scripts/validate.sh cdk.out');
 
 project.synth();
