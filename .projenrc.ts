@@ -75,6 +75,10 @@ const project = new cdk.JsiiProject({
 
 project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', '/.ci/', '/.tools/', 'cdk.json', '/cdk.out/');
 
+// unrs-resolver 1.13.0 (eslint import resolver) lists platform bindings that the registry does not
+// serve at that version, which breaks `npm ci`; 1.12.2 is complete.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
 // examples/, scripts/ and bench/ are TypeScript run by tsx: each gets a tsconfig so editors and the
 // type-aware linter see them (tsc checks them all through test/tsconfig.json).
 for (const dir of ['examples', 'scripts', 'bench']) {
