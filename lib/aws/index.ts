@@ -1,1 +1,4 @@
 export * from './model-registry';
+export * from './model-source';
+export * from './gpu-serving-endpoint';
+export * from './staged-rollout-fallback';

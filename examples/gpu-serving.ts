@@ -1,0 +1,111 @@
+/**
+ * GpuServingEndpoint on AWS: a canary-deployed fraud model with a shadow challenger, autoscaling
+ * and data capture; and an A/B pair of ranking models.
+ */
+import { CfnElement, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { aws, core } from '../lib';
+
+const ONCALL: core.AlarmOwnership = {
+  owner: 'fraud-ml-oncall',
+  runbookUrl: 'https://runbooks.example.com/ml/fraud-endpoint',
+};
+const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+const digest = (n: string) => `sha256:${n.repeat(64).slice(0, 64)}`;
+
+export class GpuServingExampleStack extends Stack {
+  public readonly fraud: aws.GpuServingEndpoint;
+  public readonly ranking: aws.GpuServingEndpoint;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const topicKey = new kms.Key(this, 'AlarmsKey', { enableKeyRotation: true });
+    const alarms = new sns.Topic(this, 'Alarms', { masterKey: topicKey, enforceSSL: true });
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log target bucket; logging it into itself would loop.',
+    });
+
+    // Canary 10% for 10 minutes; rolls back on 5xx > 1%, p99 > 300 ms or conversion < 2%.
+    this.fraud = new aws.GpuServingEndpoint(this, 'Fraud', {
+      model: aws.ModelSource.fromImage({
+        image: `${ECR}/fraud/server@${digest('a1')}`,
+        modelDataUrl: 's3://acme-ml-models/fraud/v42/model.tar.gz',
+      }),
+      instanceType: 'ml.g5.xlarge',
+      initialInstanceCount: 2,
+      alarmOwnership: ONCALL,
+      rollout: core.RolloutPolicy.canary({ percent: 10, bakeMinutes: 10 }),
+      rollbackTriggers: [
+        core.RollbackTrigger.errorRate({ maxPercent: 1 }),
+        core.RollbackTrigger.p99Latency({ maxMillis: 300 }),
+        core.RollbackTrigger.metric({
+          name: 'conversion-rate',
+          threshold: 2,
+          comparison: core.ThresholdComparison.LESS_THAN,
+          cloudWatch: { namespace: 'Acme/Checkout', metricName: 'ConversionRate', statistic: 'Average' },
+          owner: 'checkout-analytics',
+          runbookUrl: 'https://runbooks.example.com/checkout/conversion-drop',
+        }),
+      ],
+      shadow: {
+        model: aws.ModelSource.fromImage({
+          image: `${ECR}/fraud/server@${digest('b2')}`,
+          modelDataUrl: 's3://acme-ml-models/fraud/v43-candidate/model.tar.gz',
+        }),
+        samplingPercent: 20,
+      },
+      autoscaling: { minInstances: 2, maxInstances: 8, targetInvocationsPerInstance: 600, targetGpuUtilizationPercent: 70 },
+      dataCapture: { samplingPercent: 20, serverAccessLogsBucket: accessLogs },
+      modelSizeGiB: 12,
+      alarmTopic: alarms,
+    });
+
+    // A/B: two ranking models, 50/50, each answering the users the sticky assignment sends it.
+    this.ranking = new aws.GpuServingEndpoint(this, 'Ranking', {
+      model: aws.ModelSource.fromImage({ image: `${ECR}/ranking/server@${digest('c3')}` }),
+      instanceType: 'ml.g6.2xlarge',
+      variantName: 'control',
+      alarmOwnership: { owner: 'ranking-ml-oncall', runbookUrl: 'https://runbooks.example.com/ml/ranking-endpoint' },
+      rollout: core.RolloutPolicy.linear({ stepPercent: 50, intervalMinutes: 5 }),
+      variants: [{ name: 'treatment', model: aws.ModelSource.fromImage({ image: `${ECR}/ranking/server@${digest('d4')}` }), weight: 1 }],
+      dataCapture: { serverAccessLogsBucket: accessLogs },
+      alarmTopic: alarms,
+    });
+
+    // What an endpoint's execution role inherently needs with a wildcard, acknowledged by exact finding.
+    for (const endpoint of [this.fraud, this.ranking]) {
+      const location = endpoint.dataCaptureLocation!;
+      const captureBucket = this.getLogicalId(location.bucket.node.defaultChild as CfnElement);
+      Validations.of(endpoint.role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: 'ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource-level permissions; PutMetricData is limited to the /aws/sagemaker/Endpoints namespace by a condition.',
+        },
+        {
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${this.region}:${this.account}:log-group:/aws/sagemaker/Endpoints/${endpoint.endpointName}:log-stream:*]`,
+          reason: 'SageMaker names the log streams of the endpoint at run time; the pattern covers only this endpoint\'s log group.',
+        },
+        {
+          id: `AwsSolutions-IAM5[Resource::<${captureBucket}.Arn>/${location.prefix}/*]`,
+          reason: 'SageMaker writes captured requests under dated keys below this endpoint\'s capture prefix.',
+        },
+      );
+    }
+  }
+}
+
+export function addGpuServingExamples(awsApp: import('aws-cdk-lib').App): Stack[] {
+  return [new GpuServingExampleStack(awsApp, 'MlopsGpuServing', { env: { account: '123456789012', region: 'eu-west-1' } })];
+}

@@ -1,0 +1,242 @@
+import { z } from 'zod';
+
+/** Default 5xx error-rate threshold (percent of invocations) that rolls a deployment back. */
+export const DEFAULT_MAX_ERROR_RATE_PERCENT = 1;
+
+/** Default alarm period, in seconds (SageMaker endpoint metrics are emitted per minute). */
+export const DEFAULT_PERIOD_SECONDS = 60;
+
+/** Default: the alarm fires when 2 of the last 3 periods breach (one noisy minute is not enough). */
+export const DEFAULT_DATAPOINTS_TO_ALARM = 2;
+export const DEFAULT_EVALUATION_PERIODS = 3;
+
+/** What a rollback trigger watches. */
+export enum RollbackTriggerKind {
+  /** Share of requests answered with a server error (5xx), percent. */
+  ERROR_RATE = 'ERROR_RATE',
+  /** 99th percentile model latency, milliseconds. */
+  P99_LATENCY = 'P99_LATENCY',
+  /** Any metric, e.g. a business metric such as conversion rate. */
+  METRIC = 'METRIC',
+}
+
+/** Which side of the threshold is bad. */
+export enum ThresholdComparison {
+  /** Bad when the value goes above the threshold (errors, latency). */
+  GREATER_THAN = 'GREATER_THAN',
+  /** Bad when the value drops below the threshold (conversion rate, click-through). */
+  LESS_THAN = 'LESS_THAN',
+}
+
+/** Who is paged and what they read: every alarm the library creates carries both. */
+export interface AlarmOwnership {
+  /** Team or on-call rotation that owns the alarm, e.g. `fraud-ml-oncall`. */
+  readonly owner: string;
+  /** HTTPS link to the runbook saying what to do when it fires. */
+  readonly runbookUrl: string;
+}
+
+/** Options shared by every rollback trigger. */
+export interface RollbackTriggerOptions {
+  /**
+   * Owner of this trigger's alarm.
+   * @default - the owning construct's `alarmOwnership.owner`
+   */
+  readonly owner?: string;
+  /**
+   * Runbook of this trigger's alarm.
+   * @default - the owning construct's `alarmOwnership.runbookUrl`
+   */
+  readonly runbookUrl?: string;
+  /**
+   * Periods that must breach within `evaluationPeriods` for the alarm to fire.
+   * @default 2
+   */
+  readonly datapointsToAlarm?: number;
+  /**
+   * Periods looked at.
+   * @default 3
+   */
+  readonly evaluationPeriods?: number;
+  /**
+   * Length of a period in seconds (a multiple of 60).
+   * @default 60
+   */
+  readonly periodSeconds?: number;
+}
+
+/** Options of `RollbackTrigger.errorRate`. */
+export interface ErrorRateTriggerOptions extends RollbackTriggerOptions {
+  /**
+   * Highest acceptable share of 5xx answers, percent.
+   * @default 1
+   */
+  readonly maxPercent?: number;
+}
+
+/** Options of `RollbackTrigger.p99Latency`. */
+export interface LatencyTriggerOptions extends RollbackTriggerOptions {
+  /** Highest acceptable 99th percentile model latency, in milliseconds. */
+  readonly maxMillis: number;
+}
+
+/** A CloudWatch metric. */
+export interface CloudWatchMetricReference {
+  /** Namespace, e.g. `Acme/Checkout`. */
+  readonly namespace: string;
+  /** Metric name, e.g. `ConversionRate`. */
+  readonly metricName: string;
+  /**
+   * Dimensions.
+   * @default - none
+   */
+  readonly dimensions?: Record<string, string>;
+  /**
+   * Statistic (`Average`, `Sum`, `p99`, …).
+   * @default 'Average'
+   */
+  readonly statistic?: string;
+}
+
+/** Options of `RollbackTrigger.metric`. */
+export interface MetricTriggerOptions extends RollbackTriggerOptions {
+  /** Short name, used in alarm names and Argo analysis metric names (`[a-z0-9-]`). */
+  readonly name: string;
+  /** The threshold. */
+  readonly threshold: number;
+  /** Which side of the threshold rolls back. */
+  readonly comparison: ThresholdComparison;
+  /**
+   * The metric on AWS. Required when the trigger is used on AWS.
+   * @default - not usable on AWS
+   */
+  readonly cloudWatch?: CloudWatchMetricReference;
+  /**
+   * A PromQL query returning one value, for Kubernetes. Required when the trigger is used on Kubernetes.
+   * @default - not usable on Kubernetes
+   */
+  readonly prometheusQuery?: string;
+}
+
+/**
+ * A condition that rolls a deployment back, defined before the deployment starts. On AWS it
+ * becomes a CloudWatch alarm in the endpoint's `AutoRollbackConfiguration`; on Kubernetes a
+ * metric of the Argo `AnalysisTemplate` and a `PrometheusRule` alert.
+ */
+export class RollbackTrigger {
+  /** Roll back when the share of 5xx answers exceeds `maxPercent` (default 1%). */
+  public static errorRate(options: ErrorRateTriggerOptions = {}): RollbackTrigger {
+    return new RollbackTrigger(RollbackTriggerKind.ERROR_RATE, {
+      ...options,
+      name: 'error-rate',
+      threshold: options.maxPercent ?? DEFAULT_MAX_ERROR_RATE_PERCENT,
+      comparison: ThresholdComparison.GREATER_THAN,
+    });
+  }
+
+  /** Roll back when the 99th percentile model latency exceeds `maxMillis`. */
+  public static p99Latency(options: LatencyTriggerOptions): RollbackTrigger {
+    return new RollbackTrigger(RollbackTriggerKind.P99_LATENCY, {
+      ...options,
+      name: 'p99-latency',
+      threshold: options.maxMillis,
+      comparison: ThresholdComparison.GREATER_THAN,
+    });
+  }
+
+  /** Roll back on any metric crossing a threshold (e.g. conversion rate below 2%). */
+  public static metric(options: MetricTriggerOptions): RollbackTrigger {
+    return new RollbackTrigger(RollbackTriggerKind.METRIC, { ...options });
+  }
+
+  /** @internal the options as given, validated with the construct's path */
+  public readonly _spec: Record<string, any>;
+
+  private constructor(public readonly kind: RollbackTriggerKind, spec: Record<string, unknown>) {
+    this._spec = { kind, ...spec };
+  }
+
+  /** Short name of the trigger (`error-rate`, `p99-latency`, or the metric's name). */
+  public get name(): string {
+    return this._spec.name;
+  }
+
+  /** The threshold, in the trigger's unit (percent, milliseconds, or the metric's unit). */
+  public get threshold(): number {
+    return this._spec.threshold;
+  }
+
+  /** Which side of the threshold rolls back. */
+  public get comparison(): ThresholdComparison {
+    return this._spec.comparison;
+  }
+}
+
+/** A resolved trigger: every default applied, owner and runbook filled in. */
+export interface ResolvedTrigger {
+  readonly kind: RollbackTriggerKind;
+  readonly name: string;
+  readonly threshold: number;
+  readonly comparison: ThresholdComparison;
+  readonly owner: string;
+  readonly runbookUrl: string;
+  readonly datapointsToAlarm: number;
+  readonly evaluationPeriods: number;
+  readonly periodSeconds: number;
+  readonly cloudWatch?: CloudWatchMetricReference;
+  readonly prometheusQuery?: string;
+}
+
+/** Apply defaults and the construct's ownership to a (valid) trigger. */
+export function resolveTrigger(trigger: RollbackTrigger, ownership: AlarmOwnership): ResolvedTrigger {
+  const s = trigger._spec;
+  return {
+    kind: trigger.kind,
+    name: s.name,
+    threshold: s.threshold,
+    comparison: s.comparison,
+    owner: s.owner ?? ownership.owner,
+    runbookUrl: s.runbookUrl ?? ownership.runbookUrl,
+    datapointsToAlarm: s.datapointsToAlarm ?? DEFAULT_DATAPOINTS_TO_ALARM,
+    evaluationPeriods: s.evaluationPeriods ?? DEFAULT_EVALUATION_PERIODS,
+    periodSeconds: s.periodSeconds ?? DEFAULT_PERIOD_SECONDS,
+    cloudWatch: s.cloudWatch,
+    prometheusQuery: s.prometheusQuery,
+  };
+}
+
+/** @internal */
+export const ownershipSchema = z.strictObject({
+  owner: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._@/-]{0,99}$/, 'must name an owning team or rotation (1-100 characters)'),
+  runbookUrl: z.string().regex(/^https:\/\/\S+$/, 'must be an https:// link to the runbook'),
+});
+
+/** @internal */
+export const triggerSchema = z
+  .strictObject({
+    kind: z.enum(RollbackTriggerKind),
+    name: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/, 'must be 1-40 lowercase letters, digits or hyphens'),
+    threshold: z.number().refine(Number.isFinite, 'must be a finite number'),
+    comparison: z.enum(ThresholdComparison),
+    maxPercent: z.number().gt(0, 'must be greater than 0').max(100, 'must be at most 100').optional(),
+    maxMillis: z.number().gt(0, 'must be greater than 0 ms').optional(),
+    owner: ownershipSchema.shape.owner.optional(),
+    runbookUrl: ownershipSchema.shape.runbookUrl.optional(),
+    datapointsToAlarm: z.number().int().min(1).optional(),
+    evaluationPeriods: z.number().int().min(1).max(100).optional(),
+    periodSeconds: z.number().int().min(60).refine((n) => n % 60 === 0, 'must be a multiple of 60 seconds').optional(),
+    cloudWatch: z
+      .strictObject({
+        namespace: z.string().min(1).max(255),
+        metricName: z.string().min(1).max(255),
+        dimensions: z.record(z.string(), z.string()).optional(),
+        statistic: z.string().regex(/^(Average|Sum|Minimum|Maximum|SampleCount|p\d{1,2}(\.\d+)?)$/, 'must be Average, Sum, Minimum, Maximum, SampleCount or pNN').optional(),
+      })
+      .optional(),
+    prometheusQuery: z.string().min(1).optional(),
+  })
+  .superRefine((t, ctx) => {
+    if ((t.datapointsToAlarm ?? DEFAULT_DATAPOINTS_TO_ALARM) > (t.evaluationPeriods ?? DEFAULT_EVALUATION_PERIODS)) {
+      ctx.addIssue({ code: 'custom', path: ['datapointsToAlarm'], message: 'must not exceed evaluationPeriods' });
+    }
+  });

@@ -1,0 +1,173 @@
+import { z } from 'zod';
+
+/** Default bake time at each rollout step. Source: team practice (DESIGN.md), 10-minute bakes. */
+export const DEFAULT_BAKE_MINUTES = 10;
+
+/** Longest bake time accepted at one step (one day). */
+export const MAX_BAKE_MINUTES = 24 * 60;
+
+/** How traffic moves to a new model version. */
+export enum RolloutType {
+  /** Everything at once, after an optional bake. */
+  ALL_AT_ONCE = 'ALL_AT_ONCE',
+  /** One canary step, then the rest. */
+  CANARY = 'CANARY',
+  /** Equal steps at a fixed interval. */
+  LINEAR = 'LINEAR',
+  /** Explicit steps (e.g. 5% → 25% → 50% → 100%), each with its own bake time. */
+  STAGED = 'STAGED',
+}
+
+/** One step of a rollout. */
+export interface RolloutStep {
+  /** Share of traffic on the new version during this step, in (0, 100]. */
+  readonly percent: number;
+  /**
+   * Minutes to observe this step (its rollback triggers armed) before the next one.
+   * @default 10
+   */
+  readonly bakeMinutes?: number;
+}
+
+/** Options of `RolloutPolicy.allAtOnce`. */
+export interface AllAtOnceOptions {
+  /**
+   * Minutes to watch the rollback triggers after the switch before the old fleet is released.
+   * @default 10
+   */
+  readonly bakeMinutes?: number;
+}
+
+/** Options of `RolloutPolicy.canary`. */
+export interface CanaryOptions {
+  /** Share of traffic sent to the canary, in (0, 100). */
+  readonly percent: number;
+  /**
+   * Minutes the canary bakes before the rest of the traffic moves.
+   * @default 10
+   */
+  readonly bakeMinutes?: number;
+}
+
+/** Options of `RolloutPolicy.linear`. */
+export interface LinearOptions {
+  /** Share of traffic moved at each step, in (0, 100). */
+  readonly stepPercent: number;
+  /**
+   * Minutes between steps.
+   * @default 10
+   */
+  readonly intervalMinutes?: number;
+}
+
+/** Options of `RolloutPolicy.staged`. */
+export interface StagedOptions {
+  /** The steps, increasing, the last at 100. */
+  readonly steps: RolloutStep[];
+}
+
+/**
+ * A rollout policy: the same object renders as a SageMaker `DeploymentConfig` on AWS and as Argo
+ * Rollouts canary steps (or a KServe canary) on Kubernetes. Validated when a construct uses it, so
+ * errors name the construct.
+ */
+export class RolloutPolicy {
+  /** Switch all traffic at once, then bake. */
+  public static allAtOnce(options: AllAtOnceOptions = {}): RolloutPolicy {
+    return new RolloutPolicy(RolloutType.ALL_AT_ONCE, { bakeMinutes: options.bakeMinutes });
+  }
+
+  /** Send `percent` of traffic to the new version, bake, then move the rest. */
+  public static canary(options: CanaryOptions): RolloutPolicy {
+    return new RolloutPolicy(RolloutType.CANARY, { percent: options.percent, bakeMinutes: options.bakeMinutes });
+  }
+
+  /** Move `stepPercent` of traffic every `intervalMinutes` until all of it has moved. */
+  public static linear(options: LinearOptions): RolloutPolicy {
+    return new RolloutPolicy(RolloutType.LINEAR, {
+      stepPercent: options.stepPercent,
+      intervalMinutes: options.intervalMinutes,
+    });
+  }
+
+  /** Explicit steps, e.g. 5% → 25% → 50% → 100%, each with its own bake time. */
+  public static staged(options: StagedOptions): RolloutPolicy {
+    return new RolloutPolicy(RolloutType.STAGED, { steps: options.steps?.map((s) => ({ ...s })) });
+  }
+
+  /** @internal the options as given, validated by `rolloutSchema` with the construct's path */
+  public readonly _spec: Record<string, unknown>;
+
+  private constructor(public readonly type: RolloutType, options: Record<string, unknown>) {
+    this._spec = { type, ...options };
+  }
+
+  /**
+   * The rollout as explicit steps ending at 100%, each with its bake time in minutes. Call after
+   * validation (constructs validate before rendering).
+   */
+  public get steps(): RolloutStep[] {
+    return expandSteps(this._spec);
+  }
+}
+
+/** The normalised steps of a (valid) rollout spec. */
+export function expandSteps(spec: Record<string, unknown>): Array<Required<RolloutStep>> {
+  const bake = (m: unknown) => (typeof m === 'number' ? m : DEFAULT_BAKE_MINUTES);
+  switch (spec.type) {
+    case RolloutType.ALL_AT_ONCE:
+      return [{ percent: 100, bakeMinutes: bake(spec.bakeMinutes) }];
+    case RolloutType.CANARY:
+      return [
+        { percent: spec.percent as number, bakeMinutes: bake(spec.bakeMinutes) },
+        { percent: 100, bakeMinutes: 0 },
+      ];
+    case RolloutType.LINEAR: {
+      const step = spec.stepPercent as number;
+      const out: Array<Required<RolloutStep>> = [];
+      for (let p = step; p < 100; p += step) {
+        out.push({ percent: Math.round(p * 1000) / 1000, bakeMinutes: bake(spec.intervalMinutes) });
+      }
+      out.push({ percent: 100, bakeMinutes: 0 });
+      return out;
+    }
+    default:
+      return (spec.steps as RolloutStep[]).map((s) => ({ percent: s.percent, bakeMinutes: bake(s.bakeMinutes) }));
+  }
+}
+
+const bakeMinutes = z
+  .number()
+  .min(0, 'must be at least 0 minutes')
+  .max(MAX_BAKE_MINUTES, `must be at most ${MAX_BAKE_MINUTES} minutes (one day)`)
+  .optional();
+
+const partialPercent = z
+  .number()
+  .gt(0, 'must be a percentage greater than 0')
+  .lt(100, 'must be less than 100 (a 100% step is an all-at-once rollout)');
+
+/** @internal zod schema of a rollout spec (`RolloutPolicy._spec`) */
+export const rolloutSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal(RolloutType.ALL_AT_ONCE), bakeMinutes }),
+  z.strictObject({ type: z.literal(RolloutType.CANARY), percent: partialPercent, bakeMinutes }),
+  z.strictObject({ type: z.literal(RolloutType.LINEAR), stepPercent: partialPercent, intervalMinutes: bakeMinutes }),
+  z.strictObject({
+    type: z.literal(RolloutType.STAGED),
+    steps: z
+      .array(
+        z.strictObject({
+          percent: z.number().gt(0, 'must be a percentage greater than 0').max(100, 'must be at most 100'),
+          bakeMinutes,
+        }),
+      )
+      .min(1, 'must have at least one step')
+      .superRefine((steps, ctx) => {
+        const percents = steps.map((s) => s.percent);
+        const increasing = percents.every((p, i) => i === 0 || p > percents[i - 1]);
+        if (!increasing || percents[percents.length - 1] !== 100) {
+          ctx.addIssue({ code: 'custom', message: 'must increase and end at 100' });
+        }
+      }),
+  }),
+]);
