@@ -223,9 +223,13 @@ export class ModelRegistry extends Construct {
     this.service = new kplus.Service(this, 'Service', {
       metadata: meta(),
       type: kplus.ServiceType.CLUSTER_IP,
-      selector: this.deployment,
       ports: [{ name: 'http', port, targetPort: port, protocol: kplus.Protocol.TCP }],
     });
+    // Select by the stable app.kubernetes.io labels (not cdk8s' construct-path hash), like the
+    // NetworkPolicy and the PodDisruptionBudget.
+    for (const [k, v] of Object.entries(selector)) {
+      this.service.selectLabel(k, v);
+    }
     this.trackingUri = `http://${name}.${namespace}.svc.cluster.local:${port}`;
 
     new kplus.k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {

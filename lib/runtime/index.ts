@@ -1,3 +1,2 @@
-// Code that runs in the cloud or a terminal (Lambda handlers, the drift job CLI, the sticky A/B
-// assignment helper) lands here with issues #3 and #4; only core and @aws-sdk/* may be imported.
-export {};
+// Code that runs in the cloud or a terminal: only core and @aws-sdk/* may be imported here.
+export * from './variant-assignment';

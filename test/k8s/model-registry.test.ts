@@ -97,6 +97,7 @@ describe('ModelRegistry (Kubernetes, MLflow)', () => {
       const service = one(objects, 'Service');
       expect(service.spec.type).toBe('ClusterIP');
       expect(service.spec.ports).toEqual([{ name: 'http', port: 5000, targetPort: 5000, protocol: 'TCP' }]);
+      expect(service.spec.selector).toEqual({ 'app.kubernetes.io/name': 'mlflow', 'app.kubernetes.io/instance': 'mlflow' });
       const podLabels = deployment.spec.template.metadata.labels;
       for (const [k, v] of Object.entries(service.spec.selector)) {
         expect(podLabels[k]).toBe(v);
