@@ -7,12 +7,12 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { ModelSource } from './model-source';
 import { GpuCatalog } from '../core/gpu-catalog';
 import { AlarmOwnership, RollbackTrigger, RollbackTriggerKind, ThresholdComparison, resolveTrigger } from '../core/rollback';
 import { RolloutPolicy } from '../core/rollout';
 import { awsGpuServingSchema } from '../core/schemas/gpu-serving';
 import { throwIfAny } from '../core/validation';
-import { ModelSource } from './model-source';
 import { ownedAlarm } from './private/alarms';
 import { trafficRouting, MAX_EXECUTION_TIMEOUT_SECONDS, MIN_EXECUTION_TIMEOUT_SECONDS, PROVISIONING_ALLOWANCE_SECONDS } from './private/deployment-config';
 import { validateProps } from './private/validate';
@@ -454,7 +454,8 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
         primaryContainer: source._bind(this.role),
         enableNetworkIsolation: true,
       });
-    const variant = (name: string, m: sagemaker.CfnModel, type: string, count: number, weight: number): sagemaker.CfnEndpointConfig.ProductionVariantProperty => ({
+    type Variant = sagemaker.CfnEndpointConfig.ProductionVariantProperty;
+    const variant = (name: string, m: sagemaker.CfnModel, type: string, count: number, weight: number): Variant => ({
       variantName: name,
       modelName: m.attrModelName,
       instanceType: type,
@@ -595,7 +596,14 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     ].map((a) =>
       ownedAlarm(
         this,
-        { ...a, comparison: ThresholdComparison.GREATER_THAN, evaluationPeriods: 5, datapointsToAlarm: 5, owner: ownership.owner, runbookUrl: ownership.runbookUrl },
+        {
+          ...a,
+          comparison: ThresholdComparison.GREATER_THAN,
+          evaluationPeriods: 5,
+          datapointsToAlarm: 5,
+          owner: ownership.owner,
+          runbookUrl: ownership.runbookUrl,
+        },
         props.alarmTopic,
       ),
     );

@@ -125,8 +125,13 @@ export function expandSteps(spec: Record<string, unknown>): Array<Required<Rollo
     case RolloutType.LINEAR: {
       const step = spec.stepPercent as number;
       const out: Array<Required<RolloutStep>> = [];
-      for (let p = step; p < 100; p += step) {
-        out.push({ percent: Math.round(p * 1000) / 1000, bakeMinutes: bake(spec.intervalMinutes) });
+      // Multiply rather than add (no drift), and stop before a step that rounds to 100.
+      for (let k = 1; ; k++) {
+        const p = Math.round(k * step * 1000) / 1000;
+        if (p >= 100) {
+          break;
+        }
+        out.push({ percent: p, bakeMinutes: bake(spec.intervalMinutes) });
       }
       out.push({ percent: 100, bakeMinutes: 0 });
       return out;
@@ -151,7 +156,16 @@ const partialPercent = z
 export const rolloutSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal(RolloutType.ALL_AT_ONCE), bakeMinutes }),
   z.strictObject({ type: z.literal(RolloutType.CANARY), percent: partialPercent, bakeMinutes }),
-  z.strictObject({ type: z.literal(RolloutType.LINEAR), stepPercent: partialPercent, intervalMinutes: bakeMinutes }),
+  // At least 1% per step: smaller steps are not expressible on any target and would expand to
+  // an unbounded number of steps.
+  z.strictObject({
+    type: z.literal(RolloutType.LINEAR),
+    stepPercent: z
+      .number()
+      .min(1, 'must be at least 1 (percent of traffic per step)')
+      .lt(100, 'must be less than 100 (a 100% step is an all-at-once rollout)'),
+    intervalMinutes: bakeMinutes,
+  }),
   z.strictObject({
     type: z.literal(RolloutType.STAGED),
     steps: z

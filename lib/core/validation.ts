@@ -37,6 +37,8 @@ export function collectProblems(
   input: unknown,
   isUnresolved: IsUnresolved = neverUnresolved,
 ): ValidationProblem[] {
+  // A key present with the value undefined means "not set", as in TypeScript's optional props.
+  input = withoutUndefined(input);
   const result = schema.safeParse(input);
   if (result.success) {
     return [];
@@ -78,6 +80,21 @@ export function throwIfAny(problems: ValidationProblem[]): void {
   if (problems.length > 0) {
     throw new MlopsValidationError(problems);
   }
+}
+
+/** A copy of plain objects and arrays without undefined-valued keys (other values are kept as is). */
+function withoutUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(withoutUndefined);
+  }
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, withoutUndefined(v)]),
+    );
+  }
+  return value;
 }
 
 /** `['a', 0, 'b']` → `a[0].b` */

@@ -1,2 +1,5 @@
 export * from './compute-resources';
 export * from './model-registry';
+export * from './gpu-sharing';
+export * from './gpu-node-pool';
+export * from './gpu-serving-endpoint';

@@ -1,3 +1,4 @@
+/* eslint-disable no-bitwise -- MurmurHash3 is defined in 32-bit integer operations. */
 /**
  * Sticky A/B assignment: the same user id always lands on the same variant, and over many ids the
  * split matches the weights. Dependency-free so it runs in a Lambda, a web server or a notebook;

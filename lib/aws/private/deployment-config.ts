@@ -59,6 +59,9 @@ export function trafficRouting(
     }
   };
 
+  // Name what the user wrote: a staged plan's problems are in its steps.
+  const staged = spec.type === RolloutType.STAGED;
+  const prop = (own: string) => (staged ? 'rollout.steps' : own);
   let type = spec.type as RolloutType;
   let canaryPercent: number | undefined;
   let linearStep: number | undefined;
@@ -88,16 +91,19 @@ export function trafficRouting(
 
   switch (type) {
     case RolloutType.ALL_AT_ONCE: {
-      const wait = waitOf(steps[steps.length - 1].bakeMinutes, 'rollout.bakeMinutes');
+      const wait = waitOf(steps[steps.length - 1].bakeMinutes, prop('rollout.bakeMinutes'));
       return { routing: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: wait }, totalWaitSeconds: wait, problems, warnings };
     }
     case RolloutType.CANARY: {
       const percent = canaryPercent ?? (spec.percent as number);
       if (percent > MAX_CANARY_PERCENT) {
-        problems.push(['rollout.percent', `must be at most ${MAX_CANARY_PERCENT} on SageMaker (CanarySize ≤ 50% of the fleet); got ${percent}`]);
+        problems.push([prop('rollout.percent'), `must be at most ${MAX_CANARY_PERCENT} on SageMaker (CanarySize ≤ 50% of the fleet); got ${percent}`]);
+      }
+      if (!Number.isInteger(percent)) {
+        problems.push([prop('rollout.percent'), `must be a whole percentage on SageMaker (CanarySize is an integer); got ${percent}`]);
       }
       needsFleet('canary');
-      const wait = waitOf(steps[0].bakeMinutes, 'rollout.bakeMinutes');
+      const wait = waitOf(steps[0].bakeMinutes, prop('rollout.bakeMinutes'));
       return {
         routing: { Type: 'CANARY', WaitIntervalInSeconds: wait, CanarySize: { Type: 'CAPACITY_PERCENT', Value: percent } },
         totalWaitSeconds: wait,
@@ -109,12 +115,12 @@ export function trafficRouting(
       const step = linearStep ?? (spec.stepPercent as number);
       if (step < MIN_LINEAR_STEP_PERCENT || step > MAX_LINEAR_STEP_PERCENT || !Number.isInteger(step)) {
         problems.push([
-          spec.type === RolloutType.STAGED ? 'rollout.steps' : 'rollout.stepPercent',
+          prop('rollout.stepPercent'),
           `must be whole steps of ${MIN_LINEAR_STEP_PERCENT}-${MAX_LINEAR_STEP_PERCENT}% on SageMaker (LinearStepSize); got ${step}`,
         ]);
       }
       needsFleet('linear');
-      const wait = waitOf(steps[0].bakeMinutes, spec.type === RolloutType.STAGED ? 'rollout.steps' : 'rollout.intervalMinutes');
+      const wait = waitOf(steps[0].bakeMinutes, prop('rollout.intervalMinutes'));
       return {
         routing: { Type: 'LINEAR', WaitIntervalInSeconds: wait, LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: step } },
         totalWaitSeconds: wait * (steps.length - 1),

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { GpuCatalog } from '../gpu-catalog';
 import { checkImage } from '../image';
+import { s3Uri, sagemakerName } from '../primitives';
 import { ownershipSchema, triggerSchema } from '../rollback';
 import { rolloutSchema } from '../rollout';
-import { s3Uri, sagemakerName } from '../primitives';
 
 /** An instance type that has an accelerator the catalog knows (ml.g5.xlarge, g6e.2xlarge, …). */
 export const gpuInstanceType = z.string().superRefine((t, ctx) => {

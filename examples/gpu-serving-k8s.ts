@@ -1,0 +1,96 @@
+/**
+ * GPU serving on Kubernetes: two Karpenter GPU pools (A10G time-sliced 4 ways for small models,
+ * A100 80GB partitioned with MIG) and a canary-deployed model server with Argo Rollouts; the same
+ * server rendered as a KServe InferenceService for teams on KServe.
+ */
+import { Chart, ChartProps } from 'cdk8s';
+import { Construct } from 'constructs';
+import { core, k8s } from '../lib';
+
+const ONCALL: core.AlarmOwnership = {
+  owner: 'fraud-ml-oncall',
+  runbookUrl: 'https://runbooks.example.com/ml/fraud-endpoint',
+};
+const IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud/triton@sha256:${'e5'.repeat(32)}`;
+
+export class GpuPoolsExampleChart extends Chart {
+  public readonly shared: k8s.GpuNodePool;
+  public readonly mig: k8s.GpuNodePool;
+
+  constructor(scope: Construct, id: string, props?: ChartProps) {
+    super(scope, id, props);
+    this.shared = new k8s.GpuNodePool(this, 'SharedA10G', {
+      gpu: core.GpuModel.A10G,
+      clusterName: 'ml-platform',
+      nodeRole: 'KarpenterNodeRole-ml-platform',
+      sharing: k8s.GpuSharing.timeSlicing(4),
+      capacityTypes: [k8s.CapacityType.ON_DEMAND, k8s.CapacityType.SPOT],
+      maxGpus: 16,
+      modelWeightsGiB: 8,
+    });
+    this.mig = new k8s.GpuNodePool(this, 'MigA100', {
+      gpu: core.GpuModel.A100_80GB,
+      clusterName: 'ml-platform',
+      nodeRole: 'KarpenterNodeRole-ml-platform',
+      sharing: k8s.GpuSharing.mig('1g.10gb'),
+      amiFamily: k8s.GpuAmiFamily.BOTTLEROCKET,
+      maxGpus: 8,
+    });
+  }
+}
+
+export class GpuServingK8sExampleChart extends Chart {
+  constructor(scope: Construct, id: string, pools: GpuPoolsExampleChart, props?: ChartProps) {
+    super(scope, id, props);
+    const common = {
+      image: IMAGE,
+      resources: { cpuRequest: '2', cpuLimit: '4', memoryRequest: '8Gi', memoryLimit: '16Gi' },
+      alarmOwnership: ONCALL,
+      modelSizeGiB: 6,
+      args: ['tritonserver', '--model-repository=s3://acme-ml-models/fraud/repository', '--http-port=8080'],
+      rollbackTriggers: [
+        core.RollbackTrigger.errorRate({ maxPercent: 1 }),
+        core.RollbackTrigger.p99Latency({ maxMillis: 300 }),
+        core.RollbackTrigger.metric({
+          name: 'conversion-rate',
+          threshold: 2,
+          comparison: core.ThresholdComparison.LESS_THAN,
+          prometheusQuery: 'sum(rate(checkout_conversions_total[10m])) / sum(rate(checkout_sessions_total[10m])) * 100',
+          owner: 'checkout-analytics',
+          runbookUrl: 'https://runbooks.example.com/checkout/conversion-drop',
+        }),
+      ],
+      prometheusRuleLabels: { release: 'kube-prometheus-stack' },
+      allowedClientNamespaces: ['checkout'],
+    };
+    // Staged canary 5% → 25% → 50% → 100% with Argo Rollouts on the time-sliced pool.
+    new k8s.GpuServingEndpoint(this, 'Fraud', {
+      ...common,
+      nodePool: pools.shared,
+      replicas: 4,
+      maxReplicas: 12,
+      rollout: core.RolloutPolicy.staged({
+        steps: [
+          { percent: 5, bakeMinutes: 10 },
+          { percent: 25, bakeMinutes: 10 },
+          { percent: 50, bakeMinutes: 15 },
+          { percent: 100 },
+        ],
+      }),
+    });
+    // The same server as a KServe InferenceService (Serverless mode: canary 10%) on MIG slices.
+    new k8s.GpuServingEndpoint(this, 'FraudKserve', {
+      ...common,
+      name: 'fraud-kserve',
+      namespace: 'serving-kserve',
+      nodePool: pools.mig,
+      renderer: k8s.ServingRenderer.KSERVE,
+      rollout: core.RolloutPolicy.canary({ percent: 10 }),
+    });
+  }
+}
+
+export function addGpuServingK8sExamples(k8sApp: import('cdk8s').App): Chart[] {
+  const pools = new GpuPoolsExampleChart(k8sApp, 'gpu-node-pools');
+  return [pools, new GpuServingK8sExampleChart(k8sApp, 'gpu-serving', pools)];
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { GpuCatalog, GpuModel } from '../gpu-catalog';
+import { k8sLabelName } from '../primitives';
+
+/** @internal */
+export const gpuSharingSchema = z.strictObject({
+  mode: z.enum(['EXCLUSIVE', 'TIME_SLICING', 'MIG']),
+  replicas: z.number().int('must be a whole number of pods per GPU').min(2, 'must be at least 2 pods per GPU').max(48).optional(),
+  migProfile: z.string().optional(),
+});
+
+/** @internal */
+export const gpuNodePoolSchema = z
+  .strictObject({
+    gpu: z.enum(GpuModel),
+    name: k8sLabelName.optional(),
+    clusterName: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'must be an EKS cluster name'),
+    nodeRole: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name (not an ARN)'),
+    instanceFamilies: z.array(z.string().regex(/^[a-z0-9]+$/, 'must be an EC2 instance family such as g5')).min(1).optional(),
+    gpuCounts: z.array(z.number().int().min(1).max(16)).min(1).optional(),
+    capacityTypes: z.array(z.enum(['on-demand', 'spot', 'reserved'])).min(1).optional(),
+    amiFamily: z.enum(['AL2023', 'BOTTLEROCKET']).optional(),
+    amiVersion: z.string().regex(/^(latest|v\d{8}|v?\d+\.\d+\.\d+)$/, 'must be "latest", an AL2023 release such as v20251014, or a Bottlerocket version such as 1.43.0').optional(),
+    rootVolumeGiB: z.number().int().min(20).max(16384).optional(),
+    modelWeightsGiB: z.number().gt(0).max(4096).optional(),
+    maxGpus: z.number().int().min(1).optional(),
+    maxCpu: z.number().int().min(1).optional(),
+    maxMemoryGiB: z.number().int().min(1).optional(),
+    consolidateAfterMinutes: z.number().int().min(0).max(10080).optional(),
+    expireAfterHours: z.number().int().min(1).max(8760).optional(),
+    disruptionBudgetPercent: z.number().int().min(0).max(100).optional(),
+    sharing: gpuSharingSchema.optional(),
+    devicePluginNamespace: k8sLabelName.optional(),
+  })
+  .superRefine((p, ctx) => {
+    const spec = GpuCatalog.spec(p.gpu);
+    for (const [i, f] of (p.instanceFamilies ?? []).entries()) {
+      if (!spec.ec2Families.includes(f)) {
+        ctx.addIssue({ code: 'custom', path: ['instanceFamilies', i], message: `must be a family with ${p.gpu} GPUs: ${spec.ec2Families.join(', ')}` });
+      }
+    }
+    const sharing = p.sharing;
+    if (sharing?.mode === 'MIG') {
+      if (!spec.migCapable) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sharing', 'migProfile'],
+          message: `must not be set: ${p.gpu} does not support MIG (MIG-capable: ${GpuCatalog.models().filter((m) => GpuCatalog.spec(m).migCapable).join(', ')}); use GpuSharing.timeSlicing() instead`,
+        });
+      } else if (!GpuCatalog.isMigProfileSupported(p.gpu, sharing.migProfile ?? '')) {
+        ctx.addIssue({ code: 'custom', path: ['sharing', 'migProfile'], message: `must be a MIG profile of ${p.gpu}: ${spec.migProfiles.join(', ')}` });
+      }
+    }
+    if (sharing?.mode === 'TIME_SLICING' && sharing.replicas === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['sharing', 'replicas'], message: 'must be set for time-slicing' });
+    }
+    if (sharing && sharing.mode !== 'EXCLUSIVE' && spec.manufacturer !== 'nvidia') {
+      ctx.addIssue({ code: 'custom', path: ['sharing'], message: `must be exclusive on ${p.gpu} (NVIDIA device plugin sharing applies to NVIDIA GPUs only)` });
+    }
+  });

@@ -1,0 +1,272 @@
+import { ApiObject, Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { GpuSharing, GpuSharingMode } from './gpu-sharing';
+import { GpuCatalog, GpuModel } from '../core/gpu-catalog';
+import { standardLabels } from './private/labels';
+import { validateProps } from './private/validate';
+import { gpuNodePoolSchema } from '../core/schemas/k8s-gpu';
+
+/** Node label every GPU pool's nodes carry; workloads are attracted to a pool by it. */
+export const GPU_POOL_LABEL = 'cdk-mlops.io/gpu-pool';
+/** Node label that selects the NVIDIA device plugin configuration of a node. */
+export const DEVICE_PLUGIN_CONFIG_LABEL = 'nvidia.com/device-plugin.config';
+/** Node label read by the NVIDIA MIG manager to partition the node's GPUs. */
+export const MIG_CONFIG_LABEL = 'nvidia.com/mig.config';
+
+/** Karpenter capacity types. */
+export enum CapacityType {
+  ON_DEMAND = 'on-demand',
+  SPOT = 'spot',
+  RESERVED = 'reserved',
+}
+
+/** AMI families for GPU nodes (both ship the NVIDIA driver in their GPU variants). */
+export enum GpuAmiFamily {
+  AL2023 = 'AL2023',
+  BOTTLEROCKET = 'BOTTLEROCKET',
+}
+
+/** Properties of a `GpuNodePool`. */
+export interface GpuNodePoolProps {
+  /** The GPU model; instance families and Karpenter requirements come from the GPU catalog. */
+  readonly gpu: GpuModel;
+  /** EKS cluster name: subnets and security groups are discovered by the tag `karpenter.sh/discovery: <clusterName>`. */
+  readonly clusterName: string;
+  /** Name of the IAM role of the nodes (not its ARN). */
+  readonly nodeRole: string;
+  /**
+   * Name of the NodePool and EC2NodeClass.
+   * @default - `gpu-<model>` in lowercase, e.g. `gpu-a10g`
+   */
+  readonly name?: string;
+  /**
+   * Instance families to choose from.
+   * @default - every family with this GPU in the catalog
+   */
+  readonly instanceFamilies?: string[];
+  /**
+   * GPUs per node to allow.
+   * @default - any
+   */
+  readonly gpuCounts?: number[];
+  /**
+   * Capacity types. Spot GPUs can be reclaimed with two minutes' notice.
+   * @default [CapacityType.ON_DEMAND]
+   */
+  readonly capacityTypes?: CapacityType[];
+  /**
+   * AMI family.
+   * @default GpuAmiFamily.AL2023
+   */
+  readonly amiFamily?: GpuAmiFamily;
+  /**
+   * AMI release in the alias (`al2023@<version>`). Pin it for reproducible nodes.
+   * @default 'latest'
+   */
+  readonly amiVersion?: string;
+  /**
+   * Size of the root (AL2023) or data (Bottlerocket) volume, GiB.
+   * @default - room for images and twice `modelWeightsGiB`, at least 100
+   */
+  readonly rootVolumeGiB?: number;
+  /**
+   * Size of the model weights the pool serves, GiB, to size the volume.
+   * @default - not considered
+   */
+  readonly modelWeightsGiB?: number;
+  /**
+   * Most GPUs in the pool (a cost guard).
+   * @default - no GPU limit
+   */
+  readonly maxGpus?: number;
+  /**
+   * Most vCPUs in the pool.
+   * @default - no CPU limit
+   */
+  readonly maxCpu?: number;
+  /**
+   * Most memory in the pool, GiB.
+   * @default - no memory limit
+   */
+  readonly maxMemoryGiB?: number;
+  /**
+   * Minutes an empty node is kept before removal. Busy GPU nodes are never consolidated
+   * (`WhenEmpty`): moving a model server means a cold start.
+   * @default 10
+   */
+  readonly consolidateAfterMinutes?: number;
+  /**
+   * Hours after which a node is replaced (patching). Replacement respects PodDisruptionBudgets.
+   * @default 720
+   */
+  readonly expireAfterHours?: number;
+  /**
+   * Share of the pool's nodes that may be disrupted at once.
+   * @default 10
+   */
+  readonly disruptionBudgetPercent?: number;
+  /**
+   * How pods share the GPUs.
+   * @default GpuSharing.exclusive()
+   */
+  readonly sharing?: GpuSharing;
+  /**
+   * Namespace of the NVIDIA device plugin (where its configuration ConfigMap goes).
+   * @default 'kube-system'
+   */
+  readonly devicePluginNamespace?: string;
+}
+
+/**
+ * A Karpenter GPU node pool (NodePool + EC2NodeClass, karpenter.sh/v1): GPU instance families from
+ * the catalog, the `nvidia.com/gpu:NoSchedule` taint, limits, a disruption policy safe for
+ * inference, encrypted volumes sized for model weights, IMDSv2, and GPU sharing rendered as the
+ * NVIDIA device plugin configuration.
+ *
+ * The NVIDIA device plugin (or GPU operator) must run on these nodes and tolerate the taint, or
+ * they never report GPUs (karpenter-provider-aws #1914); point it at the ConfigMap rendered here.
+ */
+export class GpuNodePool extends Construct {
+  /** Name of the NodePool (the value of the `cdk-mlops.io/gpu-pool` node label). */
+  public readonly name: string;
+  /** The GPU model. */
+  public readonly gpu: GpuModel;
+  /** GPU sharing of the pool. */
+  public readonly sharing: GpuSharing;
+  /** Taint key on the pool's nodes. */
+  public readonly taintKey: string;
+  /** Extended resource a pod requests to get a GPU (or a share of one). */
+  public readonly resourceName: string;
+  /** Warnings about this pool (e.g. time-slicing gives no memory isolation). */
+  public readonly warnings: string[] = [];
+
+  constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
+    super(scope, id);
+    validateProps(this, gpuNodePoolSchema, { ...props, sharing: props.sharing?._spec });
+    const spec = GpuCatalog.spec(props.gpu);
+    this.gpu = props.gpu;
+    this.name = props.name ?? `gpu-${props.gpu.toLowerCase().replace(/_/g, '-')}`;
+    this.sharing = props.sharing ?? GpuSharing.exclusive();
+    const nvidia = spec.manufacturer === 'nvidia';
+    this.taintKey = nvidia ? 'nvidia.com/gpu' : 'aws.amazon.com/neuron';
+    this.resourceName = nvidia ? this.sharing.resourceName : 'aws.amazon.com/neuron';
+    const labels = standardLabels('gpu-node-pool', this.name, 'gpu-node-pool');
+    const amiFamily = props.amiFamily ?? GpuAmiFamily.AL2023;
+
+    // Node labels: pool membership, device plugin configuration, MIG layout.
+    const nodeLabels: Record<string, string> = { [GPU_POOL_LABEL]: this.name };
+    if (nvidia) {
+      nodeLabels[DEVICE_PLUGIN_CONFIG_LABEL] = this.name;
+    }
+    if (this.sharing.mode === GpuSharingMode.MIG) {
+      nodeLabels[MIG_CONFIG_LABEL] = `all-${this.sharing.migProfile}`;
+    }
+    if (this.sharing.mode === GpuSharingMode.TIME_SLICING) {
+      this.warnings.push(
+        `GPU pool ${this.name}: time-slicing ${this.sharing.replicas} pods per GPU gives no memory or fault isolation; one pod can exhaust the GPU memory of the others.`,
+      );
+    }
+    this.warnings.forEach((w) => this.node.addMetadata('cdk-mlops:warning', w));
+
+    const requirements = [
+      { key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: props.instanceFamilies ?? spec.ec2Families },
+      { key: 'karpenter.sh/capacity-type', operator: 'In', values: props.capacityTypes ?? [CapacityType.ON_DEMAND] },
+      { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
+      { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
+      ...(nvidia ? [{ key: 'karpenter.k8s.aws/instance-gpu-manufacturer', operator: 'In', values: ['nvidia'] }] : []),
+      ...(spec.karpenterGpuName ? [{ key: 'karpenter.k8s.aws/instance-gpu-name', operator: 'In', values: [spec.karpenterGpuName] }] : []),
+      ...(props.gpuCounts ? [{ key: 'karpenter.k8s.aws/instance-gpu-count', operator: 'In', values: props.gpuCounts.map(String) }] : []),
+    ];
+
+    const limits: Record<string, string> = {};
+    if (props.maxGpus !== undefined) {
+      limits[nvidia ? 'nvidia.com/gpu' : 'aws.amazon.com/neuron'] = String(props.maxGpus);
+    }
+    if (props.maxCpu !== undefined) {
+      limits.cpu = String(props.maxCpu);
+    }
+    if (props.maxMemoryGiB !== undefined) {
+      limits.memory = `${props.maxMemoryGiB}Gi`;
+    }
+
+    const volumeGiB = props.rootVolumeGiB ?? Math.max(100, Math.ceil(60 + 2 * (props.modelWeightsGiB ?? 0)));
+    new ApiObject(this, 'NodeClass', {
+      apiVersion: 'karpenter.k8s.aws/v1',
+      kind: 'EC2NodeClass',
+      metadata: { name: this.name, labels },
+      spec: {
+        role: props.nodeRole,
+        amiSelectorTerms: [{ alias: `${amiFamily === GpuAmiFamily.AL2023 ? 'al2023' : 'bottlerocket'}@${props.amiVersion ?? 'latest'}` }],
+        subnetSelectorTerms: [{ tags: { 'karpenter.sh/discovery': props.clusterName } }],
+        securityGroupSelectorTerms: [{ tags: { 'karpenter.sh/discovery': props.clusterName } }],
+        blockDeviceMappings: [
+          {
+            // Bottlerocket keeps images and data on its second volume.
+            deviceName: amiFamily === GpuAmiFamily.BOTTLEROCKET ? '/dev/xvdb' : '/dev/xvda',
+            ebs: { volumeSize: `${volumeGiB}Gi`, volumeType: 'gp3', encrypted: true, deleteOnTermination: true },
+          },
+        ],
+        metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1, httpProtocolIPv6: 'disabled' },
+        tags: { 'cdk-mlops.io/gpu-pool': this.name },
+      },
+    });
+
+    new ApiObject(this, 'NodePool', {
+      apiVersion: 'karpenter.sh/v1',
+      kind: 'NodePool',
+      metadata: { name: this.name, labels },
+      spec: {
+        template: {
+          metadata: { labels: nodeLabels },
+          spec: {
+            nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: this.name },
+            requirements,
+            taints: [{ key: this.taintKey, effect: 'NoSchedule' }],
+            expireAfter: `${props.expireAfterHours ?? 720}h`,
+          },
+        },
+        limits: Object.keys(limits).length > 0 ? limits : undefined,
+        disruption: {
+          // Never move a busy model server to save money: only empty nodes go.
+          consolidationPolicy: 'WhenEmpty',
+          consolidateAfter: `${props.consolidateAfterMinutes ?? 10}m`,
+          budgets: [{ nodes: `${props.disruptionBudgetPercent ?? 10}%` }],
+        },
+      },
+    });
+
+    if (nvidia) {
+      new kplus.ConfigMap(this, 'DevicePluginConfig', {
+        metadata: {
+          name: `nvidia-device-plugin-${this.name}`,
+          namespace: props.devicePluginNamespace ?? 'kube-system',
+          labels,
+          annotations: this.warnings.length > 0 ? { 'cdk-mlops.io/warning': this.warnings.join(' ') } : undefined,
+        },
+        data: { [this.name]: devicePluginConfig(this.sharing) },
+      });
+    }
+    Chart.of(this); // a pool lives in a chart
+  }
+}
+
+/** The NVIDIA device plugin configuration (config file format `version: v1`) of a sharing mode. */
+function devicePluginConfig(sharing: GpuSharing): string {
+  const config: Record<string, unknown> = {
+    version: 'v1',
+    flags: { migStrategy: sharing.mode === GpuSharingMode.MIG ? 'mixed' : 'none' },
+  };
+  if (sharing.mode === GpuSharingMode.TIME_SLICING) {
+    config.sharing = {
+      timeSlicing: {
+        renameByDefault: false,
+        // A pod asking for 2 shares would get no more GPU than with 1: refuse it instead.
+        failRequestsGreaterThanOne: true,
+        resources: [{ name: 'nvidia.com/gpu', replicas: sharing.replicas }],
+      },
+    };
+  }
+  // JSON is YAML: the device plugin reads it as its config file.
+  return JSON.stringify(config, null, 2);
+}

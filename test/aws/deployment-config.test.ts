@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import {
+  MAX_CANARY_PERCENT,
+  MAX_LINEAR_STEP_PERCENT,
+  MAX_WAIT_INTERVAL_SECONDS,
+  MIN_LINEAR_STEP_PERCENT,
+  trafficRouting,
+} from '../../lib/aws/private/deployment-config';
+import { StagedRolloutFallback } from '../../lib/aws/staged-rollout-fallback';
+import { RolloutPolicy, RolloutStep } from '../../lib/core/rollout';
+
+const { REJECT, FIRST_STEP_AS_CANARY } = StagedRolloutFallback;
+
+const render = (policy: RolloutPolicy, instanceCount = 2, fallback = REJECT) => trafficRouting(policy._spec, instanceCount, fallback);
+const staged = (...steps: RolloutStep[]) => RolloutPolicy.staged({ steps });
+
+const WAIT_TOO_LONG = 'must be at most 60 minutes on SageMaker (WaitIntervalInSeconds ≤ 3600)';
+const ONE_INSTANCE = (what: string) =>
+  `must be at least 2 for a ${what} rollout (SageMaker shifts whole instances and a canary may hold at most 50% of them); use RolloutPolicy.allAtOnce() for one instance`;
+
+describe('SageMaker limits', () => {
+  it('match the API reference', () => {
+    expect(MAX_WAIT_INTERVAL_SECONDS).toBe(3600);
+    expect(MAX_CANARY_PERCENT).toBe(50);
+    expect(MIN_LINEAR_STEP_PERCENT).toBe(10);
+    expect(MAX_LINEAR_STEP_PERCENT).toBe(50);
+  });
+});
+
+describe('ALL_AT_ONCE', () => {
+  it.each<[string, RolloutPolicy, number]>([
+    ['default bake', RolloutPolicy.allAtOnce(), 600],
+    ['no bake', RolloutPolicy.allAtOnce({ bakeMinutes: 0 }), 0],
+    ['30 minute bake', RolloutPolicy.allAtOnce({ bakeMinutes: 30 }), 1800],
+    ['60 minute bake (the limit)', RolloutPolicy.allAtOnce({ bakeMinutes: 60 }), 3600],
+  ])('waits bake × 60 seconds (%s)', (_name, policy, wait) => {
+    expect(render(policy)).toStrictEqual({
+      routing: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: wait },
+      totalWaitSeconds: wait,
+      problems: [],
+      warnings: [],
+    });
+  });
+
+  it('works with one instance', () => {
+    expect(render(RolloutPolicy.allAtOnce(), 1).problems).toEqual([]);
+  });
+
+  it('rejects a 90 minute bake', () => {
+    expect(render(RolloutPolicy.allAtOnce({ bakeMinutes: 90 })).problems).toEqual([['rollout.bakeMinutes', WAIT_TOO_LONG]]);
+  });
+});
+
+describe('CANARY', () => {
+  it('renders a 10% canary baking 10 minutes on 2 instances', () => {
+    expect(render(RolloutPolicy.canary({ percent: 10, bakeMinutes: 10 }), 2)).toStrictEqual({
+      routing: { Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 }, WaitIntervalInSeconds: 600 },
+      totalWaitSeconds: 600,
+      problems: [],
+      warnings: [],
+    });
+  });
+
+  it('uses the default bake', () => {
+    const r = render(RolloutPolicy.canary({ percent: 20 }), 4);
+    expect(r.routing).toEqual({ Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 20 }, WaitIntervalInSeconds: 600 });
+    expect(r.totalWaitSeconds).toBe(600);
+  });
+
+  it('accepts the largest canary SageMaker allows (50%)', () => {
+    expect(render(RolloutPolicy.canary({ percent: 50 })).problems).toEqual([]);
+  });
+
+  it.each<[string, RolloutPolicy, number, Array<[string, string]>]>([
+    ['a 60% canary', RolloutPolicy.canary({ percent: 60 }), 2, [['rollout.percent', 'must be at most 50 on SageMaker (CanarySize ≤ 50% of the fleet); got 60']]],
+    ['one instance', RolloutPolicy.canary({ percent: 10 }), 1, [['initialInstanceCount', ONE_INSTANCE('canary')]]],
+    ['a 90 minute bake', RolloutPolicy.canary({ percent: 10, bakeMinutes: 90 }), 2, [['rollout.bakeMinutes', WAIT_TOO_LONG]]],
+    [
+      'all three at once',
+      RolloutPolicy.canary({ percent: 75, bakeMinutes: 61 }),
+      1,
+      [
+        ['rollout.percent', 'must be at most 50 on SageMaker (CanarySize ≤ 50% of the fleet); got 75'],
+        ['initialInstanceCount', ONE_INSTANCE('canary')],
+        ['rollout.bakeMinutes', WAIT_TOO_LONG],
+      ],
+    ],
+  ])('rejects %s', (_name, policy, instances, problems) => {
+    expect(render(policy, instances).problems).toEqual(problems);
+  });
+
+  // SageMaker CapacitySize.Value is an Integer with a minimum of 1 (API reference, CapacitySize);
+  // the linear path rejects fractional steps, so the canary path must reject fractional sizes too.
+  it.each([[2.5], [0.5]])('rejects a canary of %s percent, which SageMaker cannot express (CanarySize is a whole percentage)', (percent) => {
+    expect(render(RolloutPolicy.canary({ percent })).problems).toEqual([
+      ['rollout.percent', `must be a whole percentage on SageMaker (CanarySize is an integer); got ${percent}`],
+    ]);
+  });
+});
+
+describe('LINEAR', () => {
+  it('renders 25% steps every 5 minutes as three waits', () => {
+    expect(render(RolloutPolicy.linear({ stepPercent: 25, intervalMinutes: 5 }))).toStrictEqual({
+      routing: { Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 25 }, WaitIntervalInSeconds: 300 },
+      totalWaitSeconds: 900,
+      problems: [],
+      warnings: [],
+    });
+  });
+
+  it.each<[number, number, number]>([
+    // [stepPercent, wait per step, total wait] with the default 10 minute interval
+    [10, 600, 9 * 600],
+    [30, 600, 3 * 600],
+    [50, 600, 600],
+  ])('renders steps of %s percent', (stepPercent, wait, total) => {
+    const r = render(RolloutPolicy.linear({ stepPercent }));
+    expect(r.routing).toEqual({ Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: stepPercent }, WaitIntervalInSeconds: wait });
+    expect(r.totalWaitSeconds).toBe(total);
+    expect(r.problems).toEqual([]);
+  });
+
+  it.each<[string, RolloutPolicy, number, Array<[string, string]>]>([
+    ['5% steps', RolloutPolicy.linear({ stepPercent: 5 }), 2, [['rollout.stepPercent', 'must be whole steps of 10-50% on SageMaker (LinearStepSize); got 5']]],
+    ['60% steps', RolloutPolicy.linear({ stepPercent: 60 }), 2, [['rollout.stepPercent', 'must be whole steps of 10-50% on SageMaker (LinearStepSize); got 60']]],
+    ['12.5% steps', RolloutPolicy.linear({ stepPercent: 12.5 }), 2, [['rollout.stepPercent', 'must be whole steps of 10-50% on SageMaker (LinearStepSize); got 12.5']]],
+    ['one instance', RolloutPolicy.linear({ stepPercent: 25 }), 1, [['initialInstanceCount', ONE_INSTANCE('linear')]]],
+    ['a 90 minute interval', RolloutPolicy.linear({ stepPercent: 25, intervalMinutes: 90 }), 2, [['rollout.intervalMinutes', WAIT_TOO_LONG]]],
+  ])('rejects %s', (_name, policy, instances, problems) => {
+    expect(render(policy, instances).problems).toEqual(problems);
+  });
+});
+
+describe('STAGED', () => {
+  it('renders equal steps with equal bakes exactly as LINEAR', () => {
+    const policy = staged({ percent: 25, bakeMinutes: 15 }, { percent: 50, bakeMinutes: 15 }, { percent: 75, bakeMinutes: 15 }, { percent: 100 });
+    expect(render(policy)).toStrictEqual({
+      routing: { Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 25 }, WaitIntervalInSeconds: 900 },
+      totalWaitSeconds: 2700,
+      problems: [],
+      warnings: [],
+    });
+  });
+
+  it('treats default and explicit 10 minute bakes as equal', () => {
+    const r = render(staged({ percent: 50 }, { percent: 100 }));
+    expect(r.routing).toEqual({ Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 50 }, WaitIntervalInSeconds: 600 });
+    expect(r.totalWaitSeconds).toBe(600);
+  });
+
+  it('renders a single 100% step as ALL_AT_ONCE', () => {
+    expect(render(staged({ percent: 100, bakeMinutes: 20 }), 1)).toStrictEqual({
+      routing: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 1200 },
+      totalWaitSeconds: 1200,
+      problems: [],
+      warnings: [],
+    });
+  });
+
+  const uneven = staged({ percent: 5 }, { percent: 25 }, { percent: 50 }, { percent: 100 });
+
+  it('rejects uneven steps by default, naming the steps and the fallback', () => {
+    expect(render(uneven, 2, REJECT)).toStrictEqual({
+      totalWaitSeconds: 0,
+      problems: [
+        [
+          'rollout.steps',
+          'must be equal steps on SageMaker (it offers one canary step or equal linear steps), e.g. 25 → 50 → 75 → 100; got [5,25,50,100] (set stagedRolloutFallback to FIRST_STEP_AS_CANARY to accept an approximation)',
+        ],
+      ],
+      warnings: [],
+    });
+  });
+
+  it('rejects equal steps with unequal bakes', () => {
+    const r = render(staged({ percent: 25, bakeMinutes: 5 }, { percent: 50, bakeMinutes: 30 }, { percent: 75 }, { percent: 100 }), 2, REJECT);
+    expect(r.routing).toBeUndefined();
+    expect(r.totalWaitSeconds).toBe(0);
+    expect(r.problems).toEqual([
+      [
+        'rollout.steps',
+        'must be equal steps on SageMaker (it offers one canary step or equal linear steps), e.g. 25 → 50 → 75 → 100; got [25,50,75,100] (set stagedRolloutFallback to FIRST_STEP_AS_CANARY to accept an approximation)',
+      ],
+    ]);
+  });
+
+  it('renders uneven steps as a canary of the first step with FIRST_STEP_AS_CANARY, and warns once', () => {
+    expect(render(uneven, 2, FIRST_STEP_AS_CANARY)).toStrictEqual({
+      routing: { Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 5 }, WaitIntervalInSeconds: 600 },
+      totalWaitSeconds: 600,
+      problems: [],
+      warnings: ['SageMaker cannot express the staged plan 5% → 25% → 50% → 100%: rendered as a 5% canary, then all traffic.'],
+    });
+  });
+
+  it.each<[string, RolloutPolicy, number, Array<[string, string]>]>([
+    [
+      'steps of 5%',
+      staged(...Array.from({ length: 20 }, (_, i) => ({ percent: 5 * (i + 1) }))),
+      2,
+      [['rollout.steps', 'must be whole steps of 10-50% on SageMaker (LinearStepSize); got 5']],
+    ],
+    ['one instance', staged({ percent: 50 }, { percent: 100 }), 1, [['initialInstanceCount', ONE_INSTANCE('linear')]]],
+    ['equal 90 minute bakes', staged({ percent: 50, bakeMinutes: 90 }, { percent: 100 }), 2, [['rollout.steps', WAIT_TOO_LONG]]],
+  ])('rejects equal staged %s', (_name, policy, instances, problems) => {
+    expect(render(policy, instances).problems).toEqual(problems);
+  });
+
+  // A staged policy has no `percent` or `bakeMinutes`: problems of its canary rendering must point
+  // at its steps, as the LINEAR rendering of a staged policy does ('rollout.steps').
+  it('names the steps, not properties a staged policy does not have, when its canary rendering is rejected', () => {
+    const r = render(staged({ percent: 60, bakeMinutes: 90 }, { percent: 80 }, { percent: 100 }), 2, FIRST_STEP_AS_CANARY);
+    expect(r.problems).toEqual([
+      ['rollout.steps', 'must be at most 50 on SageMaker (CanarySize ≤ 50% of the fleet); got 60'],
+      ['rollout.steps', WAIT_TOO_LONG],
+    ]);
+  });
+
+  it('names the steps when a single-step staged policy bakes too long', () => {
+    const r = render(staged({ percent: 100, bakeMinutes: 90 }), 2);
+    expect(r.problems).toEqual([['rollout.steps', WAIT_TOO_LONG]]);
+  });
+});

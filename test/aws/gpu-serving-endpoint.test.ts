@@ -1,0 +1,318 @@
+import { Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { describe, expect, it } from 'vitest';
+import { GpuServingEndpoint, GpuServingEndpointProps } from '../../lib/aws/gpu-serving-endpoint';
+import { ModelRegistry } from '../../lib/aws/model-registry';
+import { ModelSource } from '../../lib/aws/model-source';
+import { StagedRolloutFallback } from '../../lib/aws/staged-rollout-fallback';
+import { RollbackTrigger, ThresholdComparison } from '../../lib/core/rollback';
+import { RolloutPolicy } from '../../lib/core/rollout';
+import { expectValidationError, newStack } from '../support/aws';
+
+const DIGEST = `sha256:${'a'.repeat(64)}`;
+const IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud/server@${DIGEST}`;
+const OWNERSHIP = { owner: 'fraud-oncall', runbookUrl: 'https://runbooks.example.com/fraud' };
+const BASE: GpuServingEndpointProps = {
+  model: ModelSource.fromImage({ image: IMAGE, modelDataUrl: 's3://models/fraud/model.tar.gz' }),
+  instanceType: 'ml.g5.xlarge',
+  alarmOwnership: OWNERSHIP,
+  endpointName: 'fraud',
+};
+
+function endpoint(props: Partial<GpuServingEndpointProps> = {}): { stack: Stack; ep: GpuServingEndpoint; t: Template } {
+  const stack = newStack();
+  const ep = new GpuServingEndpoint(stack, 'Endpoint', { ...BASE, ...props });
+  return { stack, ep, t: Template.fromStack(stack) };
+}
+
+function resourceOf(t: Template, type: string): any {
+  const all = Object.values(t.findResources(type));
+  expect(all).toHaveLength(1);
+  return (all[0] as any).Properties;
+}
+
+describe('GpuServingEndpoint (AWS)', () => {
+  describe('default', () => {
+    const { t, ep } = endpoint();
+
+    it('deploys with a 10% canary baking 10 minutes, rolling back on the 5xx alarm', () => {
+      const props = resourceOf(t, 'AWS::SageMaker::Endpoint');
+      expect(props.EndpointName).toBe('fraud');
+      expect(props.DeploymentConfig.BlueGreenUpdatePolicy).toEqual({
+        TrafficRoutingConfiguration: { Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 }, WaitIntervalInSeconds: 600 },
+        TerminationWaitInSeconds: 300,
+        MaximumExecutionTimeoutInSeconds: 600 + 300 + 1800,
+      });
+      expect(props.DeploymentConfig.AutoRollbackConfiguration.Alarms).toEqual([{ AlarmName: { Ref: expect.stringMatching(/^EndpointRollbackerrorrate/) } }]);
+    });
+
+    it('runs two instances of the primary variant, without an endpoint config name', () => {
+      const config = resourceOf(t, 'AWS::SageMaker::EndpointConfig');
+      expect(config.EndpointConfigName).toBeUndefined();
+      expect(config.ProductionVariants).toEqual([
+        expect.objectContaining({ VariantName: 'primary', InstanceType: 'ml.g5.xlarge', InitialInstanceCount: 2, InitialVariantWeight: 1 }),
+      ]);
+      expect(config.ShadowProductionVariants).toBeUndefined();
+    });
+
+    it('omits KmsKeyId on instances with local NVMe storage (SageMaker rejects it there)', () => {
+      expect(resourceOf(t, 'AWS::SageMaker::EndpointConfig').KmsKeyId).toBeUndefined();
+    });
+
+    it('captures 10% of requests and responses to a KMS-encrypted, retained bucket', () => {
+      const config = resourceOf(t, 'AWS::SageMaker::EndpointConfig');
+      expect(config.DataCaptureConfig).toEqual({
+        EnableCapture: true,
+        InitialSamplingPercentage: 10,
+        DestinationS3Uri: { 'Fn::Join': ['', ['s3://', { Ref: expect.stringMatching(/^EndpointCaptureBucket/) }, '/data-capture/fraud']] },
+        KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^EndpointKey/), 'Arn'] },
+        CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+        CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'], JsonContentTypes: ['application/json'] },
+      });
+      t.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ VersioningConfiguration: { Status: 'Enabled' } }) });
+      expect(ep.dataCaptureLocation?.prefix).toBe('data-capture/fraud');
+    });
+
+    it('runs the model with network isolation and a role scoped to its image, data and logs', () => {
+      t.hasResourceProperties('AWS::SageMaker::Model', {
+        EnableNetworkIsolation: true,
+        PrimaryContainer: { Image: IMAGE, ModelDataUrl: 's3://models/fraud/model.tar.gz' },
+      });
+      const statements = (Object.values(t.findResources('AWS::IAM::Policy'))[0] as any).Properties.PolicyDocument.Statement;
+      const byAction = (a: string) => statements.find((s: any) => [s.Action].flat().includes(a));
+      expect(byAction('ecr:BatchGetImage').Resource).toEqual({
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecr:eu-west-1:123456789012:repository/fraud/server']],
+      });
+      expect(byAction('s3:GetObject').Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::models/fraud/model.tar.gz']] });
+      expect(byAction('cloudwatch:PutMetricData').Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/Endpoints' } });
+      for (const s of statements) {
+        expect([s.Action].flat()).not.toContain('*');
+        expect([s.Action].flat().some((a: string) => a.endsWith(':*'))).toBe(false);
+      }
+    });
+
+    it('alarms on the 5xx rate with owner and runbook, and on GPU memory and disk', () => {
+      t.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        TreatMissingData: 'notBreaching',
+        AlarmDescription: Match.stringLikeRegexp('Owner: fraud-oncall\nRunbook: https://runbooks.example.com/fraud'),
+        Metrics: Match.arrayWith([Match.objectLike({ Expression: 'IF(invocations > 0, 100 * errors / invocations, 0)' })]),
+        Tags: Match.arrayWith([{ Key: 'mlops:owner', Value: 'fraud-oncall' }]),
+      });
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'GPUMemoryUtilization',
+        Namespace: '/aws/sagemaker/Endpoints',
+        Threshold: 90,
+        Dimensions: Match.arrayWith([{ Name: 'EndpointName', Value: 'fraud' }, { Name: 'VariantName', Value: 'primary' }]),
+      });
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DiskUtilization', Threshold: 85 });
+    });
+
+    it('has a dashboard and no autoscaling', () => {
+      t.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      t.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+    });
+  });
+
+  describe('configured', () => {
+    it('renders p99 latency in microseconds and business metrics below a threshold', () => {
+      const { t } = endpoint({
+        rollbackTriggers: [
+          RollbackTrigger.p99Latency({ maxMillis: 300 }),
+          RollbackTrigger.metric({
+            name: 'conversion-rate',
+            threshold: 2,
+            comparison: ThresholdComparison.LESS_THAN,
+            cloudWatch: { namespace: 'Acme/Checkout', metricName: 'ConversionRate' },
+            owner: 'checkout',
+            runbookUrl: 'https://runbooks.example.com/conversion',
+          }),
+        ],
+      });
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ModelLatency', ExtendedStatistic: 'p99', Threshold: 300_000 });
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ConversionRate',
+        Namespace: 'Acme/Checkout',
+        Threshold: 2,
+        ComparisonOperator: 'LessThanThreshold',
+        AlarmDescription: Match.stringLikeRegexp('Owner: checkout'),
+      });
+      expect(resourceOf(t, 'AWS::SageMaker::Endpoint').DeploymentConfig.AutoRollbackConfiguration.Alarms).toHaveLength(2);
+    });
+
+    it('renders linear and all-at-once rollouts, and equal staged steps as linear', () => {
+      const routing = (rollout: RolloutPolicy) =>
+        resourceOf(endpoint({ rollout }).t, 'AWS::SageMaker::Endpoint').DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration;
+      expect(routing(RolloutPolicy.linear({ stepPercent: 20, intervalMinutes: 5 }))).toEqual({
+        Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 20 }, WaitIntervalInSeconds: 300,
+      });
+      expect(routing(RolloutPolicy.allAtOnce({ bakeMinutes: 15 }))).toEqual({ Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 900 });
+      expect(
+        routing(
+          RolloutPolicy.staged({
+            steps: [{ percent: 25, bakeMinutes: 5 }, { percent: 50, bakeMinutes: 5 }, { percent: 75, bakeMinutes: 5 }, { percent: 100 }],
+          }),
+        ),
+      ).toEqual({ Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 25 }, WaitIntervalInSeconds: 300 });
+    });
+
+    it('approximates an uneven staged plan only when asked, with a warning', () => {
+      const staged = RolloutPolicy.staged({ steps: [{ percent: 5 }, { percent: 25 }, { percent: 50 }, { percent: 100 }] });
+      const { stack, t } = endpoint({ rollout: staged, stagedRolloutFallback: StagedRolloutFallback.FIRST_STEP_AS_CANARY });
+      expect(resourceOf(t, 'AWS::SageMaker::Endpoint').DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Value).toBe(5);
+      Annotations.fromStack(stack).hasWarning('/TestStack/Endpoint', Match.stringLikeRegexp('cannot express the staged plan'));
+    });
+
+    it('adds a shadow variant receiving a sampled copy of traffic', () => {
+      const { t } = endpoint({ shadow: { model: ModelSource.fromImage({ image: IMAGE }), samplingPercent: 20 } });
+      expect(resourceOf(t, 'AWS::SageMaker::EndpointConfig').ShadowProductionVariants).toEqual([
+        expect.objectContaining({ VariantName: 'shadow', InitialInstanceCount: 1, InitialVariantWeight: 0.2, InstanceType: 'ml.g5.xlarge' }),
+      ]);
+      t.resourceCountIs('AWS::SageMaker::Model', 2);
+    });
+
+    it('adds A/B production variants with their weights', () => {
+      const { t } = endpoint({
+        variantName: 'control',
+        primaryWeight: 3,
+        variants: [{ name: 'treatment', model: ModelSource.fromImage({ image: IMAGE }), weight: 1, instanceType: 'ml.g6.xlarge' }],
+      });
+      expect(resourceOf(t, 'AWS::SageMaker::EndpointConfig').ProductionVariants.map((v: any) => [v.VariantName, v.InitialVariantWeight, v.InstanceType])).toEqual([
+        ['control', 3, 'ml.g5.xlarge'],
+        ['treatment', 1, 'ml.g6.xlarge'],
+      ]);
+    });
+
+    it('autoscales on invocations per instance and GPU utilization with cooldowns', () => {
+      const { t } = endpoint({
+        autoscaling: { minInstances: 2, maxInstances: 6, targetInvocationsPerInstance: 500, targetGpuUtilizationPercent: 70 },
+      });
+      t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+        MinCapacity: 2,
+        MaxCapacity: 6,
+        ResourceId: 'endpoint/fraud/variant/primary',
+        ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+        ServiceNamespace: 'sagemaker',
+      });
+      t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+        TargetTrackingScalingPolicyConfiguration: {
+          TargetValue: 500,
+          PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+          ScaleInCooldown: 600,
+          ScaleOutCooldown: 120,
+        },
+      });
+      t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+        TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+          TargetValue: 70,
+          CustomizedMetricSpecification: Match.objectLike({ MetricName: 'GPUUtilization', Namespace: '/aws/sagemaker/Endpoints' }),
+        }),
+      });
+    });
+
+    it('sizes cold-start timeouts from the model size, capped at 3600 s', () => {
+      const variant = (size: number) => resourceOf(endpoint({ modelSizeGiB: size }).t, 'AWS::SageMaker::EndpointConfig').ProductionVariants[0];
+      expect(variant(10)).toMatchObject({ ModelDataDownloadTimeoutInSeconds: 720, ContainerStartupHealthCheckTimeoutInSeconds: 600 });
+      expect(variant(140)).toMatchObject({ ModelDataDownloadTimeoutInSeconds: 3600, ContainerStartupHealthCheckTimeoutInSeconds: 3600 });
+    });
+
+    it('encrypts volumes with the key on instances without local storage', () => {
+      const { t } = endpoint({ instanceType: 'ml.p3.2xlarge' });
+      expect(resourceOf(t, 'AWS::SageMaker::EndpointConfig').KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EndpointKey/), 'Arn'] });
+    });
+
+    it('scales the GPU memory alarm to the GPUs of the instance', () => {
+      const { t } = endpoint({ instanceType: 'ml.g5.12xlarge' });
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'GPUMemoryUtilization', Threshold: 360 });
+    });
+
+    it('serves a model package version from a ModelRegistry', () => {
+      const stack = newStack();
+      const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+      new GpuServingEndpoint(stack, 'Endpoint', { ...BASE, model: ModelSource.fromModelPackage(registry, 7) });
+      Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::Model', {
+        PrimaryContainer: { ModelPackageName: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:123456789012:model-package/fraud/7']] } },
+      });
+    });
+
+    it('notifies a topic, disables capture or the dashboard on request', () => {
+      const stack = newStack();
+      const topic = new sns.Topic(stack, 'Topic');
+      new GpuServingEndpoint(stack, 'Endpoint', { ...BASE, alarmTopic: topic, dataCapture: { enabled: false }, dashboard: false });
+      const t = Template.fromStack(stack);
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: Match.stringLikeRegexp('^Topic') }] });
+      expect(resourceOf(t, 'AWS::SageMaker::EndpointConfig').DataCaptureConfig).toBeUndefined();
+      t.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    });
+
+    it('grantInvoke and import by attributes', () => {
+      const stack = newStack();
+      const imported = GpuServingEndpoint.fromGpuServingEndpointAttributes(stack, 'Imported', { endpointName: 'Fraud-Prod' });
+      const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      imported.grantInvoke(role);
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'sagemaker:InvokeEndpoint',
+              Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:123456789012:endpoint/fraud-prod']] },
+            },
+          ],
+        },
+      });
+      expect(stack.resolve(imported.metric('Invocations').dimensions)).toEqual({ EndpointName: 'Fraud-Prod', VariantName: 'primary' });
+    });
+
+    it('captures to a bucket passed in', () => {
+      const stack = newStack();
+      const bucket = new s3.Bucket(stack, 'Capture');
+      const ep = new GpuServingEndpoint(stack, 'Endpoint', { ...BASE, dataCapture: { bucket, prefix: 'captures/fraud/' } });
+      expect(ep.dataCaptureLocation?.bucket).toBe(bucket);
+      expect(ep.dataCaptureLocation?.prefix).toBe('captures/fraud');
+    });
+  });
+
+  describe('rejected', () => {
+    it.each<[string, Partial<GpuServingEndpointProps>, string, string]>([
+      ['a non-GPU instance type', { instanceType: 'ml.m5.xlarge' }, 'instanceType', 'must be a GPU or Inferentia/Trainium instance type'],
+      ['a :latest image', { model: ModelSource.fromImage({ image: 'nvcr.io/nvidia/tritonserver:latest' }) }, 'model.image', 'moving tag'],
+      ['a tag without digest', { model: ModelSource.fromImage({ image: 'nvcr.io/nvidia/tritonserver:24.08-py3' }) }, 'model.image', 'must be pinned by digest'],
+      ['0 min instances without opt-in', { autoscaling: { minInstances: 0, maxInstances: 4, targetInvocationsPerInstance: 100 } }, 'autoscaling.minInstances', 'must be at least 1 on a GPU endpoint'],
+      ['min above max', { autoscaling: { minInstances: 5, maxInstances: 4, targetInvocationsPerInstance: 100 } }, 'autoscaling.minInstances', 'must not exceed maxInstances (4)'],
+      ['autoscaling without a target', { autoscaling: { maxInstances: 4 } }, 'autoscaling.targetInvocationsPerInstance', 'autoscaling needs a target'],
+      ['canary steps not increasing', { rollout: RolloutPolicy.staged({ steps: [{ percent: 10 }, { percent: 5 }, { percent: 100 }] }) }, 'rollout.steps', 'must increase and end at 100'],
+      ['a canary above 50%', { rollout: RolloutPolicy.canary({ percent: 60 }) }, 'rollout.percent', 'must be at most 50 on SageMaker'],
+      ['a canary on one instance', { initialInstanceCount: 1 }, 'initialInstanceCount', 'must be at least 2 for a canary rollout'],
+      ['an uneven staged plan', { rollout: RolloutPolicy.staged({ steps: [{ percent: 5 }, { percent: 25 }, { percent: 100 }] }) }, 'rollout.steps', 'must be equal steps on SageMaker'],
+      ['no rollback trigger', { rollbackTriggers: [] }, 'rollbackTriggers', 'a rollout needs a way back'],
+      ['a metric trigger without CloudWatch metric', { rollbackTriggers: [RollbackTrigger.metric({ name: 'ctr', threshold: 1, comparison: ThresholdComparison.LESS_THAN, prometheusQuery: 'x' })] }, 'rollbackTriggers[0].cloudWatch', 'must be set for a metric trigger used on AWS'],
+      ['an http runbook', { alarmOwnership: { owner: 'team', runbookUrl: 'http://wiki/runbook' } }, 'alarmOwnership.runbookUrl', 'must be an https:// link'],
+      ['shadow together with variants', { shadow: { model: ModelSource.fromImage({ image: IMAGE }), samplingPercent: 10 }, variants: [{ name: 'b', model: ModelSource.fromImage({ image: IMAGE }), weight: 1 }] }, 'shadow', 'exactly one production variant'],
+      ['duplicate variant names', { variants: [{ name: 'primary', model: ModelSource.fromImage({ image: IMAGE }), weight: 1 }] }, 'variants', '"primary" is used twice'],
+      ['capturing nothing', { dataCapture: { captureRequest: false, captureResponse: false } }, 'dataCapture.captureResponse', 'nothing would be captured'],
+    ])('%s', (_what, props, property, allowed) => {
+      const e = expectValidationError(() => new GpuServingEndpoint(newStack(), 'Endpoint', { ...BASE, ...props }));
+      expect(e.problems.map((p) => p.property)).toContain(property);
+      const problem = e.problems.find((p) => p.property === property)!;
+      expect(problem.constructPath).toBe('TestStack/Endpoint');
+      expect(problem.allowed).toContain(allowed);
+    });
+
+    it('accepts 0 min instances with the explicit opt-in', () => {
+      const autoscaling = { minInstances: 0, maxInstances: 4, targetInvocationsPerInstance: 100, allowScaleToZero: true };
+      expect(() => endpoint({ autoscaling })).not.toThrow();
+    });
+
+    it('accepts a tag when mutable tags are explicitly allowed', () => {
+      expect(() => endpoint({ model: ModelSource.fromImage({ image: 'nvcr.io/nvidia/tritonserver:24.08-py3', allowMutableImageTag: true }) })).not.toThrow();
+    });
+  });
+});
