@@ -107,6 +107,13 @@ project.addTask('synth', {
   env: { CDK_DISABLE_CLI_TELEMETRY: 'true' },
 });
 
+// Benchmarks print figures (never timed tests): synthesis time against hand-written baselines.
+project.addTask('bench', {
+  description: 'Synthesis time vs number of models, against hand-written L1 / cdk8s baselines (bench/README.md)',
+  exec: 'tsx bench/synth.ts',
+  receiveArgs: true,
+});
+
 // ---------------------------------------------------------------------------------------------
 // Output validation by real tools (cfn-lint, checkov, Kubernetes + CRD schemas).
 project.addTask('validate:tools', {
