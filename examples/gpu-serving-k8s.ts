@@ -33,7 +33,6 @@ export class GpuPoolsExampleChart extends Chart {
       clusterName: 'ml-platform',
       nodeRole: 'KarpenterNodeRole-ml-platform',
       sharing: k8s.GpuSharing.mig('1g.10gb'),
-      amiFamily: k8s.GpuAmiFamily.BOTTLEROCKET,
       maxGpus: 8,
     });
   }

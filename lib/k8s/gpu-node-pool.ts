@@ -11,6 +11,8 @@ import { gpuNodePoolSchema } from '../core/schemas/k8s-gpu';
 export const GPU_POOL_LABEL = 'cdk-mlops.io/gpu-pool';
 /** Node label that selects the NVIDIA device plugin configuration of a node. */
 export const DEVICE_PLUGIN_CONFIG_LABEL = 'nvidia.com/device-plugin.config';
+/** Name of the ConfigMap holding every pool's NVIDIA device plugin configuration (one key per pool). */
+export const DEVICE_PLUGIN_CONFIG_MAP = 'nvidia-device-plugin-config';
 /** Node label read by the NVIDIA MIG manager to partition the node's GPUs. */
 export const MIG_CONFIG_LABEL = 'nvidia.com/mig.config';
 
@@ -125,7 +127,10 @@ export interface GpuNodePoolProps {
  * NVIDIA device plugin configuration.
  *
  * The NVIDIA device plugin (or GPU operator) must run on these nodes and tolerate the taint, or
- * they never report GPUs (karpenter-provider-aws #1914); point it at the ConfigMap rendered here.
+ * they never report GPUs (karpenter-provider-aws #1914); point it at the ConfigMap
+ * `nvidia-device-plugin-config` (Helm `config.name`), where every pool of the chart has its key.
+ * On Bottlerocket the built-in device plugin is configured through Bottlerocket settings instead,
+ * so only exclusive GPUs are accepted there.
  */
 export class GpuNodePool extends Construct {
   /** Name of the NodePool (the value of the `cdk-mlops.io/gpu-pool` node label). */
@@ -237,18 +242,32 @@ export class GpuNodePool extends Construct {
     });
 
     if (nvidia) {
-      new kplus.ConfigMap(this, 'DevicePluginConfig', {
-        metadata: {
-          name: `nvidia-device-plugin-${this.name}`,
-          namespace: props.devicePluginNamespace ?? 'kube-system',
-          labels,
-          annotations: this.warnings.length > 0 ? { 'cdk-mlops.io/warning': this.warnings.join(' ') } : undefined,
-        },
-        data: { [this.name]: devicePluginConfig(this.sharing) },
-      });
+      const config = devicePluginConfigMap(this, props.devicePluginNamespace ?? 'kube-system');
+      config.addData(this.name, devicePluginConfig(this.sharing));
+      this.warnings.forEach((w) => config.metadata.addAnnotation(`cdk-mlops.io/warning-${this.name}`, w));
     }
-    Chart.of(this); // a pool lives in a chart
   }
+}
+
+/**
+ * The NVIDIA device plugin reads one ConfigMap (Helm `config.name`) whose keys are the values of
+ * the `nvidia.com/device-plugin.config` node label: every pool of a chart adds its key to the same
+ * ConfigMap, which is why it is created once, in the chart's scope, not in the pool's.
+ */
+function devicePluginConfigMap(pool: Construct, namespace: string): kplus.ConfigMap {
+  const chart = Chart.of(pool);
+  const id = `NvidiaDevicePluginConfig-${namespace}`;
+  const existing = chart.node.tryFindChild(id);
+  if (existing) {
+    return existing as kplus.ConfigMap;
+  }
+  return new kplus.ConfigMap(chart, id, {
+    metadata: {
+      name: DEVICE_PLUGIN_CONFIG_MAP,
+      namespace,
+      labels: standardLabels('nvidia-device-plugin', 'config', 'gpu-node-pool'),
+    },
+  });
 }
 
 /** The NVIDIA device plugin configuration (config file format `version: v1`) of a sharing mode. */

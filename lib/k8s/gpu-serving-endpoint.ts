@@ -58,9 +58,9 @@ export interface PrometheusServingMetrics {
    */
   readonly latencyUnitSeconds?: boolean;
   /**
-   * Label matchers selecting this endpoint's series. Argo passes the canary's pod template hash as
-   * `{{args.canary-hash}}` for selectors that can use it.
-   * @default 'namespace="<namespace>",pod=~"<name>-.*"'
+   * Label matchers selecting this endpoint's series. In the analysis, `{{args.canary-hash}}` is the
+   * canary's pod template hash; in the alerts it stands for any hash.
+   * @default 'namespace="<namespace>",pod=~"<name>-{{args.canary-hash}}-.*"' (the canary's pods only)
    */
   readonly selector?: string;
 }
@@ -196,6 +196,11 @@ export interface GpuServingEndpointProps {
    * @default - only its own namespace
    */
   readonly allowedClientNamespaces?: string[];
+  /**
+   * Namespace of Prometheus, allowed to scrape the server (the analysis and alerts need its metrics).
+   * @default 'monitoring'
+   */
+  readonly monitoringNamespace?: string;
 }
 
 const DEFAULT_ROLLOUT = RolloutPolicy.canary({ percent: 10, bakeMinutes: 10 });
@@ -291,7 +296,7 @@ export class GpuServingEndpoint extends Construct {
           {
             from: [
               { podSelector: {} },
-              ...(props.allowedClientNamespaces ?? []).map((n) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': n } } })),
+              ...this.clientNamespaces(props).map((n) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': n } } })),
             ],
             ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }],
           },
@@ -503,7 +508,7 @@ export class GpuServingEndpoint extends Construct {
       ...triggers.map((t) =>
         alert(
           `${base}${camel(t.name)}`,
-          `${this.triggerQuery(props, t, `${2 * t.periodSeconds}s`).replace('{{args.canary-hash}}', '.*')} ${t.comparison === ThresholdComparison.LESS_THAN ? '<' : '>'} ${t.threshold}`,
+          `(${this.triggerQuery(props, t, `${2 * t.periodSeconds}s`).replaceAll('{{args.canary-hash}}', '.*')}) ${t.comparison === ThresholdComparison.LESS_THAN ? '<' : '>'} ${t.threshold}`,
           t.datapointsToAlarm * t.periodSeconds,
           'critical',
           `${t.name} ${t.comparison === ThresholdComparison.LESS_THAN ? 'below' : 'above'} ${t.threshold}${t.kind === RollbackTriggerKind.ERROR_RATE ? '%' : t.kind === RollbackTriggerKind.P99_LATENCY ? ' ms' : ''}`,
@@ -544,8 +549,22 @@ export class GpuServingEndpoint extends Construct {
     });
   }
 
+  /**
+   * Series of this endpoint. In the analysis, `{{args.canary-hash}}` is the canary's pod template
+   * hash (Rollout pods are named `<rollout>-<hash>-<suffix>`), so only the canary is judged; the
+   * alerts replace it with `.*` to watch the whole fleet.
+   */
+  /** Namespaces admitted besides the endpoint's own: clients, Prometheus, and Knative for KServe Serverless. */
+  private clientNamespaces(props: GpuServingEndpointProps): string[] {
+    const knative =
+      props.renderer === ServingRenderer.KSERVE && (props.kserveDeploymentMode ?? KServeDeploymentMode.SERVERLESS) === KServeDeploymentMode.SERVERLESS
+        ? ['knative-serving']
+        : [];
+    return [...new Set([...(props.allowedClientNamespaces ?? []), props.monitoringNamespace ?? 'monitoring', ...knative])];
+  }
+
   private selector(props: GpuServingEndpointProps): string {
-    return props.metrics?.selector ?? `namespace="${this.namespace}",pod=~"${this.name}-.*"`;
+    return props.metrics?.selector ?? `namespace="${this.namespace}",pod=~"${this.name}-{{args.canary-hash}}-.*"`;
   }
 
   private requestRateQuery(props: GpuServingEndpointProps, window: string): string {
@@ -559,7 +578,9 @@ export class GpuServingEndpoint extends Construct {
     const requests = m.requestsTotal ?? 'http_requests_total';
     switch (t.kind) {
       case RollbackTriggerKind.ERROR_RATE:
-        return `100 * sum(rate(${requests}{${sel},${m.errorMatcher ?? 'code=~"5.."'}}[${window}])) / sum(rate(${requests}{${sel}}[${window}]))`;
+        // No 5xx series at all means no errors, not no data: `or vector(0)` keeps the ratio defined
+        // while the denominator (no traffic) still yields an empty, inconclusive result.
+        return `100 * (sum(rate(${requests}{${sel},${m.errorMatcher ?? 'code=~"5.."'}}[${window}])) or vector(0)) / sum(rate(${requests}{${sel}}[${window}]))`;
       case RollbackTriggerKind.P99_LATENCY: {
         const scale = (m.latencyUnitSeconds ?? true) ? '1000 * ' : '';
         return `${scale}histogram_quantile(0.99, sum by (le) (rate(${m.latencyHistogram ?? 'http_request_duration_seconds'}_bucket{${sel}}[${window}])))`;

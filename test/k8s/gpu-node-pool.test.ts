@@ -59,7 +59,7 @@ describe('GpuNodePool', () => {
 
     it('configures the device plugin for exclusive GPUs', () => {
       const cm = one(objects, 'ConfigMap');
-      expect(cm.metadata).toMatchObject({ name: 'nvidia-device-plugin-gpu-a10g', namespace: 'kube-system' });
+      expect(cm.metadata).toMatchObject({ name: 'nvidia-device-plugin-config', namespace: 'kube-system' });
       expect(YAML.parse(cm.data['gpu-a10g'])).toEqual({ version: 'v1', flags: { migStrategy: 'none' } });
       expect(pool.warnings).toEqual([]);
     });
@@ -75,7 +75,7 @@ describe('GpuNodePool', () => {
         sharing: { timeSlicing: { renameByDefault: false, failRequestsGreaterThanOne: true, resources: [{ name: 'nvidia.com/gpu', replicas: 4 }] } },
       });
       expect(pool.warnings).toEqual([expect.stringContaining('no memory or fault isolation')]);
-      expect(cm.metadata.annotations['cdk-mlops.io/warning']).toContain('no memory or fault isolation');
+      expect(cm.metadata.annotations['cdk-mlops.io/warning-gpu-a10g']).toContain('no memory or fault isolation');
       expect(pool.resourceName).toBe('nvidia.com/gpu');
     });
 
@@ -110,6 +110,15 @@ describe('GpuNodePool', () => {
       expect(nc.spec.blockDeviceMappings[0]).toMatchObject({ deviceName: '/dev/xvdb', ebs: { volumeSize: '200Gi' } });
     });
 
+    it('puts every pool of a chart in the one ConfigMap the device plugin reads, a key per pool', () => {
+      const chart = Testing.chart();
+      new GpuNodePool(chart, 'A', { ...BASE, sharing: GpuSharing.timeSlicing(2) });
+      new GpuNodePool(chart, 'B', { ...BASE, gpu: GpuModel.H100, sharing: GpuSharing.mig('1g.10gb') });
+      const cm = one(synthValid(chart), 'ConfigMap');
+      expect(Object.keys(cm.data).sort()).toEqual(['gpu-a10g', 'gpu-h100']);
+      expect(YAML.parse(cm.data['gpu-h100']).flags.migStrategy).toBe('mixed');
+    });
+
     it('Inferentia2: neuron taint and resource, no NVIDIA device plugin config', () => {
       const { pool, objects } = render({ gpu: GpuModel.INFERENTIA2 });
       expect(one(objects, 'NodePool').spec.template.spec.taints).toEqual([{ key: 'aws.amazon.com/neuron', effect: 'NoSchedule' }]);
@@ -126,6 +135,7 @@ describe('GpuNodePool', () => {
       ['a family without that GPU', { instanceFamilies: ['g6'] }, 'instanceFamilies[0]', 'must be a family with A10G GPUs: g5'],
       ['a role ARN instead of a name', { nodeRole: 'arn:aws:iam::123456789012:role/x' }, 'nodeRole', 'must be an IAM role name'],
       ['a floating AMI version', { amiVersion: 'stable' }, 'amiVersion', 'must be "latest"'],
+      ['sharing on Bottlerocket', { amiFamily: GpuAmiFamily.BOTTLEROCKET, sharing: GpuSharing.timeSlicing(2) }, 'sharing', 'must be exclusive with BOTTLEROCKET'],
       ['sharing an Inferentia chip', { gpu: GpuModel.INFERENTIA2, sharing: GpuSharing.timeSlicing(2) }, 'sharing', 'must be exclusive on INFERENTIA2'],
     ])('%s', (_w, props, property, allowed) => {
       const e = expectValidationError(() => new GpuNodePool(Testing.chart(), 'Pool', { ...BASE, ...props }));

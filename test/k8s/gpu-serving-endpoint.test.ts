@@ -95,8 +95,10 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
       expect(errorRate.successCondition).toBe('len(result) > 0 && result[0] <= 1');
       expect(errorRate.failureCondition).toBe('len(result) > 0 && result[0] > 1');
       expect(errorRate.failureLimit).toBe(1);
+      // Only the canary's pods (by pod template hash); no 5xx series counts as zero errors.
+      const canary = 'namespace="serving",pod=~"fraud-{{args.canary-hash}}-.*"';
       expect(errorRate.provider.prometheus.query).toBe(
-        '100 * sum(rate(http_requests_total{namespace="serving",pod=~"fraud-.*",code=~"5.."}[120s])) / sum(rate(http_requests_total{namespace="serving",pod=~"fraud-.*"}[120s]))',
+        `100 * (sum(rate(http_requests_total{${canary},code=~"5.."}[120s])) or vector(0)) / sum(rate(http_requests_total{${canary}}[120s]))`,
       );
       expect(metrics[0]).toMatchObject({ successCondition: 'len(result) > 0 && result[0] >= 0.5', failureCondition: 'false', inconclusiveLimit: 0 });
     });
@@ -111,12 +113,18 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
       expect(rules[1].expr).toContain('DCGM_FI_DEV_FB_USED');
       expect(rules[2].expr).toContain('DCGM_FI_DEV_XID_ERRORS');
       expect(rules[4].expr).toContain('reason="OOMKilled"');
-      expect(rules[0].expr.endsWith('> 1')).toBe(true);
+      // The alert watches the whole fleet: every canary-hash placeholder replaced, query parenthesised.
+      expect(rules[0].expr).toBe(
+        '(100 * (sum(rate(http_requests_total{namespace="serving",pod=~"fraud-.*-.*",code=~"5.."}[120s])) or vector(0)) / sum(rate(http_requests_total{namespace="serving",pod=~"fraud-.*-.*"}[120s]))) > 1',
+      );
     });
 
     it('keeps one replica through disruptions and admits only its namespace', () => {
       expect(one(objects, 'PodDisruptionBudget').spec.maxUnavailable).toBe(1);
-      expect(one(objects, 'NetworkPolicy').spec.ingress[0]).toEqual({ from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: 8080 }] });
+      expect(one(objects, 'NetworkPolicy').spec.ingress[0]).toEqual({
+        from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+        ports: [{ protocol: 'TCP', port: 8080 }],
+      });
       expect(one(objects, 'Service').spec.selector).toEqual(rollout.spec.selector.matchLabels);
     });
   });
@@ -146,7 +154,11 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
       expect(metrics[1]).toMatchObject({
         name: 'p99-latency',
         successCondition: 'len(result) > 0 && result[0] <= 300',
-        provider: { prometheus: { query: '1000 * histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="serving",pod=~"fraud-.*"}[120s])))' } },
+        provider: {
+          prometheus: {
+            query: '1000 * histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="serving",pod=~"fraud-{{args.canary-hash}}-.*"}[120s])))',
+          },
+        },
       });
       expect(metrics[2]).toMatchObject({ name: 'conversion-rate', successCondition: 'len(result) > 0 && result[0] >= 2', failureCondition: 'len(result) > 0 && result[0] < 2' });
       expect(one(objects, 'PrometheusRule').metadata.labels.release).toBe('kube-prometheus-stack');
@@ -164,6 +176,13 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
       expect(isvc.spec.predictor).toMatchObject({ minReplicas: 2, maxReplicas: 4, canaryTrafficPercent: 10 });
       expect(isvc.spec.predictor.containers[0]).toMatchObject({ name: 'kserve-container', image: IMAGE, resources: { limits: { 'nvidia.com/gpu': '1' } } });
       expect(objects.map((o) => o.kind)).not.toContain('Rollout');
+    });
+
+    it('admits Knative for KServe Serverless, and the namespaces it is told to', () => {
+      const { objects } = render({ renderer: ServingRenderer.KSERVE, allowedClientNamespaces: ['checkout'], monitoringNamespace: 'observability' });
+      expect(one(objects, 'NetworkPolicy').spec.ingress[0].from.map((f: any) => f.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'])).toEqual([
+        undefined, 'checkout', 'observability', 'knative-serving',
+      ]);
     });
 
     it('renders KServe all-at-once in RawDeployment mode', () => {
@@ -185,6 +204,13 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
       ['fractional weights for Argo', { rollout: RolloutPolicy.canary({ percent: 12.5 }) }, undefined, 'rollout', 'whole percentages'],
       ['two GPU shares per replica on a time-sliced pool', { gpusPerReplica: 2 }, GpuSharing.timeSlicing(4), 'gpusPerReplica', 'must be 1 on a pool with time-sliced GPUs'],
       ['0 replicas', { replicas: 0 }, undefined, 'replicas', 'must be at least 1'],
+      ['a fractional KServe canary', { renderer: ServingRenderer.KSERVE, rollout: RolloutPolicy.canary({ percent: 7.5 }) }, undefined, 'rollout', 'whole percentages'],
+      ['two triggers with one name', { rollbackTriggers: [RollbackTrigger.errorRate(), RollbackTrigger.errorRate({ maxPercent: 5 })] }, undefined, 'rollbackTriggers[1].name', 'must be unique'],
+      [
+        'a trigger named like the traffic check',
+        { rollbackTriggers: [RollbackTrigger.metric({ name: 'enough-traffic', threshold: 1, comparison: ThresholdComparison.LESS_THAN, prometheusQuery: 'x' })] },
+        undefined, 'rollbackTriggers[0].name', 'must not be "enough-traffic"',
+      ],
       ['maxReplicas below replicas', { replicas: 4, maxReplicas: 2 }, undefined, 'maxReplicas', 'must be at least replicas (4)'],
       ['a metric trigger without query', { rollbackTriggers: [RollbackTrigger.metric({ name: 'ctr', threshold: 1, comparison: ThresholdComparison.LESS_THAN })] }, undefined, 'rollbackTriggers[0].prometheusQuery', 'must be set for a metric trigger used on Kubernetes'],
       ['memory request above limit', { resources: { cpuRequest: '1', cpuLimit: '1', memoryRequest: '4Gi', memoryLimit: '2Gi' } }, undefined, 'resources.memoryRequest', 'must not exceed memoryLimit (2Gi)'],

@@ -54,6 +54,14 @@ export const gpuNodePoolSchema = z
     if (sharing?.mode === 'TIME_SLICING' && sharing.replicas === undefined) {
       ctx.addIssue({ code: 'custom', path: ['sharing', 'replicas'], message: 'must be set for time-slicing' });
     }
+    if (sharing && sharing.mode !== 'EXCLUSIVE' && p.amiFamily === 'BOTTLEROCKET') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sharing'],
+        message:
+          'must be exclusive with BOTTLEROCKET: its built-in NVIDIA device plugin is configured through Bottlerocket settings (settings.kubelet-device-plugins.nvidia), not the device plugin ConfigMap; use AL2023',
+      });
+    }
     if (sharing && sharing.mode !== 'EXCLUSIVE' && spec.manufacturer !== 'nvidia') {
       ctx.addIssue({ code: 'custom', path: ['sharing'], message: `must be exclusive on ${p.gpu} (NVIDIA device plugin sharing applies to NVIDIA GPUs only)` });
     }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { k8sLabelName, port } from '../primitives';
-import { ownershipSchema, triggerSchema } from '../rollback';
+import { ownershipSchema, triggerSchema, uniqueTriggerNames } from '../rollback';
 import { RolloutType, expandSteps, rolloutSchema } from '../rollout';
 import { imageRef } from './gpu-serving';
 import { containerResourcesSchema } from './model-registry';
@@ -44,6 +44,7 @@ export const k8sGpuServingSchema = z
     renderer: z.enum(['ARGO_ROLLOUT', 'KSERVE']).optional(),
     kserveDeploymentMode: z.enum(['Serverless', 'RawDeployment']).optional(),
     allowedClientNamespaces: z.array(k8sLabelName).optional(),
+    monitoringNamespace: k8sLabelName.optional(),
     sharingMode: z.string(),
   })
   .superRefine((p, ctx) => {
@@ -61,7 +62,11 @@ export const k8sGpuServingSchema = z
     if (p.maxReplicas !== undefined && p.maxReplicas < (p.replicas ?? 2)) {
       ctx.addIssue({ code: 'custom', path: ['maxReplicas'], message: `must be at least replicas (${p.replicas ?? 2})` });
     }
+    uniqueTriggerNames(p.rollbackTriggers ?? [], ctx, ['rollbackTriggers']);
     (p.rollbackTriggers ?? []).forEach((t, i) => {
+      if (t?.name === 'enough-traffic') {
+        ctx.addIssue({ code: 'custom', path: ['rollbackTriggers', i, 'name'], message: 'must not be "enough-traffic" (the analysis\'s own minimum-traffic metric)' });
+      }
       if (t?.kind === 'METRIC' && !t.prometheusQuery) {
         ctx.addIssue({ code: 'custom', path: ['rollbackTriggers', i, 'prometheusQuery'], message: 'must be set for a metric trigger used on Kubernetes' });
       }
@@ -85,10 +90,13 @@ export const k8sGpuServingSchema = z
             'must be Serverless for a canary: KServe silently ignores canaryTrafficPercent in RawDeployment mode (kserve #5335, #4074); or use the ARGO_ROLLOUT renderer',
         });
       }
-    } else {
-      const bad = expandSteps(rollout).find((s) => !Number.isInteger(s.percent));
-      if (bad) {
-        ctx.addIssue({ code: 'custom', path: ['rollout'], message: `must use whole percentages with Argo Rollouts (setWeight); got ${bad.percent}` });
-      }
+    }
+    const bad = expandSteps(rollout).find((s) => !Number.isInteger(s.percent));
+    if (bad) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rollout'],
+        message: `must use whole percentages on Kubernetes (Argo setWeight and KServe canaryTrafficPercent are integers); got ${bad.percent}`,
+      });
     }
   });
