@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, IResource, Names, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, IResource, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -170,7 +170,8 @@ export interface EndpointAutoscalingOptions {
    */
   readonly targetInvocationsPerInstance?: number;
   /**
-   * Target average GPU utilization, percent of one GPU.
+   * Target average GPU utilization, percent of one GPU (scaled by the GPUs of the instance type,
+   * since SageMaker's GPUUtilization adds up across them).
    * @default - no GPU utilization target
    */
   readonly targetGpuUtilizationPercent?: number;
@@ -186,7 +187,8 @@ export interface EndpointAutoscalingOptions {
   readonly scaleOutCooldownSeconds?: number;
   /**
    * Accept `minInstances: 0`: the first request after idling waits for a GPU instance to start
-   * and load the model (minutes).
+   * and load the model (minutes). SageMaker only scales an endpoint to zero when it hosts inference
+   * components; for a plain variant the scalable target's minimum of 0 may be refused at deploy.
    * @default false
    */
   readonly allowScaleToZero?: boolean;
@@ -379,6 +381,7 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
   /** The dashboard, when created. */
   public readonly dashboard?: cloudwatch.Dashboard;
   protected readonly metricVariantName: string;
+  private readonly gpusPerInstance: number;
 
   constructor(scope: Construct, id: string, props: GpuServingEndpointProps) {
     super(scope, id);
@@ -431,6 +434,7 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     this.variantName = props.variantName ?? 'primary';
     this.metricVariantName = this.variantName;
     const gpus = GpuCatalog.forInstanceType(props.instanceType)!;
+    this.gpusPerInstance = gpus.count;
 
     const key =
       props.encryptionKey ??
@@ -508,7 +512,7 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
         );
       }
       const prefix = (capture.prefix ?? `data-capture/${this.endpointName}`).replace(/^\/+|\/+$/g, '');
-      this.dataCaptureLocation = { bucket, prefix, s3Uri: `s3://${bucket.bucketName}/${prefix}`, key: capture.bucket ? capture.bucket.encryptionKey : key };
+      this.dataCaptureLocation = { bucket, prefix, s3Uri: `s3://${bucket.bucketName}/${prefix}`, key };
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${prefix}/*`)] }));
       dataCaptureConfig = {
         enableCapture: true,
@@ -661,8 +665,9 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
       });
     }
     if (a.targetGpuUtilizationPercent !== undefined) {
+      // GPUUtilization adds up across the instance's GPUs (100% per GPU).
       target.scaleToTrackMetric('GpuUtilization', {
-        targetValue: a.targetGpuUtilizationPercent,
+        targetValue: a.targetGpuUtilizationPercent * this.gpusPerInstance,
         customMetric: this.metricInstance('GPUUtilization'),
         ...cooldowns,
       });
@@ -683,8 +688,9 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
 }
 
 function endpointArn(stack: Stack, name: string): string {
-  // SageMaker lowercases endpoint names in ARNs.
-  return stack.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: name.toLowerCase() });
+  // SageMaker lowercases endpoint names in ARNs (a token is left as it is).
+  const resourceName = Token.isUnresolved(name) ? name : name.toLowerCase();
+  return stack.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName });
 }
 
 function coldStartTimeouts(props: GpuServingEndpointProps): Partial<sagemaker.CfnEndpointConfig.ProductionVariantProperty> {

@@ -11,7 +11,9 @@ export interface ImageModelOptions {
   readonly image: string;
 
   /**
-   * `s3://` location of the model artifacts (a `model.tar.gz` or, for uncompressed weights, a prefix).
+   * `s3://` location of the model artifacts: a `.tar.gz` archive (rendered as `ModelDataUrl`),
+   * a prefix ending in `/` with uncompressed weights, or a single uncompressed object (both
+   * rendered as `ModelDataSource`, `CompressionType: None`, which large models load faster).
    * @default - none: the weights are in the image
    */
   readonly modelDataUrl?: string;
@@ -42,6 +44,10 @@ export interface ModelPackageOptions {
 /**
  * What a variant serves: an image (and artifacts), or an approved version of a `ModelRegistry`
  * model package group, whose image, artifacts and lineage are recorded in the package.
+ *
+ * With a model package, the execution role gets read access to the registry and its artifacts;
+ * the package's image is not known at synth time, so pulling it from a private ECR repository
+ * needs a grant on that repository (`role.addToPrincipalPolicy`).
  */
 export class ModelSource {
   /** A container image pinned by digest, with optional model artifacts in S3. */
@@ -86,10 +92,21 @@ export class ModelSource {
       };
     }
     grantImagePull(role, spec.image);
-    if (spec.modelDataUrl) {
-      grantModelData(role, spec.modelDataUrl);
+    const url: string | undefined = spec.modelDataUrl;
+    if (!url) {
+      return { image: spec.image, environment: spec.environment };
     }
-    return { image: spec.image, modelDataUrl: spec.modelDataUrl, environment: spec.environment };
+    grantModelData(role, url);
+    if (isArchive(url)) {
+      return { image: spec.image, modelDataUrl: url, environment: spec.environment };
+    }
+    return {
+      image: spec.image,
+      environment: spec.environment,
+      modelDataSource: {
+        s3DataSource: { s3Uri: url, s3DataType: url.endsWith('/') ? 'S3Prefix' : 'S3Object', compressionType: 'None' },
+      },
+    };
   }
 }
 
@@ -113,12 +130,15 @@ function grantImagePull(role: iam.IRole, image: string): void {
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
 }
 
+function isArchive(url: string): boolean {
+  return /\.(tar\.gz|tgz)$/.test(url);
+}
+
 function grantModelData(role: iam.IRole, url: string): void {
   const path = url.replace(/^s3:\/\//, '');
   const stack = Stack.of(role);
-  // An archive (model.tar.gz) is one object; anything else is a prefix of uncompressed weights.
-  const isObject = /\.(tar\.gz|tgz|zip|pt|bin|onnx|safetensors)$/.test(path);
-  const objects = isObject ? path : `${path.replace(/\/$/, '')}/*`;
+  // A prefix (ending in /) holds many objects; anything else is one object.
+  const objects = path.endsWith('/') ? `${path}*` : path;
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['s3:GetObject'],

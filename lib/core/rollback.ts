@@ -211,6 +211,16 @@ export const ownershipSchema = z.strictObject({
   runbookUrl: z.string().regex(/^https:\/\/\S+$/, 'must be an https:// link to the runbook'),
 });
 
+/** @internal every trigger name once (they name alarms and analysis metrics) */
+export function uniqueTriggerNames(triggers: Array<{ name?: unknown }>, ctx: z.RefinementCtx, path: Array<string | number>): void {
+  const names = triggers.map((t) => t?.name);
+  names.forEach((n, i) => {
+    if (names.indexOf(n) !== i) {
+      ctx.addIssue({ code: 'custom', path: [...path, i, 'name'], message: `must be unique among the rollback triggers; "${String(n)}" is used twice` });
+    }
+  });
+}
+
 /** @internal */
 export const triggerSchema = z
   .strictObject({

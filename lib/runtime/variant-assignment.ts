@@ -5,6 +5,8 @@
  * its result is what to send as `TargetVariant` to `InvokeEndpoint`.
  */
 
+import { MlopsValidationError } from '../core/errors';
+
 /** A variant and its relative weight. */
 export interface VariantWeight {
   /** Variant name (the SageMaker production variant name). */
@@ -23,14 +25,20 @@ export class VariantAssignment {
    * @param salt changes the assignment for a new experiment without renaming variants
    */
   public static assign(id: string, variants: VariantWeight[], salt: string = ''): string {
+    const where = 'VariantAssignment.assign';
     if (variants.length === 0) {
-      throw new Error('VariantAssignment.assign: variants must not be empty');
+      throw new MlopsValidationError([{ constructPath: where, property: 'variants', received: '[]', allowed: 'must not be empty' }]);
     }
     let total = 0;
+    const problems = variants.flatMap((v, i) =>
+      v.weight > 0 && Number.isFinite(v.weight)
+        ? []
+        : [{ constructPath: where, property: `variants[${i}].weight`, received: String(v.weight), allowed: 'must be a finite number greater than 0' }],
+    );
+    if (problems.length > 0) {
+      throw new MlopsValidationError(problems);
+    }
     for (const v of variants) {
-      if (!(v.weight > 0) || !Number.isFinite(v.weight)) {
-        throw new Error(`VariantAssignment.assign: variants[${v.name}].weight must be a finite number greater than 0; got ${v.weight}`);
-      }
       total += v.weight;
     }
     const point = VariantAssignment.unitHash(`${salt}:${id}`) * total;

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -228,9 +228,32 @@ describe('GpuServingEndpoint (AWS)', () => {
       expect(resourceOf(t, 'AWS::SageMaker::EndpointConfig').KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EndpointKey/), 'Arn'] });
     });
 
-    it('scales the GPU memory alarm to the GPUs of the instance', () => {
-      const { t } = endpoint({ instanceType: 'ml.g5.12xlarge' });
+    it('scales the GPU memory alarm and the GPU utilization target to the GPUs of the instance', () => {
+      const { t } = endpoint({ instanceType: 'ml.g5.12xlarge', autoscaling: { maxInstances: 4, targetGpuUtilizationPercent: 70 } });
       t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'GPUMemoryUtilization', Threshold: 360 });
+      t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+        TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 280 }),
+      });
+    });
+
+    it('loads uncompressed weights from a prefix or an object through ModelDataSource', () => {
+      const container = (modelDataUrl: string) =>
+        resourceOf(endpoint({ model: ModelSource.fromImage({ image: IMAGE, modelDataUrl }) }).t, 'AWS::SageMaker::Model').PrimaryContainer;
+      expect(container('s3://models/llama/v3/')).toEqual({
+        Image: IMAGE,
+        ModelDataSource: { S3DataSource: { S3Uri: 's3://models/llama/v3/', S3DataType: 'S3Prefix', CompressionType: 'None' } },
+      });
+      expect(container('s3://models/small/model.safetensors').ModelDataSource.S3DataSource.S3DataType).toBe('S3Object');
+      expect(container('s3://models/fraud/model.tar.gz')).toEqual({ Image: IMAGE, ModelDataUrl: 's3://models/fraud/model.tar.gz' });
+    });
+
+    it('keeps a token endpoint name intact in its ARN', () => {
+      const stack = newStack();
+      const name = Token.asString({ Ref: 'EndpointNameParam' });
+      const imported = GpuServingEndpoint.fromGpuServingEndpointAttributes(stack, 'Imported', { endpointName: name });
+      expect(stack.resolve(imported.endpointArn)).toEqual({
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:123456789012:endpoint/', { Ref: 'EndpointNameParam' }]],
+      });
     });
 
     it('serves a model package version from a ModelRegistry', () => {
@@ -277,6 +300,8 @@ describe('GpuServingEndpoint (AWS)', () => {
       const ep = new GpuServingEndpoint(stack, 'Endpoint', { ...BASE, dataCapture: { bucket, prefix: 'captures/fraud/' } });
       expect(ep.dataCaptureLocation?.bucket).toBe(bucket);
       expect(ep.dataCaptureLocation?.prefix).toBe('captures/fraud');
+      // Captured objects are encrypted with the endpoint's key (DataCaptureConfig.KmsKeyId), whatever the bucket's.
+      expect(stack.resolve(ep.dataCaptureLocation?.key?.keyArn)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EndpointKey/), 'Arn'] });
     });
   });
 
@@ -296,6 +321,7 @@ describe('GpuServingEndpoint (AWS)', () => {
       ['a metric trigger without CloudWatch metric', { rollbackTriggers: [RollbackTrigger.metric({ name: 'ctr', threshold: 1, comparison: ThresholdComparison.LESS_THAN, prometheusQuery: 'x' })] }, 'rollbackTriggers[0].cloudWatch', 'must be set for a metric trigger used on AWS'],
       ['an http runbook', { alarmOwnership: { owner: 'team', runbookUrl: 'http://wiki/runbook' } }, 'alarmOwnership.runbookUrl', 'must be an https:// link'],
       ['shadow together with variants', { shadow: { model: ModelSource.fromImage({ image: IMAGE }), samplingPercent: 10 }, variants: [{ name: 'b', model: ModelSource.fromImage({ image: IMAGE }), weight: 1 }] }, 'shadow', 'exactly one production variant'],
+      ['two triggers with one name', { rollbackTriggers: [RollbackTrigger.errorRate(), RollbackTrigger.errorRate({ maxPercent: 5 })] }, 'rollbackTriggers[1].name', 'must be unique'],
       ['duplicate variant names', { variants: [{ name: 'primary', model: ModelSource.fromImage({ image: IMAGE }), weight: 1 }] }, 'variants', '"primary" is used twice'],
       ['capturing nothing', { dataCapture: { captureRequest: false, captureResponse: false } }, 'dataCapture.captureResponse', 'nothing would be captured'],
     ])('%s', (_what, props, property, allowed) => {

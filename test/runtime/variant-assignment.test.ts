@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VariantAssignment } from '../../lib/runtime/variant-assignment';
+import { expectValidationError } from '../support/aws';
 
 const AB = [
   { name: 'control', weight: 1 },
@@ -55,7 +56,9 @@ describe('VariantAssignment', () => {
   });
 
   it('rejects no variants and bad weights', () => {
-    expect(() => VariantAssignment.assign('u', [])).toThrow(/must not be empty/);
-    expect(() => VariantAssignment.assign('u', [{ name: 'a', weight: 0 }])).toThrow(/greater than 0; got 0/);
+    expect(expectValidationError(() => VariantAssignment.assign('u', [])).message).toBe('VariantAssignment.assign: variants must not be empty; got []');
+    expect(expectValidationError(() => VariantAssignment.assign('u', [{ name: 'a', weight: 0 }])).message).toBe(
+      'VariantAssignment.assign: variants[0].weight must be a finite number greater than 0; got 0',
+    );
   });
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { GpuCatalog } from '../gpu-catalog';
 import { checkImage } from '../image';
 import { s3Uri, sagemakerName } from '../primitives';
-import { ownershipSchema, triggerSchema } from '../rollback';
+import { ownershipSchema, triggerSchema, uniqueTriggerNames } from '../rollback';
 import { rolloutSchema } from '../rollout';
 
 /** An instance type that has an accelerator the catalog knows (ml.g5.xlarge, g6e.2xlarge, …). */
@@ -141,6 +141,7 @@ export const awsGpuServingSchema = z
         message: 'must not be combined with variants: SageMaker shadow testing takes exactly one production variant',
       });
     }
+    uniqueTriggerNames(p.rollbackTriggers ?? [], ctx, ['rollbackTriggers']);
     (p.rollbackTriggers ?? []).forEach((t, i) => {
       if (t?.kind === 'METRIC' && !t.cloudWatch) {
         ctx.addIssue({ code: 'custom', path: ['rollbackTriggers', i, 'cloudWatch'], message: 'must be set for a metric trigger used on AWS' });
