@@ -57,6 +57,9 @@ const project = new cdk.JsiiProject({
     'ajv-formats@3.0.1',
     'yaml@2.9.1',
     '@types/node@^20',
+    // A real SQL engine to prove the point-in-time join (FeatureStore) in tests. 1.5.6-r.1 lists
+    // platform bindings the registry does not serve at that version (npm ci fails); 1.5.5-r.5 is complete.
+    '@duckdb/node-api@1.5.5-r.5',
   ],
   tsconfig: {
     compilerOptions: {

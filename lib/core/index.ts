@@ -3,3 +3,5 @@ export * from './gpu-catalog';
 export * from './lineage';
 export * from './rollback';
 export * from './rollout';
+export * from './features';
+export * from './point-in-time';

@@ -1,0 +1,303 @@
+import { z } from 'zod';
+import { ValidationProblem } from './errors';
+import { EntityDefinition, FeatureReference, FeatureType, Features, entitiesSchema } from './features';
+import { collectProblems, renderValue, throwIfAny } from './validation';
+
+/** SQL dialect of a generated query. */
+export enum SqlDialect {
+  /** Amazon Athena (Trino), over the SageMaker Feature Store offline store in the Glue catalog. */
+  ATHENA = 'ATHENA',
+  /** DuckDB, e.g. over Parquet files copied from the offline store, or in tests. */
+  DUCKDB = 'DUCKDB',
+}
+
+/** The table of labelled events a training set is built for. */
+export interface LabelTable {
+  /**
+   * The table, rendered into the SQL as given (e.g. `training.labels`): quote its parts yourself
+   * when they need it.
+   */
+  readonly table: string;
+  /** Column holding each label's event time (a `TIMESTAMP` in UTC, without time zone). */
+  readonly timestampColumn: string;
+  /**
+   * For every entity whose features are referenced, the label column holding its record
+   * identifier, e.g. `{ user: 'user_id' }`.
+   */
+  readonly entityColumns: Record<string, string>;
+}
+
+/** Options of `PointInTime.query`. */
+export interface PointInTimeQueryOptions {
+  /** The labels: every label row appears once in the output, with or without features. */
+  readonly labels: LabelTable;
+  /**
+   * The features to join, written `entity:feature` (e.g. `user:30d_spend`). Each becomes an
+   * output column named exactly like the reference, in this order.
+   */
+  readonly features: string[];
+  /** The entity definitions the references are resolved against. */
+  readonly entities: EntityDefinition[];
+  /** For every referenced entity, its offline store table, rendered into the SQL as given. */
+  readonly featureTables: Record<string, string>;
+  /**
+   * SQL dialect.
+   * @default SqlDialect.ATHENA
+   */
+  readonly dialect?: SqlDialect;
+  /**
+   * Also require a feature row to have been written (`write_time`) at or before the label time,
+   * so rewrites and backfills made after the label are ignored: the training set sees what the
+   * online store could have served at that moment.
+   * @default true
+   */
+  readonly respectWriteTime?: boolean;
+}
+
+const WHERE = 'PointInTime.query';
+
+// Columns SageMaker adds to every offline store table. Source: SageMaker developer guide,
+// "Feature Store offline store data format".
+const WRITE_TIME = 'write_time';
+const API_INVOCATION_TIME = 'api_invocation_time';
+const IS_DELETED = 'is_deleted';
+
+const entitiesOnly = z.object({ entities: entitiesSchema });
+
+/** One referenced entity and the features read from its table, in reference order. */
+interface EntityJoin {
+  readonly entity: EntityDefinition;
+  readonly keyColumn: string;
+  readonly table: string;
+  readonly features: string[];
+}
+
+/** Point-in-time ("as-of") joins that build training sets without leaking later values. */
+export class PointInTime {
+  /**
+   * The SQL that joins features to labels as of each label's time.
+   *
+   * For every label row and every referenced entity it takes the entity's feature row with the
+   * label's record identifier whose event time is the latest at or before the label time (and,
+   * with `respectWriteTime`, that was written at or before it), ties broken by the latest
+   * `write_time`, then the latest `api_invocation_time`. When that row is a deletion marker the
+   * features are NULL, as they are when no row qualifies. Label rows are never dropped or
+   * duplicated: the output has every label column, then one column per reference.
+   *
+   * @param options labels, references, definitions and tables
+   * @throws MlopsValidationError naming every problem in the options
+   */
+  public static query(options: PointInTimeQueryOptions): string {
+    const joins = resolve(options);
+    const dialect = options.dialect ?? SqlDialect.ATHENA;
+    const respectWriteTime = options.respectWriteTime ?? true;
+    const labels = options.labels;
+    const labelTime = quote(labels.timestampColumn);
+
+    const ctes: string[] = [];
+    const joinClauses: string[] = [];
+    joins.forEach((j, i) => {
+      const keys = quote(`pit_keys_${i}`);
+      const ranked = quote(`pit_ranked_${i}`);
+      const asOf = quote(`pit_asof_${i}`);
+      const eventTime = toTimestamp(`"pit_f".${quote(j.entity.eventTime)}`, j.entity.eventTimeType ?? FeatureType.STRING, dialect);
+      const featureColumns = j.features.map((f, n) => `"pit_f".${quote(f)} AS ${quote(`pit_v${n}`)}`);
+      const valueColumns = j.features.map((_f, n) => quote(`pit_v${n}`));
+      // Each distinct (record id, label time) pair is looked up once, then joined back to the
+      // labels by value. A synthetic label row id (ROW_NUMBER() OVER ()) would not do: Trino
+      // inlines CTEs, so a table read twice may be numbered differently each time, and the id
+      // would also have to be dropped from `SELECT *`, which Athena cannot do.
+      ctes.push(
+        `${keys} AS (\n` +
+        `  SELECT DISTINCT ${quote(j.keyColumn)} AS "pit_key", ${labelTime} AS "pit_time"\n` +
+        `  FROM ${labels.table}\n` +
+        ')',
+      );
+      const conditions = [
+        `"pit_f".${quote(j.entity.recordIdentifier)} = "pit_k"."pit_key"`,
+        // Never a row from after the label: that is the leak this query exists to prevent.
+        `${eventTime} <= "pit_k"."pit_time"`,
+      ];
+      if (respectWriteTime) {
+        // A value rewritten after the label (a correction or backfill of an old event time) was
+        // not known when the label happened.
+        conditions.push(`"pit_f".${quote(WRITE_TIME)} <= "pit_k"."pit_time"`);
+      }
+      ctes.push(
+        `${ranked} AS (\n` +
+        '  SELECT "pit_k"."pit_key", "pit_k"."pit_time",\n' +
+        `    "pit_f".${quote(IS_DELETED)} AS "pit_deleted",\n` +
+        featureColumns.map((c) => `    ${c},\n`).join('') +
+        '    ROW_NUMBER() OVER (\n' +
+        '      PARTITION BY "pit_k"."pit_key", "pit_k"."pit_time"\n' +
+        // NULLS LAST spelled out: the dialects' defaults are not the same everywhere.
+        `      ORDER BY ${eventTime} DESC NULLS LAST, "pit_f".${quote(WRITE_TIME)} DESC NULLS LAST, "pit_f".${quote(API_INVOCATION_TIME)} DESC NULLS LAST\n` +
+        '    ) AS "pit_rn"\n' +
+        `  FROM ${keys} AS "pit_k"\n` +
+        `  JOIN ${j.table} AS "pit_f"\n` +
+        `    ON ${conditions.join('\n    AND ')}\n` +
+        ')',
+      );
+      // The deletion filter comes after the ranking: a deleted record is absent as of the label,
+      // so an older value must not resurface from behind its deletion marker.
+      ctes.push(
+        `${asOf} AS (\n` +
+        `  SELECT "pit_key", "pit_time", ${valueColumns.join(', ')}\n` +
+        `  FROM ${ranked}\n` +
+        '  WHERE "pit_rn" = 1 AND NOT COALESCE("pit_deleted", false)\n' +
+        ')',
+      );
+      const alias = quote(`pit_a${i}`);
+      joinClauses.push(
+        `LEFT JOIN ${asOf} AS ${alias}\n` +
+        `  ON ${alias}."pit_key" = "pit_l".${quote(j.keyColumn)} AND ${alias}."pit_time" = "pit_l".${labelTime}`,
+      );
+    });
+
+    // Columns follow the order of the references, whichever entity they belong to.
+    const order = options.features.map((ref) => {
+      const r = Features.parseReference(ref);
+      const i = joins.findIndex((j) => j.entity.name === r.entity);
+      return `${quote(`pit_a${i}`)}.${quote(`pit_v${joins[i].features.indexOf(r.feature)}`)} AS ${quote(ref)}`;
+    });
+
+    return (
+      `WITH\n${ctes.join(',\n')}\n` +
+      `SELECT "pit_l".*,\n  ${order.join(',\n  ')}\n` +
+      `FROM ${labels.table} AS "pit_l"\n` +
+      `${joinClauses.join('\n')}\n`
+    );
+  }
+
+  private constructor() {}
+}
+
+/**
+ * The event time column as a UTC timestamp without time zone, comparable with the label time
+ * and `write_time` whatever the session time zone is.
+ */
+function toTimestamp(column: string, type: string, dialect: SqlDialect): string {
+  if (dialect === SqlDialect.DUCKDB) {
+    // Through TIMESTAMPTZ rather than a direct CAST(... AS TIMESTAMP), which drops a UTC offset
+    // such as "+02:00" instead of applying it.
+    return type === FeatureType.FRACTIONAL
+      ? `(to_timestamp(${column}) AT TIME ZONE 'UTC')`
+      : `(CAST(${column} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')`;
+  }
+  // from_iso8601_timestamp and from_unixtime return a timestamp with time zone; comparing it with
+  // a timestamp would read the latter in the session time zone, so convert explicitly to UTC.
+  return type === FeatureType.FRACTIONAL
+    ? `CAST(from_unixtime(${column}) AT TIME ZONE 'UTC' AS timestamp)`
+    : `CAST(from_iso8601_timestamp(${column}) AT TIME ZONE 'UTC' AS timestamp)`;
+}
+
+/** A double-quoted identifier: feature names may start with a digit or hold `-`. */
+function quote(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function isNonEmptyString(x: unknown): x is string {
+  return typeof x === 'string' && x.trim() !== '';
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object' && !Array.isArray(x);
+}
+
+function own(record: unknown, key: string): unknown {
+  return isRecord(record) && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** Validate the options (every problem at once) and group the references by entity. */
+function resolve(options: PointInTimeQueryOptions): EntityJoin[] {
+  const problems: ValidationProblem[] = [];
+  const problem = (property: string, received: unknown, allowed: string) =>
+    problems.push({ constructPath: WHERE, property, received: renderValue(received), allowed });
+
+  if (!isRecord(options)) {
+    problem('', options, 'must be an object with labels, features, entities and featureTables');
+    throwIfAny(problems);
+  }
+
+  problems.push(...collectProblems(WHERE, entitiesOnly, { entities: options.entities }));
+  const entities = new Map<string, EntityDefinition>();
+  for (const e of Array.isArray(options.entities) ? options.entities : []) {
+    if (isRecord(e) && typeof e.name === 'string' && Array.isArray(e.features) && !entities.has(e.name)) {
+      entities.set(e.name, e);
+    }
+  }
+
+  const labels: unknown = options.labels;
+  if (!isRecord(labels)) {
+    problem('labels', labels, 'must be an object with table, timestampColumn and entityColumns');
+  } else {
+    if (!isNonEmptyString(labels.table)) {
+      problem('labels.table', labels.table, 'must be a table name, e.g. training.labels');
+    }
+    if (!isNonEmptyString(labels.timestampColumn)) {
+      problem('labels.timestampColumn', labels.timestampColumn, 'must name the label time column');
+    }
+    if (!isRecord(labels.entityColumns)) {
+      problem('labels.entityColumns', labels.entityColumns, 'must map each referenced entity to its record identifier column');
+    }
+  }
+  if (!isRecord(options.featureTables)) {
+    problem('featureTables', options.featureTables, 'must map each referenced entity to its offline store table');
+  }
+  if (options.dialect !== undefined && !Object.values(SqlDialect).includes(options.dialect)) {
+    problem('dialect', options.dialect, `must be one of ${Object.values(SqlDialect).join(', ')}`);
+  }
+  if (options.respectWriteTime !== undefined && typeof options.respectWriteTime !== 'boolean') {
+    problem('respectWriteTime', options.respectWriteTime, 'must be a boolean');
+  }
+
+  const joins = new Map<string, EntityJoin>();
+  if (!Array.isArray(options.features) || options.features.length === 0) {
+    problem('features', options.features, 'must reference at least one feature (entity:feature)');
+  } else {
+    const seen = new Set<string>();
+    options.features.forEach((ref, i) => {
+      const property = `features[${i}]`;
+      let parsed: FeatureReference;
+      try {
+        parsed = Features.parseReference(ref);
+      } catch {
+        problem(property, ref, 'must be written entity:feature, e.g. user:30d_spend');
+        return;
+      }
+      if (seen.has(ref)) {
+        problem(property, ref, 'must be unique (each reference becomes one output column)');
+        return;
+      }
+      seen.add(ref);
+      const entity = entities.get(parsed.entity);
+      if (entity === undefined) {
+        problem(property, ref, `must name a defined entity (${[...entities.keys()].join(', ') || 'none defined'})`);
+        return;
+      }
+      const names = entity.features.map((f) => f?.name);
+      if (!names.includes(parsed.feature)) {
+        problem(property, ref, `must name a feature of entity ${entity.name} (${names.join(', ')})`);
+        return;
+      }
+      let join = joins.get(entity.name);
+      if (join === undefined) {
+        // Checked once per entity, at its first reference.
+        const keyColumn = own(isRecord(labels) ? labels.entityColumns : undefined, entity.name);
+        const table = own(options.featureTables, entity.name);
+        if (isRecord(labels) && isRecord(labels.entityColumns) && !isNonEmptyString(keyColumn)) {
+          problem(`labels.entityColumns.${entity.name}`, keyColumn, `must name the label column holding the ${entity.name} record identifier (${ref} is referenced)`);
+        }
+        if (isRecord(options.featureTables) && !isNonEmptyString(table)) {
+          problem(`featureTables.${entity.name}`, table, `must name the offline store table of entity ${entity.name} (${ref} is referenced)`);
+        }
+        join = { entity, keyColumn: String(keyColumn), table: String(table), features: [] };
+        joins.set(entity.name, join);
+      }
+      join.features.push(parsed.feature);
+    });
+  }
+
+  throwIfAny(problems);
+  return [...joins.values()];
+}
