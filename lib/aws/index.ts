@@ -2,3 +2,4 @@ export * from './model-registry';
 export * from './model-source';
 export * from './gpu-serving-endpoint';
 export * from './staged-rollout-fallback';
+export * from './feature-store';

@@ -1,0 +1,362 @@
+import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import * as athena from 'aws-cdk-lib/aws-athena';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+import { EntityDefinition, FeatureType, Features } from '../core/features';
+import { validateProps } from './private/validate';
+import { awsFeatureStoreSchema } from '../core/schemas/feature-store';
+
+/** Online store storage tiers. */
+export enum OnlineStorageType {
+  STANDARD = 'Standard',
+  IN_MEMORY = 'InMemory',
+}
+
+/** Offline store table formats. */
+export enum OfflineTableFormat {
+  /** Apache Iceberg: compaction and time travel; needs Glue table creation (kept on). */
+  ICEBERG = 'Iceberg',
+  /** Plain Glue (Parquet) table. */
+  GLUE = 'Glue',
+}
+
+/** Read/write capacity billing of the feature groups. */
+export enum ThroughputMode {
+  ON_DEMAND = 'OnDemand',
+  PROVISIONED = 'Provisioned',
+}
+
+/** Online store options. */
+export interface OnlineStoreOptions {
+  /**
+   * Create the online store (low-latency reads at inference).
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Storage tier.
+   * @default OnlineStorageType.STANDARD
+   */
+  readonly storageType?: OnlineStorageType;
+  /**
+   * Time to live of online records (stale features are not served). Not allowed without an online store.
+   * @default - records never expire
+   */
+  readonly ttl?: Duration;
+}
+
+/** Offline store options. */
+export interface OfflineStoreOptions {
+  /**
+   * Create the offline store (history for training sets).
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Bucket of the offline store.
+   * @default - a KMS-encrypted, versioned, TLS-only bucket retained on delete
+   */
+  readonly bucket?: s3.IBucket;
+  /**
+   * Key prefix in the bucket.
+   * @default 'offline-store'
+   */
+  readonly prefix?: string;
+  /**
+   * Table format.
+   * @default OfflineTableFormat.ICEBERG
+   */
+  readonly tableFormat?: OfflineTableFormat;
+  /**
+   * Bucket receiving S3 server access logs of the created bucket.
+   * @default - no access logging (a warning is added)
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+}
+
+/** Properties of a `FeatureStore`. */
+export interface FeatureStoreProps {
+  /** The entities; one feature group each. */
+  readonly entities: EntityDefinition[];
+  /**
+   * Prefix of the feature group names (e.g. `prod-`): names are unique per account and region.
+   * @default - the entity names as they are
+   */
+  readonly namePrefix?: string;
+  /**
+   * Online store.
+   * @default - enabled, Standard, no TTL
+   */
+  readonly onlineStore?: OnlineStoreOptions;
+  /**
+   * Offline store.
+   * @default - enabled, Iceberg, in a bucket created here
+   */
+  readonly offlineStore?: OfflineStoreOptions;
+  /**
+   * Throughput mode.
+   * @default ThroughputMode.ON_DEMAND
+   */
+  readonly throughputMode?: ThroughputMode;
+  /**
+   * Read capacity units (Provisioned only).
+   * @default - none
+   */
+  readonly provisionedReadCapacityUnits?: number;
+  /**
+   * Write capacity units (Provisioned only).
+   * @default - none
+   */
+  readonly provisionedWriteCapacityUnits?: number;
+  /**
+   * Key encrypting both stores and the Athena results.
+   * @default - a new key with rotation, retained
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
+/** Glue database SageMaker creates offline store tables in. */
+const FEATURE_STORE_DATABASE = 'sagemaker_featurestore';
+
+/**
+ * SageMaker Feature Store from typed definitions: one feature group per entity (online store with
+ * KMS and optional TTL, offline store in S3 with KMS, Glue catalog and Iceberg), the definitions'
+ * version as a tag, an Athena work group for point-in-time training queries, and exact grants.
+ *
+ * @resource AWS::SageMaker::FeatureGroup
+ */
+export class FeatureStore extends Construct {
+  /** Version of the feature definitions (`fs-<12 hex>`), tagged on every feature group. */
+  public readonly version: string;
+  /** The feature groups by entity name. */
+  public readonly featureGroups: Record<string, sagemaker.CfnFeatureGroup> = {};
+  /** Offline store bucket, when there is an offline store. */
+  public readonly offlineBucket?: s3.IBucket;
+  /** Key of both stores. */
+  public readonly key: kms.IKey;
+  /** Role SageMaker uses to write the offline store. */
+  public readonly role: iam.Role;
+  /** Athena work group for offline queries (results encrypted, in the offline bucket). */
+  public readonly athenaWorkGroup?: athena.CfnWorkGroup;
+  private readonly groupNames: string[] = [];
+  private readonly offlinePrefix: string;
+  private readonly online: boolean;
+
+  constructor(scope: Construct, id: string, props: FeatureStoreProps) {
+    super(scope, id);
+    validateProps(this, awsFeatureStoreSchema, {
+      entities: props.entities,
+      namePrefix: props.namePrefix,
+      onlineStore: props.onlineStore ? { ...props.onlineStore, ttl: undefined, ttlSeconds: props.onlineStore.ttl?.toSeconds() } : undefined,
+      offlineStore: props.offlineStore
+        ? { enabled: props.offlineStore.enabled, prefix: props.offlineStore.prefix, tableFormat: props.offlineStore.tableFormat }
+        : undefined,
+      throughputMode: props.throughputMode,
+      provisionedReadCapacityUnits: props.provisionedReadCapacityUnits,
+      provisionedWriteCapacityUnits: props.provisionedWriteCapacityUnits,
+    });
+
+    this.version = Features.version(props.entities);
+    this.online = props.onlineStore?.enabled ?? true;
+    const offline = props.offlineStore?.enabled ?? true;
+    this.offlinePrefix = (props.offlineStore?.prefix ?? 'offline-store').replace(/^\/+|\/+$/g, '');
+    this.key = props.encryptionKey ?? new kms.Key(this, 'Key', { description: 'Encrypts the feature store', enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      description: 'Lets SageMaker Feature Store write the offline store',
+    });
+
+    if (offline) {
+      this.offlineBucket = props.offlineStore?.bucket ?? this.createBucket(props.offlineStore?.serverAccessLogsBucket);
+      this.grantOfflineWrite(this.offlineBucket);
+      this.athenaWorkGroup = new athena.CfnWorkGroup(this, 'AthenaWorkGroup', {
+        name: `${props.namePrefix ?? ''}feature-store-${this.version}`.replace(/[^a-zA-Z0-9._-]/g, '-').slice(0, 128),
+        description: 'Point-in-time training queries on the offline store',
+        recursiveDeleteOption: false,
+        workGroupConfiguration: {
+          enforceWorkGroupConfiguration: true,
+          publishCloudWatchMetricsEnabled: true,
+          resultConfiguration: {
+            outputLocation: `s3://${this.offlineBucket.bucketName}/athena-results/`,
+            encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: this.key.keyArn },
+          },
+        },
+      });
+    }
+    this.key.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:DescribeKey');
+
+    const throughput = props.throughputMode ?? ThroughputMode.ON_DEMAND;
+    for (const e of props.entities) {
+      const name = `${props.namePrefix ?? ''}${e.name}`;
+      this.groupNames.push(name);
+      const ttl = props.onlineStore?.ttl;
+      const group = new sagemaker.CfnFeatureGroup(this, `Group-${e.name}`, {
+        featureGroupName: name,
+        description: e.description,
+        recordIdentifierFeatureName: e.recordIdentifier,
+        eventTimeFeatureName: e.eventTime,
+        featureDefinitions: [
+          { featureName: e.recordIdentifier, featureType: e.recordIdentifierType ?? FeatureType.STRING },
+          { featureName: e.eventTime, featureType: e.eventTimeType ?? FeatureType.STRING },
+          ...e.features.map((f) => ({ featureName: f.name, featureType: f.type })),
+        ],
+        // The L1 types both store configs as JSON: keys are CloudFormation's (PascalCase).
+        onlineStoreConfig: this.online
+          ? {
+            EnableOnlineStore: true,
+            SecurityConfig: { KmsKeyId: this.key.keyArn },
+            StorageType: props.onlineStore?.storageType ?? OnlineStorageType.STANDARD,
+            TtlDuration: ttl ? ttlDuration(ttl) : undefined,
+          }
+          : undefined,
+        offlineStoreConfig: offline
+          ? {
+            S3StorageConfig: { S3Uri: `s3://${this.offlineBucket!.bucketName}/${this.offlinePrefix}`, KmsKeyId: this.key.keyArn },
+            DisableGlueTableCreation: false,
+            TableFormat: props.offlineStore?.tableFormat ?? OfflineTableFormat.ICEBERG,
+          }
+          : undefined,
+        throughputConfig:
+          throughput === ThroughputMode.PROVISIONED
+            ? {
+              throughputMode: throughput,
+              provisionedReadCapacityUnits: props.provisionedReadCapacityUnits,
+              provisionedWriteCapacityUnits: props.provisionedWriteCapacityUnits,
+            }
+            : { throughputMode: throughput },
+        roleArn: offline ? this.role.roleArn : undefined,
+      });
+      // The role is referenced by ARN; its policy must exist before SageMaker first writes.
+      const policy = this.role.node.tryFindChild('DefaultPolicy');
+      if (policy) {
+        group.node.addDependency(policy);
+      }
+      Tags.of(group).add('cdk-mlops:feature-set-version', this.version);
+      Tags.of(group).add('cdk-mlops:entity', e.name);
+      this.featureGroups[e.name] = group;
+    }
+  }
+
+  /** ARNs of the feature groups (SageMaker lowercases names in ARNs). */
+  public get featureGroupArns(): string[] {
+    return this.groupNames.map((n) =>
+      Stack.of(this).formatArn({ service: 'sagemaker', resource: 'feature-group', resourceName: n.toLowerCase(), arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+    );
+  }
+
+  /** Grant writing records (PutRecord) to every feature group. */
+  public grantIngest(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['sagemaker:PutRecord', 'sagemaker:DescribeFeatureGroup'], resourceArns: this.featureGroupArns });
+    grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resourceArns: [this.key.keyArn] }));
+    return grant;
+  }
+
+  /** Grant reading records from the online store (GetRecord, BatchGetRecord). */
+  public grantReadOnline(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:GetRecord', 'sagemaker:BatchGetRecord', 'sagemaker:DescribeFeatureGroup'],
+      resourceArns: this.featureGroupArns,
+    });
+    grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['kms:Decrypt'], resourceArns: [this.key.keyArn] }));
+    return grant;
+  }
+
+  /**
+   * Grant querying the offline store with Athena in the feature store's work group: read the
+   * offline objects and the Glue tables, write query results, run queries.
+   */
+  public grantReadOffline(grantee: iam.IGrantable): iam.Grant {
+    const bucket = this.offlineBucket;
+    const stack = Stack.of(this);
+    if (!bucket || !this.athenaWorkGroup) {
+      Annotations.of(this).addWarningV2('cdk-mlops:feature-store:no-offline-store', 'grantReadOffline: there is no offline store to grant.');
+      return iam.Grant.drop(grantee, 'no offline store');
+    }
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [bucket.arnForObjects(`${this.offlinePrefix}/*`)] });
+    grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket', 's3:GetBucketLocation'], resourceArns: [bucket.bucketArn] }));
+    grant.combine(
+      iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], resourceArns: [bucket.arnForObjects('athena-results/*')] }),
+    );
+    grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resourceArns: [this.key.keyArn] }));
+    grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
+        resourceArns: [
+          stack.formatArn({ service: 'glue', resource: 'catalog' }),
+          stack.formatArn({ service: 'glue', resource: 'database', resourceName: FEATURE_STORE_DATABASE }),
+          ...this.groupNames.map((n) => stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${FEATURE_STORE_DATABASE}/${glueTablePrefix(n)}*` })),
+        ],
+      }),
+    );
+    grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],
+        resourceArns: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: this.athenaWorkGroup.name })],
+      }),
+    );
+    return grant;
+  }
+
+  private createBucket(accessLogs?: s3.IBucket): s3.Bucket {
+    if (!accessLogs) {
+      Annotations.of(this).addWarningV2('cdk-mlops:feature-store:no-access-logs', 'The offline store bucket has no server access logs; pass offlineStore.serverAccessLogsBucket.');
+    }
+    return new s3.Bucket(this, 'OfflineBucket', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      versioned: true,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: accessLogs ? 'feature-store/' : undefined,
+      lifecycleRules: [
+        { id: 'expire-athena-results', prefix: 'athena-results/', expiration: Duration.days(30) },
+        { id: 'expire-noncurrent', noncurrentVersionExpiration: Duration.days(90), abortIncompleteMultipartUploadAfter: Duration.days(7) },
+      ],
+    });
+  }
+
+  /** What SageMaker needs to write the offline store and create its Glue table. */
+  private grantOfflineWrite(bucket: s3.IBucket): void {
+    const stack = Stack.of(this);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], resources: [bucket.arnForObjects(`${this.offlinePrefix}/*`)] }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketAcl', 's3:ListBucket'], resources: [bucket.bucketArn] }));
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['glue:GetDatabase', 'glue:CreateDatabase', 'glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable'],
+        resources: [
+          stack.formatArn({ service: 'glue', resource: 'catalog' }),
+          stack.formatArn({ service: 'glue', resource: 'database', resourceName: FEATURE_STORE_DATABASE }),
+          stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${FEATURE_STORE_DATABASE}/*` }),
+        ],
+      }),
+    );
+  }
+}
+
+/** Glue lowercases table names and SageMaker suffixes them with a creation timestamp. */
+function glueTablePrefix(groupName: string): string {
+  return groupName.toLowerCase().replace(/-/g, '_');
+}
+
+/** A Duration as the largest whole TtlDuration unit (CloudFormation keys). */
+function ttlDuration(ttl: Duration): { Unit: string; Value: number } {
+  const s = ttl.toSeconds();
+  for (const [unit, size] of [['Weeks', 604800], ['Days', 86400], ['Hours', 3600], ['Minutes', 60]] as const) {
+    if (s % size === 0) {
+      return { Unit: unit, Value: s / size };
+    }
+  }
+  return { Unit: 'Seconds', Value: s };
+}

@@ -1,0 +1,202 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { describe, expect, it } from 'vitest';
+import { FeatureStore, FeatureStoreProps, OfflineTableFormat, OnlineStorageType, ThroughputMode } from '../../lib/aws/feature-store';
+import { EntityDefinition, FeatureType, Features } from '../../lib/core/features';
+import { expectValidationError, newStack } from '../support/aws';
+
+const USER: EntityDefinition = {
+  name: 'user',
+  recordIdentifier: 'user_id',
+  eventTime: 'event_time',
+  features: [
+    { name: '30d_spend', type: FeatureType.FRACTIONAL },
+    { name: 'country', type: FeatureType.STRING },
+  ],
+};
+const MERCHANT: EntityDefinition = {
+  name: 'merchant',
+  recordIdentifier: 'merchant_id',
+  recordIdentifierType: FeatureType.INTEGRAL,
+  eventTime: 'ts',
+  eventTimeType: FeatureType.FRACTIONAL,
+  features: [{ name: 'risk_score', type: FeatureType.FRACTIONAL }],
+};
+
+function store(props: Partial<FeatureStoreProps> = {}): { stack: Stack; fs: FeatureStore; t: Template } {
+  const stack = newStack();
+  const fs = new FeatureStore(stack, 'Features', { entities: [USER, MERCHANT], ...props });
+  return { stack, fs, t: Template.fromStack(stack) };
+}
+
+function group(t: Template, name: string): any {
+  const found = Object.values(t.findResources('AWS::SageMaker::FeatureGroup', { Properties: { FeatureGroupName: name } }));
+  expect(found).toHaveLength(1);
+  return (found[0] as any).Properties;
+}
+
+describe('FeatureStore (AWS)', () => {
+  describe('default', () => {
+    const { t, fs } = store();
+
+    it('creates one feature group per entity with key, event time and typed features', () => {
+      t.resourceCountIs('AWS::SageMaker::FeatureGroup', 2);
+      const user = group(t, 'user');
+      expect(user.RecordIdentifierFeatureName).toBe('user_id');
+      expect(user.EventTimeFeatureName).toBe('event_time');
+      expect(user.FeatureDefinitions).toEqual([
+        { FeatureName: 'user_id', FeatureType: 'String' },
+        { FeatureName: 'event_time', FeatureType: 'String' },
+        { FeatureName: '30d_spend', FeatureType: 'Fractional' },
+        { FeatureName: 'country', FeatureType: 'String' },
+      ]);
+      expect(group(t, 'merchant').FeatureDefinitions.slice(0, 2)).toEqual([
+        { FeatureName: 'merchant_id', FeatureType: 'Integral' },
+        { FeatureName: 'ts', FeatureType: 'Fractional' },
+      ]);
+    });
+
+    it('encrypts the online store with the KMS key, Standard tier, no TTL', () => {
+      expect(group(t, 'user').OnlineStoreConfig).toEqual({
+        EnableOnlineStore: true,
+        SecurityConfig: { KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^FeaturesKey/), 'Arn'] } },
+        StorageType: 'Standard',
+      });
+    });
+
+    it('keeps the offline store in S3 with KMS, Glue table creation on, Iceberg', () => {
+      expect(group(t, 'user').OfflineStoreConfig).toEqual({
+        S3StorageConfig: {
+          S3Uri: { 'Fn::Join': ['', ['s3://', { Ref: expect.stringMatching(/^FeaturesOfflineBucket/) }, '/offline-store']] },
+          KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^FeaturesKey/), 'Arn'] },
+        },
+        DisableGlueTableCreation: false,
+        TableFormat: 'Iceberg',
+      });
+      t.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ VersioningConfiguration: { Status: 'Enabled' } }) });
+    });
+
+    it('bills on demand, runs with its role, tags the definitions version', () => {
+      const user = group(t, 'user');
+      expect(user.ThroughputConfig).toEqual({ ThroughputMode: 'OnDemand' });
+      expect(user.RoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FeaturesRole/), 'Arn'] });
+      expect(user.Tags).toEqual(expect.arrayContaining([{ Key: 'cdk-mlops:feature-set-version', Value: Features.version([USER, MERCHANT]) }]));
+      expect(fs.version).toMatch(/^fs-[0-9a-f]{12}$/);
+    });
+
+    it('has an Athena work group with enforced, KMS-encrypted results', () => {
+      t.hasResourceProperties('AWS::Athena::WorkGroup', {
+        WorkGroupConfiguration: {
+          EnforceWorkGroupConfiguration: true,
+          ResultConfiguration: {
+            EncryptionConfiguration: { EncryptionOption: 'SSE_KMS', KmsKey: Match.anyValue() },
+            OutputLocation: { 'Fn::Join': ['', ['s3://', { Ref: Match.stringLikeRegexp('^FeaturesOfflineBucket') }, '/athena-results/']] },
+          },
+        },
+      });
+    });
+  });
+
+  describe('configured', () => {
+    it('TTL, in-memory tier, name prefix, Glue format, provisioned throughput', () => {
+      const { t } = store({
+        namePrefix: 'fraud-',
+        onlineStore: { ttl: Duration.days(7), storageType: OnlineStorageType.IN_MEMORY },
+        offlineStore: { tableFormat: OfflineTableFormat.GLUE, prefix: 'features/' },
+        throughputMode: ThroughputMode.PROVISIONED,
+        provisionedReadCapacityUnits: 10,
+        provisionedWriteCapacityUnits: 5,
+      });
+      const user = group(t, 'fraud-user');
+      expect(user.OnlineStoreConfig).toMatchObject({ StorageType: 'InMemory', TtlDuration: { Unit: 'Weeks', Value: 1 } });
+      expect(user.OfflineStoreConfig.TableFormat).toBe('Glue');
+      expect(user.OfflineStoreConfig.S3StorageConfig.S3Uri['Fn::Join'][1][2]).toBe('/features');
+      expect(user.ThroughputConfig).toEqual({ ThroughputMode: 'Provisioned', ProvisionedReadCapacityUnits: 10, ProvisionedWriteCapacityUnits: 5 });
+    });
+
+    it.each([
+      [Duration.hours(36), { Unit: 'Hours', Value: 36 }],
+      [Duration.minutes(90), { Unit: 'Minutes', Value: 90 }],
+      [Duration.days(3), { Unit: 'Days', Value: 3 }],
+    ])('renders TTL %s in its largest whole unit', (ttl, expected) => {
+      expect(group(store({ onlineStore: { ttl } }).t, 'user').OnlineStoreConfig.TtlDuration).toEqual(expected);
+    });
+
+    it('online-only: no bucket, no role on the groups, no Athena', () => {
+      const { t } = store({ offlineStore: { enabled: false } });
+      expect(group(t, 'user').OfflineStoreConfig).toBeUndefined();
+      expect(group(t, 'user').RoleArn).toBeUndefined();
+      t.resourceCountIs('AWS::S3::Bucket', 0);
+      t.resourceCountIs('AWS::Athena::WorkGroup', 0);
+    });
+
+    it('offline-only: no online store', () => {
+      expect(group(store({ onlineStore: { enabled: false } }).t, 'user').OnlineStoreConfig).toBeUndefined();
+    });
+  });
+
+  describe('grants', () => {
+    const arn = (n: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:sagemaker:eu-west-1:123456789012:feature-group/${n}`]] });
+    function statements(grant: (fs: FeatureStore, role: iam.Role) => void): any[] {
+      const stack = newStack();
+      const fs = new FeatureStore(stack, 'Features', { entities: [USER, MERCHANT], namePrefix: 'Fraud-' });
+      const role = new iam.Role(stack, 'Grantee', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      grant(fs, role);
+      const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^Grantee') }] } });
+      return (Object.values(policies)[0] as any).Properties.PolicyDocument.Statement;
+    }
+
+    it('grantIngest: PutRecord on the groups (lowercase ARNs) and the key', () => {
+      expect(statements((fs, r) => fs.grantIngest(r))).toEqual([
+        { Effect: 'Allow', Action: ['sagemaker:PutRecord', 'sagemaker:DescribeFeatureGroup'], Resource: [arn('fraud-user'), arn('fraud-merchant')] },
+        { Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^FeaturesKey/), 'Arn'] } },
+      ]);
+    });
+
+    it('grantReadOnline: GetRecord and BatchGetRecord only', () => {
+      const s = statements((fs, r) => fs.grantReadOnline(r));
+      expect(s[0]).toEqual({ Effect: 'Allow', Action: ['sagemaker:GetRecord', 'sagemaker:BatchGetRecord', 'sagemaker:DescribeFeatureGroup'], Resource: [arn('fraud-user'), arn('fraud-merchant')] });
+      expect(s[1].Action).toEqual('kms:Decrypt');
+    });
+
+    it('grantReadOffline: objects of the offline prefix, Glue tables of the groups, Athena in the work group', () => {
+      const s = statements((fs, r) => fs.grantReadOffline(r));
+      const actions = s.flatMap((x) => [x.Action].flat());
+      expect(actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:ListBucket', 'glue:GetTable', 'athena:StartQueryExecution', 'kms:Decrypt']));
+      expect(actions.some((a: string) => a.endsWith('*'))).toBe(false);
+      const glue = s.find((x) => [x.Action].flat().includes('glue:GetTable'));
+      expect(JSON.stringify(glue.Resource)).toContain('table/sagemaker_featurestore/fraud_user*');
+      const athena = s.find((x) => [x.Action].flat().includes('athena:StartQueryExecution'));
+      expect(JSON.stringify(athena.Resource)).toContain(':workgroup/Fraud-feature-store-fs-');
+    });
+
+    it('grantReadOffline without an offline store grants nothing and warns', () => {
+      const stack = newStack();
+      const fs = new FeatureStore(stack, 'Features', { entities: [USER], offlineStore: { enabled: false } });
+      fs.grantReadOffline(new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
+      Annotations.fromStack(stack).hasWarning('/TestStack/Features', Match.stringLikeRegexp('no offline store'));
+    });
+  });
+
+  describe('rejected', () => {
+    const withFeature = (f: object) => ({ ...USER, features: [...USER.features, f] }) as EntityDefinition;
+    it.each<[string, Partial<FeatureStoreProps>, string, string]>([
+      ['a missing event time', { entities: [{ ...USER, eventTime: undefined } as any] }, 'entities[0].eventTime', 'must be a string'],
+      ['a duplicate feature', { entities: [withFeature({ name: 'Country', type: FeatureType.STRING })] }, 'entities[0].features[2].name', 'must be unique in the entity'],
+      ['a name SageMaker does not allow', { entities: [withFeature({ name: 'spend 30d', type: FeatureType.FRACTIONAL })] }, 'entities[0].features[2].name', 'SageMaker FeatureName'],
+      ['a reserved name', { entities: [withFeature({ name: 'write_time', type: FeatureType.STRING })] }, 'entities[0].features[2].name', 'must not be a reserved name'],
+      ['TTL on an offline-only group', { onlineStore: { enabled: false, ttl: Duration.days(1) } }, 'onlineStore.ttlSeconds', 'must not be set on an offline-only feature group'],
+      ['no store at all', { onlineStore: { enabled: false }, offlineStore: { enabled: false } }, 'onlineStore.enabled', 'a group needs a store'],
+      ['a prefix making the name too long', { namePrefix: 'x'.repeat(41), entities: [{ ...USER, name: 'u'.repeat(30) }] }, 'entities[0].name', 'FeatureGroupName of at most 64'],
+      ['two entities with one name', { entities: [USER, { ...MERCHANT, name: 'User' }] }, 'entities[1].name', 'must be unique'],
+      ['provisioned without units', { throughputMode: ThroughputMode.PROVISIONED }, 'throughputMode', 'must come with provisionedReadCapacityUnits'],
+    ])('%s', (_w, props, property, allowed) => {
+      const e = expectValidationError(() => new FeatureStore(newStack(), 'Features', { entities: [USER, MERCHANT], ...props }));
+      const p = e.problems.find((x) => x.property === property);
+      expect(p, e.message).toBeDefined();
+      expect(p!.constructPath).toBe('TestStack/Features');
+      expect(p!.allowed).toContain(allowed);
+    });
+  });
+});
