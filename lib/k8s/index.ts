@@ -3,3 +3,4 @@ export * from './model-registry';
 export * from './gpu-sharing';
 export * from './gpu-node-pool';
 export * from './gpu-serving-endpoint';
+export * from './feature-store';

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { entitiesSchema } from '../features';
+import { checkImage } from '../image';
+import { iamRoleArn, k8sLabelName, port, s3Uri } from '../primitives';
+import { containerResourcesSchema, secretKeyRefSchema } from './model-registry';
+
+/** @internal */
+export const k8sFeatureStoreSchema = z
+  .strictObject({
+    entities: entitiesSchema,
+    image: z.string().superRefine((ref, ctx) => {
+      const problem = checkImage(ref, { allowPinnedTag: true, allowMutableTag: false });
+      if (problem) {
+        ctx.addIssue({ code: 'custom', message: problem });
+      }
+    }),
+    redisConnectionSecret: secretKeyRefSchema,
+    registry: s3Uri,
+    offlineStore: z.strictObject({
+      region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1'),
+      workGroup: z.string().regex(/^[a-zA-Z0-9._-]{1,128}$/, 'must be an Athena work group name'),
+      s3StagingLocation: s3Uri,
+      database: z.string().regex(/^[a-z0-9_]{1,255}$/, 'must be a Glue database name (lowercase letters, digits, _)').optional(),
+      tables: z.record(z.string(), z.string().regex(/^[a-z0-9_]{1,255}$/, 'must be a Glue table name')).optional(),
+    }),
+    project: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'must be letters, digits or _ (a Feast project name)').optional(),
+    namespace: k8sLabelName.optional(),
+    createNamespace: z.boolean().optional(),
+    replicas: z.number().int().min(1).max(50).optional(),
+    resources: containerResourcesSchema.optional(),
+    ttlSeconds: z.number().int().min(1).optional(),
+    serviceAccountRoleArn: iamRoleArn.optional(),
+    allowedClientNamespaces: z.array(k8sLabelName).optional(),
+    redisPort: port.optional(),
+  })
+  .superRefine((p, ctx) => {
+    const names = new Set((p.entities ?? []).map((e) => e?.name));
+    for (const key of Object.keys(p.offlineStore?.tables ?? {})) {
+      if (!names.has(key)) {
+        ctx.addIssue({ code: 'custom', path: ['offlineStore', 'tables', key], message: `must name a defined entity (${[...names].join(', ')})` });
+      }
+    }
+  });
