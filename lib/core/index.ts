@@ -5,3 +5,4 @@ export * from './rollback';
 export * from './rollout';
 export * from './features';
 export * from './point-in-time';
+export * from './pipeline';
