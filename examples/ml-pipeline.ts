@@ -1,0 +1,77 @@
+/**
+ * MlPipeline on AWS: the fraud-detection training pipeline, validate → preprocess → train (GPU) →
+ * evaluate → gate (AUC ≥ 0.90 and at least the production model) → register, weekly and on drift.
+ */
+import { CfnElement, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { aws, core } from '../lib';
+
+const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+const pin = (repo: string, n: string) => `${ECR}/${repo}@sha256:${n.repeat(32)}`;
+
+/** The fraud pipeline, target-neutral: rendered on SageMaker here and on Argo in ml-pipeline-k8s.ts. */
+export const FRAUD_PIPELINE: core.PipelineSpec = {
+  steps: [
+    { name: 'validate', kind: core.StepKind.PROCESSING, image: pin('fraud/data-checks', 'a1'), inputs: ['data'], outputs: ['report'] },
+    { name: 'preprocess', kind: core.StepKind.PROCESSING, image: pin('fraud/features', 'b2'), inputs: ['data', 'validate.report'], outputs: ['train', 'test'] },
+    {
+      name: 'train',
+      kind: core.StepKind.TRAINING,
+      image: pin('fraud/train', 'c3'),
+      inputs: ['preprocess.train'],
+      instanceType: 'ml.g5.2xlarge',
+      gpu: core.GpuModel.A10G,
+      maxRuntimeSeconds: 4 * 3600,
+    },
+    { name: 'evaluate', kind: core.StepKind.PROCESSING, image: pin('fraud/evaluate', 'd4'), inputs: ['train.model', 'preprocess.test'], outputs: ['evaluation'] },
+  ],
+  gate: { evaluationStep: 'evaluate', metric: 'metrics.auc.value', comparison: core.GateComparison.GREATER_THAN_OR_EQUAL, threshold: 0.9, compareToProduction: true },
+  inferenceImage: pin('fraud/server', 'e5'),
+};
+
+export class MlPipelineExampleStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+    });
+    Validations.of(accessLogs).acknowledge({ id: 'AwsSolutions-S1', reason: 'This is the access-log target bucket; logging it into itself would loop.' });
+    const registry = new aws.ModelRegistry(this, 'Registry', { modelPackageGroupName: 'fraud-detection-candidates', serverAccessLogsBucket: accessLogs });
+    const pipeline = new aws.MlPipeline(this, 'Training', {
+      spec: FRAUD_PIPELINE,
+      registry,
+      pipelineName: 'fraud-training',
+      codeCommit: '0123456789abcdef0123456789abcdef01234567',
+      defaultDataVersion: 'transactions@latest-snapshot',
+      defaultFeatureSetVersion: 'fs-3f9a2c1b0d4e',
+      defaultInputDataUri: 's3://acme-ml-data/fraud/transactions/',
+      schedule: events.Schedule.cron({ weekDay: 'SUN', hour: '3', minute: '0' }),
+    });
+    const bucket = this.getLogicalId(registry.artifactBucket!.node.defaultChild as CfnElement);
+    Validations.of(pipeline.role).acknowledge(
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are limited to the steps\' repositories.' },
+      ...['processing-job', 'training-job'].map((r) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:${this.region}:${this.account}:${r}/pipelines-*]`,
+        reason: 'SageMaker Pipelines names its jobs pipelines-<execution id>-<step>-<suffix> at run time.',
+      })),
+      { id: `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/pipelines/fraud-training/*]`, reason: 'Step outputs are written under per-execution keys below the pipeline prefix.' },
+      { id: `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/*]`, reason: 'Registering a model version uploads its artifacts to the registry bucket (ModelRegistry.grantRegister).' },
+      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:${this.region}:${this.account}:model-package/fraud-detection-candidates/*]`, reason: 'Model package versions are numbered at registration.' },
+      ...['ProcessingJobs', 'TrainingJobs'].map((g) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${this.region}:${this.account}:log-group:/aws/sagemaker/${g}:*]`,
+        reason: 'Jobs write to log streams named after the run-time job name.',
+      })),
+    );
+  }
+}
+
+export function addMlPipelineExamples(awsApp: import('aws-cdk-lib').App): Stack[] {
+  return [new MlPipelineExampleStack(awsApp, 'MlopsPipeline', { env: { account: '123456789012', region: 'eu-west-1' } })];
+}

@@ -1,0 +1,213 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { describe, expect, it } from 'vitest';
+import { MlPipeline, MlPipelineProps } from '../../lib/aws/ml-pipeline';
+import { ModelRegistry } from '../../lib/aws/model-registry';
+import { GateComparison, PipelineSpec, StepKind } from '../../lib/core/pipeline';
+import { expectValidationError, newStack } from '../support/aws';
+import { pipelineDefinitionValidator } from '../support/pipeline-schema';
+
+const pin = (repo: string, c: string) => `123456789012.dkr.ecr.eu-west-1.amazonaws.com/${repo}@sha256:${c.repeat(64)}`;
+const SPEC: PipelineSpec = {
+  steps: [
+    { name: 'evaluate', kind: StepKind.PROCESSING, image: pin('eval', 'd'), inputs: ['train.model', 'prep.test'], outputs: ['evaluation'] },
+    { name: 'train', kind: StepKind.TRAINING, image: pin('train', 'c'), inputs: ['prep.train'], instanceType: 'ml.g5.2xlarge' },
+    { name: 'prep', kind: StepKind.PROCESSING, image: pin('prep', 'b'), inputs: ['data'], outputs: ['train', 'test'] },
+  ],
+  gate: { evaluationStep: 'evaluate', metric: 'metrics.auc.value', comparison: GateComparison.GREATER_THAN_OR_EQUAL, threshold: 0.9 },
+  inferenceImage: pin('serve', 'e'),
+};
+const BASE = {
+  codeCommit: '0123456789abcdef0123456789abcdef01234567',
+  defaultDataVersion: 'tx@2026-11-01',
+  defaultFeatureSetVersion: 'fs-abc',
+  defaultInputDataUri: 's3://data/fraud/',
+};
+
+function pipeline(props: Partial<MlPipelineProps> = {}, spec: PipelineSpec = SPEC) {
+  const stack = newStack();
+  const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+  const p = new MlPipeline(stack, 'Pipeline', { spec, registry, pipelineName: 'fraud-training', ...BASE, ...props });
+  return { stack, p, t: Template.fromStack(stack), def: resolvedDefinition(stack, p) };
+}
+
+/** The definition with tokens resolved to readable placeholders (what SageMaker receives, minus CFN intrinsics). */
+function resolvedDefinition(stack: Stack, p: MlPipeline): any {
+  const str = (v: any): string => {
+    if (typeof v === 'string') {
+      return v;
+    }
+    if (v['Fn::Join']) {
+      return v['Fn::Join'][1].map(str).join(v['Fn::Join'][0]);
+    }
+    return v.Ref ? `<${v.Ref}>` : v['Fn::GetAtt'] ? `<${v['Fn::GetAtt'].join('.')}>` : '<token>';
+  };
+  return JSON.parse(str(stack.resolve(stack.toJsonString(p.definition))));
+}
+
+describe('MlPipeline (AWS)', () => {
+  describe('default', () => {
+    const { def, t } = pipeline();
+
+    it('renders a definition valid against the published SageMaker schema (plus its documented overlay)', () => {
+      const validate = pipelineDefinitionValidator();
+      expect(validate(def), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+      t.hasResourceProperties('AWS::SageMaker::Pipeline', { PipelineName: 'fraud-training', RoleArn: Match.anyValue() });
+    });
+
+    it('orders steps by their data flow and ends in the gate', () => {
+      expect(def.Steps.map((s: any) => `${s.Name}:${s.Type}`)).toEqual(['prep:Processing', 'train:Training', 'evaluate:Processing', 'Gate:Condition']);
+    });
+
+    it('wires inputs to upstream outputs and the pipeline data parameter', () => {
+      const [prep, train, evaluate] = def.Steps;
+      expect(prep.Arguments.ProcessingInputs[0].S3Input.S3Uri).toEqual({ Get: 'Parameters.InputDataUri' });
+      expect(train.Arguments.InputDataConfig[0].DataSource.S3DataSource.S3Uri).toEqual({
+        Get: "Steps.prep.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri",
+      });
+      expect(evaluate.Arguments.ProcessingInputs.map((i: any) => i.S3Input.S3Uri)).toEqual([
+        { Get: 'Steps.train.ModelArtifacts.S3ModelArtifacts' },
+        { Get: "Steps.prep.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri" },
+      ]);
+      expect(prep.Arguments.ProcessingOutputConfig.Outputs[0].S3Output.S3Uri['Std:Join'].Values[1]).toEqual({ Get: 'Execution.ExecutionId' });
+    });
+
+    it('records data version, code commit and feature-set version as parameters passed to every job', () => {
+      expect(def.Parameters).toEqual([
+        { Name: 'InputDataUri', Type: 'String', DefaultValue: 's3://data/fraud/' },
+        { Name: 'DataVersion', Type: 'String', DefaultValue: 'tx@2026-11-01' },
+        { Name: 'CodeCommit', Type: 'String', DefaultValue: '0123456789abcdef0123456789abcdef01234567' },
+        { Name: 'FeatureSetVersion', Type: 'String', DefaultValue: 'fs-abc' },
+        { Name: 'ModelApprovalStatus', Type: 'String', DefaultValue: 'PendingManualApproval' },
+        { Name: 'ProductionMetric', Type: 'Float', DefaultValue: 0.9 },
+      ]);
+      for (const s of def.Steps.slice(0, 3)) {
+        expect(s.Arguments.Environment).toMatchObject({ DATA_VERSION: { Get: 'Parameters.DataVersion' }, CODE_COMMIT: { Get: 'Parameters.CodeCommit' } });
+      }
+    });
+
+    it('reads the evaluation report through a property file and gates registration on it', () => {
+      const evaluate = def.Steps[2];
+      expect(evaluate.PropertyFiles).toEqual([{ PropertyFileName: 'EvaluationReport', OutputName: 'evaluation', FilePath: 'evaluation.json' }]);
+      const gate = def.Steps[3].Arguments;
+      expect(gate.Conditions).toEqual([
+        {
+          Type: 'GreaterThanOrEqualTo',
+          LeftValue: { 'Std:JsonGet': { PropertyFile: { Get: 'Steps.evaluate.PropertyFiles.EvaluationReport' }, Path: 'metrics.auc.value' } },
+          RightValue: 0.9,
+        },
+      ]);
+      expect(gate.IfSteps.map((s: any) => s.Type)).toEqual(['RegisterModel']);
+      expect(gate.ElseSteps).toEqual([expect.objectContaining({ Name: 'GateFailed', Type: 'Fail' })]);
+    });
+
+    it('registers PendingManualApproval with the inference image, lineage and the report as model metrics', () => {
+      const reg = def.Steps[3].Arguments.IfSteps[0].Arguments;
+      expect(reg.ModelPackageGroupName).toBe('fraud');
+      expect(reg.ModelApprovalStatus).toEqual({ Get: 'Parameters.ModelApprovalStatus' });
+      expect(reg.InferenceSpecification.Containers).toEqual([{ Image: SPEC.inferenceImage, ModelDataUrl: { Get: 'Steps.train.ModelArtifacts.S3ModelArtifacts' } }]);
+      const report = { 'Std:Join': { On: '/', Values: [{ Get: "Steps.evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri" }, 'evaluation.json'] } };
+      expect(reg.ModelMetrics).toEqual({ ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: report } } });
+      expect(reg.CustomerMetadataProperties).toEqual({
+        'lineage:dataset-version': { Get: 'Parameters.DataVersion' },
+        'lineage:code-commit': { Get: 'Parameters.CodeCommit' },
+        'lineage:feature-set-version': { Get: 'Parameters.FeatureSetVersion' },
+        'lineage:evaluation-report': report,
+      });
+    });
+
+    it('caches, retries, encrypts and isolates every job', () => {
+      const [prep, train] = def.Steps;
+      expect(prep.CacheConfig).toEqual({ Enabled: true, ExpireAfter: 'P30D' });
+      expect(prep.RetryPolicies.map((r: any) => r.ExceptionType)).toEqual(['SageMaker.CAPACITY_ERROR', 'SageMaker.JOB_INTERNAL_ERROR', 'Step.THROTTLING']);
+      expect(prep.Arguments.ProcessingResources.ClusterConfig.VolumeKmsKeyId).toMatch(/^<.*Registry.*ArtifactKey/);
+      expect(prep.Arguments.NetworkConfig).toEqual({ EnableInterContainerTrafficEncryption: true, EnableNetworkIsolation: true });
+      expect(train.Arguments).toMatchObject({ EnableNetworkIsolation: true, ResourceConfig: { InstanceType: 'ml.g5.2xlarge' } });
+    });
+
+    it('runs with a least-privilege role: its own jobs, pass-role to SageMaker only, no wildcard actions', () => {
+      const statements = Object.values<any>(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      const jobs = statements.find((s) => [s.Action].flat().includes('sagemaker:CreateTrainingJob'));
+      expect(JSON.stringify(jobs.Resource)).toContain('training-job/pipelines-*');
+      const pass = statements.find((s) => s.Action === 'iam:PassRole');
+      expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+      expect(statements.flatMap((s) => [s.Action].flat()).filter((a: string) => a.includes('*'))).toEqual([]);
+      expect(statements.find((s) => [s.Action].flat().includes('sagemaker:CreateModelPackage'))).toBeDefined();
+    });
+  });
+
+  describe('configured', () => {
+    it('compares against the production model when asked', () => {
+      const { def } = pipeline({}, { ...SPEC, gate: { ...SPEC.gate, compareToProduction: true } });
+      expect(def.Steps[3].Arguments.Conditions[1]).toEqual({
+        Type: 'GreaterThanOrEqualTo',
+        LeftValue: { 'Std:JsonGet': { PropertyFile: { Get: 'Steps.evaluate.PropertyFiles.EvaluationReport' }, Path: 'metrics.auc.value' } },
+        RightValue: { Get: 'Parameters.ProductionMetric' },
+      });
+    });
+
+    it('runs on a schedule and on a drift alarm', () => {
+      const stack = newStack();
+      const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+      const p = new MlPipeline(stack, 'Pipeline', {
+        spec: SPEC,
+        registry,
+        pipelineName: 'fraud-training',
+        ...BASE,
+        schedule: events.Schedule.cron({ weekDay: 'SUN', hour: '3', minute: '0' }),
+      });
+      const alarm = new cloudwatch.Alarm(stack, 'Drift', { metric: new cloudwatch.Metric({ namespace: 'X', metricName: 'Y' }), threshold: 1, evaluationPeriods: 1 });
+      p.startOnAlarm('OnDrift', alarm);
+      const t = Template.fromStack(stack);
+      const target = { Arn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:123456789012:pipeline/fraud-training']] }, RoleArn: Match.anyValue(), Id: Match.anyValue() };
+      t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 3 ? * SUN *)', Targets: [target] });
+      t.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: { 'source': ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], 'resources': [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Drift'), 'Arn'] }], 'detail': { state: { value: ['ALARM'] } } },
+        Targets: [target],
+      });
+      t.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'sagemaker:StartPipelineExecution', Resource: target.Arn }] },
+      });
+      const grantee = new iam.Role(stack, 'Ops', { assumedBy: new iam.AccountRootPrincipal() });
+      expect(p.grantStartExecution(grantee).success).toBe(true);
+    });
+
+    it('turns off caching and retries, and runs in a VPC', () => {
+      const { def } = pipeline({ caching: false, retryAttempts: 0, subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] });
+      expect(def.Steps[0].CacheConfig).toBeUndefined();
+      expect(def.Steps[0].RetryPolicies).toBeUndefined();
+      expect(def.Steps[0].Arguments.NetworkConfig.VpcConfig).toEqual({ Subnets: ['subnet-0123456789abcdef0'], SecurityGroupIds: ['sg-0123456789abcdef0'] });
+      expect(pipelineDefinitionValidator()(def)).toBe(true);
+    });
+  });
+
+  describe('rejected', () => {
+    const step = (i: number, patch: object) => ({ ...SPEC, steps: SPEC.steps.map((s, j) => (j === i ? { ...s, ...patch } : s)) });
+    it.each<[string, PipelineSpec, string, string]>([
+      ['a cycle', step(2, { inputs: ['data', 'evaluate.evaluation'] }), 'spec.steps', 'must form a DAG; cycle'],
+      ['a missing input', step(1, { inputs: ['prep.features'] }), 'spec.steps[1].inputs[0]', 'no step outputs "prep.features"'],
+      ['a :latest image', step(1, { image: 'pytorch/pytorch:latest' }), 'spec.steps[1].image', 'moving tag'],
+      ['a gate on a step that is not an evaluation', { ...SPEC, gate: { ...SPEC.gate, evaluationStep: 'train' } }, 'spec.gate.evaluationStep', 'must name a processing step with output "evaluation"'],
+      ['an evaluation that does not follow training', step(0, { inputs: ['prep.test'] }), 'spec.gate.evaluationStep', 'must run after the training step "train"'],
+      ['the training image as inference image', { ...SPEC, inferenceImage: SPEC.steps[1].image }, 'spec.inferenceImage', 'must differ from the training image'],
+      ['two steps with one name', step(0, { name: 'prep' }), 'spec.steps[2].name', 'must be unique'],
+    ])('%s', (_w, spec, property, allowed) => {
+      const e = expectValidationError(() => pipeline({}, spec));
+      const p = e.problems.find((x) => x.property === property);
+      expect(p, e.message).toBeDefined();
+      expect(p!.constructPath).toBe('TestStack/Pipeline');
+      expect(p!.allowed).toContain(allowed);
+    });
+
+    it.each<[string, Partial<MlPipelineProps>, string]>([
+      ['a short commit', { codeCommit: 'abc1234' }, 'codeCommit'],
+      ['an input outside S3', { defaultInputDataUri: '/data' }, 'defaultInputDataUri'],
+      ['subnets without security groups', { subnetIds: ['subnet-0123456789abcdef0'] }, 'securityGroupIds'],
+    ])('%s', (_w, props, property) => {
+      expect(expectValidationError(() => pipeline(props)).problems.map((p) => p.property)).toContain(property);
+    });
+  });
+});
