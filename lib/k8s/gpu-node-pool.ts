@@ -129,6 +129,8 @@ export interface GpuNodePoolProps {
  * The NVIDIA device plugin (or GPU operator) must run on these nodes and tolerate the taint, or
  * they never report GPUs (karpenter-provider-aws #1914); point it at the ConfigMap
  * `nvidia-device-plugin-config` (Helm `config.name`), where every pool of the chart has its key.
+ * Keep all pools of a cluster in one chart: a second chart would render a second ConfigMap of the
+ * same name.
  * On Bottlerocket the built-in device plugin is configured through Bottlerocket settings instead,
  * so only exclusive GPUs are accepted there.
  */

@@ -4,3 +4,4 @@ export * from './gpu-sharing';
 export * from './gpu-node-pool';
 export * from './gpu-serving-endpoint';
 export * from './feature-store';
+export * from './ml-pipeline';
