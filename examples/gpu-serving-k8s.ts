@@ -16,6 +16,7 @@ const IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud/triton@sha256:
 export class GpuPoolsExampleChart extends Chart {
   public readonly shared: k8s.GpuNodePool;
   public readonly mig: k8s.GpuNodePool;
+  public readonly training: k8s.GpuNodePool;
 
   constructor(scope: Construct, id: string, props?: ChartProps) {
     super(scope, id, props);
@@ -34,6 +35,16 @@ export class GpuPoolsExampleChart extends Chart {
       nodeRole: 'KarpenterNodeRole-ml-platform',
       sharing: k8s.GpuSharing.mig('1g.10gb'),
       maxGpus: 8,
+    });
+    // Training is restartable: whole GPUs, spot first, on-demand when spot is short.
+    this.training = new k8s.GpuNodePool(this, 'TrainingA10G', {
+      gpu: core.GpuModel.A10G,
+      name: 'gpu-a10g-training',
+      clusterName: 'ml-platform',
+      nodeRole: 'KarpenterNodeRole-ml-platform',
+      capacityTypes: [k8s.CapacityType.SPOT, k8s.CapacityType.ON_DEMAND],
+      maxGpus: 8,
+      consolidateAfterMinutes: 5,
     });
   }
 }
@@ -89,7 +100,7 @@ export class GpuServingK8sExampleChart extends Chart {
   }
 }
 
-export function addGpuServingK8sExamples(k8sApp: import('cdk8s').App): Chart[] {
+export function addGpuServingK8sExamples(k8sApp: import('cdk8s').App): { pools: GpuPoolsExampleChart; charts: Chart[] } {
   const pools = new GpuPoolsExampleChart(k8sApp, 'gpu-node-pools');
-  return [pools, new GpuServingK8sExampleChart(k8sApp, 'gpu-serving', pools)];
+  return { pools, charts: [pools, new GpuServingK8sExampleChart(k8sApp, 'gpu-serving', pools)] };
 }

@@ -8,6 +8,8 @@ import { App as K8sApp, Chart, YamlOutputType } from 'cdk8s';
 import { addFeatureStoreExamples } from './feature-store';
 import { addGpuServingExamples } from './gpu-serving';
 import { addGpuServingK8sExamples } from './gpu-serving-k8s';
+import { addMlPipelineExamples } from './ml-pipeline';
+import { addMlPipelineK8sExamples } from './ml-pipeline-k8s';
 import { addModelRegistryExamples } from './model-registry';
 
 export interface Examples {
@@ -41,8 +43,13 @@ export const EXAMPLE_FEATURE_FLAGS: Record<string, unknown> = {
 export function buildExamples(options: BuildOptions = {}): Examples {
   const awsApp = new App({ outdir: options.outdir, context: EXAMPLE_FEATURE_FLAGS });
   const k8sApp = new K8sApp({ outdir: options.k8sOutdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
-  const parts = [addModelRegistryExamples(awsApp, k8sApp), { stacks: addGpuServingExamples(awsApp), charts: addGpuServingK8sExamples(k8sApp) },
-    addFeatureStoreExamples(awsApp, k8sApp)];
+  const gpu = addGpuServingK8sExamples(k8sApp);
+  const parts = [
+    addModelRegistryExamples(awsApp, k8sApp),
+    { stacks: addGpuServingExamples(awsApp), charts: gpu.charts },
+    addFeatureStoreExamples(awsApp, k8sApp),
+    { stacks: addMlPipelineExamples(awsApp), charts: addMlPipelineK8sExamples(k8sApp, gpu.pools.training) },
+  ];
   const stacks = parts.flatMap((p) => p.stacks);
   const charts = parts.flatMap((p) => p.charts);
   if (options.nag ?? true) {
