@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { EntityDefinition, FeatureType, Features } from '../core/features';
+import { dataBucket } from './private/data-bucket';
 import { validateProps } from './private/validate';
 import { awsFeatureStoreSchema } from '../core/schemas/feature-store';
 
@@ -305,21 +306,11 @@ export class FeatureStore extends Construct {
   }
 
   private createBucket(accessLogs?: s3.IBucket): s3.Bucket {
-    if (!accessLogs) {
-      Annotations.of(this).addWarningV2('cdk-mlops:feature-store:no-access-logs', 'The offline store bucket has no server access logs; pass offlineStore.serverAccessLogsBucket.');
-    }
-    return new s3.Bucket(this, 'OfflineBucket', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
-      versioned: true,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
-      serverAccessLogsBucket: accessLogs,
-      serverAccessLogsPrefix: accessLogs ? 'feature-store/' : undefined,
+    return dataBucket(this, 'OfflineBucket', {
+      key: this.key,
+      accessLogs,
+      accessLogsPrefix: 'feature-store/',
+      noAccessLogsWarning: { id: 'cdk-mlops:feature-store:no-access-logs', prop: 'offlineStore.serverAccessLogsBucket' },
       lifecycleRules: [
         { id: 'expire-athena-results', prefix: 'athena-results/', expiration: Duration.days(30) },
         { id: 'expire-noncurrent', noncurrentVersionExpiration: Duration.days(90), abortIncompleteMultipartUploadAfter: Duration.days(7) },

@@ -8,15 +8,16 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ModelSource } from './model-source';
+import { StagedRolloutFallback } from './staged-rollout-fallback';
 import { GpuCatalog } from '../core/gpu-catalog';
 import { AlarmOwnership, RollbackTrigger, RollbackTriggerKind, ThresholdComparison, resolveTrigger } from '../core/rollback';
 import { RolloutPolicy } from '../core/rollout';
+import { dataBucket } from './private/data-bucket';
+import { validateProps } from './private/validate';
 import { awsGpuServingSchema } from '../core/schemas/gpu-serving';
 import { throwIfAny } from '../core/validation';
 import { ownedAlarm } from './private/alarms';
 import { trafficRouting, MAX_EXECUTION_TIMEOUT_SECONDS, MIN_EXECUTION_TIMEOUT_SECONDS, PROVISIONING_ALLOWANCE_SECONDS } from './private/deployment-config';
-import { validateProps } from './private/validate';
-import { StagedRolloutFallback } from './staged-rollout-fallback';
 
 /** Default rollout: a 10% canary baking 10 minutes. */
 const DEFAULT_ROLLOUT = RolloutPolicy.canary({ percent: 10, bakeMinutes: 10 });
@@ -491,26 +492,13 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     if (capture.enabled ?? true) {
       const bucket =
         capture.bucket ??
-        new s3.Bucket(this, 'CaptureBucket', {
-          encryption: s3.BucketEncryption.KMS,
-          encryptionKey: key,
-          bucketKeyEnabled: true,
-          versioned: true,
-          enforceSSL: true,
-          minimumTLSVersion: 1.2,
-          blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-          objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-          removalPolicy: RemovalPolicy.RETAIN,
+        dataBucket(this, 'CaptureBucket', {
+          key,
+          accessLogs: capture.serverAccessLogsBucket,
+          accessLogsPrefix: `${this.endpointName}/`,
+          noAccessLogsWarning: { id: 'cdk-mlops:gpu-serving-endpoint:no-access-logs', prop: 'dataCapture.serverAccessLogsBucket' },
           lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
-          serverAccessLogsBucket: capture.serverAccessLogsBucket,
-          serverAccessLogsPrefix: capture.serverAccessLogsBucket ? `${this.endpointName}/` : undefined,
         });
-      if (!capture.bucket && !capture.serverAccessLogsBucket) {
-        Annotations.of(this).addWarningV2(
-          'cdk-mlops:gpu-serving-endpoint:no-access-logs',
-          'The data capture bucket has no server access logs; pass dataCapture.serverAccessLogsBucket.',
-        );
-      }
       const prefix = (capture.prefix ?? `data-capture/${this.endpointName}`).replace(/^\/+|\/+$/g, '');
       this.dataCaptureLocation = { bucket, prefix, s3Uri: `s3://${bucket.bucketName}/${prefix}`, key };
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${prefix}/*`)] }));

@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
+import { dataBucket } from './private/data-bucket';
 import { validateProps } from './private/validate';
 import { awsModelRegistrySchema } from '../core/schemas/model-registry';
 
@@ -358,18 +359,12 @@ export class ModelRegistry extends ModelRegistryBase {
           removalPolicy,
         });
       this.artifactKey = key;
-      this.artifactBucket = new s3.Bucket(this, 'ArtifactBucket', {
-        encryption: s3.BucketEncryption.KMS,
-        encryptionKey: key,
-        bucketKeyEnabled: true,
-        versioned: true,
-        enforceSSL: true,
-        minimumTLSVersion: 1.2,
-        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      this.artifactBucket = dataBucket(this, 'ArtifactBucket', {
+        key,
         removalPolicy,
-        serverAccessLogsBucket: props.serverAccessLogsBucket,
-        serverAccessLogsPrefix: props.serverAccessLogsBucket ? `${groupName}/` : undefined,
+        accessLogs: props.serverAccessLogsBucket,
+        accessLogsPrefix: `${groupName}/`,
+        noAccessLogsWarning: { id: 'cdk-mlops:model-registry:no-access-logs', prop: 'serverAccessLogsBucket (to record who read which model)' },
         lifecycleRules: [
           {
             id: 'expire-noncurrent-artifacts',
@@ -378,12 +373,6 @@ export class ModelRegistry extends ModelRegistryBase {
           },
         ],
       });
-      if (!props.serverAccessLogsBucket) {
-        Annotations.of(this).addWarningV2(
-          'cdk-mlops:model-registry:no-access-logs',
-          'The artifact bucket has no server access logs; pass serverAccessLogsBucket to record who read which model.',
-        );
-      }
     }
 
     const group = new sagemaker.CfnModelPackageGroup(this, 'Resource', {
