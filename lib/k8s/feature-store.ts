@@ -5,6 +5,7 @@ import { ComputeResources, SecretKeyReference } from './compute-resources';
 import { REDIS_PLACEHOLDER, feastFeatureDefinitions, feastFeatureStoreYaml } from '../core/feast';
 import { EntityDefinition, Features } from '../core/features';
 import { selectorLabels, standardLabels } from './private/labels';
+import { serverNetworkPolicy } from './private/network-policy';
 import { toContainerResources } from './private/quantities';
 import { validateProps } from './private/validate';
 import { k8sFeatureStoreSchema } from '../core/schemas/feature-store-k8s';
@@ -283,37 +284,13 @@ export class FeatureStore extends Construct {
       JsonPatch.add('/spec/jobTemplate/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
     );
 
-    new kplus.k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+    // Redis, and HTTPS for Athena, Glue, S3 and STS.
+    serverNetworkPolicy(this, 'NetworkPolicy', {
       metadata: meta(),
-      spec: {
-        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'feast' } },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [
-          {
-            from: [
-              { podSelector: {} },
-              ...(props.allowedClientNamespaces ?? []).map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } })),
-            ],
-            ports: [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(FEAST_PORT) }],
-          },
-        ],
-        egress: [
-          {
-            to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
-            ports: [
-              { protocol: 'UDP', port: kplus.k8s.IntOrString.fromNumber(53) },
-              { protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(53) },
-            ],
-          },
-          {
-            // Redis, and HTTPS for Athena, Glue, S3 and STS.
-            ports: [
-              { protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(props.redisPort ?? 6379) },
-              { protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(443) },
-            ],
-          },
-        ],
-      },
+      podLabels: { 'app.kubernetes.io/name': 'feast' },
+      port: FEAST_PORT,
+      clientNamespaces: props.allowedClientNamespaces ?? [],
+      egressPorts: [props.redisPort ?? 6379, 443],
     });
 
     if ((props.replicas ?? 2) >= 2) {

@@ -14,6 +14,7 @@ import {
 import { RolloutPolicy, RolloutType, expandSteps } from '../core/rollout';
 import { RESTRICTED_CONTAINER, gpuResources } from './private/gpu-pod';
 import { selectorLabels, standardLabels } from './private/labels';
+import { serverNetworkPolicy } from './private/network-policy';
 import { validateProps } from './private/validate';
 import { k8sGpuServingSchema } from '../core/schemas/k8s-serving';
 
@@ -287,33 +288,8 @@ export class GpuServingEndpoint extends Construct {
       });
     }
 
-    new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-      metadata: meta(),
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [
-          {
-            from: [
-              { podSelector: {} },
-              ...this.clientNamespaces(props).map((n) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': n } } })),
-            ],
-            ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }],
-          },
-        ],
-        egress: [
-          {
-            to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
-            ports: [
-              { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
-              { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
-            ],
-          },
-          // Model weights from object storage (HTTPS).
-          { ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(443) }] },
-        ],
-      },
-    });
+    // Model weights come from object storage over HTTPS.
+    serverNetworkPolicy(this, 'NetworkPolicy', { metadata: meta(), podLabels: selector, port, clientNamespaces: this.clientNamespaces(props), egressPorts: [443] });
 
     this.renderAlerts(props, resolved);
     this.warnings.forEach((w) => this.node.addMetadata('cdk-mlops:warning', w));

@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeResources, SecretKeyReference } from './compute-resources';
 import { selectorLabels, standardLabels } from './private/labels';
+import { serverNetworkPolicy } from './private/network-policy';
 import { toContainerResources } from './private/quantities';
 import { validateProps } from './private/validate';
 import { mlflowServerSchema } from '../core/schemas/model-registry';
@@ -232,40 +233,13 @@ export class ModelRegistry extends Construct {
     }
     this.trackingUri = `http://${name}.${namespace}.svc.cluster.local:${port}`;
 
-    new kplus.k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+    serverNetworkPolicy(this, 'NetworkPolicy', {
       metadata: meta(),
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [
-          {
-            from: [
-              { podSelector: {} },
-              ...(props.allowedClientNamespaces ?? []).map((ns) => ({
-                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
-              })),
-            ],
-            ports: [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(port) }],
-          },
-        ],
-        egress: [
-          {
-            // DNS
-            to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
-            ports: [
-              { protocol: 'UDP', port: kplus.k8s.IntOrString.fromNumber(53) },
-              { protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(53) },
-            ],
-          },
-          {
-            // Backend database, and HTTPS for S3 / STS
-            ports: [
-              { protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(props.backendStorePort ?? DEFAULT_BACKEND_STORE_PORT) },
-              { protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(443) },
-            ],
-          },
-        ],
-      },
+      podLabels: selector,
+      port,
+      clientNamespaces: props.allowedClientNamespaces ?? [],
+      // Backend database, and HTTPS for S3 / STS.
+      egressPorts: [props.backendStorePort ?? DEFAULT_BACKEND_STORE_PORT, 443],
     });
 
     if (replicas >= 2) {

@@ -1,0 +1,48 @@
+import { ApiObjectMetadata } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+
+/** What differs between the library's server NetworkPolicies. */
+export interface ServerNetworkPolicyOptions {
+  readonly metadata: ApiObjectMetadata;
+  /** Labels of the pods the policy applies to. */
+  readonly podLabels: Record<string, string>;
+  /** The port clients call. */
+  readonly port: number;
+  /** Namespaces admitted besides the server's own. */
+  readonly clientNamespaces: string[];
+  /** TCP ports the pods may reach, besides DNS (databases, Redis, 443 for AWS APIs). */
+  readonly egressPorts: number[];
+}
+
+const port = (protocol: string, n: number) => ({ protocol, port: kplus.k8s.IntOrString.fromNumber(n) });
+
+/**
+ * The one NetworkPolicy shape of the library's servers: ingress on their port from their own
+ * namespace and the listed ones; egress only to DNS in kube-system and the listed TCP ports.
+ */
+export function serverNetworkPolicy(scope: Construct, id: string, o: ServerNetworkPolicyOptions): kplus.k8s.KubeNetworkPolicy {
+  return new kplus.k8s.KubeNetworkPolicy(scope, id, {
+    metadata: o.metadata,
+    spec: {
+      podSelector: { matchLabels: o.podLabels },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [
+        {
+          from: [
+            { podSelector: {} },
+            ...o.clientNamespaces.map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } })),
+          ],
+          ports: [port('TCP', o.port)],
+        },
+      ],
+      egress: [
+        {
+          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
+          ports: [port('UDP', 53), port('TCP', 53)],
+        },
+        { ports: o.egressPorts.map((p) => port('TCP', p)) },
+      ],
+    },
+  });
+}
