@@ -2,11 +2,11 @@
  * FeatureStore for fraud detection: `user` and `merchant` entities defined once, stored in
  * SageMaker Feature Store (online + Iceberg offline) on AWS and served by Feast on Kubernetes.
  */
-import { CfnElement, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnElement, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
+import { accessLogsBucket } from './shared';
 import { aws, core, k8s } from '../lib';
 
 export const FRAUD_ENTITIES: core.EntityDefinition[] = [
@@ -38,15 +38,7 @@ export class FeatureStoreExampleStack extends Stack {
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ expiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
-    });
-    Validations.of(accessLogs).acknowledge({ id: 'AwsSolutions-S1', reason: 'This is the access-log target bucket; logging it into itself would loop.' });
+    const accessLogs = accessLogsBucket(this);
 
     this.store = new aws.FeatureStore(this, 'Features', {
       entities: FRAUD_ENTITIES,

@@ -2,11 +2,11 @@
  * GpuServingEndpoint on AWS: a canary-deployed fraud model with a shadow challenger, autoscaling
  * and data capture; and an A/B pair of ranking models.
  */
-import { CfnElement, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnElement, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { accessLogsBucket } from './shared';
 import { aws, core } from '../lib';
 
 const ONCALL: core.AlarmOwnership = {
@@ -24,18 +24,7 @@ export class GpuServingExampleStack extends Stack {
     super(scope, id, props);
     const topicKey = new kms.Key(this, 'AlarmsKey', { enableKeyRotation: true });
     const alarms = new sns.Topic(this, 'Alarms', { masterKey: topicKey, enforceSSL: true });
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ expiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
-    });
-    Validations.of(accessLogs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This is the access-log target bucket; logging it into itself would loop.',
-    });
+    const accessLogs = accessLogsBucket(this);
 
     // Canary 10% for 10 minutes; rolls back on 5xx > 1%, p99 > 300 ms or conversion < 2%.
     this.fraud = new aws.GpuServingEndpoint(this, 'Fraud', {

@@ -2,10 +2,10 @@
  * MlPipeline on AWS: the fraud-detection training pipeline, validate → preprocess → train (GPU) →
  * evaluate → gate (AUC ≥ 0.90 and at least the production model) → register, weekly and on drift.
  */
-import { CfnElement, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnElement, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { accessLogsBucket } from './shared';
 import { aws, core } from '../lib';
 
 const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
@@ -34,15 +34,7 @@ export const FRAUD_PIPELINE: core.PipelineSpec = {
 export class MlPipelineExampleStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ expiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
-    });
-    Validations.of(accessLogs).acknowledge({ id: 'AwsSolutions-S1', reason: 'This is the access-log target bucket; logging it into itself would loop.' });
+    const accessLogs = accessLogsBucket(this);
     const registry = new aws.ModelRegistry(this, 'Registry', { modelPackageGroupName: 'fraud-detection-candidates', serverAccessLogsBucket: accessLogs });
     const pipeline = new aws.MlPipeline(this, 'Training', {
       spec: FRAUD_PIPELINE,

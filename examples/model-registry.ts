@@ -4,14 +4,14 @@
  * AWS: a registry whose artifacts a production account may read, and an SNS notification when
  * a model version is approved. Kubernetes: an MLflow tracking server for the same team.
  */
-import { App, CfnElement, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { App, CfnElement, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
+import { accessLogsBucket } from './shared';
 import { aws, k8s } from '../lib';
 
 /** The example ML platform's registry on AWS. */
@@ -22,19 +22,7 @@ export class ModelRegistryExampleStack extends Stack {
     super(scope, id, props);
 
     // One bucket per account receives S3 server access logs of every data bucket.
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ expiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
-    });
-    Validations.of(accessLogs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This is the access-log target bucket; logging it into itself would loop.',
-    });
+    const accessLogs = accessLogsBucket(this);
 
     this.registry = new aws.ModelRegistry(this, 'FraudModels', {
       modelPackageGroupName: 'fraud-detection',
