@@ -13,6 +13,7 @@ import { GpuCatalog } from '../core/gpu-catalog';
 import { AlarmOwnership, RollbackTrigger, RollbackTriggerKind, ThresholdComparison, resolveTrigger } from '../core/rollback';
 import { RolloutPolicy } from '../core/rollout';
 import { dataBucket } from './private/data-bucket';
+import { hasInstanceStorage } from './private/instance-storage';
 import { validateProps } from './private/validate';
 import { awsGpuServingSchema } from '../core/schemas/gpu-serving';
 import { throwIfAny } from '../core/validation';
@@ -689,14 +690,6 @@ function coldStartTimeouts(props: GpuServingEndpointProps): Partial<sagemaker.Cf
     modelDataDownloadTimeoutInSeconds: props.modelDataDownloadTimeoutSeconds ?? derived(DOWNLOAD_SECONDS_PER_GIB, 120),
     containerStartupHealthCheckTimeoutInSeconds: props.containerStartupHealthCheckTimeoutSeconds ?? derived(STARTUP_SECONDS_PER_GIB, 300),
   };
-}
-
-/** Families whose instances have local NVMe storage (SageMaker rejects KmsKeyId for them). */
-const INSTANCE_STORAGE_FAMILIES = ['g4dn', 'g5', 'g6', 'g6e', 'p3dn', 'p4d', 'p4de', 'p5', 'p5e', 'p5en', 'trn1', 'trn1n'];
-
-function hasInstanceStorage(instanceType: string): boolean {
-  const family = instanceType.replace(/^ml\./, '').split('.')[0];
-  return INSTANCE_STORAGE_FAMILIES.includes(family);
 }
 
 /** A copy of `obj` without `keys` (constructs are not part of the validated plain shape). */

@@ -18,6 +18,7 @@ import {
   StepKind,
   topologicalOrder,
 } from '../core/pipeline';
+import { hasInstanceStorage } from './private/instance-storage';
 import { validateProps } from './private/validate';
 import { awsPipelineSchema } from '../core/schemas/aws-pipeline';
 
@@ -98,7 +99,6 @@ const P = {
   dataVersion: 'DataVersion',
   codeCommit: 'CodeCommit',
   featureSetVersion: 'FeatureSetVersion',
-  approval: 'ModelApprovalStatus',
   production: 'ProductionMetric',
 } as const;
 
@@ -247,20 +247,23 @@ export class MlPipeline extends Construct {
     const cache = (props.caching ?? true) ? { CacheConfig: { Enabled: true, ExpireAfter: `P${props.cacheExpireAfterDays ?? 30}D` } } : {};
     const retries = (props.retryAttempts ?? 2) > 0
       ? {
+        // ExceptionType is a list (SageMaker developer guide, "Retry Policy for Pipeline Steps").
         RetryPolicies: [
-          { ExceptionType: 'SageMaker.CAPACITY_ERROR', IntervalSeconds: 60, BackoffRate: 2, MaxAttempts: props.retryAttempts ?? 2 },
-          { ExceptionType: 'SageMaker.JOB_INTERNAL_ERROR', IntervalSeconds: 30, BackoffRate: 2, MaxAttempts: props.retryAttempts ?? 2 },
-          { ExceptionType: 'Step.THROTTLING', IntervalSeconds: 10, BackoffRate: 2, MaxAttempts: props.retryAttempts ?? 2 },
+          { ExceptionType: ['SageMaker.CAPACITY_ERROR', 'SageMaker.JOB_INTERNAL_ERROR'], IntervalSeconds: 60, BackoffRate: 2, MaxAttempts: props.retryAttempts ?? 2 },
+          { ExceptionType: ['Step.THROTTLING', 'Step.SERVICE_FAULT'], IntervalSeconds: 10, BackoffRate: 2, MaxAttempts: props.retryAttempts ?? 2 },
         ],
       }
       : {};
     const vpc = props.subnetIds ? { VpcConfig: { Subnets: props.subnetIds, SecurityGroupIds: props.securityGroupIds } } : undefined;
-    const cluster = (s: PipelineStep) => ({
-      InstanceType: s.instanceType ?? 'ml.m5.xlarge',
-      InstanceCount: s.instanceCount ?? 1,
-      VolumeSizeInGB: s.volumeSizeGiB ?? 30,
-      ...(key ? { VolumeKmsKeyId: key.keyArn } : {}),
-    });
+    const cluster = (s: PipelineStep) => {
+      const instanceType = s.instanceType ?? 'ml.m5.xlarge';
+      return {
+        InstanceType: instanceType,
+        InstanceCount: s.instanceCount ?? 1,
+        VolumeSizeInGB: s.volumeSizeGiB ?? 30,
+        ...(key && !hasInstanceStorage(instanceType) ? { VolumeKmsKeyId: key.keyArn } : {}),
+      };
+    };
 
     const rendered = steps.map((s) => {
       const environment = { ...(s.environment ?? {}), ...lineageEnv };
@@ -271,7 +274,12 @@ export class MlPipeline extends Construct {
           ...cache,
           ...retries,
           Arguments: {
-            AlgorithmSpecification: { TrainingImage: s.image, TrainingInputMode: 'File' },
+            AlgorithmSpecification: {
+              TrainingImage: s.image,
+              TrainingInputMode: 'File',
+              ...(s.command ? { ContainerEntrypoint: s.command } : {}),
+              ...(s.args ? { ContainerArguments: s.args } : {}),
+            },
             InputDataConfig: (s.inputs ?? []).map((i) => ({
               ChannelName: channel(i),
               DataSource: { S3DataSource: { S3Uri: inputUri(i), S3DataType: 'S3Prefix', S3DataDistributionType: 'FullyReplicated' } },
@@ -324,7 +332,11 @@ export class MlPipeline extends Construct {
     const metric = { 'Std:JsonGet': { PropertyFile: get(`Steps.${evaluation.name}.PropertyFiles.EvaluationReport`), Path: spec.gate.metric } };
     const conditions = [{ Type: CONDITION[spec.gate.comparison], LeftValue: metric, RightValue: spec.gate.threshold }];
     if (spec.gate.compareToProduction) {
-      conditions.push({ Type: CONDITION[spec.gate.comparison], LeftValue: metric, RightValue: get(`Parameters.${P.production}`) as any });
+      // "At least as good as production", whatever the gate's strictness (the same rule as on Argo).
+      const atLeast = [GateComparison.GREATER_THAN, GateComparison.GREATER_THAN_OR_EQUAL].includes(spec.gate.comparison)
+        ? 'GreaterThanOrEqualTo'
+        : 'LessThanOrEqualTo';
+      conditions.push({ Type: atLeast, LeftValue: metric, RightValue: get(`Parameters.${P.production}`) as any });
     }
     const reportUri = { 'Std:Join': { On: '/', Values: [get(`Steps.${evaluation.name}.ProcessingOutputConfig.Outputs['${EVALUATION_OUTPUT}'].S3Output.S3Uri`), reportFile] } };
     const register = {
@@ -332,7 +344,8 @@ export class MlPipeline extends Construct {
       Type: 'RegisterModel',
       Arguments: {
         ModelPackageGroupName: props.registry.modelPackageGroupName,
-        ModelApprovalStatus: get(`Parameters.${P.approval}`),
+        // Not a run parameter: no run can register a model as Approved without a human.
+        ModelApprovalStatus: 'PendingManualApproval',
         ModelPackageDescription: `Trained by ${this.pipelineName}`,
         InferenceSpecification: {
           Containers: [{ Image: spec.inferenceImage, ModelDataUrl: get(`Steps.${training.name}.ModelArtifacts.S3ModelArtifacts`) }],
@@ -367,7 +380,6 @@ export class MlPipeline extends Construct {
         { Name: P.dataVersion, Type: 'String', DefaultValue: props.defaultDataVersion },
         { Name: P.codeCommit, Type: 'String', DefaultValue: props.codeCommit },
         { Name: P.featureSetVersion, Type: 'String', DefaultValue: props.defaultFeatureSetVersion },
-        { Name: P.approval, Type: 'String', DefaultValue: 'PendingManualApproval' },
         { Name: P.production, Type: 'Float', DefaultValue: spec.gate.threshold },
       ],
       Steps: [...rendered, gate],
@@ -400,10 +412,38 @@ export class MlPipeline extends Construct {
       new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], resources: [bucket.arnForObjects(`${prefix}/*`)] }),
     );
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [bucket.bucketArn] }));
+    // The default input data (scheduled and drift-triggered runs) is always readable.
+    const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(props.defaultInputDataUri)!;
+    const inputPrefix = m[2].replace(/\/+$/, '');
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [stack.formatArn({ service: 's3', region: '', account: '', resource: `${m[1]}/${inputPrefix ? `${inputPrefix}/` : ''}*` })],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [stack.formatArn({ service: 's3', region: '', account: '', resource: m[1] })] }),
+    );
     const input = props.inputDataBucket;
     if (input) {
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [input.arnForObjects('*')] }));
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [input.bucketArn] }));
+      if (input.encryptionKey) {
+        this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [input.encryptionKey.keyArn] }));
+      }
+    }
+    // Jobs in a VPC attach network interfaces (SageMaker developer guide, "Give SageMaker access to resources in your VPC").
+    if (props.subnetIds) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission',
+            'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeDhcpOptions',
+          ],
+          // These EC2 actions do not support resource-level permissions for SageMaker's use.
+          resources: ['*'],
+        }),
+      );
     }
     if (key) {
       this.role.addToPrincipalPolicy(

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { MlPipeline, MlPipelineProps } from '../../lib/aws/ml-pipeline';
 import { ModelRegistry } from '../../lib/aws/model-registry';
+import { GpuModel } from '../../lib/core/gpu-catalog';
 import { GateComparison, PipelineSpec, StepKind } from '../../lib/core/pipeline';
 import { expectValidationError, newStack } from '../support/aws';
 import { pipelineDefinitionValidator } from '../support/pipeline-schema';
@@ -81,7 +82,6 @@ describe('MlPipeline (AWS)', () => {
         { Name: 'DataVersion', Type: 'String', DefaultValue: 'tx@2026-11-01' },
         { Name: 'CodeCommit', Type: 'String', DefaultValue: '0123456789abcdef0123456789abcdef01234567' },
         { Name: 'FeatureSetVersion', Type: 'String', DefaultValue: 'fs-abc' },
-        { Name: 'ModelApprovalStatus', Type: 'String', DefaultValue: 'PendingManualApproval' },
         { Name: 'ProductionMetric', Type: 'Float', DefaultValue: 0.9 },
       ]);
       for (const s of def.Steps.slice(0, 3)) {
@@ -107,7 +107,9 @@ describe('MlPipeline (AWS)', () => {
     it('registers PendingManualApproval with the inference image, lineage and the report as model metrics', () => {
       const reg = def.Steps[3].Arguments.IfSteps[0].Arguments;
       expect(reg.ModelPackageGroupName).toBe('fraud');
-      expect(reg.ModelApprovalStatus).toEqual({ Get: 'Parameters.ModelApprovalStatus' });
+      // A literal, not a run parameter: no run can register an Approved model.
+      expect(reg.ModelApprovalStatus).toBe('PendingManualApproval');
+      expect(def.Parameters.map((p: any) => p.Name)).not.toContain('ModelApprovalStatus');
       expect(reg.InferenceSpecification.Containers).toEqual([{ Image: SPEC.inferenceImage, ModelDataUrl: { Get: 'Steps.train.ModelArtifacts.S3ModelArtifacts' } }]);
       const report = { 'Std:Join': { On: '/', Values: [{ Get: "Steps.evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri" }, 'evaluation.json'] } };
       expect(reg.ModelMetrics).toEqual({ ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: report } } });
@@ -122,8 +124,14 @@ describe('MlPipeline (AWS)', () => {
     it('caches, retries, encrypts and isolates every job', () => {
       const [prep, train] = def.Steps;
       expect(prep.CacheConfig).toEqual({ Enabled: true, ExpireAfter: 'P30D' });
-      expect(prep.RetryPolicies.map((r: any) => r.ExceptionType)).toEqual(['SageMaker.CAPACITY_ERROR', 'SageMaker.JOB_INTERNAL_ERROR', 'Step.THROTTLING']);
+      expect(prep.RetryPolicies.map((r: any) => r.ExceptionType)).toEqual([
+        ['SageMaker.CAPACITY_ERROR', 'SageMaker.JOB_INTERNAL_ERROR'],
+        ['Step.THROTTLING', 'Step.SERVICE_FAULT'],
+      ]);
       expect(prep.Arguments.ProcessingResources.ClusterConfig.VolumeKmsKeyId).toMatch(/^<.*Registry.*ArtifactKey/);
+      // ml.g5 has local NVMe storage: SageMaker rejects a volume key there.
+      expect(train.Arguments.ResourceConfig.VolumeKmsKeyId).toBeUndefined();
+      expect(train.Arguments.OutputDataConfig.KmsKeyId).toMatch(/ArtifactKey/);
       expect(prep.Arguments.NetworkConfig).toEqual({ EnableInterContainerTrafficEncryption: true, EnableNetworkIsolation: true });
       expect(train.Arguments).toMatchObject({ EnableNetworkIsolation: true, ResourceConfig: { InstanceType: 'ml.g5.2xlarge' } });
     });
@@ -140,8 +148,23 @@ describe('MlPipeline (AWS)', () => {
   });
 
   describe('configured', () => {
-    it('compares against the production model when asked', () => {
-      const { def } = pipeline({}, { ...SPEC, gate: { ...SPEC.gate, compareToProduction: true } });
+    it('reads the default input data, and the input bucket with its key', () => {
+      const { t } = pipeline();
+      const statements = Object.values<any>(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      expect(statements).toContainEqual({
+        Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::data/fraud/*']] },
+      });
+    });
+
+    it('passes the training entrypoint and arguments', () => {
+      const { def } = pipeline({}, { ...SPEC, steps: SPEC.steps.map((s) => (s.name === 'train' ? { ...s, command: ['python'], args: ['train.py'] } : s)) });
+      expect(def.Steps[1].Arguments.AlgorithmSpecification).toMatchObject({ ContainerEntrypoint: ['python'], ContainerArguments: ['train.py'] });
+      expect(pipelineDefinitionValidator()(def)).toBe(true);
+    });
+
+    it('compares against the production model when asked ("at least as good", even with a strict gate)', () => {
+      const { def } = pipeline({}, { ...SPEC, gate: { ...SPEC.gate, comparison: GateComparison.GREATER_THAN, compareToProduction: true } });
+      expect(def.Steps[3].Arguments.Conditions[0].Type).toBe('GreaterThan');
       expect(def.Steps[3].Arguments.Conditions[1]).toEqual({
         Type: 'GreaterThanOrEqualTo',
         LeftValue: { 'Std:JsonGet': { PropertyFile: { Get: 'Steps.evaluate.PropertyFiles.EvaluationReport' }, Path: 'metrics.auc.value' } },
@@ -181,6 +204,9 @@ describe('MlPipeline (AWS)', () => {
       expect(def.Steps[0].RetryPolicies).toBeUndefined();
       expect(def.Steps[0].Arguments.NetworkConfig.VpcConfig).toEqual({ Subnets: ['subnet-0123456789abcdef0'], SecurityGroupIds: ['sg-0123456789abcdef0'] });
       expect(pipelineDefinitionValidator()(def)).toBe(true);
+      const { t } = pipeline({ subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] });
+      const actions = Object.values<any>(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement).flatMap((s) => [s.Action].flat());
+      expect(actions).toEqual(expect.arrayContaining(['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeSubnets']));
     });
   });
 
@@ -206,6 +232,7 @@ describe('MlPipeline (AWS)', () => {
       ['a short commit', { codeCommit: 'abc1234' }, 'codeCommit'],
       ['an input outside S3', { defaultInputDataUri: '/data' }, 'defaultInputDataUri'],
       ['subnets without security groups', { subnetIds: ['subnet-0123456789abcdef0'] }, 'securityGroupIds'],
+      ['a GPU step without a GPU instance type', { spec: { ...SPEC, steps: SPEC.steps.map((s) => (s.name === 'train' ? { ...s, instanceType: undefined, gpu: GpuModel.A10G } : s)) } }, 'spec.steps[1].instanceType'],
     ])('%s', (_w, props, property) => {
       expect(expectValidationError(() => pipeline(props)).problems.map((p) => p.property)).toContain(property);
     });

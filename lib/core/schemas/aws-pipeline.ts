@@ -17,6 +17,11 @@ export const awsPipelineSchema = z.strictObject({
   subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id')).optional(),
   securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id')).optional(),
 }).superRefine((p, ctx) => {
+  (p.spec?.steps ?? []).forEach((s, i) => {
+    if (s?.gpu && !s.instanceType) {
+      ctx.addIssue({ code: 'custom', path: ['spec', 'steps', i, 'instanceType'], message: `must be set to a ${s.gpu} instance type on AWS when gpu is set` });
+    }
+  });
   if (!p.subnetIds !== !p.securityGroupIds) {
     ctx.addIssue({ code: 'custom', path: ['securityGroupIds'], message: 'must be given together with subnetIds (a VPC config needs both)' });
   }
