@@ -46,9 +46,11 @@ export interface PointInTimeQueryOptions {
    */
   readonly dialect?: SqlDialect;
   /**
-   * Also require a feature row to have been written (`write_time`) at or before the label time,
-   * so rewrites and backfills made after the label are ignored: the training set sees what the
-   * online store could have served at that moment.
+   * Also require a feature row to have been received (`api_invocation_time`, when SageMaker got
+   * the PutRecord) at or before the label time, so rewrites and backfills made after the label are
+   * ignored: the training set sees what the online store could have served at that moment.
+   * (`write_time` is when the row reached the offline store, up to ~15 minutes later: filtering on
+   * it would make training staler than serving.)
    * @default true
    */
   readonly respectWriteTime?: boolean;
@@ -121,7 +123,7 @@ export class PointInTime {
       if (respectWriteTime) {
         // A value rewritten after the label (a correction or backfill of an old event time) was
         // not known when the label happened.
-        conditions.push(`"pit_f".${quote(WRITE_TIME)} <= "pit_k"."pit_time"`);
+        conditions.push(`"pit_f".${quote(API_INVOCATION_TIME)} <= "pit_k"."pit_time"`);
       }
       ctes.push(
         `${ranked} AS (\n` +

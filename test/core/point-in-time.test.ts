@@ -176,6 +176,9 @@ describe('PointInTime.query on DuckDB, a data set built to tempt leakage', () =>
     // although its clock reading is before the label. Dropping the offsets gets both wrong.
     { id: 'u6', event: '2024-01-01T00:30:00+02:00', spend: 80, country: 'JP', write: s(-5400) },
     { id: 'u6', event: '2024-01-01T00:10:00-01:00', spend: 90, country: 'JP', write: s(4200) },
+    // u7: put at 390 s (served online from then), reaching the offline store at 900 s, after
+    // label 10 at 400 s: the online store could serve it, so training must see it too.
+    { id: 'u7', event: iso(s(390)), spend: 42, country: 'NL', write: s(900), api: s(390) },
   ];
   const merchants: MerchantRow[] = [
     // m1: fractional seconds around label 1 (250 s), one exactly at it.
@@ -206,6 +209,7 @@ describe('PointInTime.query on DuckDB, a data set built to tempt leakage', () =>
     { labelId: 8, user: 'u1', merchant: 'm1', time: s(250) },
     { labelId: 8, user: 'u1', merchant: 'm1', time: s(250) },
     { labelId: 9, user: 'u6', merchant: 'm9', time: s(1000) },
+    { labelId: 10, user: 'u7', merchant: null, time: s(400) },
   ];
 
   const row = (labelId: number, spend: number | null, risk: number | null, country: string | null): OutRow => ({
@@ -232,6 +236,7 @@ describe('PointInTime.query on DuckDB, a data set built to tempt leakage', () =>
       row(8, 20, 0.3, 'DE'), // duplicate label rows are both kept
       row(8, 20, 0.3, 'DE'),
       row(9, 80, null, 'JP'), // UTC offsets applied: the -01:00 row is after the label
+      row(10, 42, null, 'NL'), // received before the label, written to the offline store after it
     ]);
   });
 
@@ -254,6 +259,7 @@ describe('PointInTime.query on DuckDB, a data set built to tempt leakage', () =>
       row(8, 20, 0.3, 'DE'),
       row(8, 20, 0.3, 'DE'),
       row(9, 80, null, 'JP'),
+      row(10, 42, null, 'NL'),
     ]);
   });
 
@@ -265,7 +271,7 @@ describe('PointInTime.query on DuckDB, a data set built to tempt leakage', () =>
     })));
     expect(Object.keys(rows[0])).toEqual(['label_id', 'user_id', 'merchant_id', 'label_time', 'is_fraud', 'user:country']);
     expect(rows.map((r) => [r.label_id, r['user:country']]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([
-      [1, 'DE'], [2, 'DE'], [3, 'US'], [4, null], [5, 'IT'], [6, null], [7, null], [8, 'DE'], [8, 'DE'], [9, 'JP'],
+      [1, 'DE'], [2, 'DE'], [3, 'US'], [4, null], [5, 'IT'], [6, null], [7, null], [8, 'DE'], [8, 'DE'], [9, 'JP'], [10, 'NL'],
     ]);
   });
 });
@@ -330,11 +336,14 @@ function generate(seed: number) {
   return { rows, labels };
 }
 
-/** The semantics, spelled out: latest eligible row by (event, write, api); deleted means absent. */
+/**
+ * The semantics, spelled out: latest eligible row by (event, write, api); eligible means event time
+ * (and, with respectWriteTime, PutRecord time) at or before the label; deleted means absent.
+ */
 function expected(rows: GenRow[], entity: string, id: string | null, time: number, respectWriteTime: boolean): GenRow | undefined {
   let best: GenRow | undefined;
   for (const r of rows) {
-    if (r.entity !== entity || r.id !== id || r.event > time || (respectWriteTime && r.write > time)) {
+    if (r.entity !== entity || r.id !== id || r.event > time || (respectWriteTime && r.api > time)) {
       continue;
     }
     const later = best === undefined
@@ -453,9 +462,10 @@ describe('PointInTime.query SQL', () => {
     expect(sql).toContain('"label""time"');
   });
 
-  it('bounds write_time by default and not when respectWriteTime is false', () => {
-    expect(PointInTime.query(options())).toContain('"pit_f"."write_time" <= "pit_k"."pit_time"');
-    expect(PointInTime.query(options({ respectWriteTime: false }))).not.toContain('"pit_f"."write_time" <=');
+  it('bounds the PutRecord time (api_invocation_time, not the later write_time) by default, and not when respectWriteTime is false', () => {
+    expect(PointInTime.query(options())).toContain('"pit_f"."api_invocation_time" <= "pit_k"."pit_time"');
+    expect(PointInTime.query(options())).not.toContain('"pit_f"."write_time" <=');
+    expect(PointInTime.query(options({ respectWriteTime: false }))).not.toContain('"pit_f"."api_invocation_time" <=');
   });
 
   it('is deterministic', () => {
