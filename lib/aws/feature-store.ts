@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -125,12 +125,15 @@ const FEATURE_STORE_DATABASE = 'sagemaker_featurestore';
 /**
  * SageMaker Feature Store from typed definitions: one feature group per entity (online store with
  * KMS and optional TTL, offline store in S3 with KMS, Glue catalog and Iceberg), the definitions'
- * version as a tag, an Athena work group for point-in-time training queries, and exact grants.
+ * version as a stack output, an Athena work group for point-in-time training queries, and exact
+ * grants. Adding a feature updates its group in place; changing an entity's key, event time,
+ * stores or description replaces the group (SageMaker allows no update of those), which a fixed
+ * name makes CloudFormation refuse: create a new entity instead.
  *
  * @resource AWS::SageMaker::FeatureGroup
  */
 export class FeatureStore extends Construct {
-  /** Version of the feature definitions (`fs-<12 hex>`), tagged on every feature group. */
+  /** Version of the feature definitions (`fs-<12 hex>`), a stack output (`FeatureSetVersion`). */
   public readonly version: string;
   /** The feature groups by entity name. */
   public readonly featureGroups: Record<string, sagemaker.CfnFeatureGroup> = {};
@@ -175,7 +178,7 @@ export class FeatureStore extends Construct {
       this.offlineBucket = props.offlineStore?.bucket ?? this.createBucket(props.offlineStore?.serverAccessLogsBucket);
       this.grantOfflineWrite(this.offlineBucket);
       this.athenaWorkGroup = new athena.CfnWorkGroup(this, 'AthenaWorkGroup', {
-        name: `${props.namePrefix ?? ''}feature-store-${this.version}`.replace(/[^a-zA-Z0-9._-]/g, '-').slice(0, 128),
+        name: `${props.namePrefix ?? ''}feature-store`,
         description: 'Point-in-time training queries on the offline store',
         recursiveDeleteOption: false,
         workGroupConfiguration: {
@@ -189,6 +192,8 @@ export class FeatureStore extends Construct {
       });
     }
     this.key.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:DescribeKey');
+
+    new CfnOutput(this, 'FeatureSetVersion', { value: this.version, description: 'Version of the feature definitions (cdk-mlops)' });
 
     const throughput = props.throughputMode ?? ThroughputMode.ON_DEMAND;
     for (const e of props.entities) {
@@ -236,7 +241,8 @@ export class FeatureStore extends Construct {
       if (policy) {
         group.node.addDependency(policy);
       }
-      Tags.of(group).add('cdk-mlops:feature-set-version', this.version);
+      // Tags (and Description) of a feature group can only be set at creation: a changing version
+      // tag would replace every group on every definition change. The version is an output instead.
       Tags.of(group).add('cdk-mlops:entity', e.name);
       this.featureGroups[e.name] = group;
     }

@@ -413,16 +413,16 @@ export class MlPipeline extends Construct {
     );
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [bucket.bucketArn] }));
     // The default input data (scheduled and drift-triggered runs) is always readable.
-    const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(props.defaultInputDataUri)!;
-    const inputPrefix = m[2].replace(/\/+$/, '');
+    const loc = /^s3:\/\/([^/]+)\/?(.*)$/.exec(props.defaultInputDataUri)!;
+    const inputPrefix = loc[2].replace(/\/+$/, '');
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['s3:GetObject'],
-        resources: [stack.formatArn({ service: 's3', region: '', account: '', resource: `${m[1]}/${inputPrefix ? `${inputPrefix}/` : ''}*` })],
+        resources: [stack.formatArn({ service: 's3', region: '', account: '', resource: `${loc[1]}/${inputPrefix ? `${inputPrefix}/` : ''}*` })],
       }),
     );
     this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [stack.formatArn({ service: 's3', region: '', account: '', resource: m[1] })] }),
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [stack.formatArn({ service: 's3', region: '', account: '', resource: loc[1] })] }),
     );
     const input = props.inputDataBucket;
     if (input) {

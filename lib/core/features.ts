@@ -48,7 +48,7 @@ export interface EntityDefinition {
   /** The features (not including the record identifier and the event time). */
   readonly features: FeatureDefinition[];
   /**
-   * What the entity is.
+   * What the entity is. Set it once: SageMaker cannot change a feature group's description.
    * @default - none
    */
   readonly description?: string;
@@ -75,13 +75,14 @@ const FEATURE_NAME = /^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}$/;
 
 const featureName = z
   .string()
+  .max(64, 'must be at most 64 characters (SageMaker FeatureName)')
   .regex(FEATURE_NAME, 'must be 1-64 letters, digits, "-" or "_", starting and ending with a letter or digit (SageMaker FeatureName)')
   .refine((n) => !RESERVED_FEATURE_NAMES.includes(n.toLowerCase()), `must not be a reserved name (${RESERVED_FEATURE_NAMES.join(', ')})`);
 
 /** @internal */
 export const entitySchema = z
   .strictObject({
-    name: z.string().regex(GROUP_NAME, 'must be 1-64 letters, digits, "-" or "_", starting and ending with a letter or digit (SageMaker FeatureGroupName)'),
+    name: z.string().max(64, 'must be at most 64 characters (SageMaker FeatureGroupName)').regex(GROUP_NAME, 'must be 1-64 letters, digits, "-" or "_", starting and ending with a letter or digit (SageMaker FeatureGroupName)'),
     recordIdentifier: featureName,
     recordIdentifierType: z.enum([FeatureType.STRING, FeatureType.INTEGRAL], 'must be String or Integral').optional(),
     eventTime: featureName,

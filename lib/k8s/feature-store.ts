@@ -32,10 +32,10 @@ export interface FeastOfflineStoreOptions {
   /**
    * Glue table or view per entity (SageMaker names tables `<group>_<creation time>`). Feast needs a
    * timestamp-typed event time column, while SageMaker stores event times as text or Unix seconds:
-   * point this at a view that casts them (`from_iso8601_timestamp` / `from_unixtime`).
-   * @default - the entity name
+   * point this at a view that casts them (`from_iso8601_timestamp` / `from_unixtime`) and drops
+   * deleted records (`is_deleted`). Required for every entity.
    */
-  readonly tables?: Record<string, string>;
+  readonly tables: Record<string, string>;
 }
 
 /** Properties of a Kubernetes `FeatureStore` (Feast). */
@@ -141,7 +141,7 @@ export class FeatureStore extends Construct {
       database: props.offlineStore.database ?? 'sagemaker_featurestore',
       workGroup: props.offlineStore.workGroup,
       s3StagingLocation: props.offlineStore.s3StagingLocation,
-      tables: props.offlineStore.tables ?? {},
+      tables: props.offlineStore.tables,
     };
     const config = new kplus.ConfigMap(this, 'Repo', {
       metadata: meta('repo'),
@@ -265,8 +265,11 @@ export class FeatureStore extends Construct {
           image: props.image,
           imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
           command: ['python', '-c'],
+          // Apply first (idempotent): the registry then holds exactly these definitions.
           args: [
             'import datetime, subprocess, sys\n' +
+              `rc = subprocess.call(["feast", "--chdir", "${REPO}", "apply"])\n` +
+              'if rc:\n    sys.exit(rc)\n' +
               'now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")\n' +
               `sys.exit(subprocess.call(["feast", "--chdir", "${REPO}", "materialize-incremental", now]))`,
           ],
@@ -278,11 +281,38 @@ export class FeatureStore extends Construct {
       ],
     });
 
-    // cdk8s-plus has no pod-level seccomp profile: set RuntimeDefault on the job's pods (the
+    // `feast serve` and materialization read feature views from the registry, not from
+    // features.py: a Job named after the definitions' version registers them (`feast apply`), once
+    // per version, when the manifests are applied.
+    const apply = new kplus.Job(this, 'Apply', {
+      metadata: meta(`apply-${this.version}`),
+      podMetadata: { labels },
+      backoffLimit: 3,
+      ttlAfterFinished: Duration.days(1),
+      serviceAccount,
+      automountServiceAccountToken: false,
+      securityContext: { ensureNonRoot: true, user: RUN_AS, group: RUN_AS, fsGroup: RUN_AS },
+      initContainers: [render],
+      containers: [
+        {
+          name: 'apply',
+          image: props.image,
+          imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
+          command: ['feast', '--chdir', REPO, 'apply'],
+          envVariables: env,
+          resources: toContainerResources(props.resources ?? DEFAULT_RESOURCES),
+          securityContext,
+          volumeMounts: mounts,
+        },
+      ],
+    });
+
+    // cdk8s-plus has no pod-level seccomp profile: set RuntimeDefault on the jobs' pods (the
     // containers already have it) so the restricted Pod Security Standard holds at pod level too.
     ApiObject.of(materialize).addJsonPatch(
       JsonPatch.add('/spec/jobTemplate/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
     );
+    ApiObject.of(apply).addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
 
     // Redis, and HTTPS for Athena, Glue, S3 and STS.
     serverNetworkPolicy(this, 'NetworkPolicy', {

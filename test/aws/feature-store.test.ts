@@ -77,12 +77,25 @@ describe('FeatureStore (AWS)', () => {
       t.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ VersioningConfiguration: { Status: 'Enabled' } }) });
     });
 
-    it('bills on demand, runs with its role, tags the definitions version', () => {
+    it('bills on demand, runs with its role, and outputs the definitions version (never a create-only tag)', () => {
       const user = group(t, 'user');
       expect(user.ThroughputConfig).toEqual({ ThroughputMode: 'OnDemand' });
       expect(user.RoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FeaturesRole/), 'Arn'] });
-      expect(user.Tags).toEqual(expect.arrayContaining([{ Key: 'cdk-mlops:feature-set-version', Value: Features.version([USER, MERCHANT]) }]));
-      expect(fs.version).toMatch(/^fs-[0-9a-f]{12}$/);
+      expect(user.Tags).toEqual([{ Key: 'cdk-mlops:entity', Value: 'user' }]);
+      expect(fs.version).toBe(Features.version([USER, MERCHANT]));
+      t.hasOutput('*', { Value: fs.version });
+    });
+
+    it('adding a feature changes only the feature definitions of that group (an in-place update)', () => {
+      const before = store().t.toJSON().Resources;
+      const after = store({ entities: [{ ...USER, features: [...USER.features, { name: 'age', type: FeatureType.INTEGRAL }] }, MERCHANT] }).t.toJSON().Resources;
+      const changed = Object.keys(before).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+      expect(changed).toHaveLength(1);
+      expect(before[changed[0]].Properties.FeatureGroupName).toBe('user');
+      const { FeatureDefinitions: a, ...restBefore } = before[changed[0]].Properties;
+      const { FeatureDefinitions: b, ...restAfter } = after[changed[0]].Properties;
+      expect(restAfter).toEqual(restBefore);
+      expect(b).toHaveLength(a.length + 1);
     });
 
     it('has an Athena work group with enforced, KMS-encrypted results', () => {
@@ -102,14 +115,14 @@ describe('FeatureStore (AWS)', () => {
     it('TTL, in-memory tier, name prefix, Glue format, provisioned throughput', () => {
       const { t } = store({
         namePrefix: 'fraud-',
-        onlineStore: { ttl: Duration.days(7), storageType: OnlineStorageType.IN_MEMORY },
+        onlineStore: { ttl: Duration.days(7), storageType: OnlineStorageType.STANDARD },
         offlineStore: { tableFormat: OfflineTableFormat.GLUE, prefix: 'features/' },
         throughputMode: ThroughputMode.PROVISIONED,
         provisionedReadCapacityUnits: 10,
         provisionedWriteCapacityUnits: 5,
       });
       const user = group(t, 'fraud-user');
-      expect(user.OnlineStoreConfig).toMatchObject({ StorageType: 'InMemory', TtlDuration: { Unit: 'Weeks', Value: 1 } });
+      expect(user.OnlineStoreConfig).toMatchObject({ StorageType: 'Standard', TtlDuration: { Unit: 'Weeks', Value: 1 } });
       expect(user.OfflineStoreConfig.TableFormat).toBe('Glue');
       expect(user.OfflineStoreConfig.S3StorageConfig.S3Uri['Fn::Join'][1][2]).toBe('/features');
       expect(user.ThroughputConfig).toEqual({ ThroughputMode: 'Provisioned', ProvisionedReadCapacityUnits: 10, ProvisionedWriteCapacityUnits: 5 });
@@ -121,6 +134,10 @@ describe('FeatureStore (AWS)', () => {
       [Duration.days(3), { Unit: 'Days', Value: 3 }],
     ])('renders TTL %s in its largest whole unit', (ttl, expected) => {
       expect(group(store({ onlineStore: { ttl } }).t, 'user').OnlineStoreConfig.TtlDuration).toEqual(expected);
+    });
+
+    it('renders the in-memory tier', () => {
+      expect(group(store({ onlineStore: { storageType: OnlineStorageType.IN_MEMORY } }).t, 'user').OnlineStoreConfig.StorageType).toBe('InMemory');
     });
 
     it('online-only: no bucket, no role on the groups, no Athena', () => {
@@ -168,7 +185,7 @@ describe('FeatureStore (AWS)', () => {
       const glue = s.find((x) => [x.Action].flat().includes('glue:GetTable'));
       expect(JSON.stringify(glue.Resource)).toContain('table/sagemaker_featurestore/fraud_user*');
       const athena = s.find((x) => [x.Action].flat().includes('athena:StartQueryExecution'));
-      expect(JSON.stringify(athena.Resource)).toContain(':workgroup/Fraud-feature-store-fs-');
+      expect(JSON.stringify(athena.Resource)).toContain(':workgroup/Fraud-feature-store"');
     });
 
     it('grantReadOffline without an offline store grants nothing and warns', () => {
@@ -191,6 +208,17 @@ describe('FeatureStore (AWS)', () => {
       ['a prefix making the name too long', { namePrefix: 'x'.repeat(41), entities: [{ ...USER, name: 'u'.repeat(30) }] }, 'entities[0].name', 'FeatureGroupName of at most 64'],
       ['two entities with one name', { entities: [USER, { ...MERCHANT, name: 'User' }] }, 'entities[1].name', 'must be unique'],
       ['provisioned without units', { throughputMode: ThroughputMode.PROVISIONED }, 'throughputMode', 'must come with provisionedReadCapacityUnits'],
+      [
+        'provisioned throughput with the in-memory tier',
+        {
+          throughputMode: ThroughputMode.PROVISIONED,
+          provisionedReadCapacityUnits: 1,
+          provisionedWriteCapacityUnits: 1,
+          onlineStore: { storageType: OnlineStorageType.IN_MEMORY },
+        },
+        'throughputMode', 'must be OnDemand with the InMemory online store',
+      ],
+      ['a 65-character name with separators', { entities: [withFeature({ name: `${'a_'.repeat(32)}b`, type: FeatureType.STRING })] }, 'entities[0].features[2].name', 'at most 64 characters'],
     ])('%s', (_w, props, property, allowed) => {
       const e = expectValidationError(() => new FeatureStore(newStack(), 'Features', { entities: [USER, MERCHANT], ...props }));
       const p = e.problems.find((x) => x.property === property);

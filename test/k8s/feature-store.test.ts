@@ -20,7 +20,7 @@ const BASE: FeatureStoreProps = {
   image: `registry.example.com/feast@sha256:${'d'.repeat(64)}`,
   redisConnectionSecret: { name: 'redis', key: 'conn' },
   registry: 's3://features/registry.db',
-  offlineStore: { region: 'eu-west-1', workGroup: 'features', s3StagingLocation: 's3://features/athena/' },
+  offlineStore: { region: 'eu-west-1', workGroup: 'features', s3StagingLocation: 's3://features/athena/', tables: { user: 'user_features_v' } },
 };
 
 function render(props: Partial<FeatureStoreProps> = {}) {
@@ -91,6 +91,15 @@ describe('FeatureStore (Kubernetes, Feast)', () => {
       const jobPod = cron.spec.jobTemplate.spec.template.spec;
       expect(jobPod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
       expect(jobPod.containers[0].args[0]).toContain('"materialize-incremental", now');
+      // apply runs first, so the registry holds these definitions
+      expect(jobPod.containers[0].args[0].indexOf('"apply"')).toBeLessThan(jobPod.containers[0].args[0].indexOf('materialize-incremental'));
+    });
+
+    it('registers the definitions with a Job named after their version', () => {
+      const job = one(objects, 'Job');
+      expect(job.metadata.name).toBe(`feast-apply-${Features.version([USER])}`);
+      expect(job.spec.template.spec.containers[0].command).toEqual(['feast', '--chdir', '/etc/feast/repo', 'apply']);
+      expect(job.spec.template.spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     });
 
     it('allows Redis and HTTPS egress only, and keeps a replica through disruptions', () => {
@@ -126,6 +135,7 @@ describe('FeatureStore (Kubernetes, Feast)', () => {
       ['a table for an unknown entity', { offlineStore: { ...BASE.offlineStore, tables: { merchant: 'm' } } }, 'offlineStore.tables.merchant', 'must name a defined entity'],
       ['a registry outside S3', { registry: '/data/registry.db' }, 'registry', 'must be an s3:// URI'],
       ['a missing event time', { entities: [{ ...USER, eventTime: undefined } as any] }, 'entities[0].eventTime', 'must be a string'],
+      ['an entity without its table', { offlineStore: { ...BASE.offlineStore, tables: {} } }, 'offlineStore.tables.user', 'must be set'],
       ['a bad region', { offlineStore: { ...BASE.offlineStore, region: 'europe' } }, 'offlineStore.region', 'must be an AWS region'],
     ])('%s', (_w, props, property, allowed) => {
       const e = expectValidationError(() => render(props));

@@ -21,7 +21,7 @@ export const k8sFeatureStoreSchema = z
       workGroup: z.string().regex(/^[a-zA-Z0-9._-]{1,128}$/, 'must be an Athena work group name'),
       s3StagingLocation: s3Uri,
       database: z.string().regex(/^[a-z0-9_]{1,255}$/, 'must be a Glue database name (lowercase letters, digits, _)').optional(),
-      tables: z.record(z.string(), z.string().regex(/^[a-z0-9_]{1,255}$/, 'must be a Glue table name')).optional(),
+      tables: z.record(z.string(), z.string().regex(/^[a-z0-9_]{1,255}$/, 'must be a Glue table name')),
     }),
     project: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'must be letters, digits or _ (a Feast project name)').optional(),
     namespace: k8sLabelName.optional(),
@@ -35,9 +35,17 @@ export const k8sFeatureStoreSchema = z
   })
   .superRefine((p, ctx) => {
     const names = new Set((p.entities ?? []).map((e) => e?.name));
-    for (const key of Object.keys(p.offlineStore?.tables ?? {})) {
+    const tables = p.offlineStore?.tables ?? {};
+    for (const key of Object.keys(tables)) {
       if (!names.has(key)) {
         ctx.addIssue({ code: 'custom', path: ['offlineStore', 'tables', key], message: `must name a defined entity (${[...names].join(', ')})` });
+      }
+    }
+    // SageMaker names offline tables <group>_<creation time>, and Feast needs a timestamp-typed
+    // event time: there is no usable default, every entity needs its table or view.
+    for (const name of names) {
+      if (name && p.offlineStore && !(name in tables)) {
+        ctx.addIssue({ code: 'custom', path: ['offlineStore', 'tables', name], message: 'must be set: the Glue table or view Feast reads for this entity' });
       }
     }
   });

@@ -37,12 +37,19 @@ export const awsFeatureStoreSchema = z
     }
     (p.entities ?? []).forEach((e, i) => {
       const name = `${p.namePrefix ?? ''}${e?.name ?? ''}`;
-      if (e?.name && !GROUP_NAME.test(name)) {
+      if (e?.name && (!GROUP_NAME.test(name) || name.length > 64)) {
         ctx.addIssue({ code: 'custom', path: ['entities', i, 'name'], message: `must give a FeatureGroupName of at most 64 characters with namePrefix; got "${name}"` });
       }
     });
     if (p.throughputMode === 'Provisioned' && (p.provisionedReadCapacityUnits === undefined || p.provisionedWriteCapacityUnits === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['throughputMode'], message: 'must come with provisionedReadCapacityUnits and provisionedWriteCapacityUnits when Provisioned' });
+    }
+    if (p.throughputMode === 'Provisioned' && online && p.onlineStore?.storageType === 'InMemory') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['throughputMode'],
+        message: 'must be OnDemand with the InMemory online store (Provisioned is for Standard or offline-only groups)',
+      });
     }
     if (p.throughputMode !== 'Provisioned' && (p.provisionedReadCapacityUnits !== undefined || p.provisionedWriteCapacityUnits !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['throughputMode'], message: 'must be Provisioned when capacity units are given' });
