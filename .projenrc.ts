@@ -117,6 +117,12 @@ project.addTask('bench', {
   receiveArgs: true,
 });
 
+project.addTask('bench:drift', {
+  description: 'PSI throughput on 10M values x 50 features, beside numpy (bash scripts/drift-reference.sh --install first)',
+  exec: 'tsx bench/drift.ts',
+  receiveArgs: true,
+});
+
 // ---------------------------------------------------------------------------------------------
 // Output validation by real tools (cfn-lint, checkov, Kubernetes + CRD schemas).
 project.addTask('validate:tools', {

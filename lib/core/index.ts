@@ -6,3 +6,4 @@ export * from './rollout';
 export * from './features';
 export * from './point-in-time';
 export * from './pipeline';
+export * from './drift';
