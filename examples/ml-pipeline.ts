@@ -55,6 +55,10 @@ export class MlPipelineExampleStack extends Stack {
       })),
       { id: `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/pipelines/fraud-training/*]`, reason: 'Step outputs are written under per-execution keys below the pipeline prefix.' },
       { id: `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/*]`, reason: 'Registering a model version uploads its artifacts to the registry bucket (ModelRegistry.grantRegister).' },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::acme-ml-data/fraud/transactions/*]',
+        reason: 'Scheduled and drift-triggered runs read every object of the default input data prefix.',
+      },
       { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:${this.region}:${this.account}:model-package/fraud-detection-candidates/*]`, reason: 'Model package versions are numbered at registration.' },
       ...['ProcessingJobs', 'TrainingJobs'].map((g) => ({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${this.region}:${this.account}:log-group:/aws/sagemaker/${g}:*]`,
