@@ -60,6 +60,12 @@ const project = new cdk.JsiiProject({
     // A real SQL engine to prove the point-in-time join (FeatureStore) in tests. 1.5.6-r.1 lists
     // platform bindings the registry does not serve at that version (npm ci fails); 1.5.5-r.5 is complete.
     '@duckdb/node-api@1.5.5-r.5',
+    // Runtime code (lib/runtime) is bundled with esbuild at build time; the AWS SDK clients are
+    // bundled into it, so they are dev dependencies of the library.
+    'esbuild@0.28.2',
+    '@aws-sdk/client-s3@3.1169.0',
+    '@aws-sdk/client-cloudwatch@3.1164.0',
+    'aws-sdk-client-mock@4.1.0',
   ],
   tsconfig: {
     compilerOptions: {
@@ -73,7 +79,7 @@ const project = new cdk.JsiiProject({
     },
     include: ['../examples/**/*.ts', '../scripts/**/*.ts', '../bench/**/*.ts', '../lib/**/*.ts'],
   },
-  gitignore: ['/cdk.out/', '/.tools/', '/validate-out/', '/build/', '/.vitest/'],
+  gitignore: ['/cdk.out/', '/.tools/', '/validate-out/', '/build/', '/.vitest/', '/assets/'],
 });
 
 project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', '/.ci/', '/.tools/', 'cdk.json', '/cdk.out/');
@@ -95,8 +101,19 @@ for (const dir of ['examples', 'scripts', 'bench']) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Runtime code (lib/runtime) is bundled with esbuild into assets/ (shipped in the package): the
+// Lambda and the CLI of the drift job. Every task that synthesizes needs it.
+const bundle = project.addTask('bundle', {
+  description: 'Bundle the runtime handlers and CLIs into assets/ (esbuild)',
+  exec: 'tsx scripts/bundle-runtime.ts',
+});
+project.preCompileTask.spawn(bundle);
+
+// ---------------------------------------------------------------------------------------------
 // Tests: vitest, then eslint (projen appends eslint to the test task).
-project.testTask.reset('vitest run');
+project.testTask.reset();
+project.testTask.spawn(bundle);
+project.testTask.exec('vitest run');
 // Type-check tests, examples and scripts too (vitest strips types without checking them).
 project.testTask.exec('tsc --noEmit -p test/tsconfig.json');
 project.testTask.spawn(project.tasks.tryFind('eslint')!);
@@ -104,11 +121,12 @@ project.addTask('test:watch', { exec: 'vitest' });
 
 // ---------------------------------------------------------------------------------------------
 // Examples: `cdk synth` runs examples/main.ts (cdk.json), which also writes the Kubernetes YAML.
-project.addTask('synth', {
+const synthTask = project.addTask('synth', {
   description: 'Synthesize every example: CloudFormation templates and Kubernetes YAML into cdk.out/',
-  exec: 'cdk synth --quiet --no-notices --no-version-reporting',
   env: { CDK_DISABLE_CLI_TELEMETRY: 'true' },
 });
+synthTask.spawn(bundle);
+synthTask.exec('cdk synth --quiet --no-notices --no-version-reporting');
 
 // Benchmarks print figures (never timed tests): synthesis time against hand-written baselines.
 project.addTask('bench', {

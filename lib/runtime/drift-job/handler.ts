@@ -1,0 +1,111 @@
+/**
+ * Lambda entry point of the drift job (bundled to assets/drift-job/index.js, handler `index.handler`),
+ * started by an EventBridge schedule.
+ *
+ * Environment:
+ * - `ENDPOINT_NAME`, `CAPTURE_BUCKET`, `CAPTURE_PREFIX` (may be empty: the bucket's root),
+ *   `BASELINE_BUCKET`, `BASELINE_KEY`: required.
+ * - `FEATURE_NAMES`: the model's input columns in order, comma-separated; required.
+ * - `WINDOW_MINUTES`: window length, a whole number of minutes; default 60.
+ * - `METRIC_NAMESPACE`: CloudWatch namespace; default `CdkMlops/Drift`.
+ *
+ * The window is `[t - WINDOW_MINUTES, t)` where `t` is the scheduled event's `time` (so a late or
+ * retried invocation reads the same window), or the current time when the event has none.
+ */
+
+// The AWS SDK is bundled into the asset (scripts/bundle-runtime.ts): the Lambda does not depend on the runtime's SDK version.
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { S3Client } from '@aws-sdk/client-s3';
+import { DEFAULT_DRIFT_NAMESPACE, DriftJobConfig, DriftJobResult, runDriftJob } from './job';
+
+/** Default window length, in minutes (the default schedule is hourly). */
+export const DEFAULT_WINDOW_MINUTES = 60;
+
+/** The part of an EventBridge event the handler reads. */
+export interface DriftJobEvent {
+  /** The event's time (ISO 8601); for a scheduled event, the scheduled time. */
+  readonly time?: string;
+}
+
+let clients: { s3: S3Client; cloudwatch: CloudWatchClient } | undefined;
+
+/** Run the drift job for the window ending at the event's time; returns the result (also logged as one JSON line). */
+export async function handler(event?: DriftJobEvent): Promise<DriftJobResult> {
+  const end = windowEndOf(event);
+  const config = configFromEnv(process.env, end);
+  // Created once per container: later invocations reuse the connections.
+  clients ??= { s3: new S3Client({}), cloudwatch: new CloudWatchClient({}) };
+  const result = await runDriftJob(config, clients);
+  console.log(JSON.stringify({
+    message: 'drift job done',
+    endpointName: result.endpointName,
+    windowStart: result.windowStart.toISOString(),
+    windowEnd: result.windowEnd.toISOString(),
+    objectsRead: result.objectsRead,
+    ...result.counters,
+    psi: Object.fromEntries([...result.features, ...(result.prediction ? [result.prediction] : [])].map((f) => [f.feature, f.psi])),
+    datumsPublished: result.datumsPublished,
+  }));
+  return result;
+}
+
+/**
+ * The job's configuration from the Lambda's environment, for the window ending at `windowEnd`.
+ * Throws an `Error` naming every missing or invalid variable.
+ */
+export function configFromEnv(env: Record<string, string | undefined>, windowEnd: Date): DriftJobConfig {
+  const errors: string[] = [];
+  const required = (name: string, allowEmpty = false): string => {
+    const v = env[name];
+    if (v === undefined || (!allowEmpty && v.trim() === '')) {
+      errors.push(`${name} must be set${allowEmpty ? '' : ' to a non-empty value'}`);
+      return '';
+    }
+    return v.trim();
+  };
+  const endpointName = required('ENDPOINT_NAME');
+  const captureBucket = required('CAPTURE_BUCKET');
+  const capturePrefix = required('CAPTURE_PREFIX', true);
+  const baselineBucket = required('BASELINE_BUCKET');
+  const baselineKey = required('BASELINE_KEY');
+  const featureNames = required('FEATURE_NAMES').split(',').map((s) => s.trim());
+  if (featureNames.some((n) => n === '') && env.FEATURE_NAMES?.trim()) {
+    errors.push(`FEATURE_NAMES must be comma-separated non-empty names; got ${JSON.stringify(env.FEATURE_NAMES)}`);
+  }
+  const minutes = parseWindowMinutes(env.WINDOW_MINUTES, 'WINDOW_MINUTES', errors);
+  const namespace = env.METRIC_NAMESPACE?.trim() || DEFAULT_DRIFT_NAMESPACE;
+  if (errors.length > 0) {
+    throw new Error(`drift job configuration: ${errors.join('; ')}`);
+  }
+  return {
+    endpointName,
+    captureBucket,
+    capturePrefix,
+    baselineBucket,
+    baselineKey,
+    featureNames,
+    namespace,
+    windowStart: new Date(windowEnd.getTime() - minutes * 60_000),
+    windowEnd,
+  };
+}
+
+/** A window length in whole minutes above 0 (default 60); adds to `errors` otherwise. */
+export function parseWindowMinutes(value: string | undefined, name: string, errors: string[]): number {
+  if (value === undefined || value.trim() === '') {
+    return DEFAULT_WINDOW_MINUTES;
+  }
+  const n = Number(value.trim());
+  if (!/^\d+$/.test(value.trim()) || !(n > 0)) {
+    errors.push(`${name} must be a whole number of minutes above 0; got ${JSON.stringify(value)}`);
+    return DEFAULT_WINDOW_MINUTES;
+  }
+  return n;
+}
+
+function windowEndOf(event: DriftJobEvent | undefined): Date {
+  const t = typeof event?.time === 'string' ? Date.parse(event.time) : NaN;
+  return Number.isNaN(t) ? new Date() : new Date(t);
+}

@@ -1,0 +1,52 @@
+/**
+ * Bundles the runtime code (lib/runtime) into self-contained CommonJS files under assets/, which the
+ * constructs ship as Lambda code and as the CronJob's script:
+ *
+ * - lib/runtime/drift-job/handler.ts → assets/drift-job/index.js (Lambda handler `index.handler`)
+ * - lib/runtime/drift-job/cli.ts     → assets/drift-job-cli/index.js (`node index.js --config …`)
+ *
+ * The AWS SDK clients are bundled in, so the Lambda does not depend on the SDK version of its runtime.
+ * The output is deterministic: no timestamps, no source maps, paths relative to the repository root.
+ *
+ * Run: `npx tsx scripts/bundle-runtime.ts`.
+ */
+
+import { statSync } from 'fs';
+import * as path from 'path';
+import { build } from 'esbuild';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** Entry point → output file, both relative to the repository root. */
+export const RUNTIME_BUNDLES: ReadonlyArray<{ entry: string; outfile: string }> = [
+  { entry: 'lib/runtime/drift-job/handler.ts', outfile: 'assets/drift-job/index.js' },
+  { entry: 'lib/runtime/drift-job/cli.ts', outfile: 'assets/drift-job-cli/index.js' },
+];
+
+async function main(): Promise<void> {
+  for (const bundle of RUNTIME_BUNDLES) {
+    const result = await build({
+      absWorkingDir: ROOT,
+      entryPoints: [bundle.entry],
+      outfile: bundle.outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      minify: false,
+      sourcemap: false,
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
+    if (result.errors.length > 0) {
+      throw new Error(`esbuild failed for ${bundle.entry}`);
+    }
+    const bytes = statSync(path.join(ROOT, bundle.outfile)).size;
+    console.log(`${bundle.outfile}: ${(bytes / 1024).toFixed(1)} KiB (${bytes} bytes) from ${bundle.entry}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});
