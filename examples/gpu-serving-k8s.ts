@@ -88,6 +88,18 @@ export class GpuServingK8sExampleChart extends Chart {
         ],
       }),
     });
+    // Drift of the fraud server's traffic, hourly, with the same thresholds as on AWS.
+    new k8s.DriftMonitor(this, 'FraudDrift', {
+      endpointName: 'fraud',
+      image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/cdk-mlops/drift-job@sha256:${'a7'.repeat(32)}`,
+      captureUri: 's3://acme-ml-capture/fraud',
+      baselineUri: 's3://acme-ml-baselines/fraud/v42/baseline.json',
+      features: ['amount', 'merchant_risk', 'country'],
+      alarmOwnership: ONCALL,
+      pushgatewayUrl: 'http://pushgateway.monitoring.svc.cluster.local:9091',
+      serviceAccountRoleArn: 'arn:aws:iam::123456789012:role/drift-job',
+      prometheusRuleLabels: { release: 'kube-prometheus-stack' },
+    });
     // The same server as a KServe InferenceService (Serverless mode: canary 10%) on MIG slices.
     new k8s.GpuServingEndpoint(this, 'FraudKserve', {
       ...common,

@@ -3,7 +3,9 @@
  * and data capture; and an A/B pair of ranking models.
  */
 import { CfnElement, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { accessLogsBucket } from './shared';
@@ -19,6 +21,7 @@ const digest = (n: string) => `sha256:${n.repeat(64).slice(0, 64)}`;
 export class GpuServingExampleStack extends Stack {
   public readonly fraud: aws.GpuServingEndpoint;
   public readonly ranking: aws.GpuServingEndpoint;
+  public readonly drift: aws.DriftMonitor;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -72,6 +75,26 @@ export class GpuServingExampleStack extends Stack {
       dataCapture: { serverAccessLogsBucket: accessLogs },
       alarmTopic: alarms,
     });
+
+    // Drift of the fraud model's inputs and predictions, hourly, against the training baseline.
+    this.drift = new aws.DriftMonitor(this, 'FraudDrift', {
+      endpointName: this.fraud.endpointName,
+      capture: this.fraud.dataCaptureLocation!,
+      baselineBucket: s3.Bucket.fromBucketName(this, 'Baselines', 'acme-ml-baselines'),
+      baselineKey: 'fraud/v42/baseline.json',
+      features: ['amount', 'merchant_risk', 'country'],
+      alarmOwnership: ONCALL,
+      alarmTopic: alarms,
+    });
+    this.drift.onSustainedDrift('RetrainOnDrift', { target: new targets.SnsTopic(alarms) });
+    const captureBucketId = this.getLogicalId(this.fraud.dataCaptureLocation!.bucket.node.defaultChild as CfnElement);
+    Validations.of(this.drift.job.role!).acknowledge(
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'cloudwatch:PutMetricData has no resource-level permissions; a condition limits it to the drift namespace.' },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${captureBucketId}.Arn>/${this.fraud.dataCaptureLocation!.prefix}/*]`,
+        reason: 'The job reads the captured objects of its endpoint, named by SageMaker by hour.',
+      },
+    );
 
     // What an endpoint's execution role inherently needs with a wildcard, acknowledged by exact finding.
     for (const endpoint of [this.fraud, this.ranking]) {

@@ -4,3 +4,4 @@ export * from './gpu-serving-endpoint';
 export * from './staged-rollout-fallback';
 export * from './feature-store';
 export * from './ml-pipeline';
+export * from './drift-monitor';

@@ -5,3 +5,4 @@ export * from './gpu-node-pool';
 export * from './gpu-serving-endpoint';
 export * from './feature-store';
 export * from './ml-pipeline';
+export * from './drift-monitor';

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../drift';
+import { sagemakerName } from '../primitives';
+import { ownershipSchema } from '../rollback';
+
+/** @internal plain shape shared by both targets (durations in minutes) */
+export const driftMonitorSchema = z
+  .strictObject({
+    endpointName: sagemakerName,
+    features: z
+      .array(z.string().min(1).max(255))
+      .min(1, 'must list at least one feature to watch')
+      .refine((f) => new Set(f).size === f.length, 'must not list a feature twice'),
+    baselineFeatures: z.array(z.string()).optional(),
+    alarmOwnership: ownershipSchema,
+    scheduleMinutes: z.number().int('must be a whole number of minutes').min(5, 'must be at least 5 minutes').max(7 * 24 * 60).optional(),
+    windowMinutes: z.number().int('must be a whole number of minutes').min(5).max(31 * 24 * 60).optional(),
+    investigateThreshold: z.number().gt(0).optional(),
+    actThreshold: z.number().gt(0).optional(),
+    sustainedDatapoints: z.number().int().min(1).optional(),
+    sustainedPeriods: z.number().int().min(1).max(100).optional(),
+    baselineKey: z.string().regex(/^[^\s]+\.json$/, 'must be the S3 key of a .json baseline').optional(),
+  })
+  .superRefine((p, ctx) => {
+    const investigate = p.investigateThreshold ?? PSI_INVESTIGATE_THRESHOLD;
+    const act = p.actThreshold ?? PSI_ACT_THRESHOLD;
+    if (!(investigate < act)) {
+      ctx.addIssue({ code: 'custom', path: ['actThreshold'], message: `must be greater than investigateThreshold (${investigate}): thresholds increase` });
+    }
+    const schedule = p.scheduleMinutes ?? 60;
+    if ((p.windowMinutes ?? schedule) < schedule) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['windowMinutes'],
+        message: `must be at least the schedule (${schedule} minutes): a shorter window leaves traffic no run ever looks at`,
+      });
+    }
+    if ((p.sustainedDatapoints ?? 3) > (p.sustainedPeriods ?? 4)) {
+      ctx.addIssue({ code: 'custom', path: ['sustainedDatapoints'], message: `must not exceed sustainedPeriods (${p.sustainedPeriods ?? 4})` });
+    }
+    if (p.baselineFeatures) {
+      (p.features ?? []).forEach((f, i) => {
+        if (!p.baselineFeatures!.includes(f)) {
+          ctx.addIssue({ code: 'custom', path: ['features', i], message: `must be a feature of the baseline (${p.baselineFeatures!.join(', ')})` });
+        }
+      });
+    }
+  });

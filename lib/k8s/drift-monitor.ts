@@ -1,0 +1,243 @@
+import { ApiObject, Cron, JsonPatch, Lazy } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { ComputeResources } from './compute-resources';
+import { PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../core/drift';
+import { checkImage } from '../core/image';
+import { AlarmOwnership } from '../core/rollback';
+import { driftMonitorSchema } from '../core/schemas/drift-monitor';
+import { collectProblems, throwIfAny } from '../core/validation';
+import { standardLabels } from './private/labels';
+import { toContainerResources } from './private/quantities';
+
+const RUN_AS = 10001;
+const CONFIG_DIR = '/etc/drift';
+const DEFAULT_RESOURCES: ComputeResources = { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '1Gi', memoryLimit: '2Gi' };
+
+/** Properties of a Kubernetes `DriftMonitor`. */
+export interface DriftMonitorProps {
+  /** Name of the endpoint whose traffic is watched (label of the metrics). */
+  readonly endpointName: string;
+  /**
+   * Image of the drift job: Node.js 20+ with the bundled CLI (`assets/drift-job-cli/index.js` of
+   * this package) at `/opt/cdk-mlops/drift-job.js`, pinned by digest.
+   */
+  readonly image: string;
+  /** `s3://bucket/prefix` where the endpoint's traffic is captured (SageMaker data-capture layout). */
+  readonly captureUri: string;
+  /** `s3://bucket/key.json` of the training baseline (`core.DriftMath` baseline JSON). */
+  readonly baselineUri: string;
+  /** Features to watch; predictions are always watched. */
+  readonly features: string[];
+  /** Who owns the alerts and where the runbook is. */
+  readonly alarmOwnership: AlarmOwnership;
+  /** Pushgateway the job pushes its metrics to (`http://…:9091`). */
+  readonly pushgatewayUrl: string;
+  /**
+   * Run every N minutes (a divisor of 60, or whole hours).
+   * @default 60
+   */
+  readonly scheduleMinutes?: number;
+  /**
+   * Minutes of traffic per run (at least the schedule).
+   * @default - the schedule
+   */
+  readonly windowMinutes?: number;
+  /**
+   * PSI from which a feature is investigated.
+   * @default 0.1
+   */
+  readonly investigateThreshold?: number;
+  /**
+   * PSI from which to act.
+   * @default 0.2
+   */
+  readonly actThreshold?: number;
+  /**
+   * Runs above act, out of `sustainedPeriods`, that make drift sustained.
+   * @default 3
+   */
+  readonly sustainedDatapoints?: number;
+  /**
+   * Runs looked at for sustained drift.
+   * @default 4
+   */
+  readonly sustainedPeriods?: number;
+  /**
+   * Namespace.
+   * @default 'monitoring-drift'
+   */
+  readonly namespace?: string;
+  /**
+   * IAM role for the service account (IRSA): read the capture prefix and the baseline.
+   * @default - none
+   */
+  readonly serviceAccountRoleArn?: string;
+  /**
+   * Labels of the PrometheusRule for Prometheus' `ruleSelector`.
+   * @default - none
+   */
+  readonly prometheusRuleLabels?: Record<string, string>;
+  /**
+   * Resources of the job.
+   * @default - cpu 500m / 2, memory 1Gi / 2Gi
+   */
+  readonly resources?: ComputeResources;
+}
+
+/**
+ * Drift monitoring on Kubernetes: a CronJob running the same drift job as on AWS (its config in a
+ * ConfigMap), pushing PSI per feature to a Prometheus Pushgateway, and a PrometheusRule with the
+ * same thresholds (investigate 0.1, act 0.2), sustained drift (M of N runs) and a stale-job alert.
+ */
+export class DriftMonitor extends Construct {
+  constructor(scope: Construct, id: string, props: DriftMonitorProps) {
+    super(scope, id);
+    const scheduleMinutes = props.scheduleMinutes ?? 60;
+    // Schema problems and the Kubernetes-specific ones are reported together.
+    const problems = collectProblems(
+      this.node.path,
+      driftMonitorSchema,
+      {
+        endpointName: props.endpointName,
+        features: props.features,
+        alarmOwnership: props.alarmOwnership,
+        scheduleMinutes,
+        windowMinutes: props.windowMinutes,
+        investigateThreshold: props.investigateThreshold,
+        actThreshold: props.actThreshold,
+        sustainedDatapoints: props.sustainedDatapoints,
+        sustainedPeriods: props.sustainedPeriods,
+      },
+      (v) => v instanceof Lazy,
+    );
+    const s3 = /^s3:\/\/([^/]+)\/(.+)$/;
+    const capture = s3.exec(props.captureUri);
+    const baseline = s3.exec(props.baselineUri);
+    const where = this.node.path;
+    if (!capture) {
+      problems.push({ constructPath: where, property: 'captureUri', received: JSON.stringify(props.captureUri), allowed: 'must be s3://bucket/prefix' });
+    }
+    if (!baseline || !baseline[2].endsWith('.json')) {
+      problems.push({ constructPath: where, property: 'baselineUri', received: JSON.stringify(props.baselineUri), allowed: 'must be s3://bucket/key.json' });
+    }
+    const imageProblem = checkImage(props.image, { allowPinnedTag: false, allowMutableTag: false });
+    if (imageProblem) {
+      problems.push({ constructPath: where, property: 'image', received: JSON.stringify(props.image), allowed: imageProblem });
+    }
+    if (!(scheduleMinutes < 60 ? 60 % scheduleMinutes === 0 : scheduleMinutes % 60 === 0 && scheduleMinutes <= 24 * 60)) {
+      problems.push({ constructPath: where, property: 'scheduleMinutes', received: String(scheduleMinutes), allowed: 'must divide an hour, or be whole hours up to 24 (a cron schedule)' });
+    }
+    if (!/^https?:\/\/\S+$/.test(props.pushgatewayUrl)) {
+      problems.push({ constructPath: where, property: 'pushgatewayUrl', received: JSON.stringify(props.pushgatewayUrl), allowed: 'must be an http(s) URL' });
+    }
+    throwIfAny(problems);
+
+    const ns = props.namespace ?? 'monitoring-drift';
+    const name = `drift-${props.endpointName.toLowerCase()}`.slice(0, 52).replace(/-+$/, '');
+    const labels = standardLabels('drift-monitor', name, 'drift-monitor');
+    const meta = (suffix?: string) => ({ name: suffix ? `${name}-${suffix}` : name, namespace: ns, labels });
+    const windowMinutes = props.windowMinutes ?? scheduleMinutes;
+
+    const config = new kplus.ConfigMap(this, 'Config', {
+      metadata: meta('config'),
+      data: {
+        'config.json': JSON.stringify(
+          {
+            endpointName: props.endpointName,
+            captureBucket: capture![1],
+            capturePrefix: capture![2].replace(/\/+$/, ''),
+            baselineBucket: baseline![1],
+            baselineKey: baseline![2],
+            featureNames: props.features,
+            windowMinutes,
+          },
+          null,
+          2,
+        ),
+      },
+    });
+    const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
+      metadata: { ...meta(), annotations: props.serviceAccountRoleArn ? { 'eks.amazonaws.com/role-arn': props.serviceAccountRoleArn } : undefined },
+      automountToken: false,
+    });
+    const schedule = scheduleMinutes < 60 ? Cron.schedule({ minute: `*/${scheduleMinutes}` }) : Cron.schedule({ minute: '0', hour: `*/${scheduleMinutes / 60}` });
+    const job = new kplus.CronJob(this, 'Job', {
+      metadata: meta(),
+      podMetadata: { labels },
+      schedule,
+      concurrencyPolicy: kplus.ConcurrencyPolicy.FORBID,
+      successfulJobsRetained: 3,
+      failedJobsRetained: 3,
+      backoffLimit: 2,
+      serviceAccount,
+      automountServiceAccountToken: false,
+      securityContext: { ensureNonRoot: true, user: RUN_AS, group: RUN_AS, fsGroup: RUN_AS },
+      containers: [
+        {
+          name: 'drift',
+          image: props.image,
+          imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
+          command: ['node', '/opt/cdk-mlops/drift-job.js'],
+          args: ['--config', `${CONFIG_DIR}/config.json`, '--window-minutes', String(windowMinutes), '--pushgateway', props.pushgatewayUrl],
+          resources: toContainerResources(props.resources ?? DEFAULT_RESOURCES),
+          securityContext: {
+            ensureNonRoot: true,
+            user: RUN_AS,
+            group: RUN_AS,
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            capabilities: { drop: [kplus.Capability.ALL] },
+            seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+          },
+          volumeMounts: [{ path: CONFIG_DIR, volume: kplus.Volume.fromConfigMap(this, 'ConfigVolume', config, { name: 'config' }), readOnly: true }],
+        },
+      ],
+    });
+    ApiObject.of(job).addJsonPatch(JsonPatch.add('/spec/jobTemplate/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
+
+    const investigate = props.investigateThreshold ?? PSI_INVESTIGATE_THRESHOLD;
+    const act = props.actThreshold ?? PSI_ACT_THRESHOLD;
+    const sel = `endpoint="${props.endpointName}"`;
+    const own = props.alarmOwnership;
+    const rule = (alert: string, expr: string, severity: string, summary: string, forSeconds = 0) => ({
+      alert,
+      expr,
+      for: `${forSeconds}s`,
+      labels: { severity, owner: own.owner, endpoint: props.endpointName },
+      annotations: { summary, description: `${summary} (endpoint ${props.endpointName})`, runbook_url: own.runbookUrl, owner: own.owner },
+    });
+    const periods = props.sustainedPeriods ?? 4;
+    const datapoints = props.sustainedDatapoints ?? 3;
+    new ApiObject(this, 'Alerts', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: { ...meta(), labels: { ...labels, ...(props.prometheusRuleLabels ?? {}) } },
+      spec: {
+        groups: [
+          {
+            name: `${name}.rules`,
+            rules: [
+              rule('DriftInvestigate', `max by (feature) (cdk_mlops_drift_psi{${sel}}) > ${investigate}`, 'warning', `PSI above ${investigate}: investigate the drift of a feature`),
+              rule('DriftAct', `max by (feature) (cdk_mlops_drift_psi{${sel}}) > ${act}`, 'critical', `PSI above ${act}: act on the drift of a feature`),
+              // The Pushgateway keeps the last value: sample once per run and count the runs above act.
+              rule(
+                'DriftSustained',
+                `max by (feature) (count_over_time((cdk_mlops_drift_psi{${sel}} > ${act})[${periods * scheduleMinutes}m:${scheduleMinutes}m])) >= ${datapoints}`,
+                'critical',
+                `Sustained drift: PSI above ${act} in ${datapoints} of ${periods} runs: retrain`,
+              ),
+              rule(
+                'DriftJobStale',
+                `time() - max(cdk_mlops_drift_last_run_timestamp_seconds{${sel}}) > ${2 * scheduleMinutes * 60}`,
+                'warning',
+                'The drift job has not reported for two schedules: drift is not being measured',
+              ),
+            ],
+          },
+        ],
+      },
+    });
+  }
+}

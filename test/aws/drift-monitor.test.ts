@@ -1,0 +1,147 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { describe, expect, it } from 'vitest';
+import { DRIFT_METRIC_NAMESPACE, DriftMonitor, DriftMonitorProps } from '../../lib/aws/drift-monitor';
+import { DriftMath } from '../../lib/core/drift';
+import { expectValidationError, newStack } from '../support/aws';
+
+function monitor(props: Partial<DriftMonitorProps> = {}): { stack: Stack; m: DriftMonitor; t: Template } {
+  const stack = newStack();
+  const key = new kms.Key(stack, 'CaptureKey');
+  const bucket = new s3.Bucket(stack, 'Capture', { encryptionKey: key });
+  const m = new DriftMonitor(stack, 'Drift', {
+    endpointName: 'fraud',
+    capture: { bucket, prefix: 'data-capture/fraud', s3Uri: 's3://x/data-capture/fraud', key },
+    baselineBucket: s3.Bucket.fromBucketName(stack, 'Baselines', 'baselines'),
+    baselineKey: 'fraud/baseline.json',
+    features: ['amount', 'country'],
+    alarmOwnership: { owner: 'fraud-oncall', runbookUrl: 'https://runbooks.example.com/drift' },
+    ...props,
+  });
+  return { stack, m, t: Template.fromStack(stack) };
+}
+
+describe('DriftMonitor (AWS)', () => {
+  describe('default', () => {
+    const { t } = monitor();
+
+    it('runs the bundled drift job hourly over the last hour of capture', () => {
+      t.hasResourceProperties('AWS::Lambda::Function', {
+        Handler: 'index.handler',
+        Runtime: 'nodejs24.x',
+        ReservedConcurrentExecutions: 1,
+        Environment: {
+          Variables: Match.objectLike({
+            ENDPOINT_NAME: 'fraud',
+            CAPTURE_PREFIX: 'data-capture/fraud',
+            BASELINE_BUCKET: 'baselines',
+            BASELINE_KEY: 'fraud/baseline.json',
+            FEATURE_NAMES: 'amount,country',
+            WINDOW_MINUTES: '60',
+            METRIC_NAMESPACE: DRIFT_METRIC_NAMESPACE,
+          }),
+        },
+      });
+      t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)', Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 2 } })] });
+    });
+
+    it('reads only the capture prefix and the baseline, and publishes only to its namespace', () => {
+      const statements = Object.values<any>(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      const byAction = (a: string) => statements.filter((s) => [s.Action].flat().includes(a));
+      expect(byAction('s3:GetObject').map((s) => JSON.stringify(s.Resource))).toEqual([
+        expect.stringContaining('/data-capture/fraud/*'),
+        expect.stringContaining(':s3:::baselines/fraud/baseline.json'),
+      ]);
+      expect(byAction('s3:ListBucket')[0].Condition).toEqual({ StringLike: { 's3:prefix': ['data-capture/fraud/*'] } });
+      expect(byAction('cloudwatch:PutMetricData')[0].Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'CdkMlops/Drift' } });
+      expect(byAction('kms:Decrypt')).toHaveLength(1);
+      expect(statements.flatMap((s) => [s.Action].flat()).filter((a: string) => a.includes('*'))).toEqual([]);
+    });
+
+    it('alarms per feature and for predictions at 0.1 and 0.2, with owner and runbook, missing data not breaching', () => {
+      for (const feature of ['amount', 'country', '__prediction__']) {
+        for (const threshold of [0.1, 0.2]) {
+          t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+            Namespace: 'CdkMlops/Drift',
+            MetricName: 'PSI',
+            Dimensions: [{ Name: 'EndpointName', Value: 'fraud' }, { Name: 'Feature', Value: feature }],
+            Threshold: threshold,
+            EvaluationPeriods: 1,
+            TreatMissingData: 'notBreaching',
+            AlarmDescription: Match.stringLikeRegexp('Owner: fraud-oncall\nRunbook: https://runbooks.example.com/drift'),
+          });
+        }
+      }
+    });
+
+    it('calls drift sustained when any feature is above 0.2 in 3 of 4 runs (a composite alarm)', () => {
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', { Threshold: 0.2, EvaluationPeriods: 4, DatapointsToAlarm: 3, Dimensions: Match.arrayWith([{ Name: 'Feature', Value: 'amount' }]) });
+      const composite = Object.values<any>(t.findResources('AWS::CloudWatch::CompositeAlarm'))[0].Properties;
+      expect(JSON.stringify(composite.AlarmRule)).toContain('OR');
+      expect(composite.AlarmDescription).toContain('Runbook: https://runbooks.example.com/drift');
+    });
+
+    it('alarms when the job itself fails', () => {
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Namespace: 'AWS/Lambda', Threshold: 0 });
+    });
+  });
+
+  describe('configured', () => {
+    it('every 15 minutes over 30 minutes, other thresholds, a topic, and a retraining rule on sustained drift', () => {
+      const stack = newStack();
+      const topic = new sns.Topic(stack, 'Topic');
+      const bucket = new s3.Bucket(stack, 'Capture');
+      const m = new DriftMonitor(stack, 'Drift', {
+        endpointName: 'fraud',
+        capture: { bucket, prefix: 'c', s3Uri: 's3://x/c' },
+        baselineBucket: bucket,
+        baselineKey: 'b.json',
+        features: ['amount'],
+        alarmOwnership: { owner: 'o', runbookUrl: 'https://r.example.com' },
+        schedule: Duration.minutes(15),
+        window: Duration.minutes(30),
+        investigateThreshold: 0.05,
+        actThreshold: 0.25,
+        alarmTopic: topic,
+      });
+      m.onSustainedDrift('Retrain', { target: new targets.SnsTopic(topic) });
+      const t = Template.fromStack(stack);
+      t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+      t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ WINDOW_MINUTES: '30' }) } });
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', { Threshold: 0.05, AlarmActions: [{ Ref: Match.stringLikeRegexp('^Topic') }] });
+      t.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          'source': ['aws.cloudwatch'],
+          'detail-type': ['CloudWatch Alarm State Change'],
+          'resources': [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^DriftSustainedDrift'), 'Arn'] }],
+          'detail': { state: { value: ['ALARM'] } },
+        },
+      });
+    });
+  });
+
+  describe('rejected', () => {
+    const baseline = DriftMath.buildBaseline([
+      { name: 'amount', numericValues: Array.from({ length: 100 }, (_, i) => i) },
+      { name: 'country', categoricalValues: Array.from({ length: 100 }, (_, i) => (i % 2 ? 'DE' : 'FR')) },
+    ]);
+    it.each<[string, Partial<DriftMonitorProps>, string, string]>([
+      ['thresholds not increasing', { investigateThreshold: 0.3, actThreshold: 0.2 }, 'actThreshold', 'thresholds increase'],
+      ['a window shorter than the schedule', { schedule: Duration.hours(2), window: Duration.hours(1) }, 'windowMinutes', 'must be at least the schedule (120 minutes)'],
+      ['an unknown feature in the baseline', { baseline, features: ['amount', 'merchant_risk'] }, 'features[1]', 'must be a feature of the baseline (amount, country)'],
+      ['no feature', { features: [] }, 'features', 'must list at least one feature'],
+      ['sustained M above N', { sustainedDatapoints: 5, sustainedPeriods: 4 }, 'sustainedDatapoints', 'must not exceed sustainedPeriods (4)'],
+      ['a baseline that is not JSON', { baselineKey: 'fraud/baseline.csv' }, 'baselineKey', 'must be the S3 key of a .json baseline'],
+    ])('%s', (_w, props, property, allowed) => {
+      const e = expectValidationError(() => monitor(props));
+      const p = e.problems.find((x) => x.property === property);
+      expect(p, e.message).toBeDefined();
+      expect(p!.constructPath).toBe('TestStack/Drift');
+      expect(p!.allowed).toContain(allowed);
+    });
+  });
+});

@@ -1,0 +1,95 @@
+import { Testing } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { DriftMonitor, DriftMonitorProps } from '../../lib/k8s/drift-monitor';
+import { expectValidationError } from '../support/aws';
+import { one, synthValid } from '../support/k8s';
+
+const BASE: DriftMonitorProps = {
+  endpointName: 'fraud',
+  image: `registry.example.com/drift@sha256:${'a'.repeat(64)}`,
+  captureUri: 's3://capture/fraud/',
+  baselineUri: 's3://baselines/fraud/baseline.json',
+  features: ['amount', 'country'],
+  alarmOwnership: { owner: 'fraud-oncall', runbookUrl: 'https://runbooks.example.com/drift' },
+  pushgatewayUrl: 'http://pushgateway.monitoring:9091',
+};
+
+function render(props: Partial<DriftMonitorProps> = {}) {
+  const chart = Testing.chart();
+  new DriftMonitor(chart, 'Drift', { ...BASE, ...props });
+  return synthValid(chart);
+}
+
+describe('DriftMonitor (Kubernetes)', () => {
+  describe('default', () => {
+    const objects = render();
+
+    it('configures the job from a ConfigMap: capture, baseline, features, window', () => {
+      expect(JSON.parse(one(objects, 'ConfigMap').data['config.json'])).toEqual({
+        endpointName: 'fraud',
+        captureBucket: 'capture',
+        capturePrefix: 'fraud',
+        baselineBucket: 'baselines',
+        baselineKey: 'fraud/baseline.json',
+        featureNames: ['amount', 'country'],
+        windowMinutes: 60,
+      });
+    });
+
+    it('runs hourly, one run at a time, pushing to the Pushgateway, restricted', () => {
+      const cron = one(objects, 'CronJob');
+      expect(cron.spec.schedule).toBe('0 */1 * * *');
+      expect(cron.spec.concurrencyPolicy).toBe('Forbid');
+      const pod = cron.spec.jobTemplate.spec.template.spec;
+      expect(pod.containers[0].args).toEqual(['--config', '/etc/drift/config.json', '--window-minutes', '60', '--pushgateway', 'http://pushgateway.monitoring:9091']);
+      expect(pod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+      expect(pod.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true });
+    });
+
+    it('alerts at 0.1 and 0.2, on sustained drift (3 of 4 runs) and on a stale job, with owner and runbook', () => {
+      const rules = one(objects, 'PrometheusRule').spec.groups[0].rules;
+      expect(rules.map((r: any) => [r.alert, r.labels.severity])).toEqual([
+        ['DriftInvestigate', 'warning'], ['DriftAct', 'critical'], ['DriftSustained', 'critical'], ['DriftJobStale', 'warning'],
+      ]);
+      expect(rules[0].expr).toBe('max by (feature) (cdk_mlops_drift_psi{endpoint="fraud"}) > 0.1');
+      expect(rules[1].expr).toBe('max by (feature) (cdk_mlops_drift_psi{endpoint="fraud"}) > 0.2');
+      expect(rules[2].expr).toBe('max by (feature) (count_over_time((cdk_mlops_drift_psi{endpoint="fraud"} > 0.2)[240m:60m])) >= 3');
+      expect(rules[3].expr).toBe('time() - max(cdk_mlops_drift_last_run_timestamp_seconds{endpoint="fraud"}) > 7200');
+      for (const r of rules) {
+        expect(r.annotations).toMatchObject({ runbook_url: 'https://runbooks.example.com/drift', owner: 'fraud-oncall' });
+      }
+    });
+  });
+
+  describe('configured', () => {
+    it('every 15 minutes over a 30-minute window, other thresholds', () => {
+      const objects = render({
+        scheduleMinutes: 15, windowMinutes: 30, investigateThreshold: 0.05, actThreshold: 0.25, sustainedDatapoints: 2, sustainedPeriods: 3,
+      });
+      expect(one(objects, 'CronJob').spec.schedule).toBe('*/15 * * * *');
+      const rules = one(objects, 'PrometheusRule').spec.groups[0].rules;
+      expect(rules[0].expr.endsWith('> 0.05')).toBe(true);
+      expect(rules[2].expr).toContain('[45m:15m])) >= 2');
+    });
+  });
+
+  describe('rejected', () => {
+    it.each<[string, Partial<DriftMonitorProps>, string, string]>([
+      ['thresholds not increasing', { investigateThreshold: 0.3, actThreshold: 0.2 }, 'actThreshold', 'thresholds increase'],
+      ['a window shorter than the schedule', { scheduleMinutes: 60, windowMinutes: 30 }, 'windowMinutes', 'must be at least the schedule'],
+      ['a schedule cron cannot express', { scheduleMinutes: 45 }, 'scheduleMinutes', 'must divide an hour'],
+      ['a baseline that is not JSON in S3', { baselineUri: '/tmp/baseline.json' }, 'baselineUri', 'must be s3://bucket/key.json'],
+      ['a moving image tag', { image: 'drift:latest' }, 'image', 'moving tag'],
+    ])('%s', (_w, props, property, allowed) => {
+      const e = expectValidationError(() => render(props));
+      const p = e.problems.find((x) => x.property === property);
+      expect(p, e.message).toBeDefined();
+      expect(p!.allowed).toContain(allowed);
+    });
+
+    it('reports schema and Kubernetes problems together', () => {
+      const e = expectValidationError(() => render({ windowMinutes: 30, image: 'drift:latest' }));
+      expect(e.problems.map((p) => p.property).sort()).toEqual(['image', 'windowMinutes']);
+    });
+  });
+});
