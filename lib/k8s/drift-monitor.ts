@@ -5,12 +5,12 @@ import { ComputeResources } from './compute-resources';
 import { PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../core/drift';
 import { checkImage } from '../core/image';
 import { AlarmOwnership } from '../core/rollback';
+import { toContainerResources } from './private/quantities';
 import { driftMonitorSchema } from '../core/schemas/drift-monitor';
 import { collectProblems, throwIfAny } from '../core/validation';
 import { standardLabels } from './private/labels';
-import { toContainerResources } from './private/quantities';
+import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS } from './private/security';
 
-const RUN_AS = 10001;
 const CONFIG_DIR = '/etc/drift';
 const DEFAULT_RESOURCES: ComputeResources = { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '1Gi', memoryLimit: '2Gi' };
 
@@ -172,7 +172,7 @@ export class DriftMonitor extends Construct {
       backoffLimit: 2,
       serviceAccount,
       automountServiceAccountToken: false,
-      securityContext: { ensureNonRoot: true, user: RUN_AS, group: RUN_AS, fsGroup: RUN_AS },
+      securityContext: RESTRICTED_POD_PROPS,
       containers: [
         {
           name: 'drift',
@@ -181,16 +181,7 @@ export class DriftMonitor extends Construct {
           command: ['node', '/opt/cdk-mlops/drift-job.js'],
           args: ['--config', `${CONFIG_DIR}/config.json`, '--window-minutes', String(windowMinutes), '--pushgateway', props.pushgatewayUrl],
           resources: toContainerResources(props.resources ?? DEFAULT_RESOURCES),
-          securityContext: {
-            ensureNonRoot: true,
-            user: RUN_AS,
-            group: RUN_AS,
-            readOnlyRootFilesystem: true,
-            allowPrivilegeEscalation: false,
-            privileged: false,
-            capabilities: { drop: [kplus.Capability.ALL] },
-            seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-          },
+          securityContext: RESTRICTED_CONTAINER_PROPS,
           volumeMounts: [{ path: CONFIG_DIR, volume: kplus.Volume.fromConfigMap(this, 'ConfigVolume', config, { name: 'config' }), readOnly: true }],
         },
       ],

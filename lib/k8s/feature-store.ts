@@ -7,11 +7,11 @@ import { EntityDefinition, Features } from '../core/features';
 import { selectorLabels, standardLabels } from './private/labels';
 import { serverNetworkPolicy } from './private/network-policy';
 import { toContainerResources } from './private/quantities';
+import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS } from './private/security';
 import { validateProps } from './private/validate';
 import { k8sFeatureStoreSchema } from '../core/schemas/feature-store-k8s';
 
 const FEAST_PORT = 6566;
-const RUN_AS = 10001;
 const REPO = '/etc/feast/repo';
 const TEMPLATE = '/etc/feast/template';
 const REDIS_DIR = '/etc/feast/redis';
@@ -166,16 +166,7 @@ export class FeatureStore extends Construct {
         defaultMode: 0o400,
       }),
     };
-    const securityContext: kplus.ContainerSecurityContextProps = {
-      ensureNonRoot: true,
-      user: RUN_AS,
-      group: RUN_AS,
-      readOnlyRootFilesystem: true,
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      capabilities: { drop: [kplus.Capability.ALL] },
-      seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-    };
+    const securityContext = RESTRICTED_CONTAINER_PROPS;
     // Renders the repository into an emptyDir: the config with the connection string (JSON-quoted,
     // so any character in a password is safe) and the feature definitions.
     const render: kplus.ContainerProps = {
@@ -218,7 +209,7 @@ export class FeatureStore extends Construct {
       replicas: props.replicas ?? 2,
       serviceAccount,
       automountServiceAccountToken: false,
-      securityContext: { ensureNonRoot: true, user: RUN_AS, group: RUN_AS, fsGroup: RUN_AS },
+      securityContext: RESTRICTED_POD_PROPS,
       initContainers: [render],
       containers: [
         {
@@ -257,7 +248,7 @@ export class FeatureStore extends Construct {
       backoffLimit: 2,
       serviceAccount,
       automountServiceAccountToken: false,
-      securityContext: { ensureNonRoot: true, user: RUN_AS, group: RUN_AS, fsGroup: RUN_AS },
+      securityContext: RESTRICTED_POD_PROPS,
       initContainers: [render],
       containers: [
         {
@@ -291,7 +282,7 @@ export class FeatureStore extends Construct {
       ttlAfterFinished: Duration.days(1),
       serviceAccount,
       automountServiceAccountToken: false,
-      securityContext: { ensureNonRoot: true, user: RUN_AS, group: RUN_AS, fsGroup: RUN_AS },
+      securityContext: RESTRICTED_POD_PROPS,
       initContainers: [render],
       containers: [
         {

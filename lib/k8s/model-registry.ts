@@ -5,12 +5,12 @@ import { ComputeResources, SecretKeyReference } from './compute-resources';
 import { selectorLabels, standardLabels } from './private/labels';
 import { serverNetworkPolicy } from './private/network-policy';
 import { toContainerResources } from './private/quantities';
+import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS } from './private/security';
 import { validateProps } from './private/validate';
 import { mlflowServerSchema } from '../core/schemas/model-registry';
 
 const DEFAULT_PORT = 5000;
 const DEFAULT_BACKEND_STORE_PORT = 5432;
-const RUN_AS = 10001; // above 10000: no overlap with host users (checkov CKV_K8S_40)
 const BACKEND_SECRET_DIR = '/etc/mlflow/backend';
 
 const DEFAULT_RESOURCES: ComputeResources = {
@@ -177,7 +177,7 @@ export class ModelRegistry extends Construct {
       replicas,
       serviceAccount,
       automountServiceAccountToken: false,
-      securityContext: { ensureNonRoot: true, user: RUN_AS, group: RUN_AS, fsGroup: RUN_AS },
+      securityContext: RESTRICTED_POD_PROPS,
       containers: [
         {
           name: 'mlflow',
@@ -198,16 +198,7 @@ export class ModelRegistry extends Construct {
             HOME: kplus.EnvValue.fromValue('/tmp'),
           },
           resources: toContainerResources(props.resources ?? DEFAULT_RESOURCES),
-          securityContext: {
-            ensureNonRoot: true,
-            user: RUN_AS,
-            group: RUN_AS,
-            readOnlyRootFilesystem: true,
-            allowPrivilegeEscalation: false,
-            privileged: false,
-            capabilities: { drop: [kplus.Capability.ALL] },
-            seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-          },
+          securityContext: RESTRICTED_CONTAINER_PROPS,
           // Migrations of the backend store run at start: give them up to 5 minutes.
           startup: probe(30),
           readiness: probe(3),
