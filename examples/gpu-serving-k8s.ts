@@ -6,11 +6,9 @@
 import { Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
 import { core, k8s } from '../lib';
+import { FRAUD_ONCALL } from './shared';
 
-const ONCALL: core.AlarmOwnership = {
-  owner: 'fraud-ml-oncall',
-  runbookUrl: 'https://runbooks.example.com/ml/fraud-endpoint',
-};
+const ONCALL = FRAUD_ONCALL;
 const IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud/triton@sha256:${'e5'.repeat(32)}`;
 
 export class GpuPoolsExampleChart extends Chart {

@@ -8,13 +8,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { accessLogsBucket } from './shared';
+import { FRAUD_ONCALL, accessLogsBucket } from './shared';
 import { aws, core } from '../lib';
 
-const ONCALL: core.AlarmOwnership = {
-  owner: 'fraud-ml-oncall',
-  runbookUrl: 'https://runbooks.example.com/ml/fraud-endpoint',
-};
+const ONCALL = FRAUD_ONCALL;
 const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 const digest = (n: string) => `sha256:${n.repeat(64).slice(0, 64)}`;
 

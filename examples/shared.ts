@@ -1,6 +1,13 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { core } from '../lib';
+
+/** Who owns the fraud model's alarms in the examples. */
+export const FRAUD_ONCALL: core.AlarmOwnership = {
+  owner: 'fraud-ml-oncall',
+  runbookUrl: 'https://runbooks.example.com/ml/fraud-endpoint',
+};
 
 /**
  * The examples' access-log target: one per stack, receiving the S3 server access logs of the

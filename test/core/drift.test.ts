@@ -18,7 +18,7 @@ import {
   PSI_ACT_THRESHOLD,
   PSI_INVESTIGATE_THRESHOLD,
 } from '../../lib/core/drift';
-import { MlopsValidationError, ValidationProblem } from '../../lib/core/errors';
+import { expectValidationError } from '../support/aws';
 
 // Fixtures from scripts/drift-reference.py (numpy/scipy). Agreement: bin edges and counts are
 // compared exactly (the quantiles follow numpy's arithmetic bit for bit); every statistic is
@@ -42,17 +42,7 @@ function expectClose(actual: number, expected: number): void {
   }
 }
 
-function problemsOf(fn: () => unknown): ValidationProblem[] {
-  try {
-    fn();
-  } catch (e) {
-    if (MlopsValidationError.isMlopsValidationError(e)) {
-      return (e as MlopsValidationError).problems;
-    }
-    throw e;
-  }
-  throw new Error('expected a MlopsValidationError, nothing was thrown');
-}
+const problemsOf = (fn: () => unknown) => expectValidationError(fn).problems;
 
 /** Deterministic uniform numbers in [0, 1) (mulberry32). */
 /* eslint-disable no-bitwise -- mulberry32 is defined in 32-bit integer operations. */

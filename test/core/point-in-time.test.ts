@@ -1,8 +1,8 @@
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MlopsValidationError } from '../../lib/core/errors';
 import { EntityDefinition, FeatureType } from '../../lib/core/features';
 import { PointInTime, PointInTimeQueryOptions, SqlDialect } from '../../lib/core/point-in-time';
+import { expectValidationError } from '../support/aws';
 
 // All times in the data sets are offsets in milliseconds from this instant (UTC).
 const T0 = Date.UTC(2024, 0, 1);
@@ -473,17 +473,7 @@ describe('PointInTime.query SQL', () => {
   });
 });
 
-function problemsOf(fn: () => unknown): MlopsValidationError['problems'] {
-  try {
-    fn();
-  } catch (e) {
-    if (MlopsValidationError.isMlopsValidationError(e)) {
-      return (e as MlopsValidationError).problems;
-    }
-    throw e;
-  }
-  throw new Error('expected MlopsValidationError, nothing was thrown');
-}
+const problemsOf = (fn: () => unknown) => expectValidationError(fn).problems;
 
 describe('PointInTime.query rejects', () => {
   const labelsWithout = (entity: string) => ({
