@@ -13,6 +13,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DataCaptureLocation } from './gpu-serving-endpoint';
 import { DriftBaseline, PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../core/drift';
+import { DriftReference, defaultReferenceMinutes } from '../core/drift-reference';
 import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
 import { ownedAlarm } from './private/alarms';
 import { validateProps } from './private/validate';
@@ -80,6 +81,24 @@ export interface DriftMonitorProps {
    * @default - none
    */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * What each window is compared with. `ROLLING_WINDOW` and `SAME_PERIOD_LAST_YEAR` re-count the
+   * training baseline's bins on earlier capture, so seasonal shifts (Black Friday against a July
+   * baseline) do not page anyone. They read `referenceSpan` of capture per run: mind the cost.
+   * @default DriftReference.TRAINING
+   */
+  readonly reference?: DriftReference;
+  /**
+   * How much earlier traffic the reference holds (at least the window; not with `TRAINING`).
+   * @default - 7 days for ROLLING_WINDOW, 1 day for SAME_PERIOD_LAST_YEAR
+   */
+  readonly referenceSpan?: Duration;
+  /**
+   * Values a column needs in the reference traffic; a column with fewer (a young endpoint, a
+   * quiet period) is compared with the training baseline, and `metricReferenceFallbacks` counts it.
+   * @default 1000
+   */
+  readonly minReferenceValues?: number;
 }
 
 /**
@@ -113,9 +132,14 @@ export class DriftMonitor extends Construct {
       sustainedDatapoints: props.sustainedDatapoints,
       sustainedPeriods: props.sustainedPeriods,
       baselineKey: props.baselineKey,
+      reference: props.reference,
+      referenceMinutes: props.referenceSpan?.toMinutes({ integral: false }),
+      minReferenceValues: props.minReferenceValues,
     });
     this.endpointName = props.endpointName;
     const windowMinutes = props.window?.toMinutes() ?? scheduleMinutes;
+    const reference = props.reference ?? DriftReference.TRAINING;
+    const referenceMinutes = props.referenceSpan?.toMinutes() ?? defaultReferenceMinutes(reference);
 
     // One key for the job's logs and environment.
     const key = new kms.Key(this, 'Key', { description: `Encrypts the drift job of ${props.endpointName}`, enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
@@ -160,7 +184,8 @@ export class DriftMonitor extends Construct {
       role,
       logGroup,
       memorySize: 2048,
-      timeout: Duration.minutes(Math.min(15, Math.max(2, Math.ceil(windowMinutes / 30)))),
+      // About a minute per 30 minutes of capture read (window and reference), within Lambda's 15.
+      timeout: Duration.minutes(Math.min(15, Math.max(2, Math.ceil((windowMinutes + referenceMinutes) / 30)))),
       reservedConcurrentExecutions: 1,
       environmentEncryption: key,
       environment: {
@@ -172,6 +197,13 @@ export class DriftMonitor extends Construct {
         FEATURE_NAMES: props.features.join(','),
         WINDOW_MINUTES: String(windowMinutes),
         METRIC_NAMESPACE: DRIFT_METRIC_NAMESPACE,
+        ...(reference !== DriftReference.TRAINING
+          ? {
+            REFERENCE: reference,
+            REFERENCE_MINUTES: String(referenceMinutes),
+            ...(props.minReferenceValues !== undefined ? { MIN_REFERENCE_VALUES: String(props.minReferenceValues) } : {}),
+          }
+          : {}),
       },
     });
     // The function depends on its role through the ARN already; keep only the explicit dependency
@@ -266,6 +298,20 @@ export class DriftMonitor extends Construct {
       dimensionsMap: { EndpointName: this.endpointName, Feature: feature },
       statistic: 'Maximum',
       period: Duration.hours(1),
+      ...props,
+    });
+  }
+
+  /**
+   * Columns compared with the training baseline for lack of reference traffic (only published
+   * with a `ROLLING_WINDOW` or `SAME_PERIOD_LAST_YEAR` reference).
+   */
+  public metricReferenceFallbacks(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: DRIFT_METRIC_NAMESPACE,
+      metricName: 'ReferenceFallbackColumns',
+      dimensionsMap: { EndpointName: this.endpointName },
+      statistic: 'Maximum',
       ...props,
     });
   }

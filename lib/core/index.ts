@@ -7,3 +7,4 @@ export * from './features';
 export * from './point-in-time';
 export * from './pipeline';
 export * from './drift';
+export * from './drift-reference';

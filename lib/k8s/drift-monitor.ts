@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeResources } from './compute-resources';
 import { PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../core/drift';
+import { DriftReference, defaultReferenceMinutes } from '../core/drift-reference';
 import { checkImage } from '../core/image';
 import { AlarmOwnership } from '../core/rollback';
 import { toContainerResources } from './private/quantities';
@@ -83,6 +84,22 @@ export interface DriftMonitorProps {
    * @default - cpu 500m / 2, memory 1Gi / 2Gi
    */
   readonly resources?: ComputeResources;
+  /**
+   * What each window is compared with: the training baseline, or earlier capture re-counted on its
+   * bins (`ROLLING_WINDOW`, `SAME_PERIOD_LAST_YEAR`) so seasonal shifts do not page anyone.
+   * @default DriftReference.TRAINING
+   */
+  readonly reference?: DriftReference;
+  /**
+   * Minutes of earlier traffic in the reference (at least the window; not with `TRAINING`).
+   * @default - 7 days for ROLLING_WINDOW, 1 day for SAME_PERIOD_LAST_YEAR
+   */
+  readonly referenceMinutes?: number;
+  /**
+   * Values a column needs in the reference traffic; with fewer it is compared with the training baseline.
+   * @default 1000
+   */
+  readonly minReferenceValues?: number;
 }
 
 /**
@@ -108,6 +125,9 @@ export class DriftMonitor extends Construct {
         actThreshold: props.actThreshold,
         sustainedDatapoints: props.sustainedDatapoints,
         sustainedPeriods: props.sustainedPeriods,
+        reference: props.reference,
+        referenceMinutes: props.referenceMinutes,
+        minReferenceValues: props.minReferenceValues,
       },
       (v) => v instanceof Lazy,
     );
@@ -151,6 +171,13 @@ export class DriftMonitor extends Construct {
             baselineKey: baseline![2],
             featureNames: props.features,
             windowMinutes,
+            ...((props.reference ?? DriftReference.TRAINING) !== DriftReference.TRAINING
+              ? {
+                reference: props.reference,
+                referenceMinutes: props.referenceMinutes ?? defaultReferenceMinutes(props.reference!),
+                ...(props.minReferenceValues !== undefined ? { minReferenceValues: props.minReferenceValues } : {}),
+              }
+              : {}),
           },
           null,
           2,

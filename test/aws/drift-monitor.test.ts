@@ -7,6 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { DRIFT_METRIC_NAMESPACE, DriftMonitor, DriftMonitorProps } from '../../lib/aws/drift-monitor';
 import { DriftMath } from '../../lib/core/drift';
+import { DriftReference } from '../../lib/core/drift-reference';
 import { expectValidationError, newStack } from '../support/aws';
 
 function monitor(props: Partial<DriftMonitorProps> = {}): { stack: Stack; m: DriftMonitor; t: Template } {
@@ -124,6 +125,33 @@ describe('DriftMonitor (AWS)', () => {
     });
   });
 
+  describe('seasonal reference', () => {
+    it('tells the job to compare with the same day last year, and gives it time to read both', () => {
+      const { t, m, stack } = monitor({ reference: DriftReference.SAME_PERIOD_LAST_YEAR, minReferenceValues: 500 });
+      t.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ REFERENCE: 'SAME_PERIOD_LAST_YEAR', REFERENCE_MINUTES: '1440', MIN_REFERENCE_VALUES: '500' }) },
+        Timeout: 900, // (60 + 1440) / 30 minutes, capped at Lambda's 15
+      });
+      expect(stack.resolve(m.metricReferenceFallbacks().toMetricConfig().metricStat)).toMatchObject({
+        namespace: 'CdkMlops/Drift', metricName: 'ReferenceFallbackColumns', dimensions: [{ name: 'EndpointName', value: 'fraud' }],
+      });
+    });
+
+    it('a rolling reference of two days', () => {
+      const { t } = monitor({ reference: DriftReference.ROLLING_WINDOW, referenceSpan: Duration.days(2) });
+      const vars = Object.values<any>(t.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
+      expect(vars).toMatchObject({ REFERENCE: 'ROLLING_WINDOW', REFERENCE_MINUTES: '2880' });
+      expect(vars.MIN_REFERENCE_VALUES).toBeUndefined();
+    });
+
+    it('the training baseline sets no reference variables and a short timeout', () => {
+      const { t } = monitor();
+      const fn = Object.values<any>(t.findResources('AWS::Lambda::Function'))[0].Properties;
+      expect(Object.keys(fn.Environment.Variables).filter((k) => k.includes('REFERENCE'))).toEqual([]);
+      expect(fn.Timeout).toBe(120);
+    });
+  });
+
   describe('rejected', () => {
     const baseline = DriftMath.buildBaseline([
       { name: 'amount', numericValues: Array.from({ length: 100 }, (_, i) => i) },
@@ -136,6 +164,10 @@ describe('DriftMonitor (AWS)', () => {
       ['no feature', { features: [] }, 'features', 'must list at least one feature'],
       ['sustained M above N', { sustainedDatapoints: 5, sustainedPeriods: 4 }, 'sustainedDatapoints', 'must not exceed sustainedPeriods (4)'],
       ['a baseline that is not JSON', { baselineKey: 'fraud/baseline.csv' }, 'baselineKey', 'must be the S3 key of a .json baseline'],
+      ['a reference span with the training baseline', { referenceSpan: Duration.days(7) }, 'referenceMinutes', 'applies only to a ROLLING_WINDOW or SAME_PERIOD_LAST_YEAR reference'],
+      ['a reference shorter than the window', { reference: DriftReference.ROLLING_WINDOW, window: Duration.hours(6), referenceSpan: Duration.hours(1) }, 'referenceMinutes', 'must be at least the window (360 minutes)'],
+      ['a reference longer than 31 days', { reference: DriftReference.ROLLING_WINDOW, referenceSpan: Duration.days(60) }, 'referenceMinutes', '44640'],
+      ['no reference values required', { reference: DriftReference.ROLLING_WINDOW, minReferenceValues: 0 }, 'minReferenceValues', '1'],
     ])('%s', (_w, props, property, allowed) => {
       const e = expectValidationError(() => monitor(props));
       const p = e.problems.find((x) => x.property === property);

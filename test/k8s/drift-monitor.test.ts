@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
+import { DriftReference } from '../../lib/core/drift-reference';
 import { DriftMonitor, DriftMonitorProps } from '../../lib/k8s/drift-monitor';
 import { expectValidationError } from '../support/aws';
 import { one, synthValid } from '../support/k8s';
@@ -73,6 +74,16 @@ describe('DriftMonitor (Kubernetes)', () => {
     });
   });
 
+  describe('seasonal reference', () => {
+    it('passes the reference to the job through the ConfigMap', () => {
+      const config = JSON.parse(one(render({ reference: DriftReference.ROLLING_WINDOW, minReferenceValues: 200 }), 'ConfigMap').data['config.json']);
+      expect(config).toMatchObject({ reference: 'ROLLING_WINDOW', referenceMinutes: 7 * 24 * 60, minReferenceValues: 200 });
+      const lastYear = JSON.parse(one(render({ reference: DriftReference.SAME_PERIOD_LAST_YEAR, referenceMinutes: 180 }), 'ConfigMap').data['config.json']);
+      expect(lastYear).toMatchObject({ reference: 'SAME_PERIOD_LAST_YEAR', referenceMinutes: 180 });
+      expect(lastYear.minReferenceValues).toBeUndefined();
+    });
+  });
+
   describe('rejected', () => {
     it.each<[string, Partial<DriftMonitorProps>, string, string]>([
       ['thresholds not increasing', { investigateThreshold: 0.3, actThreshold: 0.2 }, 'actThreshold', 'thresholds increase'],
@@ -80,6 +91,8 @@ describe('DriftMonitor (Kubernetes)', () => {
       ['a schedule cron cannot express', { scheduleMinutes: 45 }, 'scheduleMinutes', 'must divide an hour'],
       ['a baseline that is not JSON in S3', { baselineUri: '/tmp/baseline.json' }, 'baselineUri', 'must be s3://bucket/key.json'],
       ['a moving image tag', { image: 'drift:latest' }, 'image', 'moving tag'],
+      ['a reference shorter than the window', { reference: DriftReference.SAME_PERIOD_LAST_YEAR, windowMinutes: 120, referenceMinutes: 60 }, 'referenceMinutes', 'must be at least the window (120 minutes)'],
+      ['reference minutes with the training baseline', { referenceMinutes: 600 }, 'referenceMinutes', 'applies only to a ROLLING_WINDOW or SAME_PERIOD_LAST_YEAR reference'],
     ])('%s', (_w, props, property, allowed) => {
       const e = expectValidationError(() => render(props));
       const p = e.problems.find((x) => x.property === property);

@@ -16,9 +16,10 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DriftColumnKind, DriftMath, DriftSeverity, numericDriftOf } from '../../lib/core/drift';
+import { DriftReference, rebaselineOnReference } from '../../lib/core/drift-reference';
 import { parseCapture } from '../../lib/runtime/drift-job/capture';
-import { main } from '../../lib/runtime/drift-job/cli';
-import { handler } from '../../lib/runtime/drift-job/handler';
+import { main, parseCliConfig } from '../../lib/runtime/drift-job/cli';
+import { configFromEnv, handler } from '../../lib/runtime/drift-job/handler';
 import { DriftJobConfig, DriftJobResult, hourPaths, runDriftJob } from '../../lib/runtime/drift-job/job';
 import { escapeLabelValue, FetchLike, pushToGateway, renderPrometheus } from '../../lib/runtime/drift-job/prometheus';
 
@@ -267,8 +268,11 @@ describe('runDriftJob', () => {
       { Bucket: 'capture-bucket', Prefix: h00 },
       { Bucket: 'capture-bucket', Prefix: h01 },
       { Bucket: 'capture-bucket', Prefix: h01, ContinuationToken: 'page-2' },
+      // The hour after the window: a file written just after 02:00 can hold inferences from before.
+      { Bucket: 'capture-bucket', Prefix: 'datacapture/fraud/AllTraffic/2026/11/23/02/' },
       { Bucket: 'capture-bucket', Prefix: 'datacapture/fraud/Canary/2026/11/23/00/' },
       { Bucket: 'capture-bucket', Prefix: 'datacapture/fraud/Canary/2026/11/23/01/' },
+      { Bucket: 'capture-bucket', Prefix: 'datacapture/fraud/Canary/2026/11/23/02/' },
     ]);
     expect(result.objectsRead).toBe(4);
     expect(result.counters).toEqual({ records: 4, rows: 4, malformed: 1, skippedReasons: { 'outside-window': 1, 'invalid-json': 1 } });
@@ -389,6 +393,134 @@ describe('runDriftJob', () => {
   });
 });
 
+describe('runDriftJob with a seasonal reference', () => {
+  const WINDOW = { windowStart: new Date('2026-11-23T01:00:00Z'), windowEnd: new Date('2026-11-23T02:00:00Z') };
+  const deps = () => ({ s3: new S3Client({}), cloudwatch: new CloudWatchClient({}), now: () => NOW });
+  function givenHour(folder: string, lines: string[]): void {
+    const prefix = `datacapture/fraud/AllTraffic/${folder}/`;
+    s3.on(ListObjectsV2Command, { Prefix: prefix }).resolves({ Contents: [{ Key: `${prefix}f.jsonl` }], IsTruncated: false });
+    givenFile(`${prefix}f.jsonl`, lines);
+  }
+  // Black-Friday-like traffic: large amounts, older customers, more DE, higher scores.
+  const busy = (time: string, i: number) => captureLine(time, csv(`${90 + (i % 10)},${60 + (i % 9)},${i % 3 === 0 ? 'US' : 'DE'}`), csv(`0.${90 + (i % 9)}`));
+
+  it('reads a record filed in the hour folder after the window', async () => {
+    givenBaseline();
+    givenVariants('AllTraffic');
+    givenHour('2026/11/23/02', [
+      captureLine('2026-11-23T01:59:58Z', csv('10,30,US'), csv('0.1')), // written at 02:00:01: inside the window
+      captureLine('2026-11-23T02:00:10Z', csv('11,31,US'), csv('0.1')), // the next window's
+    ]);
+    const result = await runDriftJob({ ...CONFIG, ...WINDOW }, deps());
+    expect(result.counters).toEqual({ records: 1, rows: 1, malformed: 0, skippedReasons: { 'outside-window': 1 } });
+  });
+
+  it('ROLLING_WINDOW compares the window with the traffic just before it, on the training bins', async () => {
+    givenBaseline();
+    givenVariants('AllTraffic');
+    // Reference [23:00, 01:00): the same shifted traffic as the window, without predictions.
+    givenHour('2026/11/22/23', Array.from({ length: 30 }, (_, i) => captureLine(`2026-11-22T23:${String(i).padStart(2, '0')}:00Z`, csv(`${90 + (i % 10)},${60 + (i % 9)},${i % 3 === 0 ? 'US' : 'DE'}`))));
+    givenHour('2026/11/23/00', [captureLine('2026-11-23T00:59:59Z', csv('95,65,DE'))]);
+    givenHour('2026/11/23/01', Array.from({ length: 20 }, (_, i) => busy(`2026-11-23T01:${String(i).padStart(2, '0')}:00Z`, i)));
+
+    const config: DriftJobConfig = { ...CONFIG, ...WINDOW, reference: DriftReference.ROLLING_WINDOW, referenceMinutes: 120, minReferenceValues: 10 };
+    const result = await runDriftJob(config, deps());
+
+    expect(result.reference).toEqual({
+      kind: DriftReference.ROLLING_WINDOW,
+      start: new Date('2026-11-22T23:00:00Z'),
+      end: new Date('2026-11-23T01:00:00Z'),
+      objectsRead: 3, // 23, 00 and the margin folder 01 (whose records are the window's, not the reference's)
+      records: 31,
+      fallbackColumns: ['__prediction__'], // the reference captured no predictions
+    });
+    // The reference holds the same distribution: stable, where the training baseline says "act".
+    const amounts = Array.from({ length: 20 }, (_, i) => 90 + (i % 10));
+    const referenceAmounts = [...Array.from({ length: 30 }, (_, i) => 90 + (i % 10)), 95];
+    const rebased = rebaselineOnReference(BASELINE, new Map([['amount', referenceAmounts]]), undefined, 10);
+    const amount = result.features.find((f) => f.feature === 'amount')!;
+    expect(amount.psi).toBe(numericDriftOf(rebased.baseline.features[0], amounts).psi);
+    expect(amount.psi).toBeLessThan(0.1);
+    expect(numericDriftOf(BASELINE.features[0], amounts).psi).toBeGreaterThan(0.2);
+    // Predictions fell back to the training baseline: still judged, and still drifting.
+    expect(result.prediction!.psi).toBe(numericDriftOf(BASELINE.prediction!, Array.from({ length: 20 }, (_, i) => Number(`0.${90 + (i % 9)}`))).psi);
+
+    const endpoint = { Name: 'EndpointName', Value: 'fraud' };
+    expect(putInputs()[0].MetricData!.slice(0, 2)).toEqual([
+      { MetricName: 'ReferenceRecords', Dimensions: [endpoint], Timestamp: NOW, Value: 31, Unit: 'Count' },
+      { MetricName: 'ReferenceFallbackColumns', Dimensions: [endpoint], Timestamp: NOW, Value: 1, Unit: 'Count' },
+    ]);
+  });
+
+  it('SAME_PERIOD_LAST_YEAR reads a day of capture around the window 364 days earlier', async () => {
+    givenBaseline();
+    givenVariants('AllTraffic');
+    givenHour('2026/11/27/10', Array.from({ length: 5 }, (_, i) => busy(`2026-11-27T10:1${i}:00Z`, i)));
+    givenHour('2025/11/28/10', Array.from({ length: 5 }, (_, i) => busy(`2025-11-28T10:1${i}:00Z`, i)));
+
+    const result = await runDriftJob({
+      ...CONFIG,
+      windowStart: new Date('2026-11-27T10:00:00Z'), // Black Friday 2026
+      windowEnd: new Date('2026-11-27T11:00:00Z'),
+      reference: DriftReference.SAME_PERIOD_LAST_YEAR,
+      minReferenceValues: 5,
+    }, deps());
+
+    expect(result.reference).toMatchObject({
+      start: new Date('2025-11-27T22:30:00Z'), // Black Friday 2025 is 2025-11-28
+      end: new Date('2025-11-28T22:30:00Z'),
+      records: 5,
+      fallbackColumns: [],
+    });
+    const listed = s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Prefix!);
+    expect(listed.filter((p) => p.includes('/2025/'))).toHaveLength(25); // 22:00 … 22:00 next day, plus the margin hour
+    // Identical traffic a year apart: nothing to see.
+    expect(Math.max(...result.features.map((f) => f.psi), result.prediction!.psi)).toBeLessThan(1e-3);
+  });
+
+  it('does not read the reference for an empty window', async () => {
+    givenBaseline();
+    givenVariants('AllTraffic');
+    const result = await runDriftJob({ ...CONFIG, ...WINDOW, reference: DriftReference.ROLLING_WINDOW }, deps());
+    expect(result.reference).toBeUndefined();
+    expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Prefix)).toEqual([
+      'datacapture/fraud/', 'datacapture/fraud/AllTraffic/2026/11/23/01/', 'datacapture/fraud/AllTraffic/2026/11/23/02/',
+    ]);
+    expect(putInputs()[0].MetricData!.map((d) => d.MetricName)).toEqual(['RecordsInWindow', 'MalformedRecords']);
+  });
+
+  it.each<[string, Partial<DriftJobConfig>, string]>([
+    ['an unknown reference', { reference: 'LAST_MONTH' as DriftReference }, 'reference must be one of TRAINING, ROLLING_WINDOW, SAME_PERIOD_LAST_YEAR'],
+    ['referenceMinutes with the training baseline', { referenceMinutes: 60 }, 'referenceMinutes applies only to a ROLLING_WINDOW or SAME_PERIOD_LAST_YEAR reference'],
+    ['a fractional reference', { reference: DriftReference.ROLLING_WINDOW, referenceMinutes: 1.5 }, 'referenceMinutes must be a whole number of minutes from 1 to 44640'],
+    ['no reference values required', { reference: DriftReference.ROLLING_WINDOW, minReferenceValues: 0 }, 'minReferenceValues must be a whole number of at least 1'],
+  ])('rejects %s', async (_name, change, message) => {
+    await expect(runDriftJob({ ...CONFIG, ...change }, { s3: new S3Client({}) })).rejects.toThrow(message);
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('the handler reads the reference from the environment', () => {
+    const env = {
+      ENDPOINT_NAME: 'fraud', CAPTURE_BUCKET: 'c', CAPTURE_PREFIX: '', BASELINE_BUCKET: 'b', BASELINE_KEY: 'k.json', FEATURE_NAMES: 'amount',
+    };
+    const end = new Date('2026-11-23T02:00:00Z');
+    expect(configFromEnv({ ...env, REFERENCE: 'ROLLING_WINDOW', REFERENCE_MINUTES: '1440', MIN_REFERENCE_VALUES: '50' }, end))
+      .toMatchObject({ reference: DriftReference.ROLLING_WINDOW, referenceMinutes: 1440, minReferenceValues: 50 });
+    expect(configFromEnv(env, end).reference).toBeUndefined();
+    expect(() => configFromEnv({ ...env, REFERENCE: 'rolling', REFERENCE_MINUTES: '-1' }, end)).toThrow(
+      'drift job configuration: REFERENCE must be one of TRAINING, ROLLING_WINDOW, SAME_PERIOD_LAST_YEAR; got "rolling"; ' +
+      'REFERENCE_MINUTES must be a whole number above 0; got "-1"');
+  });
+
+  it('the CLI reads the reference from its config file', () => {
+    const base = { endpointName: 'fraud', captureBucket: 'c', capturePrefix: '', baselineBucket: 'b', baselineKey: 'k.json', featureNames: ['amount'] };
+    expect(parseCliConfig(JSON.stringify({ ...base, reference: 'SAME_PERIOD_LAST_YEAR', referenceMinutes: 1440, minReferenceValues: 10 })))
+      .toMatchObject({ reference: DriftReference.SAME_PERIOD_LAST_YEAR, referenceMinutes: 1440, minReferenceValues: 10 });
+    expect(() => parseCliConfig(JSON.stringify({ ...base, reference: 'YESTERDAY', minReferenceValues: 0 }))).toThrow(
+      'config.reference must be one of TRAINING, ROLLING_WINDOW, SAME_PERIOD_LAST_YEAR; got "YESTERDAY"; config.minReferenceValues must be a whole number above 0; got 0');
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 
 const RESULT: DriftJobResult = {
@@ -410,7 +542,7 @@ const RESULT: DriftJobResult = {
 describe('Prometheus', () => {
   it('renders the result in the text exposition format', () => {
     expect(renderPrometheus(RESULT)).toBe([
-      '# HELP cdk_mlops_drift_psi Population stability index of the window against the training baseline (0.1 investigate, 0.2 act).',
+      '# HELP cdk_mlops_drift_psi Population stability index of the window against its reference (0.1 investigate, 0.2 act).',
       '# TYPE cdk_mlops_drift_psi gauge',
       'cdk_mlops_drift_psi{endpoint="fraud",feature="amount"} 0.25',
       'cdk_mlops_drift_psi{endpoint="fraud",feature="weird \\"name\\"\\\\x\\ny"} 0.031',
@@ -498,6 +630,7 @@ describe('entry points', () => {
     expect(result.windowEnd).toEqual(new Date('2026-11-23T02:00:00Z'));
     expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Prefix)).toEqual([
       'datacapture/fraud/', 'datacapture/fraud/AllTraffic/2026/11/23/00/', 'datacapture/fraud/AllTraffic/2026/11/23/01/',
+      'datacapture/fraud/AllTraffic/2026/11/23/02/',
     ]);
     expect(putInputs().map((i) => i.Namespace)).toEqual(['Team/Drift']);
   });
@@ -544,7 +677,8 @@ describe('entry points', () => {
     expect(await main(['--config', '/etc/drift/config.json', '--window-minutes', '30'], cli)).toBe(0);
 
     expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Prefix)).toEqual([
-      'datacapture/fraud/', 'datacapture/fraud/AllTraffic/2026/11/23/01/',
+      // The window [01:32, 02:02) and the margin after it (a file is filed by when it is written).
+      'datacapture/fraud/', 'datacapture/fraud/AllTraffic/2026/11/23/01/', 'datacapture/fraud/AllTraffic/2026/11/23/02/',
     ]);
     expect(out.stdout).toContain('\ncdk_mlops_drift_records_in_window{endpoint="fraud"} 0\n');
     expect(out.stdout).toContain('\ncdk_mlops_drift_last_run_timestamp_seconds{endpoint="fraud"} 1795399241\n');

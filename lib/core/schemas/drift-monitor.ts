@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../drift';
+import { DriftReference, MAX_REFERENCE_MINUTES, defaultReferenceMinutes } from '../drift-reference';
 import { sagemakerName } from '../primitives';
 import { ownershipSchema } from '../rollback';
 
@@ -20,6 +21,9 @@ export const driftMonitorSchema = z
     sustainedDatapoints: z.number().int().min(1).optional(),
     sustainedPeriods: z.number().int().min(1).max(100).optional(),
     baselineKey: z.string().regex(/^[^\s]+\.json$/, 'must be the S3 key of a .json baseline').optional(),
+    reference: z.enum(DriftReference).optional(),
+    referenceMinutes: z.number().int('must be a whole number of minutes').min(5).max(MAX_REFERENCE_MINUTES).optional(),
+    minReferenceValues: z.number().int('must be a whole number').min(1).optional(),
   })
   .superRefine((p, ctx) => {
     const investigate = p.investigateThreshold ?? PSI_INVESTIGATE_THRESHOLD;
@@ -37,6 +41,24 @@ export const driftMonitorSchema = z
     }
     if ((p.sustainedDatapoints ?? 3) > (p.sustainedPeriods ?? 4)) {
       ctx.addIssue({ code: 'custom', path: ['sustainedDatapoints'], message: `must not exceed sustainedPeriods (${p.sustainedPeriods ?? 4})` });
+    }
+    const reference = p.reference ?? DriftReference.TRAINING;
+    if (reference === DriftReference.TRAINING) {
+      for (const key of ['referenceMinutes', 'minReferenceValues'] as const) {
+        if (p[key] !== undefined) {
+          ctx.addIssue({ code: 'custom', path: [key], message: `applies only to a ROLLING_WINDOW or SAME_PERIOD_LAST_YEAR reference (reference is ${reference})` });
+        }
+      }
+    } else {
+      const window = p.windowMinutes ?? schedule;
+      const referenceMinutes = p.referenceMinutes ?? defaultReferenceMinutes(reference);
+      if (referenceMinutes < window) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['referenceMinutes'],
+          message: `must be at least the window (${window} minutes): a reference shorter than the window it judges is noise`,
+        });
+      }
     }
     if (p.baselineFeatures) {
       (p.features ?? []).forEach((f, i) => {

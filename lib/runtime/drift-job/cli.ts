@@ -13,12 +13,14 @@
  *   "endpointName": "fraud", "captureBucket": "capture", "capturePrefix": "datacapture",
  *   "baselineBucket": "models", "baselineKey": "fraud/baseline.json", "featureNames": ["amount", "country"],
  *   "windowMinutes": 60, "pushgatewayUrl": "http://pushgateway.monitoring:9091", "pushgatewayJob": "cdk-mlops-drift",
- *   "region": "eu-west-1"
+ *   "region": "eu-west-1", "reference": "SAME_PERIOD_LAST_YEAR", "referenceMinutes": 1440, "minReferenceValues": 1000
  * }
  * ```
  *
  * `windowMinutes` (default 60), `pushgatewayUrl`, `pushgatewayJob` (default `cdk-mlops-drift`) and
- * `region` (default: the SDK's resolution, `AWS_REGION`) are optional; other keys are rejected. The
+ * `region` (default: the SDK's resolution, `AWS_REGION`), `reference` (`TRAINING`, `ROLLING_WINDOW` or
+ * `SAME_PERIOD_LAST_YEAR`; default `TRAINING`), `referenceMinutes` and `minReferenceValues` (see
+ * `DriftJobConfig`) are optional; other keys are rejected. The
  * options override the file. S3 is read with the default credential chain (IRSA / Pod Identity in a
  * cluster). The window is `[end - windowMinutes, end)` with `end` the start time truncated to the
  * minute (a CronJob starts a few seconds after its scheduled minute) or `--window-end`.
@@ -35,6 +37,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { DEFAULT_WINDOW_MINUTES, parseWindowMinutes } from './handler';
 import { DriftJobConfig, runDriftJob } from './job';
 import { FetchLike, pushToGateway, renderPrometheus } from './prometheus';
+import { DriftReference } from '../../core/drift-reference';
 
 /** Pushgateway job name when the config sets none. */
 export const DEFAULT_PUSHGATEWAY_JOB = 'cdk-mlops-drift';
@@ -51,6 +54,9 @@ export interface DriftCliConfig {
   readonly pushgatewayUrl?: string;
   readonly pushgatewayJob: string;
   readonly region?: string;
+  readonly reference?: DriftReference;
+  readonly referenceMinutes?: number;
+  readonly minReferenceValues?: number;
 }
 
 /** What the CLI talks to (replaced in tests). */
@@ -66,7 +72,9 @@ export interface CliIo {
 const USAGE = 'usage: node index.js --config <file.json> [--window-minutes <n>] [--window-end <ISO time>] [--pushgateway <url>]';
 
 const STRING_KEYS = ['endpointName', 'captureBucket', 'capturePrefix', 'baselineBucket', 'baselineKey'] as const;
-const KNOWN_KEYS = new Set<string>([...STRING_KEYS, 'featureNames', 'windowMinutes', 'pushgatewayUrl', 'pushgatewayJob', 'region']);
+const KNOWN_KEYS = new Set<string>([
+  ...STRING_KEYS, 'featureNames', 'windowMinutes', 'pushgatewayUrl', 'pushgatewayJob', 'region', 'reference', 'referenceMinutes', 'minReferenceValues',
+]);
 
 /** Run the CLI with `argv` (without `node` and the script); resolves to the exit code. */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
@@ -90,6 +98,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       featureNames: file.featureNames,
       windowStart: new Date(end.getTime() - minutes * 60_000),
       windowEnd: end,
+      ...(file.reference !== undefined ? { reference: file.reference } : {}),
+      ...(file.referenceMinutes !== undefined ? { referenceMinutes: file.referenceMinutes } : {}),
+      ...(file.minReferenceValues !== undefined ? { minReferenceValues: file.minReferenceValues } : {}),
     };
     const s3 = io.s3 ?? new S3Client(file.region !== undefined ? { region: file.region } : {});
     const result = await runDriftJob(config, { s3, ...(io.now ? { now: io.now } : {}) });
@@ -149,6 +160,14 @@ export function parseCliConfig(json: string): DriftCliConfig {
       errors.push(`config.${key} must be a non-empty string when set`);
     }
   }
+  if (c.reference !== undefined && !(Object.values(DriftReference) as unknown[]).includes(c.reference)) {
+    errors.push(`config.reference must be one of ${Object.values(DriftReference).join(', ')}; got ${JSON.stringify(c.reference)}`);
+  }
+  for (const key of ['referenceMinutes', 'minReferenceValues']) {
+    if (c[key] !== undefined && (!Number.isInteger(c[key]) || !((c[key] as number) > 0))) {
+      errors.push(`config.${key} must be a whole number above 0; got ${JSON.stringify(c[key])}`);
+    }
+  }
   throwIfErrors(errors);
   return {
     endpointName: c.endpointName as string,
@@ -161,6 +180,9 @@ export function parseCliConfig(json: string): DriftCliConfig {
     pushgatewayJob: (c.pushgatewayJob as string | undefined) ?? DEFAULT_PUSHGATEWAY_JOB,
     ...(c.pushgatewayUrl !== undefined ? { pushgatewayUrl: c.pushgatewayUrl as string } : {}),
     ...(c.region !== undefined ? { region: c.region as string } : {}),
+    ...(c.reference !== undefined ? { reference: c.reference as DriftReference } : {}),
+    ...(c.referenceMinutes !== undefined ? { referenceMinutes: c.referenceMinutes as number } : {}),
+    ...(c.minReferenceValues !== undefined ? { minReferenceValues: c.minReferenceValues as number } : {}),
   };
 }
 

@@ -8,6 +8,10 @@
  * - `FEATURE_NAMES`: the model's input columns in order, comma-separated; required.
  * - `WINDOW_MINUTES`: window length, a whole number of minutes; default 60.
  * - `METRIC_NAMESPACE`: CloudWatch namespace; default `CdkMlops/Drift`.
+ * - `REFERENCE`: `TRAINING` (default), `ROLLING_WINDOW` or `SAME_PERIOD_LAST_YEAR` (`core.DriftReference`).
+ * - `REFERENCE_MINUTES`: length of the reference traffic, whole minutes (not with `TRAINING`);
+ *   default 7 days (rolling) or 1 day (same period last year).
+ * - `MIN_REFERENCE_VALUES`: values a column needs in the reference traffic; default 1000.
  *
  * The window is `[t - WINDOW_MINUTES, t)` where `t` is the scheduled event's `time` (so a late or
  * retried invocation reads the same window), or the current time when the event has none.
@@ -19,6 +23,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { S3Client } from '@aws-sdk/client-s3';
 import { DEFAULT_DRIFT_NAMESPACE, DriftJobConfig, DriftJobResult, runDriftJob } from './job';
+import { DriftReference } from '../../core/drift-reference';
 
 /** Default window length, in minutes (the default schedule is hourly). */
 export const DEFAULT_WINDOW_MINUTES = 60;
@@ -45,6 +50,13 @@ export async function handler(event?: DriftJobEvent): Promise<DriftJobResult> {
     windowEnd: result.windowEnd.toISOString(),
     objectsRead: result.objectsRead,
     ...result.counters,
+    ...(result.reference !== undefined ? {
+      reference: result.reference.kind,
+      referenceStart: result.reference.start.toISOString(),
+      referenceEnd: result.reference.end.toISOString(),
+      referenceRecords: result.reference.records,
+      referenceFallbackColumns: result.reference.fallbackColumns,
+    } : {}),
     psi: Object.fromEntries([...result.features, ...(result.prediction ? [result.prediction] : [])].map((f) => [f.feature, f.psi])),
     datumsPublished: result.datumsPublished,
   }));
@@ -76,6 +88,7 @@ export function configFromEnv(env: Record<string, string | undefined>, windowEnd
   }
   const minutes = parseWindowMinutes(env.WINDOW_MINUTES, 'WINDOW_MINUTES', errors);
   const namespace = env.METRIC_NAMESPACE?.trim() || DEFAULT_DRIFT_NAMESPACE;
+  const reference = parseReference(env, errors);
   if (errors.length > 0) {
     throw new Error(`drift job configuration: ${errors.join('; ')}`);
   }
@@ -89,7 +102,33 @@ export function configFromEnv(env: Record<string, string | undefined>, windowEnd
     namespace,
     windowStart: new Date(windowEnd.getTime() - minutes * 60_000),
     windowEnd,
+    ...reference,
   };
+}
+
+/** The reference settings of the environment (`REFERENCE`, `REFERENCE_MINUTES`, `MIN_REFERENCE_VALUES`). */
+export function parseReference(
+  env: Record<string, string | undefined>, errors: string[],
+): Pick<DriftJobConfig, 'reference' | 'referenceMinutes' | 'minReferenceValues'> {
+  const out: { reference?: DriftReference; referenceMinutes?: number; minReferenceValues?: number } = {};
+  const kind = env.REFERENCE?.trim();
+  if (kind !== undefined && kind !== '') {
+    if ((Object.values(DriftReference) as string[]).includes(kind)) {
+      out.reference = kind as DriftReference;
+    } else {
+      errors.push(`REFERENCE must be one of ${Object.values(DriftReference).join(', ')}; got ${JSON.stringify(env.REFERENCE)}`);
+    }
+  }
+  for (const [name, key] of [['REFERENCE_MINUTES', 'referenceMinutes'], ['MIN_REFERENCE_VALUES', 'minReferenceValues']] as const) {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') continue;
+    if (!/^\d+$/.test(raw) || !(Number(raw) > 0)) {
+      errors.push(`${name} must be a whole number above 0; got ${JSON.stringify(env[name])}`);
+    } else {
+      out[key] = Number(raw);
+    }
+  }
+  return out;
 }
 
 /** A window length in whole minutes above 0 (default 60); adds to `errors` otherwise. */

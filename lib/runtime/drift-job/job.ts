@@ -8,7 +8,7 @@
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { CaptureCounters, CaptureReader } from './capture';
+import { CaptureCounters, CaptureData, CaptureReader } from './capture';
 import {
   ColumnDrift,
   DEFAULT_PSI_EPSILON,
@@ -18,6 +18,14 @@ import {
   DriftSeverity,
   numericDriftOf,
 } from '../../core/drift';
+import {
+  DEFAULT_MIN_REFERENCE_VALUES,
+  DriftReference,
+  MAX_REFERENCE_MINUTES,
+  defaultReferenceMinutes,
+  rebaselineOnReference,
+  referenceRangeOf,
+} from '../../core/drift-reference';
 import { ValidationProblem } from '../../core/errors';
 import { renderValue, throwIfAny } from '../../core/validation';
 
@@ -32,6 +40,13 @@ export const MAX_DATUMS_PER_CALL = 1000;
 
 /** Capture files read at the same time. */
 const READ_CONCURRENCY = 8;
+
+/**
+ * A capture file lands in the hour folder of when it is written, which can be after the inferences
+ * it holds: the job also lists the folder of the hour `windowEnd + CAPTURE_FOLDER_MARGIN_MINUTES`
+ * falls in (records outside the window are dropped by their `inferenceTime` anyway).
+ */
+export const CAPTURE_FOLDER_MARGIN_MINUTES = 15;
 
 /** What the job reads and where it publishes. */
 export interface DriftJobConfig {
@@ -56,6 +71,22 @@ export interface DriftJobConfig {
   readonly namespace?: string;
   /** The model's input columns in order (CSV columns, JSON arrays) or keys (JSON objects); must include every baseline feature. */
   readonly featureNames: readonly string[];
+  /**
+   * What the window is compared with: the training baseline, or earlier capture re-counted on the
+   * baseline's bins (`core.DriftReference`).
+   * @default DriftReference.TRAINING
+   */
+  readonly reference?: DriftReference;
+  /**
+   * Length of the reference traffic, in whole minutes (not with `TRAINING`).
+   * @default - 7 days for ROLLING_WINDOW, 1 day for SAME_PERIOD_LAST_YEAR
+   */
+  readonly referenceMinutes?: number;
+  /**
+   * Values a column needs in the reference traffic; with fewer it is compared with the training baseline.
+   * @default 1000
+   */
+  readonly minReferenceValues?: number;
 }
 
 /** Clients and clock of the job (injected for tests). */
@@ -88,6 +119,22 @@ export interface FeatureDriftResult {
   readonly severity: DriftSeverity;
 }
 
+/** The reference traffic a run compared its window with (absent for the training baseline). */
+export interface DriftReferenceResult {
+  /** `ROLLING_WINDOW` or `SAME_PERIOD_LAST_YEAR`. */
+  readonly kind: DriftReference;
+  /** Reference start, included. */
+  readonly start: Date;
+  /** Reference end, excluded. */
+  readonly end: Date;
+  /** Capture files read for the reference. */
+  readonly objectsRead: number;
+  /** Capture records in the reference range. */
+  readonly records: number;
+  /** Columns with too few reference values, compared with the training baseline instead. */
+  readonly fallbackColumns: string[];
+}
+
 /** What one run found and published. */
 export interface DriftJobResult {
   /** The endpoint. */
@@ -111,6 +158,11 @@ export interface DriftJobResult {
    * @default - none: no prediction baseline, or no predictions in the window
    */
   readonly prediction?: FeatureDriftResult;
+  /**
+   * The reference traffic, when the window was compared with earlier capture.
+   * @default - compared with the training baseline (or the window was empty, so no reference was read)
+   */
+  readonly reference?: DriftReferenceResult;
   /** Datums sent to CloudWatch (0 without a CloudWatch client). */
   readonly datumsPublished: number;
 }
@@ -118,20 +170,28 @@ export interface DriftJobResult {
 /**
  * Run the drift job once.
  *
- * 1. Lists the capture files for every hour the window touches. SageMaker writes
- *    `{capturePrefix}/{EndpointName}/{VariantName}/{yyyy}/{mm}/{dd}/{HH}/{file}.jsonl` (UTC): the
- *    variants are listed under `{capturePrefix}/{EndpointName}/` (delimiter `/`), then each variant's
- *    hour folders, so every variant is read and nothing outside the window is listed.
+ * 1. Lists the capture files for every hour the window touches, and the hour after when the window
+ *    ends less than `CAPTURE_FOLDER_MARGIN_MINUTES` before it (a file is filed by when it is written).
+ *    SageMaker writes `{capturePrefix}/{EndpointName}/{VariantName}/{yyyy}/{mm}/{dd}/{HH}/{file}.jsonl`
+ *    (UTC): the variants are listed under `{capturePrefix}/{EndpointName}/` (delimiter `/`), then
+ *    each variant's hour folders, so every variant is read and nothing far outside the window is listed.
  * 2. Keeps the records whose `eventMetadata.inferenceTime` is in `[windowStart, windowEnd)`; malformed
  *    records are counted and skipped (`CaptureReader`).
- * 3. Reads the baseline (`DriftMath.parseBaseline`) and computes PSI per feature and for the predictions.
- * 4. Publishes to CloudWatch, namespace `config.namespace` (default `CdkMlops/Drift`), timestamp `now()`,
+ * 3. Reads the training baseline (`DriftMath.parseBaseline`). With a `ROLLING_WINDOW` or
+ *    `SAME_PERIOD_LAST_YEAR` reference (and a non-empty window), reads the reference range's capture
+ *    the same way and re-counts the baseline's bins on it (`rebaselineOnReference`); columns with
+ *    fewer than `minReferenceValues` reference values keep the training counts.
+ * 4. Computes PSI per feature and for the predictions against that baseline.
+ * 5. Publishes to CloudWatch, namespace `config.namespace` (default `CdkMlops/Drift`), timestamp `now()`,
  *    in PutMetricData calls of at most 1000 datums:
  *    - `PSI` (unit None), dimensions `EndpointName` and `Feature` (the feature name, `__prediction__`
  *      for the predictions): one datum per column with values in the window. The statistic is the
  *      metric name.
  *    - `RecordsInWindow` (unit Count), dimension `EndpointName`: capture records read in the window.
  *    - `MalformedRecords` (unit Count), dimension `EndpointName`: records skipped as malformed.
+ *    - With a reference other than `TRAINING`: `ReferenceRecords` (unit Count, dimension
+ *      `EndpointName`), records in the reference range, and `ReferenceFallbackColumns` (unit Count),
+ *      columns compared with the training baseline for lack of reference values.
  *
  *    An empty window publishes `RecordsInWindow = 0` and no `PSI` datum: the drift alarms see missing
  *    data (treated as not breaching) rather than a PSI of 0 that would claim the inputs are stable.
@@ -142,19 +202,31 @@ export async function runDriftJob(config: DriftJobConfig, deps: DriftJobDeps): P
   checkConfig(config);
   const now = deps.now ?? (() => new Date());
   const namespace = config.namespace ?? DEFAULT_DRIFT_NAMESPACE;
-  const baseline = await readBaseline(deps.s3, config);
-  checkBaselineAgainstConfig(baseline, config);
+  const training = await readBaseline(deps.s3, config);
+  checkBaselineAgainstConfig(training, config);
 
-  const reader = new CaptureReader({
-    featureNames: config.featureNames,
-    featureKinds: new Map(baseline.features.map((f) => [f.name, f.kind])),
-    predictionKind: baseline.prediction?.kind,
-    windowStart: config.windowStart,
-    windowEnd: config.windowEnd,
-  });
-  const keys = await listCaptureKeys(deps.s3, config);
-  await forEachLimited(keys, READ_CONCURRENCY, async (key) => readText(deps.s3, config.captureBucket, key), (text) => reader.add(text));
-  const data = reader.result();
+  const { data, objectsRead } = await readCapture(deps.s3, config, training, config.windowStart, config.windowEnd);
+  const referenceKind = config.reference ?? DriftReference.TRAINING;
+  let baseline = training;
+  let reference: DriftReferenceResult | undefined;
+  const referenceMinutes = config.referenceMinutes ?? defaultReferenceMinutes(referenceKind);
+  const range = referenceRangeOf(referenceKind, config.windowStart, config.windowEnd, referenceMinutes);
+  // An empty window has nothing to compare: the reference is not read (it can be days of capture).
+  if (range !== undefined && data.counters.records > 0) {
+    const ref = await readCapture(deps.s3, config, training, range.start, range.end);
+    const minValues = config.minReferenceValues ?? DEFAULT_MIN_REFERENCE_VALUES;
+    const rebased = rebaselineOnReference(training, ref.data.features, ref.data.predictions, minValues);
+    baseline = rebased.baseline;
+    reference = {
+      kind: referenceKind,
+      start: range.start,
+      end: range.end,
+      objectsRead: ref.objectsRead,
+      records: ref.data.counters.records,
+      // Named like the metrics' Feature dimension: the predictions are `__prediction__`.
+      fallbackColumns: [...rebased.fallbackFeatures, ...(rebased.predictionFallback ? [PREDICTION_FEATURE] : [])],
+    };
+  }
 
   const features: FeatureDriftResult[] = [];
   for (const column of baseline.features) {
@@ -169,7 +241,7 @@ export async function runDriftJob(config: DriftJobConfig, deps: DriftJobDeps): P
     : undefined;
 
   const runAt = now();
-  const datums = metricData(config.endpointName, runAt, data.counters, [...features, ...(prediction ? [prediction] : [])]);
+  const datums = metricData(config.endpointName, runAt, data.counters, [...features, ...(prediction ? [prediction] : [])], reference);
   let datumsPublished = 0;
   if (deps.cloudwatch !== undefined) {
     for (let i = 0; i < datums.length; i += MAX_DATUMS_PER_CALL) {
@@ -184,10 +256,11 @@ export async function runDriftJob(config: DriftJobConfig, deps: DriftJobDeps): P
     windowStart: config.windowStart,
     windowEnd: config.windowEnd,
     runAt,
-    objectsRead: keys.length,
+    objectsRead,
     counters: data.counters,
     features,
     ...(prediction !== undefined ? { prediction } : {}),
+    ...(reference !== undefined ? { reference } : {}),
     datumsPublished,
   };
 }
@@ -241,6 +314,21 @@ function checkConfig(config: DriftJobConfig): void {
   if (config.namespace !== undefined && (typeof config.namespace !== 'string' || config.namespace === '' || config.namespace.startsWith('AWS/'))) {
     problems.push(problem('namespace', config.namespace, 'must be a non-empty string not starting with "AWS/" (reserved)'));
   }
+  const referenceKinds = Object.values(DriftReference) as string[];
+  if (config.reference !== undefined && !referenceKinds.includes(config.reference)) {
+    problems.push(problem('reference', config.reference, `must be one of ${referenceKinds.join(', ')}`));
+  }
+  const seasonal = config.reference !== undefined && config.reference !== DriftReference.TRAINING;
+  if (config.referenceMinutes !== undefined) {
+    if (!seasonal) {
+      problems.push(problem('referenceMinutes', config.referenceMinutes, 'applies only to a ROLLING_WINDOW or SAME_PERIOD_LAST_YEAR reference'));
+    } else if (!Number.isInteger(config.referenceMinutes) || config.referenceMinutes < 1 || config.referenceMinutes > MAX_REFERENCE_MINUTES) {
+      problems.push(problem('referenceMinutes', config.referenceMinutes, `must be a whole number of minutes from 1 to ${MAX_REFERENCE_MINUTES}`));
+    }
+  }
+  if (config.minReferenceValues !== undefined && (!Number.isInteger(config.minReferenceValues) || config.minReferenceValues < 1)) {
+    problems.push(problem('minReferenceValues', config.minReferenceValues, 'must be a whole number of at least 1'));
+  }
   if (!Array.isArray(config.featureNames) || config.featureNames.length === 0) {
     problems.push(problem('featureNames', config.featureNames, 'must list at least one feature'));
   } else {
@@ -279,8 +367,27 @@ async function readText(s3: S3Client, bucket: string, key: string): Promise<stri
   return res.Body.transformToString('utf-8');
 }
 
-/** Every capture key of the window's hours, sorted, for every variant of the endpoint. */
-async function listCaptureKeys(s3: S3Client, config: DriftJobConfig): Promise<string[]> {
+/** The capture records of `[start, end)`, read with the baseline's column kinds. */
+async function readCapture(
+  s3: S3Client, config: DriftJobConfig, baseline: DriftBaseline, start: Date, end: Date,
+): Promise<{ data: CaptureData; objectsRead: number }> {
+  const reader = new CaptureReader({
+    featureNames: config.featureNames,
+    featureKinds: new Map(baseline.features.map((f) => [f.name, f.kind])),
+    predictionKind: baseline.prediction?.kind,
+    windowStart: start,
+    windowEnd: end,
+  });
+  const keys = await listCaptureKeys(s3, config, start, end);
+  await forEachLimited(keys, READ_CONCURRENCY, async (key) => readText(s3, config.captureBucket, key), (text) => reader.add(text));
+  return { data: reader.result(), objectsRead: keys.length };
+}
+
+/**
+ * Every capture key of the hours `[start, end)` touches (plus the folder margin), sorted, for
+ * every variant of the endpoint.
+ */
+async function listCaptureKeys(s3: S3Client, config: DriftJobConfig, start: Date, end: Date): Promise<string[]> {
   const endpointPrefix = endpointCapturePrefix(config.capturePrefix, config.endpointName);
   const variants: string[] = [];
   await paginate(s3, config.captureBucket, endpointPrefix, '/', (page) => {
@@ -290,7 +397,7 @@ async function listCaptureKeys(s3: S3Client, config: DriftJobConfig): Promise<st
   });
   const keys: string[] = [];
   for (const variant of variants.sort()) {
-    for (const hour of hourPaths(config.windowStart, config.windowEnd)) {
+    for (const hour of hourPaths(start, new Date(end.getTime() + CAPTURE_FOLDER_MARGIN_MINUTES * 60_000))) {
       await paginate(s3, config.captureBucket, `${variant}${hour}/`, undefined, (page) => {
         for (const o of page.Contents ?? []) {
           if (o.Key !== undefined && !o.Key.endsWith('/')) keys.push(o.Key);
@@ -341,9 +448,16 @@ function resultOf(feature: string, drift: ColumnDrift): FeatureDriftResult {
   return { feature, kind: drift.kind, windowCount: drift.windowCount, psi: drift.psi, severity: drift.severity };
 }
 
-function metricData(endpointName: string, timestamp: Date, counters: CaptureCounters, drifts: FeatureDriftResult[]): MetricDatum[] {
+function metricData(
+  endpointName: string, timestamp: Date, counters: CaptureCounters, drifts: FeatureDriftResult[], reference: DriftReferenceResult | undefined,
+): MetricDatum[] {
   const endpoint = { Name: 'EndpointName', Value: endpointName };
+  const referenceData: MetricDatum[] = reference === undefined ? [] : [
+    { MetricName: 'ReferenceRecords', Dimensions: [endpoint], Timestamp: timestamp, Value: reference.records, Unit: StandardUnit.Count },
+    { MetricName: 'ReferenceFallbackColumns', Dimensions: [endpoint], Timestamp: timestamp, Value: reference.fallbackColumns.length, Unit: StandardUnit.Count },
+  ];
   return [
+    ...referenceData,
     { MetricName: 'RecordsInWindow', Dimensions: [endpoint], Timestamp: timestamp, Value: counters.records, Unit: StandardUnit.Count },
     { MetricName: 'MalformedRecords', Dimensions: [endpoint], Timestamp: timestamp, Value: counters.malformed, Unit: StandardUnit.Count },
     ...drifts.map((d) => ({

@@ -23,12 +23,15 @@ export type FetchLike = (url: string, init: { method: string; headers: Record<st
  * - `cdk_mlops_drift_records_in_window{endpoint}`: capture records read in the window.
  * - `cdk_mlops_drift_malformed_records{endpoint}`: records skipped as malformed.
  * - `cdk_mlops_drift_last_run_timestamp_seconds{endpoint}`: when the job ran, in Unix seconds.
+ * - With a reference other than the training baseline: `cdk_mlops_drift_reference_records{endpoint,reference}`
+ *   (records in the reference range) and `cdk_mlops_drift_reference_fallback_columns{endpoint,reference}`
+ *   (columns compared with the training baseline for lack of reference values).
  */
 export function renderPrometheus(result: DriftJobResult): string {
   const endpoint = `endpoint="${escapeLabelValue(result.endpointName)}"`;
   const drifts = [...result.features, ...(result.prediction !== undefined ? [result.prediction] : [])];
   const lines: string[] = [
-    ...header('cdk_mlops_drift_psi', 'Population stability index of the window against the training baseline (0.1 investigate, 0.2 act).'),
+    ...header('cdk_mlops_drift_psi', 'Population stability index of the window against its reference (0.1 investigate, 0.2 act).'),
     ...drifts.map((d) => `cdk_mlops_drift_psi{${endpoint},feature="${escapeLabelValue(d.feature)}"} ${formatNumber(d.psi)}`),
     ...header('cdk_mlops_drift_records_in_window', 'Data-capture records read in the window.'),
     `cdk_mlops_drift_records_in_window{${endpoint}} ${formatNumber(result.counters.records)}`,
@@ -37,6 +40,15 @@ export function renderPrometheus(result: DriftJobResult): string {
     ...header('cdk_mlops_drift_last_run_timestamp_seconds', 'When the drift job last ran, in seconds since the Unix epoch.'),
     `cdk_mlops_drift_last_run_timestamp_seconds{${endpoint}} ${formatNumber(result.runAt.getTime() / 1000)}`,
   ];
+  if (result.reference !== undefined) {
+    const labels = `${endpoint},reference="${escapeLabelValue(result.reference.kind)}"`;
+    lines.push(
+      ...header('cdk_mlops_drift_reference_records', 'Data-capture records in the reference range the window was compared with.'),
+      `cdk_mlops_drift_reference_records{${labels}} ${formatNumber(result.reference.records)}`,
+      ...header('cdk_mlops_drift_reference_fallback_columns', 'Columns compared with the training baseline for lack of reference values.'),
+      `cdk_mlops_drift_reference_fallback_columns{${labels}} ${formatNumber(result.reference.fallbackColumns.length)}`,
+    );
+  }
   return lines.join('\n') + '\n';
 }
 
