@@ -97,6 +97,8 @@ export class GpuServingK8sExampleChart extends Chart {
       pushgatewayUrl: 'http://pushgateway.monitoring.svc.cluster.local:9091',
       serviceAccountRoleArn: 'arn:aws:iam::123456789012:role/drift-job',
       prometheusRuleLabels: { release: 'kube-prometheus-stack' },
+      // Compared with the week before each window, so slow seasonal change does not page.
+      reference: core.DriftReference.ROLLING_WINDOW,
     });
     // The same server as a KServe InferenceService (Serverless mode: canary 10%) on MIG slices.
     new k8s.GpuServingEndpoint(this, 'FraudKserve', {

@@ -44,11 +44,13 @@ export function buildExamples(options: BuildOptions = {}): Examples {
   const awsApp = new App({ outdir: options.outdir, context: EXAMPLE_FEATURE_FLAGS });
   const k8sApp = new K8sApp({ outdir: options.k8sOutdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
   const gpu = addGpuServingK8sExamples(k8sApp);
+  const serving = addGpuServingExamples(awsApp);
   const parts = [
     addModelRegistryExamples(awsApp, k8sApp),
-    { stacks: addGpuServingExamples(awsApp), charts: gpu.charts },
+    { stacks: [serving], charts: gpu.charts },
     addFeatureStoreExamples(awsApp, k8sApp),
-    { stacks: addMlPipelineExamples(awsApp), charts: addMlPipelineK8sExamples(k8sApp, gpu.pools.training) },
+    // Sustained drift of the served fraud model starts the fraud training pipeline.
+    { stacks: addMlPipelineExamples(awsApp, serving.drift.sustainedDrift), charts: addMlPipelineK8sExamples(k8sApp, gpu.pools.training) },
   ];
   const stacks = parts.flatMap((p) => p.stacks);
   const charts = parts.flatMap((p) => p.charts);

@@ -3,6 +3,7 @@
  * evaluate → gate (AUC ≥ 0.90 and at least the production model) → register, weekly and on drift.
  */
 import { CfnElement, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { accessLogsBucket } from './shared';
@@ -31,8 +32,13 @@ export const FRAUD_PIPELINE: core.PipelineSpec = {
   inferenceImage: pin('fraud/server', 'e5'),
 };
 
+export interface MlPipelineExampleStackProps extends StackProps {
+  /** Sustained drift of the served model: starts a retraining run. */
+  readonly retrainOn: cloudwatch.IAlarm;
+}
+
 export class MlPipelineExampleStack extends Stack {
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props: MlPipelineExampleStackProps) {
     super(scope, id, props);
     const accessLogs = accessLogsBucket(this);
     const registry = new aws.ModelRegistry(this, 'Registry', { modelPackageGroupName: 'fraud-detection-candidates', serverAccessLogsBucket: accessLogs });
@@ -46,6 +52,9 @@ export class MlPipelineExampleStack extends Stack {
       defaultInputDataUri: 's3://acme-ml-data/fraud/transactions/',
       schedule: events.Schedule.cron({ weekDay: 'SUN', hour: '3', minute: '0' }),
     });
+    // capture → drift → retrain: the serving stack's sustained-drift alarm starts a run (the gate
+    // and the manual approval still stand between that run and production).
+    pipeline.startOnAlarm('RetrainOnDrift', props.retrainOn);
     const bucket = this.getLogicalId(registry.artifactBucket!.node.defaultChild as CfnElement);
     Validations.of(pipeline.role).acknowledge(
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are limited to the steps\' repositories.' },
@@ -68,6 +77,6 @@ export class MlPipelineExampleStack extends Stack {
   }
 }
 
-export function addMlPipelineExamples(awsApp: import('aws-cdk-lib').App): Stack[] {
-  return [new MlPipelineExampleStack(awsApp, 'MlopsPipeline', { env: { account: '123456789012', region: 'eu-west-1' } })];
+export function addMlPipelineExamples(awsApp: import('aws-cdk-lib').App, retrainOn: cloudwatch.IAlarm): Stack[] {
+  return [new MlPipelineExampleStack(awsApp, 'MlopsPipeline', { env: { account: '123456789012', region: 'eu-west-1' }, retrainOn })];
 }

@@ -48,6 +48,25 @@ describe('examples', () => {
     }
   });
 
+  it('wire capture → drift → retraining: the serving stack\'s sustained drift starts the training pipeline', () => {
+    const templates = read(outdir, /\.template\.json$/);
+    const serving = JSON.parse(templates['MlopsGpuServing.template.json']);
+    const pipeline = JSON.parse(templates['MlopsPipeline.template.json']);
+    const [compositeId] = Object.entries<any>(serving.Resources).find(([, r]) => r.Type === 'AWS::CloudWatch::CompositeAlarm')!;
+    const drift = Object.values<any>(serving.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.ENDPOINT_NAME);
+    expect(drift.Properties.Environment.Variables).toMatchObject({ REFERENCE: 'SAME_PERIOD_LAST_YEAR', REFERENCE_MINUTES: '1440' });
+    // The alarm's ARN crosses stacks through an export the pipeline stack imports.
+    const [exportKey] = Object.entries<any>(serving.Outputs).find(([, o]) => JSON.stringify(o.Value) === JSON.stringify({ 'Fn::GetAtt': [compositeId, 'Arn'] }))!;
+    const rule = Object.values<any>(pipeline.Resources).find((r) => r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern);
+    expect(rule.Properties.EventPattern).toEqual({
+      'source': ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      'resources': [{ 'Fn::ImportValue': serving.Outputs[exportKey].Export.Name }],
+      'detail': { state: { value: ['ALARM'] } },
+    });
+    expect(JSON.stringify(rule.Properties.Targets[0].Arn)).toContain('pipeline/fraud-training');
+  });
+
   it('cdk-nag is really checking: an unacknowledged finding fails synthesis', () => {
     const examples = buildExamples({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-nag-')) });
     new s3.Bucket(examples.stacks[0], 'PlainBucket');
