@@ -29,7 +29,7 @@ def main() -> int:
             print(f"checkov-gate: every skip needs check, resource and reason: {s}", file=sys.stderr)
             return 2
 
-    cmd = [args.checkov, "--framework", "cloudformation", "kubernetes", "--output", "json",
+    cmd = [args.checkov, "--framework", "cloudformation", "kubernetes", "dockerfile", "--output", "json",
            "--compact", "--skip-download"]
     for path in args.files:
         cmd += ["-f", path]

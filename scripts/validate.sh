@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Validate synthesized output with real tools. Usage: scripts/validate.sh [cdk.out]
 #   1. cfn-lint on every CloudFormation template (errors and warnings fail)
-#   2. checkov on templates and manifests (failures fail, except checkov-skips.yaml)
+#   2. checkov on templates, manifests and Dockerfiles (failures fail, except checkov-skips.yaml)
 #   3. kubernetes-validate, Kubernetes 1.28 strict, on every manifest (core kinds)
 #   4. scripts/manifest-schema.ts: Kubernetes 1.28 strict + CRD schemas on every object
 #   5. self-test: each tool must reject test/fixtures/broken, proving it really ran
@@ -27,7 +27,7 @@ step "cfn-lint $("$bin/cfn-lint" --version | cut -d' ' -f2) (errors and warnings
 echo "cfn-lint: ${#templates[@]} templates, no errors or warnings"
 
 step "checkov $("$bin/checkov" --version)"
-"$bin/python" scripts/checkov_gate.py --checkov "$bin/checkov" --skips checkov-skips.yaml "${templates[@]}" "${manifests[@]}"
+"$bin/python" scripts/checkov_gate.py --checkov "$bin/checkov" --skips checkov-skips.yaml "${templates[@]}" "${manifests[@]}" docker/*/Dockerfile
 
 step "kubernetes-validate $("$bin/kubernetes-validate" --version) (Kubernetes 1.28, strict)"
 # Custom resources only warn here (no schema); step 4 validates them against their CRDs.

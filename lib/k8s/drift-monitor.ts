@@ -21,7 +21,8 @@ export interface DriftMonitorProps {
   readonly endpointName: string;
   /**
    * Image of the drift job: Node.js 20+ with the bundled CLI (`assets/drift-job-cli/index.js` of
-   * this package) at `/opt/cdk-mlops/drift-job.js`, pinned by digest.
+   * this package) at `/opt/cdk-mlops/drift-job.js`, pinned by digest. Build it with
+   * `docker/drift-job/Dockerfile` (`scripts/build-drift-image.sh`); the project publishes no image.
    */
   readonly image: string;
   /** `s3://bucket/prefix` where the endpoint's traffic is captured (SageMaker data-capture layout). */
