@@ -5,3 +5,6 @@ export * from './staged-rollout-fallback';
 export * from './feature-store';
 export * from './ml-pipeline';
 export * from './drift-monitor';
+export * from './model-monitor';
+export * from './data-quality-monitor';
+export * from './model-quality-monitor';
