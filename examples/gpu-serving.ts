@@ -2,7 +2,7 @@
  * GpuServingEndpoint on AWS: a canary-deployed fraud model with a shadow challenger, autoscaling
  * and data capture; and an A/B pair of ranking models.
  */
-import { CfnElement, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnElement, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -94,6 +94,51 @@ export class GpuServingExampleStack extends Stack {
         reason: 'The job reads the captured objects of its endpoint, named by SageMaker by hour.',
       },
     );
+
+    // For accounts already on SageMaker Model Monitor: model quality once the chargeback labels are
+    // in (a day late, a day of traffic per run), alarmed when the AUC falls below 0.85; and data
+    // quality against the baselining job's statistics and constraints.
+    const fraudCapture = this.fraud.dataCaptureLocation!;
+    const modelQuality = new aws.ModelQualityMonitor(this, 'FraudModelQuality', {
+      endpointName: this.fraud.endpointName,
+      capture: fraudCapture,
+      reportBucket: fraudCapture.bucket,
+      problemType: aws.ModelQualityProblemType.BINARY_CLASSIFICATION,
+      probabilityAttribute: '0',
+      probabilityThreshold: 0.5,
+      groundTruthBucket: s3.Bucket.fromBucketName(this, 'Labels', 'acme-ml-labels'),
+      groundTruthPrefix: 'fraud/chargebacks',
+      groundTruthDelay: Duration.days(1),
+      groundTruthWindow: Duration.days(1),
+      schedule: aws.ModelMonitorSchedule.daily(4),
+      alarm: { metricName: 'auc', threshold: 0.85, comparison: core.ThresholdComparison.LESS_THAN, alarmOwnership: ONCALL, alarmTopic: alarms },
+    });
+    const dataQuality = new aws.DataQualityMonitor(this, 'FraudDataQuality', {
+      endpointName: this.fraud.endpointName,
+      capture: fraudCapture,
+      reportBucket: fraudCapture.bucket,
+      baselineStatistics: { bucket: s3.Bucket.fromBucketName(this, 'MonitorBaselines', 'acme-ml-baselines'), key: 'fraud/v42/statistics.json' },
+      baselineConstraints: { bucket: s3.Bucket.fromBucketName(this, 'MonitorConstraints', 'acme-ml-baselines'), key: 'fraud/v42/constraints.json' },
+    });
+    const fraudCaptureBucket = this.getLogicalId(fraudCapture.bucket.node.defaultChild as CfnElement);
+    for (const [monitor, slug, extra] of [
+      [dataQuality, 'data-quality', []],
+      [modelQuality, 'model-quality', ['arn:<AWS::Partition>:s3:::acme-ml-labels/fraud/chargebacks/*']],
+    ] as const) {
+      Validations.of(monitor.role).acknowledge(
+        { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'cloudwatch:PutMetricData has no resource-level permissions; a condition limits it to the Model Monitor namespace.' },
+        { id: `AwsSolutions-IAM5[Resource::<${fraudCaptureBucket}.Arn>/${fraudCapture.prefix}/*]`, reason: 'SageMaker names the captured objects by hour below the endpoint\'s capture prefix.' },
+        {
+          id: `AwsSolutions-IAM5[Resource::<${fraudCaptureBucket}.Arn>/model-monitor/${this.fraud.endpointName}/${slug}/*]`,
+          reason: 'Each monitoring run writes its reports under a new dated key below the report prefix.',
+        },
+        {
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${this.region}:${this.account}:log-group:/aws/sagemaker/ProcessingJobs:*]`,
+          reason: 'SageMaker names the log stream of each processing job at run time, in the processing-jobs log group.',
+        },
+        ...extra.map((r) => ({ id: `AwsSolutions-IAM5[Resource::${r}]`, reason: 'Labels arrive under dated keys below the ground-truth prefix.' })),
+      );
+    }
 
     // What an endpoint's execution role inherently needs with a wildcard, acknowledged by exact finding.
     for (const endpoint of [this.fraud, this.ranking]) {
