@@ -142,13 +142,16 @@ project.addTask('bench:drift', {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Output validation by real tools (cfn-lint, checkov, Kubernetes + CRD schemas).
-project.addTask('validate:tools', {
-  description: 'Install the pinned validation tools into .tools/venv (idempotent)',
+// Output validation by real tools (cfn-lint, checkov, Kubernetes + CRD schemas), and the drift job's
+// bundles against an S3 + CloudWatch emulator (moto's server mode; `npm test` uses an SDK mock, as it
+// must run without Python). The emulator has its own venv: its boto pins differ from checkov's.
+const validateTools = project.addTask('validate:tools', {
+  description: 'Install the pinned validation tools into .tools/venv and the S3/CloudWatch emulator (moto) into .tools/emulator-venv (idempotent)',
   exec: 'bash scripts/install-validation-tools.sh',
 });
+validateTools.exec('bash scripts/install-emulator.sh');
 const validate = project.addTask('validate', {
-  description: 'Synthesize every example and validate the output with cfn-lint, checkov and schemas',
+  description: 'Synthesize every example, validate the output with cfn-lint, checkov and schemas, and run the drift job against moto',
 });
 validate.spawn(project.tasks.tryFind('validate:tools')!);
 validate.spawn(project.tasks.tryFind('synth')!);

@@ -5,6 +5,8 @@
 #   3. kubernetes-validate, Kubernetes 1.28 strict, on every manifest (core kinds)
 #   4. scripts/manifest-schema.ts: Kubernetes 1.28 strict + CRD schemas on every object
 #   5. self-test: each tool must reject test/fixtures/broken, proving it really ran
+#   6. the drift job's bundles (Lambda and CLI) against moto's S3 + CloudWatch emulator
+#      (scripts/drift-emulator.sh: `npm test` mocks the SDK instead, as it must run without Python)
 # Run through `npm run validate`, which installs the tools and synthesizes the examples first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +15,7 @@ out=${1:-cdk.out}
 bin=.tools/venv/bin
 broken=test/fixtures/broken
 [ -x "$bin/cfn-lint" ] || { echo "validate: tools missing; run npm run validate:tools" >&2; exit 2; }
+[ -x .tools/emulator-venv/bin/moto_server ] || { echo "validate: emulator missing; run npm run validate:tools" >&2; exit 2; }
 
 mapfile -t templates < <(find "$out" -maxdepth 1 -name '*.template.json' | sort)
 mapfile -t manifests < <(find "$out/k8s" -name '*.yaml' 2>/dev/null | sort)
@@ -50,5 +53,8 @@ expect_failure cfn-lint "$bin/cfn-lint" --non-zero-exit-code warning -- "$broken
 expect_failure checkov "$bin/python" scripts/checkov_gate.py --checkov "$bin/checkov" --skips checkov-skips.yaml "$broken/broken.template.json" "$broken/broken.k8s.yaml"
 expect_failure kubernetes-validate "$bin/kubernetes-validate" --kubernetes-version 1.28.0 --strict --quiet "$broken/broken.k8s.yaml"
 expect_failure manifest-schema npx --no-install tsx scripts/manifest-schema.ts "$broken/broken.k8s.yaml"
+
+step "drift job bundles against moto_server (S3 + CloudWatch emulator)"
+bash scripts/drift-emulator.sh
 
 printf '\nvalidate: all checks passed\n'

@@ -2,12 +2,12 @@
  * The drift job (lib/runtime/drift-job) on real SageMaker data-capture records.
  *
  * S3 and CloudWatch are replaced by aws-sdk-client-mock (`mockClient(S3Client)`,
- * `mockClient(CloudWatchClient)`), not by an API emulator. An emulator could be installed here
- * (moto's server mode, from PyPI), but `npm test` must pass on a fresh machine with `npm ci` alone,
- * without Python packages or a server to start. The mock checks what the job sends (list prefixes,
- * pagination tokens, every PutMetricData datum) exactly; what it cannot check is the real services'
- * behaviour (S3 listing order and page sizes, CloudWatch's limits). Running the job against an
- * emulator is left for a later `npm run validate` step, which already installs Python tools.
+ * `mockClient(CloudWatchClient)`), not by an API emulator: `npm test` must pass on a fresh machine
+ * with `npm ci` alone, without Python packages or a server to start. The mock checks what the job
+ * sends (list prefixes, pagination tokens, every PutMetricData datum) exactly; what it cannot check
+ * is the real services' behaviour (S3 listing and page sizes, what CloudWatch stores). That is
+ * checked by `npm run validate`, which runs the bundled job against moto's S3 + CloudWatch server
+ * (test/emulator/drift-job.emulator.ts, scripts/drift-emulator.sh).
  */
 
 import { Readable } from 'stream';
