@@ -47,7 +47,9 @@ const project = new cdk.JsiiProject({
     `cdk8s@^${CDK8S}`,
     `cdk8s-plus-28@^${CDK8S_PLUS}`,
   ],
-  bundledDeps: ['zod@4.6.7'],
+  // Bundled so consumers get exactly the versions tested: zod validates every spec, yaml reads
+  // platform spec files (MlPlatform.fromFile).
+  bundledDeps: ['zod@4.6.7', 'yaml@2.9.1'],
   devDeps: [
     'vitest@4.1.12',
     'cdk-nag@3.0.2',
@@ -55,7 +57,6 @@ const project = new cdk.JsiiProject({
     'tsx@4.23.15',
     'ajv@8.20.0',
     'ajv-formats@3.0.1',
-    'yaml@2.9.1',
     '@types/node@^20',
     // A real SQL engine to prove the point-in-time join (FeatureStore) in tests. 1.5.6-r.1 lists
     // platform bindings the registry does not serve at that version (npm ci fails); 1.5.5-r.5 is complete.
@@ -65,6 +66,11 @@ const project = new cdk.JsiiProject({
     'esbuild@0.28.2',
     '@aws-sdk/client-s3@3.1169.0',
     '@aws-sdk/client-cloudwatch@3.1164.0',
+    // The promotion handler (lib/runtime/promotion): CloudFormation UpdateStack and SageMaker
+    // DescribeModelPackage. 3.1142.0 is the newest client-sagemaker the registry serves; both use
+    // the @aws-sdk/core and @smithy versions already installed for client-s3.
+    '@aws-sdk/client-cloudformation@3.1169.0',
+    '@aws-sdk/client-sagemaker@3.1142.0',
     'aws-sdk-client-mock@4.1.0',
   ],
   tsconfig: {
@@ -79,7 +85,7 @@ const project = new cdk.JsiiProject({
     },
     include: ['../examples/**/*.ts', '../scripts/**/*.ts', '../bench/**/*.ts', '../lib/**/*.ts'],
   },
-  gitignore: ['/cdk.out/', '/.tools/', '/validate-out/', '/build/', '/.vitest/', '/assets/'],
+  gitignore: ['/cdk.out/', '/.tools/', '/validate-out/', '/build/', '/.vitest/', '/assets/', '/.scratch/'],
 });
 
 project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', '/.ci/', '/.tools/', 'cdk.json', '/cdk.out/');

@@ -11,12 +11,15 @@ import { addGpuServingK8sExamples } from './gpu-serving-k8s';
 import { addMlPipelineExamples } from './ml-pipeline';
 import { addMlPipelineK8sExamples } from './ml-pipeline-k8s';
 import { addModelRegistryExamples } from './model-registry';
+import { PlatformExampleStack, addPlatformExamples } from './platform';
 
 export interface Examples {
   readonly awsApp: App;
   readonly k8sApp: K8sApp;
   readonly stacks: Stack[];
   readonly charts: Chart[];
+  /** The MlPlatform example (its runbook is written next to the templates). */
+  readonly platform: PlatformExampleStack;
 }
 
 export interface BuildOptions {
@@ -52,10 +55,11 @@ export function buildExamples(options: BuildOptions = {}): Examples {
     // Sustained drift of the served fraud model starts the fraud training pipeline.
     { stacks: addMlPipelineExamples(awsApp, serving.drift.sustainedDrift), charts: addMlPipelineK8sExamples(k8sApp, gpu.pools.training) },
   ];
-  const stacks = parts.flatMap((p) => p.stacks);
+  const platform = addPlatformExamples(awsApp);
+  const stacks = [...parts.flatMap((p) => p.stacks), platform];
   const charts = parts.flatMap((p) => p.charts);
   if (options.nag ?? true) {
     Validations.of(awsApp).addPlugins(new AwsSolutionsChecks(awsApp, { verbose: true }));
   }
-  return { awsApp, k8sApp, stacks, charts };
+  return { awsApp, k8sApp, stacks, charts, platform };
 }

@@ -8,3 +8,4 @@ export * from './point-in-time';
 export * from './pipeline';
 export * from './drift';
 export * from './drift-reference';
+export * from './platform-spec';

@@ -1,0 +1,254 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct, IConstruct } from 'constructs';
+import * as YAML from 'yaml';
+import { PlatformModel } from './platform-model';
+import { MlopsValidationError } from '../core/errors';
+import { PlatformSpec } from '../core/platform-spec';
+import { platformSpecSchema } from '../core/schemas/platform';
+import { renderValue, validateOrThrow } from '../core/validation';
+
+/** Properties of an `MlPlatform`. */
+export interface MlPlatformProps {
+  /** The platform: its models and how each is trained, served and watched. */
+  readonly spec: PlatformSpec;
+  /**
+   * Topic every alarm of the platform notifies (alarm and OK).
+   * @default - a new topic encrypted with a new KMS key, TLS-only
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Bucket receiving the server access logs of the platform's data buckets.
+   * @default - a new bucket (SSE-S3, as S3 server access logging requires; versioned, TLS-only, retained, expiring logs after a year)
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+}
+
+/** Options of `MlPlatform.fromFile`. */
+export interface MlPlatformFileOptions {
+  /**
+   * Topic every alarm notifies.
+   * @default - a new encrypted topic
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Bucket receiving the server access logs of the platform's data buckets.
+   * @default - a new bucket
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+}
+
+/** One alarm of the platform, as the runbook lists it. */
+export interface PlatformAlarm {
+  /** The model it belongs to (empty for the platform's own). */
+  readonly model: string;
+  /** The construct path of the alarm. */
+  readonly path: string;
+  /** What it means, from the alarm description. */
+  readonly summary: string;
+  /** What it watches and when it fires (metric, comparison, threshold, periods). */
+  readonly condition: string;
+  /** What happens on ALARM besides notifying the topic. */
+  readonly action: string;
+  /** Who owns it. */
+  readonly owner: string;
+  /** Where its runbook is. */
+  readonly runbookUrl: string;
+}
+
+/**
+ * A whole ML platform on AWS from one spec (a TypeScript object, or a YAML / JSON file through
+ * `MlPlatform.fromFile`, checked by the same schema): per model a registry, a training pipeline
+ * with its gate, a GPU endpoint with canary rollout and automatic rollback, and a drift monitor
+ * whose sustained-drift alarm starts the pipeline again:
+ *
+ *     capture → drift → retrain → gate → register → approval → canary deploy → auto-rollback
+ *
+ * Every alarm carries an owner and a runbook link and notifies one topic; `runbook()` writes the
+ * document that lists them all.
+ */
+export class MlPlatform extends Construct {
+  /**
+   * A platform from a YAML (`.yaml`, `.yml`) or JSON (`.json`) spec file. The file is checked by
+   * the same schema as a TypeScript spec; errors name the file and the key (`models[0].serving…`).
+   */
+  public static fromFile(scope: Construct, id: string, file: string, options: MlPlatformFileOptions = {}): MlPlatform {
+    const spec = MlPlatform.parseSpec(fs.readFileSync(file, 'utf-8'), path.basename(file), `${scope.node.path}/${id} (${file})`);
+    return new MlPlatform(scope, id, { spec, ...options });
+  }
+
+  /**
+   * Parse and check a spec document (YAML, of which JSON is a subset).
+   *
+   * @param text the document
+   * @param name what to call it in errors (a file name)
+   * @param where the construct path to name in errors
+   */
+  public static parseSpec(text: string, name: string = 'spec', where: string = 'MlPlatform'): PlatformSpec {
+    let doc: unknown;
+    try {
+      const parsed = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+      if (parsed.errors.length > 0) {
+        throw parsed.errors[0];
+      }
+      doc = parsed.toJS();
+    } catch (e) {
+      throw new MlopsValidationError([{
+        constructPath: where,
+        property: name,
+        received: renderValue(text.length > 60 ? `${text.slice(0, 57)}...` : text),
+        allowed: `must be a YAML or JSON document (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`,
+      }]);
+    }
+    validateOrThrow(where, platformSpecSchema, doc);
+    return doc as PlatformSpec;
+  }
+
+  /** The platform's name. */
+  public readonly platformName: string;
+  /** The models, in the spec's order. */
+  public readonly models: PlatformModel[];
+  /** Topic every alarm notifies. */
+  public readonly alarmTopic: sns.ITopic;
+
+  constructor(scope: Construct, id: string, props: MlPlatformProps) {
+    super(scope, id);
+    validateOrThrow(this.node.path, platformSpecSchema, props.spec);
+    const spec = props.spec;
+    this.platformName = spec.name;
+
+    if (props.alarmTopic) {
+      this.alarmTopic = props.alarmTopic;
+    } else {
+      const key = new kms.Key(this, 'AlarmsKey', {
+        description: `Encrypts the alarm notifications of the ${spec.name} ML platform`,
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      this.alarmTopic = new sns.Topic(this, 'Alarms', { masterKey: key, enforceSSL: true, displayName: `${spec.name} ML platform alarms` });
+    }
+    const accessLogs = props.serverAccessLogsBucket ?? this.accessLogsBucket();
+
+    this.models = spec.models.map((m) => new PlatformModel(this, pascal(m.name), {
+      platformName: spec.name,
+      spec: m,
+      ownership: m.ownership ?? spec.ownership,
+      alarmTopic: this.alarmTopic,
+      serverAccessLogsBucket: accessLogs,
+    }));
+  }
+
+  /** Every alarm of the platform with its condition, action, owner and runbook, by model then path. */
+  public alarms(): PlatformAlarm[] {
+    const stack = Stack.of(this);
+    const out: PlatformAlarm[] = [];
+    for (const model of this.models) {
+      const rollback = new Set<IConstruct>(model.endpoint.rollbackAlarms);
+      for (const c of model.node.findAll()) {
+        if (!(c instanceof cloudwatch.Alarm) && !(c instanceof cloudwatch.CompositeAlarm)) continue;
+        const cfn = c.node.defaultChild as cloudwatch.CfnAlarm | cloudwatch.CfnCompositeAlarm;
+        const description = String(stack.resolve(cfn.alarmDescription) ?? '');
+        const owner = /\nOwner: (.*)/.exec(description)?.[1] ?? '';
+        const runbookUrl = /\nRunbook: (\S*)/.exec(description)?.[1] ?? '';
+        const notifies = ((stack.resolve(cfn.alarmActions) as unknown[] | undefined) ?? []).length > 0;
+        const action = c === model.drift.sustainedDrift
+          ? `starts the training pipeline ${model.pipeline.pipelineName}`
+          : rollback.has(c) ? 'rolls back an in-flight deployment (SageMaker auto-rollback)'
+            : notifies ? 'notifies the alarm topic'
+              : c.node.scope === model.drift && c.node.id.startsWith('Sustained-') ? 'counts towards the sustained-drift composite alarm'
+                : 'none (shown on the dashboard)';
+        out.push({
+          model: model.modelName,
+          path: c.node.path.slice(this.node.path.length + 1),
+          summary: description.split('\n')[0],
+          condition: c instanceof cloudwatch.Alarm ? conditionOf(stack, c.node.defaultChild as cloudwatch.CfnAlarm) : 'any of its member alarms (composite)',
+          action,
+          owner,
+          runbookUrl,
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The runbook document (Markdown): per model, every alarm with what it watches, when it fires,
+   * what it does, who owns it and where its runbook is.
+   */
+  public runbook(): string {
+    const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+    const lines = [
+      `# Runbook: the ${this.platformName} ML platform`,
+      '',
+      'Generated by cdk-mlops from the platform spec. Every alarm notifies the platform\'s alarm topic; the',
+      'action column says what else happens on ALARM.',
+    ];
+    for (const model of this.models) {
+      lines.push('', `## ${model.modelName}`, '',
+        `Endpoint \`${model.endpoint.endpointName}\`, pipeline \`${model.pipeline.pipelineName}\`, registry \`${model.registry.modelPackageGroupName}\`.`,
+        '', '| alarm | fires when | on alarm | owner | runbook |', '| --- | --- | --- | --- | --- |');
+      for (const a of this.alarms().filter((x) => x.model === model.modelName)) {
+        lines.push(`| ${cell(a.summary)} | ${cell(a.condition)} | ${cell(a.action)} | ${cell(a.owner)} | ${a.runbookUrl} |`);
+      }
+    }
+    return lines.join('\n') + '\n';
+  }
+
+  private accessLogsBucket(): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'AccessLogs', {
+      // S3 server access logging delivers only to SSE-S3 buckets.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+    });
+    Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason: 'This is the access-log target of the platform\'s buckets; logging it into itself would loop.' });
+    return bucket;
+  }
+}
+
+const COMPARISON: Record<string, string> = {
+  GreaterThanThreshold: '>',
+  GreaterThanOrEqualToThreshold: '>=',
+  LessThanThreshold: '<',
+  LessThanOrEqualToThreshold: '<=',
+};
+
+/** "AWS/SageMaker Invocation5XXErrors > 1 in 2 of 3 periods of 1 min" */
+function conditionOf(stack: Stack, cfn: cloudwatch.CfnAlarm): string {
+  const r = (v: unknown) => stack.resolve(v);
+  const metrics = r(cfn.metrics) as Array<Record<string, any>> | undefined;
+  let what: string;
+  let period: number | undefined = r(cfn.period);
+  if (metrics !== undefined && metrics.length > 0) {
+    const result = metrics.find((m) => m.returnData !== false) ?? metrics[0];
+    what = result.expression !== undefined
+      ? `${result.label ?? 'math'} = ${result.expression} of ${metrics.filter((m) => m.metricStat).map((m) => `${m.metricStat.metric.namespace} ${m.metricStat.metric.metricName}`).join(', ')}`
+      : `${result.metricStat.metric.namespace} ${result.metricStat.metric.metricName}`;
+    period = period ?? metrics.find((m) => m.metricStat)?.metricStat.period ?? result.period;
+  } else {
+    const dims = (r(cfn.dimensions) as Array<{ name: string; value: unknown }> | undefined) ?? [];
+    const feature = dims.find((d) => d.name === 'Feature');
+    what = `${r(cfn.namespace)} ${r(cfn.metricName)}${feature ? ` (${String(feature.value)})` : ''} ${r(cfn.statistic) ?? r(cfn.extendedStatistic) ?? ''}`.trim();
+  }
+  const periods = r(cfn.evaluationPeriods) as number;
+  const datapoints = (r(cfn.datapointsToAlarm) as number | undefined) ?? periods;
+  const every = typeof period === 'number' ? ` of ${period % 60 === 0 ? `${period / 60} min` : `${period} s`}` : '';
+  const threshold = r(cfn.threshold);
+  // SageMaker reports ModelLatency and OverheadLatency in microseconds.
+  const unit = /Latency$/.test(String(r(cfn.metricName) ?? '')) ? ' µs' : '';
+  return `${what} ${COMPARISON[String(r(cfn.comparisonOperator))] ?? String(r(cfn.comparisonOperator))} ${Token.isUnresolved(threshold) ? 'threshold' : threshold}${unit} `
+    + `in ${datapoints} of ${periods} period${periods === 1 ? '' : 's'}${every}`;
+}
+
+/** "fraud-v2" → "FraudV2" (construct ids of the models). */
+function pascal(name: string): string {
+  return name.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
+}

@@ -1,0 +1,117 @@
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { DriftMonitor } from '../aws/drift-monitor';
+import { GpuServingEndpoint } from '../aws/gpu-serving-endpoint';
+import { MlPipeline } from '../aws/ml-pipeline';
+import { ModelRegistry } from '../aws/model-registry';
+import { ModelSource } from '../aws/model-source';
+import { PlatformModelSpec } from '../core/platform-spec';
+import { AlarmOwnership, RollbackTrigger } from '../core/rollback';
+import { RolloutPolicy } from '../core/rollout';
+import { acknowledgeInherentWildcards } from './private/nag';
+
+/** Properties of a `PlatformModel`. */
+export interface PlatformModelProps {
+  /** The platform's name (prefix of the model's resource names). */
+  readonly platformName: string;
+  /** The model, already validated by `MlPlatform`. */
+  readonly spec: PlatformModelSpec;
+  /** Who owns the model's alarms (the model's own, or the platform's). */
+  readonly ownership: AlarmOwnership;
+  /** Topic every alarm of the model notifies. */
+  readonly alarmTopic: sns.ITopic;
+  /** Where the model's data buckets log their access. */
+  readonly serverAccessLogsBucket: s3.IBucket;
+}
+
+/**
+ * One model of an `MlPlatform`, wired through its lifecycle: a `ModelRegistry`, the training
+ * `MlPipeline` registering into it (weekly if asked, and on sustained drift), the
+ * `GpuServingEndpoint` serving an approved version through a canary with automatic rollback, and
+ * the `DriftMonitor` reading the endpoint's captured traffic.
+ */
+export class PlatformModel extends Construct {
+  /** The model's name in the platform. */
+  public readonly modelName: string;
+  /** Where versions are registered and approved. */
+  public readonly registry: ModelRegistry;
+  /** Trains, evaluates, gates and registers versions. */
+  public readonly pipeline: MlPipeline;
+  /** Serves the approved version. */
+  public readonly endpoint: GpuServingEndpoint;
+  /** Watches the served traffic; sustained drift starts the pipeline. */
+  public readonly drift: DriftMonitor;
+  /** The rule starting the pipeline on sustained drift. */
+  public readonly retrainOnDrift: events.Rule;
+
+  constructor(scope: Construct, id: string, props: PlatformModelProps) {
+    super(scope, id);
+    const m = props.spec;
+    const base = `${props.platformName}-${m.name}`;
+    this.modelName = m.name;
+
+    this.registry = new ModelRegistry(this, 'Registry', {
+      modelPackageGroupName: base,
+      description: `Versions of ${m.name} (${props.platformName} platform), registered by its training pipeline`,
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
+    });
+
+    const t = m.training;
+    this.pipeline = new MlPipeline(this, 'Training', {
+      spec: m.pipeline,
+      registry: this.registry,
+      pipelineName: `${base}-training`,
+      codeCommit: t.codeCommit,
+      defaultDataVersion: t.dataVersion,
+      defaultFeatureSetVersion: t.featureSetVersion,
+      defaultInputDataUri: t.inputDataUri,
+      schedule: t.weeklyOn !== undefined ? events.Schedule.cron({ weekDay: t.weeklyOn, hour: String(t.hourUtc ?? 3), minute: '0' }) : undefined,
+    });
+
+    const s = m.serving;
+    const triggers = [RollbackTrigger.errorRate({ maxPercent: s.maxErrorRatePercent ?? 1 })];
+    if (s.maxP99LatencyMillis !== undefined) {
+      triggers.push(RollbackTrigger.p99Latency({ maxMillis: s.maxP99LatencyMillis }));
+    }
+    this.endpoint = new GpuServingEndpoint(this, 'Serving', {
+      endpointName: base,
+      model: ModelSource.fromModelPackage(this.registry, s.initialModelVersion),
+      instanceType: s.instanceType,
+      initialInstanceCount: s.instanceCount ?? 2,
+      alarmOwnership: props.ownership,
+      rollout: RolloutPolicy.canary({ percent: s.canaryPercent ?? 10, bakeMinutes: s.bakeMinutes ?? 10 }),
+      rollbackTriggers: triggers,
+      autoscaling: s.maxInstanceCount !== undefined
+        ? {
+          minInstances: s.instanceCount ?? 2,
+          maxInstances: s.maxInstanceCount,
+          targetInvocationsPerInstance: s.targetInvocationsPerInstance ?? 600,
+        }
+        : undefined,
+      dataCapture: { samplingPercent: s.captureSamplingPercent ?? 10, serverAccessLogsBucket: props.serverAccessLogsBucket },
+      modelSizeGiB: s.modelSizeGiB,
+      alarmTopic: props.alarmTopic,
+    });
+
+    const d = m.drift;
+    const [, baselineBucket, baselineKey] = /^s3:\/\/([^/]+)\/(.+)$/.exec(d.baselineUri)!;
+    this.drift = new DriftMonitor(this, 'Drift', {
+      endpointName: this.endpoint.endpointName,
+      capture: this.endpoint.dataCaptureLocation!,
+      baselineBucket: s3.Bucket.fromBucketName(this, 'Baselines', baselineBucket),
+      baselineKey,
+      features: d.features,
+      alarmOwnership: props.ownership,
+      alarmTopic: props.alarmTopic,
+      reference: d.reference,
+      referenceSpan: d.referenceSpanMinutes !== undefined ? Duration.minutes(d.referenceSpanMinutes) : undefined,
+    });
+
+    // capture → drift → retrain: the gate and the manual approval still stand before production.
+    this.retrainOnDrift = this.pipeline.startOnAlarm('RetrainOnDrift', this.drift.sustainedDrift);
+    acknowledgeInherentWildcards(this, m);
+  }
+}

@@ -1,0 +1,170 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as YAML from 'yaml';
+import type { z } from 'zod';
+import { DriftReference } from '../../lib/core/drift-reference';
+import { PlatformSpec } from '../../lib/core/platform-spec';
+import { platformSpecSchema } from '../../lib/core/schemas/platform';
+import { MlPlatform } from '../../lib/platform/ml-platform';
+import { ENV, expectValidationError } from '../support/aws';
+
+const SPEC_FILE = path.join(__dirname, '..', '..', 'examples', 'platform.yaml');
+const SPEC: PlatformSpec = YAML.parse(fs.readFileSync(SPEC_FILE, 'utf-8'));
+
+// The TypeScript interfaces and the schema describe the same document.
+const parsedIsSpec: PlatformSpec = {} as z.infer<typeof platformSpecSchema>;
+void parsedIsSpec;
+
+function build(spec: PlatformSpec = SPEC): { stack: Stack; platform: MlPlatform; t: Template } {
+  const stack = new Stack(new App(), 'PlatformStack', { env: ENV });
+  const platform = new MlPlatform(stack, 'Platform', { spec });
+  return { stack, platform, t: Template.fromStack(stack) };
+}
+
+/** The example spec with one model changed. */
+function withModel(change: (m: any) => void): PlatformSpec {
+  const spec = structuredClone(SPEC) as any;
+  change(spec.models[0]);
+  return spec;
+}
+
+describe('MlPlatform', () => {
+  describe('the example spec (examples/platform.yaml)', () => {
+    let t: Template;
+    let platform: MlPlatform;
+    beforeAll(() => {
+      ({ t, platform } = build());
+    });
+
+    it('creates the registry, the pipeline, the endpoint and the drift monitor of each model, named after the platform', () => {
+      t.hasResourceProperties('AWS::SageMaker::ModelPackageGroup', { ModelPackageGroupName: 'acme-churn' });
+      t.hasResourceProperties('AWS::SageMaker::Pipeline', { PipelineName: 'acme-churn-training' });
+      t.hasResourceProperties('AWS::SageMaker::Endpoint', { EndpointName: 'acme-churn' });
+      t.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ ENDPOINT_NAME: 'acme-churn', BASELINE_BUCKET: 'acme-ml-baselines', BASELINE_KEY: 'churn/v7/baseline.json', REFERENCE: 'ROLLING_WINDOW' }) },
+      });
+      expect(platform.models.map((m) => m.modelName)).toEqual(['churn']);
+    });
+
+    it('serves the initial approved version through a 10% canary that rolls back on its alarms', () => {
+      t.hasResourceProperties('AWS::SageMaker::Model', {
+        PrimaryContainer: { ModelPackageName: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':model-package/acme-churn/7$')])] } },
+      });
+      const endpoint = Object.values<any>(t.findResources('AWS::SageMaker::Endpoint'))[0].Properties;
+      expect(endpoint.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration).toMatchObject({
+        Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 }, WaitIntervalInSeconds: 900,
+      });
+      expect(endpoint.DeploymentConfig.AutoRollbackConfiguration.Alarms).toHaveLength(2); // 5xx rate and p99
+    });
+
+    it('retrains weekly and on sustained drift', () => {
+      t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 2 ? * MON *)' });
+      const composite = Object.keys(t.findResources('AWS::CloudWatch::CompositeAlarm'))[0];
+      t.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: Match.objectLike({ 'resources': [{ 'Fn::GetAtt': [composite, 'Arn'] }], 'detail-type': ['CloudWatch Alarm State Change'] }),
+        Targets: [Match.objectLike({ Arn: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':pipeline/acme-churn-training$')])] } })],
+      });
+    });
+
+    it('gives every alarm an owner and a runbook, and says what each does', () => {
+      const alarms = platform.alarms();
+      expect(alarms.length).toBeGreaterThan(10);
+      for (const a of alarms) {
+        expect(a.owner, a.path).toBe('churn-ml-oncall');
+        expect(a.runbookUrl, a.path).toBe('https://runbooks.example.com/ml/churn');
+        expect(a.summary, a.path).not.toBe('');
+      }
+      const byAction = (text: string) => alarms.filter((a) => a.action.includes(text)).map((a) => a.summary);
+      expect(byAction('rolls back')).toEqual(['Rolls back deployments of acme-churn: error-rate > 1%', 'Rolls back deployments of acme-churn: p99-latency > 250 ms']);
+      expect(byAction('starts the training pipeline acme-churn-training')).toEqual(['Sustained drift on acme-churn: retrain (the training pipeline starts on this alarm).']);
+      expect(byAction('counts towards')).toHaveLength(5); // 4 features and the predictions
+      expect(alarms.filter((a) => a.action.startsWith('none'))).toEqual([]);
+    });
+
+    it('writes the runbook: per model, each alarm with its condition, action, owner and link', () => {
+      const doc = platform.runbook();
+      expect(doc).toMatch(/^# Runbook: the acme ML platform\n/);
+      expect(doc).toContain('## churn');
+      expect(doc).toContain('| Act on drift of feature monthly_spend on acme-churn: PSI > 0.2 | CdkMlops/Drift PSI (monthly_spend) Maximum > 0.2 in 1 of 1 period of 60 min '
+        + '| notifies the alarm topic | churn-ml-oncall | https://runbooks.example.com/ml/churn |');
+      expect(doc).toContain('AWS/SageMaker ModelLatency p99 > 250000 µs in 2 of 3 periods of 1 min');
+      expect(doc.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| alarm') && !l.startsWith('| ---'))).toHaveLength(platform.alarms().length);
+    });
+
+    it('notifies one encrypted topic', () => {
+      t.resourceCountIs('AWS::SNS::Topic', 1);
+      t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    });
+  });
+
+  it('passes cdk-nag AwsSolutions without any acknowledgment from its user', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-platform-'));
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'PlatformStack', { env: ENV });
+    new MlPlatform(stack, 'Platform', { spec: SPEC });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    app.synth();
+    const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+    for (const plugin of report.pluginReports) {
+      expect(plugin.violations, plugin.pluginName).toEqual([]);
+    }
+  });
+
+  it('passes cdk-nag in a region-agnostic stack too', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-platform-agnostic-'));
+    const app = new App({ outdir });
+    new MlPlatform(new Stack(app, 'Agnostic'), 'Platform', { spec: SPEC });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('renders the same spec from YAML, JSON and TypeScript identically', () => {
+    const fromObject = build().t.toJSON();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-spec-'));
+    const json = path.join(dir, 'platform.json');
+    fs.writeFileSync(json, JSON.stringify(SPEC));
+    for (const file of [SPEC_FILE, json]) {
+      const stack = new Stack(new App(), 'PlatformStack', { env: ENV });
+      MlPlatform.fromFile(stack, 'Platform', file);
+      expect(Template.fromStack(stack).toJSON()).toEqual(fromObject);
+    }
+  });
+
+  describe('rejects a bad spec with the key that is wrong', () => {
+    it.each<[string, PlatformSpec, string, string]>([
+      ['a canary above 50%', withModel((m) => { m.serving.canaryPercent = 80; }), 'models[0].serving.canaryPercent', 'must be from 1 to 50'],
+      ['a short commit', withModel((m) => { m.training.codeCommit = 'abc123'; }), 'models[0].training.codeCommit', '40-character'],
+      ['autoscaling below the instance count', withModel((m) => { m.serving.maxInstanceCount = 1; }), 'models[0].serving.maxInstanceCount', 'at least instanceCount (2)'],
+      ['a reference span with the training baseline', withModel((m) => { m.drift.reference = DriftReference.TRAINING; m.drift.referenceSpanMinutes = 600; }), 'models[0].drift.referenceSpanMinutes', 'applies only to'],
+      ['a baseline that is not JSON', withModel((m) => { m.drift.baselineUri = 's3://b/baseline.csv'; }), 'models[0].drift.baselineUri', 's3://bucket/key.json'],
+      ['an unknown key', withModel((m) => { m.serving.canary = 10; }), 'models[0].serving.canary', 'is not a known property'],
+      ['a mutable training image', withModel((m) => { m.pipeline.steps[1].image = 'train:latest'; }), 'models[0].pipeline.steps[1].image', 'digest'],
+      ['no model', { ...SPEC, models: [] }, 'models', 'at least one model'],
+      ['two models with one name', { ...SPEC, models: [SPEC.models[0], SPEC.models[0]] }, 'models[1].name', 'must be unique (models[0] has it too)'],
+      ['an upper-case platform name', { ...SPEC, name: 'Acme' }, 'name', 'lowercase'],
+    ])('%s', (_what, spec, property, allowed) => {
+      const e = expectValidationError(() => build(spec));
+      const p = e.problems.find((x) => x.property === property);
+      expect(p, e.message).toBeDefined();
+      expect(p!.constructPath).toBe('PlatformStack/Platform');
+      expect(`${p!.allowed} ${p!.received}`).toContain(allowed);
+    });
+
+    it('names the file, and reports a document that is not YAML', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-spec-'));
+      const file = path.join(dir, 'broken.yaml');
+      fs.writeFileSync(file, 'name: acme\nname: again\n');
+      const e = expectValidationError(() => MlPlatform.fromFile(new Stack(new App(), 'S'), 'Platform', file));
+      expect(e.problems[0]).toMatchObject({ constructPath: `S/Platform (${file})`, property: 'broken.yaml' });
+      expect(e.problems[0].allowed).toMatch(/must be a YAML or JSON document \(.*[Uu]nique/);
+      fs.writeFileSync(file, YAML.stringify({ ...SPEC, models: [{ ...SPEC.models[0], serving: { ...SPEC.models[0].serving, bakeMinutes: 0 } }] }));
+      const bad = expectValidationError(() => MlPlatform.fromFile(new Stack(new App(), 'S'), 'Platform', file));
+      expect(bad.problems.map((p) => [p.constructPath, p.property])).toEqual([[`S/Platform (${file})`, 'models[0].serving.bakeMinutes']]);
+    });
+  });
+});
