@@ -145,13 +145,13 @@ export class MlPlatform extends Construct {
 
   /** Every alarm of the platform with its condition, action, owner and runbook, by model then path. */
   public alarms(): PlatformAlarm[] {
-    const stack = Stack.of(this);
     const out: PlatformAlarm[] = [];
     for (const model of this.models) {
       const rollback = new Set<IConstruct>(model.endpoint.rollbackAlarms);
       for (const c of model.node.findAll()) {
         if (!(c instanceof cloudwatch.Alarm) && !(c instanceof cloudwatch.CompositeAlarm)) continue;
         const cfn = c.node.defaultChild as cloudwatch.CfnAlarm | cloudwatch.CfnCompositeAlarm;
+        const stack = Stack.of(c);
         const description = String(stack.resolve(cfn.alarmDescription) ?? '');
         const owner = /\nOwner: (.*)/.exec(description)?.[1] ?? '';
         const runbookUrl = /\nRunbook: (\S*)/.exec(description)?.[1] ?? '';

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, NestedStack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -32,8 +32,12 @@ export interface PlatformModelProps {
  * `MlPipeline` registering into it (weekly if asked, and on sustained drift), the
  * `GpuServingEndpoint` serving an approved version through a canary with automatic rollback, and
  * the `DriftMonitor` reading the endpoint's captured traffic.
+ *
+ * Each model is a nested stack (about 55 resources with four features), so a platform grows by
+ * models without reaching CloudFormation's 500 resources or 1 MB per template; the platform's
+ * stack holds what the models share and one nested stack per model.
  */
-export class PlatformModel extends Construct {
+export class PlatformModel extends NestedStack {
   /** The model's name in the platform. */
   public readonly modelName: string;
   /** Where versions are registered and approved. */
@@ -48,7 +52,7 @@ export class PlatformModel extends Construct {
   public readonly retrainOnDrift: events.Rule;
 
   constructor(scope: Construct, id: string, props: PlatformModelProps) {
-    super(scope, id);
+    super(scope, id, { description: `${props.platformName} ML platform: the ${props.spec.name} model (registry, training, serving, drift)` });
     const m = props.spec;
     const base = `${props.platformName}-${m.name}`;
     this.modelName = m.name;

@@ -20,10 +20,11 @@ const SPEC: PlatformSpec = YAML.parse(fs.readFileSync(SPEC_FILE, 'utf-8'));
 const parsedIsSpec: PlatformSpec = {} as z.infer<typeof platformSpecSchema>;
 void parsedIsSpec;
 
-function build(spec: PlatformSpec = SPEC): { stack: Stack; platform: MlPlatform; t: Template } {
+/** The platform's stack (`root`) and its first model's nested stack (`t`). */
+function build(spec: PlatformSpec = SPEC): { stack: Stack; platform: MlPlatform; t: Template; root: Template } {
   const stack = new Stack(new App(), 'PlatformStack', { env: ENV });
   const platform = new MlPlatform(stack, 'Platform', { spec });
-  return { stack, platform, t: Template.fromStack(stack) };
+  return { stack, platform, t: Template.fromStack(platform.models[0]), root: Template.fromStack(stack) };
 }
 
 /** The example spec with one model changed. */
@@ -36,9 +37,17 @@ function withModel(change: (m: any) => void): PlatformSpec {
 describe('MlPlatform', () => {
   describe('the example spec (examples/platform.yaml)', () => {
     let t: Template;
+    let root: Template;
     let platform: MlPlatform;
     beforeAll(() => {
-      ({ t, platform } = build());
+      ({ t, root, platform } = build());
+    });
+
+    it('puts each model in a nested stack and what the models share in the platform\'s stack', () => {
+      root.resourceCountIs('AWS::CloudFormation::Stack', 1);
+      root.resourceCountIs('AWS::SageMaker::Endpoint', 0);
+      t.resourceCountIs('AWS::SageMaker::Endpoint', 1);
+      expect(Object.keys(t.toJSON().Resources).length).toBeLessThan(100);
     });
 
     it('creates the registry, the pipeline, the endpoint and the drift monitor of each model, named after the platform', () => {
@@ -97,8 +106,9 @@ describe('MlPlatform', () => {
     });
 
     it('notifies one encrypted topic', () => {
-      t.resourceCountIs('AWS::SNS::Topic', 1);
-      t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+      root.resourceCountIs('AWS::SNS::Topic', 1);
+      root.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+      t.resourceCountIs('AWS::SNS::Topic', 0);
     });
   });
 
@@ -124,14 +134,15 @@ describe('MlPlatform', () => {
   });
 
   it('renders the same spec from YAML, JSON and TypeScript identically', () => {
-    const fromObject = build().t.toJSON();
+    const built = build();
+    const fromObject = [built.root.toJSON(), built.t.toJSON()];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-spec-'));
     const json = path.join(dir, 'platform.json');
     fs.writeFileSync(json, JSON.stringify(SPEC));
     for (const file of [SPEC_FILE, json]) {
       const stack = new Stack(new App(), 'PlatformStack', { env: ENV });
-      MlPlatform.fromFile(stack, 'Platform', file);
-      expect(Template.fromStack(stack).toJSON()).toEqual(fromObject);
+      const platform = MlPlatform.fromFile(stack, 'Platform', file);
+      expect([Template.fromStack(stack).toJSON(), Template.fromStack(platform.models[0]).toJSON()]).toEqual(fromObject);
     }
   });
 
