@@ -141,6 +141,10 @@ project.addTask('bench', {
   receiveArgs: true,
 });
 
+project.addTask('bench:platform', {
+  description: 'MlPlatform synthesis time and template sizes vs number of models (bench/README.md)',
+  exec: 'tsx bench/platform.ts',
+});
 project.addTask('bench:drift', {
   description: 'PSI throughput on 10M values x 50 features, beside numpy (bash scripts/drift-reference.sh --install first)',
   exec: 'tsx bench/drift.ts',
