@@ -4,6 +4,7 @@
  *
  * - lib/runtime/drift-job/handler.ts → assets/drift-job/index.js (Lambda handler `index.handler`)
  * - lib/runtime/drift-job/cli.ts     → assets/drift-job-cli/index.js (`node index.js --config …`)
+ * - lib/runtime/promotion/handler.ts → assets/promotion/index.js (Lambda handler `index.handler`)
  *
  * The AWS SDK clients are bundled in, so the Lambda does not depend on the SDK version of its runtime.
  * The output is deterministic: no timestamps, no source maps, paths relative to the repository root.
@@ -21,6 +22,7 @@ const ROOT = path.resolve(__dirname, '..');
 export const RUNTIME_BUNDLES: ReadonlyArray<{ entry: string; outfile: string }> = [
   { entry: 'lib/runtime/drift-job/handler.ts', outfile: 'assets/drift-job/index.js' },
   { entry: 'lib/runtime/drift-job/cli.ts', outfile: 'assets/drift-job-cli/index.js' },
+  { entry: 'lib/runtime/promotion/handler.ts', outfile: 'assets/promotion/index.js' },
 ];
 
 async function main(): Promise<void> {

@@ -8,3 +8,4 @@ export * from './drift-monitor';
 export * from './model-monitor';
 export * from './data-quality-monitor';
 export * from './model-quality-monitor';
+export * from './approval-promotion';

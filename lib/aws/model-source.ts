@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { IModelRegistry } from './model-registry';
@@ -32,7 +32,7 @@ export interface ImageModelOptions {
   readonly allowMutableImageTag?: boolean;
 }
 
-/** Options of `ModelSource.fromModelPackage`. */
+/** Options of `ModelSource.fromModelPackage` and `ModelSource.fromModelPackageArn`. */
 export interface ModelPackageOptions {
   /**
    * Environment variables of the container.
@@ -68,6 +68,26 @@ export class ModelSource {
     return new ModelSource({ modelPackageVersion: version, environment: options.environment }, registry);
   }
 
+  /**
+   * A version of the registry's model package group, by ARN
+   * (`arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>`).
+   *
+   * The ARN may be a deploy-time value, typically a `CfnParameter`'s `valueAsString`: that is how
+   * `ApprovalPromotion` deploys each approved version through the endpoint's rollout policy (see
+   * `ApprovalPromotion.modelPackageParameter`). A concrete ARN must name a version of the registry's group.
+   */
+  public static fromModelPackageArn(registry: IModelRegistry, modelPackageArn: string, options: ModelPackageOptions = {}): ModelSource {
+    const group = registry.modelPackageGroupName;
+    return new ModelSource(
+      {
+        modelPackageArn,
+        modelPackageGroupName: Token.isUnresolved(group) ? undefined : group,
+        environment: options.environment,
+      },
+      registry,
+    );
+  }
+
   /** @internal plain shape validated by `modelSourceSchema` */
   public readonly _spec: Record<string, any>;
 
@@ -82,6 +102,9 @@ export class ModelSource {
     const spec = this._spec;
     if (this.registry) {
       this.registry.grantRead(role);
+      if (spec.modelPackageArn !== undefined) {
+        return { modelPackageName: spec.modelPackageArn, environment: spec.environment };
+      }
       return {
         modelPackageName: Stack.of(this.registry).formatArn({
           service: 'sagemaker',

@@ -44,6 +44,14 @@ export class Lineage {
   public static readonly EVALUATION_REPORT_KEY = 'lineage:evaluation-report';
 
   /**
+   * Every lineage metadata key, in the order of `LineageProps`: what the promotion on approval
+   * requires of a model package by default (`ApprovalPromotion.requiredLineageKeys`).
+   */
+  public static metadataKeys(): string[] {
+    return [Lineage.DATASET_VERSION_KEY, Lineage.CODE_COMMIT_KEY, Lineage.FEATURE_SET_VERSION_KEY, Lineage.EVALUATION_REPORT_KEY];
+  }
+
+  /**
    * Validate a lineage record; throws `MlopsValidationError` naming every missing or malformed field.
    *
    * @param lineage the record

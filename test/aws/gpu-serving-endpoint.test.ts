@@ -1,4 +1,4 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { CfnParameter, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -21,6 +21,9 @@ const BASE: GpuServingEndpointProps = {
   alarmOwnership: OWNERSHIP,
   endpointName: 'fraud',
 };
+
+/** A registry in a stack of its own, for models rejected before anything is bound to it. */
+const FRAUD_REGISTRY = ModelRegistry.fromModelRegistryAttributes(newStack('RegistryStack'), 'Registry', { modelPackageGroupName: 'fraud' });
 
 function endpoint(props: Partial<GpuServingEndpointProps> = {}): { stack: Stack; ep: GpuServingEndpoint; t: Template } {
   const stack = newStack();
@@ -265,6 +268,38 @@ describe('GpuServingEndpoint (AWS)', () => {
       });
     });
 
+    it('serves a model package version by ARN: a stack parameter\'s value, with read access to the registry', () => {
+      // GIVEN the version ARN as a deploy-time parameter (what ApprovalPromotion updates)
+      const stack = newStack();
+      const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+      const version = new CfnParameter(stack, 'FraudModelPackage', { type: 'String' });
+      // WHEN the endpoint serves it
+      new GpuServingEndpoint(stack, 'Endpoint', { ...BASE, model: ModelSource.fromModelPackageArn(registry, version.valueAsString) });
+      // THEN the model names the parameter, and the execution role may describe the group's packages
+      const t = Template.fromStack(stack);
+      t.hasResourceProperties('AWS::SageMaker::Model', { PrimaryContainer: { ModelPackageName: { Ref: 'FraudModelPackage' } } });
+      t.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: 'sagemaker:DescribeModelPackage',
+              Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:123456789012:model-package/fraud/*']] },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('serves a concrete model package ARN as written, its group compared without case', () => {
+      const stack = newStack();
+      const registry = ModelRegistry.fromModelRegistryAttributes(stack, 'Registry', { modelPackageGroupName: 'Fraud' });
+      const arn = 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/fraud/12';
+      new GpuServingEndpoint(stack, 'Endpoint', { ...BASE, model: ModelSource.fromModelPackageArn(registry, arn, { environment: { TS_MAX_BATCH_SIZE: '8' } }) });
+      Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::Model', {
+        PrimaryContainer: { ModelPackageName: arn, Environment: { TS_MAX_BATCH_SIZE: '8' } },
+      });
+    });
+
     it('notifies a topic, disables capture or the dashboard on request', () => {
       const stack = newStack();
       const topic = new sns.Topic(stack, 'Topic');
@@ -324,6 +359,8 @@ describe('GpuServingEndpoint (AWS)', () => {
       ['two triggers with one name', { rollbackTriggers: [RollbackTrigger.errorRate(), RollbackTrigger.errorRate({ maxPercent: 5 })] }, 'rollbackTriggers[1].name', 'must be unique'],
       ['duplicate variant names', { variants: [{ name: 'primary', model: ModelSource.fromImage({ image: IMAGE }), weight: 1 }] }, 'variants', '"primary" is used twice'],
       ['capturing nothing', { dataCapture: { captureRequest: false, captureResponse: false } }, 'dataCapture.captureResponse', 'nothing would be captured'],
+      ['a model package ARN that is not a version', { model: ModelSource.fromModelPackageArn(FRAUD_REGISTRY, 'arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/fraud') }, 'model.modelPackageArn', 'must be the ARN of a model package version'],
+      ['a version of another group', { model: ModelSource.fromModelPackageArn(FRAUD_REGISTRY, 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/ranking/3') }, 'model.modelPackageArn', 'must be a version of the registry\'s model package group "fraud"'],
     ])('%s', (_what, props, property, allowed) => {
       const e = expectValidationError(() => new GpuServingEndpoint(newStack(), 'Endpoint', { ...BASE, ...props }));
       expect(e.problems.map((p) => p.property)).toContain(property);

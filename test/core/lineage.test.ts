@@ -19,6 +19,10 @@ describe('Lineage', () => {
     });
   });
 
+  it('lists its metadata keys, the ones the promotion on approval requires by default', () => {
+    expect(Lineage.metadataKeys()).toEqual(Object.keys(Lineage.toCustomerMetadata(good)));
+  });
+
   it('reads back what it wrote', () => {
     expect(Lineage.fromCustomerMetadata(Lineage.toCustomerMetadata(good))).toEqual(good);
   });

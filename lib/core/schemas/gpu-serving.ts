@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GpuCatalog } from '../gpu-catalog';
 import { checkImage } from '../image';
+import { parseModelPackageVersionArn, sameModelPackageGroup } from '../model-package';
 import { s3Uri, sagemakerName } from '../primitives';
 import { ownershipSchema, triggerSchema, uniqueTriggerNames } from '../rollback';
 import { rolloutSchema } from '../rollout';
@@ -33,12 +34,23 @@ export const modelSourceSchema = z
     modelDataUrl: s3Uri.optional(),
     environment: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,1023}$/, 'must be an environment variable name'), z.string().max(1024)).optional(),
     modelPackageVersion: z.number().int().min(1, 'must be a model package version (1, 2, …)').optional(),
+    modelPackageArn: z.string().optional(),
+    // The registry's group, when known at synth: a model package ARN must be one of its versions.
+    modelPackageGroupName: z.string().optional(),
   })
   .superRefine((m, ctx) => {
     if (m.image !== undefined) {
       const r = imageRef(m.allowMutableImageTag ?? false).safeParse(m.image);
       if (!r.success) {
         ctx.addIssue({ code: 'custom', path: ['image'], message: r.error.issues[0].message });
+      }
+    }
+    if (m.modelPackageArn !== undefined) {
+      const arn = parseModelPackageVersionArn(m.modelPackageArn);
+      if (!arn) {
+        ctx.addIssue({ code: 'custom', path: ['modelPackageArn'], message: 'must be the ARN of a model package version (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)' });
+      } else if (m.modelPackageGroupName !== undefined && !sameModelPackageGroup(arn.group, m.modelPackageGroupName)) {
+        ctx.addIssue({ code: 'custom', path: ['modelPackageArn'], message: `must be a version of the registry's model package group "${m.modelPackageGroupName}"` });
       }
     }
   });

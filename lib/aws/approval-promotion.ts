@@ -1,0 +1,372 @@
+import * as path from 'node:path';
+import { Annotations, ArnFormat, CfnParameter, CfnResource, DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { Construct } from 'constructs';
+import { IModelRegistry, ModelRegistry } from './model-registry';
+import { ownedAlarm } from './private/alarms';
+import { validateProps } from './private/validate';
+import { ValidationProblem } from '../core/errors';
+import { Lineage } from '../core/lineage';
+import { modelPackageVersionArnPattern } from '../core/model-package';
+import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
+import { approvalPromotionSchema, modelPackageParameterSchema } from '../core/schemas/approval-promotion';
+import { renderValue, throwIfAny, validateOrThrow } from '../core/validation';
+
+/** Where the bundled promotion handler lives (built by `npm run bundle`, shipped in the package). */
+const HANDLER_ASSET = path.join(__dirname, '..', '..', 'assets', 'promotion');
+
+/**
+ * How long the handler waits for a stack update in progress (a CI deploy, an earlier promotion)
+ * before failing so Lambda retries: with Lambda's two retries (one, then two minutes later) an
+ * approval survives about half an hour of a busy stack before it lands in the dead-letter queue.
+ */
+const BUSY_WAIT_SECONDS = 600;
+
+/** What the handler needs besides the wait: two describes and one UpdateStack call. */
+const HANDLER_TIMEOUT = Duration.seconds(BUSY_WAIT_SECONDS + 120);
+
+/**
+ * Lambda's asynchronous retries of a failed promotion (its maximum), and how long an event may wait
+ * for the single concurrent execution (throttled events are retried by Lambda for up to six hours).
+ * Source: AWS Lambda developer guide, "How Lambda handles errors and retries with asynchronous invocation".
+ */
+const LAMBDA_RETRY_ATTEMPTS = 2;
+const LAMBDA_MAX_EVENT_AGE = Duration.hours(6);
+
+/**
+ * EventBridge's retries of a failed delivery to the function (its maxima: 185 attempts, 24 hours).
+ * Source: Amazon EventBridge user guide, "How EventBridge retries delivering events".
+ */
+const EVENTBRIDGE_RETRY_ATTEMPTS = 185;
+const EVENTBRIDGE_MAX_EVENT_AGE = Duration.hours(24);
+
+/** Properties of an `ApprovalPromotion`. */
+export interface ApprovalPromotionProps {
+  /** The registry whose approved model package versions are deployed. */
+  readonly registry: IModelRegistry;
+
+  /**
+   * The serving stack's parameter holding the ARN of the model package version it serves (see
+   * `ApprovalPromotion.modelPackageParameter`); the endpoint's model is
+   * `ModelSource.fromModelPackageArn(registry, parameter.valueAsString)`.
+   */
+  readonly modelPackageParameter: CfnParameter;
+
+  /** Who owns the promotion's alarms and where the runbook is. */
+  readonly alarmOwnership: AlarmOwnership;
+
+  /**
+   * The stack the approved versions are deployed to: the one holding `modelPackageParameter`.
+   * It must be in the account and region of this construct.
+   * @default - the stack of this construct
+   */
+  readonly servingStack?: Stack;
+
+  /**
+   * Topic notified by the alarms.
+   * @default - none
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * `CustomerMetadataProperties` keys an approved package must carry (non-empty) to be deployed.
+   * @default - the lineage contract's keys (`Lineage.metadataKeys()`)
+   */
+  readonly requiredLineageKeys?: string[];
+
+  /**
+   * Deploy a version older than the one serving when it is (re-)approved after the serving stack's
+   * last update: approving an earlier version becomes the way to roll back. Off, such an approval
+   * is refused (the error alarm fires) and a rollback is an explicit `cdk deploy --parameters`.
+   * An older version approved before the stack's last update is always ignored (it was overtaken).
+   * @default false
+   */
+  readonly allowRollbackToOlderVersion?: boolean;
+
+  /**
+   * The role CloudFormation updates the serving stack with (passed to `UpdateStack` as `RoleARN`).
+   * @default - the serving stack's `DefaultStackSynthesizer` CloudFormation execution role (the
+   * role `cdk deploy` uses); required with any other synthesizer
+   */
+  readonly cloudFormationExecutionRole?: iam.IRole;
+}
+
+/**
+ * An approval of a model package deploys it through the endpoint's rollout policy.
+ *
+ * How it works: the serving stack takes the ARN of the model package version it serves as a
+ * CloudFormation parameter (`ApprovalPromotion.modelPackageParameter`), which the endpoint serves
+ * (`ModelSource.fromModelPackageArn(registry, parameter.valueAsString)`). When a version of the
+ * registry's group becomes `Approved` (EventBridge, `IModelRegistry.onApproved`), a function checks it
+ * (still approved, lineage metadata present, not older than what serves) and calls CloudFormation
+ * `UpdateStack` on the serving stack with its previous template, the parameter set to the approved
+ * ARN and every other parameter kept. CloudFormation replaces the SageMaker Model and
+ * EndpointConfig and updates the Endpoint through its `DeploymentConfig`: the blue/green canary
+ * (or linear) rollout with auto-rollback alarms. CloudFormation stays the record of what serves:
+ * `cdk deploy` keeps a parameter's previous value (the CLI's `--previous-parameters`, on by
+ * default), so later deploys keep the promoted version.
+ *
+ * On auto-rollback: when a rollback alarm fires during the deployment, SageMaker shifts traffic
+ * back to the old fleet and fails the update; CloudFormation then rolls the stack back, parameter
+ * included, so the stack again names the version that serves. The endpoint's rollback alarms page
+ * their owners; the rejected version stays `Approved` in the registry until someone rejects it.
+ * (Not yet verified against a live account: that CloudFormation reports SageMaker's rollback as a
+ * failed update. After a first rollback, check that the stack's parameter and the endpoint's
+ * `EndpointConfigName` agree.)
+ *
+ * Concurrency: CloudFormation rejects an update while another is in progress. The function runs
+ * one promotion at a time (reserved concurrency 1), waits up to ten minutes for a busy stack and
+ * then fails, so Lambda retries it twice; an approval that still cannot be deployed, or that is
+ * refused, ends in the dead-letter queue (its alarm fires). Do not deploy the serving stack from
+ * CI while approving; to redrive an approval, invoke the function with the queued message's body.
+ *
+ * Trust: the function can update the serving stack with the CloudFormation execution role (the
+ * `iam:PassRole` grant is limited to that role and to CloudFormation), so it is as powerful on
+ * that one stack as its deployments; it reads only the group's model packages.
+ */
+export class ApprovalPromotion extends Construct {
+  /**
+   * A parameter for the serving stack holding the ARN of the model package version it serves:
+   * type String, default the initial version's ARN, and an `AllowedPattern` accepting only
+   * versions of the registry's group in the stack's account and region. Needs a stack with a
+   * concrete account and region, and a concrete group name (a default cannot hold tokens).
+   *
+   * @param scope the serving stack (or a construct in it)
+   * @param id the parameter's id (its logical id when `scope` is the stack)
+   * @param registry the registry whose versions the stack serves
+   * @param initialVersion the version served until the first promotion
+   */
+  public static modelPackageParameter(scope: Construct, id: string, registry: IModelRegistry, initialVersion: number): CfnParameter {
+    const stack = Stack.of(scope);
+    const group = registry.modelPackageGroupName;
+    validateOrThrow(`${scope.node.path}/${id}`, modelPackageParameterSchema, {
+      initialVersion,
+      region: stack.region,
+      account: stack.account,
+      modelPackageGroupName: group,
+    });
+    // A region the installed region-info does not know yet is in the commercial partition.
+    const partition = RegionInfo.get(stack.region).partition ?? 'aws';
+    return new CfnParameter(scope, id, {
+      type: 'String',
+      default: `arn:${partition}:sagemaker:${stack.region}:${stack.account}:model-package/${group}/${initialVersion}`,
+      allowedPattern: modelPackageVersionArnPattern({ group, region: stack.region, account: stack.account }),
+      constraintDescription: `must be the ARN of a version of the ${group} model package group in ${stack.account}/${stack.region}`,
+      description: `ARN of the ${group} model package version served. Set by the promotion on approval; cdk deploy keeps the current value (--parameters to override).`,
+    });
+  }
+
+  /** The promotion function. */
+  public readonly handler: lambda.Function;
+  /** The rule on approvals of the registry's group. */
+  public readonly rule: events.Rule;
+  /** Approvals that were not deployed (refused, stack busy too long, undeliverable), as their events. */
+  public readonly deadLetterQueue: sqs.Queue;
+  /** The function fails: an approval was refused or could not be deployed yet. */
+  public readonly errorAlarm: cloudwatch.Alarm;
+  /** An approval waits in the dead-letter queue. */
+  public readonly deadLetterAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: ApprovalPromotionProps) {
+    super(scope, id);
+    const parameter = props.modelPackageParameter;
+    validateProps(this, approvalPromotionSchema, {
+      alarmOwnership: props.alarmOwnership,
+      requiredLineageKeys: props.requiredLineageKeys,
+      modelPackageParameterType: parameter.type,
+      allowRollbackToOlderVersion: props.allowRollbackToOlderVersion,
+    });
+    const stack = Stack.of(this);
+    const serving = props.servingStack ?? stack;
+    const synthesizer = serving.synthesizer;
+    const problems: ValidationProblem[] = [];
+    const problem = (property: string, received: unknown, allowed: string) =>
+      problems.push({ constructPath: this.node.path, property, received: renderValue(received), allowed });
+    if (Stack.of(parameter) !== serving) {
+      problem('modelPackageParameter', parameter.node.path, `must be a parameter of the serving stack ${serving.node.path}`);
+    }
+    if (serving.nested) {
+      problem('servingStack', serving.node.path, 'must be a top-level stack: CloudFormation updates a nested stack through its parent');
+    }
+    for (const [dimension, here, there] of [['account', stack.account, serving.account], ['region', stack.region, serving.region]]) {
+      if (!Token.isUnresolved(here) && !Token.isUnresolved(there) && here !== there) {
+        problem('servingStack', `${serving.node.path} (${dimension} ${there})`, `must be in the ${dimension} of the promotion (${here}): the function calls CloudFormation there`);
+      }
+    }
+    const defaultSynthesizer = synthesizer instanceof DefaultStackSynthesizer ? synthesizer : undefined;
+    if (!props.cloudFormationExecutionRole && !defaultSynthesizer && !serving.nested) {
+      problem('cloudFormationExecutionRole', undefined, `must be given: the serving stack's synthesizer (${synthesizer.constructor.name}) names no CloudFormation execution role`);
+    }
+    throwIfAny(problems);
+    if (parameter.allowedPattern === undefined) {
+      Annotations.of(this).addWarningV2(
+        'cdk-mlops:approval-promotion:no-allowed-pattern',
+        'modelPackageParameter has no AllowedPattern: any value can be deployed; create it with ApprovalPromotion.modelPackageParameter.',
+      );
+    }
+
+    const group = props.registry.modelPackageGroupName;
+    // The execution role's ARN holds ${AWS::Partition} (and ${AWS::AccountId}/${AWS::Region} for an
+    // environment-agnostic stack): Fn::Sub resolves them in this stack, which is in the same environment.
+    const cfnRoleArn = props.cloudFormationExecutionRole?.roleArn ?? Fn.sub(defaultSynthesizer!.cloudFormationExecutionRoleArn);
+
+    // --- role: exactly what one promotion does ---------------------------------------------------
+    const key = new kms.Key(this, 'Key', {
+      description: `Encrypts the promotion of approved ${group} versions to ${serving.stackName}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    key.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`));
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN, encryptionKey: key });
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Deploys approved ${group} versions to the ${serving.stackName} stack`,
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['sagemaker:DescribeModelPackage'],
+        resources: [stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${group}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudformation:DescribeStacks', 'cloudformation:UpdateStack'],
+        // Its own stack by id; another by name (the id's suffix is assigned when the stack is created).
+        resources: [serving === stack ? stack.stackId : stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${serving.stackName}/*` })],
+      }),
+    );
+    // The role is what CloudFormation updates the stack with; passing it (even the one already
+    // associated with the stack) needs iam:PassRole (CloudFormation user guide, "CloudFormation service role").
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [cfnRoleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+      }),
+    );
+    // CloudFormation resolves SSM parameter types (the CDK's BootstrapVersion) again on every update,
+    // with the caller's credentials: the CDK bootstrap grants its deploy role ssm:GetParameters on the
+    // version parameter for this ("CreateChangeSet uses this to evaluate any SSM parameters").
+    const ssmParameters = new Set(ssmParameterNames(serving));
+    if (defaultSynthesizer?.bootstrapQualifier !== undefined) {
+      ssmParameters.add(DefaultStackSynthesizer.DEFAULT_BOOTSTRAP_STACK_VERSION_SSM_PARAMETER.replace('${Qualifier}', defaultSynthesizer.bootstrapQualifier));
+    }
+    if (ssmParameters.size > 0) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['ssm:GetParameters'],
+          resources: [...ssmParameters].map((name) =>
+            stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, ''), arnFormat: ArnFormat.SLASH_RESOURCE_NAME })),
+        }),
+      );
+    }
+    this.node.addValidation({
+      validate: () => ssmParameterNames(serving)
+        .filter((name) => !ssmParameters.has(name))
+        .map((name) => `${this.node.path}: the serving stack's SSM parameter ${name} was added after the promotion, which cannot read it on updates; define ApprovalPromotion after it`),
+    });
+
+    // --- the function, its dead-letter queue and the rule ---------------------------------------------
+    // SQS-managed encryption: EventBridge and Lambda deliver failed events to it without a key policy.
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.handler = new lambda.Function(this, 'Handler', {
+      description: `Deploys approved versions of the ${group} model package group to the ${serving.stackName} stack`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(HANDLER_ASSET),
+      role,
+      logGroup,
+      memorySize: 256,
+      timeout: HANDLER_TIMEOUT,
+      // One promotion at a time: two approvals never race for the stack.
+      reservedConcurrentExecutions: 1,
+      retryAttempts: LAMBDA_RETRY_ATTEMPTS,
+      maxEventAge: LAMBDA_MAX_EVENT_AGE,
+      deadLetterQueue: this.deadLetterQueue,
+      environmentEncryption: key,
+      environment: {
+        STACK_NAME: serving.stackName,
+        PARAMETER_NAME: parameter.logicalId,
+        MODEL_PACKAGE_GROUP_NAME: group,
+        REQUIRED_LINEAGE_KEYS: (props.requiredLineageKeys ?? Lineage.metadataKeys()).join(','),
+        CLOUDFORMATION_ROLE_ARN: cfnRoleArn,
+        ALLOW_ROLLBACK: String(props.allowRollbackToOlderVersion ?? false),
+        BUSY_WAIT_SECONDS: String(BUSY_WAIT_SECONDS),
+      },
+    });
+    // The function depends on its role through the ARN already; keep only the explicit dependency
+    // on the role's policy (a DependsOn on the role too is redundant: cfn-lint W3005).
+    const policy = role.node.findChild('DefaultPolicy').node.defaultChild as CfnResource;
+    (this.handler.node.defaultChild as lambda.CfnFunction).addOverride('DependsOn', [policy.logicalId]);
+
+    // The rule lives here (the registry imported by name into this construct), so the rule, the
+    // function's permission and the queue's policy never refer to each other across stacks.
+    const registry = ModelRegistry.fromModelRegistryAttributes(this, 'Registry', { modelPackageGroupName: group });
+    this.rule = registry.onApproved('OnApproved', {
+      description: `Deploys approved versions of ${group} to the ${serving.stackName} stack`,
+      target: new targets.LambdaFunction(this.handler, {
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: EVENTBRIDGE_RETRY_ATTEMPTS,
+        maxEventAge: EVENTBRIDGE_MAX_EVENT_AGE,
+      }),
+    });
+
+    // --- alarms -------------------------------------------------------------------------------------
+    const own = props.alarmOwnership;
+    const period = Duration.minutes(5);
+    this.errorAlarm = ownedAlarm(
+      this,
+      {
+        id: 'ErrorAlarm',
+        metric: this.handler.metricErrors({ period }),
+        threshold: 0,
+        comparison: ThresholdComparison.GREATER_THAN,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        owner: own.owner,
+        runbookUrl: own.runbookUrl,
+        summary: `A promotion of an approved ${group} version to ${serving.stackName} failed (refused, stack busy or error): read the function's log`,
+      },
+      props.alarmTopic,
+    );
+    this.deadLetterAlarm = ownedAlarm(
+      this,
+      {
+        id: 'DeadLetterAlarm',
+        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        threshold: 0,
+        comparison: ThresholdComparison.GREATER_THAN,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        owner: own.owner,
+        runbookUrl: own.runbookUrl,
+        summary: `An approved ${group} version was not deployed to ${serving.stackName}: its event waits in the dead-letter queue (redrive or discard it)`,
+      },
+      props.alarmTopic,
+    );
+  }
+}
+
+/** Names of the stack's parameters of an SSM parameter type (with a concrete default), in tree order. */
+function ssmParameterNames(stack: Stack): string[] {
+  return stack.node
+    .findAll()
+    .filter((c): c is CfnParameter => c instanceof CfnParameter && Stack.of(c) === stack && c.type.startsWith('AWS::SSM::Parameter::Value<'))
+    .map((p) => p.default)
+    .filter((d): d is string => typeof d === 'string' && !Token.isUnresolved(d));
+}

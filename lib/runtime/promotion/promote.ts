@@ -1,0 +1,262 @@
+/**
+ * The promotion on approval: a SageMaker model package of the serving group became `Approved`, so
+ * the serving stack is updated, with its previous template, to the package's ARN. CloudFormation
+ * then replaces the Model and EndpointConfig and updates the Endpoint through its DeploymentConfig
+ * (blue/green with auto-rollback alarms); if SageMaker rolls back, the stack update fails and
+ * CloudFormation rolls the parameter back too. CloudFormation stays the record of what serves.
+ */
+
+// The AWS SDK is a dev dependency: esbuild bundles it into the Lambda asset (scripts/bundle-runtime.ts).
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { CloudFormationClient, DescribeStacksCommand, Parameter, Stack, UpdateStackCommand, UpdateStackCommandInput } from '@aws-sdk/client-cloudformation';
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { ModelPackageVersionArn, parseModelPackageVersionArn, sameModelPackageGroup } from '../../core/model-package';
+
+/** EventBridge `source` and `detail-type` of model package state changes (SageMaker developer guide). */
+export const SAGEMAKER_SOURCE = 'aws.sagemaker';
+export const MODEL_PACKAGE_STATE_CHANGE = 'SageMaker Model Package State Change';
+
+/**
+ * What a stack made by the CDK needs acknowledged on every update: IAM resources (named or not)
+ * and macros. The CDK CLI passes the same three to CreateChangeSet on `cdk deploy`.
+ */
+export const CDK_CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'] as const;
+
+/** How often a busy stack is looked at again while waiting for it. */
+export const BUSY_POLL_SECONDS = 30;
+
+/** The part of a "SageMaker Model Package State Change" event the promotion reads. */
+export interface ModelPackageStateChangeEvent {
+  readonly 'id'?: string;
+  readonly 'source'?: string;
+  readonly 'detail-type'?: string;
+  /** When the state changed (ISO 8601). */
+  readonly 'time'?: string;
+  readonly 'resources'?: string[];
+  readonly 'detail'?: {
+    readonly ModelPackageGroupName?: string;
+    readonly ModelPackageArn?: string;
+    readonly ModelPackageVersion?: number;
+    readonly ModelApprovalStatus?: string;
+  };
+}
+
+/** What the promotion does, from the environment (handler.ts). */
+export interface PromotionConfig {
+  /** Name of the serving stack. */
+  readonly stackName: string;
+  /** Logical id of the stack's model package ARN parameter. */
+  readonly parameterName: string;
+  /** The model package group whose approvals are promoted. */
+  readonly modelPackageGroupName: string;
+  /** `CustomerMetadataProperties` keys an approved package must carry (non-empty) to be deployed. */
+  readonly requiredLineageKeys: readonly string[];
+  /**
+   * Role CloudFormation updates the stack with (the one `cdk deploy` passes).
+   * @default - the role associated with the stack
+   */
+  readonly cloudFormationRoleArn?: string;
+  /** Deploy a version older than the one serving when its approval is newer than the stack's last update. */
+  readonly allowRollback: boolean;
+  /** Decide and log, but do not update the stack. */
+  readonly dryRun: boolean;
+  /** How long to wait for a busy stack (an update in progress) before failing to be retried. */
+  readonly busyWaitSeconds: number;
+}
+
+/** Clients and clock (injected for tests). */
+export interface PromotionDeps {
+  readonly sagemaker: SageMakerClient;
+  readonly cloudformation: CloudFormationClient;
+  /** @default - the system clock */
+  readonly now?: () => Date;
+  /** @default - setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** What a promotion did. */
+export enum PromotionOutcome {
+  /** The stack update started: CloudFormation now deploys the version through the rollout policy. */
+  UPDATING = 'UPDATING',
+  /** `dryRun`: the stack update that would have started. */
+  DRY_RUN = 'DRY_RUN',
+  /** The stack already serves the version: nothing to do (a repeated event, or a redrive). */
+  ALREADY_DEPLOYED = 'ALREADY_DEPLOYED',
+  /** The event is not a promotion for this stack (another group, not Approved, a stale approval). */
+  IGNORED = 'IGNORED',
+}
+
+/** The result of one promotion (also logged as one JSON line by the handler). */
+export interface PromotionResult {
+  readonly outcome: PromotionOutcome;
+  /** Why, in words. */
+  readonly reason: string;
+  /** The approved model package, when the event named one. */
+  readonly modelPackageArn?: string;
+  readonly modelPackageVersion?: number;
+  /** The package the stack served before. */
+  readonly servingModelPackageArn?: string;
+  readonly servingModelPackageVersion?: number;
+  /** The UpdateStack request (sent, or that would have been with `dryRun`). */
+  readonly updateStack?: UpdateStackCommandInput;
+}
+
+/**
+ * The approved package must not be deployed: it is no longer approved, lacks lineage, or is older
+ * than what serves. Thrown so the function's error alarm fires; retrying does not change the answer.
+ */
+export class PromotionRefusedError extends Error {
+  public readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'PromotionRefusedError';
+  }
+}
+
+/**
+ * The serving stack is being updated (a CI deploy, or an earlier promotion): CloudFormation rejects
+ * a concurrent update. Thrown so Lambda retries the event (asynchronous invocation: twice, one and
+ * then two minutes later), after which it lands in the dead-letter queue.
+ */
+export class StackBusyError extends Error {
+  public readonly retryable = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'StackBusyError';
+  }
+}
+
+/** Promote the package an approval event names, if it is one for this stack; see the module comment. */
+export async function promote(event: ModelPackageStateChangeEvent, config: PromotionConfig, deps: PromotionDeps): Promise<PromotionResult> {
+  // --- the event: an approval of this group? ---------------------------------------------------
+  const detail = event.detail ?? {};
+  if (event.source !== SAGEMAKER_SOURCE || event['detail-type'] !== MODEL_PACKAGE_STATE_CHANGE) {
+    return ignored(`not a ${MODEL_PACKAGE_STATE_CHANGE} event (source ${JSON.stringify(event.source)}, detail-type ${JSON.stringify(event['detail-type'])})`);
+  }
+  if (detail.ModelPackageGroupName === undefined || !sameModelPackageGroup(detail.ModelPackageGroupName, config.modelPackageGroupName)) {
+    return ignored(`model package group ${JSON.stringify(detail.ModelPackageGroupName)} is not ${JSON.stringify(config.modelPackageGroupName)}`);
+  }
+  if (detail.ModelApprovalStatus !== 'Approved') {
+    return ignored(`approval status ${JSON.stringify(detail.ModelApprovalStatus)} is not Approved`);
+  }
+  const eventArn = detail.ModelPackageArn ?? event.resources?.[0];
+  if (eventArn === undefined || parseModelPackageVersionArn(eventArn) === undefined) {
+    throw new PromotionRefusedError(`the approval event ${event.id ?? ''} names no model package version ARN (detail.ModelPackageArn ${JSON.stringify(detail.ModelPackageArn)}, resources ${JSON.stringify(event.resources)})`);
+  }
+
+  // --- the package as it is now: still approved, with its lineage ---------------------------------
+  const pkg = await deps.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: eventArn }));
+  const packageArn = pkg.ModelPackageArn ?? eventArn;
+  const target = parseModelPackageVersionArn(packageArn);
+  const otherGroup = pkg.ModelPackageGroupName !== undefined && !sameModelPackageGroup(pkg.ModelPackageGroupName, config.modelPackageGroupName);
+  if (target === undefined || otherGroup) {
+    throw new PromotionRefusedError(
+      `${packageArn} is not a version of the model package group ${config.modelPackageGroupName} (SageMaker says group ${JSON.stringify(pkg.ModelPackageGroupName)})`,
+    );
+  }
+  const about = { modelPackageArn: packageArn, modelPackageVersion: target.version };
+  if (pkg.ModelApprovalStatus !== 'Approved') {
+    throw new PromotionRefusedError(`${packageArn} is ${pkg.ModelApprovalStatus ?? 'without an approval status'} now, no longer Approved: not deployed`);
+  }
+  const metadata = pkg.CustomerMetadataProperties ?? {};
+  const missing = config.requiredLineageKeys.filter((k) => (metadata[k] ?? '').trim() === '');
+  if (missing.length > 0) {
+    throw new PromotionRefusedError(
+      `${packageArn} lacks lineage metadata ${missing.join(', ')} (CustomerMetadataProperties): a model that cannot be rebuilt is not deployed; register it with its lineage (core.Lineage)`,
+    );
+  }
+
+  // --- the stack: idle, and what it serves --------------------------------------------------------
+  const stack = await idleStack(config, deps);
+  const parameters = stack.Parameters ?? [];
+  const current = parameters.find((p) => p.ParameterKey === config.parameterName);
+  if (current === undefined) {
+    throw new PromotionRefusedError(`stack ${config.stackName} has no parameter ${config.parameterName} (it has ${parameters.map((p) => p.ParameterKey).join(', ') || 'none'})`);
+  }
+  const servingArn = current.ParameterValue;
+  const serving = servingArn === undefined ? undefined : parseModelPackageVersionArn(servingArn);
+  const was = { servingModelPackageArn: servingArn, servingModelPackageVersion: serving?.version };
+  if (serving !== undefined && sameVersion(serving, target)) {
+    return { outcome: PromotionOutcome.ALREADY_DEPLOYED, reason: `stack ${config.stackName} already serves version ${target.version}`, ...about, ...was };
+  }
+  if (serving !== undefined && target.version < serving.version) {
+    // An approval older than the stack's last update was overtaken (events can arrive late or out of
+    // order, and retries reorder them): deploying it would silently undo a newer promotion.
+    const approvedAt = event.time === undefined ? undefined : Date.parse(event.time);
+    const updatedAt = (stack.LastUpdatedTime ?? stack.CreationTime)?.getTime();
+    if (approvedAt !== undefined && !Number.isNaN(approvedAt) && updatedAt !== undefined && approvedAt < updatedAt) {
+      return {
+        outcome: PromotionOutcome.IGNORED,
+        reason: `stale approval: version ${target.version} was approved at ${event.time}, before stack ${config.stackName} was last updated (${new Date(updatedAt).toISOString()}) to serve version ${serving.version}`,
+        ...about,
+        ...was,
+      };
+    }
+    if (!config.allowRollback) {
+      throw new PromotionRefusedError(
+        `version ${target.version} is older than version ${serving.version}, which stack ${config.stackName} serves: rolling back on approval is off ` +
+        `(ApprovalPromotion allowRollbackToOlderVersion); to roll back, deploy it explicitly: cdk deploy --parameters ${config.stackName}:${config.parameterName}=${packageArn}`,
+      );
+    }
+  }
+
+  // --- the update: same template, this one parameter changed --------------------------------------
+  const updateStack: UpdateStackCommandInput = {
+    StackName: config.stackName,
+    UsePreviousTemplate: true,
+    Parameters: parameters.map((p): Parameter => (p.ParameterKey === config.parameterName
+      ? { ParameterKey: p.ParameterKey, ParameterValue: packageArn }
+      : { ParameterKey: p.ParameterKey, UsePreviousValue: true })),
+    Capabilities: [...CDK_CAPABILITIES],
+    ...(config.cloudFormationRoleArn !== undefined ? { RoleARN: config.cloudFormationRoleArn } : {}),
+    // Explicit: a failed deployment (SageMaker's auto-rollback) must roll the parameter back too.
+    DisableRollback: false,
+  };
+  const direction = serving !== undefined && target.version < serving.version ? 'rolling back' : 'promoting';
+  if (config.dryRun) {
+    return { outcome: PromotionOutcome.DRY_RUN, reason: `dry run: would update stack ${config.stackName}, ${direction} to version ${target.version}`, ...about, ...was, updateStack };
+  }
+  try {
+    await deps.cloudformation.send(new UpdateStackCommand(updateStack));
+  } catch (e) {
+    // The parameter already has the value (a concurrent promotion got there between the two calls).
+    if (e instanceof Error && e.name === 'ValidationError' && /No updates are to be performed/.test(e.message)) {
+      return { outcome: PromotionOutcome.ALREADY_DEPLOYED, reason: `stack ${config.stackName}: ${e.message}`, ...about, ...was };
+    }
+    throw e;
+  }
+  return { outcome: PromotionOutcome.UPDATING, reason: `stack ${config.stackName} updating, ${direction} to version ${target.version}`, ...about, ...was, updateStack };
+}
+
+function ignored(reason: string): PromotionResult {
+  return { outcome: PromotionOutcome.IGNORED, reason };
+}
+
+function sameVersion(a: ModelPackageVersionArn, b: ModelPackageVersionArn): boolean {
+  return a.version === b.version && a.account === b.account && a.region === b.region && sameModelPackageGroup(a.group, b.group);
+}
+
+/** The stack once no operation is in progress on it, or a `StackBusyError` after `busyWaitSeconds`. */
+async function idleStack(config: PromotionConfig, deps: PromotionDeps): Promise<Stack> {
+  const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const deadline = now().getTime() + config.busyWaitSeconds * 1000;
+  for (;;) {
+    const out = await deps.cloudformation.send(new DescribeStacksCommand({ StackName: config.stackName }));
+    const stack = out.Stacks?.[0];
+    if (stack === undefined) {
+      throw new Error(`stack ${config.stackName} not found`);
+    }
+    if (!(stack.StackStatus ?? '').endsWith('_IN_PROGRESS')) {
+      return stack;
+    }
+    if (now().getTime() + BUSY_POLL_SECONDS * 1000 > deadline) {
+      throw new StackBusyError(
+        `stack ${config.stackName} is ${stack.StackStatus} (waited ${config.busyWaitSeconds} s): CloudFormation rejects concurrent updates; ` +
+        'the event is retried, then kept in the dead-letter queue (do not deploy the serving stack from CI while promoting)',
+      );
+    }
+    await sleep(BUSY_POLL_SECONDS * 1000);
+  }
+}

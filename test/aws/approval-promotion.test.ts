@@ -1,0 +1,382 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, CfnElement, CfnParameter, CliCredentialsStackSynthesizer, DefaultStackSynthesizer, NestedStack, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { ApprovalPromotion, ApprovalPromotionProps } from '../../lib/aws/approval-promotion';
+import { GpuServingEndpoint } from '../../lib/aws/gpu-serving-endpoint';
+import { IModelRegistry, ModelRegistry } from '../../lib/aws/model-registry';
+import { ModelSource } from '../../lib/aws/model-source';
+import { ENV, expectValidationError, newStack } from '../support/aws';
+
+const OWNERSHIP = { owner: 'fraud-oncall', runbookUrl: 'https://runbooks.example.com/fraud/promotion' };
+const PARTITION = { Ref: 'AWS::Partition' };
+const CFN_EXEC_ROLE = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-eu-west-1' };
+
+interface Fixture {
+  readonly stack: Stack;
+  readonly registry: IModelRegistry;
+  readonly parameter: CfnParameter;
+  readonly promotion: ApprovalPromotion;
+  readonly t: Template;
+}
+
+/** A serving stack with a fraud registry, its model package parameter and the promotion. */
+function promotion(props: Partial<ApprovalPromotionProps> = {}, stack = newStack('FraudServing')): Fixture {
+  const registry = ModelRegistry.fromModelRegistryAttributes(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+  const parameter = ApprovalPromotion.modelPackageParameter(stack, 'FraudModelPackage', registry, 3);
+  const p = new ApprovalPromotion(stack, 'Promotion', { registry, modelPackageParameter: parameter, alarmOwnership: OWNERSHIP, ...props });
+  return { stack, registry, parameter, promotion: p, t: Template.fromStack(stack) };
+}
+
+function statementsOf(t: Template, rolePrefix: string): any[] {
+  const policies = Object.values<any>(t.findResources('AWS::IAM::Policy')).filter((p) => p.Properties.Roles[0].Ref.startsWith(rolePrefix));
+  expect(policies).toHaveLength(1);
+  return policies[0].Properties.PolicyDocument.Statement;
+}
+
+describe('ApprovalPromotion', () => {
+  describe('default', () => {
+    const { t } = promotion();
+
+    it('runs the bundled handler on approvals of the group, retried by EventBridge and Lambda into one dead-letter queue', () => {
+      t.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          'source': ['aws.sagemaker'],
+          'detail-type': ['SageMaker Model Package State Change'],
+          'detail': { ModelPackageGroupName: ['fraud'], ModelApprovalStatus: ['Approved'] },
+        },
+        Targets: [{
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PromotionHandler'), 'Arn'] },
+          Id: 'Target0',
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PromotionDeadLetterQueue'), 'Arn'] } },
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+        }],
+      });
+      t.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600 });
+    });
+
+    it('is one Node 24 ARM function at a time, with its configuration in a KMS-encrypted environment', () => {
+      t.hasResourceProperties('AWS::Lambda::Function', {
+        Handler: 'index.handler',
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        ReservedConcurrentExecutions: 1,
+        Timeout: 720,
+        KmsKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PromotionKey'), 'Arn'] },
+        DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PromotionDeadLetterQueue'), 'Arn'] } },
+        Environment: {
+          Variables: {
+            STACK_NAME: 'FraudServing',
+            PARAMETER_NAME: 'FraudModelPackage',
+            MODEL_PACKAGE_GROUP_NAME: 'fraud',
+            REQUIRED_LINEAGE_KEYS: 'lineage:dataset-version,lineage:code-commit,lineage:feature-set-version,lineage:evaluation-report',
+            CLOUDFORMATION_ROLE_ARN: CFN_EXEC_ROLE,
+            ALLOW_ROLLBACK: 'false',
+            BUSY_WAIT_SECONDS: '600',
+          },
+        },
+      });
+      t.hasResource('AWS::Logs::LogGroup', {
+        Properties: { RetentionInDays: 365, KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PromotionKey'), 'Arn'] } },
+        DeletionPolicy: 'Retain',
+      });
+      t.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain' });
+    });
+
+    it('grants exactly what a promotion does: no action wildcard, PassRole only to CloudFormation', () => {
+      expect(statementsOf(t, 'PromotionRole')).toEqual([
+        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^PromotionLogs/), 'Arn'] } },
+        {
+          Effect: 'Allow',
+          Action: 'sagemaker:DescribeModelPackage',
+          Resource: { 'Fn::Join': ['', ['arn:', PARTITION, ':sagemaker:eu-west-1:123456789012:model-package/fraud/*']] },
+        },
+        { Effect: 'Allow', Action: ['cloudformation:DescribeStacks', 'cloudformation:UpdateStack'], Resource: { Ref: 'AWS::StackId' } },
+        {
+          Effect: 'Allow',
+          Action: 'iam:PassRole',
+          Resource: CFN_EXEC_ROLE,
+          Condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'ssm:GetParameters',
+          Resource: { 'Fn::Join': ['', ['arn:', PARTITION, ':ssm:eu-west-1:123456789012:parameter/cdk-bootstrap/hnb659fds/version']] },
+        },
+        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^PromotionDeadLetterQueue/), 'Arn'] } },
+      ]);
+    });
+
+    it('keeps undeployed approvals 14 days in an encrypted, TLS-only queue that only its rule may write to', () => {
+      t.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+      t.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        PolicyDocument: {
+          Statement: [
+            Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({
+              Effect: 'Allow',
+              Action: 'sqs:SendMessage',
+              Principal: { Service: 'events.amazonaws.com' },
+              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [Match.stringLikeRegexp('^PromotionRegistryOnApproved'), 'Arn'] } } },
+            }),
+          ],
+        },
+      });
+    });
+
+    it('alarms on failed promotions and on approvals waiting in the dead-letter queue, with owner and runbook', () => {
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        AlarmDescription: Match.stringLikeRegexp('^A promotion of an approved fraud version to FraudServing failed.*\nOwner: fraud-oncall\nRunbook: https://runbooks.example.com/fraud/promotion$'),
+        Tags: [{ Key: 'mlops:owner', Value: 'fraud-oncall' }, { Key: 'mlops:runbook', Value: OWNERSHIP.runbookUrl }],
+      });
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Statistic: 'Maximum',
+        Threshold: 0,
+        AlarmDescription: Match.stringLikeRegexp('^An approved fraud version was not deployed to FraudServing: its event waits in the dead-letter queue'),
+        Tags: [{ Key: 'mlops:owner', Value: 'fraud-oncall' }, { Key: 'mlops:runbook', Value: OWNERSHIP.runbookUrl }],
+      });
+      t.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    });
+  });
+
+  describe('modelPackageParameter', () => {
+    const { t, parameter } = promotion();
+
+    it('defaults to the initial version and accepts only versions of the group in the stack\'s account and region', () => {
+      t.templateMatches({
+        Parameters: {
+          FraudModelPackage: {
+            Type: 'String',
+            Default: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/fraud/3',
+            AllowedPattern: '^arn:aws[a-z-]*:sagemaker:eu-west-1:123456789012:model-package/[fF][rR][aA][uU][dD]/[1-9][0-9]{0,9}$',
+          },
+        },
+      });
+      const pattern = new RegExp(parameter.allowedPattern!);
+      expect(pattern.test('arn:aws:sagemaker:eu-west-1:123456789012:model-package/fraud/42')).toBe(true);
+      for (const other of [
+        'arn:aws:sagemaker:eu-west-1:123456789012:model-package/ranking/42',
+        'arn:aws:sagemaker:us-east-1:123456789012:model-package/fraud/42',
+        'arn:aws:sagemaker:eu-west-1:210987654321:model-package/fraud/42',
+        'arn:aws:sagemaker:eu-west-1:123456789012:model-package/fraud/0',
+        'arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/fraud',
+      ]) {
+        expect(pattern.test(other), other).toBe(false);
+      }
+    });
+
+    it('needs a concrete environment and a version number', () => {
+      const stack = new Stack(new App(), 'Agnostic');
+      const registry = ModelRegistry.fromModelRegistryAttributes(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+      const e = expectValidationError(() => ApprovalPromotion.modelPackageParameter(stack, 'Param', registry, 0));
+      expect(e.problems.map((p) => [p.constructPath, p.property])).toEqual([
+        ['Agnostic/Param', 'initialVersion'],
+        ['Agnostic/Param', 'region'],
+        ['Agnostic/Param', 'account'],
+      ]);
+    });
+  });
+
+  describe('configured', () => {
+    it('updates a serving stack elsewhere by name, with the registry of a third stack, and no reference across stacks', () => {
+      // GIVEN a registry stack, a serving stack with the endpoint, and a delivery stack with the promotion
+      const app = new App();
+      const registryStack = new Stack(app, 'Registry', { env: ENV });
+      const registry = new ModelRegistry(registryStack, 'Registry', { modelPackageGroupName: 'fraud' });
+      const serving = new Stack(app, 'FraudServing', { env: ENV });
+      const parameter = ApprovalPromotion.modelPackageParameter(serving, 'FraudModelPackage', registry, 1);
+      const delivery = new Stack(app, 'Delivery', { env: ENV });
+      // WHEN
+      new ApprovalPromotion(delivery, 'Promotion', { registry, servingStack: serving, modelPackageParameter: parameter, alarmOwnership: OWNERSHIP });
+      // THEN the rule is the delivery stack's, the stack is named by ARN pattern, and nothing is imported
+      const t = Template.fromStack(delivery);
+      t.resourceCountIs('AWS::Events::Rule', 1);
+      expect(statementsOf(t, 'PromotionRole')).toContainEqual({
+        Effect: 'Allow',
+        Action: ['cloudformation:DescribeStacks', 'cloudformation:UpdateStack'],
+        Resource: { 'Fn::Join': ['', ['arn:', PARTITION, ':cloudformation:eu-west-1:123456789012:stack/FraudServing/*']] },
+      });
+      expect(JSON.stringify(t.toJSON())).not.toContain('Fn::ImportValue');
+      expect(delivery.dependencies).toEqual([]);
+      Template.fromStack(registryStack).resourceCountIs('AWS::Events::Rule', 0);
+    });
+
+    it('passes a given CloudFormation execution role, or the one of a custom bootstrap qualifier', () => {
+      const withRole = newStack('FraudServing');
+      const role = iam.Role.fromRoleArn(withRole, 'Deployer', 'arn:aws:iam::123456789012:role/fraud-deployer');
+      const t1 = promotion({ cloudFormationExecutionRole: role }, withRole).t;
+      expect(statementsOf(t1, 'PromotionRole')).toContainEqual(expect.objectContaining({ Action: 'iam:PassRole', Resource: 'arn:aws:iam::123456789012:role/fraud-deployer' }));
+      t1.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ CLOUDFORMATION_ROLE_ARN: 'arn:aws:iam::123456789012:role/fraud-deployer' }) } });
+
+      const qualified = new Stack(new App(), 'FraudServing', { env: ENV, synthesizer: new DefaultStackSynthesizer({ qualifier: 'mlops' }) });
+      const statements = statementsOf(promotion({}, qualified).t, 'PromotionRole');
+      expect(statements).toContainEqual(expect.objectContaining({
+        Action: 'iam:PassRole',
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::123456789012:role/cdk-mlops-cfn-exec-role-123456789012-eu-west-1' },
+      }));
+      expect(statements).toContainEqual(expect.objectContaining({
+        Action: 'ssm:GetParameters',
+        Resource: { 'Fn::Join': ['', ['arn:', PARTITION, ':ssm:eu-west-1:123456789012:parameter/cdk-bootstrap/mlops/version']] },
+      }));
+    });
+
+    it('may read the serving stack\'s own SSM-typed parameters, which CloudFormation resolves again on every update', () => {
+      const stack = newStack('FraudServing');
+      new CfnParameter(stack, 'ImageDigest', { type: 'AWS::SSM::Parameter::Value<String>', default: '/fraud/serving/image-digest' });
+      const statements = statementsOf(promotion({}, stack).t, 'PromotionRole');
+      expect(statements.find((s) => s.Action === 'ssm:GetParameters').Resource).toEqual([
+        { 'Fn::Join': ['', ['arn:', PARTITION, ':ssm:eu-west-1:123456789012:parameter/fraud/serving/image-digest']] },
+        { 'Fn::Join': ['', ['arn:', PARTITION, ':ssm:eu-west-1:123456789012:parameter/cdk-bootstrap/hnb659fds/version']] },
+      ]);
+    });
+
+    it('allows rollback on approval, requires other lineage keys, and notifies a topic', () => {
+      const stack = newStack('FraudServing');
+      const topic = new sns.Topic(stack, 'Alarms');
+      const { t } = promotion({ allowRollbackToOlderVersion: true, requiredLineageKeys: ['lineage:code-commit', 'team'], alarmTopic: topic }, stack);
+      t.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ ALLOW_ROLLBACK: 'true', REQUIRED_LINEAGE_KEYS: 'lineage:code-commit,team' }) },
+      });
+      for (const alarm of Object.values<any>(t.findResources('AWS::CloudWatch::Alarm'))) {
+        expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^Alarms/) }]);
+      }
+    });
+
+    it('warns when the parameter accepts any value', () => {
+      const stack = newStack('FraudServing');
+      const registry = ModelRegistry.fromModelRegistryAttributes(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+      const parameter = new CfnParameter(stack, 'ModelArn', { type: 'String' });
+      new ApprovalPromotion(stack, 'Promotion', { registry, modelPackageParameter: parameter, alarmOwnership: OWNERSHIP });
+      Annotations.fromStack(stack).hasWarning('/FraudServing/Promotion', Match.stringLikeRegexp('modelPackageParameter has no AllowedPattern'));
+    });
+  });
+
+  describe('rejected', () => {
+    it('a parameter of another stack than the serving stack', () => {
+      const app = new App();
+      const serving = new Stack(app, 'FraudServing', { env: ENV });
+      const other = new Stack(app, 'Other', { env: ENV });
+      const registry = ModelRegistry.fromModelRegistryAttributes(serving, 'Registry', { modelPackageGroupName: 'fraud' });
+      const parameter = ApprovalPromotion.modelPackageParameter(other, 'FraudModelPackage', registry, 1);
+      const e = expectValidationError(() => new ApprovalPromotion(serving, 'Promotion', { registry, modelPackageParameter: parameter, alarmOwnership: OWNERSHIP }));
+      expect(e.message).toBe('FraudServing/Promotion: modelPackageParameter must be a parameter of the serving stack FraudServing; got "Other/FraudModelPackage"');
+    });
+
+    it('a serving stack in another region, or nested', () => {
+      const app = new App();
+      const serving = new Stack(app, 'FraudServing', { env: { ...ENV, region: 'us-east-1' } });
+      const registry = ModelRegistry.fromModelRegistryAttributes(serving, 'Registry', { modelPackageGroupName: 'fraud' });
+      const parameter = ApprovalPromotion.modelPackageParameter(serving, 'FraudModelPackage', registry, 1);
+      const delivery = new Stack(app, 'Delivery', { env: ENV });
+      const e = expectValidationError(() =>
+        new ApprovalPromotion(delivery, 'Promotion', { registry, servingStack: serving, modelPackageParameter: parameter, alarmOwnership: OWNERSHIP }));
+      expect(e.message).toBe('Delivery/Promotion: servingStack must be in the region of the promotion (eu-west-1): the function calls CloudFormation there; got "FraudServing (region us-east-1)"');
+
+      const nested = new NestedStack(delivery, 'Nested');
+      const nestedParameter = new CfnParameter(nested, 'ModelArn', { type: 'String' });
+      const n = expectValidationError(() =>
+        new ApprovalPromotion(delivery, 'NestedPromotion', { registry, servingStack: nested, modelPackageParameter: nestedParameter, alarmOwnership: OWNERSHIP }));
+      expect(n.problems.map((p) => p.allowed)).toEqual(['must be a top-level stack: CloudFormation updates a nested stack through its parent']);
+    });
+
+    it('a synthesizer without a CloudFormation execution role, unless one is given', () => {
+      const stack = new Stack(new App(), 'FraudServing', { env: ENV, synthesizer: new CliCredentialsStackSynthesizer() });
+      const e = expectValidationError(() => promotion({}, stack));
+      expect(e.message).toBe(
+        'FraudServing/Promotion: cloudFormationExecutionRole must be given: the serving stack\'s synthesizer (CliCredentialsStackSynthesizer) names no CloudFormation execution role; got undefined',
+      );
+      const other = new Stack(new App(), 'FraudServing', { env: ENV, synthesizer: new CliCredentialsStackSynthesizer() });
+      const role = iam.Role.fromRoleArn(other, 'Deployer', 'arn:aws:iam::123456789012:role/fraud-deployer');
+      expect(() => promotion({ cloudFormationExecutionRole: role }, other)).not.toThrow();
+    });
+
+    it.each<[string, Partial<ApprovalPromotionProps>, string, string]>([
+      ['a lineage key with a comma', { requiredLineageKeys: ['lineage:a,b'] }, 'requiredLineageKeys[0]', 'must be a model package metadata key'],
+      ['a lineage key twice', { requiredLineageKeys: ['team', 'team'] }, 'requiredLineageKeys', 'must not list a key twice'],
+      ['an http runbook', { alarmOwnership: { owner: 'fraud-oncall', runbookUrl: 'http://wiki/promotion' } }, 'alarmOwnership.runbookUrl', 'must be an https:// link'],
+    ])('%s', (_what, props, property, allowed) => {
+      const e = expectValidationError(() => promotion(props));
+      const problem = e.problems.find((p) => p.property === property)!;
+      expect(problem.constructPath).toBe('FraudServing/Promotion');
+      expect(problem.allowed).toContain(allowed);
+    });
+
+    it('a parameter that is not a String', () => {
+      const stack = newStack('FraudServing');
+      const registry = ModelRegistry.fromModelRegistryAttributes(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+      const parameter = new CfnParameter(stack, 'ModelVersion', { type: 'Number' });
+      const e = expectValidationError(() => new ApprovalPromotion(stack, 'Promotion', { registry, modelPackageParameter: parameter, alarmOwnership: OWNERSHIP }));
+      expect(e.message).toBe('FraudServing/Promotion: modelPackageParameterType must be of type String (it holds a model package ARN); got "Number"');
+    });
+
+    it('an SSM-typed parameter added to the serving stack after the promotion (it could not read it)', () => {
+      const { stack } = (() => {
+        const s = newStack('FraudServing');
+        const registry = ModelRegistry.fromModelRegistryAttributes(s, 'Registry', { modelPackageGroupName: 'fraud' });
+        const parameter = ApprovalPromotion.modelPackageParameter(s, 'FraudModelPackage', registry, 3);
+        new ApprovalPromotion(s, 'Promotion', { registry, modelPackageParameter: parameter, alarmOwnership: OWNERSHIP });
+        return { stack: s };
+      })();
+      new CfnParameter(stack, 'Late', { type: 'AWS::SSM::Parameter::Value<String>', default: '/fraud/late' });
+      expect(() => Template.fromStack(stack)).toThrow(/FraudServing\/Promotion: the serving stack's SSM parameter \/fraud\/late was added after the promotion/);
+    });
+  });
+
+  it('passes cdk-nag AwsSolutions with a GpuServingEndpoint serving the parameter, acknowledging only inherent wildcards', () => {
+    // GIVEN a serving stack: registry, parameter, endpoint serving the parameter's version, promotion
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-promotion-'));
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'FraudServing', { env: ENV });
+    const accessLogs = s3.Bucket.fromBucketName(stack, 'AccessLogs', 'acme-access-logs');
+    const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'fraud', serverAccessLogsBucket: accessLogs });
+    const parameter = ApprovalPromotion.modelPackageParameter(stack, 'FraudModelPackage', registry, 1);
+    const endpoint = new GpuServingEndpoint(stack, 'Fraud', {
+      model: ModelSource.fromModelPackageArn(registry, parameter.valueAsString),
+      instanceType: 'ml.g5.xlarge',
+      alarmOwnership: OWNERSHIP,
+      dataCapture: { serverAccessLogsBucket: accessLogs },
+    });
+    const p = new ApprovalPromotion(stack, 'Promotion', { registry, modelPackageParameter: parameter, alarmOwnership: OWNERSHIP });
+    const logicalId = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as CfnElement);
+    const modelPackages = 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:eu-west-1:123456789012:model-package/fraud/*]';
+    Validations.of(p.handler.role!).acknowledge({
+      id: modelPackages,
+      reason: 'Every version of the group may be approved; versions are numbered as they are registered, so the group is named, not the version.',
+    });
+    const capture = endpoint.dataCaptureLocation!;
+    Validations.of(endpoint.role).acknowledge(
+      { id: modelPackages, reason: 'The endpoint serves whichever version of the group is promoted; its execution role describes the group\'s versions.' },
+      { id: `AwsSolutions-IAM5[Resource::<${logicalId(registry.artifactBucket!)}.Arn>/*]`, reason: 'Model artifacts of every version of the group, written by the training pipeline under per-version keys.' },
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'cloudwatch:PutMetricData has no resource-level permissions; a condition limits it to the /aws/sagemaker/Endpoints namespace.' },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:eu-west-1:123456789012:log-group:/aws/sagemaker/Endpoints/${endpoint.endpointName}:log-stream:*]`,
+        reason: 'SageMaker names the log streams of the endpoint at run time; the pattern covers only this endpoint\'s log group.',
+      },
+      { id: `AwsSolutions-IAM5[Resource::<${logicalId(capture.bucket)}.Arn>/${capture.prefix}/*]`, reason: 'SageMaker writes captured requests under dated keys below this endpoint\'s capture prefix.' },
+    );
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+
+    // WHEN synthesized (synthesis throws on any unacknowledged finding)
+    app.synth();
+
+    // THEN nothing was found beyond the acknowledged findings
+    const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+    for (const plugin of report.pluginReports) {
+      expect(plugin.conclusion, plugin.pluginName).toBe('success');
+      expect(plugin.violations, plugin.pluginName).toEqual([]);
+    }
+  });
+});
