@@ -277,12 +277,32 @@ export class ApprovalPromotion extends Construct {
     });
 
     // --- the function, its dead-letter queue and the rule ---------------------------------------------
-    // SQS-managed encryption: EventBridge and Lambda deliver failed events to it without a key policy.
+    // Encrypted with a key of its own: Lambda delivers failed invocations with the function's role
+    // (granted with the queue), EventBridge undeliverable events under the key policy below. The
+    // policy names the account's rules by pattern: naming this rule would make a dependency cycle
+    // (key → rule → function → role policy → key), and the queue policy already limits senders to it.
+    const deadLetterKey = new kms.Key(this, 'DeadLetterKey', {
+      description: `Encrypts the approvals of ${group} versions that could not be deployed`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    deadLetterKey.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }) },
+      },
+    }));
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: deadLetterKey,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    // Lambda's asynchronous dead-letter delivery sends with the function's role: it encrypts to the key.
+    deadLetterKey.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
     this.handler = new lambda.Function(this, 'Handler', {
       description: `Deploys approved versions of the ${group} model package group to the ${serving.stackName} stack`,
       runtime: lambda.Runtime.NODEJS_24_X,

@@ -562,6 +562,10 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
       );
     });
 
+    // SageMaker reads the rollback alarms with the execution role while it deploys ("Auto-Rollback
+    // Configuration and Monitoring": cloudwatch:DescribeAlarms on the auto-rollback alarms).
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: this.rollbackAlarms.map((a) => a.alarmArn) }));
+
     const endpoint = new sagemaker.CfnEndpoint(this, 'Resource', {
       endpointName: this.endpointName,
       endpointConfigName: config.attrEndpointConfigName,

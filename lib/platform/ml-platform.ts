@@ -119,6 +119,16 @@ export class MlPlatform extends Construct {
   constructor(scope: Construct, id: string, props: MlPlatformProps) {
     super(scope, id);
     validateOrThrow(this.node.path, platformSpecSchema, props.spec);
+    const stack = Stack.of(this);
+    const unresolved = [['region', stack.region], ['account', stack.account]].filter(([, v]) => Token.isUnresolved(v));
+    if (unresolved.length > 0) {
+      throw new MlopsValidationError(unresolved.map(([what]) => ({
+        constructPath: this.node.path,
+        property: `stack ${what}`,
+        received: 'a deploy-time value (an environment-agnostic stack)',
+        allowed: `must be concrete (give the stack an env): the served version is a stack parameter whose default names the ${what}`,
+      })));
+    }
     const spec = props.spec;
     this.platformName = spec.name;
 

@@ -1,8 +1,9 @@
-import { Duration, NestedStack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, NestedStack, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { ApprovalPromotion } from '../aws/approval-promotion';
 import { DriftMonitor } from '../aws/drift-monitor';
 import { GpuServingEndpoint } from '../aws/gpu-serving-endpoint';
 import { MlPipeline } from '../aws/ml-pipeline';
@@ -30,8 +31,9 @@ export interface PlatformModelProps {
 /**
  * One model of an `MlPlatform`, wired through its lifecycle: a `ModelRegistry`, the training
  * `MlPipeline` registering into it (weekly if asked, and on sustained drift), the
- * `GpuServingEndpoint` serving an approved version through a canary with automatic rollback, and
- * the `DriftMonitor` reading the endpoint's captured traffic.
+ * `GpuServingEndpoint` serving the approved version through a canary with automatic rollback, the
+ * `ApprovalPromotion` deploying each newly approved version, and the `DriftMonitor` reading the
+ * endpoint's captured traffic.
  *
  * Each model is a nested stack (about 55 resources with four features), so a platform grows by
  * models without reaching CloudFormation's 500 resources or 1 MB per template; the platform's
@@ -50,6 +52,13 @@ export class PlatformModel extends NestedStack {
   public readonly drift: DriftMonitor;
   /** The rule starting the pipeline on sustained drift. */
   public readonly retrainOnDrift: events.Rule;
+  /**
+   * The platform stack's parameter holding the ARN of the version served (set by the promotion;
+   * `cdk deploy` keeps its current value).
+   */
+  public readonly modelPackageParameter: CfnParameter;
+  /** Deploys an approved version through the canary by updating `modelPackageParameter`. */
+  public readonly promotion: ApprovalPromotion;
 
   constructor(scope: Construct, id: string, props: PlatformModelProps) {
     super(scope, id, { description: `${props.platformName} ML platform: the ${props.spec.name} model (registry, training, serving, drift)` });
@@ -75,6 +84,11 @@ export class PlatformModel extends NestedStack {
       schedule: t.weeklyOn !== undefined ? events.Schedule.cron({ weekDay: t.weeklyOn, hour: String(t.hourUtc ?? 3), minute: '0' }) : undefined,
     });
 
+    // The version served is a parameter of the platform's stack: an approval updates it (and so the
+    // endpoint, through its canary) with a CloudFormation update, which stays the source of truth.
+    const platformStack = Stack.of(scope);
+    this.modelPackageParameter = ApprovalPromotion.modelPackageParameter(platformStack, `${id}ModelPackageArn`, this.registry, m.serving.initialModelVersion);
+
     const s = m.serving;
     const triggers = [RollbackTrigger.errorRate({ maxPercent: s.maxErrorRatePercent ?? 1 })];
     if (s.maxP99LatencyMillis !== undefined) {
@@ -82,7 +96,7 @@ export class PlatformModel extends NestedStack {
     }
     this.endpoint = new GpuServingEndpoint(this, 'Serving', {
       endpointName: base,
-      model: ModelSource.fromModelPackage(this.registry, s.initialModelVersion),
+      model: ModelSource.fromModelPackageArn(this.registry, this.modelPackageParameter.valueAsString),
       instanceType: s.instanceType,
       initialInstanceCount: s.instanceCount ?? 2,
       alarmOwnership: props.ownership,
@@ -116,6 +130,14 @@ export class PlatformModel extends NestedStack {
 
     // capture → drift → retrain: the gate and the manual approval still stand before production.
     this.retrainOnDrift = this.pipeline.startOnAlarm('RetrainOnDrift', this.drift.sustainedDrift);
+    // approval → canary deploy → auto-rollback.
+    this.promotion = new ApprovalPromotion(this, 'Promotion', {
+      registry: this.registry,
+      modelPackageParameter: this.modelPackageParameter,
+      servingStack: platformStack,
+      alarmOwnership: props.ownership,
+      alarmTopic: props.alarmTopic,
+    });
     acknowledgeInherentWildcards(this, m);
   }
 }

@@ -109,12 +109,31 @@ describe('ApprovalPromotion', () => {
           Action: 'ssm:GetParameters',
           Resource: { 'Fn::Join': ['', ['arn:', PARTITION, ':ssm:eu-west-1:123456789012:parameter/cdk-bootstrap/hnb659fds/version']] },
         },
+        { Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^PromotionDeadLetterKey/), 'Arn'] } },
         { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^PromotionDeadLetterQueue/), 'Arn'] } },
       ]);
     });
 
     it('keeps undeployed approvals 14 days in an encrypted, TLS-only queue that only its rule may write to', () => {
-      t.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+      t.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PromotionDeadLetterKey'), 'Arn'] }, MessageRetentionPeriod: 1209600 });
+      // EventBridge may encrypt to the key for the account's rules; the queue policy names this rule.
+      t.hasResourceProperties('AWS::KMS::Key', {
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Statement: Match.arrayWith([Match.objectLike({
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': '123456789012' },
+              ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-west-1:123456789012:rule/*']] } },
+            },
+          })]),
+        },
+      });
+      // The function's role may use it to deliver failed invocations.
+      const statements = Object.values<any>(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      expect(statements.filter((st) => JSON.stringify(st.Resource).includes('PromotionDeadLetterKey')).map((st) => st.Action))
+        .toEqual([['kms:GenerateDataKey', 'kms:Decrypt']]);
       t.hasResourceProperties('AWS::SQS::QueuePolicy', {
         PolicyDocument: {
           Statement: [

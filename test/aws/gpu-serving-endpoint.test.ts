@@ -52,6 +52,15 @@ describe('GpuServingEndpoint (AWS)', () => {
       expect(props.DeploymentConfig.AutoRollbackConfiguration.Alarms).toEqual([{ AlarmName: { Ref: expect.stringMatching(/^EndpointRollbackerrorrate/) } }]);
     });
 
+    it('lets SageMaker read exactly its rollback alarms (DescribeAlarms with the execution role)', () => {
+      const statements = Object.values<any>(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      const describe = statements.filter((s) => [s.Action].flat().includes('cloudwatch:DescribeAlarms'));
+      expect(describe).toHaveLength(1);
+      expect(describe[0].Action).toBe('cloudwatch:DescribeAlarms');
+      expect(describe[0].Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EndpointRollbackerrorrate/), 'Arn'] });
+      expect(ep.rollbackAlarms).toHaveLength(1);
+    });
+
     it('runs two instances of the primary variant, without an endpoint config name', () => {
       const config = resourceOf(t, 'AWS::SageMaker::EndpointConfig');
       expect(config.EndpointConfigName).toBeUndefined();

@@ -61,14 +61,33 @@ describe('MlPlatform', () => {
     });
 
     it('serves the initial approved version through a 10% canary that rolls back on its alarms', () => {
-      t.hasResourceProperties('AWS::SageMaker::Model', {
-        PrimaryContainer: { ModelPackageName: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':model-package/acme-churn/7$')])] } },
+      // The version served is a parameter of the platform's stack, passed into the model's nested stack.
+      root.hasParameter('ChurnModelPackageArn', {
+        Type: 'String',
+        Default: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/acme-churn/7',
+        AllowedPattern: Match.stringLikeRegexp(':model-package/'),
       });
+      const nested = Object.values<any>(root.findResources('AWS::CloudFormation::Stack'))[0].Properties.Parameters;
+      const [passedAs] = Object.entries<any>(nested).find(([, v]) => v.Ref === 'ChurnModelPackageArn')!;
+      t.hasResourceProperties('AWS::SageMaker::Model', { PrimaryContainer: { ModelPackageName: { Ref: passedAs } } });
       const endpoint = Object.values<any>(t.findResources('AWS::SageMaker::Endpoint'))[0].Properties;
       expect(endpoint.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration).toMatchObject({
         Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 }, WaitIntervalInSeconds: 900,
       });
       expect(endpoint.DeploymentConfig.AutoRollbackConfiguration.Alarms).toHaveLength(2); // 5xx rate and p99
+    });
+
+    it('deploys each approved version by updating the platform stack\'s parameter (approval → canary)', () => {
+      t.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ STACK_NAME: 'PlatformStack', PARAMETER_NAME: 'ChurnModelPackageArn', MODEL_PACKAGE_GROUP_NAME: 'acme-churn' }) },
+      });
+      t.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: Match.objectLike({
+          'detail-type': ['SageMaker Model Package State Change'],
+          'detail': Match.objectLike({ ModelPackageGroupName: ['acme-churn'], ModelApprovalStatus: ['Approved'] }),
+        }),
+      });
+      expect(platform.models[0].promotion.errorAlarm).toBeDefined();
     });
 
     it('retrains weekly and on sustained drift', () => {
@@ -125,12 +144,9 @@ describe('MlPlatform', () => {
     }
   });
 
-  it('passes cdk-nag in a region-agnostic stack too', () => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-platform-agnostic-'));
-    const app = new App({ outdir });
-    new MlPlatform(new Stack(app, 'Agnostic'), 'Platform', { spec: SPEC });
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    expect(() => app.synth()).not.toThrow();
+  it('needs a stack with a concrete account and region (the served version\'s parameter default names them)', () => {
+    const e = expectValidationError(() => new MlPlatform(new Stack(new App(), 'Agnostic'), 'Platform', { spec: SPEC }));
+    expect(e.problems.map((p) => [p.constructPath, p.property])).toEqual([['Agnostic/Platform', 'stack region'], ['Agnostic/Platform', 'stack account']]);
   });
 
   it('renders the same spec from YAML, JSON and TypeScript identically', () => {

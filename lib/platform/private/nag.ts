@@ -49,6 +49,13 @@ export function acknowledgeInherentWildcards(model: PlatformModel, spec: Platfor
     packages,
     registryObjects,
   ]);
+  acknowledge(model.promotion.handler.role!, [
+    packages,
+    {
+      resource: `arn:<AWS::Partition>:cloudformation:${region}:${account}:stack/${Stack.of(model.modelPackageParameter).stackName}/*`,
+      reason: 'A stack\'s ARN ends in the unique id CloudFormation gives it at creation; the statement names the platform\'s stack.',
+    },
+  ]);
   acknowledge(model.drift.job.role!, [
     { resource: '*', reason: 'cloudwatch:PutMetricData has no resource-level permissions; a condition limits it to the drift namespace.' },
     { resource: captureObjects, reason: 'The drift job reads the captured objects of its endpoint, named by SageMaker by hour.' },
