@@ -2,8 +2,9 @@
  * The promotion on approval: a SageMaker model package of the serving group became `Approved`, so
  * the serving stack is updated, with its previous template, to the package's ARN. CloudFormation
  * then replaces the Model and EndpointConfig and updates the Endpoint through its DeploymentConfig
- * (blue/green with auto-rollback alarms); if SageMaker rolls back, the stack update fails and
- * CloudFormation rolls the parameter back too. CloudFormation stays the record of what serves.
+ * (blue/green with auto-rollback alarms). If SageMaker rolls the deployment back, the stack update
+ * is expected to fail and CloudFormation to roll the parameter back too (not verified against a
+ * live account: see ApprovalPromotion's documentation). CloudFormation stays the record of what serves.
  */
 
 // The AWS SDK is a dev dependency: esbuild bundles it into the Lambda asset (scripts/bundle-runtime.ts).
