@@ -5,6 +5,7 @@ import { ComputeResources } from './compute-resources';
 import { PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../core/drift';
 import { DriftReference, defaultReferenceMinutes } from '../core/drift-reference';
 import { checkImage } from '../core/image';
+import { k8sLabelName } from '../core/primitives';
 import { AlarmOwnership } from '../core/rollback';
 import { toContainerResources } from './private/quantities';
 import { driftMonitorSchema } from '../core/schemas/drift-monitor';
@@ -14,6 +15,19 @@ import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS } from './private/secu
 
 const CONFIG_DIR = '/etc/drift';
 const DEFAULT_RESOURCES: ComputeResources = { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '1Gi', memoryLimit: '2Gi' };
+
+/** An Argo WorkflowTemplate, by name. */
+export interface WorkflowTemplateReference {
+  /** Name of the WorkflowTemplate (e.g. `MlPipeline.name`). */
+  readonly name: string;
+  /** Its namespace (e.g. `MlPipeline.namespace`). */
+  readonly namespace: string;
+}
+
+/** Label of the sustained-drift alert naming the WorkflowTemplate that retrains the model. */
+export const RETRAIN_TEMPLATE_LABEL = 'retrain_workflow_template';
+/** Label of the sustained-drift alert naming that WorkflowTemplate's namespace. */
+export const RETRAIN_NAMESPACE_LABEL = 'retrain_namespace';
 
 /** Properties of a Kubernetes `DriftMonitor`. */
 export interface DriftMonitorProps {
@@ -101,12 +115,22 @@ export interface DriftMonitorProps {
    * @default 1000
    */
   readonly minReferenceValues?: number;
+  /**
+   * The Argo WorkflowTemplate sustained drift should submit (the model's training pipeline). The
+   * `DriftSustained` alert then carries the labels `retrain_workflow_template` and
+   * `retrain_namespace`: an Alertmanager route matching them sends the alert to a webhook that
+   * submits the template (e.g. an Argo Events webhook EventSource and a Sensor with an Argo
+   * Workflow trigger), so one receiver serves every model.
+   * @default - the alert names no workflow
+   */
+  readonly retrainWorkflowTemplate?: WorkflowTemplateReference;
 }
 
 /**
  * Drift monitoring on Kubernetes: a CronJob running the same drift job as on AWS (its config in a
  * ConfigMap), pushing PSI per feature to a Prometheus Pushgateway, and a PrometheusRule with the
- * same thresholds (investigate 0.1, act 0.2), sustained drift (M of N runs) and a stale-job alert.
+ * same thresholds (investigate 0.1, act 0.2), sustained drift (M of N runs; labelled with the
+ * WorkflowTemplate to submit when `retrainWorkflowTemplate` is set) and a stale-job alert.
  */
 export class DriftMonitor extends Construct {
   constructor(scope: Construct, id: string, props: DriftMonitorProps) {
@@ -148,6 +172,12 @@ export class DriftMonitor extends Construct {
     }
     if (!(scheduleMinutes < 60 ? 60 % scheduleMinutes === 0 : scheduleMinutes % 60 === 0 && scheduleMinutes <= 24 * 60)) {
       problems.push({ constructPath: where, property: 'scheduleMinutes', received: String(scheduleMinutes), allowed: 'must divide an hour, or be whole hours up to 24 (a cron schedule)' });
+    }
+    const retrain = props.retrainWorkflowTemplate;
+    for (const key of ['name', 'namespace'] as const) {
+      if (retrain && !k8sLabelName.safeParse(retrain[key]).success) {
+        problems.push({ constructPath: where, property: `retrainWorkflowTemplate.${key}`, received: JSON.stringify(retrain[key]), allowed: 'must be a DNS-1123 label' });
+      }
     }
     if (!/^https?:\/\/\S+$/.test(props.pushgatewayUrl)) {
       problems.push({ constructPath: where, property: 'pushgatewayUrl', received: JSON.stringify(props.pushgatewayUrl), allowed: 'must be an http(s) URL' });
@@ -220,11 +250,11 @@ export class DriftMonitor extends Construct {
     const act = props.actThreshold ?? PSI_ACT_THRESHOLD;
     const sel = `endpoint="${props.endpointName}"`;
     const own = props.alarmOwnership;
-    const rule = (alert: string, expr: string, severity: string, summary: string, forSeconds = 0) => ({
+    const rule = (alert: string, expr: string, severity: string, summary: string, extraLabels: Record<string, string> = {}) => ({
       alert,
       expr,
-      for: `${forSeconds}s`,
-      labels: { severity, owner: own.owner, endpoint: props.endpointName },
+      for: '0s',
+      labels: { severity, owner: own.owner, endpoint: props.endpointName, ...extraLabels },
       annotations: { summary, description: `${summary} (endpoint ${props.endpointName})`, runbook_url: own.runbookUrl, owner: own.owner },
     });
     const periods = props.sustainedPeriods ?? 4;
@@ -246,6 +276,7 @@ export class DriftMonitor extends Construct {
                 `max by (feature) (count_over_time((cdk_mlops_drift_psi{${sel}} > ${act})[${periods * scheduleMinutes}m:${scheduleMinutes}m])) >= ${datapoints}`,
                 'critical',
                 `Sustained drift: PSI above ${act} in ${datapoints} of ${periods} runs: retrain`,
+                retrain ? { [RETRAIN_TEMPLATE_LABEL]: retrain.name, [RETRAIN_NAMESPACE_LABEL]: retrain.namespace } : {},
               ),
               rule(
                 'DriftJobStale',

@@ -202,6 +202,12 @@ export interface GpuServingEndpointProps {
    * @default 'monitoring'
    */
   readonly monitoringNamespace?: string;
+  /**
+   * IAM role of the server's service account (IRSA), e.g. to read the model weights from S3. The
+   * EKS webhook projects its token; the Kubernetes API token stays unmounted.
+   * @default - no role annotation
+   */
+  readonly serviceAccountRoleArn?: string;
 }
 
 const DEFAULT_ROLLOUT = RolloutPolicy.canary({ percent: 10, bakeMinutes: 10 });
@@ -221,6 +227,11 @@ export class GpuServingEndpoint extends Construct {
   public readonly namespace: string;
   /** Warnings about this endpoint. */
   public readonly warnings: string[] = [];
+  /**
+   * Names of the PrometheusRule alerts of the rollback triggers, in their order. With the
+   * ARGO_ROLLOUT renderer the same conditions, measured on the canary, abort a rollout.
+   */
+  public readonly triggerAlertNames: string[] = [];
 
   constructor(scope: Construct, id: string, props: GpuServingEndpointProps) {
     super(scope, id);
@@ -254,7 +265,10 @@ export class GpuServingEndpoint extends Construct {
       });
     }
 
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(), automountServiceAccountToken: false });
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { ...meta(), annotations: props.serviceAccountRoleArn ? { 'eks.amazonaws.com/role-arn': props.serviceAccountRoleArn } : undefined },
+      automountServiceAccountToken: false,
+    });
 
     const container = this.container(props, port);
     const pod: kplus.k8s.PodSpec = {
@@ -480,10 +494,11 @@ export class GpuServingEndpoint extends Construct {
     });
     const camel = (s: string) => s.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
     const base = camel(this.name);
+    this.triggerAlertNames.push(...triggers.map((t) => `${base}${camel(t.name)}`));
     const rules = [
-      ...triggers.map((t) =>
+      ...triggers.map((t, i) =>
         alert(
-          `${base}${camel(t.name)}`,
+          this.triggerAlertNames[i],
           `(${this.triggerQuery(props, t, `${2 * t.periodSeconds}s`).replaceAll('{{args.canary-hash}}', '.*')}) ${t.comparison === ThresholdComparison.LESS_THAN ? '<' : '>'} ${t.threshold}`,
           t.datapointsToAlarm * t.periodSeconds,
           'critical',

@@ -36,7 +36,8 @@ export interface MlPipelineProps {
   /** The pipeline: steps, gate and inference image (the same spec renders on AWS). */
   readonly pipeline: PipelineSpec;
   /**
-   * Image of the registration step, pinned by digest. It reads `MLFLOW_TRACKING_URI`, `MODEL_URI`,
+   * Image of the registration step, pinned by digest. It reads `MLFLOW_TRACKING_URI`,
+   * `REGISTERED_MODEL_NAME` (when `registeredModelName` is set), `MODEL_URI`,
    * `INFERENCE_IMAGE`, `METRIC_VALUE`, `EVALUATION_REPORT_URI` and the lineage variables
    * `DATA_VERSION`, `CODE_COMMIT`, `FEATURE_SET_VERSION`, and registers the model version in MLflow.
    * It must also provide `/bin/sh`: the `gate-failed` task runs it to fail the run with a message.
@@ -54,6 +55,12 @@ export interface MlPipelineProps {
   readonly registerArgs?: string[];
   /** MLflow tracking server URL, e.g. `http://mlflow.mlflow.svc.cluster.local:5000`. */
   readonly trackingUri: string;
+  /**
+   * Name of the MLflow registered model the versions go to, given to the registration step as
+   * `REGISTERED_MODEL_NAME` (one MLflow server can hold the models of a whole platform).
+   * @default - not set: the registration image decides
+   */
+  readonly registeredModelName?: string;
   /** `s3://` URI of the input data of a run: the default of the `input-data` parameter. */
   readonly inputData: string;
   /** `s3://` prefix under which each run writes its outputs (`<root>/<workflow uid>/<step>/<output>`), without a trailing `/`. */
@@ -94,6 +101,12 @@ export interface MlPipelineProps {
    * @default '0 3 * * 0' (Sundays at 03:00)
    */
   readonly schedule?: string;
+  /**
+   * Create the CronWorkflow. Without it, runs are submitted from the WorkflowTemplate by hand or
+   * on an event (e.g. sustained drift, see `DriftMonitorProps.retrainWorkflowTemplate`).
+   * @default true
+   */
+  readonly createSchedule?: boolean;
   /**
    * Time zone of the schedule.
    * @default 'UTC'
@@ -275,6 +288,7 @@ export class MlPipeline extends Construct {
         args: props.registerArgs,
         env: [
           { name: 'MLFLOW_TRACKING_URI', value: props.trackingUri },
+          ...(props.registeredModelName !== undefined ? [{ name: 'REGISTERED_MODEL_NAME', value: props.registeredModelName }] : []),
           { name: 'MODEL_URI', value: uri(training.name, MODEL_OUTPUT) },
           { name: 'INFERENCE_IMAGE', value: spec.inferenceImage },
           { name: 'METRIC_NAME', value: gate.metric },
@@ -342,6 +356,9 @@ export class MlPipeline extends Construct {
       },
     });
 
+    if (props.createSchedule === false) {
+      return;
+    }
     new ApiObject(this, 'Schedule', {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'CronWorkflow',

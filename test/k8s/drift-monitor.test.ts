@@ -72,6 +72,14 @@ describe('DriftMonitor (Kubernetes)', () => {
       expect(rules[0].expr.endsWith('> 0.05')).toBe(true);
       expect(rules[2].expr).toContain('[45m:15m])) >= 2');
     });
+
+    it('labels the sustained-drift alert, and only it, with the WorkflowTemplate that retrains', () => {
+      const rules = one(render({ retrainWorkflowTemplate: { name: 'fraud-training', namespace: 'training' } }), 'PrometheusRule').spec.groups[0].rules;
+      const sustained = rules.find((r: any) => r.alert === 'DriftSustained');
+      expect(sustained.labels).toEqual({ severity: 'critical', owner: 'fraud-oncall', endpoint: 'fraud', retrain_workflow_template: 'fraud-training', retrain_namespace: 'training' });
+      expect(rules.filter((r: any) => r.labels.retrain_workflow_template !== undefined)).toEqual([sustained]);
+      expect(one(render(), 'PrometheusRule').spec.groups[0].rules[2].labels.retrain_workflow_template).toBeUndefined();
+    });
   });
 
   describe('seasonal reference', () => {
@@ -93,6 +101,7 @@ describe('DriftMonitor (Kubernetes)', () => {
       ['a moving image tag', { image: 'drift:latest' }, 'image', 'moving tag'],
       ['a reference shorter than the window', { reference: DriftReference.SAME_PERIOD_LAST_YEAR, windowMinutes: 120, referenceMinutes: 60 }, 'referenceMinutes', 'must be at least the window (120 minutes)'],
       ['reference minutes with the training baseline', { referenceMinutes: 600 }, 'referenceMinutes', 'applies only to a ROLLING_WINDOW or SAME_PERIOD_LAST_YEAR reference'],
+      ['a retraining template that is not a Kubernetes name', { retrainWorkflowTemplate: { name: 'Fraud_Training', namespace: 'training' } }, 'retrainWorkflowTemplate.name', 'DNS-1123'],
     ])('%s', (_w, props, property, allowed) => {
       const e = expectValidationError(() => render(props));
       const p = e.problems.find((x) => x.property === property);

@@ -164,6 +164,16 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
       expect(one(objects, 'PrometheusRule').metadata.labels.release).toBe('kube-prometheus-stack');
     });
 
+    it('annotates the ServiceAccount with an IAM role (IRSA), still without an API token; names the trigger alerts', () => {
+      const { ep, objects } = render({ serviceAccountRoleArn: 'arn:aws:iam::123456789012:role/fraud-serving', rollbackTriggers: [RollbackTrigger.errorRate(), RollbackTrigger.p99Latency({ maxMillis: 300 })] });
+      expect(one(objects, 'ServiceAccount')).toMatchObject({
+        metadata: { annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/fraud-serving' } },
+        automountServiceAccountToken: false,
+      });
+      expect(ep.triggerAlertNames).toEqual(['FraudErrorRate', 'FraudP99Latency']);
+      expect(one(objects, 'PrometheusRule').spec.groups[0].rules.slice(0, 2).map((r: any) => r.alert)).toEqual(ep.triggerAlertNames);
+    });
+
     it('requests a MIG slice on a MIG pool', () => {
       const { objects } = render({}, GpuSharing.mig('1g.10gb'), GpuModel.H100);
       expect(one(objects, 'Rollout').spec.template.spec.containers[0].resources.limits).toEqual({ 'cpu': '4', 'memory': '16Gi', 'nvidia.com/mig-1g.10gb': '1' });

@@ -172,6 +172,18 @@ describe('MlPipeline (Kubernetes, Argo Workflows)', () => {
   });
 
   describe('configured', () => {
+    it('names the MLflow registered model for the registration step', () => {
+      const { env } = render({ registeredModelName: 'acme-fraud' });
+      expect(env('register')).toMatchObject({ MLFLOW_TRACKING_URI: 'http://mlflow.mlflow.svc:5000', REGISTERED_MODEL_NAME: 'acme-fraud' });
+      expect(render().env('register').REGISTERED_MODEL_NAME).toBeUndefined();
+    });
+
+    it('renders no CronWorkflow when told not to (runs start by hand or on an event)', () => {
+      const { objects } = render({ createSchedule: false });
+      expect(objects.map((o) => o.kind)).not.toContain('CronWorkflow');
+      expect(objects.map((o) => o.kind)).toContain('WorkflowTemplate');
+    });
+
     it('runs a GPU step on the pool with its GPU, toleration and node selector', () => {
       const steps = gpuSteps(GpuModel.A10G, { gpuCount: 2, maxRuntimeSeconds: 7200, volumeSizeGiB: 100 });
       const { template } = render({ pipeline: spec({ steps }) }, {});
@@ -238,6 +250,7 @@ describe('MlPipeline (Kubernetes, Argo Workflows)', () => {
       ['a GPU step without a pool', { pipeline: spec({ steps: gpuSteps() }) }, undefined, 'pipeline.steps[3].gpu', 'must have a gpuNodePool offering A10G GPUs'],
       ['a GPU step on a pool with another GPU', { pipeline: spec({ steps: gpuSteps(GpuModel.L4) }) }, {}, 'pipeline.steps[3].gpu', 'must be the GPU of gpuNodePool "gpu-a10g" (A10G)'],
       ['a :latest register image', { registerImage: 'registry.example.com/fraud/register:latest' }, undefined, 'registerImage', '":latest" is a moving tag'],
+      ['a registered model name with a slash', { registeredModelName: 'acme/fraud' }, undefined, 'registeredModelName', 'must be an MLflow model name'],
       ['a cycle in the spec', { pipeline: spec({ steps: cycle }) }, undefined, 'pipeline.steps', 'must form a DAG; cycle'],
       ['a missing input', { pipeline: spec({ steps: missing }) }, undefined, 'pipeline.steps[3].inputs[0]', 'no step outputs "preprocess.features"'],
       ['two GPUs per step on a time-sliced pool', { pipeline: spec({ steps: gpuSteps(GpuModel.A10G, { gpuCount: 2 }) }) }, { sharing: GpuSharing.timeSlicing(4) }, 'pipeline.steps[3].gpuCount', 'must be 1 on a pool with time-sliced GPUs'],

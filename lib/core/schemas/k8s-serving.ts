@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { k8sLabelName, port } from '../primitives';
+import { iamRoleArn, k8sLabelName, port } from '../primitives';
 import { ownershipSchema, triggerSchema, uniqueTriggerNames } from '../rollback';
 import { RolloutType, expandSteps, rolloutSchema } from '../rollout';
 import { imageRef } from './gpu-serving';
@@ -45,6 +45,7 @@ export const k8sGpuServingSchema = z
     kserveDeploymentMode: z.enum(['Serverless', 'RawDeployment']).optional(),
     allowedClientNamespaces: z.array(k8sLabelName).optional(),
     monitoringNamespace: k8sLabelName.optional(),
+    serviceAccountRoleArn: iamRoleArn.optional(),
     sharingMode: z.string(),
   })
   .superRefine((p, ctx) => {
