@@ -12,6 +12,8 @@ import { addMlPipelineExamples } from './ml-pipeline';
 import { addMlPipelineK8sExamples } from './ml-pipeline-k8s';
 import { addModelRegistryExamples } from './model-registry';
 import { PlatformExampleStack, addPlatformExamples } from './platform';
+import { addPlatformK8sExamples } from './platform-k8s';
+import { platform as mlplatform } from '../lib';
 
 export interface Examples {
   readonly awsApp: App;
@@ -20,6 +22,8 @@ export interface Examples {
   readonly charts: Chart[];
   /** The MlPlatform example (its runbook is written next to the templates). */
   readonly platform: PlatformExampleStack;
+  /** The same platform on Kubernetes (its runbook too). */
+  readonly platformChart: mlplatform.MlPlatformChart;
 }
 
 export interface BuildOptions {
@@ -56,10 +60,11 @@ export function buildExamples(options: BuildOptions = {}): Examples {
     { stacks: addMlPipelineExamples(awsApp, serving.drift.sustainedDrift), charts: addMlPipelineK8sExamples(k8sApp, gpu.pools.training) },
   ];
   const platform = addPlatformExamples(awsApp);
+  const platformChart = addPlatformK8sExamples(k8sApp);
   const stacks = [...parts.flatMap((p) => p.stacks), platform];
-  const charts = parts.flatMap((p) => p.charts);
+  const charts = [...parts.flatMap((p) => p.charts), platformChart];
   if (options.nag ?? true) {
     Validations.of(awsApp).addPlugins(new AwsSolutionsChecks(awsApp, { verbose: true }));
   }
-  return { awsApp, k8sApp, stacks, charts, platform };
+  return { awsApp, k8sApp, stacks, charts, platform, platformChart };
 }

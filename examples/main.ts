@@ -13,3 +13,4 @@ examples.k8sApp.synth();
 examples.awsApp.synth();
 // The platform's runbook: every alarm, its condition, what it does, its owner and runbook link.
 fs.writeFileSync(path.join(outdir, 'runbook-acme.md'), examples.platform.platform.runbook());
+fs.writeFileSync(path.join(outdir, 'runbook-acme-k8s.md'), examples.platformChart.runbook());

@@ -1,10 +1,14 @@
 /**
  * The platform spec: one declarative description of an ML platform (its models, how each is
  * trained, served and watched), written in TypeScript or as a YAML / JSON file and validated by the
- * same schema (`platformSpecSchema`). Target-neutral: `platform.MlPlatform` renders it on AWS.
+ * same schema (`platformSpecSchema`). Target-neutral: `platform.MlPlatform` renders it on AWS and
+ * `platform.MlPlatformChart` on Kubernetes. What only Kubernetes needs (node pools, MLflow, images,
+ * model URIs) lives in optional `kubernetes` sections, so a spec for AWS alone stays valid;
+ * `MlPlatformChart` requires them.
  */
 
 import { DriftReference } from './drift-reference';
+import { GpuModel } from './gpu-catalog';
 import { PipelineSpec } from './pipeline';
 import { AlarmOwnership } from './rollback';
 
@@ -34,6 +38,150 @@ export interface PlatformSpec {
   readonly ownership: AlarmOwnership;
   /** The models: each trained, registered, served and watched (at least one, names unique). */
   readonly models: PlatformModelSpec[];
+  /**
+   * What rendering on Kubernetes needs besides the models: cluster, GPU node pools, the MLflow
+   * server, images and monitoring endpoints.
+   * @default - none: required by `MlPlatformChart`, ignored on AWS
+   */
+  readonly kubernetes?: PlatformKubernetesSpec;
+}
+
+/** How a model server is rendered on Kubernetes (the values of `k8s.ServingRenderer`). */
+export enum KubernetesServingRenderer {
+  /** An Argo Rollout: canary with the spec's bake and automatic abort on the rollback triggers. */
+  ARGO_ROLLOUT = 'ARGO_ROLLOUT',
+  /** A KServe InferenceService (Serverless mode): the canary percentage, promoted by hand; no bake, no automatic abort. */
+  KSERVE = 'KSERVE',
+}
+
+/** The platform on Kubernetes: cluster, GPU node pools, MLflow, pipeline and drift-job images, monitoring. */
+export interface PlatformKubernetesSpec {
+  /** EKS cluster name: Karpenter finds subnets and security groups by the tag `karpenter.sh/discovery: <clusterName>`. */
+  readonly clusterName: string;
+  /** Name (not ARN) of the IAM role of the GPU nodes, in the pools' EC2NodeClass. */
+  readonly nodeRole: string;
+  /**
+   * Prefix of the namespaces: one per model (`<prefix>-<model>`: its server, pipeline and drift
+   * job) and one for MLflow (`<prefix>-mlflow`).
+   * @default - the platform name
+   */
+  readonly namespacePrefix?: string;
+  /** The GPU node pools models are served and trained on (names unique, at least one). */
+  readonly nodePools: PlatformNodePoolSpec[];
+  /** The MLflow tracking server and model registry, shared by the platform's models (one registered model each, `<platform>-<model>`). */
+  readonly mlflow: PlatformMlflowSpec;
+  /**
+   * Image of the pipelines' registration step, pinned by digest: registers the model version in
+   * MLflow under `REGISTERED_MODEL_NAME` with the lineage tags (see `k8s.MlPipeline`).
+   */
+  readonly registerImage: string;
+  /**
+   * Entrypoint of the registration step.
+   * @default - the image's
+   */
+  readonly registerCommand?: string[];
+  /** `s3://bucket/prefix` under which each model's pipeline runs write their outputs (`<prefix>/<model>/<run>/…`). */
+  readonly pipelineArtifactRoot: string;
+  /** Image of the drift job (`k8s.DriftMonitor`), pinned by digest. */
+  readonly driftImage: string;
+  /** Prometheus Pushgateway the drift jobs push to, e.g. `http://pushgateway.monitoring.svc.cluster.local:9091`. */
+  readonly pushgatewayUrl: string;
+  /**
+   * Prometheus queried by the rollouts' analysis.
+   * @default 'http://prometheus-operated.monitoring.svc.cluster.local:9090'
+   */
+  readonly prometheusAddress?: string;
+  /**
+   * Labels of every PrometheusRule, so that Prometheus' `ruleSelector` picks them up (e.g. `release: kube-prometheus-stack`).
+   * @default - none
+   */
+  readonly prometheusRuleLabels?: Record<string, string>;
+  /**
+   * Namespace of Prometheus, allowed to scrape the model servers.
+   * @default 'monitoring'
+   */
+  readonly monitoringNamespace?: string;
+}
+
+/**
+ * A Karpenter GPU node pool (`k8s.GpuNodePool`) of the platform. GPUs are exclusive unless
+ * `timeSlicingReplicas` or `migProfile` is set.
+ */
+export interface PlatformNodePoolSpec {
+  /** Name of the NodePool, referenced by the models (`serving.kubernetes.nodePool`, `training.kubernetes.nodePool`); a DNS label. */
+  readonly name: string;
+  /** The GPU model; instance families and Karpenter requirements come from the GPU catalog. */
+  readonly gpu: GpuModel;
+  /**
+   * Instance families to choose from.
+   * @default - every family with this GPU in the catalog
+   */
+  readonly instanceFamilies?: string[];
+  /**
+   * GPUs per node to allow.
+   * @default - any
+   */
+  readonly gpuCounts?: number[];
+  /**
+   * Also use spot capacity (Karpenter prefers it when allowed; reclaimed with two minutes' notice): for restartable training.
+   * @default false
+   */
+  readonly allowSpot?: boolean;
+  /**
+   * Pods sharing each GPU by time-slicing (2-48); no memory or fault isolation.
+   * @default - exclusive GPUs
+   */
+  readonly timeSlicingReplicas?: number;
+  /**
+   * MIG profile every GPU is partitioned into (e.g. `1g.10gb`); MIG-capable GPUs only.
+   * @default - exclusive GPUs
+   */
+  readonly migProfile?: string;
+  /**
+   * Most GPUs in the pool (a cost guard).
+   * @default - no GPU limit
+   */
+  readonly maxGpus?: number;
+  /**
+   * Size of the model weights the pool serves, GiB, to size the node volume.
+   * @default - not considered
+   */
+  readonly modelWeightsGiB?: number;
+  /**
+   * AMI release (`al2023@<version>`), pinned for reproducible nodes.
+   * @default 'latest'
+   */
+  readonly amiVersion?: string;
+  /**
+   * Minutes an empty node is kept before removal (busy GPU nodes are never consolidated).
+   * @default 10
+   */
+  readonly consolidateAfterMinutes?: number;
+}
+
+/** The platform's MLflow tracking server (`k8s.ModelRegistry`). */
+export interface PlatformMlflowSpec {
+  /** MLflow server image, pinned by digest or by a fixed version tag. */
+  readonly image: string;
+  /** Name of the Secret (in the MLflow namespace) holding the backend store URI (`postgresql://…`); mounted as a file, never copied. */
+  readonly backendStoreUriSecret: string;
+  /**
+   * Key of the backend store URI in that Secret.
+   * @default 'uri'
+   */
+  readonly backendStoreUriSecretKey?: string;
+  /** `s3://bucket/prefix` where MLflow stores artifacts (the server proxies them). */
+  readonly artifactRoot: string;
+  /**
+   * IAM role of the server (IRSA), with access to the artifact root.
+   * @default - no role annotation
+   */
+  readonly roleArn?: string;
+  /**
+   * Server replicas.
+   * @default 2
+   */
+  readonly replicas?: number;
 }
 
 /** One model of the platform, through its whole lifecycle. */
@@ -75,6 +223,35 @@ export interface PlatformTrainingSpec {
    * @default 3
    */
   readonly hourUtc?: number;
+  /**
+   * Training on Kubernetes (Argo Workflows).
+   * @default - the first node pool with the GPU of the pipeline's GPU steps, the pipeline's default resources, no IAM role
+   */
+  readonly kubernetes?: PlatformTrainingKubernetesSpec;
+}
+
+/** Training of a model on Kubernetes. */
+export interface PlatformTrainingKubernetesSpec {
+  /**
+   * Node pool of the pipeline's GPU steps (its GPU must be theirs).
+   * @default - the first pool of `kubernetes.nodePools` with the GPU of the GPU steps
+   */
+  readonly nodePool?: string;
+  /**
+   * CPU of every step container, request and limit (e.g. `4`, `500m`); set with `memory`.
+   * @default - request 1, limit 2
+   */
+  readonly cpu?: string;
+  /**
+   * Memory of every step container, request and limit (e.g. `16Gi`); set with `cpu`.
+   * @default - request 4Gi, limit 8Gi
+   */
+  readonly memory?: string;
+  /**
+   * IAM role of the pipeline's pods (IRSA): read the training data, write the artifact root.
+   * @default - no role annotation
+   */
+  readonly roleArn?: string;
 }
 
 /** Serving of a model: the endpoint, its rollout and its rollback triggers. */
@@ -128,6 +305,67 @@ export interface PlatformServingSpec {
    * @default - SageMaker's default timeouts
    */
   readonly modelSizeGiB?: number;
+  /**
+   * Serving on Kubernetes: where the weights are, which node pool, how big a replica is.
+   * `instanceCount` (replicas), `maxInstanceCount` (an HPA on CPU), `canaryPercent`, `bakeMinutes`,
+   * `maxErrorRatePercent`, `maxP99LatencyMillis` and `modelSizeGiB` apply there too;
+   * `instanceType`, `initialModelVersion`, `targetInvocationsPerInstance` and
+   * `captureSamplingPercent` are AWS-only.
+   * @default - none: required by `MlPlatformChart`
+   */
+  readonly kubernetes?: PlatformServingKubernetesSpec;
+}
+
+/** Serving of a model on Kubernetes (`k8s.GpuServingEndpoint`). */
+export interface PlatformServingKubernetesSpec {
+  /** The node pool the replicas run on (one of `kubernetes.nodePools`). */
+  readonly nodePool: string;
+  /** URI of the model weights the server loads, given to it as `MODEL_URI` (e.g. `s3://bucket/churn/7/`). */
+  readonly modelUri: string;
+  /** CPU of each replica, request and limit (e.g. `4`). */
+  readonly cpu: string;
+  /** Memory of each replica, request and limit (e.g. `16Gi`). */
+  readonly memory: string;
+  /**
+   * Model server image, pinned by digest.
+   * @default - the pipeline's `inferenceImage`
+   */
+  readonly image?: string;
+  /**
+   * GPUs (or GPU shares) per replica.
+   * @default 1
+   */
+  readonly gpusPerReplica?: number;
+  /**
+   * How the server is rendered.
+   * @default KubernetesServingRenderer.ARGO_ROLLOUT
+   */
+  readonly renderer?: KubernetesServingRenderer;
+  /**
+   * Port of the model server.
+   * @default 8080
+   */
+  readonly port?: number;
+  /**
+   * Container command.
+   * @default - the image's entrypoint
+   */
+  readonly command?: string[];
+  /**
+   * Container arguments.
+   * @default - the image's command
+   */
+  readonly args?: string[];
+  /**
+   * IAM role of the server (IRSA), to read the weights.
+   * @default - no role annotation
+   */
+  readonly roleArn?: string;
+  /**
+   * Namespaces allowed to call the server, besides its own.
+   * @default - only the model's namespace
+   */
+  readonly allowedClientNamespaces?: string[];
 }
 
 /** Drift monitoring of a model. */
@@ -146,4 +384,24 @@ export interface PlatformDriftSpec {
    * @default - 7 days (rolling), 1 day (same period last year)
    */
   readonly referenceSpanMinutes?: number;
+  /**
+   * Drift monitoring on Kubernetes: where the served traffic is captured.
+   * @default - none: required by `MlPlatformChart`
+   */
+  readonly kubernetes?: PlatformDriftKubernetesSpec;
+}
+
+/** Drift monitoring of a model on Kubernetes (`k8s.DriftMonitor`). */
+export interface PlatformDriftKubernetesSpec {
+  /**
+   * `s3://bucket/prefix` of the captured traffic, in the SageMaker data-capture layout under the
+   * endpoint's name (`<prefix>/<platform>-<model>/<variant>/yyyy/mm/dd/hh/*.jsonl`), written by the
+   * server or a request logger.
+   */
+  readonly captureUri: string;
+  /**
+   * IAM role of the drift job (IRSA): read the capture prefix and the baseline.
+   * @default - no role annotation
+   */
+  readonly roleArn?: string;
 }

@@ -1,2 +1,4 @@
 export * from './ml-platform';
 export * from './platform-model';
+export * from './ml-platform-chart';
+export * from './kubernetes-platform-model';

@@ -10,9 +10,9 @@ import { MlPipeline } from '../aws/ml-pipeline';
 import { ModelRegistry } from '../aws/model-registry';
 import { ModelSource } from '../aws/model-source';
 import { PlatformModelSpec } from '../core/platform-spec';
-import { AlarmOwnership, RollbackTrigger } from '../core/rollback';
-import { RolloutPolicy } from '../core/rollout';
+import { AlarmOwnership } from '../core/rollback';
 import { acknowledgeInherentWildcards } from './private/nag';
+import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
 
 /** Properties of a `PlatformModel`. */
 export interface PlatformModelProps {
@@ -90,18 +90,15 @@ export class PlatformModel extends NestedStack {
     this.modelPackageParameter = ApprovalPromotion.modelPackageParameter(platformStack, `${id}ModelPackageArn`, this.registry, m.serving.initialModelVersion);
 
     const s = m.serving;
-    const triggers = [RollbackTrigger.errorRate({ maxPercent: s.maxErrorRatePercent ?? 1 })];
-    if (s.maxP99LatencyMillis !== undefined) {
-      triggers.push(RollbackTrigger.p99Latency({ maxMillis: s.maxP99LatencyMillis }));
-    }
     this.endpoint = new GpuServingEndpoint(this, 'Serving', {
       endpointName: base,
       model: ModelSource.fromModelPackageArn(this.registry, this.modelPackageParameter.valueAsString),
       instanceType: s.instanceType,
       initialInstanceCount: s.instanceCount ?? 2,
       alarmOwnership: props.ownership,
-      rollout: RolloutPolicy.canary({ percent: s.canaryPercent ?? 10, bakeMinutes: s.bakeMinutes ?? 10 }),
-      rollbackTriggers: triggers,
+      // The same policy as the Kubernetes rendering (private/serving-policy.ts).
+      rollout: rolloutOf(s),
+      rollbackTriggers: rollbackTriggersOf(s),
       autoscaling: s.maxInstanceCount !== undefined
         ? {
           minInstances: s.instanceCount ?? 2,

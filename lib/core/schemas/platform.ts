@@ -1,11 +1,95 @@
 import { z } from 'zod';
 import { DriftReference, MAX_REFERENCE_MINUTES } from '../drift-reference';
+import { GpuModel } from '../gpu-catalog';
+import { checkImage } from '../image';
 import { pipelineSpecSchema } from '../pipeline';
-import { Weekday } from '../platform-spec';
+import { KubernetesServingRenderer, Weekday } from '../platform-spec';
+import { cpuQuantity, iamRoleArn, k8sLabelName, k8sSubdomainName, memoryQuantity, port, s3Uri } from '../primitives';
 import { ownershipSchema } from '../rollback';
+import { gpuNodePoolSchema, gpuSharingSchema } from './k8s-gpu';
+import { mlflowServerSchema, secretKeyRefSchema } from './model-registry';
 
 const shortName = (what: string) => z.string().regex(/^[a-z][a-z0-9-]{0,18}[a-z0-9]$|^[a-z]$/, `must be a ${what}: lowercase letters, digits and "-", 1-20 characters, starting with a letter`);
 const percent = (min: number, max: number) => z.number().min(min, `must be from ${min} to ${max}`).max(max, `must be from ${min} to ${max}`);
+
+/** An image pinned by digest: what runs in production is reproducible. */
+const byDigest = (what: string) =>
+  z.string().superRefine((ref, ctx) => {
+    const problem = checkImage(ref, { allowPinnedTag: false, allowMutableTag: false });
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: `${problem} (${what})` });
+    }
+  });
+const httpUrl = z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL');
+const s3Prefix = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S+$/, 'must be s3://bucket/prefix');
+const poolFields = gpuNodePoolSchema.shape;
+
+/** A GPU node pool of the spec: the fields of `k8s.GpuNodePool`, its rules reported under the spec's keys. */
+const nodePoolSchema = z
+  .strictObject({
+    name: k8sLabelName,
+    gpu: z.enum(GpuModel),
+    instanceFamilies: poolFields.instanceFamilies,
+    gpuCounts: poolFields.gpuCounts,
+    allowSpot: z.boolean().optional(),
+    timeSlicingReplicas: gpuSharingSchema.shape.replicas,
+    migProfile: z.string().min(1).optional(),
+    maxGpus: poolFields.maxGpus,
+    modelWeightsGiB: poolFields.modelWeightsGiB,
+    amiVersion: poolFields.amiVersion,
+    consolidateAfterMinutes: poolFields.consolidateAfterMinutes,
+  })
+  .superRefine((p, ctx) => {
+    if (p.timeSlicingReplicas !== undefined && p.migProfile !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['migProfile'], message: 'must not be set with timeSlicingReplicas (a pool\'s GPUs are either time-sliced or partitioned)' });
+      return;
+    }
+    const sharing = p.migProfile !== undefined ? { mode: 'MIG', migProfile: p.migProfile }
+      : p.timeSlicingReplicas !== undefined ? { mode: 'TIME_SLICING', replicas: p.timeSlicingReplicas } : undefined;
+    // The construct's own cross-field rules (families of the GPU, MIG-capable GPU and profile, NVIDIA-only sharing).
+    const checked = gpuNodePoolSchema.safeParse({ gpu: p.gpu, clusterName: 'cluster', nodeRole: 'role', instanceFamilies: p.instanceFamilies, sharing });
+    for (const issue of checked.error?.issues ?? []) {
+      if (issue.code !== 'custom') continue;
+      const path = issue.path[0] === 'sharing' ? [p.migProfile !== undefined ? 'migProfile' : 'timeSlicingReplicas'] : issue.path;
+      ctx.addIssue({ code: 'custom', path: path as Array<string | number>, message: issue.message.replace('GpuSharing.timeSlicing()', 'timeSlicingReplicas') });
+    }
+  });
+
+/** @internal The platform on Kubernetes. */
+export const platformKubernetesSchema = z
+  .strictObject({
+    clusterName: poolFields.clusterName,
+    nodeRole: poolFields.nodeRole,
+    namespacePrefix: shortName('namespace prefix').optional(),
+    nodePools: z.array(nodePoolSchema).min(1, 'must declare at least one GPU node pool'),
+    mlflow: z.strictObject({
+      image: mlflowServerSchema.shape.image,
+      backendStoreUriSecret: k8sSubdomainName,
+      backendStoreUriSecretKey: secretKeyRefSchema.shape.key.optional(),
+      artifactRoot: s3Uri,
+      roleArn: iamRoleArn.optional(),
+      replicas: mlflowServerSchema.shape.replicas,
+    }),
+    registerImage: byDigest('what registers a model is part of its lineage'),
+    registerCommand: z.array(z.string()).min(1).optional(),
+    pipelineArtifactRoot: s3Prefix,
+    driftImage: byDigest('the drift job'),
+    pushgatewayUrl: httpUrl,
+    prometheusAddress: httpUrl.optional(),
+    prometheusRuleLabels: z.record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/, 'must be a Kubernetes label key'), z.string().max(63)).optional(),
+    monitoringNamespace: k8sLabelName.optional(),
+  })
+  .superRefine((k, ctx) => {
+    const seen = new Map<string, number>();
+    k.nodePools.forEach((p, i) => {
+      if (seen.has(p.name)) {
+        ctx.addIssue({ code: 'custom', path: ['nodePools', i, 'name'], message: `must be unique (nodePools[${seen.get(p.name)}] has it too)` });
+      }
+      seen.set(p.name, i);
+    });
+  });
+
+const resourcesOf = { cpu: cpuQuantity, memory: memoryQuantity };
 
 /** @internal The platform spec, as written in TypeScript, YAML or JSON (every key checked, unknown keys rejected). */
 export const platformSpecSchema = z
@@ -25,6 +109,20 @@ export const platformSpecSchema = z
             inputDataUri: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/(\S+\/)?$/, 'must be s3://bucket/prefix/ (ending in "/")'),
             weeklyOn: z.enum(Weekday).optional(),
             hourUtc: z.number().int().min(0).max(23).optional(),
+            kubernetes: z
+              .strictObject({
+                nodePool: k8sLabelName.optional(),
+                cpu: resourcesOf.cpu.optional(),
+                memory: resourcesOf.memory.optional(),
+                roleArn: iamRoleArn.optional(),
+              })
+              .superRefine((k, ctx) => {
+                if ((k.cpu === undefined) !== (k.memory === undefined)) {
+                  const [missing, given] = k.cpu === undefined ? ['cpu', 'memory'] : ['memory', 'cpu'];
+                  ctx.addIssue({ code: 'custom', path: [missing], message: `must be set with ${given} (a step's resources are given whole or left to their defaults)` });
+                }
+              })
+              .optional(),
           }),
           serving: z
             .strictObject({
@@ -39,6 +137,19 @@ export const platformSpecSchema = z
               maxP99LatencyMillis: z.number().int().min(1).optional(),
               captureSamplingPercent: z.number().int().min(1).max(100).optional(),
               modelSizeGiB: z.number().gt(0).max(1000).optional(),
+              kubernetes: z.strictObject({
+                nodePool: k8sLabelName,
+                modelUri: z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/, 'must be a URI such as s3://bucket/prefix/'),
+                ...resourcesOf,
+                image: byDigest('a reproducible model server').optional(),
+                gpusPerReplica: z.number().int().min(1).max(16).optional(),
+                renderer: z.enum(KubernetesServingRenderer).optional(),
+                port: port.optional(),
+                command: z.array(z.string()).min(1).optional(),
+                args: z.array(z.string()).optional(),
+                roleArn: iamRoleArn.optional(),
+                allowedClientNamespaces: z.array(k8sLabelName).optional(),
+              }).optional(),
             })
             .superRefine((s, ctx) => {
               if (s.maxInstanceCount !== undefined && s.maxInstanceCount < (s.instanceCount ?? 2)) {
@@ -55,6 +166,10 @@ export const platformSpecSchema = z
               baselineUri: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S+\.json$/, 'must be s3://bucket/key.json'),
               reference: z.enum(DriftReference).optional(),
               referenceSpanMinutes: z.number().int().min(60).max(MAX_REFERENCE_MINUTES).optional(),
+              kubernetes: z.strictObject({
+                captureUri: s3Prefix,
+                roleArn: iamRoleArn.optional(),
+              }).optional(),
             })
             .superRefine((d, ctx) => {
               if (d.referenceSpanMinutes !== undefined && (d.reference ?? DriftReference.TRAINING) === DriftReference.TRAINING) {
@@ -64,6 +179,7 @@ export const platformSpecSchema = z
         }),
       )
       .min(1, 'must declare at least one model'),
+    kubernetes: platformKubernetesSchema.optional(),
   })
   .superRefine((p, ctx) => {
     const seen = new Map<string, number>();
@@ -73,4 +189,42 @@ export const platformSpecSchema = z
       }
       seen.set(m.name, i);
     });
+    nodePoolReferences(p, ctx);
   });
+
+/** The node pools the models name exist and offer what the models ask of them. */
+function nodePoolReferences(p: { models: unknown[]; kubernetes?: z.infer<typeof platformKubernetesSchema> }, ctx: z.RefinementCtx): void {
+  const pools = p.kubernetes?.nodePools ?? [];
+  const declared = pools.length > 0 ? `(${pools.map((x) => x.name).join(', ')})` : '(none declared: add them under kubernetes.nodePools)';
+  p.models.forEach((m: any, i: number) => {
+    const serving = m.serving?.kubernetes;
+    if (serving) {
+      const pool = pools.find((x) => x.name === serving.nodePool);
+      if (!pool) {
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'serving', 'kubernetes', 'nodePool'], message: `must be a node pool of kubernetes.nodePools ${declared}` });
+      } else if ((serving.gpusPerReplica ?? 1) > 1 && (pool.timeSlicingReplicas !== undefined || pool.migProfile !== undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', i, 'serving', 'kubernetes', 'gpusPerReplica'],
+          message: `must be 1 on node pool "${pool.name}", whose GPUs are ${pool.migProfile !== undefined ? 'MIG-partitioned' : 'time-sliced'} (a second share adds no capacity; the device plugin refuses it)`,
+        });
+      }
+    }
+    const trainingPool = m.training?.kubernetes?.nodePool;
+    if (trainingPool === undefined) {
+      return;
+    }
+    const pool = pools.find((x) => x.name === trainingPool);
+    const path = ['models', i, 'training', 'kubernetes', 'nodePool'];
+    if (!pool) {
+      ctx.addIssue({ code: 'custom', path, message: `must be a node pool of kubernetes.nodePools ${declared}` });
+      return;
+    }
+    const gpuSteps = ((m.pipeline?.steps ?? []) as Array<{ name: string; gpu?: GpuModel }>).filter((s) => s.gpu !== undefined);
+    const other = gpuSteps.find((s) => s.gpu !== pool.gpu);
+    if (other) {
+      ctx.addIssue({ code: 'custom', path, message: `must offer the ${other.gpu} GPUs of pipeline step "${other.name}" (node pool "${pool.name}" has ${pool.gpu} GPUs)` });
+    }
+  });
+}
+

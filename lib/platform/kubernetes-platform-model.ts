@@ -1,0 +1,160 @@
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { PlatformKubernetesSpec, PlatformModelSpec, Weekday } from '../core/platform-spec';
+import { AlarmOwnership } from '../core/rollback';
+import { DriftMonitor } from '../k8s/drift-monitor';
+import { GpuNodePool } from '../k8s/gpu-node-pool';
+import { GpuServingEndpoint, ServingRenderer } from '../k8s/gpu-serving-endpoint';
+import { MlPipeline } from '../k8s/ml-pipeline';
+import { trainingPoolOf } from './private/kubernetes-spec';
+import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
+
+/** Day-of-week field of a cron expression (0 is Sunday). */
+const CRON_DAY: Record<Weekday, number> = {
+  [Weekday.SUN]: 0,
+  [Weekday.MON]: 1,
+  [Weekday.TUE]: 2,
+  [Weekday.WED]: 3,
+  [Weekday.THU]: 4,
+  [Weekday.FRI]: 5,
+  [Weekday.SAT]: 6,
+};
+
+/** Properties of a `KubernetesPlatformModel`. */
+export interface KubernetesPlatformModelProps {
+  /** The platform's name (prefix of the model's object names). */
+  readonly platformName: string;
+  /** The model, already validated by `MlPlatformChart` (its `kubernetes` sections present). */
+  readonly spec: PlatformModelSpec;
+  /** The platform's Kubernetes section, validated. */
+  readonly kubernetes: PlatformKubernetesSpec;
+  /** Who owns the model's alerts (the model's own, or the platform's). */
+  readonly ownership: AlarmOwnership;
+  /** The model's namespace (its server, pipeline and drift job). */
+  readonly namespace: string;
+  /** The platform's GPU node pools. */
+  readonly nodePools: GpuNodePool[];
+  /** URL of the platform's MLflow tracking server. */
+  readonly trackingUri: string;
+}
+
+/**
+ * One model of an `MlPlatformChart`, wired through its lifecycle on Kubernetes, in its own
+ * namespace (restricted Pod Security Standard): the training `MlPipeline` (Argo WorkflowTemplate,
+ * and a CronWorkflow when `training.weeklyOn` is set) registering into the platform's MLflow as
+ * `<platform>-<model>`; the `GpuServingEndpoint` on its node pool, rolled out through the spec's
+ * canary and aborted on its rollback triggers; and the `DriftMonitor`, whose sustained-drift alert
+ * names the WorkflowTemplate to submit.
+ */
+export class KubernetesPlatformModel extends Construct {
+  /** The model's name in the platform. */
+  public readonly modelName: string;
+  /** The model's namespace. */
+  public readonly namespace: string;
+  /** Name of the MLflow registered model its versions go to (`<platform>-<model>`). */
+  public readonly registeredModelName: string;
+  /** Trains, evaluates, gates and registers versions. */
+  public readonly pipeline: MlPipeline;
+  /** Serves the model. */
+  public readonly endpoint: GpuServingEndpoint;
+  /** Watches the served traffic; its sustained-drift alert names the pipeline's WorkflowTemplate. */
+  public readonly drift: DriftMonitor;
+  /** How the server is rendered. */
+  public readonly renderer: ServingRenderer;
+
+  constructor(scope: Construct, id: string, props: KubernetesPlatformModelProps) {
+    super(scope, id);
+    const m = props.spec;
+    const kube = props.kubernetes;
+    const base = `${props.platformName}-${m.name}`;
+    const ns = props.namespace;
+    this.modelName = m.name;
+    this.namespace = ns;
+    this.registeredModelName = base;
+    const pool = (name: string) => props.nodePools.find((p) => p.name === name)!;
+
+    // One namespace for the model's server, pipeline and drift job: one owner, one RBAC boundary.
+    new kplus.k8s.KubeNamespace(this, 'Namespace', {
+      metadata: {
+        name: ns,
+        labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28' },
+      },
+    });
+
+    const t = m.training;
+    const tk = t.kubernetes ?? {};
+    const trainingPool = trainingPoolOf(m, kube);
+    this.pipeline = new MlPipeline(this, 'Training', {
+      name: `${base}-training`,
+      namespace: ns,
+      createNamespace: false,
+      pipeline: m.pipeline,
+      registerImage: kube.registerImage,
+      registerCommand: kube.registerCommand,
+      trackingUri: props.trackingUri,
+      registeredModelName: base,
+      inputData: t.inputDataUri,
+      artifactRoot: `${kube.pipelineArtifactRoot.replace(/\/+$/, '')}/${m.name}`,
+      dataVersion: t.dataVersion,
+      codeCommit: t.codeCommit,
+      featureSetVersion: t.featureSetVersion,
+      gpuNodePool: trainingPool ? pool(trainingPool.name) : undefined,
+      resources: tk.cpu !== undefined && tk.memory !== undefined
+        ? { cpuRequest: tk.cpu, cpuLimit: tk.cpu, memoryRequest: tk.memory, memoryLimit: tk.memory }
+        : undefined,
+      schedule: t.weeklyOn !== undefined ? `0 ${t.hourUtc ?? 3} * * ${CRON_DAY[t.weeklyOn]}` : undefined,
+      // No weekly run: the pipeline runs on sustained drift (and by hand), as on AWS.
+      createSchedule: t.weeklyOn !== undefined,
+      serviceAccountRoleArn: tk.roleArn,
+    });
+
+    const s = m.serving;
+    const sk = s.kubernetes!;
+    this.renderer = sk.renderer !== undefined ? (sk.renderer as string as ServingRenderer) : ServingRenderer.ARGO_ROLLOUT;
+    this.endpoint = new GpuServingEndpoint(this, 'Serving', {
+      name: base,
+      namespace: ns,
+      createNamespace: false,
+      image: sk.image ?? m.pipeline.inferenceImage,
+      nodePool: pool(sk.nodePool),
+      // Request = limit: a GPU server gets Guaranteed QoS and is the last to be evicted.
+      resources: { cpuRequest: sk.cpu, cpuLimit: sk.cpu, memoryRequest: sk.memory, memoryLimit: sk.memory },
+      alarmOwnership: props.ownership,
+      port: sk.port,
+      command: sk.command,
+      args: sk.args,
+      env: { MODEL_URI: sk.modelUri },
+      gpusPerReplica: sk.gpusPerReplica,
+      modelSizeGiB: s.modelSizeGiB,
+      replicas: s.instanceCount ?? 2,
+      maxReplicas: s.maxInstanceCount,
+      // The same policy objects as on AWS: the same canary, the same rollback thresholds.
+      rollout: rolloutOf(s),
+      rollbackTriggers: rollbackTriggersOf(s),
+      renderer: this.renderer,
+      prometheusAddress: kube.prometheusAddress,
+      prometheusRuleLabels: kube.prometheusRuleLabels,
+      monitoringNamespace: kube.monitoringNamespace,
+      allowedClientNamespaces: sk.allowedClientNamespaces,
+      serviceAccountRoleArn: sk.roleArn,
+    });
+
+    const d = m.drift;
+    this.drift = new DriftMonitor(this, 'Drift', {
+      endpointName: base,
+      namespace: ns,
+      image: kube.driftImage,
+      captureUri: d.kubernetes!.captureUri,
+      baselineUri: d.baselineUri,
+      features: d.features,
+      alarmOwnership: props.ownership,
+      pushgatewayUrl: kube.pushgatewayUrl,
+      serviceAccountRoleArn: d.kubernetes!.roleArn,
+      prometheusRuleLabels: kube.prometheusRuleLabels,
+      reference: d.reference,
+      referenceMinutes: d.referenceSpanMinutes,
+      // capture → drift → retrain: the alert names the WorkflowTemplate an Alertmanager webhook submits.
+      retrainWorkflowTemplate: { name: this.pipeline.name, namespace: this.pipeline.namespace },
+    });
+  }
+}

@@ -1,0 +1,221 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ApiObject, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { KubernetesPlatformModel } from './kubernetes-platform-model';
+import { MlPlatform } from './ml-platform';
+import { MLFLOW_NAMESPACE_SUFFIX, kubernetesProblems } from './private/kubernetes-spec';
+import { cell, pascal, renderRunbook } from './private/runbook';
+import { PlatformSpec } from '../core/platform-spec';
+import { platformSpecSchema } from '../core/schemas/platform';
+import { throwIfAny, validateOrThrow } from '../core/validation';
+import { RETRAIN_NAMESPACE_LABEL, RETRAIN_TEMPLATE_LABEL } from '../k8s/drift-monitor';
+import { CapacityType, GpuNodePool } from '../k8s/gpu-node-pool';
+import { ServingRenderer } from '../k8s/gpu-serving-endpoint';
+import { GpuSharing } from '../k8s/gpu-sharing';
+import { ModelRegistry } from '../k8s/model-registry';
+
+/** Properties of an `MlPlatformChart`. */
+export interface MlPlatformChartProps {
+  /** The platform, with its `kubernetes` sections (the platform's, and each model's `serving.kubernetes` and `drift.kubernetes`). */
+  readonly spec: PlatformSpec;
+  /**
+   * Labels added to every object of the chart.
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+}
+
+/** Options of `MlPlatformChart.fromFile`. */
+export interface MlPlatformChartFileOptions {
+  /**
+   * Labels added to every object of the chart.
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+}
+
+/** One Prometheus alert of the platform on Kubernetes, as the runbook lists it. */
+export interface PlatformAlert {
+  /** The model it belongs to. */
+  readonly model: string;
+  /** The alert's name. */
+  readonly alert: string;
+  /** The PrometheusRule holding it, `<namespace>/<name>`. */
+  readonly rule: string;
+  /** What it means (the `summary` annotation). */
+  readonly summary: string;
+  /** The PromQL expression that fires it. */
+  readonly expression: string;
+  /** How long the expression must hold before it fires (the rule's `for`, e.g. `120s`). */
+  readonly forDuration: string;
+  /** The `severity` label (`critical`, `warning`). */
+  readonly severity: string;
+  /** What happens when it fires besides Alertmanager routing it to its owner. */
+  readonly action: string;
+  /** Who owns it (the `owner` annotation). */
+  readonly owner: string;
+  /** Where its runbook is (the `runbook_url` annotation). */
+  readonly runbookUrl: string;
+}
+
+/**
+ * A whole ML platform on Kubernetes from the same spec as `MlPlatform` (a TypeScript object, or a
+ * YAML / JSON file through `MlPlatformChart.fromFile`, checked by the same schema), as one cdk8s
+ * chart (deployable with `cluster.addCdk8sChart`):
+ *
+ * - the GPU node pools (Karpenter NodePool + EC2NodeClass, NVIDIA device-plugin sharing config);
+ * - one MLflow tracking server and registry for the platform (namespace `<prefix>-mlflow`), where
+ *   each model is the registered model `<platform>-<model>`, as each has its model package group on AWS;
+ * - per model, in its namespace `<prefix>-<model>`: the training pipeline (Argo WorkflowTemplate,
+ *   and a CronWorkflow when `training.weeklyOn` is set), the GPU server (Argo Rollout canary
+ *   aborted by the rollback triggers, or KServe), and the drift CronJob with its alerts.
+ *
+ * Sustained drift → retraining: the `DriftSustained` alert carries the labels
+ * `retrain_workflow_template` and `retrain_namespace`. Route them in Alertmanager to a webhook that
+ * submits that WorkflowTemplate (e.g. an Argo Events webhook EventSource with a Sensor whose Argo
+ * Workflow trigger creates a Workflow from `workflowTemplateRef.name` taken from the alert's
+ * labels); the chart renders no Argo Events objects. The gate still stands before registration.
+ *
+ * Keep all GPU node pools of a cluster in this chart: each chart renders its own NVIDIA device
+ * plugin ConfigMap (`kube-system/nvidia-device-plugin-config`).
+ */
+export class MlPlatformChart extends Chart {
+  /**
+   * A platform chart from a YAML (`.yaml`, `.yml`) or JSON (`.json`) spec file, checked by the same
+   * schema as a TypeScript spec (`MlPlatform.parseSpec`); errors name the file and the key.
+   */
+  public static fromFile(scope: Construct, id: string, file: string, options: MlPlatformChartFileOptions = {}): MlPlatformChart {
+    const where = `${scope.node.path === '' ? id : `${scope.node.path}/${id}`} (${file})`;
+    const spec = MlPlatform.parseSpec(fs.readFileSync(file, 'utf-8'), path.basename(file), where);
+    throwIfAny(kubernetesProblems(spec, where));
+    return new MlPlatformChart(scope, id, { spec, ...options });
+  }
+
+  /** The platform's name. */
+  public readonly platformName: string;
+  /** The GPU node pools, in the spec's order. */
+  public readonly nodePools: GpuNodePool[];
+  /** The platform's MLflow tracking server and registry. */
+  public readonly registry: ModelRegistry;
+  /** The models, in the spec's order. */
+  public readonly models: KubernetesPlatformModel[];
+
+  constructor(scope: Construct, id: string, props: MlPlatformChartProps) {
+    super(scope, id, { labels: props.labels });
+    validateOrThrow(this.node.path, platformSpecSchema, props.spec);
+    throwIfAny(kubernetesProblems(props.spec, this.node.path));
+    const spec = props.spec;
+    const kube = spec.kubernetes!;
+    const prefix = kube.namespacePrefix ?? spec.name;
+    this.platformName = spec.name;
+
+    this.nodePools = kube.nodePools.map((p) => new GpuNodePool(this, `Pool${pascal(p.name)}`, {
+      name: p.name,
+      gpu: p.gpu,
+      clusterName: kube.clusterName,
+      nodeRole: kube.nodeRole,
+      instanceFamilies: p.instanceFamilies,
+      gpuCounts: p.gpuCounts,
+      capacityTypes: p.allowSpot ? [CapacityType.SPOT, CapacityType.ON_DEMAND] : [CapacityType.ON_DEMAND],
+      sharing: p.migProfile !== undefined ? GpuSharing.mig(p.migProfile)
+        : p.timeSlicingReplicas !== undefined ? GpuSharing.timeSlicing(p.timeSlicingReplicas) : GpuSharing.exclusive(),
+      maxGpus: p.maxGpus,
+      modelWeightsGiB: p.modelWeightsGiB,
+      amiVersion: p.amiVersion,
+      consolidateAfterMinutes: p.consolidateAfterMinutes,
+    }));
+
+    const namespaceOf = (model: string) => `${prefix}-${model}`;
+    const mlflow = kube.mlflow;
+    this.registry = new ModelRegistry(this, 'Mlflow', {
+      name: 'mlflow',
+      namespace: `${prefix}-${MLFLOW_NAMESPACE_SUFFIX}`,
+      image: mlflow.image,
+      backendStoreUriSecret: { name: mlflow.backendStoreUriSecret, key: mlflow.backendStoreUriSecretKey ?? 'uri' },
+      artifactRoot: mlflow.artifactRoot,
+      serviceAccountRoleArn: mlflow.roleArn,
+      replicas: mlflow.replicas,
+      // The pipelines' registration steps run in the models' namespaces.
+      allowedClientNamespaces: spec.models.map((m) => namespaceOf(m.name)),
+    });
+
+    this.models = spec.models.map((m) => new KubernetesPlatformModel(this, pascal(m.name), {
+      platformName: spec.name,
+      spec: m,
+      kubernetes: kube,
+      ownership: m.ownership ?? spec.ownership,
+      namespace: namespaceOf(m.name),
+      nodePools: this.nodePools,
+      trackingUri: this.registry.trackingUri,
+    }));
+  }
+
+  /** Every Prometheus alert of the platform with its expression, severity, action, owner and runbook, by model. */
+  public alerts(): PlatformAlert[] {
+    const out: PlatformAlert[] = [];
+    for (const model of this.models) {
+      const triggers = new Set(model.endpoint.triggerAlertNames);
+      const rules = model.node.findAll()
+        .filter((c): c is ApiObject => c instanceof ApiObject && c.kind === 'PrometheusRule')
+        .map((o) => o.toJson());
+      for (const rule of rules) {
+        for (const group of rule.spec.groups) {
+          for (const r of group.rules) {
+            const labels: Record<string, string> = r.labels ?? {};
+            const template = labels[RETRAIN_TEMPLATE_LABEL];
+            const action = template !== undefined
+              ? `submits the WorkflowTemplate ${labels[RETRAIN_NAMESPACE_LABEL]}/${template} (through the Alertmanager webhook routing on ${RETRAIN_TEMPLATE_LABEL})`
+              : !triggers.has(r.alert) ? 'notifies its owner'
+                : model.renderer === ServingRenderer.ARGO_ROLLOUT ? 'notifies its owner; the same condition on the canary aborts an in-flight rollout (Argo Rollouts analysis)'
+                  : 'notifies its owner; roll back by hand (KServe does not abort a canary)';
+            out.push({
+              model: model.modelName,
+              alert: r.alert,
+              rule: `${rule.metadata.namespace}/${rule.metadata.name}`,
+              summary: r.annotations?.summary ?? '',
+              expression: r.expr,
+              forDuration: r.for ?? '0s',
+              severity: labels.severity ?? '',
+              action,
+              owner: r.annotations?.owner ?? '',
+              runbookUrl: r.annotations?.runbook_url ?? '',
+            });
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The runbook document (Markdown): per model, every alert with its expression, how long it must
+   * hold, its severity, what it does, who owns it and where its runbook is.
+   */
+  public runbook(): string {
+    const alerts = this.alerts();
+    return renderRunbook(
+      `Runbook: the ${this.platformName} ML platform on Kubernetes`,
+      [
+        'Generated by cdk-mlops from the platform spec. Every alert goes to Alertmanager with its `owner` and',
+        '`runbook_url`; the "on alert" column says what else happens. Route the alerts labelled',
+        `\`${RETRAIN_TEMPLATE_LABEL}\` to a webhook that submits that WorkflowTemplate in \`${RETRAIN_NAMESPACE_LABEL}\`.`,
+      ],
+      ['alert', 'expression', 'for', 'severity', 'on alert', 'owner', 'runbook'],
+      this.models.map((model) => ({
+        heading: model.modelName,
+        summary: `Namespace \`${model.namespace}\`: server \`${model.endpoint.name}\` (${model.renderer === ServingRenderer.ARGO_ROLLOUT ? 'Argo Rollout' : 'KServe InferenceService'}), `
+          + `WorkflowTemplate \`${model.pipeline.name}\`, MLflow registered model \`${model.registeredModelName}\` at ${this.registry.trackingUri}.`,
+        rows: alerts.filter((a) => a.model === model.modelName).map((a) => [
+          `${cell(a.alert)}: ${cell(a.summary)}`,
+          `\`${cell(a.expression)}\``,
+          a.forDuration,
+          a.severity,
+          cell(a.action),
+          cell(a.owner),
+          a.runbookUrl,
+        ]),
+      })),
+    );
+  }
+}

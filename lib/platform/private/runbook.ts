@@ -1,0 +1,36 @@
+/**
+ * The runbook document both renderings of a platform write (Markdown): a title, a few lines on how
+ * to read it, then per model a line on what it runs and one table row per alarm or alert.
+ */
+
+/** One model's part of a runbook. */
+export interface RunbookSection {
+  /** The model's name (the section heading). */
+  readonly heading: string;
+  /** What the model runs, in one paragraph. */
+  readonly summary: string;
+  /** One row per alarm or alert: the cells, in the order of the document's columns. */
+  readonly rows: string[][];
+}
+
+/** A table cell: no line breaks, `|` escaped (also inside code spans, as GitHub tables need). */
+export function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** The Markdown runbook: `# title`, the intro lines, then per section its summary and its table. */
+export function renderRunbook(title: string, intro: string[], columns: string[], sections: RunbookSection[]): string {
+  const lines = [`# ${title}`, '', ...intro];
+  for (const section of sections) {
+    lines.push('', `## ${section.heading}`, '', section.summary, '', `| ${columns.join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`);
+    for (const row of section.rows) {
+      lines.push(`| ${row.join(' | ')} |`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** "fraud-v2" → "FraudV2" (construct ids of the models and node pools). */
+export function pascal(name: string): string {
+  return name.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
+}
