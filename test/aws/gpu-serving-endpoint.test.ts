@@ -54,10 +54,10 @@ describe('GpuServingEndpoint (AWS)', () => {
 
     it('lets SageMaker read exactly its rollback alarms (DescribeAlarms with the execution role)', () => {
       const statements = Object.values<any>(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
-      const describe = statements.filter((s) => [s.Action].flat().includes('cloudwatch:DescribeAlarms'));
-      expect(describe).toHaveLength(1);
-      expect(describe[0].Action).toBe('cloudwatch:DescribeAlarms');
-      expect(describe[0].Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EndpointRollbackerrorrate/), 'Arn'] });
+      const describeAlarms = statements.filter((s) => [s.Action].flat().includes('cloudwatch:DescribeAlarms'));
+      expect(describeAlarms).toHaveLength(1);
+      expect(describeAlarms[0].Action).toBe('cloudwatch:DescribeAlarms');
+      expect(describeAlarms[0].Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EndpointRollbackerrorrate/), 'Arn'] });
       expect(ep.rollbackAlarms).toHaveLength(1);
     });
 
