@@ -244,7 +244,10 @@ export interface DataCaptureLocation {
   readonly prefix: string;
   /** `s3://bucket/prefix` */
   readonly s3Uri: string;
-  /** The key encrypting the data, when known. */
+  /**
+   * The key encrypting the data, when known.
+   * @default - unknown: readers get no kms:Decrypt grant
+   */
   readonly key?: kms.IKey;
 }
 

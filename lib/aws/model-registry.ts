@@ -56,11 +56,13 @@ export interface IModelRegistry extends IResource {
 
   /**
    * The bucket holding model artifacts, when known.
+   * @default - unknown: grants cover the model package group only
    */
   readonly artifactBucket?: s3.IBucket;
 
   /**
    * The KMS key encrypting the artifacts, when known.
+   * @default - the artifact bucket's encryption key, if any
    */
   readonly artifactKey?: kms.IKey;
 
