@@ -2,11 +2,11 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PlatformKubernetesSpec, PlatformModelSpec, Weekday } from '../core/platform-spec';
 import { AlarmOwnership } from '../core/rollback';
+import { trainingPoolOf } from '../core/schemas/platform-kubernetes';
 import { DriftMonitor } from '../k8s/drift-monitor';
 import { GpuNodePool } from '../k8s/gpu-node-pool';
 import { GpuServingEndpoint, ServingRenderer } from '../k8s/gpu-serving-endpoint';
 import { MlPipeline } from '../k8s/ml-pipeline';
-import { trainingPoolOf } from './private/kubernetes-spec';
 import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
 
 /** Day-of-week field of a cron expression (0 is Sunday). */

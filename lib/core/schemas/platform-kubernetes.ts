@@ -1,8 +1,9 @@
-import { ValidationProblem } from '../../core/errors';
-import { PlatformKubernetesSpec, PlatformModelSpec, PlatformNodePoolSpec, PlatformSpec } from '../../core/platform-spec';
-import { versionLabel } from '../../core/primitives';
-import { k8sPipelineSchema } from '../../core/schemas/k8s-pipeline';
-import { formatPath, renderValue } from '../../core/validation';
+/** The Kubernetes rendering's rules on the shared platform spec (MlPlatformChart), named by the spec's keys. */
+import { ValidationProblem } from '../errors';
+import { PlatformKubernetesSpec, PlatformModelSpec, PlatformNodePoolSpec, PlatformSpec } from '../platform-spec';
+import { versionLabel } from '../primitives';
+import { k8sPipelineSchema } from './k8s-pipeline';
+import { formatPath, renderValue } from '../validation';
 
 /** Suffix of the MLflow namespace (`<prefix>-mlflow`); no model may take it. */
 export const MLFLOW_NAMESPACE_SUFFIX = 'mlflow';
