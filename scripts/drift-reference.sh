@@ -10,22 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv=.tools/reference-venv
-req=scripts/requirements-reference.txt
-stamp="$venv/.requirements.sha256"
-want=$(sha256sum "$req" | cut -d' ' -f1)
-
-if ! [ -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  python=${PYTHON:-python3}
-  if ! "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
-    echo "drift-reference: Python >= 3.11 is required by numpy/scipy pins (found $("$python" --version 2>&1))" >&2
-    exit 1
-  fi
-  echo "drift-reference: creating $venv from $req"
-  rm -rf "$venv"
-  "$python" -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-input -r "$req"
-  echo "$want" > "$stamp"
-fi
+# numpy/scipy pins need Python >= 3.11.
+bash scripts/pinned-venv.sh "$venv" scripts/requirements-reference.txt 3.11 drift-reference
 
 if [ "${1:-}" = "--install" ]; then
   exit 0
