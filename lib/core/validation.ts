@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MlopsValidationError, ValidationProblem } from './errors';
+import { MlopsValidationError, PropertyNaming, ValidationProblem } from './errors';
 
 /**
  * Tells whether a value is a deploy-time token (aws-cdk-lib `Token.isUnresolved`, or a cdk8s
@@ -21,10 +21,11 @@ export function validateOrThrow(
   schema: z.ZodType,
   input: unknown,
   isUnresolved: IsUnresolved = neverUnresolved,
+  naming: PropertyNaming = 'api',
 ): void {
   const problems = collectProblems(constructPath, schema, input, isUnresolved);
   if (problems.length > 0) {
-    throw new MlopsValidationError(problems);
+    throw new MlopsValidationError(problems, naming);
   }
 }
 
@@ -76,9 +77,9 @@ export function collectProblems(
  * Throw one error for problems collected by hand (cross-field rules that need values a schema
  * does not see). Does nothing when the list is empty.
  */
-export function throwIfAny(problems: ValidationProblem[]): void {
+export function throwIfAny(problems: ValidationProblem[], naming: PropertyNaming = 'api'): void {
   if (problems.length > 0) {
-    throw new MlopsValidationError(problems);
+    throw new MlopsValidationError(problems, naming);
   }
 }
 

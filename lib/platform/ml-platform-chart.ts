@@ -88,7 +88,7 @@ export class MlPlatformChart extends Chart {
   public static fromFile(scope: Construct, id: string, file: string, options: MlPlatformChartFileOptions = {}): MlPlatformChart {
     const where = `${scope.node.path === '' ? id : `${scope.node.path}/${id}`} (${file})`;
     const spec = MlPlatform.parseSpec(fs.readFileSync(file, 'utf-8'), path.basename(file), where);
-    throwIfAny(kubernetesProblems(spec, where));
+    throwIfAny(kubernetesProblems(spec, where), 'document');
     return new MlPlatformChart(scope, id, { spec, ...options });
   }
 
