@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -9,6 +9,7 @@ import { Construct, IConstruct } from 'constructs';
 import * as YAML from 'yaml';
 import { PlatformModel } from './platform-model';
 import { cell, pascal, renderRunbook } from './private/runbook';
+import { acknowledgeNag } from '../aws/private/nag';
 import { MlopsValidationError } from '../core/errors';
 import { PlatformSpec } from '../core/platform-spec';
 import { platformSpecSchema } from '../core/schemas/platform';
@@ -104,9 +105,9 @@ export class MlPlatform extends Construct {
         property: name,
         received: renderValue(text.length > 60 ? `${text.slice(0, 57)}...` : text),
         allowed: `must be a YAML or JSON document (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`,
-      }]);
+      }], 'document');
     }
-    validateOrThrow(where, platformSpecSchema, doc);
+    validateOrThrow(where, platformSpecSchema, doc, undefined, 'document');
     return doc as PlatformSpec;
   }
 
@@ -220,7 +221,7 @@ export class MlPlatform extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [{ expiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
     });
-    Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason: 'This is the access-log target of the platform\'s buckets; logging it into itself would loop.' });
+    acknowledgeNag(bucket, [{ rule: 'AwsSolutions-S1', reason: 'This is the access-log target of the platform\'s buckets; logging it into itself would loop.' }]);
     return bucket;
   }
 }

@@ -1,9 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Aspects, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks as AwsSolutionsChecksV2 } from 'cdk-nag-v2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as YAML from 'yaml';
 import type { z } from 'zod';
@@ -142,6 +144,23 @@ describe('MlPlatform', () => {
     for (const plugin of report.pluginReports) {
       expect(plugin.violations, plugin.pluginName).toEqual([]);
     }
+  });
+
+  it('passes cdk-nag 2.x AwsSolutions (Aspects) without any acknowledgment from its user', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-platform-nag2-')) });
+    const stack = new Stack(app, 'PlatformStack', { env: ENV });
+    new MlPlatform(stack, 'Platform', { spec: SPEC });
+    Aspects.of(app).add(new AwsSolutionsChecksV2());
+    app.synth();
+    const errors = app.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:error').map((m) => `${c.node.path}: ${String(m.data)}`));
+    expect(errors).toEqual([]);
+    // The checks did run: an unacknowledged finding is reported.
+    const bare = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-platform-nag2-bare-')) });
+    const open = new Stack(bare, 'Open', { env: ENV });
+    new s3.Bucket(open, 'Bucket');
+    Aspects.of(bare).add(new AwsSolutionsChecksV2());
+    bare.synth();
+    expect(bare.node.findAll().some((c) => c.node.metadata.some((m) => m.type === 'aws:cdk:error' && String(m.data).includes('AwsSolutions-S1')))).toBe(true);
   });
 
   it('needs a stack with a concrete account and region (the served version\'s parameter default names them)', () => {

@@ -1,5 +1,6 @@
-import { CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnElement, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { acknowledgeNag } from '../../aws/private/nag';
 import { StepKind } from '../../core/pipeline';
 import { PlatformModelSpec } from '../../core/platform-spec';
 import { PlatformModel } from '../platform-model';
@@ -63,5 +64,5 @@ export function acknowledgeInherentWildcards(model: PlatformModel, spec: Platfor
 }
 
 function acknowledge(scope: IConstruct, findings: Finding[]): void {
-  Validations.of(scope).acknowledge(...findings.map((f) => ({ id: `AwsSolutions-IAM5[Resource::${f.resource}]`, reason: f.reason })));
+  acknowledgeNag(scope, findings.map((f) => ({ rule: 'AwsSolutions-IAM5', finding: `Resource::${f.resource}`, reason: f.reason })));
 }
