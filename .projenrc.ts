@@ -1,11 +1,15 @@
 import { JsonFile, cdk, javascript } from 'projen';
 
-// Versions are pinned where behaviour we rely on was verified (see ../shared/FACTS.md for the
-// cdk8s / cdk8s-plus-28 traps); peer ranges stay open upwards within the major version.
+// Development runs on the newest versions (pinned, so CI is reproducible); users get peer ranges
+// from the lowest versions that work (the FLOOR_* ones), proven by `scripts/floor-test.sh`, which
+// runs the whole suite with exactly those versions installed. aws-cdk-lib 2.269.0 is the first with
+// `Validations` (2.268 fails); constructs 10.5.0 is what aws-cdk-lib 2.269 asks for; cdk8s-plus-28
+// 2.5.6 asks for cdk8s ^2.68.11.
 const AWS_CDK_LIB = '2.276.0';
 const CONSTRUCTS = '10.8.1';
 const CDK8S = '2.70.106';
 const CDK8S_PLUS = '2.5.6';
+export const FLOOR = { 'aws-cdk-lib': '2.269.0', 'constructs': '10.5.0', 'cdk8s': '2.68.11', 'cdk8s-plus-28': '2.5.6' };
 
 const project = new cdk.JsiiProject({
   name: 'cdk-mlops',
@@ -18,7 +22,9 @@ const project = new cdk.JsiiProject({
   license: 'Apache-2.0',
   keywords: ['cdk', 'cdk8s', 'mlops', 'sagemaker', 'kubernetes', 'gpu', 'karpenter', 'argo-rollouts'],
   packageManager: javascript.NodePackageManager.NPM,
-  minNodeVersion: '20.16.0',
+  // Node 22 and 24 are the maintained lines (20 is end of life; jsii says so on every run); CI runs
+  // the suite on both. See `engines` below.
+  minNodeVersion: '22.0.0',
   projenrcTs: true,
   jsiiVersion: '~6.0.0',
   typescriptVersion: '~6.0.0',
@@ -26,6 +32,10 @@ const project = new cdk.JsiiProject({
   // Source lives in lib/ (the layout of ../shared/DESIGN.md); compiled JavaScript goes to build/.
   srcdir: 'lib',
   libdir: 'build',
+  entrypoint: 'build/index.js',
+
+  // Python bindings (jsii-pacmak), built and exercised by scripts/python-test.sh in CI.
+  publishToPypi: { distName: 'cdk-mlops', module: 'cdk_mlops' },
   testdir: 'test',
 
   // Tests run on vitest, not jest; CI is `.ci/run`, not GitHub workflows.
@@ -42,15 +52,24 @@ const project = new cdk.JsiiProject({
   prettier: false,
 
   peerDeps: [
-    `aws-cdk-lib@^${AWS_CDK_LIB}`,
-    `constructs@^${CONSTRUCTS}`,
-    `cdk8s@^${CDK8S}`,
-    `cdk8s-plus-28@^${CDK8S_PLUS}`,
+    `aws-cdk-lib@^${FLOOR['aws-cdk-lib']}`,
+    `constructs@^${FLOOR.constructs}`,
+    `cdk8s@^${FLOOR.cdk8s}`,
+    `cdk8s-plus-28@^${FLOOR['cdk8s-plus-28']}`,
   ],
   // Bundled so consumers get exactly the versions tested: zod validates every spec, yaml reads
   // platform spec files (MlPlatform.fromFile).
   bundledDeps: ['zod@4.6.7', 'yaml@2.9.1'],
+  // The peers are dev dependencies at the newest versions, not at the floor (projen's default).
+  peerDependencyOptions: { pinnedDevDependency: false },
   devDeps: [
+    `aws-cdk-lib@${AWS_CDK_LIB}`,
+    `constructs@${CONSTRUCTS}`,
+    `cdk8s@${CDK8S}`,
+    `cdk8s-plus-28@${CDK8S_PLUS}`,
+    // cdk-nag 2.x (Aspects, still the most installed line) beside 3.x (Validations): the library's
+    // acknowledged findings must be accepted by both (test/platform/cdk-nag.test.ts).
+    'cdk-nag-v2@npm:cdk-nag@2.38.2',
     'vitest@4.1.12',
     'cdk-nag@3.0.2',
     'aws-cdk@2.1148.1',
@@ -77,18 +96,33 @@ const project = new cdk.JsiiProject({
     compilerOptions: {
       // vitest provides its own globals through imports; node types are enough.
       types: ['node'],
+      // No source maps in the package: they doubled its size and pointed at lib/*.ts, which is not
+      // shipped. Stack traces point at build/*.js, plain tsc output.
+      inlineSourceMap: false,
+      inlineSources: false,
     },
   },
   tsconfigDev: {
     compilerOptions: {
       types: ['node'],
+      // test/package/app.ts imports the package by name, as users do; type-checked against lib/.
+      paths: { 'cdk-mlops': ['../lib/index.ts'] },
     },
     include: ['../examples/**/*.ts', '../scripts/**/*.ts', '../bench/**/*.ts', '../lib/**/*.ts'],
   },
   gitignore: ['/cdk.out/', '/.tools/', '/validate-out/', '/build/', '/.vitest/', '/assets/', '/.scratch/'],
 });
 
-project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', '/.ci/', '/.tools/', 'cdk.json', '/cdk.out/');
+// The package holds what users run: compiled code, .jsii, the bundled runtime assets, the spec's
+// JSON Schema, README and LICENSE. No TypeScript sources, test schemas, fixtures or tooling.
+project.npmignore?.exclude(
+  '/examples/', '/scripts/', '/bench/', '/.ci/', '/.tools/', 'cdk.json', '/cdk.out/',
+  '/schemas/', '/docker/', '/test/', '/lib/', '/rosetta/', '/python/', 'checkov-skips.yaml', 'vitest.config.mts',
+  'CONTRIBUTING.md', 'API.md', '/.scratch/', '/validate-out/', '*.tsbuildinfo',
+);
+
+// Node 22 and 24: the maintained lines, both run in CI.
+project.package.addEngine('node', '^22.0.0 || ^24.0.0');
 
 // unrs-resolver 1.13.0 (eslint import resolver) lists platform bindings that the registry does not
 // serve at that version, which breaks `npm ci`; 1.12.2 is complete.
@@ -138,6 +172,12 @@ synthTask.exec('cdk synth --quiet --no-notices --no-version-reporting');
 project.addTask('bench', {
   description: 'Synthesis time vs number of models, against hand-written L1 / cdk8s baselines (bench/README.md)',
   exec: 'tsx bench/synth.ts',
+  receiveArgs: true,
+});
+
+project.addTask('spec:schema', {
+  description: 'Generate spec/platform-spec.schema.json (JSON Schema of the platform spec) from its zod schema; --check fails if it is stale',
+  exec: 'tsx scripts/spec-json-schema.ts',
   receiveArgs: true,
 });
 

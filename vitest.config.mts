@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Each test file writes under its own TMPDIR, removed at its end (test/support/temp-dir.ts).
+    setupFiles: ['./test/support/temp-dir.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     snapshotFormat: { printBasicPrototype: false },
   },

@@ -45,6 +45,8 @@ export const EXAMPLE_FEATURE_FLAGS: Record<string, unknown> = {
   '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
   '@aws-cdk/aws-kms:aliasNameRef': true,
   '@aws-cdk/aws-events:eventsTargetQueueSameAccount': true,
+  // Strong references (Fn::ImportValue) as before, stated so the CLI does not warn on every synth.
+  '@aws-cdk/core:defaultCrossStackReferences': 'strong',
 };
 
 export function buildExamples(options: BuildOptions = {}): Examples {

@@ -2,14 +2,16 @@
  * Bundles the runtime code (lib/runtime) into self-contained CommonJS files under assets/, which the
  * constructs ship as Lambda code and as the CronJob's script:
  *
- * - lib/runtime/drift-job/handler.ts → assets/drift-job/index.js (Lambda handler `index.handler`)
- * - lib/runtime/drift-job/cli.ts     → assets/drift-job-cli/index.js (`node index.js --config …`)
+ * - lib/runtime/drift-job/entry.ts   → assets/drift-job/index.js (Lambda handler `index.handler`, and the
+ *   CronJob's command line `node index.js --config …`: one file, shipped once)
  * - lib/runtime/promotion/handler.ts → assets/promotion/index.js (Lambda handler `index.handler`)
  *
  * The AWS SDK clients are bundled in, so the Lambda does not depend on the SDK version of its runtime.
  * The output is deterministic: no timestamps, no source maps, paths relative to the repository root.
+ * It is minified (names kept, so stack traces stay readable) to keep the package small.
  *
- * Run: `npx tsx scripts/bundle-runtime.ts`.
+ * Run: `npx tsx scripts/bundle-runtime.ts [--quiet]` (the `cdk` app command of cdk.json runs it first, so
+ * `cdk synth`, `cdk deploy` and `cdk watch` work right after `npm ci`).
  */
 
 import { statSync } from 'fs';
@@ -20,8 +22,7 @@ const ROOT = path.resolve(__dirname, '..');
 
 /** Entry point → output file, both relative to the repository root. */
 export const RUNTIME_BUNDLES: ReadonlyArray<{ entry: string; outfile: string }> = [
-  { entry: 'lib/runtime/drift-job/handler.ts', outfile: 'assets/drift-job/index.js' },
-  { entry: 'lib/runtime/drift-job/cli.ts', outfile: 'assets/drift-job-cli/index.js' },
+  { entry: 'lib/runtime/drift-job/entry.ts', outfile: 'assets/drift-job/index.js' },
   { entry: 'lib/runtime/promotion/handler.ts', outfile: 'assets/promotion/index.js' },
 ];
 
@@ -35,7 +36,8 @@ async function main(): Promise<void> {
       platform: 'node',
       target: 'node20',
       format: 'cjs',
-      minify: false,
+      minify: true,
+      keepNames: true,
       sourcemap: false,
       legalComments: 'none',
       logLevel: 'warning',
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
       throw new Error(`esbuild failed for ${bundle.entry}`);
     }
     const bytes = statSync(path.join(ROOT, bundle.outfile)).size;
+    if (process.argv.includes('--quiet')) continue;
     console.log(`${bundle.outfile}: ${(bytes / 1024).toFixed(1)} KiB (${bytes} bytes) from ${bundle.entry}`);
   }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the drift job's bundles (assets/drift-job: the Lambda handler; assets/drift-job-cli: the
+# Run the drift job's bundles (assets/drift-job: the Lambda handler, and the same file run as the
 # CronJob's CLI) against moto's server, an S3 + CloudWatch API emulator, on a free port of
 # 127.0.0.1: test/emulator/drift-job.emulator.ts. The server is stopped however the test ends.
 # Needs .tools/emulator-venv (bash scripts/install-emulator.sh); a step of `npm run validate`.

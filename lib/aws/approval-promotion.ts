@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { Annotations, ArnFormat, CfnParameter, CfnResource, DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -13,6 +12,7 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { IModelRegistry, ModelRegistry } from './model-registry';
 import { ownedAlarm } from './private/alarms';
+import { runtimeAssetCode } from './private/runtime-asset';
 import { validateProps } from './private/validate';
 import { ValidationProblem } from '../core/errors';
 import { Lineage } from '../core/lineage';
@@ -21,8 +21,6 @@ import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
 import { approvalPromotionSchema, modelPackageParameterSchema } from '../core/schemas/approval-promotion';
 import { renderValue, throwIfAny, validateOrThrow } from '../core/validation';
 
-/** Where the bundled promotion handler lives (built by `npm run bundle`, shipped in the package). */
-const HANDLER_ASSET = path.join(__dirname, '..', '..', 'assets', 'promotion');
 
 /**
  * How long the handler waits for a stack update in progress (a CI deploy, an earlier promotion)
@@ -308,7 +306,7 @@ export class ApprovalPromotion extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(HANDLER_ASSET),
+      code: runtimeAssetCode('promotion'),
       role,
       logGroup,
       memorySize: 256,

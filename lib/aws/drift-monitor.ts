@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -16,6 +15,7 @@ import { DriftBaseline, PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../
 import { DriftReference, defaultReferenceMinutes } from '../core/drift-reference';
 import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
 import { ownedAlarm } from './private/alarms';
+import { runtimeAssetCode } from './private/runtime-asset';
 import { validateProps } from './private/validate';
 import { driftMonitorSchema } from '../core/schemas/drift-monitor';
 
@@ -24,8 +24,6 @@ export const DRIFT_METRIC_NAMESPACE = 'CdkMlops/Drift';
 /** Feature name under which the job publishes the drift of the predictions. */
 export const PREDICTION_FEATURE = '__prediction__';
 
-/** Where the bundled drift job lives (built by `npm run bundle`, shipped in the package). */
-const JOB_ASSET = path.join(__dirname, '..', '..', 'assets', 'drift-job');
 
 /** Properties of a `DriftMonitor`. */
 export interface DriftMonitorProps {
@@ -180,7 +178,7 @@ export class DriftMonitor extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(JOB_ASSET),
+      code: runtimeAssetCode('drift-job'),
       role,
       logGroup,
       memorySize: 2048,

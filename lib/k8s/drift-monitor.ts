@@ -34,7 +34,7 @@ export interface DriftMonitorProps {
   /** Name of the endpoint whose traffic is watched (label of the metrics). */
   readonly endpointName: string;
   /**
-   * Image of the drift job: Node.js 20+ with the bundled CLI (`assets/drift-job-cli/index.js` of
+   * Image of the drift job: Node.js 20+ with the bundled CLI (`assets/drift-job/index.js` of
    * this package) at `/opt/cdk-mlops/drift-job.js`, pinned by digest. Build it with
    * `docker/drift-job/Dockerfile` (`scripts/build-drift-image.sh`); the project publishes no image.
    */

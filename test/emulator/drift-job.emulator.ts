@@ -10,7 +10,7 @@
  * that what CloudWatch stores is what the job says it published.
  *
  * Under test is what the package ships: `assets/drift-job/index.js` (the Lambda, `handler` required
- * here with its environment set) and `assets/drift-job-cli/index.js` (the CronJob's CLI, started as a
+ * here with its environment set) and `assets/drift-job/index.js` run as a command (the CronJob's CLI, started as a
  * child process). The scenario is uploaded with the AWS SDK and the metrics are read back from the
  * emulated CloudWatch. Assertions are node:assert (strict); any failure exits non-zero.
  *
@@ -40,7 +40,7 @@ import { DriftJobResult } from '../../lib/runtime/drift-job/job';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const LAMBDA_BUNDLE = path.join(ROOT, 'assets', 'drift-job', 'index.js');
-const CLI_BUNDLE = path.join(ROOT, 'assets', 'drift-job-cli', 'index.js');
+const CLI_BUNDLE = path.join(ROOT, 'assets', 'drift-job', 'index.js');
 
 // Never run against real AWS: only a loopback emulator.
 const ENDPOINT_URL = process.env.AWS_ENDPOINT_URL ?? '';

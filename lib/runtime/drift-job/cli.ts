@@ -1,6 +1,6 @@
 /**
  * Command-line entry point of the drift job, for the Kubernetes CronJob (bundled to
- * assets/drift-job-cli/index.js):
+ * assets/drift-job/index.js with the Lambda handler, see entry.ts):
  *
  * ```sh
  * node index.js --config /etc/drift/config.json [--window-minutes 60] [--window-end 2026-11-23T01:00:00Z] [--pushgateway URL]

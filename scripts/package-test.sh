@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Test the package as users get it (`npm run package:test`, a step of .ci/run after `npm run build`):
+#
+# 1. the npm tarball (dist/js) holds what users run and nothing else, within the size budget;
+# 2. installed into an empty project with only its peer dependencies, it loads with require()
+#    (CommonJS) and import() (ESM), and the README's TypeScript app (taken from README.md, between
+#    the `package-test` markers) type-checks and synthesizes with ts-node, with tsc + node, with tsx,
+#    and through the CDK CLI (`cdk synth`);
+# 3. the Python wheel (dist/python) installs into a venv with its dependencies from PyPI, the README's
+#    Python app synthesizes, and test/package/app.py synthesizes templates and manifests
+#    byte-identical to its TypeScript twin test/package/app.ts, and reads a validation error's
+#    problems with Python's property names.
+#
+# Running an app directly (not through `cdk synth`) writes to CDK_OUTDIR, as the CLI sets it.
+# Needs Node.js 22 or 24 first on PATH (scripts/node.sh) and python3 >= 3.10.
+# Usage: scripts/package-test.sh [--keep]   (--keep leaves the work folder for inspection)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+MAX_TARBALL_BYTES=$((2500 * 1024))
+
+step() { printf -- '-- %s\n' "$*"; }
+fail() { echo "package-test: $*" >&2; exit 1; }
+
+tarball=$(ls dist/js/cdk-mlops@*.jsii.tgz 2>/dev/null | head -1)
+wheel=$(ls dist/python/cdk_mlops-*.whl 2>/dev/null | head -1)
+[ -n "$tarball" ] && [ -n "$wheel" ] || fail "no dist/js/*.tgz or dist/python/*.whl: run \`npm run build\` first"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/cdk-mlops-package-test.XXXXXX")
+if [ "${1:-}" = "--keep" ]; then echo "work folder: $work"; else trap 'rm -rf "$work"' EXIT; fi
+
+# ---------------------------------------------------------------------------------------------
+step "1. package contents ($tarball)"
+bytes=$(stat -c %s "$tarball")
+echo "tarball: $bytes bytes ($((bytes / 1024)) KiB gzipped); wheel: $(stat -c %s "$wheel") bytes"
+[ "$bytes" -le "$MAX_TARBALL_BYTES" ] || fail "the tarball is $bytes bytes, over the budget of $MAX_TARBALL_BYTES"
+tar tzf "$tarball" | sed 's#^package/##' | sort > "$work/files.txt"
+for must in build/index.js build/index.d.ts .jsii assets/drift-job/index.js assets/promotion/index.js \
+  spec/platform-spec.schema.json README.md LICENSE package.json; do
+  grep -qx "$must" "$work/files.txt" || fail "the tarball lacks $must"
+done
+# Only compiled code, assets, the spec schema and the bundled dependencies' runtime files.
+unexpected=$(grep -Ev '^(build/.*\.(js|d\.ts)|assets/[a-z-]+/index\.js|spec/platform-spec\.schema\.json|node_modules/(zod|yaml)/.*|\.jsii|README\.md|LICENSE|package\.json)$' "$work/files.txt" || true)
+[ -z "$unexpected" ] || fail "unexpected files in the tarball:
+$unexpected"
+if grep -Eq '^(lib|test|schemas|examples|scripts)/' "$work/files.txt"; then fail "sources or test files in the tarball"; fi
+echo "$(wc -l < "$work/files.txt") files, none of them sources, tests or tooling"
+
+# ---------------------------------------------------------------------------------------------
+step "2. an empty TypeScript project with the tarball and its peer dependencies"
+app="$work/ts"
+mkdir -p "$app"
+cp test/package/consumer.package.json "$app/package.json"
+cp test/package/tsconfig.consumer.json "$app/tsconfig.json"
+(cd "$app" && npm install --no-audit --no-fund --loglevel=error "$ROOT/$tarball" >/dev/null)
+[ ! -e "$app/node_modules/cdk-mlops/lib" ] || fail "the installed package has lib/"
+
+step "require() (CommonJS)"
+(cd "$app" && node -e "
+const m = require('cdk-mlops');
+for (const ns of ['aws', 'k8s', 'core', 'platform', 'runtime']) { if (typeof m[ns] !== 'object') throw new Error('no namespace ' + ns); }
+if (typeof m.aws.GpuServingEndpoint !== 'function' || typeof m.platform.MlPlatform.fromFile !== 'function') throw new Error('constructs missing');
+console.log('require: ok (' + Object.keys(m).join(', ') + ')');
+")
+
+step "import() and static import (ESM)"
+(cd "$app" && node --input-type=module -e "
+import { aws, core } from 'cdk-mlops';
+const m = await import('cdk-mlops');
+if (m.default.platform === undefined || typeof aws.GpuServingEndpoint !== 'function' || typeof core.Errors.problemsOf !== 'function') throw new Error('ESM import is incomplete');
+console.log('import: ok');
+")
+
+# The README's TypeScript app, literally.
+node -e "
+const fs = require('fs');
+const readme = fs.readFileSync('README.md', 'utf8');
+for (const [name, lang] of [['readme-app.ts', 'ts'], ['readme-app.py', 'python']]) {
+  const re = new RegExp('<!-- package-test: ' + name.replace('.', '\\\\.') + ' -->\\\\s*\`\`\`' + lang + '\\\\n([\\\\s\\\\S]*?)\`\`\`');
+  const m = re.exec(readme);
+  if (!m) { console.error('README.md has no block marked <!-- package-test: ' + name + ' -->'); process.exit(1); }
+  fs.writeFileSync(process.argv[1] + '/' + name, m[1]);
+}
+" "$work"
+cp "$work/readme-app.ts" "$app/app.ts"
+
+expect_template() { # folder
+  [ -s "$1/FraudServing.template.json" ] || fail "no FraudServing.template.json in $1"
+  grep -q '"AWS::SageMaker::Endpoint"' "$1/FraudServing.template.json" || fail "no endpoint in $1/FraudServing.template.json"
+}
+
+step "ts-node app.ts"
+(cd "$app" && rm -rf cdk.out && CDK_OUTDIR=cdk.out npx ts-node app.ts && expect_template cdk.out)
+step "tsc && node dist/app.js"
+(cd "$app" && rm -rf cdk.out dist && npx tsc -p tsconfig.json && CDK_OUTDIR=cdk.out node dist/app.js && expect_template cdk.out)
+step "tsx app.ts"
+(cd "$app" && rm -rf cdk.out && CDK_OUTDIR=cdk.out npx tsx app.ts && expect_template cdk.out)
+step "cdk synth (the CLI, app: ts-node)"
+(cd "$app" && rm -rf cdk.out && echo '{ "app": "npx ts-node --prefer-ts-exts app.ts" }' > cdk.json \
+  && npx cdk synth --quiet --no-notices --no-version-reporting > /dev/null && expect_template cdk.out)
+
+step "the TypeScript twin of the Python app (test/package/app.ts)"
+cp test/package/app.ts "$app/twin.ts"
+cp examples/platform.yaml "$work/platform.yaml"
+(cd "$app" && npx ts-node twin.ts "$work/platform.yaml" "$work/out-ts")
+
+# ---------------------------------------------------------------------------------------------
+step "3. Python: the wheel in a venv with its dependencies from PyPI"
+venv=.tools/python-app-venv
+bash scripts/pinned-venv.sh "$venv" scripts/requirements-python-app.txt 3.10 package-test
+"$venv/bin/pip" install --quiet --disable-pip-version-check --no-input --force-reinstall --no-deps "$wheel"
+"$venv/bin/pip" check --disable-pip-version-check || fail "the wheel's requirements do not accept the pinned peers"
+
+step "the README's Python app"
+(mkdir -p "$work/py" && cd "$work/py" && CDK_OUTDIR=cdk.out "$ROOT/$venv/bin/python" "$work/readme-app.py" && expect_template cdk.out)
+step "cdk synth (the CLI, app: python)"
+(cd "$work/py" && rm -rf cdk.out && PATH="$ROOT/$venv/bin:$PATH" "$app/node_modules/.bin/cdk" synth --app "python $work/readme-app.py" --quiet --no-notices --no-version-reporting > /dev/null && expect_template cdk.out)
+
+step "test/package/app.py"
+(cd "$work" && "$ROOT/$venv/bin/python" "$ROOT/test/package/app.py" "$work/platform.yaml" "$work/out-py")
+
+step "byte-identical output from TypeScript and Python"
+compared=0
+for f in $(cd "$work/out-ts" && find . -type f \( -name '*.template.json' -o -name '*.yaml' -o -name 'runbook.md' -o -path './asset.*' \) | sort); do
+  cmp -s "$work/out-ts/$f" "$work/out-py/$f" || fail "$f differs between TypeScript and Python (diff $work/out-ts/$f $work/out-py/$f)"
+  compared=$((compared + 1))
+done
+[ "$compared" -ge 5 ] || fail "only $compared files compared"
+[ "$(cd "$work/out-py" && find . -type f \( -name '*.template.json' -o -name '*.yaml' \) | wc -l)" = "$(cd "$work/out-ts" && find . -type f \( -name '*.template.json' -o -name '*.yaml' \) | wc -l)" ] \
+  || fail "TypeScript and Python synthesized different sets of files"
+echo "$compared files identical"
+
+step "a wrong input from Python: the library's error, with Python's property names"
+node -e "
+const ts = require(process.argv[1]), py = require(process.argv[2]);
+const props = (ps) => ps.map((p) => p.property);
+if (ts.length !== py.length || ts.length < 2) throw new Error('expected the same problems from both languages: ' + JSON.stringify({ ts, py }));
+if (!props(py).includes('autoscaling.min_instances') || !props(ts).includes('autoscaling.minInstances')) throw new Error('property names: ' + JSON.stringify({ ts: props(ts), py: props(py) }));
+for (const [a, b] of ts.map((p, i) => [p, py[i]])) {
+  if (a.constructPath !== b.constructPath || a.received !== b.received || a.allowed !== b.allowed) throw new Error('problems differ: ' + JSON.stringify([a, b]));
+}
+console.log('python problems: ' + props(py).join(', '));
+" "$work/out-ts/problems.json" "$work/out-py/problems.json"
+
+echo "package-test: all checks passed"
