@@ -4,12 +4,12 @@ import { JsonFile, cdk, javascript } from 'projen';
 // from the lowest versions that work (the FLOOR_* ones), proven by `scripts/floor-test.sh`, which
 // runs the whole suite with exactly those versions installed. aws-cdk-lib 2.269.0 is the first with
 // `Validations` (2.268 fails); constructs 10.5.0 is what aws-cdk-lib 2.269 asks for; cdk8s-plus-28
-// 2.5.6 asks for cdk8s ^2.68.11.
+// 2.5.6 asks for cdk8s ^2.68.11, and 2.68.12 is the lowest of those the npm registry serves.
 const AWS_CDK_LIB = '2.276.0';
 const CONSTRUCTS = '10.8.1';
 const CDK8S = '2.70.106';
 const CDK8S_PLUS = '2.5.6';
-export const FLOOR = { 'aws-cdk-lib': '2.269.0', 'constructs': '10.5.0', 'cdk8s': '2.68.11', 'cdk8s-plus-28': '2.5.6' };
+export const FLOOR = { 'aws-cdk-lib': '2.269.0', 'constructs': '10.5.0', 'cdk8s': '2.68.12', 'cdk8s-plus-28': '2.5.6' };
 
 const project = new cdk.JsiiProject({
   name: 'cdk-mlops',
@@ -110,7 +110,7 @@ const project = new cdk.JsiiProject({
     },
     include: ['../examples/**/*.ts', '../scripts/**/*.ts', '../bench/**/*.ts', '../lib/**/*.ts'],
   },
-  gitignore: ['/cdk.out/', '/.tools/', '/validate-out/', '/build/', '/.vitest/', '/assets/', '/.scratch/'],
+  gitignore: ['/cdk.out/', '/.tools/', '/validate-out/', '/build/', '/.vitest/', '/assets/', '/.scratch/', '/.jsii.tabl.json'],
 });
 
 // The package holds what users run: compiled code, .jsii, the bundled runtime assets, the spec's
@@ -148,6 +148,15 @@ const bundle = project.addTask('bundle', {
   exec: 'tsx scripts/bundle-runtime.ts',
 });
 project.preCompileTask.spawn(bundle);
+
+// ---------------------------------------------------------------------------------------------
+// Every TypeScript snippet of README.md compiles (jsii-rosetta, with the fixtures in rosetta/); the
+// tablet it writes lets jsii-pacmak translate the snippets into the Python package's docs.
+const rosetta = project.addTask('rosetta', {
+  description: 'Compile every TypeScript snippet of README.md (jsii-rosetta; fixtures in rosetta/) and write the translation tablet',
+  exec: 'jsii-rosetta extract --compile --fail --no-validate-assemblies .jsii',
+});
+project.postCompileTask.spawn(rosetta);
 
 // ---------------------------------------------------------------------------------------------
 // Tests: vitest, then eslint (projen appends eslint to the test task).

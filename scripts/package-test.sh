@@ -76,7 +76,7 @@ node -e "
 const fs = require('fs');
 const readme = fs.readFileSync('README.md', 'utf8');
 for (const [name, lang] of [['readme-app.ts', 'ts'], ['readme-app.py', 'python']]) {
-  const re = new RegExp('<!-- package-test: ' + name.replace('.', '\\\\.') + ' -->\\\\s*\`\`\`' + lang + '\\\\n([\\\\s\\\\S]*?)\`\`\`');
+  const re = new RegExp('<!-- package-test: ' + name.replace('.', '\\\\.') + ' -->\\\\s*\`\`\`' + lang + '[^\\\\n]*\\\\n([\\\\s\\\\S]*?)\`\`\`');
   const m = re.exec(readme);
   if (!m) { console.error('README.md has no block marked <!-- package-test: ' + name + ' -->'); process.exit(1); }
   fs.writeFileSync(process.argv[1] + '/' + name, m[1]);
