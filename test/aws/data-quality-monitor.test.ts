@@ -1,4 +1,4 @@
-import { App, CfnResource, Duration, Stack, Token } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -178,7 +178,11 @@ describe('DataQualityMonitor', () => {
       ['cn-north-1', '453000072557.dkr.ecr.cn-north-1.amazonaws.com.cn/sagemaker-model-monitor-analyzer'],
       ['us-gov-west-1', '362178532790.dkr.ecr.us-gov-west-1.amazonaws.com/sagemaker-model-monitor-analyzer'],
     ])('writes the analyzer of %s out', (region, image) => {
-      const { t } = monitor({}, new Stack(new App(), 'Regional', { env: { account: '123456789012', region } }));
+      const regional = new Stack(new App(), 'Regional', { env: { account: '123456789012', region } });
+      // CDK's own template check knows these types are not in this partition's CloudFormation yet
+      // (the construct's docs say so); the test is about the image.
+      Validations.of(regional).acknowledge({ id: 'CloudFormation-Validate::F3006', reason: 'Model Monitor types are missing from CloudFormation in this region' });
+      const { t } = monitor({}, regional);
       t.hasResourceProperties('AWS::SageMaker::DataQualityJobDefinition', { DataQualityAppSpecification: { ImageUri: image } });
     });
 
@@ -296,7 +300,8 @@ describe('DataQualityMonitor', () => {
 
     it('names the schedule from its path when the endpoint name is only known at deploy time', () => {
       const stack = newStack();
-      const { m, t } = monitor({ endpointName: Token.asString({ Ref: 'EndpointName' }) }, stack);
+      const endpointName = new CfnParameter(stack, 'EndpointName', { type: 'String' });
+      const { m, t } = monitor({ endpointName: endpointName.valueAsString }, stack);
       expect(m.monitoringScheduleName).toMatch(/^TestStack-DataQuality-[0-9A-F]{8}$/);
       expect(m.monitoringScheduleName).toMatch(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/);
       t.hasResourceProperties('AWS::SageMaker::DataQualityJobDefinition', {

@@ -287,7 +287,13 @@ describe('ModelQualityMonitor', () => {
     });
 
     it('rejects a region without the prebuilt analyzer unless given an image', () => {
-      const stack = () => new Stack(new App(), 'TestStack', { env: { account: ENV.account, region: 'eu-south-2' } });
+      const stack = () => {
+        const regional = new Stack(new App(), 'TestStack', { env: { account: ENV.account, region: 'eu-south-2' } });
+        // CDK's own template check knows the Model Monitor types are not in eu-south-2's CloudFormation
+        // yet (the construct's docs say so); the test is about the analyzer image.
+        Validations.of(regional).acknowledge({ id: 'CloudFormation-Validate::F3006', reason: 'Model Monitor types are missing from CloudFormation in this region' });
+        return regional;
+      };
       const e = expectValidationError(() => monitor({}, stack()));
       expect(e.message).toMatch(/^TestStack\/ModelQuality: region must be a region with the prebuilt Model Monitor analyzer \(us-east-1, .*\), or imageUri must be set; got "eu-south-2"$/);
       expect(() => monitor({ imageUri: '123456789012.dkr.ecr.eu-south-2.amazonaws.com/analyzer:1.0' }, stack())).not.toThrow();
