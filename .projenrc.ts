@@ -141,6 +141,31 @@ for (const dir of ['examples', 'scripts', 'bench']) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The layering of lib/ (README "Layout"), enforced: core is target-neutral (zod only), aws and k8s
+// never import each other, runtime imports core only, and only platform composes the targets.
+const LAYER = (folder: string) => `./lib/${folder}`;
+project.eslint?.addRules({
+  'import/no-restricted-paths': ['error', {
+    zones: [
+      { target: LAYER('core'), from: ['aws', 'k8s', 'platform', 'runtime'].map(LAYER), message: 'lib/core is target-neutral: it imports zod and itself only.' },
+      { target: LAYER('aws'), from: ['k8s', 'platform', 'runtime'].map(LAYER), message: 'lib/aws imports core (and aws-cdk-lib) only.' },
+      { target: LAYER('k8s'), from: ['aws', 'platform', 'runtime'].map(LAYER), message: 'lib/k8s imports core (and cdk8s) only.' },
+      { target: LAYER('runtime'), from: ['aws', 'k8s', 'platform'].map(LAYER), message: 'lib/runtime imports core (and the AWS SDK) only.' },
+    ],
+  }],
+});
+const restrictPackages = (folder: string, packages: string[], why: string) => project.eslint?.addOverride({
+  files: [`lib/${folder}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': ['error', { patterns: packages.map((p) => ({ group: [p, `${p}/*`], message: why })) }],
+  },
+});
+restrictPackages('core', ['aws-cdk-lib', 'cdk8s', 'cdk8s-plus-28', 'constructs', '@aws-sdk'], 'lib/core is target-neutral: zod only.');
+restrictPackages('aws', ['cdk8s', 'cdk8s-plus-28'], 'lib/aws renders with aws-cdk-lib only.');
+restrictPackages('k8s', ['aws-cdk-lib'], 'lib/k8s renders with cdk8s only.');
+restrictPackages('runtime', ['aws-cdk-lib', 'cdk8s', 'cdk8s-plus-28', 'constructs'], 'lib/runtime runs in Lambda and containers: core and the AWS SDK only.');
+
+// ---------------------------------------------------------------------------------------------
 // Runtime code (lib/runtime) is bundled with esbuild into assets/ (shipped in the package): the
 // Lambda and the CLI of the drift job. Every task that synthesizes needs it.
 const bundle = project.addTask('bundle', {
@@ -170,11 +195,12 @@ project.addTask('test:watch', { exec: 'vitest' });
 
 // ---------------------------------------------------------------------------------------------
 // Examples: `cdk synth` runs examples/main.ts (cdk.json), which also writes the Kubernetes YAML.
+// The app command of cdk.json bundles the runtime first, so this is plain `cdk synth`: the quick start
+// proves that `cdk synth` (and deploy, watch) work right after `npm ci`.
 const synthTask = project.addTask('synth', {
   description: 'Synthesize every example: CloudFormation templates and Kubernetes YAML into cdk.out/',
   env: { CDK_DISABLE_CLI_TELEMETRY: 'true' },
 });
-synthTask.spawn(bundle);
 synthTask.exec('cdk synth --quiet --no-notices --no-version-reporting');
 
 // Benchmarks print figures (never timed tests): synthesis time against hand-written baselines.

@@ -17,6 +17,7 @@ import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
 import { ownedAlarm } from './private/alarms';
 import { runtimeAssetCode } from './private/runtime-asset';
 import { validateProps } from './private/validate';
+import { DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
 import { driftMonitorSchema } from '../core/schemas/drift-monitor';
 
 /** Namespace of the drift job's metrics (dimensions: `EndpointName`, and `Feature` for `PSI`). */
@@ -252,8 +253,8 @@ export class DriftMonitor extends Construct {
           metric,
           threshold: act,
           comparison: ThresholdComparison.GREATER_THAN,
-          evaluationPeriods: props.sustainedPeriods ?? 4,
-          datapointsToAlarm: props.sustainedDatapoints ?? 3,
+          evaluationPeriods: props.sustainedPeriods ?? DEFAULT_SUSTAINED_DRIFT_PERIODS,
+          datapointsToAlarm: props.sustainedDatapoints ?? DEFAULT_SUSTAINED_DRIFT_DATAPOINTS,
           owner: own.owner,
           runbookUrl: own.runbookUrl,
           summary: `Sustained drift of ${label} on ${props.endpointName}`,

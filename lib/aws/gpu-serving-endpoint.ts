@@ -11,7 +11,7 @@ import { ModelSource } from './model-source';
 import { StagedRolloutFallback } from './staged-rollout-fallback';
 import { GpuCatalog } from '../core/gpu-catalog';
 import { AlarmOwnership, RollbackTrigger, RollbackTriggerKind, ThresholdComparison, resolveTrigger } from '../core/rollback';
-import { RolloutPolicy } from '../core/rollout';
+import { DEFAULT_ROLLOUT, RolloutPolicy } from '../core/rollout';
 import { dataBucket } from './private/data-bucket';
 import { hasInstanceStorage } from './private/instance-storage';
 import { validateProps } from './private/validate';
@@ -19,13 +19,12 @@ import { awsGpuServingSchema } from '../core/schemas/gpu-serving';
 import { throwIfAny } from '../core/validation';
 import { ownedAlarm } from './private/alarms';
 import { trafficRouting, MAX_EXECUTION_TIMEOUT_SECONDS, MIN_EXECUTION_TIMEOUT_SECONDS, PROVISIONING_ALLOWANCE_SECONDS } from './private/deployment-config';
+import { DEFAULT_SERVING_REPLICAS, GPU_MEMORY_ALARM_PERCENT } from '../core/policy';
 
 /** Default rollout: a 10% canary baking 10 minutes. */
-const DEFAULT_ROLLOUT = RolloutPolicy.canary({ percent: 10, bakeMinutes: 10 });
 /** Default data capture sampling: enough for drift statistics at a bounded cost. */
 const DEFAULT_CAPTURE_PERCENT = 10;
 /** Alarm levels of the operational (non-rollback) alarms, percent of one device. */
-const GPU_MEMORY_ALARM_PERCENT = 90;
 const DISK_ALARM_PERCENT = 85;
 /** Cold start of large models: about a minute per GB to download (kserve #2529), plus start-up. */
 const DOWNLOAD_SECONDS_PER_GIB = 60;
@@ -413,7 +412,7 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
       terminationWaitSeconds: props.terminationWaitSeconds,
     });
 
-    const instanceCount = props.initialInstanceCount ?? 2;
+    const instanceCount = props.initialInstanceCount ?? DEFAULT_SERVING_REPLICAS;
     const routing = trafficRouting(rollout._spec, instanceCount, props.stagedRolloutFallback ?? StagedRolloutFallback.REJECT);
     const terminationWait = props.terminationWaitSeconds ?? 300;
     const executionTimeout = Math.max(MIN_EXECUTION_TIMEOUT_SECONDS, routing.totalWaitSeconds + terminationWait + PROVISIONING_ALLOWANCE_SECONDS);

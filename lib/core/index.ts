@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './policy';
 export * from './gpu-catalog';
 export * from './lineage';
 export * from './rollback';

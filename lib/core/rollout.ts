@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CANARY_PERCENT } from './policy';
 
 /** Default bake time at each rollout step. Source: team practice (DESIGN.md), 10-minute bakes. */
 export const DEFAULT_BAKE_MINUTES = 10;
@@ -185,3 +186,6 @@ export const rolloutSchema = z.discriminatedUnion('type', [
       }),
   }),
 ]);
+
+/** The rollout of a serving construct that is given none, on both targets: a canary of `DEFAULT_CANARY_PERCENT` baking `DEFAULT_BAKE_MINUTES`. */
+export const DEFAULT_ROLLOUT = RolloutPolicy.canary({ percent: DEFAULT_CANARY_PERCENT, bakeMinutes: DEFAULT_BAKE_MINUTES });

@@ -12,6 +12,7 @@ import { driftMonitorSchema } from '../core/schemas/drift-monitor';
 import { collectProblems, throwIfAny } from '../core/validation';
 import { standardLabels } from './private/labels';
 import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS } from './private/security';
+import { DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
 
 const CONFIG_DIR = '/etc/drift';
 const DEFAULT_RESOURCES: ComputeResources = { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '1Gi', memoryLimit: '2Gi' };
@@ -257,8 +258,8 @@ export class DriftMonitor extends Construct {
       labels: { severity, owner: own.owner, endpoint: props.endpointName, ...extraLabels },
       annotations: { summary, description: `${summary} (endpoint ${props.endpointName})`, runbook_url: own.runbookUrl, owner: own.owner },
     });
-    const periods = props.sustainedPeriods ?? 4;
-    const datapoints = props.sustainedDatapoints ?? 3;
+    const periods = props.sustainedPeriods ?? DEFAULT_SUSTAINED_DRIFT_PERIODS;
+    const datapoints = props.sustainedDatapoints ?? DEFAULT_SUSTAINED_DRIFT_DATAPOINTS;
     new ApiObject(this, 'Alerts', {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',

@@ -9,6 +9,7 @@ import { serverNetworkPolicy } from './private/network-policy';
 import { toContainerResources } from './private/quantities';
 import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS } from './private/security';
 import { validateProps } from './private/validate';
+import { DEFAULT_PLATFORM_SERVER_REPLICAS } from '../core/policy';
 import { k8sFeatureStoreSchema } from '../core/schemas/feature-store-k8s';
 
 const FEAST_PORT = 6566;
@@ -206,7 +207,7 @@ export class FeatureStore extends Construct {
       metadata: meta(),
       podMetadata: { labels },
       select: false,
-      replicas: props.replicas ?? 2,
+      replicas: props.replicas ?? DEFAULT_PLATFORM_SERVER_REPLICAS,
       serviceAccount,
       automountServiceAccountToken: false,
       securityContext: RESTRICTED_POD_PROPS,
@@ -314,7 +315,7 @@ export class FeatureStore extends Construct {
       egressPorts: [props.redisPort ?? 6379, 443],
     });
 
-    if ((props.replicas ?? 2) >= 2) {
+    if ((props.replicas ?? DEFAULT_PLATFORM_SERVER_REPLICAS) >= 2) {
       new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
         metadata: meta(),
         spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },

@@ -11,11 +11,12 @@ import {
   ThresholdComparison,
   resolveTrigger,
 } from '../core/rollback';
-import { RolloutPolicy, RolloutType, expandSteps } from '../core/rollout';
+import { DEFAULT_ROLLOUT, RolloutPolicy, RolloutType, expandSteps } from '../core/rollout';
 import { RESTRICTED_CONTAINER, gpuResources } from './private/gpu-pod';
 import { selectorLabels, standardLabels } from './private/labels';
 import { serverNetworkPolicy } from './private/network-policy';
 import { validateProps } from './private/validate';
+import { DEFAULT_SERVING_REPLICAS, GPU_MEMORY_ALARM_PERCENT } from '../core/policy';
 import { k8sGpuServingSchema } from '../core/schemas/k8s-serving';
 
 const k8s = kplus.k8s;
@@ -210,8 +211,6 @@ export interface GpuServingEndpointProps {
   readonly serviceAccountRoleArn?: string;
 }
 
-const DEFAULT_ROLLOUT = RolloutPolicy.canary({ percent: 10, bakeMinutes: 10 });
-const GPU_MEMORY_ALERT_RATIO = 0.9;
 
 /**
  * GPU model serving on Kubernetes with a safe rollout: an Argo Rollout whose canary steps come
@@ -249,7 +248,7 @@ export class GpuServingEndpoint extends Construct {
     this.namespace = props.namespace ?? 'serving';
     const ns = this.namespace;
     const port = props.port ?? 8080;
-    const replicas = props.replicas ?? 2;
+    const replicas = props.replicas ?? DEFAULT_SERVING_REPLICAS;
     const labels = standardLabels(this.name, this.name, 'model-server');
     const selector = selectorLabels(this.name, this.name);
     const renderer = props.renderer ?? ServingRenderer.ARGO_ROLLOUT;
@@ -508,10 +507,10 @@ export class GpuServingEndpoint extends Construct {
       ),
       alert(
         `${base}GpuMemoryHigh`,
-        `max by (pod) (DCGM_FI_DEV_FB_USED{${sel}} / (DCGM_FI_DEV_FB_USED{${sel}} + DCGM_FI_DEV_FB_FREE{${sel}})) > ${GPU_MEMORY_ALERT_RATIO}`,
+        `max by (pod) (DCGM_FI_DEV_FB_USED{${sel}} / (DCGM_FI_DEV_FB_USED{${sel}} + DCGM_FI_DEV_FB_FREE{${sel}})) > ${GPU_MEMORY_ALARM_PERCENT / 100}`,
         300,
         'warning',
-        `GPU memory above ${GPU_MEMORY_ALERT_RATIO * 100}% (out-of-memory risk)`,
+        `GPU memory above ${GPU_MEMORY_ALARM_PERCENT}% (out-of-memory risk)`,
         owner,
       ),
       alert(`${base}GpuXidErrors`, `max by (pod) (DCGM_FI_DEV_XID_ERRORS{${sel}}) > 0`, 0, 'critical', 'GPU reported an XID error (driver or hardware fault)', owner),

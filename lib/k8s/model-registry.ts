@@ -7,6 +7,7 @@ import { serverNetworkPolicy } from './private/network-policy';
 import { toContainerResources } from './private/quantities';
 import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS } from './private/security';
 import { validateProps } from './private/validate';
+import { DEFAULT_PLATFORM_SERVER_REPLICAS } from '../core/policy';
 import { mlflowServerSchema } from '../core/schemas/model-registry';
 
 const DEFAULT_PORT = 5000;
@@ -122,7 +123,7 @@ export class ModelRegistry extends Construct {
     const name = props.name ?? 'mlflow';
     const namespace = props.namespace ?? 'mlflow';
     const port = props.port ?? DEFAULT_PORT;
-    const replicas = props.replicas ?? 2;
+    const replicas = props.replicas ?? DEFAULT_PLATFORM_SERVER_REPLICAS;
     const labels = standardLabels('mlflow', name, 'model-registry');
     const selector = selectorLabels('mlflow', name);
     const meta = (suffix?: string) => ({ name: suffix ? `${name}-${suffix}` : name, namespace, labels });

@@ -8,6 +8,7 @@ import { GpuNodePool } from '../k8s/gpu-node-pool';
 import { GpuServingEndpoint, ServingRenderer } from '../k8s/gpu-serving-endpoint';
 import { MlPipeline } from '../k8s/ml-pipeline';
 import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
+import { DEFAULT_SERVING_REPLICAS, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
 
 /** Day-of-week field of a cron expression (0 is Sunday). */
 const CRON_DAY: Record<Weekday, number> = {
@@ -102,7 +103,7 @@ export class KubernetesPlatformModel extends Construct {
       resources: tk.cpu !== undefined && tk.memory !== undefined
         ? { cpuRequest: tk.cpu, cpuLimit: tk.cpu, memoryRequest: tk.memory, memoryLimit: tk.memory }
         : undefined,
-      schedule: t.weeklyOn !== undefined ? `0 ${t.hourUtc ?? 3} * * ${CRON_DAY[t.weeklyOn]}` : undefined,
+      schedule: t.weeklyOn !== undefined ? `0 ${t.hourUtc ?? DEFAULT_TRAINING_HOUR_UTC} * * ${CRON_DAY[t.weeklyOn]}` : undefined,
       // No weekly run: the pipeline runs on sustained drift (and by hand), as on AWS.
       createSchedule: t.weeklyOn !== undefined,
       serviceAccountRoleArn: tk.roleArn,
@@ -126,7 +127,7 @@ export class KubernetesPlatformModel extends Construct {
       env: { MODEL_URI: sk.modelUri },
       gpusPerReplica: sk.gpusPerReplica,
       modelSizeGiB: s.modelSizeGiB,
-      replicas: s.instanceCount ?? 2,
+      replicas: s.instanceCount ?? DEFAULT_SERVING_REPLICAS,
       maxReplicas: s.maxInstanceCount,
       // The same policy objects as on AWS: the same canary, the same rollback thresholds.
       rollout: rolloutOf(s),

@@ -13,6 +13,7 @@ import { PlatformModelSpec } from '../core/platform-spec';
 import { AlarmOwnership } from '../core/rollback';
 import { acknowledgeInherentWildcards } from './private/nag';
 import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
+import { DEFAULT_SERVING_REPLICAS, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
 
 /** Properties of a `PlatformModel`. */
 export interface PlatformModelProps {
@@ -81,7 +82,7 @@ export class PlatformModel extends NestedStack {
       defaultDataVersion: t.dataVersion,
       defaultFeatureSetVersion: t.featureSetVersion,
       defaultInputDataUri: t.inputDataUri,
-      schedule: t.weeklyOn !== undefined ? events.Schedule.cron({ weekDay: t.weeklyOn, hour: String(t.hourUtc ?? 3), minute: '0' }) : undefined,
+      schedule: t.weeklyOn !== undefined ? events.Schedule.cron({ weekDay: t.weeklyOn, hour: String(t.hourUtc ?? DEFAULT_TRAINING_HOUR_UTC), minute: '0' }) : undefined,
     });
 
     // The version served is a parameter of the platform's stack: an approval updates it (and so the
@@ -94,14 +95,14 @@ export class PlatformModel extends NestedStack {
       endpointName: base,
       model: ModelSource.fromModelPackageArn(this.registry, this.modelPackageParameter.valueAsString),
       instanceType: s.instanceType,
-      initialInstanceCount: s.instanceCount ?? 2,
+      initialInstanceCount: s.instanceCount ?? DEFAULT_SERVING_REPLICAS,
       alarmOwnership: props.ownership,
       // The same policy as the Kubernetes rendering (private/serving-policy.ts).
       rollout: rolloutOf(s),
       rollbackTriggers: rollbackTriggersOf(s),
       autoscaling: s.maxInstanceCount !== undefined
         ? {
-          minInstances: s.instanceCount ?? 2,
+          minInstances: s.instanceCount ?? DEFAULT_SERVING_REPLICAS,
           maxInstances: s.maxInstanceCount,
           targetInvocationsPerInstance: s.targetInvocationsPerInstance ?? 600,
         }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../drift';
 import { DriftReference, MAX_REFERENCE_MINUTES, defaultReferenceMinutes } from '../drift-reference';
+import { DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../policy';
 import { sagemakerName } from '../primitives';
 import { ownershipSchema } from '../rollback';
 
@@ -39,8 +40,8 @@ export const driftMonitorSchema = z
         message: `must be at least the schedule (${schedule} minutes): a shorter window leaves traffic no run ever looks at`,
       });
     }
-    if ((p.sustainedDatapoints ?? 3) > (p.sustainedPeriods ?? 4)) {
-      ctx.addIssue({ code: 'custom', path: ['sustainedDatapoints'], message: `must not exceed sustainedPeriods (${p.sustainedPeriods ?? 4})` });
+    if ((p.sustainedDatapoints ?? DEFAULT_SUSTAINED_DRIFT_DATAPOINTS) > (p.sustainedPeriods ?? DEFAULT_SUSTAINED_DRIFT_PERIODS)) {
+      ctx.addIssue({ code: 'custom', path: ['sustainedDatapoints'], message: `must not exceed sustainedPeriods (${p.sustainedPeriods ?? DEFAULT_SUSTAINED_DRIFT_PERIODS})` });
     }
     const reference = p.reference ?? DriftReference.TRAINING;
     if (reference === DriftReference.TRAINING) {

@@ -4,6 +4,7 @@ import { ownershipSchema, triggerSchema, uniqueTriggerNames } from '../rollback'
 import { RolloutType, expandSteps, rolloutSchema } from '../rollout';
 import { imageRef } from './gpu-serving';
 import { containerResourcesSchema } from './model-registry';
+import { DEFAULT_SERVING_REPLICAS } from '../policy';
 
 
 /** @internal */
@@ -60,8 +61,8 @@ export const k8sGpuServingSchema = z
         message: `must be 1 on a pool with ${p.sharingMode === 'MIG' ? 'MIG' : 'time-sliced'} GPUs (a second share adds no capacity; the device plugin refuses it)`,
       });
     }
-    if (p.maxReplicas !== undefined && p.maxReplicas < (p.replicas ?? 2)) {
-      ctx.addIssue({ code: 'custom', path: ['maxReplicas'], message: `must be at least replicas (${p.replicas ?? 2})` });
+    if (p.maxReplicas !== undefined && p.maxReplicas < (p.replicas ?? DEFAULT_SERVING_REPLICAS)) {
+      ctx.addIssue({ code: 'custom', path: ['maxReplicas'], message: `must be at least replicas (${p.replicas ?? DEFAULT_SERVING_REPLICAS})` });
     }
     uniqueTriggerNames(p.rollbackTriggers ?? [], ctx, ['rollbackTriggers']);
     (p.rollbackTriggers ?? []).forEach((t, i) => {

@@ -8,6 +8,7 @@ import { cpuQuantity, iamRoleArn, k8sLabelName, k8sSubdomainName, memoryQuantity
 import { ownershipSchema } from '../rollback';
 import { gpuNodePoolSchema, gpuSharingSchema } from './k8s-gpu';
 import { mlflowServerSchema, secretKeyRefSchema } from './model-registry';
+import { DEFAULT_SERVING_REPLICAS } from '../policy';
 
 const shortName = (what: string) => z.string().regex(/^[a-z][a-z0-9-]{0,18}[a-z0-9]$|^[a-z]$/, `must be a ${what}: lowercase letters, digits and "-", 1-20 characters, starting with a letter`);
 const percent = (min: number, max: number) => z.number().min(min, `must be from ${min} to ${max}`).max(max, `must be from ${min} to ${max}`);
@@ -152,8 +153,8 @@ export const platformSpecSchema = z
               }).optional(),
             })
             .superRefine((s, ctx) => {
-              if (s.maxInstanceCount !== undefined && s.maxInstanceCount < (s.instanceCount ?? 2)) {
-                ctx.addIssue({ code: 'custom', path: ['maxInstanceCount'], message: `must be at least instanceCount (${s.instanceCount ?? 2})` });
+              if (s.maxInstanceCount !== undefined && s.maxInstanceCount < (s.instanceCount ?? DEFAULT_SERVING_REPLICAS)) {
+                ctx.addIssue({ code: 'custom', path: ['maxInstanceCount'], message: `must be at least instanceCount (${s.instanceCount ?? DEFAULT_SERVING_REPLICAS})` });
               }
               if (s.targetInvocationsPerInstance !== undefined && s.maxInstanceCount === undefined) {
                 ctx.addIssue({ code: 'custom', path: ['targetInvocationsPerInstance'], message: 'applies only with maxInstanceCount (autoscaling)' });

@@ -1,9 +1,7 @@
 import { PlatformServingSpec } from '../../core/platform-spec';
+import { DEFAULT_CANARY_PERCENT } from '../../core/policy';
 import { DEFAULT_MAX_ERROR_RATE_PERCENT, RollbackTrigger } from '../../core/rollback';
 import { DEFAULT_BAKE_MINUTES, RolloutPolicy } from '../../core/rollout';
-
-/** The canary share when the spec gives none, percent. */
-const DEFAULT_CANARY_PERCENT = 10;
 
 /** The rollout a model's serving spec asks for: a canary of `canaryPercent` baking `bakeMinutes`, on either target. */
 export function rolloutOf(s: PlatformServingSpec): RolloutPolicy {

@@ -1,0 +1,35 @@
+/**
+ * The defaults with meaning that both targets enforce: one home, used by lib/aws, lib/k8s and
+ * lib/platform (test/core/policy.test.ts renders one spec on both targets and compares what each
+ * enforces). A number here changes behaviour on AWS and Kubernetes together.
+ *
+ * The rollout and rollback defaults live beside the policy types they parameterize:
+ * `DEFAULT_BAKE_MINUTES` (core/rollout.ts), `DEFAULT_MAX_ERROR_RATE_PERCENT` (core/rollback.ts).
+ */
+
+/** The canary's share of traffic when a rollout gives none, percent: small enough that a bad model hurts few requests, large enough to be measured. */
+export const DEFAULT_CANARY_PERCENT = 10;
+
+/**
+ * Instances (AWS) or replicas (Kubernetes) serving a model when none is given: two, so that one can
+ * fail or be replaced without an outage, and a canary has a stable fleet beside it.
+ */
+export const DEFAULT_SERVING_REPLICAS = 2;
+
+/**
+ * Replicas of the platform's own servers (MLflow, the Feast feature server) when none is given: two,
+ * with a PodDisruptionBudget, so that a node drain does not take them down.
+ */
+export const DEFAULT_PLATFORM_SERVER_REPLICAS = 2;
+
+/** GPU memory in use above which serving alarms (AWS) and alerts (Kubernetes) fire, percent of the GPUs' memory: near out-of-memory. */
+export const GPU_MEMORY_ALARM_PERCENT = 90;
+
+/** Runs above the act threshold that make drift "sustained" (and start retraining), out of `DEFAULT_SUSTAINED_DRIFT_PERIODS`: one spike is noise, three in four runs is a trend. */
+export const DEFAULT_SUSTAINED_DRIFT_DATAPOINTS = 3;
+
+/** Drift runs looked at for sustained drift. */
+export const DEFAULT_SUSTAINED_DRIFT_PERIODS = 4;
+
+/** Hour of the day (UTC) at which scheduled training runs start when the spec names a weekday but no hour: a quiet hour for most traffic. */
+export const DEFAULT_TRAINING_HOUR_UTC = 3;
