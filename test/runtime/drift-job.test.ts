@@ -14,7 +14,7 @@ import { Readable } from 'stream';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DriftColumnKind, DriftMath, DriftSeverity, numericDriftOf } from '../../lib/core/drift';
 import { DriftReference, rebaselineOnReference } from '../../lib/core/drift-reference';
 import { parseCapture } from '../../lib/runtime/drift-job/capture';
@@ -624,7 +624,11 @@ describe('entry points', () => {
       METRIC_NAMESPACE: 'Team/Drift',
     });
 
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     const result = await handler({ time: '2026-11-23T02:00:00Z' });
+    // The handler logs one JSON summary line (CloudWatch Logs Insights reads it).
+    expect(log.mock.calls.map((c) => JSON.parse(String(c[0])).message)).toEqual(['drift job done']);
+    log.mockRestore();
 
     expect(result.windowStart).toEqual(new Date('2026-11-23T00:30:00Z'));
     expect(result.windowEnd).toEqual(new Date('2026-11-23T02:00:00Z'));
