@@ -22,9 +22,14 @@ MAX_TARBALL_BYTES=$((2500 * 1024))
 step() { printf -- '-- %s\n' "$*"; }
 fail() { echo "package-test: $*" >&2; exit 1; }
 
-tarball=$(ls dist/js/cdk-mlops@*.jsii.tgz 2>/dev/null | head -1)
-wheel=$(ls dist/python/cdk_mlops-*.whl 2>/dev/null | head -1)
-[ -n "$tarball" ] && [ -n "$wheel" ] || fail "no dist/js/*.tgz or dist/python/*.whl: run \`npm run build\` first"
+shopt -s nullglob
+tarballs=(dist/js/cdk-mlops@*.jsii.tgz)
+wheels=(dist/python/cdk_mlops-*.whl)
+shopt -u nullglob
+[ "${#tarballs[@]}" = 1 ] && [ "${#wheels[@]}" = 1 ] \
+  || fail "expected one dist/js/*.tgz and one dist/python/*.whl (found ${#tarballs[@]} and ${#wheels[@]}): run \`npm run build\` (or \`npx projen package-all\`) first"
+tarball=${tarballs[0]}
+wheel=${wheels[0]}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cdk-mlops-package-test.XXXXXX")
 if [ "${1:-}" = "--keep" ]; then echo "work folder: $work"; else trap 'rm -rf "$work"' EXIT; fi
