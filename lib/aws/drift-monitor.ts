@@ -14,7 +14,7 @@ import { DataCaptureLocation } from './gpu-serving-endpoint';
 import { DriftBaseline, PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../core/drift';
 import { DriftReference, defaultReferenceMinutes } from '../core/drift-reference';
 import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
-import { ownedAlarm } from './private/alarms';
+import { ownedAlarm, ownedDescription, recordOwnership } from './private/alarms';
 import { runtimeAssetCode } from './private/runtime-asset';
 import { validateProps } from './private/validate';
 import { DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
@@ -262,12 +262,16 @@ export class DriftMonitor extends Construct {
         }),
       );
     }
+    const sustainedRecord = {
+      summary: `Sustained drift on ${props.endpointName}: retrain (the training pipeline starts on this alarm).`,
+      owner: own.owner,
+      runbookUrl: own.runbookUrl,
+    };
     this.sustainedDrift = new cloudwatch.CompositeAlarm(this, 'SustainedDrift', {
       alarmRule: cloudwatch.AlarmRule.anyOf(...sustained),
-      alarmDescription:
-        `Sustained drift on ${props.endpointName}: retrain (the training pipeline starts on this alarm).\n` +
-        `Owner: ${own.owner}\nRunbook: ${own.runbookUrl}`,
+      alarmDescription: ownedDescription(sustainedRecord),
     });
+    recordOwnership(this.sustainedDrift, sustainedRecord);
     if (props.alarmTopic) {
       this.sustainedDrift.addAlarmAction(new actions.SnsAction(props.alarmTopic));
     }

@@ -9,6 +9,7 @@ import { Construct, IConstruct } from 'constructs';
 import * as YAML from 'yaml';
 import { PlatformModel } from './platform-model';
 import { cell, pascal, renderRunbook } from './private/runbook';
+import { ownershipOf } from '../aws/private/alarms';
 import { acknowledgeNag } from '../aws/private/nag';
 import { MlopsValidationError } from '../core/errors';
 import { PlatformSpec } from '../core/platform-spec';
@@ -164,9 +165,8 @@ export class MlPlatform extends Construct {
         if (!(c instanceof cloudwatch.Alarm) && !(c instanceof cloudwatch.CompositeAlarm)) continue;
         const cfn = c.node.defaultChild as cloudwatch.CfnAlarm | cloudwatch.CfnCompositeAlarm;
         const stack = Stack.of(c);
-        const description = String(stack.resolve(cfn.alarmDescription) ?? '');
-        const owner = /\nOwner: (.*)/.exec(description)?.[1] ?? '';
-        const runbookUrl = /\nRunbook: (\S*)/.exec(description)?.[1] ?? '';
+        // Every alarm of a platform model is made by the library, which records its ownership.
+        const record = ownershipOf(c) ?? { summary: String(stack.resolve(cfn.alarmDescription) ?? ''), owner: '', runbookUrl: '' };
         const notifies = ((stack.resolve(cfn.alarmActions) as unknown[] | undefined) ?? []).length > 0;
         const action = c === model.drift.sustainedDrift
           ? `starts the training pipeline ${model.pipeline.pipelineName}`
@@ -177,11 +177,11 @@ export class MlPlatform extends Construct {
         out.push({
           model: model.modelName,
           path: c.node.path.slice(this.node.path.length + 1),
-          summary: description.split('\n')[0],
+          summary: record.summary,
           condition: c instanceof cloudwatch.Alarm ? conditionOf(stack, c.node.defaultChild as cloudwatch.CfnAlarm) : 'any of its member alarms (composite)',
           action,
-          owner,
-          runbookUrl,
+          owner: record.owner,
+          runbookUrl: record.runbookUrl,
         });
       }
     }

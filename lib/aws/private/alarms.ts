@@ -2,7 +2,7 @@ import { Duration, Tags } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ThresholdComparison } from '../../core/rollback';
 
 /** One row of an alarm table: everything an owned alarm needs. */
@@ -17,6 +17,31 @@ export interface OwnedAlarmSpec {
   readonly runbookUrl: string;
   readonly summary: string;
   readonly treatMissingData?: cloudwatch.TreatMissingData;
+}
+
+/** Who owns an alarm and what it says: recorded as data when the alarm is made (`ownershipOf`). */
+export interface AlarmRecord {
+  /** The first line of the alarm's description. */
+  readonly summary: string;
+  readonly owner: string;
+  readonly runbookUrl: string;
+}
+
+const RECORDS = new WeakMap<IConstruct, AlarmRecord>();
+
+/** Record the ownership of an alarm the library made (ownedAlarm does it for its alarms). */
+export function recordOwnership(alarm: IConstruct, record: AlarmRecord): void {
+  RECORDS.set(alarm, record);
+}
+
+/** The ownership recorded for an alarm the library made, or undefined for any other alarm. */
+export function ownershipOf(alarm: IConstruct): AlarmRecord | undefined {
+  return RECORDS.get(alarm);
+}
+
+/** The description of an owned alarm: what an on-call engineer reads in the notification. */
+export function ownedDescription(record: AlarmRecord): string {
+  return `${record.summary}\nOwner: ${record.owner}\nRunbook: ${record.runbookUrl}`;
 }
 
 // Tag values allow letters, digits, spaces and _.:/=+-@ only.
@@ -38,8 +63,9 @@ export function ownedAlarm(scope: Construct, spec: OwnedAlarmSpec, topic?: sns.I
     evaluationPeriods: spec.evaluationPeriods,
     datapointsToAlarm: spec.datapointsToAlarm,
     treatMissingData: spec.treatMissingData ?? cloudwatch.TreatMissingData.NOT_BREACHING,
-    alarmDescription: `${spec.summary}\nOwner: ${spec.owner}\nRunbook: ${spec.runbookUrl}`,
+    alarmDescription: ownedDescription(spec),
   });
+  recordOwnership(alarm, { summary: spec.summary, owner: spec.owner, runbookUrl: spec.runbookUrl });
   Tags.of(alarm).add('mlops:owner', spec.owner);
   if (TAG_VALUE.test(spec.runbookUrl)) {
     Tags.of(alarm).add('mlops:runbook', spec.runbookUrl);
