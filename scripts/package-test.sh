@@ -45,7 +45,7 @@ for must in build/index.js build/index.d.ts .jsii assets/drift-job/index.js asse
   grep -qx "$must" "$work/files.txt" || fail "the tarball lacks $must"
 done
 # Only compiled code, assets, the spec schema and the bundled dependencies' runtime files.
-unexpected=$(grep -Ev '^(build/.*\.(js|d\.ts)|assets/[a-z-]+/index\.js|spec/platform-spec\.schema\.json|node_modules/(zod|yaml)/.*|\.jsii|README\.md|LICENSE|package\.json)$' "$work/files.txt" || true)
+unexpected=$(grep -Ev '^(build/.*\.(js|d\.ts)|assets/[a-z-]+/index\.js|spec/platform-spec\.schema\.json|node_modules/(zod|yaml)/.*|\.jsii|\.jsii\.tabl\.json|README\.md|LICENSE|package\.json)$' "$work/files.txt" || true)
 [ -z "$unexpected" ] || fail "unexpected files in the tarball:
 $unexpected"
 if grep -Eq '^(lib|test|schemas|examples|scripts)/' "$work/files.txt"; then fail "sources or test files in the tarball"; fi

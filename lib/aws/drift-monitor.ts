@@ -9,7 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { DataCaptureLocation } from './gpu-serving-endpoint';
 import { DriftBaseline, PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../core/drift';
 import { DriftReference, defaultReferenceMinutes } from '../core/drift-reference';
@@ -107,14 +107,120 @@ export interface DriftMonitorProps {
  * thresholds; sustained drift (M of N runs above act on any feature) is a composite alarm whose
  * state change starts retraining (`onSustainedDrift`, or `MlPipeline.startOnAlarm`).
  */
-export class DriftMonitor extends Construct {
+/**
+ * A drift monitor's signals: the PSI metrics its job publishes and its sustained-drift alarm, for
+ * dashboards, alarms and retraining. A monitor made here or one of another stack or app.
+ */
+export interface IDriftMonitor extends IConstruct {
+  /** The endpoint whose traffic is watched. */
+  readonly endpointName: string;
+  /** Any feature above the act threshold in M of N runs (`sustainedDrift` on a `DriftMonitor`). */
+  readonly sustainedDriftAlarm: cloudwatch.IAlarm;
+  /** PSI of one feature (or `__prediction__`), Maximum per period. */
+  metricPsi(feature: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Columns compared with the training baseline for lack of reference traffic. */
+  metricReferenceFallbacks(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Records in each run's window (0 for an empty window). */
+  metricRecordsInWindow(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** An EventBridge rule on sustained drift going into ALARM, e.g. to start the retraining pipeline. */
+  onSustainedDrift(id: string, options?: events.OnEventOptions): events.Rule;
+}
+
+/** How to refer to an existing drift monitor (`DriftMonitor.fromDriftMonitorAttributes`). */
+export interface DriftMonitorAttributes {
+  /** The endpoint whose traffic the monitor watches (the `EndpointName` dimension of its metrics). */
+  readonly endpointName: string;
+  /** ARN of the monitor's sustained-drift composite alarm. */
+  readonly sustainedDriftAlarmArn: string;
+}
+
+abstract class DriftMonitorBase extends Construct implements IDriftMonitor {
+  public abstract readonly endpointName: string;
+  public abstract readonly sustainedDriftAlarm: cloudwatch.IAlarm;
+
+  /** PSI of one feature (or `__prediction__`), Maximum per period. */
+  public metricPsi(feature: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: DRIFT_METRIC_NAMESPACE,
+      metricName: 'PSI',
+      dimensionsMap: { EndpointName: this.endpointName, Feature: feature },
+      statistic: 'Maximum',
+      period: Duration.hours(1),
+      ...props,
+    });
+  }
+
+  /**
+   * Columns compared with the training baseline for lack of reference traffic (only published
+   * with a `ROLLING_WINDOW` or `SAME_PERIOD_LAST_YEAR` reference).
+   */
+  public metricReferenceFallbacks(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: DRIFT_METRIC_NAMESPACE,
+      metricName: 'ReferenceFallbackColumns',
+      dimensionsMap: { EndpointName: this.endpointName },
+      statistic: 'Maximum',
+      ...props,
+    });
+  }
+
+  /** Records in each run's window (0 for an empty window). */
+  public metricRecordsInWindow(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: DRIFT_METRIC_NAMESPACE,
+      metricName: 'RecordsInWindow',
+      dimensionsMap: { EndpointName: this.endpointName },
+      statistic: 'Sum',
+      ...props,
+    });
+  }
+
+  /**
+   * An EventBridge rule on sustained drift going into ALARM, e.g. to start the retraining pipeline.
+   */
+  public onSustainedDrift(id: string, options: events.OnEventOptions = {}): events.Rule {
+    const rule = new events.Rule(this, id, {
+      description: options.description ?? `Sustained drift on ${this.endpointName}`,
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        resources: [this.sustainedDriftAlarm.alarmArn],
+        detail: { state: { value: ['ALARM'] } },
+      },
+    });
+    if (options.target) {
+      rule.addTarget(options.target);
+    }
+    return rule;
+  }
+}
+
+export class DriftMonitor extends DriftMonitorBase {
+  /**
+   * An existing drift monitor (of another stack or app): its metrics, its sustained-drift alarm and
+   * `onSustainedDrift`, e.g. to start a pipeline of this stack on it.
+   */
+  public static fromDriftMonitorAttributes(scope: Construct, id: string, attrs: DriftMonitorAttributes): IDriftMonitor {
+    class Import extends DriftMonitorBase {
+      public readonly endpointName = attrs.endpointName;
+      public readonly sustainedDriftAlarm = cloudwatch.CompositeAlarm.fromCompositeAlarmArn(this, 'SustainedDrift', attrs.sustainedDriftAlarmArn);
+    }
+    return new Import(scope, id);
+  }
+
   /** The drift job. */
   public readonly job: lambda.Function;
   /** Per feature: the investigate and act alarms; and the job's own error alarm. */
   public readonly featureAlarms: cloudwatch.Alarm[] = [];
   /** Any feature above the act threshold in M of N runs. */
   public readonly sustainedDrift: cloudwatch.CompositeAlarm;
-  private readonly endpointName: string;
+  /** The endpoint whose traffic is watched. */
+  public readonly endpointName: string;
+
+  /** The sustained-drift alarm as `IDriftMonitor` names it: `sustainedDrift`. */
+  public get sustainedDriftAlarm(): cloudwatch.IAlarm {
+    return this.sustainedDrift;
+  }
 
   constructor(scope: Construct, id: string, props: DriftMonitorProps) {
     super(scope, id);
@@ -291,61 +397,5 @@ export class DriftMonitor extends Construct {
       props.alarmTopic,
     );
     this.featureAlarms.push(jobErrors);
-  }
-
-  /** PSI of one feature (or `__prediction__`), Maximum per period. */
-  public metricPsi(feature: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: DRIFT_METRIC_NAMESPACE,
-      metricName: 'PSI',
-      dimensionsMap: { EndpointName: this.endpointName, Feature: feature },
-      statistic: 'Maximum',
-      period: Duration.hours(1),
-      ...props,
-    });
-  }
-
-  /**
-   * Columns compared with the training baseline for lack of reference traffic (only published
-   * with a `ROLLING_WINDOW` or `SAME_PERIOD_LAST_YEAR` reference).
-   */
-  public metricReferenceFallbacks(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: DRIFT_METRIC_NAMESPACE,
-      metricName: 'ReferenceFallbackColumns',
-      dimensionsMap: { EndpointName: this.endpointName },
-      statistic: 'Maximum',
-      ...props,
-    });
-  }
-
-  /** Records in each run's window (0 for an empty window). */
-  public metricRecordsInWindow(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: DRIFT_METRIC_NAMESPACE,
-      metricName: 'RecordsInWindow',
-      dimensionsMap: { EndpointName: this.endpointName },
-      statistic: 'Sum',
-      ...props,
-    });
-  }
-
-  /**
-   * An EventBridge rule on sustained drift going into ALARM, e.g. to start the retraining pipeline.
-   */
-  public onSustainedDrift(id: string, options: events.OnEventOptions = {}): events.Rule {
-    const rule = new events.Rule(this, id, {
-      description: options.description ?? `Sustained drift on ${this.endpointName}`,
-      eventPattern: {
-        source: ['aws.cloudwatch'],
-        detailType: ['CloudWatch Alarm State Change'],
-        resources: [this.sustainedDrift.alarmArn],
-        detail: { state: { value: ['ALARM'] } },
-      },
-    });
-    if (options.target) {
-      rule.addTarget(options.target);
-    }
-    return rule;
   }
 }

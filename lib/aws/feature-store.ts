@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { EntityDefinition, FeatureType, Features } from '../core/features';
 import { dataBucket } from './private/data-bucket';
 import { validateProps } from './private/validate';
@@ -132,7 +132,143 @@ const FEATURE_STORE_DATABASE = 'sagemaker_featurestore';
  *
  * @resource AWS::SageMaker::FeatureGroup
  */
-export class FeatureStore extends Construct {
+/**
+ * Feature groups that can be granted: ingestion, online reads, offline (Athena) reads. A feature
+ * store made here or one of another stack or app.
+ */
+export interface IFeatureStore extends IConstruct {
+  /** Names of the feature groups. */
+  readonly featureGroupNames: string[];
+  /** ARNs of the feature groups (SageMaker lowercases names in ARNs). */
+  readonly featureGroupArns: string[];
+  /** Key of both stores. */
+  readonly key: kms.IKey;
+  /**
+   * Offline store bucket, when there is an offline store.
+   * @default - no offline store
+   */
+  readonly offlineBucket?: s3.IBucket;
+  /** Grant writing records (PutRecord) to every feature group. */
+  grantIngest(grantee: iam.IGrantable): iam.Grant;
+  /** Grant reading records from the online store (GetRecord, BatchGetRecord). */
+  grantReadOnline(grantee: iam.IGrantable): iam.Grant;
+  /** Grant querying the offline store with Athena in the feature store's work group. */
+  grantReadOffline(grantee: iam.IGrantable): iam.Grant;
+}
+
+/** How to refer to an existing feature store (`FeatureStore.fromFeatureStoreAttributes`). */
+export interface FeatureStoreAttributes {
+  /** Names of the feature groups (e.g. `fraud-user`). */
+  readonly featureGroupNames: string[];
+  /** The key of both stores. */
+  readonly key: kms.IKey;
+  /**
+   * The offline store bucket.
+   * @default - no offline store: `grantReadOffline` grants nothing (with a warning)
+   */
+  readonly offlineBucket?: s3.IBucket;
+  /**
+   * Prefix of the offline store in its bucket.
+   * @default 'offline-store'
+   */
+  readonly offlineStorePrefix?: string;
+  /**
+   * The Athena work group for offline queries.
+   * @default - none: `grantReadOffline` grants nothing (with a warning)
+   */
+  readonly athenaWorkGroupName?: string;
+}
+
+abstract class FeatureStoreBase extends Construct implements IFeatureStore {
+  public abstract readonly featureGroupNames: string[];
+  public abstract readonly key: kms.IKey;
+  public abstract readonly offlineBucket?: s3.IBucket;
+  /** Prefix of the offline store in its bucket. */
+  protected abstract readonly offlineStorePrefix: string;
+  /** The Athena work group for offline queries, when there is one. */
+  protected abstract readonly athenaWorkGroupName?: string;
+
+  /** ARNs of the feature groups (SageMaker lowercases names in ARNs). */
+  public get featureGroupArns(): string[] {
+    return this.featureGroupNames.map((n) =>
+      Stack.of(this).formatArn({ service: 'sagemaker', resource: 'feature-group', resourceName: n.toLowerCase(), arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+    );
+  }
+
+  /** Grant writing records (PutRecord) to every feature group. */
+  public grantIngest(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['sagemaker:PutRecord', 'sagemaker:DescribeFeatureGroup'], resourceArns: this.featureGroupArns });
+    grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resourceArns: [this.key.keyArn] }));
+    return grant;
+  }
+
+  /** Grant reading records from the online store (GetRecord, BatchGetRecord). */
+  public grantReadOnline(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:GetRecord', 'sagemaker:BatchGetRecord', 'sagemaker:DescribeFeatureGroup'],
+      resourceArns: this.featureGroupArns,
+    });
+    grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['kms:Decrypt'], resourceArns: [this.key.keyArn] }));
+    return grant;
+  }
+
+  /**
+   * Grant querying the offline store with Athena in the feature store's work group: read the
+   * offline objects and the Glue tables, write query results, run queries.
+   */
+  public grantReadOffline(grantee: iam.IGrantable): iam.Grant {
+    const bucket = this.offlineBucket;
+    const stack = Stack.of(this);
+    const workGroup = this.athenaWorkGroupName;
+    if (!bucket || workGroup === undefined) {
+      Annotations.of(this).addWarningV2('cdk-mlops:feature-store:no-offline-store', 'grantReadOffline: there is no offline store to grant.');
+      return iam.Grant.drop(grantee, 'no offline store');
+    }
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [bucket.arnForObjects(`${this.offlineStorePrefix}/*`)] });
+    grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket', 's3:GetBucketLocation'], resourceArns: [bucket.bucketArn] }));
+    grant.combine(
+      iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], resourceArns: [bucket.arnForObjects('athena-results/*')] }),
+    );
+    grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resourceArns: [this.key.keyArn] }));
+    grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
+        resourceArns: [
+          stack.formatArn({ service: 'glue', resource: 'catalog' }),
+          stack.formatArn({ service: 'glue', resource: 'database', resourceName: FEATURE_STORE_DATABASE }),
+          ...this.featureGroupNames.map((n) => stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${FEATURE_STORE_DATABASE}/${glueTablePrefix(n)}*` })),
+        ],
+      }),
+    );
+    grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],
+        resourceArns: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: workGroup })],
+      }),
+    );
+    return grant;
+  }
+}
+
+export class FeatureStore extends FeatureStoreBase {
+  /**
+   * An existing feature store (of another stack or app), to grant ingestion and reads:
+   * `FeatureStore.fromFeatureStoreAttributes(this, 'Features', { featureGroupNames: ['fraud-user'], key })`.
+   */
+  public static fromFeatureStoreAttributes(scope: Construct, id: string, attrs: FeatureStoreAttributes): IFeatureStore {
+    class Import extends FeatureStoreBase {
+      public readonly featureGroupNames = [...attrs.featureGroupNames];
+      public readonly key = attrs.key;
+      public readonly offlineBucket = attrs.offlineBucket;
+      protected readonly offlineStorePrefix = (attrs.offlineStorePrefix ?? 'offline-store').replace(/^\/+|\/+$/g, '');
+      protected readonly athenaWorkGroupName = attrs.athenaWorkGroupName;
+    }
+    return new Import(scope, id);
+  }
+
   /** Version of the feature definitions (`fs-<12 hex>`), a stack output (`FeatureSetVersion`). */
   public readonly version: string;
   /** The feature groups by entity name. */
@@ -145,8 +281,12 @@ export class FeatureStore extends Construct {
   public readonly role: iam.Role;
   /** Athena work group for offline queries (results encrypted, in the offline bucket). */
   public readonly athenaWorkGroup?: athena.CfnWorkGroup;
-  private readonly groupNames: string[] = [];
-  private readonly offlinePrefix: string;
+  protected get athenaWorkGroupName(): string | undefined {
+    return this.athenaWorkGroup?.name;
+  }
+  /** Names of the feature groups, in the order of the entities. */
+  public readonly featureGroupNames: string[] = [];
+  protected readonly offlineStorePrefix: string;
   private readonly online: boolean;
 
   constructor(scope: Construct, id: string, props: FeatureStoreProps) {
@@ -166,7 +306,7 @@ export class FeatureStore extends Construct {
     this.version = Features.version(props.entities);
     this.online = props.onlineStore?.enabled ?? true;
     const offline = props.offlineStore?.enabled ?? true;
-    this.offlinePrefix = (props.offlineStore?.prefix ?? 'offline-store').replace(/^\/+|\/+$/g, '');
+    this.offlineStorePrefix = (props.offlineStore?.prefix ?? 'offline-store').replace(/^\/+|\/+$/g, '');
     this.key = props.encryptionKey ?? new kms.Key(this, 'Key', { description: 'Encrypts the feature store', enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
 
     this.role = new iam.Role(this, 'Role', {
@@ -198,7 +338,7 @@ export class FeatureStore extends Construct {
     const throughput = props.throughputMode ?? ThroughputMode.ON_DEMAND;
     for (const e of props.entities) {
       const name = `${props.namePrefix ?? ''}${e.name}`;
-      this.groupNames.push(name);
+      this.featureGroupNames.push(name);
       const ttl = props.onlineStore?.ttl;
       const group = new sagemaker.CfnFeatureGroup(this, `Group-${e.name}`, {
         featureGroupName: name,
@@ -221,7 +361,7 @@ export class FeatureStore extends Construct {
           : undefined,
         offlineStoreConfig: offline
           ? {
-            S3StorageConfig: { S3Uri: `s3://${this.offlineBucket!.bucketName}/${this.offlinePrefix}`, KmsKeyId: this.key.keyArn },
+            S3StorageConfig: { S3Uri: `s3://${this.offlineBucket!.bucketName}/${this.offlineStorePrefix}`, KmsKeyId: this.key.keyArn },
             DisableGlueTableCreation: false,
             TableFormat: props.offlineStore?.tableFormat ?? OfflineTableFormat.ICEBERG,
           }
@@ -248,69 +388,6 @@ export class FeatureStore extends Construct {
     }
   }
 
-  /** ARNs of the feature groups (SageMaker lowercases names in ARNs). */
-  public get featureGroupArns(): string[] {
-    return this.groupNames.map((n) =>
-      Stack.of(this).formatArn({ service: 'sagemaker', resource: 'feature-group', resourceName: n.toLowerCase(), arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
-    );
-  }
-
-  /** Grant writing records (PutRecord) to every feature group. */
-  public grantIngest(grantee: iam.IGrantable): iam.Grant {
-    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['sagemaker:PutRecord', 'sagemaker:DescribeFeatureGroup'], resourceArns: this.featureGroupArns });
-    grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resourceArns: [this.key.keyArn] }));
-    return grant;
-  }
-
-  /** Grant reading records from the online store (GetRecord, BatchGetRecord). */
-  public grantReadOnline(grantee: iam.IGrantable): iam.Grant {
-    const grant = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['sagemaker:GetRecord', 'sagemaker:BatchGetRecord', 'sagemaker:DescribeFeatureGroup'],
-      resourceArns: this.featureGroupArns,
-    });
-    grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['kms:Decrypt'], resourceArns: [this.key.keyArn] }));
-    return grant;
-  }
-
-  /**
-   * Grant querying the offline store with Athena in the feature store's work group: read the
-   * offline objects and the Glue tables, write query results, run queries.
-   */
-  public grantReadOffline(grantee: iam.IGrantable): iam.Grant {
-    const bucket = this.offlineBucket;
-    const stack = Stack.of(this);
-    if (!bucket || !this.athenaWorkGroup) {
-      Annotations.of(this).addWarningV2('cdk-mlops:feature-store:no-offline-store', 'grantReadOffline: there is no offline store to grant.');
-      return iam.Grant.drop(grantee, 'no offline store');
-    }
-    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [bucket.arnForObjects(`${this.offlinePrefix}/*`)] });
-    grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket', 's3:GetBucketLocation'], resourceArns: [bucket.bucketArn] }));
-    grant.combine(
-      iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], resourceArns: [bucket.arnForObjects('athena-results/*')] }),
-    );
-    grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resourceArns: [this.key.keyArn] }));
-    grant.combine(
-      iam.Grant.addToPrincipal({
-        grantee,
-        actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
-        resourceArns: [
-          stack.formatArn({ service: 'glue', resource: 'catalog' }),
-          stack.formatArn({ service: 'glue', resource: 'database', resourceName: FEATURE_STORE_DATABASE }),
-          ...this.groupNames.map((n) => stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${FEATURE_STORE_DATABASE}/${glueTablePrefix(n)}*` })),
-        ],
-      }),
-    );
-    grant.combine(
-      iam.Grant.addToPrincipal({
-        grantee,
-        actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],
-        resourceArns: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: this.athenaWorkGroup.name })],
-      }),
-    );
-    return grant;
-  }
-
   private createBucket(accessLogs?: s3.IBucket): s3.Bucket {
     return dataBucket(this, 'OfflineBucket', {
       key: this.key,
@@ -327,7 +404,7 @@ export class FeatureStore extends Construct {
   /** What SageMaker needs to write the offline store and create its Glue table. */
   private grantOfflineWrite(bucket: s3.IBucket): void {
     const stack = Stack.of(this);
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], resources: [bucket.arnForObjects(`${this.offlinePrefix}/*`)] }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], resources: [bucket.arnForObjects(`${this.offlineStorePrefix}/*`)] }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketAcl', 's3:ListBucket'], resources: [bucket.bucketArn] }));
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({

@@ -1,4 +1,4 @@
-import { ArnFormat, Names, Stack } from 'aws-cdk-lib';
+import { ArnFormat, IResource, Names, Resource, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -21,6 +21,72 @@ import {
 import { hasInstanceStorage } from './private/instance-storage';
 import { validateProps } from './private/validate';
 import { awsPipelineSchema } from '../core/schemas/aws-pipeline';
+
+/** A SageMaker pipeline that can be started by events, alarms and grants: one made here or an existing one. */
+export interface IMlPipeline extends IResource {
+  /**
+   * Pipeline name.
+   * @attribute
+   */
+  readonly pipelineName: string;
+
+  /**
+   * Pipeline ARN.
+   * @attribute
+   */
+  readonly pipelineArn: string;
+
+  /** Start a run whenever `rule` matches (e.g. a drift monitor's sustained-drift rule). */
+  startOnEvent(rule: events.Rule): void;
+
+  /** Start a run whenever `alarm` goes into ALARM (e.g. sustained drift). */
+  startOnAlarm(id: string, alarm: cloudwatch.IAlarm): events.Rule;
+
+  /** Grant starting runs of the pipeline. */
+  grantStartExecution(grantee: iam.IGrantable): iam.Grant;
+}
+
+/** How to refer to an existing pipeline (`MlPipeline.fromMlPipelineAttributes`). */
+export interface MlPipelineAttributes {
+  /** Name of the pipeline, in the stack's account and region. */
+  readonly pipelineName: string;
+}
+
+abstract class MlPipelineBase extends Resource implements IMlPipeline {
+  public abstract readonly pipelineName: string;
+  public abstract readonly pipelineArn: string;
+
+  public startOnEvent(rule: events.Rule): void {
+    rule.addTarget(this.target());
+  }
+
+  public startOnAlarm(id: string, alarm: cloudwatch.IAlarm): events.Rule {
+    return new events.Rule(this, id, {
+      description: `Retrain ${this.pipelineName} when ${alarm.alarmName} fires`,
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        resources: [alarm.alarmArn],
+        detail: { state: { value: ['ALARM'] } },
+      },
+      targets: [this.target()],
+    });
+  }
+
+  public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['sagemaker:StartPipelineExecution'], resourceArns: [this.pipelineArn] });
+  }
+
+  /** The role EventBridge assumes to start runs (one per pipeline, made on first use for an import). */
+  protected abstract startRole(): iam.IRole;
+
+  /** An EventBridge target that starts a run with `startRole`. */
+  protected target(): events.IRuleTarget {
+    const arn = this.pipelineArn;
+    const role = this.startRole();
+    return { bind: () => ({ arn, role }) };
+  }
+}
 
 /** Properties of an `MlPipeline`. */
 export interface MlPipelineProps {
@@ -121,7 +187,31 @@ const get = (path: string) => ({ Get: path });
  *
  * @resource AWS::SageMaker::Pipeline
  */
-export class MlPipeline extends Construct {
+export class MlPipeline extends MlPipelineBase {
+  /**
+   * An existing pipeline (made elsewhere, or by another stack), to start on events and alarms and to
+   * grant starting: `MlPipeline.fromMlPipelineAttributes(this, 'Training', { pipelineName: 'fraud-training' })`.
+   */
+  public static fromMlPipelineAttributes(scope: Construct, id: string, attrs: MlPipelineAttributes): IMlPipeline {
+    class Import extends MlPipelineBase {
+      public readonly pipelineName = attrs.pipelineName;
+      public readonly pipelineArn = Stack.of(scope).formatArn({ service: 'sagemaker', resource: 'pipeline', resourceName: attrs.pipelineName.toLowerCase() });
+      private role?: iam.Role;
+
+      protected startRole(): iam.IRole {
+        if (!this.role) {
+          this.role = new iam.Role(this, 'StartRole', {
+            assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
+            description: `Lets EventBridge start the ${this.pipelineName} pipeline`,
+          });
+          this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:StartPipelineExecution'], resources: [this.pipelineArn] }));
+        }
+        return this.role;
+      }
+    }
+    return new Import(scope, id);
+  }
+
   /** Pipeline name. */
   public readonly pipelineName: string;
   /** Pipeline ARN. */
@@ -130,7 +220,7 @@ export class MlPipeline extends Construct {
   public readonly role: iam.Role;
   /** The pipeline definition (with tokens), as rendered into `PipelineDefinitionBody`. */
   public readonly definition: Record<string, any>;
-  private readonly startRole: iam.Role;
+  private readonly eventsRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: MlPipelineProps) {
     super(scope, id);
@@ -179,45 +269,19 @@ export class MlPipeline extends Construct {
       pipeline.node.addDependency(policy);
     }
 
-    this.startRole = new iam.Role(this, 'StartRole', {
+    this.eventsRole = new iam.Role(this, 'StartRole', {
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
       description: `Lets EventBridge start the ${this.pipelineName} pipeline`,
     });
-    this.startRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:StartPipelineExecution'], resources: [this.pipelineArn] }));
+    this.eventsRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:StartPipelineExecution'], resources: [this.pipelineArn] }));
 
     if (props.schedule) {
       new events.Rule(this, 'Schedule', { schedule: props.schedule, description: `Scheduled run of ${this.pipelineName}`, targets: [this.target()] });
     }
   }
 
-  /** Start a run whenever `rule` matches (e.g. a drift monitor's sustained-drift rule). */
-  public startOnEvent(rule: events.Rule): void {
-    rule.addTarget(this.target());
-  }
-
-  /** Start a run whenever `alarm` goes into ALARM (e.g. sustained drift). */
-  public startOnAlarm(id: string, alarm: cloudwatch.IAlarm): events.Rule {
-    return new events.Rule(this, id, {
-      description: `Retrain ${this.pipelineName} when ${alarm.alarmName} fires`,
-      eventPattern: {
-        source: ['aws.cloudwatch'],
-        detailType: ['CloudWatch Alarm State Change'],
-        resources: [alarm.alarmArn],
-        detail: { state: { value: ['ALARM'] } },
-      },
-      targets: [this.target()],
-    });
-  }
-
-  /** Grant starting runs of the pipeline. */
-  public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({ grantee, actions: ['sagemaker:StartPipelineExecution'], resourceArns: [this.pipelineArn] });
-  }
-
-  private target(): events.IRuleTarget {
-    const arn = this.pipelineArn;
-    const role = this.startRole;
-    return { bind: () => ({ arn, role }) };
+  protected startRole(): iam.IRole {
+    return this.eventsRole;
   }
 
   private render(props: MlPipelineProps, bucket: s3.IBucket, prefix: string, key: kms.IKey | undefined): Record<string, any> {

@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { DRIFT_METRIC_NAMESPACE, DriftMonitor, DriftMonitorProps } from '../../lib/aws/drift-monitor';
+import { MlPipeline } from '../../lib/aws/ml-pipeline';
 import { DriftMath } from '../../lib/core/drift';
 import { DriftReference } from '../../lib/core/drift-reference';
 import { expectValidationError, newStack } from '../support/aws';
@@ -149,6 +150,32 @@ describe('DriftMonitor (AWS)', () => {
       const fn = Object.values<any>(t.findResources('AWS::Lambda::Function'))[0].Properties;
       expect(Object.keys(fn.Environment.Variables).filter((k) => k.includes('REFERENCE'))).toEqual([]);
       expect(fn.Timeout).toBe(120);
+    });
+  });
+
+  describe('imported (fromDriftMonitorAttributes)', () => {
+    it('gives the metrics of another stack\'s monitor, and starts a pipeline of this stack on its sustained drift', () => {
+      const stack = newStack();
+      const arn = 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:fraud-sustained-drift';
+      const drift = DriftMonitor.fromDriftMonitorAttributes(stack, 'FraudDrift', { endpointName: 'fraud', sustainedDriftAlarmArn: arn });
+      const training = MlPipeline.fromMlPipelineAttributes(stack, 'Training', { pipelineName: 'fraud-training' });
+      training.startOnAlarm('RetrainOnDrift', drift.sustainedDriftAlarm);
+      drift.onSustainedDrift('Notify');
+
+      expect(stack.resolve(drift.metricPsi('amount').toMetricConfig().metricStat)).toEqual(expect.objectContaining({
+        namespace: DRIFT_METRIC_NAMESPACE,
+        metricName: 'PSI',
+        statistic: 'Maximum',
+        dimensions: [{ name: 'EndpointName', value: 'fraud' }, { name: 'Feature', value: 'amount' }],
+      }));
+      const t = Template.fromStack(stack);
+      t.resourceCountIs('AWS::Events::Rule', 2);
+      for (const rule of Object.values<any>(t.findResources('AWS::Events::Rule'))) {
+        expect(rule.Properties.EventPattern).toEqual({
+          'source': ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], 'resources': [arn], 'detail': { state: { value: ['ALARM'] } },
+        });
+      }
+      t.resourceCountIs('AWS::Lambda::Function', 0);
     });
   });
 

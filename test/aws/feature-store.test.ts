@@ -1,6 +1,8 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import { FeatureStore, FeatureStoreProps, OfflineTableFormat, OnlineStorageType, ThroughputMode } from '../../lib/aws/feature-store';
 import { EntityDefinition, FeatureType, Features } from '../../lib/core/features';
@@ -192,6 +194,33 @@ describe('FeatureStore (AWS)', () => {
       const stack = newStack();
       const fs = new FeatureStore(stack, 'Features', { entities: [USER], offlineStore: { enabled: false } });
       fs.grantReadOffline(new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
+      Annotations.fromStack(stack).hasWarning('/TestStack/Features', Match.stringLikeRegexp('no offline store'));
+    });
+  });
+
+  describe('imported (fromFeatureStoreAttributes)', () => {
+    it('grants online reads and offline queries on another stack\'s feature groups, exactly as on its own', () => {
+      const stack = newStack();
+      const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+      const bucket = s3.Bucket.fromBucketName(stack, 'Offline', 'fraud-features');
+      const features = FeatureStore.fromFeatureStoreAttributes(stack, 'Features', {
+        featureGroupNames: ['Fraud-User'], key, offlineBucket: bucket, athenaWorkGroupName: 'fraud-features',
+      });
+      const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+      features.grantReadOnline(reader);
+      features.grantReadOffline(reader);
+      const statements = Object.values<any>(Template.fromStack(stack).findResources('AWS::IAM::Policy'))[0].Properties.PolicyDocument.Statement;
+      const groupArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:123456789012:feature-group/fraud-user']] };
+      expect(statements).toContainEqual(expect.objectContaining({ Action: ['sagemaker:GetRecord', 'sagemaker:BatchGetRecord', 'sagemaker:DescribeFeatureGroup'], Resource: groupArn }));
+      expect(statements).toContainEqual(expect.objectContaining({ Action: 's3:GetObject', Resource: expect.objectContaining({ 'Fn::Join': ['', expect.arrayContaining([':s3:::fraud-features/offline-store/*'])] }) }));
+      expect(JSON.stringify(statements)).toContain('workgroup/fraud-features');
+    });
+
+    it('grants nothing offline, with a warning, when there is no offline store', () => {
+      const stack = newStack();
+      const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+      const features = FeatureStore.fromFeatureStoreAttributes(stack, 'Features', { featureGroupNames: ['fraud-user'], key });
+      features.grantReadOffline(new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() }));
       Annotations.fromStack(stack).hasWarning('/TestStack/Features', Match.stringLikeRegexp('no offline store'));
     });
   });

@@ -210,6 +210,33 @@ describe('MlPipeline (AWS)', () => {
     });
   });
 
+  describe('imported (fromMlPipelineAttributes)', () => {
+    it('starts an existing pipeline on alarms with one EventBridge role, and grants starting it', () => {
+      const stack = newStack();
+      const training = MlPipeline.fromMlPipelineAttributes(stack, 'Training', { pipelineName: 'Fraud-Training' });
+      const alarm = cloudwatch.Alarm.fromAlarmArn(stack, 'Drift', 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:fraud-drift');
+      training.startOnAlarm('OnDrift', alarm);
+      training.startOnEvent(new events.Rule(stack, 'Nightly', { schedule: events.Schedule.cron({ hour: '2', minute: '0' }) }));
+      const deployer = new iam.Role(stack, 'Deployer', { assumedBy: new iam.AccountRootPrincipal() });
+      training.grantStartExecution(deployer);
+
+      const t = Template.fromStack(stack);
+      // SageMaker lower-cases pipeline names in ARNs.
+      const arn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:123456789012:pipeline/fraud-training']] };
+      expect(stack.resolve(training.pipelineArn)).toEqual(arn);
+      t.resourceCountIs('AWS::Events::Rule', 2);
+      for (const rule of Object.values<any>(t.findResources('AWS::Events::Rule'))) {
+        expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: arn, RoleArn: { 'Fn::GetAtt': [expect.stringMatching(/^TrainingStartRole/), 'Arn'] } })]);
+      }
+      const startRoles = Object.entries<any>(t.findResources('AWS::IAM::Role')).filter(([, r]) => JSON.stringify(r).includes('events.amazonaws.com'));
+      expect(startRoles).toHaveLength(1);
+      const policies = Object.values<any>(t.findResources('AWS::IAM::Policy'));
+      const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+      const starts = statements.filter((st) => st.Action === 'sagemaker:StartPipelineExecution');
+      expect(starts.map((st) => st.Resource)).toEqual([arn, arn]); // the EventBridge role, the deployer
+    });
+  });
+
   describe('rejected', () => {
     const step = (i: number, patch: object) => ({ ...SPEC, steps: SPEC.steps.map((s, j) => (j === i ? { ...s, ...patch } : s)) });
     it.each<[string, PipelineSpec, string, string]>([
