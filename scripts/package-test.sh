@@ -80,7 +80,7 @@ console.log('import: ok');
 node -e "
 const fs = require('fs');
 const readme = fs.readFileSync('README.md', 'utf8');
-for (const [name, lang] of [['readme-app.ts', 'ts'], ['readme-app.py', 'python']]) {
+for (const [name, lang] of [['readme-app.ts', 'ts'], ['readme-app.py', 'python'], ['readme-steps-ts.sh', 'sh'], ['readme-synth-ts.sh', 'sh'], ['readme-steps-py.sh', 'sh'], ['readme-synth-py.sh', 'sh']]) {
   const re = new RegExp('<!-- package-test: ' + name.replace('.', '\\\\.') + ' -->\\\\s*\`\`\`' + lang + '[^\\\\n]*\\\\n([\\\\s\\\\S]*?)\`\`\`');
   const m = re.exec(readme);
   if (!m) { console.error('README.md has no block marked <!-- package-test: ' + name + ' -->'); process.exit(1); }
@@ -104,6 +104,18 @@ step "cdk synth (the CLI, app: ts-node)"
 (cd "$app" && rm -rf cdk.out && echo '{ "app": "npx ts-node --prefer-ts-exts app.ts" }' > cdk.json \
   && npx cdk synth --quiet --no-notices --no-version-reporting > /dev/null && expect_template cdk.out)
 
+step "the README's TypeScript recipe, literally, in an empty folder (newest peers from the registry)"
+readme_recipe() { # steps file, app file, app name, synth file, folder
+  (cd "$work" && mkdir -p "$5" && cd "$5" && bash -euo pipefail -c "
+    $(sed -e "s#npm install cdk-mlops #npm install $ROOT/$tarball #" -e "s#pip install cdk-mlops\$#pip install --quiet $ROOT/$wheel#" "$1")
+    cp '$2' '$3'
+    $(cat "$4") --quiet --no-notices > /dev/null
+    [ -s cdk.out/FraudServing.template.json ] && grep -q '\"AWS::SageMaker::Endpoint\"' cdk.out/FraudServing.template.json
+  ") || fail "the README's recipe ($(basename "$1")) did not synthesize the endpoint"
+}
+readme_recipe "$work/readme-steps-ts.sh" "$work/readme-app.ts" app.ts "$work/readme-synth-ts.sh" literal-ts
+echo "ok: $(cd "$work/literal-ts"/* && node -e "console.log(['aws-cdk-lib', 'cdk8s', 'constructs'].map((p) => p + ' ' + require(p + '/package.json').version).join(', '))")"
+
 step "the TypeScript twin of the Python app (test/package/app.ts)"
 cp test/package/app.ts "$app/twin.ts"
 cp examples/platform.yaml "$work/platform.yaml"
@@ -120,6 +132,10 @@ step "the README's Python app"
 (mkdir -p "$work/py" && cd "$work/py" && CDK_OUTDIR=cdk.out "$ROOT/$venv/bin/python" "$work/readme-app.py" && expect_template cdk.out)
 step "cdk synth (the CLI, app: python)"
 (cd "$work/py" && rm -rf cdk.out && PATH="$ROOT/$venv/bin:$PATH" "$app/node_modules/.bin/cdk" synth --app "python $work/readme-app.py" --quiet --no-notices --no-version-reporting > /dev/null && expect_template cdk.out)
+
+step "the README's Python recipe, literally, in an empty folder (its own venv, dependencies from PyPI)"
+readme_recipe "$work/readme-steps-py.sh" "$work/readme-app.py" app.py "$work/readme-synth-py.sh" literal-py
+echo "ok: aws-cdk-lib $("$work"/literal-py/*/.venv/bin/python -c 'from importlib.metadata import version; print(version("aws-cdk-lib"))') from PyPI"
 
 step "test/package/app.py"
 (cd "$work" && "$ROOT/$venv/bin/python" "$ROOT/test/package/app.py" "$work/platform.yaml" "$work/out-py")
