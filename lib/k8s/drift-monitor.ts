@@ -1,4 +1,4 @@
-import { ApiObject, Cron, JsonPatch, Lazy } from 'cdk8s';
+import { ApiObject, Cron, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeResources } from './compute-resources';
@@ -11,7 +11,7 @@ import { toContainerResources } from './private/quantities';
 import { driftMonitorSchema } from '../core/schemas/drift-monitor';
 import { collectProblems, throwIfAny } from '../core/validation';
 import { standardLabels } from './private/labels';
-import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS } from './private/security';
+import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS, patchPodSeccomp } from './private/security';
 import { DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
 
 const CONFIG_DIR = '/etc/drift';
@@ -245,7 +245,7 @@ export class DriftMonitor extends Construct {
         },
       ],
     });
-    ApiObject.of(job).addJsonPatch(JsonPatch.add('/spec/jobTemplate/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
+    patchPodSeccomp(ApiObject.of(job), '/spec/jobTemplate/spec/template/spec');
 
     const investigate = props.investigateThreshold ?? PSI_INVESTIGATE_THRESHOLD;
     const act = props.actThreshold ?? PSI_ACT_THRESHOLD;

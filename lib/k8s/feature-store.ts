@@ -1,4 +1,4 @@
-import { ApiObject, Cron, Duration, JsonPatch, Size } from 'cdk8s';
+import { ApiObject, Cron, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeResources, SecretKeyReference } from './compute-resources';
@@ -7,7 +7,7 @@ import { EntityDefinition, Features } from '../core/features';
 import { selectorLabels, standardLabels } from './private/labels';
 import { serverNetworkPolicy } from './private/network-policy';
 import { toContainerResources } from './private/quantities';
-import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS } from './private/security';
+import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS, patchPodSeccomp } from './private/security';
 import { validateProps } from './private/validate';
 import { DEFAULT_PLATFORM_SERVER_REPLICAS } from '../core/policy';
 import { k8sFeatureStoreSchema } from '../core/schemas/feature-store-k8s';
@@ -301,10 +301,8 @@ export class FeatureStore extends Construct {
 
     // cdk8s-plus has no pod-level seccomp profile: set RuntimeDefault on the jobs' pods (the
     // containers already have it) so the restricted Pod Security Standard holds at pod level too.
-    ApiObject.of(materialize).addJsonPatch(
-      JsonPatch.add('/spec/jobTemplate/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
-    );
-    ApiObject.of(apply).addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
+    patchPodSeccomp(ApiObject.of(materialize), '/spec/jobTemplate/spec/template/spec');
+    patchPodSeccomp(ApiObject.of(apply), '/spec/template/spec');
 
     // Redis, and HTTPS for Athena, Glue, S3 and STS.
     serverNetworkPolicy(this, 'NetworkPolicy', {

@@ -12,9 +12,10 @@ import {
   resolveTrigger,
 } from '../core/rollback';
 import { DEFAULT_ROLLOUT, RolloutPolicy, RolloutType, expandSteps } from '../core/rollout';
-import { RESTRICTED_CONTAINER, gpuResources } from './private/gpu-pod';
+import { gpuResources } from './private/gpu-pod';
 import { selectorLabels, standardLabels } from './private/labels';
 import { serverNetworkPolicy } from './private/network-policy';
+import { RESTRICTED_CONTAINER, RESTRICTED_POD } from './private/security';
 import { validateProps } from './private/validate';
 import { DEFAULT_SERVING_REPLICAS, GPU_MEMORY_ALARM_PERCENT } from '../core/policy';
 import { k8sGpuServingSchema } from '../core/schemas/k8s-serving';
@@ -273,7 +274,7 @@ export class GpuServingEndpoint extends Construct {
     const pod: kplus.k8s.PodSpec = {
       serviceAccountName: this.name,
       automountServiceAccountToken: false,
-      securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+      securityContext: RESTRICTED_POD,
       containers: [container],
       volumes: [{ name: 'tmp', emptyDir: {} }],
       tolerations: [{ key: props.nodePool.taintKey, operator: 'Exists', effect: 'NoSchedule' }],

@@ -13,8 +13,9 @@ import {
   StepKind,
   topologicalOrder,
 } from '../core/pipeline';
-import { RESTRICTED_CONTAINER, gpuResources } from './private/gpu-pod';
+import { gpuResources } from './private/gpu-pod';
 import { standardLabels } from './private/labels';
+import { RESTRICTED_CONTAINER, RESTRICTED_POD } from './private/security';
 import { validateProps } from './private/validate';
 import { argoStepName, envSuffix, inputName, k8sPipelineSchema } from '../core/schemas/k8s-pipeline';
 
@@ -339,13 +340,7 @@ export class MlPipeline extends Construct {
         // The steps get no Kubernetes API token; the executor gets its own (see the Secret above).
         automountServiceAccountToken: false,
         executor: { serviceAccountName: this.serviceAccountName },
-        securityContext: k8s.toJson_PodSecurityContext({
-          runAsNonRoot: true,
-          runAsUser: 10001,
-          runAsGroup: 10001,
-          fsGroup: 10001,
-          seccompProfile: { type: 'RuntimeDefault' },
-        }),
+        securityContext: k8s.toJson_PodSecurityContext(RESTRICTED_POD),
         podMetadata: { labels },
         podGC: { strategy: 'OnWorkflowSuccess' },
         ttlStrategy: {

@@ -11,23 +11,20 @@ const k8s = kplus.k8s;
  * `Quantity` values, rendered through `toJson_*`.
  */
 export function gpuResources(r: ComputeResources, resourceName: string, count: number): kplus.k8s.ResourceRequirements {
-  const q = (s: string) => k8s.Quantity.fromString(s);
+  const plain = cpuMemoryResources(r);
   // Extended resources cannot be overcommitted: request and limit must be equal.
-  const accelerators = { [resourceName]: q(String(count)) };
+  const accelerators = { [resourceName]: k8s.Quantity.fromString(String(count)) };
   return {
-    requests: { cpu: q(r.cpuRequest), memory: q(r.memoryRequest), ...accelerators },
-    limits: { cpu: q(r.cpuLimit), memory: q(r.memoryLimit), ...accelerators },
+    requests: { ...plain.requests, ...accelerators },
+    limits: { ...plain.limits, ...accelerators },
   };
 }
 
-/** Restricted-profile security context for a serving container. */
-export const RESTRICTED_CONTAINER: kplus.k8s.SecurityContext = {
-  runAsNonRoot: true,
-  runAsUser: 10001,
-  runAsGroup: 10001,
-  allowPrivilegeEscalation: false,
-  privileged: false,
-  readOnlyRootFilesystem: true,
-  capabilities: { drop: ['ALL'] },
-  seccompProfile: { type: 'RuntimeDefault' },
-};
+/** CPU and memory requests and limits of a typed L1 container without accelerators (a sidecar). */
+export function cpuMemoryResources(r: ComputeResources): { requests: Record<string, kplus.k8s.Quantity>; limits: Record<string, kplus.k8s.Quantity> } {
+  const q = (s: string) => k8s.Quantity.fromString(s);
+  return {
+    requests: { cpu: q(r.cpuRequest), memory: q(r.memoryRequest) },
+    limits: { cpu: q(r.cpuLimit), memory: q(r.memoryLimit) },
+  };
+}
