@@ -3,7 +3,13 @@
  *
  * - functions (declarations, methods, constructors, arrow functions and function expressions) longer
  *   than 50, 80 and 100 lines, and the longest ones;
- * - the lines of each file over 500 lines.
+ * - the lines of each file over 500 lines;
+ * - validation paths: in the constructs (lib/aws, lib/k8s, lib/platform) every rule is in a core zod
+ *   schema, reached through `validateProps` (or `validateOrThrow` for spec documents); anything else
+ *   that builds or throws problems by hand (`problems.push`, `throwIfAny`, a `ValidationProblem`
+ *   literal) is a second path and is listed;
+ * - duplicated defaults: a literal default (`x ?? 10`) for the same name in more than one file of
+ *   lib/aws, lib/k8s, lib/platform is a policy number without one home (lib/core/policy.ts) and is listed.
  *
  * Counts are of source lines from the function's first to last line, comments included, as a reader
  * sees them. Run: `npx tsx scripts/measure-structure.ts [--max-function-lines N]`; with the option it
@@ -61,6 +67,33 @@ export function functionLengths(files: string[]): FunctionLength[] {
   return out.sort((a, b) => b.lines - a.lines);
 }
 
+const TARGET_LAYERS = ['aws', 'k8s', 'platform'];
+
+/** Lines of target-layer code that validate by hand instead of through a schema. */
+export function handValidation(files: string[]): string[] {
+  const out: string[] = [];
+  for (const file of files.filter((f) => TARGET_LAYERS.some((l) => f.startsWith(path.join(LIB, l) + path.sep)))) {
+    fs.readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+      if (/problems\.push\(|throwIfAny\(|new MlopsValidationError\(|constructPath:/.test(line)) {
+        out.push(`${path.relative(ROOT, file)}:${i + 1}: ${line.trim()}`);
+      }
+    });
+  }
+  return out;
+}
+
+/** `name ?? literal` defaults whose name and literal appear in more than one target-layer file. */
+export function duplicatedDefaults(files: string[]): string[] {
+  const seen = new Map<string, Set<string>>();
+  for (const file of files.filter((f) => TARGET_LAYERS.some((l) => f.startsWith(path.join(LIB, l) + path.sep)))) {
+    for (const m of fs.readFileSync(file, 'utf8').matchAll(/(\w+)\s*\?\?\s*(-?\d+(?:\.\d+)?)\b/g)) {
+      const key = `${m[1]} ?? ${m[2]}`;
+      seen.set(key, (seen.get(key) ?? new Set()).add(path.relative(ROOT, file)));
+    }
+  }
+  return [...seen.entries()].filter(([, where]) => where.size > 1).map(([key, where]) => `${key}  (${[...where].join(', ')})`);
+}
+
 function main(): void {
   const files = sourceFiles(LIB);
   const lengths = functionLengths(files);
@@ -74,6 +107,14 @@ function main(): void {
     .filter((x) => x.lines > 500)
     .sort((a, b) => b.lines - a.lines);
   console.log(`files over 500 lines: ${big.map((b) => `${b.f} (${b.lines})`).join(', ') || 'none'}`);
+  const validation = files.filter((f) => TARGET_LAYERS.some((l) => f.startsWith(path.join(LIB, l) + path.sep)));
+  const schemaCalls = validation.reduce((n, f) => n + (fs.readFileSync(f, 'utf8').match(/validateProps\(|validateOrThrow\(/g) ?? []).length, 0);
+  const hand = handValidation(files);
+  console.log(`validation in lib/aws, lib/k8s, lib/platform: ${schemaCalls} schema calls; ${hand.length} lines validating by hand`);
+  hand.forEach((h) => console.log(`  ${h}`));
+  const dup = duplicatedDefaults(files);
+  console.log(`duplicated literal defaults: ${dup.length}`);
+  dup.forEach((d) => console.log(`  ${d}`));
   const i = process.argv.indexOf('--max-function-lines');
   if (i >= 0) {
     const max = Number(process.argv[i + 1]);

@@ -30,6 +30,22 @@ export function validateOrThrow(
 }
 
 /**
+ * Validate several inputs of one construct (e.g. its props and the stack it renders into), each
+ * against its schema, and throw one `MlopsValidationError` listing every problem of all of them.
+ */
+export function validateAllOrThrow(
+  constructPath: string,
+  checks: ReadonlyArray<readonly [z.ZodType, unknown]>,
+  isUnresolved: IsUnresolved = neverUnresolved,
+  naming: PropertyNaming = 'api',
+): void {
+  const problems = checks.flatMap(([schema, input]) => collectProblems(constructPath, schema, input, isUnresolved));
+  if (problems.length > 0) {
+    throw new MlopsValidationError(problems, naming);
+  }
+}
+
+/**
  * Like `validateOrThrow`, but returns the problems instead of throwing.
  */
 export function collectProblems(
@@ -158,7 +174,7 @@ function containsUnresolved(value: unknown, isUnresolved: IsUnresolved): boolean
  * domain-specific (written as "must …"); the generic zod codes are phrased here.
  */
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.message.startsWith('must ')) {
+  if (issue.message.startsWith('must ') || (issue.code === 'custom' && issue.message.startsWith('is '))) {
     return issue.message;
   }
   switch (issue.code) {

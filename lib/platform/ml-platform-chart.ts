@@ -3,12 +3,11 @@ import * as path from 'path';
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubernetesPlatformModel } from './kubernetes-platform-model';
-import { MlPlatform } from './ml-platform';
 import { cell, pascal, renderRunbook } from './private/runbook';
+import { parseSpecDocument } from './private/spec-document';
 import { PlatformSpec } from '../core/platform-spec';
-import { platformSpecSchema } from '../core/schemas/platform';
-import { MLFLOW_NAMESPACE_SUFFIX, kubernetesProblems } from '../core/schemas/platform-kubernetes';
-import { throwIfAny, validateOrThrow } from '../core/validation';
+import { MLFLOW_NAMESPACE_SUFFIX, kubernetesPlatformSpecSchema } from '../core/schemas/platform-kubernetes';
+import { validateOrThrow } from '../core/validation';
 import { RETRAIN_NAMESPACE_LABEL, RETRAIN_TEMPLATE_LABEL } from '../k8s/drift-monitor';
 import { CapacityType, GpuNodePool } from '../k8s/gpu-node-pool';
 import { ServingRenderer } from '../k8s/gpu-serving-endpoint';
@@ -87,8 +86,8 @@ export class MlPlatformChart extends Chart {
    */
   public static fromFile(scope: Construct, id: string, file: string, options: MlPlatformChartFileOptions = {}): MlPlatformChart {
     const where = `${scope.node.path === '' ? id : `${scope.node.path}/${id}`} (${file})`;
-    const spec = MlPlatform.parseSpec(fs.readFileSync(file, 'utf-8'), path.basename(file), where);
-    throwIfAny(kubernetesProblems(spec, where), 'document');
+    const spec = parseSpecDocument(fs.readFileSync(file, 'utf-8'), path.basename(file), where) as PlatformSpec;
+    validateOrThrow(where, kubernetesPlatformSpecSchema, spec, undefined, 'document');
     return new MlPlatformChart(scope, id, { spec, ...options });
   }
 
@@ -103,8 +102,7 @@ export class MlPlatformChart extends Chart {
 
   constructor(scope: Construct, id: string, props: MlPlatformChartProps) {
     super(scope, id, { labels: props.labels });
-    validateOrThrow(this.node.path, platformSpecSchema, props.spec);
-    throwIfAny(kubernetesProblems(props.spec, this.node.path));
+    validateOrThrow(this.node.path, kubernetesPlatformSpecSchema, props.spec);
     const spec = props.spec;
     const kube = spec.kubernetes!;
     const prefix = kube.namespacePrefix ?? spec.name;

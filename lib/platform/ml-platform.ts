@@ -6,15 +6,14 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
-import * as YAML from 'yaml';
 import { PlatformModel } from './platform-model';
 import { cell, pascal, renderRunbook } from './private/runbook';
 import { ownershipOf } from '../aws/private/alarms';
 import { acknowledgeNag } from '../aws/private/nag';
-import { MlopsValidationError } from '../core/errors';
 import { PlatformSpec } from '../core/platform-spec';
-import { platformSpecSchema } from '../core/schemas/platform';
-import { renderValue, validateOrThrow } from '../core/validation';
+import { DEPLOY_TIME_VALUE, platformSpecSchema, platformStackSchema } from '../core/schemas/platform';
+import { validateAllOrThrow, validateOrThrow } from '../core/validation';
+import { parseSpecDocument } from './private/spec-document';
 
 /** Properties of an `MlPlatform`. */
 export interface MlPlatformProps {
@@ -93,21 +92,7 @@ export class MlPlatform extends Construct {
    * @param where the construct path to name in errors
    */
   public static parseSpec(text: string, name: string = 'spec', where: string = 'MlPlatform'): PlatformSpec {
-    let doc: unknown;
-    try {
-      const parsed = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-      if (parsed.errors.length > 0) {
-        throw parsed.errors[0];
-      }
-      doc = parsed.toJS();
-    } catch (e) {
-      throw new MlopsValidationError([{
-        constructPath: where,
-        property: name,
-        received: renderValue(text.length > 60 ? `${text.slice(0, 57)}...` : text),
-        allowed: `must be a YAML or JSON document (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`,
-      }], 'document');
-    }
+    const doc = parseSpecDocument(text, name, where);
     validateOrThrow(where, platformSpecSchema, doc, undefined, 'document');
     return doc as PlatformSpec;
   }
@@ -121,17 +106,12 @@ export class MlPlatform extends Construct {
 
   constructor(scope: Construct, id: string, props: MlPlatformProps) {
     super(scope, id);
-    validateOrThrow(this.node.path, platformSpecSchema, props.spec);
     const stack = Stack.of(this);
-    const unresolved = [['region', stack.region], ['account', stack.account]].filter(([, v]) => Token.isUnresolved(v));
-    if (unresolved.length > 0) {
-      throw new MlopsValidationError(unresolved.map(([what]) => ({
-        constructPath: this.node.path,
-        property: `stack ${what}`,
-        received: 'a deploy-time value (an environment-agnostic stack)',
-        allowed: `must be concrete (give the stack an env): the served version is a stack parameter whose default names the ${what}`,
-      })));
-    }
+    const concrete = (v: string) => (Token.isUnresolved(v) ? DEPLOY_TIME_VALUE : v);
+    validateAllOrThrow(this.node.path, [
+      [platformSpecSchema, props.spec],
+      [platformStackSchema, { 'stack region': concrete(stack.region), 'stack account': concrete(stack.account) }],
+    ]);
     const spec = props.spec;
     this.platformName = spec.name;
 

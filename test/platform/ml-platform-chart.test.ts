@@ -376,6 +376,16 @@ describe('MlPlatformChart', () => {
       expect(`${p!.allowed} ${p!.received}`).toContain(allowed);
     });
 
+    it('reports the spec\'s own problems and the Kubernetes ones in one throw (one schema)', () => {
+      const spec = withSpec((s) => {
+        s.models[0].serving.canaryPercent = 12.5; // Kubernetes: not a whole percentage
+        s.models[0].drift.baselineUri = 'baseline.json'; // the shared spec: not an s3:// URI
+        s.models[0].name = 'mlflow'; // Kubernetes: the MLflow namespace
+      });
+      const e = expectValidationError(() => build(spec));
+      expect(e.problems.map((p) => p.property)).toEqual(expect.arrayContaining(['models[0].serving.canaryPercent', 'models[0].drift.baselineUri', 'models[0].name']));
+    });
+
     it('names the file when the spec comes from one', () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-chart-spec-'));
       const file = path.join(dir, 'aws-only.yaml');

@@ -229,3 +229,20 @@ function nodePoolReferences(p: { models: unknown[]; kubernetes?: z.infer<typeof 
   });
 }
 
+
+/** What a deploy-time value (an unresolved token) is checked as where a value must be concrete. */
+export const DEPLOY_TIME_VALUE = '<deploy-time value>';
+
+const concrete = (what: string) =>
+  z.string().refine((v) => v !== DEPLOY_TIME_VALUE, {
+    message: `must be concrete (give the stack an env): the served version is a stack parameter whose default names the ${what}`,
+  });
+
+/**
+ * The stack an `MlPlatform` renders into, as `{ 'stack region', 'stack account' }` with
+ * `DEPLOY_TIME_VALUE` for a token: an environment-agnostic stack is refused.
+ */
+export const platformStackSchema = z.strictObject({
+  'stack region': concrete('region'),
+  'stack account': concrete('account'),
+});
