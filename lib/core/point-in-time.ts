@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { ValidationProblem } from './errors';
 import { EntityDefinition, FeatureReference, FeatureType, Features, entitiesSchema } from './features';
-import { collectProblems, renderValue, throwIfAny } from './validation';
+import { validateOrThrow } from './validation';
 
 /** SQL dialect of a generated query. */
 export enum SqlDialect {
@@ -64,8 +63,6 @@ const WRITE_TIME = 'write_time';
 const API_INVOCATION_TIME = 'api_invocation_time';
 const IS_DELETED = 'is_deleted';
 
-const entitiesOnly = z.object({ entities: entitiesSchema });
-
 /** One referenced entity and the features read from its table, in reference order. */
 interface EntityJoin {
   readonly entity: EntityDefinition;
@@ -99,59 +96,10 @@ export class PointInTime {
     const ctes: string[] = [];
     const joinClauses: string[] = [];
     joins.forEach((j, i) => {
-      const keys = quote(`pit_keys_${i}`);
-      const ranked = quote(`pit_ranked_${i}`);
-      const asOf = quote(`pit_asof_${i}`);
-      const eventTime = toTimestamp(`"pit_f".${quote(j.entity.eventTime)}`, j.entity.eventTimeType ?? FeatureType.STRING, dialect);
-      const featureColumns = j.features.map((f, n) => `"pit_f".${quote(f)} AS ${quote(`pit_v${n}`)}`);
-      const valueColumns = j.features.map((_f, n) => quote(`pit_v${n}`));
-      // Each distinct (record id, label time) pair is looked up once, then joined back to the
-      // labels by value. A synthetic label row id (ROW_NUMBER() OVER ()) would not do: Trino
-      // inlines CTEs, so a table read twice may be numbered differently each time, and the id
-      // would also have to be dropped from `SELECT *`, which Athena cannot do.
-      ctes.push(
-        `${keys} AS (\n` +
-        `  SELECT DISTINCT ${quote(j.keyColumn)} AS "pit_key", ${labelTime} AS "pit_time"\n` +
-        `  FROM ${labels.table}\n` +
-        ')',
-      );
-      const conditions = [
-        `"pit_f".${quote(j.entity.recordIdentifier)} = "pit_k"."pit_key"`,
-        // Never a row from after the label: that is the leak this query exists to prevent.
-        `${eventTime} <= "pit_k"."pit_time"`,
-      ];
-      if (respectWriteTime) {
-        // A value rewritten after the label (a correction or backfill of an old event time) was
-        // not known when the label happened.
-        conditions.push(`"pit_f".${quote(API_INVOCATION_TIME)} <= "pit_k"."pit_time"`);
-      }
-      ctes.push(
-        `${ranked} AS (\n` +
-        '  SELECT "pit_k"."pit_key", "pit_k"."pit_time",\n' +
-        `    "pit_f".${quote(IS_DELETED)} AS "pit_deleted",\n` +
-        featureColumns.map((c) => `    ${c},\n`).join('') +
-        '    ROW_NUMBER() OVER (\n' +
-        '      PARTITION BY "pit_k"."pit_key", "pit_k"."pit_time"\n' +
-        // NULLS LAST spelled out: the dialects' defaults are not the same everywhere.
-        `      ORDER BY ${eventTime} DESC NULLS LAST, "pit_f".${quote(WRITE_TIME)} DESC NULLS LAST, "pit_f".${quote(API_INVOCATION_TIME)} DESC NULLS LAST\n` +
-        '    ) AS "pit_rn"\n' +
-        `  FROM ${keys} AS "pit_k"\n` +
-        `  JOIN ${j.table} AS "pit_f"\n` +
-        `    ON ${conditions.join('\n    AND ')}\n` +
-        ')',
-      );
-      // The deletion filter comes after the ranking: a deleted record is absent as of the label,
-      // so an older value must not resurface from behind its deletion marker.
-      ctes.push(
-        `${asOf} AS (\n` +
-        `  SELECT "pit_key", "pit_time", ${valueColumns.join(', ')}\n` +
-        `  FROM ${ranked}\n` +
-        '  WHERE "pit_rn" = 1 AND NOT COALESCE("pit_deleted", false)\n' +
-        ')',
-      );
+      ctes.push(...asOfCtes(j, i, labels, dialect, respectWriteTime));
       const alias = quote(`pit_a${i}`);
       joinClauses.push(
-        `LEFT JOIN ${asOf} AS ${alias}\n` +
+        `LEFT JOIN ${quote(`pit_asof_${i}`)} AS ${alias}\n` +
         `  ON ${alias}."pit_key" = "pit_l".${quote(j.keyColumn)} AND ${alias}."pit_time" = "pit_l".${labelTime}`,
       );
     });
@@ -172,6 +120,66 @@ export class PointInTime {
   }
 
   private constructor() {}
+}
+
+/**
+ * The three CTEs of one entity's as-of lookup: the distinct (record id, label time) keys, the
+ * feature rows ranked per key, and the latest row per key that is not a deletion marker.
+ */
+function asOfCtes(j: EntityJoin, i: number, labels: LabelTable, dialect: SqlDialect, respectWriteTime: boolean): string[] {
+  const ctes: string[] = [];
+  const labelTime = quote(labels.timestampColumn);
+  const keys = quote(`pit_keys_${i}`);
+  const ranked = quote(`pit_ranked_${i}`);
+  const asOf = quote(`pit_asof_${i}`);
+  const eventTime = toTimestamp(`"pit_f".${quote(j.entity.eventTime)}`, j.entity.eventTimeType ?? FeatureType.STRING, dialect);
+  const featureColumns = j.features.map((f, n) => `"pit_f".${quote(f)} AS ${quote(`pit_v${n}`)}`);
+  const valueColumns = j.features.map((_f, n) => quote(`pit_v${n}`));
+  // Each distinct (record id, label time) pair is looked up once, then joined back to the
+  // labels by value. A synthetic label row id (ROW_NUMBER() OVER ()) would not do: Trino
+  // inlines CTEs, so a table read twice may be numbered differently each time, and the id
+  // would also have to be dropped from `SELECT *`, which Athena cannot do.
+  ctes.push(
+    `${keys} AS (\n` +
+    `  SELECT DISTINCT ${quote(j.keyColumn)} AS "pit_key", ${labelTime} AS "pit_time"\n` +
+    `  FROM ${labels.table}\n` +
+    ')',
+  );
+  const conditions = [
+    `"pit_f".${quote(j.entity.recordIdentifier)} = "pit_k"."pit_key"`,
+    // Never a row from after the label: that is the leak this query exists to prevent.
+    `${eventTime} <= "pit_k"."pit_time"`,
+  ];
+  if (respectWriteTime) {
+    // A value rewritten after the label (a correction or backfill of an old event time) was
+    // not known when the label happened.
+    conditions.push(`"pit_f".${quote(API_INVOCATION_TIME)} <= "pit_k"."pit_time"`);
+  }
+  ctes.push(
+    `${ranked} AS (\n` +
+    '  SELECT "pit_k"."pit_key", "pit_k"."pit_time",\n' +
+    `    "pit_f".${quote(IS_DELETED)} AS "pit_deleted",\n` +
+    featureColumns.map((c) => `    ${c},\n`).join('') +
+    '    ROW_NUMBER() OVER (\n' +
+    '      PARTITION BY "pit_k"."pit_key", "pit_k"."pit_time"\n' +
+    // NULLS LAST spelled out: the dialects' defaults are not the same everywhere.
+    `      ORDER BY ${eventTime} DESC NULLS LAST, "pit_f".${quote(WRITE_TIME)} DESC NULLS LAST, "pit_f".${quote(API_INVOCATION_TIME)} DESC NULLS LAST\n` +
+    '    ) AS "pit_rn"\n' +
+    `  FROM ${keys} AS "pit_k"\n` +
+    `  JOIN ${j.table} AS "pit_f"\n` +
+    `    ON ${conditions.join('\n    AND ')}\n` +
+    ')',
+  );
+  // The deletion filter comes after the ranking: a deleted record is absent as of the label,
+  // so an older value must not resurface from behind its deletion marker.
+  ctes.push(
+    `${asOf} AS (\n` +
+    `  SELECT "pit_key", "pit_time", ${valueColumns.join(', ')}\n` +
+    `  FROM ${ranked}\n` +
+    '  WHERE "pit_rn" = 1 AND NOT COALESCE("pit_deleted", false)\n' +
+    ')',
+  );
+  return ctes;
 }
 
 /**
@@ -210,96 +218,103 @@ function own(record: unknown, key: string): unknown {
   return isRecord(record) && Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
-/** Validate the options (every problem at once) and group the references by entity. */
+const text = (allowed: string) => z.string({ error: allowed }).refine((v) => v.trim() !== '', { message: allowed });
+
+/**
+ * `PointInTimeQueryOptions` as a schema: the shape of each option, then (in one refinement that
+ * runs even when the shape has problems, so every problem is reported at once) the references
+ * against the entities, and the label column and table each referenced entity needs.
+ */
+const pointInTimeOptionsSchema = z
+  .object(
+    {
+      labels: z.object(
+        {
+          table: text('must be a table name, e.g. training.labels'),
+          timestampColumn: text('must name the label time column'),
+          entityColumns: z.record(z.string(), z.unknown(), { error: 'must map each referenced entity to its record identifier column' }),
+        },
+        { error: 'must be an object with table, timestampColumn and entityColumns' },
+      ),
+      features: z.array(z.unknown(), { error: 'must reference at least one feature (entity:feature)' })
+        .min(1, 'must reference at least one feature (entity:feature)'),
+      entities: entitiesSchema,
+      featureTables: z.record(z.string(), z.unknown(), { error: 'must map each referenced entity to its offline store table' }),
+      dialect: z.enum(SqlDialect, { error: `must be one of ${Object.values(SqlDialect).join(', ')}` }).optional(),
+      respectWriteTime: z.boolean().optional(),
+    },
+    { error: 'must be an object with labels, features, entities and featureTables' },
+  )
+  .superRefine((options, ctx) => referenceIssues(options as unknown).forEach((i) => ctx.addIssue({ code: 'custom', ...i })), { when: () => true });
+
+/** The references against the entities (defensive: the shape may be wrong). */
+function referenceIssues(options: unknown): Array<{ path: Array<string | number>; message: string }> {
+  const issues: Array<{ path: Array<string | number>; message: string }> = [];
+  if (!isRecord(options) || !Array.isArray(options.features)) {
+    return issues;
+  }
+  const entities = entityMap(options.entities);
+  const labels = options.labels;
+  const checked = new Set<string>();
+  const seen = new Set<string>();
+  options.features.forEach((ref, i) => {
+    const problem = (message: string) => issues.push({ path: ['features', i], message });
+    const parsed = typeof ref === 'string' ? tryParse(ref) : undefined;
+    if (parsed === undefined) return problem('must be written entity:feature, e.g. user:30d_spend');
+    if (seen.has(ref as string)) return problem('must be unique (each reference becomes one output column)');
+    seen.add(ref as string);
+    const entity = entities.get(parsed.entity);
+    if (entity === undefined) return problem(`must name a defined entity (${[...entities.keys()].join(', ') || 'none defined'})`);
+    const names = entity.features.map((f) => f?.name);
+    if (!names.includes(parsed.feature)) return problem(`must name a feature of entity ${entity.name} (${names.join(', ')})`);
+    if (checked.has(entity.name)) return;
+    // Checked once per entity, at its first reference.
+    checked.add(entity.name);
+    const entityColumns = isRecord(labels) ? labels.entityColumns : undefined;
+    if (isRecord(entityColumns) && !isNonEmptyString(own(entityColumns, entity.name))) {
+      issues.push({ path: ['labels', 'entityColumns', entity.name], message: `must name the label column holding the ${entity.name} record identifier (${ref} is referenced)` });
+    }
+    if (isRecord(options.featureTables) && !isNonEmptyString(own(options.featureTables, entity.name))) {
+      issues.push({ path: ['featureTables', entity.name], message: `must name the offline store table of entity ${entity.name} (${ref} is referenced)` });
+    }
+  });
+  return issues;
+}
+
+function tryParse(ref: string): FeatureReference | undefined {
+  try {
+    return Features.parseReference(ref);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The well-formed entity definitions by name (the first of a duplicated name). */
+function entityMap(entities: unknown): Map<string, EntityDefinition> {
+  const out = new Map<string, EntityDefinition>();
+  for (const e of Array.isArray(entities) ? entities : []) {
+    if (isRecord(e) && typeof e.name === 'string' && Array.isArray(e.features) && !out.has(e.name)) {
+      out.set(e.name, e as unknown as EntityDefinition);
+    }
+  }
+  return out;
+}
+
+/** Validate the options (every problem at once, one schema) and group the references by entity. */
 function resolve(options: PointInTimeQueryOptions): EntityJoin[] {
-  const problems: ValidationProblem[] = [];
-  const problem = (property: string, received: unknown, allowed: string) =>
-    problems.push({ constructPath: WHERE, property, received: renderValue(received), allowed });
-
-  if (!isRecord(options)) {
-    problem('', options, 'must be an object with labels, features, entities and featureTables');
-    throwIfAny(problems);
-  }
-
-  problems.push(...collectProblems(WHERE, entitiesOnly, { entities: options.entities }));
-  const entities = new Map<string, EntityDefinition>();
-  for (const e of Array.isArray(options.entities) ? options.entities : []) {
-    if (isRecord(e) && typeof e.name === 'string' && Array.isArray(e.features) && !entities.has(e.name)) {
-      entities.set(e.name, e);
-    }
-  }
-
-  const labels: unknown = options.labels;
-  if (!isRecord(labels)) {
-    problem('labels', labels, 'must be an object with table, timestampColumn and entityColumns');
-  } else {
-    if (!isNonEmptyString(labels.table)) {
-      problem('labels.table', labels.table, 'must be a table name, e.g. training.labels');
-    }
-    if (!isNonEmptyString(labels.timestampColumn)) {
-      problem('labels.timestampColumn', labels.timestampColumn, 'must name the label time column');
-    }
-    if (!isRecord(labels.entityColumns)) {
-      problem('labels.entityColumns', labels.entityColumns, 'must map each referenced entity to its record identifier column');
-    }
-  }
-  if (!isRecord(options.featureTables)) {
-    problem('featureTables', options.featureTables, 'must map each referenced entity to its offline store table');
-  }
-  if (options.dialect !== undefined && !Object.values(SqlDialect).includes(options.dialect)) {
-    problem('dialect', options.dialect, `must be one of ${Object.values(SqlDialect).join(', ')}`);
-  }
-  if (options.respectWriteTime !== undefined && typeof options.respectWriteTime !== 'boolean') {
-    problem('respectWriteTime', options.respectWriteTime, 'must be a boolean');
-  }
-
+  validateOrThrow(WHERE, pointInTimeOptionsSchema, options);
+  const entities = entityMap(options.entities);
   const joins = new Map<string, EntityJoin>();
-  if (!Array.isArray(options.features) || options.features.length === 0) {
-    problem('features', options.features, 'must reference at least one feature (entity:feature)');
-  } else {
-    const seen = new Set<string>();
-    options.features.forEach((ref, i) => {
-      const property = `features[${i}]`;
-      let parsed: FeatureReference;
-      try {
-        parsed = Features.parseReference(ref);
-      } catch {
-        problem(property, ref, 'must be written entity:feature, e.g. user:30d_spend');
-        return;
-      }
-      if (seen.has(ref)) {
-        problem(property, ref, 'must be unique (each reference becomes one output column)');
-        return;
-      }
-      seen.add(ref);
-      const entity = entities.get(parsed.entity);
-      if (entity === undefined) {
-        problem(property, ref, `must name a defined entity (${[...entities.keys()].join(', ') || 'none defined'})`);
-        return;
-      }
-      const names = entity.features.map((f) => f?.name);
-      if (!names.includes(parsed.feature)) {
-        problem(property, ref, `must name a feature of entity ${entity.name} (${names.join(', ')})`);
-        return;
-      }
-      let join = joins.get(entity.name);
-      if (join === undefined) {
-        // Checked once per entity, at its first reference.
-        const keyColumn = own(isRecord(labels) ? labels.entityColumns : undefined, entity.name);
-        const table = own(options.featureTables, entity.name);
-        if (isRecord(labels) && isRecord(labels.entityColumns) && !isNonEmptyString(keyColumn)) {
-          problem(`labels.entityColumns.${entity.name}`, keyColumn, `must name the label column holding the ${entity.name} record identifier (${ref} is referenced)`);
-        }
-        if (isRecord(options.featureTables) && !isNonEmptyString(table)) {
-          problem(`featureTables.${entity.name}`, table, `must name the offline store table of entity ${entity.name} (${ref} is referenced)`);
-        }
-        join = { entity, keyColumn: String(keyColumn), table: String(table), features: [] };
-        joins.set(entity.name, join);
-      }
-      join.features.push(parsed.feature);
-    });
+  for (const ref of options.features) {
+    const parsed = Features.parseReference(ref);
+    const entity = entities.get(parsed.entity)!;
+    let join = joins.get(entity.name);
+    if (join === undefined) {
+      const keyColumn = String(own(options.labels.entityColumns, entity.name));
+      join = { entity, keyColumn, table: String(own(options.featureTables, entity.name)), features: [] };
+      joins.set(entity.name, join);
+    }
+    join.features.push(parsed.feature);
   }
-
-  throwIfAny(problems);
   return [...joins.values()];
 }

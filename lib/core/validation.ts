@@ -151,10 +151,11 @@ function isConstructLike(value: unknown): boolean {
 function valueAt(input: unknown, path: ReadonlyArray<string | number>): unknown {
   let cur: any = input;
   for (const key of path) {
-    if (cur === null || cur === undefined) {
+    if (cur === null || typeof cur !== 'object') {
       return undefined;
     }
-    cur = cur[key];
+    // Own properties only: an inherited value is not what the user passed (nor what a schema read).
+    cur = Object.hasOwn(cur, key) ? cur[key] : undefined;
   }
   return cur;
 }
