@@ -59,7 +59,7 @@ export function buildExamples(options: BuildOptions = {}): Examples {
     { stacks: [serving], charts: gpu.charts },
     addFeatureStoreExamples(awsApp, k8sApp),
     // Sustained drift of the served fraud model starts the fraud training pipeline.
-    { stacks: addMlPipelineExamples(awsApp, serving.drift.sustainedDrift), charts: addMlPipelineK8sExamples(k8sApp, gpu.pools.training) },
+    { stacks: addMlPipelineExamples(awsApp, serving.drift), charts: addMlPipelineK8sExamples(k8sApp, gpu.pools.training) },
   ];
   const platform = addPlatformExamples(awsApp);
   const platformChart = addPlatformK8sExamples(k8sApp);

@@ -3,7 +3,6 @@
  * evaluate → gate (AUC ≥ 0.90 and at least the production model) → register, weekly and on drift.
  */
 import { CfnElement, Stack, StackProps, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { accessLogsBucket } from './shared';
@@ -33,8 +32,8 @@ export const FRAUD_PIPELINE: core.PipelineSpec = {
 };
 
 export interface MlPipelineExampleStackProps extends StackProps {
-  /** Sustained drift of the served model: starts a retraining run. */
-  readonly retrainOn: cloudwatch.IAlarm;
+  /** The served model's drift monitor (of the serving stack): its sustained drift starts a retraining run. */
+  readonly retrainOn: aws.IDriftMonitor;
 }
 
 export class MlPipelineExampleStack extends Stack {
@@ -52,9 +51,17 @@ export class MlPipelineExampleStack extends Stack {
       defaultInputDataUri: 's3://acme-ml-data/fraud/transactions/',
       schedule: events.Schedule.cron({ weekDay: 'SUN', hour: '3', minute: '0' }),
     });
-    // capture → drift → retrain: the serving stack's sustained-drift alarm starts a run (the gate
-    // and the manual approval still stand between that run and production).
-    pipeline.startOnAlarm('RetrainOnDrift', props.retrainOn);
+    // capture → drift → retrain: the serving stack's sustained drift starts a run (the gate and the
+    // manual approval still stand between that run and production). The rule lives in this stack, on
+    // the drift monitor imported here: in the serving stack it would need this stack's start role.
+    const drift = aws.DriftMonitor.fromDriftMonitorAttributes(this, 'FraudDrift', {
+      endpointName: props.retrainOn.endpointName,
+      sustainedDriftAlarmArn: props.retrainOn.sustainedDriftAlarm.alarmArn,
+    });
+    drift.onSustainedDrift('RetrainOnDrift', {
+      description: `Retrain ${pipeline.pipelineName} when ${props.retrainOn.sustainedDriftAlarm.alarmName} fires`,
+      target: pipeline.startTarget(),
+    });
     const bucket = this.getLogicalId(registry.artifactBucket!.node.defaultChild as CfnElement);
     Validations.of(pipeline.role).acknowledge(
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are limited to the steps\' repositories.' },
@@ -77,6 +84,6 @@ export class MlPipelineExampleStack extends Stack {
   }
 }
 
-export function addMlPipelineExamples(awsApp: import('aws-cdk-lib').App, retrainOn: cloudwatch.IAlarm): Stack[] {
+export function addMlPipelineExamples(awsApp: import('aws-cdk-lib').App, retrainOn: aws.IDriftMonitor): Stack[] {
   return [new MlPipelineExampleStack(awsApp, 'MlopsPipeline', { env: { account: '123456789012', region: 'eu-west-1' }, retrainOn })];
 }

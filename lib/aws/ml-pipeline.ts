@@ -1,5 +1,4 @@
-import { ArnFormat, IResource, Names, Resource, Stack } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { ArnFormat, Duration, IResource, Lazy, Names, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,7 +6,6 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { IModelRegistry } from './model-registry';
-import { MlopsValidationError } from '../core/errors';
 import { Lineage } from '../core/lineage';
 import {
   DATA_INPUT,
@@ -20,9 +18,10 @@ import {
 } from '../core/pipeline';
 import { hasInstanceStorage } from './private/instance-storage';
 import { validateProps } from './private/validate';
-import { awsPipelineSchema } from '../core/schemas/aws-pipeline';
+import { awsPipelineSchema, awsPipelineStepSchema } from '../core/schemas/aws-pipeline';
+import { collectProblems } from '../core/validation';
 
-/** A SageMaker pipeline that can be started by events, alarms and grants: one made here or an existing one. */
+/** A SageMaker pipeline that can be started by events and grants: one made here or an existing one. */
 export interface IMlPipeline extends IResource {
   /**
    * Pipeline name.
@@ -36,11 +35,12 @@ export interface IMlPipeline extends IResource {
    */
   readonly pipelineArn: string;
 
-  /** Start a run whenever `rule` matches (e.g. a drift monitor's sustained-drift rule). */
-  startOnEvent(rule: events.Rule): void;
-
-  /** Start a run whenever `alarm` goes into ALARM (e.g. sustained drift). */
-  startOnAlarm(id: string, alarm: cloudwatch.IAlarm): events.Rule;
+  /**
+   * An EventBridge target that starts a run, with the role EventBridge assumes to start it (one per
+   * pipeline): `drift.onSustainedDrift('RetrainOnDrift', { target: pipeline.startTarget() })`, or
+   * `rule.addTarget(pipeline.startTarget())` for any other rule.
+   */
+  startTarget(): events.IRuleTarget;
 
   /** Grant starting runs of the pipeline. */
   grantStartExecution(grantee: iam.IGrantable): iam.Grant;
@@ -55,36 +55,28 @@ export interface MlPipelineAttributes {
 abstract class MlPipelineBase extends Resource implements IMlPipeline {
   public abstract readonly pipelineName: string;
   public abstract readonly pipelineArn: string;
+  private eventsRole?: iam.Role;
 
-  public startOnEvent(rule: events.Rule): void {
-    rule.addTarget(this.target());
-  }
-
-  public startOnAlarm(id: string, alarm: cloudwatch.IAlarm): events.Rule {
-    return new events.Rule(this, id, {
-      description: `Retrain ${this.pipelineName} when ${alarm.alarmName} fires`,
-      eventPattern: {
-        source: ['aws.cloudwatch'],
-        detailType: ['CloudWatch Alarm State Change'],
-        resources: [alarm.alarmArn],
-        detail: { state: { value: ['ALARM'] } },
-      },
-      targets: [this.target()],
-    });
+  public startTarget(): events.IRuleTarget {
+    const arn = this.pipelineArn;
+    const role = this.startRole();
+    return { bind: () => ({ arn, role }) };
   }
 
   public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({ grantee, actions: ['sagemaker:StartPipelineExecution'], resourceArns: [this.pipelineArn] });
   }
 
-  /** The role EventBridge assumes to start runs (one per pipeline, made on first use for an import). */
-  protected abstract startRole(): iam.IRole;
-
-  /** An EventBridge target that starts a run with `startRole`. */
-  protected target(): events.IRuleTarget {
-    const arn = this.pipelineArn;
-    const role = this.startRole();
-    return { bind: () => ({ arn, role }) };
+  /** The role EventBridge assumes to start runs: one per pipeline, made on first use. */
+  protected startRole(): iam.IRole {
+    if (!this.eventsRole) {
+      this.eventsRole = new iam.Role(this, 'StartRole', {
+        assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
+        description: `Lets EventBridge start the ${this.pipelineName} pipeline`,
+      });
+      this.eventsRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:StartPipelineExecution'], resources: [this.pipelineArn] }));
+    }
+    return this.eventsRole;
   }
 }
 
@@ -133,10 +125,10 @@ export interface MlPipelineProps {
    */
   readonly caching?: boolean;
   /**
-   * How long cached step results are reused, days.
-   * @default 30
+   * How long cached step results are reused (SageMaker `CacheConfig.ExpireAfter`): 1 hour to 3650 days.
+   * @default Duration.days(30)
    */
-  readonly cacheExpireAfterDays?: number;
+  readonly cacheExpireAfter?: Duration;
   /**
    * Retries of a step on capacity and internal errors.
    * @default 2
@@ -157,6 +149,12 @@ export interface MlPipelineProps {
    * @default - no schedule
    */
   readonly schedule?: events.Schedule;
+  /**
+   * Execution role of the pipeline and its jobs, assumable by `sagemaker.amazonaws.com`; the
+   * pipeline adds exactly what its jobs need to its policy.
+   * @default - a role made for the pipeline
+   */
+  readonly role?: iam.IRole;
 }
 
 /** Parameter names of every run. */
@@ -175,39 +173,56 @@ const CONDITION: Record<GateComparison, string> = {
   [GateComparison.LESS_THAN]: 'LessThan',
 };
 
+const DEFAULT_CACHE_EXPIRE_AFTER = Duration.days(30);
+const DEFAULT_RETRY_ATTEMPTS = 2;
+const DEFAULT_INSTANCE_TYPE = 'ml.m5.xlarge';
+const DEFAULT_VOLUME_GIB = 30;
+const DEFAULT_MAX_RUNTIME_SECONDS = 86400;
+const DEFAULT_REPORT_FILE = 'evaluation.json';
+
 const get = (path: string) => ({ Get: path });
+
+/** A pipeline step's input channel name (`prep.train` → `prep-train`). */
+const channel = (input: string) => input.replace('.', '-');
+
+/** `sagemaker:*` job actions of the pipeline's own processing and training jobs. */
+const JOB_ACTIONS = [
+  'sagemaker:CreateProcessingJob', 'sagemaker:DescribeProcessingJob', 'sagemaker:StopProcessingJob',
+  'sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags',
+];
+
+/** What jobs in a VPC need to attach network interfaces (SageMaker developer guide, "Give SageMaker access to resources in your VPC"). */
+const VPC_ACTIONS = [
+  'ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission',
+  'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeDhcpOptions',
+];
+
+/** The ECR repository of an image in a private registry, or undefined (public images need no grant). */
+function ecrRepository(image: string): { account: string; region: string; name: string } | undefined {
+  const m = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^@:]+)/.exec(image);
+  return m ? { account: m[1], region: m[2], name: m[3] } : undefined;
+}
 
 /**
  * A SageMaker Pipeline that trains reproducibly and never registers a model that fails its gate:
- * processing and training steps from the spec, an evaluation report read through a property file,
- * a condition step (threshold, and optionally the production model's metric), and registration
- * into the `ModelRegistry` as `PendingManualApproval` with the lineage contract and the evaluation
- * report as model metrics. Least-privilege execution role, caching, retries, KMS, optional VPC,
- * schedule, and `startOnEvent` / `startOnAlarm` so drift can trigger retraining.
+ * processing and training steps from the spec (and `addStep`), an evaluation report read through a
+ * property file, a condition step (threshold, and optionally the production model's metric), and
+ * registration into the `ModelRegistry` as `PendingManualApproval` with the lineage contract and the
+ * evaluation report as model metrics. Least-privilege execution role, caching, retries, KMS,
+ * optional VPC, schedule, and `startTarget()` so drift can trigger retraining
+ * (`drift.onSustainedDrift('RetrainOnDrift', { target: pipeline.startTarget() })`).
  *
  * @resource AWS::SageMaker::Pipeline
  */
 export class MlPipeline extends MlPipelineBase {
   /**
-   * An existing pipeline (made elsewhere, or by another stack), to start on events and alarms and to
-   * grant starting: `MlPipeline.fromMlPipelineAttributes(this, 'Training', { pipelineName: 'fraud-training' })`.
+   * An existing pipeline (made elsewhere, or by another stack), to start on events and to grant
+   * starting: `MlPipeline.fromMlPipelineAttributes(this, 'Training', { pipelineName: 'fraud-training' })`.
    */
   public static fromMlPipelineAttributes(scope: Construct, id: string, attrs: MlPipelineAttributes): IMlPipeline {
     class Import extends MlPipelineBase {
       public readonly pipelineName = attrs.pipelineName;
       public readonly pipelineArn = Stack.of(scope).formatArn({ service: 'sagemaker', resource: 'pipeline', resourceName: attrs.pipelineName.toLowerCase() });
-      private role?: iam.Role;
-
-      protected startRole(): iam.IRole {
-        if (!this.role) {
-          this.role = new iam.Role(this, 'StartRole', {
-            assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
-            description: `Lets EventBridge start the ${this.pipelineName} pipeline`,
-          });
-          this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:StartPipelineExecution'], resources: [this.pipelineArn] }));
-        }
-        return this.role;
-      }
     }
     return new Import(scope, id);
   }
@@ -216,198 +231,261 @@ export class MlPipeline extends MlPipelineBase {
   public readonly pipelineName: string;
   /** Pipeline ARN. */
   public readonly pipelineArn: string;
-  /** Execution role of the pipeline and its jobs. */
-  public readonly role: iam.Role;
-  /** The pipeline definition (with tokens), as rendered into `PipelineDefinitionBody`. */
-  public readonly definition: Record<string, any>;
-  private readonly eventsRole: iam.Role;
+  /** Execution role of the pipeline and its jobs (`role`, or the one made for the pipeline). */
+  public readonly role: iam.IRole;
+  private readonly props: MlPipelineProps;
+  /** The props as validated (plain values), re-validated with the steps added at synthesis. */
+  private readonly validated: Record<string, unknown>;
+  private readonly steps: PipelineStep[];
+  private readonly bucket: s3.IBucket;
+  private readonly prefix: string;
+  private readonly key?: kms.IKey;
+  private readonly pulledRepositories = new Set<string>();
 
   constructor(scope: Construct, id: string, props: MlPipelineProps) {
     super(scope, id);
-    validateProps(this, awsPipelineSchema, {
-      spec: props.spec,
-      pipelineName: props.pipelineName,
-      codeCommit: props.codeCommit,
-      defaultDataVersion: props.defaultDataVersion,
-      defaultFeatureSetVersion: props.defaultFeatureSetVersion,
-      defaultInputDataUri: props.defaultInputDataUri,
-      artifactPrefix: props.artifactPrefix,
-      caching: props.caching,
-      cacheExpireAfterDays: props.cacheExpireAfterDays,
-      retryAttempts: props.retryAttempts,
-      subnetIds: props.subnetIds,
-      securityGroupIds: props.securityGroupIds,
-    });
-    const stack = Stack.of(this);
+    this.validated = { ...props, cacheExpireAfter: props.cacheExpireAfter?.toSeconds() };
+    validateProps(this, awsPipelineSchema, this.validated);
+    this.props = props;
+    this.steps = [...props.spec.steps];
     this.pipelineName = props.pipelineName ?? Names.uniqueResourceName(this, { maxLength: 80, separator: '-' }).toLowerCase();
-    this.pipelineArn = stack.formatArn({ service: 'sagemaker', resource: 'pipeline', resourceName: this.pipelineName.toLowerCase() });
-    const bucket = props.artifactBucket ?? props.registry.artifactBucket;
-    if (!bucket) {
-      throw new MlopsValidationError([
-        { constructPath: this.node.path, property: 'artifactBucket', received: 'undefined', allowed: 'must be set when the registry has no artifact bucket' },
-      ]);
-    }
-    const key = props.encryptionKey ?? props.registry.artifactKey;
-    const prefix = (props.artifactPrefix ?? `pipelines/${this.pipelineName}`).replace(/^\/+|\/+$/g, '');
+    this.pipelineArn = Stack.of(this).formatArn({ service: 'sagemaker', resource: 'pipeline', resourceName: this.pipelineName.toLowerCase() });
+    // The schema refuses a registry without an artifact bucket when none is given.
+    this.bucket = (props.artifactBucket ?? props.registry.artifactBucket)!;
+    this.key = props.encryptionKey ?? props.registry.artifactKey;
+    this.prefix = (props.artifactPrefix ?? `pipelines/${this.pipelineName}`).replace(/^\/+|\/+$/g, '');
 
-    this.role = new iam.Role(this, 'ExecutionRole', {
+    this.role = props.role ?? new iam.Role(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: `Runs the ${this.pipelineName} pipeline and its jobs`,
     });
-    this.grantExecution(props, bucket, prefix, key);
+    this.grantExecution();
+    this.createPipeline();
+    if (props.schedule) {
+      new events.Rule(this, 'Schedule', { schedule: props.schedule, description: `Scheduled run of ${this.pipelineName}`, targets: [this.startTarget()] });
+    }
+    this.node.addValidation({ validate: () => this.validateSteps() });
+  }
 
-    this.definition = this.render(props, bucket, prefix, key);
+  /** The pipeline definition (with tokens), as rendered into `PipelineDefinitionBody` (steps added so far included). */
+  public get definition(): Record<string, any> {
+    return this.renderDefinition();
+  }
+
+  /**
+   * Add a step after construction, e.g. a bias report reading `train.model`. It is checked like the
+   * steps of the spec: alone now, and with the others (unique names, inputs produced upstream, no
+   * cycle, one training step) at synthesis.
+   */
+  public addStep(step: PipelineStep): void {
+    validateProps(this, awsPipelineStepSchema, { step });
+    this.steps.push(step);
+    this.grantImagePull([step.image]);
+  }
+
+  private createPipeline(): void {
+    const stack = Stack.of(this);
     const pipeline = new sagemaker.CfnPipeline(this, 'Resource', {
       pipelineName: this.pipelineName,
       pipelineDisplayName: this.pipelineName.slice(0, 82),
       pipelineDescription: 'validate → preprocess → train → evaluate → gate → register (cdk-mlops)',
       roleArn: this.role.roleArn,
-      pipelineDefinition: { PipelineDefinitionBody: stack.toJsonString(this.definition) },
+      pipelineDefinition: { PipelineDefinitionBody: Lazy.string({ produce: () => stack.toJsonString(this.renderDefinition()) }) },
     });
     const policy = this.role.node.tryFindChild('DefaultPolicy');
     if (policy) {
       pipeline.node.addDependency(policy);
     }
-
-    this.eventsRole = new iam.Role(this, 'StartRole', {
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
-      description: `Lets EventBridge start the ${this.pipelineName} pipeline`,
-    });
-    this.eventsRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:StartPipelineExecution'], resources: [this.pipelineArn] }));
-
-    if (props.schedule) {
-      new events.Rule(this, 'Schedule', { schedule: props.schedule, description: `Scheduled run of ${this.pipelineName}`, targets: [this.target()] });
-    }
   }
 
-  protected startRole(): iam.IRole {
-    return this.eventsRole;
+  /** The spec with every step added, against the same schema as the props. */
+  private validateSteps(): string[] {
+    const current = { ...this.validated, spec: { ...this.props.spec, steps: this.steps } };
+    return collectProblems(this.node.path, awsPipelineSchema, current, (v) => v !== undefined && v !== null && Token.isUnresolved(v))
+      .map((p) => `${p.constructPath}: ${p.property} ${p.allowed} (received ${p.received})`);
   }
 
-  private render(props: MlPipelineProps, bucket: s3.IBucket, prefix: string, key: kms.IKey | undefined): Record<string, any> {
-    const spec = props.spec;
-    const steps = topologicalOrder(spec.steps);
-    const training = steps.find((s) => s.kind === StepKind.TRAINING)!;
-    const evaluation = steps.find((s) => s.name === spec.gate.evaluationStep)!;
-    const reportFile = spec.gate.reportFile ?? 'evaluation.json';
-    const root = `s3://${bucket.bucketName}/${prefix}`;
-    const outputUri = (step: string, output: string) => ({ 'Std:Join': { On: '/', Values: [root, get('Execution.ExecutionId'), step, output] } });
-    const inputUri = (input: string): unknown => {
-      if (input === DATA_INPUT) {
-        return get(`Parameters.${P.input}`);
-      }
-      const [from, output] = input.split('.');
-      const producer = spec.steps.find((s) => s.name === from)!;
-      return producer.kind === StepKind.TRAINING
-        ? get(`Steps.${from}.ModelArtifacts.S3ModelArtifacts`)
-        : get(`Steps.${from}.ProcessingOutputConfig.Outputs['${output}'].S3Output.S3Uri`);
+  private renderDefinition(): Record<string, any> {
+    const spec = this.props.spec;
+    return {
+      Version: '2020-12-01',
+      Metadata: {},
+      Parameters: [
+        { Name: P.input, Type: 'String', DefaultValue: this.props.defaultInputDataUri },
+        { Name: P.dataVersion, Type: 'String', DefaultValue: this.props.defaultDataVersion },
+        { Name: P.codeCommit, Type: 'String', DefaultValue: this.props.codeCommit },
+        { Name: P.featureSetVersion, Type: 'String', DefaultValue: this.props.defaultFeatureSetVersion },
+        { Name: P.production, Type: 'Float', DefaultValue: spec.gate.threshold },
+      ],
+      Steps: [...topologicalOrder(this.steps).map((s) => this.renderStep(s)), this.renderGate()],
     };
-    const channel = (input: string) => input.replace('.', '-');
-    const lineageEnv = {
+  }
+
+  private renderStep(s: PipelineStep): Record<string, any> {
+    const head = { Name: s.name, Type: s.kind === StepKind.TRAINING ? 'Training' : 'Processing', ...this.renderCache(), ...this.renderRetries() };
+    if (s.kind === StepKind.TRAINING) {
+      return { ...head, Arguments: this.renderTrainingArguments(s) };
+    }
+    return {
+      ...head,
+      Arguments: this.renderProcessingArguments(s),
+      ...(s.name === this.props.spec.gate.evaluationStep
+        ? { PropertyFiles: [{ PropertyFileName: 'EvaluationReport', OutputName: EVALUATION_OUTPUT, FilePath: this.reportFile }] }
+        : {}),
+    };
+  }
+
+  private renderTrainingArguments(s: PipelineStep): Record<string, any> {
+    return {
+      AlgorithmSpecification: {
+        TrainingImage: s.image,
+        TrainingInputMode: 'File',
+        ...(s.command ? { ContainerEntrypoint: s.command } : {}),
+        ...(s.args ? { ContainerArguments: s.args } : {}),
+      },
+      InputDataConfig: (s.inputs ?? []).map((i) => ({
+        ChannelName: channel(i),
+        DataSource: { S3DataSource: { S3Uri: this.renderInputUri(i), S3DataType: 'S3Prefix', S3DataDistributionType: 'FullyReplicated' } },
+      })),
+      OutputDataConfig: { S3OutputPath: `${this.outputRoot}/models`, ...(this.key ? { KmsKeyId: this.key.keyArn } : {}) },
+      ResourceConfig: this.renderCluster(s),
+      RoleArn: this.role.roleArn,
+      StoppingCondition: { MaxRuntimeInSeconds: s.maxRuntimeSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS },
+      Environment: this.renderEnvironment(s),
+      EnableNetworkIsolation: true,
+      EnableInterContainerTrafficEncryption: true,
+      ...(this.renderVpc() ?? {}),
+    };
+  }
+
+  private renderProcessingArguments(s: PipelineStep): Record<string, any> {
+    return {
+      ProcessingResources: { ClusterConfig: this.renderCluster(s) },
+      AppSpecification: {
+        ImageUri: s.image,
+        ...(s.command ? { ContainerEntrypoint: s.command } : {}),
+        ...(s.args ? { ContainerArguments: s.args } : {}),
+      },
+      RoleArn: this.role.roleArn,
+      ProcessingInputs: (s.inputs ?? []).map((i) => ({
+        InputName: channel(i),
+        S3Input: { S3Uri: this.renderInputUri(i), LocalPath: `/opt/ml/processing/input/${channel(i)}`, S3DataType: 'S3Prefix', S3InputMode: 'File' },
+      })),
+      ProcessingOutputConfig: {
+        Outputs: (s.outputs ?? []).map((o) => ({
+          OutputName: o,
+          S3Output: { S3Uri: this.renderOutputUri(s.name, o), LocalPath: `/opt/ml/processing/output/${o}`, S3UploadMode: 'EndOfJob' },
+        })),
+        ...(this.key ? { KmsKeyId: this.key.keyArn } : {}),
+      },
+      StoppingCondition: { MaxRuntimeInSeconds: s.maxRuntimeSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS },
+      Environment: this.renderEnvironment(s),
+      NetworkConfig: { EnableInterContainerTrafficEncryption: true, EnableNetworkIsolation: true, ...(this.renderVpc() ?? {}) },
+    };
+  }
+
+  /** The step's own variables, then the lineage of the run (which the step cannot override). */
+  private renderEnvironment(s: PipelineStep): Record<string, unknown> {
+    return {
+      ...(s.environment ?? {}),
       DATA_VERSION: get(`Parameters.${P.dataVersion}`),
       CODE_COMMIT: get(`Parameters.${P.codeCommit}`),
       FEATURE_SET_VERSION: get(`Parameters.${P.featureSetVersion}`),
     };
-    const cache = (props.caching ?? true) ? { CacheConfig: { Enabled: true, ExpireAfter: `P${props.cacheExpireAfterDays ?? 30}D` } } : {};
-    const retries = (props.retryAttempts ?? 2) > 0
-      ? {
-        // ExceptionType is a list (SageMaker developer guide, "Retry Policy for Pipeline Steps").
-        RetryPolicies: [
-          { ExceptionType: ['SageMaker.CAPACITY_ERROR', 'SageMaker.JOB_INTERNAL_ERROR'], IntervalSeconds: 60, BackoffRate: 2, MaxAttempts: props.retryAttempts ?? 2 },
-          { ExceptionType: ['Step.THROTTLING', 'Step.SERVICE_FAULT'], IntervalSeconds: 10, BackoffRate: 2, MaxAttempts: props.retryAttempts ?? 2 },
-        ],
-      }
-      : {};
-    const vpc = props.subnetIds ? { VpcConfig: { Subnets: props.subnetIds, SecurityGroupIds: props.securityGroupIds } } : undefined;
-    const cluster = (s: PipelineStep) => {
-      const instanceType = s.instanceType ?? 'ml.m5.xlarge';
-      return {
-        InstanceType: instanceType,
-        InstanceCount: s.instanceCount ?? 1,
-        VolumeSizeInGB: s.volumeSizeGiB ?? 30,
-        ...(key && !hasInstanceStorage(instanceType) ? { VolumeKmsKeyId: key.keyArn } : {}),
-      };
+  }
+
+  private renderCluster(s: PipelineStep): Record<string, unknown> {
+    const instanceType = s.instanceType ?? DEFAULT_INSTANCE_TYPE;
+    return {
+      InstanceType: instanceType,
+      InstanceCount: s.instanceCount ?? 1,
+      VolumeSizeInGB: s.volumeSizeGiB ?? DEFAULT_VOLUME_GIB,
+      ...(this.key && !hasInstanceStorage(instanceType) ? { VolumeKmsKeyId: this.key.keyArn } : {}),
     };
+  }
 
-    const rendered = steps.map((s) => {
-      const environment = { ...(s.environment ?? {}), ...lineageEnv };
-      if (s.kind === StepKind.TRAINING) {
-        return {
-          Name: s.name,
-          Type: 'Training',
-          ...cache,
-          ...retries,
-          Arguments: {
-            AlgorithmSpecification: {
-              TrainingImage: s.image,
-              TrainingInputMode: 'File',
-              ...(s.command ? { ContainerEntrypoint: s.command } : {}),
-              ...(s.args ? { ContainerArguments: s.args } : {}),
-            },
-            InputDataConfig: (s.inputs ?? []).map((i) => ({
-              ChannelName: channel(i),
-              DataSource: { S3DataSource: { S3Uri: inputUri(i), S3DataType: 'S3Prefix', S3DataDistributionType: 'FullyReplicated' } },
-            })),
-            OutputDataConfig: { S3OutputPath: `${root}/models`, ...(key ? { KmsKeyId: key.keyArn } : {}) },
-            ResourceConfig: cluster(s),
-            RoleArn: this.role.roleArn,
-            StoppingCondition: { MaxRuntimeInSeconds: s.maxRuntimeSeconds ?? 86400 },
-            Environment: environment,
-            EnableNetworkIsolation: true,
-            EnableInterContainerTrafficEncryption: true,
-            ...(vpc ?? {}),
-          },
-        };
-      }
-      return {
-        Name: s.name,
-        Type: 'Processing',
-        ...cache,
-        ...retries,
-        Arguments: {
-          ProcessingResources: { ClusterConfig: cluster(s) },
-          AppSpecification: {
-            ImageUri: s.image,
-            ...(s.command ? { ContainerEntrypoint: s.command } : {}),
-            ...(s.args ? { ContainerArguments: s.args } : {}),
-          },
-          RoleArn: this.role.roleArn,
-          ProcessingInputs: (s.inputs ?? []).map((i) => ({
-            InputName: channel(i),
-            S3Input: { S3Uri: inputUri(i), LocalPath: `/opt/ml/processing/input/${channel(i)}`, S3DataType: 'S3Prefix', S3InputMode: 'File' },
-          })),
-          ProcessingOutputConfig: {
-            Outputs: (s.outputs ?? []).map((o) => ({
-              OutputName: o,
-              S3Output: { S3Uri: outputUri(s.name, o), LocalPath: `/opt/ml/processing/output/${o}`, S3UploadMode: 'EndOfJob' },
-            })),
-            ...(key ? { KmsKeyId: key.keyArn } : {}),
-          },
-          StoppingCondition: { MaxRuntimeInSeconds: s.maxRuntimeSeconds ?? 86400 },
-          Environment: environment,
-          NetworkConfig: { EnableInterContainerTrafficEncryption: true, EnableNetworkIsolation: true, ...(vpc ?? {}) },
-        },
-        ...(s.name === evaluation.name
-          ? { PropertyFiles: [{ PropertyFileName: 'EvaluationReport', OutputName: EVALUATION_OUTPUT, FilePath: reportFile }] }
-          : {}),
-      };
-    });
+  private renderCache(): Record<string, unknown> {
+    const expireAfter = this.props.cacheExpireAfter ?? DEFAULT_CACHE_EXPIRE_AFTER;
+    return (this.props.caching ?? true) ? { CacheConfig: { Enabled: true, ExpireAfter: expireAfter.toIsoString() } } : {};
+  }
 
-    const metric = { 'Std:JsonGet': { PropertyFile: get(`Steps.${evaluation.name}.PropertyFiles.EvaluationReport`), Path: spec.gate.metric } };
-    const conditions = [{ Type: CONDITION[spec.gate.comparison], LeftValue: metric, RightValue: spec.gate.threshold }];
-    if (spec.gate.compareToProduction) {
+  private renderRetries(): Record<string, unknown> {
+    const attempts = this.props.retryAttempts ?? DEFAULT_RETRY_ATTEMPTS;
+    if (attempts === 0) {
+      return {};
+    }
+    // ExceptionType is a list (SageMaker developer guide, "Retry Policy for Pipeline Steps").
+    return {
+      RetryPolicies: [
+        { ExceptionType: ['SageMaker.CAPACITY_ERROR', 'SageMaker.JOB_INTERNAL_ERROR'], IntervalSeconds: 60, BackoffRate: 2, MaxAttempts: attempts },
+        { ExceptionType: ['Step.THROTTLING', 'Step.SERVICE_FAULT'], IntervalSeconds: 10, BackoffRate: 2, MaxAttempts: attempts },
+      ],
+    };
+  }
+
+  private renderVpc(): Record<string, unknown> | undefined {
+    const { subnetIds, securityGroupIds } = this.props;
+    return subnetIds ? { VpcConfig: { Subnets: subnetIds, SecurityGroupIds: securityGroupIds } } : undefined;
+  }
+
+  private renderInputUri(input: string): unknown {
+    if (input === DATA_INPUT) {
+      return get(`Parameters.${P.input}`);
+    }
+    const [from, output] = input.split('.');
+    const producer = this.steps.find((s) => s.name === from);
+    return producer?.kind === StepKind.TRAINING
+      ? get(`Steps.${from}.ModelArtifacts.S3ModelArtifacts`)
+      : get(`Steps.${from}.ProcessingOutputConfig.Outputs['${output}'].S3Output.S3Uri`);
+  }
+
+  private renderOutputUri(step: string, output: string): unknown {
+    return { 'Std:Join': { On: '/', Values: [this.outputRoot, get('Execution.ExecutionId'), step, output] } };
+  }
+
+  private get outputRoot(): string {
+    return `s3://${this.bucket.bucketName}/${this.prefix}`;
+  }
+
+  private get reportFile(): string {
+    return this.props.spec.gate.reportFile ?? DEFAULT_REPORT_FILE;
+  }
+
+  /** The condition step: registration when the metric passes, a failure otherwise. */
+  private renderGate(): Record<string, any> {
+    const gate = this.props.spec.gate;
+    const metric = { 'Std:JsonGet': { PropertyFile: get(`Steps.${gate.evaluationStep}.PropertyFiles.EvaluationReport`), Path: gate.metric } };
+    const conditions: Array<Record<string, unknown>> = [{ Type: CONDITION[gate.comparison], LeftValue: metric, RightValue: gate.threshold }];
+    if (gate.compareToProduction) {
       // "At least as good as production", whatever the gate's strictness (the same rule as on Argo).
-      const atLeast = [GateComparison.GREATER_THAN, GateComparison.GREATER_THAN_OR_EQUAL].includes(spec.gate.comparison)
+      const atLeast = [GateComparison.GREATER_THAN, GateComparison.GREATER_THAN_OR_EQUAL].includes(gate.comparison)
         ? 'GreaterThanOrEqualTo'
         : 'LessThanOrEqualTo';
-      conditions.push({ Type: atLeast, LeftValue: metric, RightValue: get(`Parameters.${P.production}`) as any });
+      conditions.push({ Type: atLeast, LeftValue: metric, RightValue: get(`Parameters.${P.production}`) });
     }
-    const reportUri = { 'Std:Join': { On: '/', Values: [get(`Steps.${evaluation.name}.ProcessingOutputConfig.Outputs['${EVALUATION_OUTPUT}'].S3Output.S3Uri`), reportFile] } };
-    const register = {
+    const fail = {
+      Name: 'GateFailed',
+      Type: 'Fail',
+      Arguments: { ErrorMessage: `${gate.metric} did not pass the gate (${gate.comparison} ${gate.threshold}${gate.compareToProduction ? ' and the production model' : ''}); nothing registered` },
+    };
+    return {
+      Name: 'Gate',
+      Type: 'Condition',
+      Arguments: { Conditions: conditions, IfSteps: [this.renderRegister()], ElseSteps: [fail] },
+    };
+  }
+
+  private renderRegister(): Record<string, any> {
+    const spec = this.props.spec;
+    const training = this.steps.find((s) => s.kind === StepKind.TRAINING)!;
+    const reportUri = {
+      'Std:Join': { On: '/', Values: [get(`Steps.${spec.gate.evaluationStep}.ProcessingOutputConfig.Outputs['${EVALUATION_OUTPUT}'].S3Output.S3Uri`), this.reportFile] },
+    };
+    return {
       Name: 'Register',
       Type: 'RegisterModel',
       Arguments: {
-        ModelPackageGroupName: props.registry.modelPackageGroupName,
+        ModelPackageGroupName: this.props.registry.modelPackageGroupName,
         // Not a run parameter: no run can register a model as Approved without a human.
         ModelApprovalStatus: 'PendingManualApproval',
         ModelPackageDescription: `Trained by ${this.pipelineName}`,
@@ -425,46 +503,14 @@ export class MlPipeline extends MlPipelineBase {
         },
       },
     };
-    const fail = {
-      Name: 'GateFailed',
-      Type: 'Fail',
-      Arguments: { ErrorMessage: `${spec.gate.metric} did not pass the gate (${spec.gate.comparison} ${spec.gate.threshold}${spec.gate.compareToProduction ? ' and the production model' : ''}); nothing registered` },
-    };
-    const gate = {
-      Name: 'Gate',
-      Type: 'Condition',
-      Arguments: { Conditions: conditions, IfSteps: [register], ElseSteps: [fail] },
-    };
-
-    return {
-      Version: '2020-12-01',
-      Metadata: {},
-      Parameters: [
-        { Name: P.input, Type: 'String', DefaultValue: props.defaultInputDataUri },
-        { Name: P.dataVersion, Type: 'String', DefaultValue: props.defaultDataVersion },
-        { Name: P.codeCommit, Type: 'String', DefaultValue: props.codeCommit },
-        { Name: P.featureSetVersion, Type: 'String', DefaultValue: props.defaultFeatureSetVersion },
-        { Name: P.production, Type: 'Float', DefaultValue: spec.gate.threshold },
-      ],
-      Steps: [...rendered, gate],
-    };
   }
 
   /** Exactly what the jobs need: their own job ARNs, pass-role to SageMaker, data, key, images, logs, registration. */
-  private grantExecution(props: MlPipelineProps, bucket: s3.IBucket, prefix: string, key: kms.IKey | undefined): void {
+  private grantExecution(): void {
     const stack = Stack.of(this);
-    const jobs = ['processing-job', 'training-job'].map((r) =>
+    this.allow(JOB_ACTIONS, ['processing-job', 'training-job'].map((r) =>
       stack.formatArn({ service: 'sagemaker', resource: r, resourceName: 'pipelines-*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
-    );
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'sagemaker:CreateProcessingJob', 'sagemaker:DescribeProcessingJob', 'sagemaker:StopProcessingJob',
-          'sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags',
-        ],
-        resources: jobs,
-      }),
-    );
+    ));
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],
@@ -472,68 +518,67 @@ export class MlPipeline extends MlPipelineBase {
         conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
       }),
     );
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], resources: [bucket.arnForObjects(`${prefix}/*`)] }),
+    this.grantData();
+    // Jobs in a VPC attach network interfaces; these EC2 actions have no resource-level permissions for SageMaker's use.
+    if (this.props.subnetIds) {
+      this.allow(VPC_ACTIONS, ['*']);
+    }
+    if (this.key) {
+      this.allow(['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant'], [this.key.keyArn]);
+    }
+    this.grantImagePull(this.steps.map((s) => s.image));
+    this.allow(
+      ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+      ['ProcessingJobs', 'TrainingJobs'].map((g) =>
+        stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/sagemaker/${g}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      ),
     );
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [bucket.bucketArn] }));
-    // The default input data (scheduled and drift-triggered runs) is always readable.
-    const loc = /^s3:\/\/([^/]+)\/?(.*)$/.exec(props.defaultInputDataUri)!;
+    this.props.registry.grantRegister(this.role);
+  }
+
+  /** Step outputs under the prefix; the default input data (scheduled and drift-triggered runs); the input bucket. */
+  private grantData(): void {
+    const stack = Stack.of(this);
+    this.allow(['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], [this.bucket.arnForObjects(`${this.prefix}/*`)]);
+    this.allow(['s3:ListBucket', 's3:GetBucketLocation'], [this.bucket.bucketArn]);
+    const loc = /^s3:\/\/([^/]+)\/?(.*)$/.exec(this.props.defaultInputDataUri)!;
     const inputPrefix = loc[2].replace(/\/+$/, '');
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: [stack.formatArn({ service: 's3', region: '', account: '', resource: `${loc[1]}/${inputPrefix ? `${inputPrefix}/` : ''}*` })],
-      }),
-    );
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [stack.formatArn({ service: 's3', region: '', account: '', resource: loc[1] })] }),
-    );
-    const input = props.inputDataBucket;
+    this.allow(['s3:GetObject'], [stack.formatArn({ service: 's3', region: '', account: '', resource: `${loc[1]}/${inputPrefix ? `${inputPrefix}/` : ''}*` })]);
+    this.allow(['s3:ListBucket'], [stack.formatArn({ service: 's3', region: '', account: '', resource: loc[1] })]);
+    const input = this.props.inputDataBucket;
     if (input) {
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [input.arnForObjects('*')] }));
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [input.bucketArn] }));
+      this.allow(['s3:GetObject'], [input.arnForObjects('*')]);
+      this.allow(['s3:ListBucket'], [input.bucketArn]);
       if (input.encryptionKey) {
-        this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [input.encryptionKey.keyArn] }));
+        this.allow(['kms:Decrypt'], [input.encryptionKey.keyArn]);
       }
     }
-    // Jobs in a VPC attach network interfaces (SageMaker developer guide, "Give SageMaker access to resources in your VPC").
-    if (props.subnetIds) {
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: [
-            'ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission',
-            'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeDhcpOptions',
-          ],
-          // These EC2 actions do not support resource-level permissions for SageMaker's use.
-          resources: ['*'],
-        }),
-      );
-    }
-    if (key) {
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant'], resources: [key.keyArn] }),
-      );
-    }
+  }
+
+  /** Pulling the images of private ECR repositories not granted yet (steps of the spec, then added ones). */
+  private grantImagePull(images: string[]): void {
+    const stack = Stack.of(this);
+    const first = this.pulledRepositories.size === 0;
     const repos = new Set<string>();
-    for (const image of [...props.spec.steps.map((s) => s.image)]) {
-      const m = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^@:]+)/.exec(image);
-      if (m) {
-        repos.add(stack.formatArn({ service: 'ecr', account: m[1], region: m[2], resource: 'repository', resourceName: m[3] }));
+    for (const image of images) {
+      const repo = ecrRepository(image);
+      const arn = repo && stack.formatArn({ service: 'ecr', account: repo.account, region: repo.region, resource: 'repository', resourceName: repo.name });
+      if (arn && !this.pulledRepositories.has(arn)) {
+        repos.add(arn);
+        this.pulledRepositories.add(arn);
       }
     }
-    if (repos.size > 0) {
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], resources: [...repos].sort() }));
-      // GetAuthorizationToken has no resource-level permissions; the statement above limits what can be pulled.
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
+    if (repos.size === 0) {
+      return;
     }
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: ['ProcessingJobs', 'TrainingJobs'].map((g) =>
-          stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/sagemaker/${g}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-        ),
-      }),
-    );
-    props.registry.grantRegister(this.role);
+    this.allow(['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], [...repos].sort());
+    if (first) {
+      // GetAuthorizationToken has no resource-level permissions; the statement above limits what can be pulled.
+      this.allow(['ecr:GetAuthorizationToken'], ['*']);
+    }
+  }
+
+  private allow(actions: string[], resources: string[]): void {
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
   }
 }

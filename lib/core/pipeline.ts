@@ -133,28 +133,36 @@ const pinned = (allowed: string) =>
     }
   });
 
+/** @internal one step of a pipeline, as `PipelineSpec.steps` and `addStep` take it */
+export const pipelineStepSchema = z.strictObject({
+  name: z.string().regex(NAME, 'must be 1-48 letters, digits, "-" or "_", starting with a letter or digit'),
+  kind: z.enum(StepKind),
+  image: pinned('reproducible training'),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  inputs: z.array(z.string().regex(/^(data|[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/, 'must be "data" or "<step>.<output>"')).optional(),
+  outputs: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be letters, digits, "-" or "_"')).optional(),
+  instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a SageMaker instance type such as ml.m5.xlarge').optional(),
+  instanceCount: z.number().int().min(1).max(100).optional(),
+  gpu: z.enum(GpuModel).optional(),
+  gpuCount: z.number().int().min(1).max(16).optional(),
+  volumeSizeGiB: z.number().int().min(1).max(16384).optional(),
+  maxRuntimeSeconds: z.number().int().min(60).max(28 * 86400).optional(),
+  environment: z.record(z.string(), z.string()).optional(),
+}).superRefine((s, ctx) => {
+  if (s.kind === StepKind.TRAINING && s.outputs?.length) {
+    ctx.addIssue({ code: 'custom', path: ['outputs'], message: 'must not be set on a training step (its output is "model")' });
+  }
+  if (s.gpu && s.instanceType && GpuCatalog.forInstanceType(s.instanceType)?.gpu !== s.gpu) {
+    ctx.addIssue({ code: 'custom', path: ['instanceType'], message: `must have ${s.gpu} GPUs when gpu is ${s.gpu}` });
+  }
+});
+
 /** @internal */
 export const pipelineSpecSchema = z
   .strictObject({
     steps: z
-      .array(
-        z.strictObject({
-          name: z.string().regex(NAME, 'must be 1-48 letters, digits, "-" or "_", starting with a letter or digit'),
-          kind: z.enum(StepKind),
-          image: pinned('reproducible training'),
-          command: z.array(z.string()).optional(),
-          args: z.array(z.string()).optional(),
-          inputs: z.array(z.string().regex(/^(data|[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/, 'must be "data" or "<step>.<output>"')).optional(),
-          outputs: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be letters, digits, "-" or "_"')).optional(),
-          instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a SageMaker instance type such as ml.m5.xlarge').optional(),
-          instanceCount: z.number().int().min(1).max(100).optional(),
-          gpu: z.enum(GpuModel).optional(),
-          gpuCount: z.number().int().min(1).max(16).optional(),
-          volumeSizeGiB: z.number().int().min(1).max(16384).optional(),
-          maxRuntimeSeconds: z.number().int().min(60).max(28 * 86400).optional(),
-          environment: z.record(z.string(), z.string()).optional(),
-        }),
-      )
+      .array(pipelineStepSchema)
       .min(2, 'must have at least a training step and an evaluation step'),
     gate: z.strictObject({
       evaluationStep: z.string(),
@@ -174,12 +182,6 @@ export const pipelineSpecSchema = z
         ctx.addIssue({ code: 'custom', path: ['steps', i, 'name'], message: `must be unique; "${s.name}" is used twice` });
       }
       byName.set(s.name, s);
-      if (s.kind === StepKind.TRAINING && s.outputs?.length) {
-        ctx.addIssue({ code: 'custom', path: ['steps', i, 'outputs'], message: 'must not be set on a training step (its output is "model")' });
-      }
-      if (s.gpu && s.instanceType && GpuCatalog.forInstanceType(s.instanceType)?.gpu !== s.gpu) {
-        ctx.addIssue({ code: 'custom', path: ['steps', i, 'instanceType'], message: `must have ${s.gpu} GPUs when gpu is ${s.gpu}` });
-      }
     });
     const outputsOf = (s: (typeof steps)[number]) => (s.kind === StepKind.TRAINING ? [MODEL_OUTPUT] : s.outputs ?? []);
     // Every input produced upstream.

@@ -127,7 +127,10 @@ export class PlatformModel extends NestedStack {
     });
 
     // capture → drift → retrain: the gate and the manual approval still stand before production.
-    this.retrainOnDrift = this.pipeline.startOnAlarm('RetrainOnDrift', this.drift.sustainedDrift);
+    this.retrainOnDrift = this.drift.onSustainedDrift('RetrainOnDrift', {
+      description: `Retrain ${this.pipeline.pipelineName} when ${this.drift.sustainedDrift.alarmName} fires`,
+      target: this.pipeline.startTarget(),
+    });
     // approval → canary deploy → auto-rollback.
     this.promotion = new ApprovalPromotion(this, 'Promotion', {
       registry: this.registry,

@@ -1,9 +1,9 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
+import { DriftMonitor } from '../../lib/aws/drift-monitor';
 import { MlPipeline, MlPipelineProps } from '../../lib/aws/ml-pipeline';
 import { ModelRegistry } from '../../lib/aws/model-registry';
 import { GpuModel } from '../../lib/core/gpu-catalog';
@@ -172,7 +172,7 @@ describe('MlPipeline (AWS)', () => {
       });
     });
 
-    it('runs on a schedule and on a drift alarm', () => {
+    it('runs on a schedule and on sustained drift, with one EventBridge role', () => {
       const stack = newStack();
       const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'fraud' });
       const p = new MlPipeline(stack, 'Pipeline', {
@@ -182,20 +182,55 @@ describe('MlPipeline (AWS)', () => {
         ...BASE,
         schedule: events.Schedule.cron({ weekDay: 'SUN', hour: '3', minute: '0' }),
       });
-      const alarm = new cloudwatch.Alarm(stack, 'Drift', { metric: new cloudwatch.Metric({ namespace: 'X', metricName: 'Y' }), threshold: 1, evaluationPeriods: 1 });
-      p.startOnAlarm('OnDrift', alarm);
+      const drift = DriftMonitor.fromDriftMonitorAttributes(stack, 'Drift', {
+        endpointName: 'fraud',
+        sustainedDriftAlarmArn: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:fraud-drift',
+      });
+      drift.onSustainedDrift('RetrainOnDrift', { target: p.startTarget() });
       const t = Template.fromStack(stack);
-      const target = { Arn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:123456789012:pipeline/fraud-training']] }, RoleArn: Match.anyValue(), Id: Match.anyValue() };
+      const target = {
+        Arn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:123456789012:pipeline/fraud-training']] },
+        RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineStartRole'), 'Arn'] },
+        Id: Match.anyValue(),
+      };
       t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 3 ? * SUN *)', Targets: [target] });
       t.hasResourceProperties('AWS::Events::Rule', {
-        EventPattern: { 'source': ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], 'resources': [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Drift'), 'Arn'] }], 'detail': { state: { value: ['ALARM'] } } },
+        EventPattern: { 'source': ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], 'resources': ['arn:aws:cloudwatch:eu-west-1:123456789012:alarm:fraud-drift'], 'detail': { state: { value: ['ALARM'] } } },
         Targets: [target],
       });
       t.hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'sagemaker:StartPipelineExecution', Resource: target.Arn }] },
       });
+      const startRoles = Object.values<any>(t.findResources('AWS::IAM::Role')).filter((r) => JSON.stringify(r).includes('events.amazonaws.com'));
+      expect(startRoles).toHaveLength(1);
       const grantee = new iam.Role(stack, 'Ops', { assumedBy: new iam.AccountRootPrincipal() });
       expect(p.grantStartExecution(grantee).success).toBe(true);
+    });
+
+    it('makes no EventBridge role when nothing starts the pipeline', () => {
+      const { t } = pipeline();
+      expect(Object.values<any>(t.findResources('AWS::IAM::Role')).filter((r) => JSON.stringify(r).includes('events.amazonaws.com'))).toEqual([]);
+    });
+
+    it('keeps cached results as long as asked', () => {
+      const { def } = pipeline({ cacheExpireAfter: Duration.hours(36) });
+      expect(def.Steps[0].CacheConfig).toEqual({ Enabled: true, ExpireAfter: 'P1DT12H' });
+    });
+
+    it('runs with a given execution role, adding its statements to it', () => {
+      const stack = newStack();
+      const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+      const role = new iam.Role(stack, 'Mine', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+      const p = new MlPipeline(stack, 'Pipeline', { spec: SPEC, registry, pipelineName: 'fraud-training', ...BASE, role });
+      expect(p.role).toBe(role);
+      const t = Template.fromStack(stack);
+      t.hasResourceProperties('AWS::SageMaker::Pipeline', { RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Mine'), 'Arn'] } });
+      t.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: Match.stringLikeRegexp('^Mine') }],
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['sagemaker:CreateTrainingJob']) })]) },
+      });
+      expect(Object.keys(t.findResources('AWS::IAM::Role')).filter((id) => id.startsWith('PipelineExecutionRole'))).toEqual([]);
+      expect(resolvedDefinition(stack, p).Steps[0].Arguments.RoleArn).toMatch(/^<Mine.*\.Arn>$/);
     });
 
     it('turns off caching and retries, and runs in a VPC', () => {
@@ -211,12 +246,12 @@ describe('MlPipeline (AWS)', () => {
   });
 
   describe('imported (fromMlPipelineAttributes)', () => {
-    it('starts an existing pipeline on alarms with one EventBridge role, and grants starting it', () => {
+    it('starts an existing pipeline on rules with one EventBridge role, and grants starting it', () => {
       const stack = newStack();
       const training = MlPipeline.fromMlPipelineAttributes(stack, 'Training', { pipelineName: 'Fraud-Training' });
-      const alarm = cloudwatch.Alarm.fromAlarmArn(stack, 'Drift', 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:fraud-drift');
-      training.startOnAlarm('OnDrift', alarm);
-      training.startOnEvent(new events.Rule(stack, 'Nightly', { schedule: events.Schedule.cron({ hour: '2', minute: '0' }) }));
+      const drift = DriftMonitor.fromDriftMonitorAttributes(stack, 'Drift', { endpointName: 'fraud', sustainedDriftAlarmArn: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:fraud-drift' });
+      drift.onSustainedDrift('RetrainOnDrift', { target: training.startTarget() });
+      new events.Rule(stack, 'Nightly', { schedule: events.Schedule.cron({ hour: '2', minute: '0' }), targets: [training.startTarget()] });
       const deployer = new iam.Role(stack, 'Deployer', { assumedBy: new iam.AccountRootPrincipal() });
       training.grantStartExecution(deployer);
 
@@ -234,6 +269,46 @@ describe('MlPipeline (AWS)', () => {
       const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
       const starts = statements.filter((st) => st.Action === 'sagemaker:StartPipelineExecution');
       expect(starts.map((st) => st.Resource)).toEqual([arn, arn]); // the EventBridge role, the deployer
+    });
+  });
+
+  describe('addStep', () => {
+    const explain = { name: 'explain', kind: StepKind.PROCESSING, image: pin('explain', 'f'), inputs: ['train.model', 'prep.test'], outputs: ['shap'] };
+
+    it('renders a step added after construction in its place in the DAG, and lets it pull its image', () => {
+      const stack = newStack();
+      const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+      const p = new MlPipeline(stack, 'Pipeline', { spec: SPEC, registry, pipelineName: 'fraud-training', ...BASE });
+      p.addStep(explain);
+      const def = resolvedDefinition(stack, p);
+      expect(def.Steps.map((s: any) => s.Name)).toEqual(['prep', 'train', 'evaluate', 'explain', 'Gate']);
+      expect(def.Steps[3].Arguments.ProcessingInputs.map((i: any) => i.S3Input.S3Uri)).toEqual([
+        { Get: 'Steps.train.ModelArtifacts.S3ModelArtifacts' },
+        { Get: "Steps.prep.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri" },
+      ]);
+      expect(pipelineDefinitionValidator()(def)).toBe(true);
+      const body = JSON.stringify(Template.fromStack(stack).findResources('AWS::SageMaker::Pipeline'));
+      expect(body).toContain('explain');
+      const statements = Object.values<any>(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((x) => x.Properties.PolicyDocument.Statement);
+      const pulls = statements.filter((st) => [st.Action].flat().includes('ecr:BatchGetImage')).flatMap((st) => [st.Resource].flat());
+      expect(JSON.stringify(pulls)).toContain('repository/explain');
+    });
+
+    it('refuses a bad step at once, naming the property', () => {
+      const stack = newStack();
+      const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+      const p = new MlPipeline(stack, 'Pipeline', { spec: SPEC, registry, pipelineName: 'fraud-training', ...BASE });
+      const e = expectValidationError(() => p.addStep({ ...explain, image: 'explain:latest', gpu: GpuModel.A10G }));
+      expect(e.problems.map((x) => `${x.constructPath} ${x.property}`)).toEqual(expect.arrayContaining(['TestStack/Pipeline step.image', 'TestStack/Pipeline step.instanceType']));
+    });
+
+    it('fails synthesis when an added step conflicts with the others (same name, missing input)', () => {
+      const stack = newStack();
+      const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+      const p = new MlPipeline(stack, 'Pipeline', { spec: SPEC, registry, pipelineName: 'fraud-training', ...BASE });
+      p.addStep({ ...explain, name: 'prep' });
+      p.addStep({ ...explain, name: 'other', inputs: ['nowhere.out'] });
+      expect(() => Template.fromStack(stack)).toThrow(/TestStack\/Pipeline: spec\.steps\[3\]\.name must be unique[\s\S]*spec\.steps\[4\]\.inputs\[0\] must be produced by an upstream step/);
     });
   });
 
@@ -259,6 +334,7 @@ describe('MlPipeline (AWS)', () => {
       ['a short commit', { codeCommit: 'abc1234' }, 'codeCommit'],
       ['an input outside S3', { defaultInputDataUri: '/data' }, 'defaultInputDataUri'],
       ['subnets without security groups', { subnetIds: ['subnet-0123456789abcdef0'] }, 'securityGroupIds'],
+      ['a cache kept for less than an hour', { cacheExpireAfter: Duration.minutes(5) }, 'cacheExpireAfter'],
       ['a GPU step without a GPU instance type', { spec: { ...SPEC, steps: SPEC.steps.map((s) => (s.name === 'train' ? { ...s, instanceType: undefined, gpu: GpuModel.A10G } : s)) } }, 'spec.steps[1].instanceType'],
     ])('%s', (_w, props, property) => {
       expect(expectValidationError(() => pipeline(props)).problems.map((p) => p.property)).toContain(property);

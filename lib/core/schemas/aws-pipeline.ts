@@ -1,28 +1,57 @@
 import { z } from 'zod';
-import { pipelineSpecSchema } from '../pipeline';
+import { pipelineSpecSchema, pipelineStepSchema } from '../pipeline';
 import { gitCommitSha, s3Uri, versionLabel } from '../primitives';
 
-/** @internal */
+/** How long cached step results may be reused (SageMaker `CacheConfig.ExpireAfter`), seconds. */
+const CACHE_EXPIRE_MIN_SECONDS = 3600;
+const CACHE_EXPIRE_MAX_SECONDS = 3650 * 86400;
+
+/** A step must name its GPU instance type on AWS (the catalog maps instance types to GPUs, not back). */
+function checkAwsStep(step: { gpu?: string; instanceType?: string } | undefined, ctx: z.RefinementCtx, path: Array<string | number>): void {
+  if (step?.gpu && !step.instanceType) {
+    ctx.addIssue({ code: 'custom', path: [...path, 'instanceType'], message: `must be set to a ${step.gpu} instance type on AWS when gpu is set` });
+  }
+}
+
+/** @internal the plain shape of the AWS MlPipeline props (Durations as seconds) */
 export const awsPipelineSchema = z.strictObject({
   spec: pipelineSpecSchema,
+  // a construct reference: the type system checks it (its artifactBucket is read below)
+  registry: z.any(),
   pipelineName: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/, 'must be 1-256 letters, digits or hyphens (SageMaker PipelineName)').optional(),
   codeCommit: gitCommitSha,
   defaultDataVersion: versionLabel,
   defaultFeatureSetVersion: versionLabel,
   defaultInputDataUri: s3Uri,
+  // a construct reference: the type system checks it
+  inputDataBucket: z.any().optional(),
+  // a construct reference: the type system checks it
+  artifactBucket: z.any().optional(),
   artifactPrefix: z.string().regex(/^[A-Za-z0-9!_.*'()/-]{1,200}$/, 'must be an S3 key prefix without spaces').optional(),
+  // a construct reference: the type system checks it
+  encryptionKey: z.any().optional(),
   caching: z.boolean().optional(),
-  cacheExpireAfterDays: z.number().int().min(1).max(3650).optional(),
+  cacheExpireAfter: z
+    .number()
+    .min(CACHE_EXPIRE_MIN_SECONDS, 'must be at least 1 hour')
+    .max(CACHE_EXPIRE_MAX_SECONDS, 'must be at most 3650 days')
+    .optional(),
   retryAttempts: z.number().int().min(0).max(20).optional(),
   subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id')).optional(),
   securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id')).optional(),
+  // an events.Schedule: its factory methods check it
+  schedule: z.any().optional(),
+  // a construct reference: the type system checks it
+  role: z.any().optional(),
 }).superRefine((p, ctx) => {
-  (p.spec?.steps ?? []).forEach((s, i) => {
-    if (s?.gpu && !s.instanceType) {
-      ctx.addIssue({ code: 'custom', path: ['spec', 'steps', i, 'instanceType'], message: `must be set to a ${s.gpu} instance type on AWS when gpu is set` });
-    }
-  });
+  (p.spec?.steps ?? []).forEach((s, i) => checkAwsStep(s, ctx, ['spec', 'steps', i]));
   if (!p.subnetIds !== !p.securityGroupIds) {
     ctx.addIssue({ code: 'custom', path: ['securityGroupIds'], message: 'must be given together with subnetIds (a VPC config needs both)' });
   }
+  if (p.artifactBucket === undefined && p.registry !== undefined && p.registry.artifactBucket === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['artifactBucket'], message: 'must be set when the registry has no artifact bucket' });
+  }
 });
+
+/** @internal a step added with `MlPipeline.addStep` (the rules between steps run at synthesis, with `awsPipelineSchema`) */
+export const awsPipelineStepSchema = z.strictObject({ step: pipelineStepSchema }).superRefine((p, ctx) => checkAwsStep(p.step, ctx, ['step']));
