@@ -257,8 +257,10 @@ function referenceIssues(options: unknown): Array<{ path: Array<string | number>
   const labels = options.labels;
   const checked = new Set<string>();
   const seen = new Set<string>();
-  options.features.forEach((ref, i) => {
-    const problem = (message: string) => issues.push({ path: ['features', i], message });
+  options.features.forEach((ref, i): void => {
+    const problem = (message: string): void => {
+      issues.push({ path: ['features', i], message });
+    };
     const parsed = typeof ref === 'string' ? tryParse(ref) : undefined;
     if (parsed === undefined) return problem('must be written entity:feature, e.g. user:30d_spend');
     if (seen.has(ref as string)) return problem('must be unique (each reference becomes one output column)');

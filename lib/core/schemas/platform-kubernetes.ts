@@ -1,5 +1,4 @@
 /** The Kubernetes rendering's rules on the shared platform spec (MlPlatformChart), named by the spec's keys. */
-import { z } from 'zod';
 import { PlatformKubernetesSpec, PlatformModelSpec, PlatformNodePoolSpec, PlatformSpec } from '../platform-spec';
 import { versionLabel } from '../primitives';
 import { k8sPipelineSchema } from './k8s-pipeline';
