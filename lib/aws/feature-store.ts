@@ -1,14 +1,15 @@
-import { Annotations, ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct, IConstruct } from 'constructs';
-import { EntityDefinition, FeatureType, Features } from '../core/features';
+import { EntityDefinition, FeatureDefinition, FeatureType, Features, featureArgumentsSchema } from '../core/features';
 import { dataBucket } from './private/data-bucket';
-import { validateProps } from './private/validate';
-import { awsFeatureStoreSchema } from '../core/schemas/feature-store';
+import { synthProblems, validateProps } from './private/validate';
+import { awsFeatureGroupSchema, awsFeatureStoreSchema } from '../core/schemas/feature-store';
+import { addWarning } from '../core/warnings';
 
 /** Online store storage tiers. */
 export enum OnlineStorageType {
@@ -117,21 +118,20 @@ export interface FeatureStoreProps {
    * @default - a new key with rotation, retained
    */
   readonly encryptionKey?: kms.IKey;
+  /**
+   * Role SageMaker assumes to write the offline store (it must trust `sagemaker.amazonaws.com`).
+   * The store adds what it needs to the role's policy: the offline prefix, the Glue catalog, the key.
+   * @default - a role created here
+   */
+  readonly role?: iam.IRole;
 }
 
 /** Glue database SageMaker creates offline store tables in. */
 const FEATURE_STORE_DATABASE = 'sagemaker_featurestore';
 
-/**
- * SageMaker Feature Store from typed definitions: one feature group per entity (online store with
- * KMS and optional TTL, offline store in S3 with KMS, Glue catalog and Iceberg), the definitions'
- * version as a stack output, an Athena work group for point-in-time training queries, and exact
- * grants. Adding a feature updates its group in place; changing an entity's key, event time,
- * stores or description replaces the group (SageMaker allows no update of those), which a fixed
- * name makes CloudFormation refuse: create a new entity instead.
- *
- * @resource AWS::SageMaker::FeatureGroup
- */
+/** Key prefix of the offline store in its bucket. */
+const DEFAULT_OFFLINE_PREFIX = 'offline-store';
+
 /**
  * Feature groups that can be granted: ingestion, online reads, offline (Athena) reads. A feature
  * store made here or one of another stack or app.
@@ -222,7 +222,7 @@ abstract class FeatureStoreBase extends Construct implements IFeatureStore {
     const stack = Stack.of(this);
     const workGroup = this.athenaWorkGroupName;
     if (!bucket || workGroup === undefined) {
-      Annotations.of(this).addWarningV2('cdk-mlops:feature-store:no-offline-store', 'grantReadOffline: there is no offline store to grant.');
+      addWarning(this, 'cdk-mlops:feature-store:no-offline-store', 'grantReadOffline: there is no offline store to grant.');
       return iam.Grant.drop(grantee, 'no offline store');
     }
     const grant = iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [bucket.arnForObjects(`${this.offlineStorePrefix}/*`)] });
@@ -253,6 +253,19 @@ abstract class FeatureStoreBase extends Construct implements IFeatureStore {
   }
 }
 
+/**
+ * SageMaker Feature Store from typed definitions: one feature group per entity (online store with
+ * KMS and optional TTL, offline store in S3 with KMS, Glue catalog and Iceberg), the definitions'
+ * version as a stack output, an Athena work group for point-in-time training queries, and exact
+ * grants. Adding a feature updates its group in place; changing an entity's key, event time,
+ * stores or description replaces the group (SageMaker allows no update of those), which a fixed
+ * name makes CloudFormation refuse: create a new entity instead.
+ *
+ * Entities and features can be added after construction (`addFeatureGroup`, `addFeature`); grants
+ * cover the feature groups that exist when they are made, so add groups first.
+ *
+ * @resource AWS::SageMaker::FeatureGroup
+ */
 export class FeatureStore extends FeatureStoreBase {
   /**
    * An existing feature store (of another stack or app), to grant ingestion and reads:
@@ -263,22 +276,20 @@ export class FeatureStore extends FeatureStoreBase {
       public readonly featureGroupNames = [...attrs.featureGroupNames];
       public readonly key = attrs.key;
       public readonly offlineBucket = attrs.offlineBucket;
-      protected readonly offlineStorePrefix = (attrs.offlineStorePrefix ?? 'offline-store').replace(/^\/+|\/+$/g, '');
+      protected readonly offlineStorePrefix = (attrs.offlineStorePrefix ?? DEFAULT_OFFLINE_PREFIX).replace(/^\/+|\/+$/g, '');
       protected readonly athenaWorkGroupName = attrs.athenaWorkGroupName;
     }
     return new Import(scope, id);
   }
 
-  /** Version of the feature definitions (`fs-<12 hex>`), a stack output (`FeatureSetVersion`). */
-  public readonly version: string;
   /** The feature groups by entity name. */
   public readonly featureGroups: Record<string, sagemaker.CfnFeatureGroup> = {};
   /** Offline store bucket, when there is an offline store. */
   public readonly offlineBucket?: s3.IBucket;
   /** Key of both stores. */
   public readonly key: kms.IKey;
-  /** Role SageMaker uses to write the offline store. */
-  public readonly role: iam.Role;
+  /** Role SageMaker uses to write the offline store: `props.role`, or the one created here. */
+  public readonly role: iam.IRole;
   /** Athena work group for offline queries (results encrypted, in the offline bucket). */
   public readonly athenaWorkGroup?: athena.CfnWorkGroup;
   protected get athenaWorkGroupName(): string | undefined {
@@ -287,105 +298,155 @@ export class FeatureStore extends FeatureStoreBase {
   /** Names of the feature groups, in the order of the entities. */
   public readonly featureGroupNames: string[] = [];
   protected readonly offlineStorePrefix: string;
-  private readonly online: boolean;
+  private readonly props: FeatureStoreProps;
+  /** The entities as they are now (props, then `addFeatureGroup` / `addFeature`). */
+  private readonly entities: EntityDefinition[] = [];
 
   constructor(scope: Construct, id: string, props: FeatureStoreProps) {
     super(scope, id);
-    validateProps(this, awsFeatureStoreSchema, {
-      entities: props.entities,
-      namePrefix: props.namePrefix,
-      onlineStore: props.onlineStore ? { ...props.onlineStore, ttl: undefined, ttlSeconds: props.onlineStore.ttl?.toSeconds() } : undefined,
-      offlineStore: props.offlineStore
-        ? { enabled: props.offlineStore.enabled, prefix: props.offlineStore.prefix, tableFormat: props.offlineStore.tableFormat }
-        : undefined,
-      throughputMode: props.throughputMode,
-      provisionedReadCapacityUnits: props.provisionedReadCapacityUnits,
-      provisionedWriteCapacityUnits: props.provisionedWriteCapacityUnits,
-    });
-
-    this.version = Features.version(props.entities);
-    this.online = props.onlineStore?.enabled ?? true;
+    validateProps(this, awsFeatureStoreSchema, plainProps(props, props.entities));
+    this.props = props;
     const offline = props.offlineStore?.enabled ?? true;
-    this.offlineStorePrefix = (props.offlineStore?.prefix ?? 'offline-store').replace(/^\/+|\/+$/g, '');
+    this.offlineStorePrefix = (props.offlineStore?.prefix ?? DEFAULT_OFFLINE_PREFIX).replace(/^\/+|\/+$/g, '');
     this.key = props.encryptionKey ?? new kms.Key(this, 'Key', { description: 'Encrypts the feature store', enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
-
-    this.role = new iam.Role(this, 'Role', {
+    this.role = props.role ?? new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: 'Lets SageMaker Feature Store write the offline store',
     });
-
     if (offline) {
       this.offlineBucket = props.offlineStore?.bucket ?? this.createBucket(props.offlineStore?.serverAccessLogsBucket);
       this.grantOfflineWrite(this.offlineBucket);
-      this.athenaWorkGroup = new athena.CfnWorkGroup(this, 'AthenaWorkGroup', {
-        name: `${props.namePrefix ?? ''}feature-store`,
-        description: 'Point-in-time training queries on the offline store',
-        recursiveDeleteOption: false,
-        workGroupConfiguration: {
-          enforceWorkGroupConfiguration: true,
-          publishCloudWatchMetricsEnabled: true,
-          resultConfiguration: {
-            outputLocation: `s3://${this.offlineBucket.bucketName}/athena-results/`,
-            encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: this.key.keyArn },
-          },
-        },
-      });
+      this.athenaWorkGroup = this.createAthenaWorkGroup(this.offlineBucket);
     }
     this.key.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:DescribeKey');
+    new CfnOutput(this, 'FeatureSetVersion', { value: Lazy.string({ produce: () => this.version }), description: 'Version of the feature definitions (cdk-mlops)' });
+    props.entities.forEach((e) => this.createFeatureGroup(e));
+    this.node.addValidation({ validate: () => synthProblems(this, awsFeatureStoreSchema, plainProps(this.props, this.entities)) });
+  }
 
-    new CfnOutput(this, 'FeatureSetVersion', { value: this.version, description: 'Version of the feature definitions (cdk-mlops)' });
+  /**
+   * Version of the feature definitions (`fs-<12 hex>`), a stack output (`FeatureSetVersion`). It
+   * follows `addFeatureGroup` and `addFeature`: read it after adding.
+   */
+  public get version(): string {
+    return Features.version(this.entities);
+  }
 
-    const throughput = props.throughputMode ?? ThroughputMode.ON_DEMAND;
-    for (const e of props.entities) {
-      const name = `${props.namePrefix ?? ''}${e.name}`;
-      this.featureGroupNames.push(name);
-      const ttl = props.onlineStore?.ttl;
-      const group = new sagemaker.CfnFeatureGroup(this, `Group-${e.name}`, {
-        featureGroupName: name,
-        description: e.description,
-        recordIdentifierFeatureName: e.recordIdentifier,
-        eventTimeFeatureName: e.eventTime,
-        featureDefinitions: [
-          { featureName: e.recordIdentifier, featureType: e.recordIdentifierType ?? FeatureType.STRING },
-          { featureName: e.eventTime, featureType: e.eventTimeType ?? FeatureType.STRING },
-          ...e.features.map((f) => ({ featureName: f.name, featureType: f.type })),
-        ],
-        // The L1 types both store configs as JSON: keys are CloudFormation's (PascalCase).
-        onlineStoreConfig: this.online
-          ? {
-            EnableOnlineStore: true,
-            SecurityConfig: { KmsKeyId: this.key.keyArn },
-            StorageType: props.onlineStore?.storageType ?? OnlineStorageType.STANDARD,
-            TtlDuration: ttl ? ttlDuration(ttl) : undefined,
-          }
-          : undefined,
-        offlineStoreConfig: offline
-          ? {
-            S3StorageConfig: { S3Uri: `s3://${this.offlineBucket!.bucketName}/${this.offlineStorePrefix}`, KmsKeyId: this.key.keyArn },
-            DisableGlueTableCreation: false,
-            TableFormat: props.offlineStore?.tableFormat ?? OfflineTableFormat.ICEBERG,
-          }
-          : undefined,
-        throughputConfig:
-          throughput === ThroughputMode.PROVISIONED
-            ? {
-              throughputMode: throughput,
-              provisionedReadCapacityUnits: props.provisionedReadCapacityUnits,
-              provisionedWriteCapacityUnits: props.provisionedWriteCapacityUnits,
-            }
-            : { throughputMode: throughput },
-        roleArn: offline ? this.role.roleArn : undefined,
-      });
-      // The role is referenced by ARN; its policy must exist before SageMaker first writes.
-      const policy = this.role.node.tryFindChild('DefaultPolicy');
-      if (policy) {
-        group.node.addDependency(policy);
-      }
-      // Tags (and Description) of a feature group can only be set at creation: a changing version
-      // tag would replace every group on every definition change. The version is an output instead.
-      Tags.of(group).add('cdk-mlops:entity', e.name);
-      this.featureGroups[e.name] = group;
+  /**
+   * Add an entity after construction: its feature group, like an entry of `entities`.
+   * @param entity the entity (validated as an entry of `entities`; a name already used fails synthesis)
+   * @returns the feature group
+   */
+  public addFeatureGroup(entity: EntityDefinition): sagemaker.CfnFeatureGroup {
+    validateProps(this, awsFeatureGroupSchema, { namePrefix: this.props.namePrefix, entity });
+    return this.createFeatureGroup(entity);
+  }
+
+  /**
+   * Add a feature to an entity after construction: its feature group gets the feature definition
+   * (an in-place update of the group).
+   * @param entityName the entity, by name
+   * @param feature the feature (a name already used in the entity fails synthesis)
+   */
+  public addFeature(entityName: string, feature: FeatureDefinition): void {
+    validateProps(this, featureArgumentsSchema(this.entities.map((e) => e.name)), { entityName, feature });
+    const i = this.entities.findIndex((e) => e.name === entityName);
+    this.entities[i] = { ...this.entities[i], features: [...this.entities[i].features, feature] };
+  }
+
+  private createFeatureGroup(e: EntityDefinition): sagemaker.CfnFeatureGroup {
+    this.entities.push(e);
+    const existing = this.featureGroups[e.name];
+    if (existing) {
+      // The entity is defined twice: the schema reports it at synth, named.
+      return existing;
     }
+    const name = `${this.props.namePrefix ?? ''}${e.name}`;
+    this.featureGroupNames.push(name);
+    const group = new sagemaker.CfnFeatureGroup(this, `Group-${e.name}`, {
+      featureGroupName: name,
+      description: e.description,
+      recordIdentifierFeatureName: e.recordIdentifier,
+      eventTimeFeatureName: e.eventTime,
+      featureDefinitions: Lazy.any({ produce: () => this.renderFeatureDefinitions(e.name) }),
+      onlineStoreConfig: this.renderOnlineStoreConfig(),
+      offlineStoreConfig: this.renderOfflineStoreConfig(),
+      throughputConfig: this.renderThroughputConfig(),
+      roleArn: this.offlineBucket ? this.role.roleArn : undefined,
+    });
+    // The role is referenced by ARN; its policy must exist before SageMaker first writes.
+    const policy = this.role.node.tryFindChild('DefaultPolicy');
+    if (policy) {
+      group.node.addDependency(policy);
+    }
+    // Tags (and Description) of a feature group can only be set at creation: a changing version
+    // tag would replace every group on every definition change. The version is an output instead.
+    Tags.of(group).add('cdk-mlops:entity', e.name);
+    this.featureGroups[e.name] = group;
+    return group;
+  }
+
+  /** The key, the event time and the features of the entity as it is now. */
+  private renderFeatureDefinitions(entityName: string): sagemaker.CfnFeatureGroup.FeatureDefinitionProperty[] {
+    const e = this.entities.find((x) => x.name === entityName)!;
+    return [
+      { featureName: e.recordIdentifier, featureType: e.recordIdentifierType ?? FeatureType.STRING },
+      { featureName: e.eventTime, featureType: e.eventTimeType ?? FeatureType.STRING },
+      ...e.features.map((f) => ({ featureName: f.name, featureType: f.type })),
+    ];
+  }
+
+  // The L1 types both store configs as JSON: keys are CloudFormation's (PascalCase).
+  private renderOnlineStoreConfig(): any {
+    const online = this.props.onlineStore;
+    if (!(online?.enabled ?? true)) {
+      return undefined;
+    }
+    return {
+      EnableOnlineStore: true,
+      SecurityConfig: { KmsKeyId: this.key.keyArn },
+      StorageType: online?.storageType ?? OnlineStorageType.STANDARD,
+      TtlDuration: online?.ttl ? ttlDuration(online.ttl) : undefined,
+    };
+  }
+
+  private renderOfflineStoreConfig(): any {
+    if (!this.offlineBucket) {
+      return undefined;
+    }
+    return {
+      S3StorageConfig: { S3Uri: `s3://${this.offlineBucket.bucketName}/${this.offlineStorePrefix}`, KmsKeyId: this.key.keyArn },
+      DisableGlueTableCreation: false,
+      TableFormat: this.props.offlineStore?.tableFormat ?? OfflineTableFormat.ICEBERG,
+    };
+  }
+
+  private renderThroughputConfig(): sagemaker.CfnFeatureGroup.ThroughputConfigProperty {
+    const throughputMode = this.props.throughputMode ?? ThroughputMode.ON_DEMAND;
+    if (throughputMode !== ThroughputMode.PROVISIONED) {
+      return { throughputMode };
+    }
+    return {
+      throughputMode,
+      provisionedReadCapacityUnits: this.props.provisionedReadCapacityUnits,
+      provisionedWriteCapacityUnits: this.props.provisionedWriteCapacityUnits,
+    };
+  }
+
+  private createAthenaWorkGroup(bucket: s3.IBucket): athena.CfnWorkGroup {
+    return new athena.CfnWorkGroup(this, 'AthenaWorkGroup', {
+      name: `${this.props.namePrefix ?? ''}feature-store`,
+      description: 'Point-in-time training queries on the offline store',
+      recursiveDeleteOption: false,
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        resultConfiguration: {
+          outputLocation: `s3://${bucket.bucketName}/athena-results/`,
+          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: this.key.keyArn },
+        },
+      },
+    });
   }
 
   private createBucket(accessLogs?: s3.IBucket): s3.Bucket {
@@ -417,6 +478,15 @@ export class FeatureStore extends FeatureStoreBase {
       }),
     );
   }
+}
+
+/** The props as the schema sees them: the user's keys, the TTL in seconds, `entities` as they are now. */
+function plainProps(props: FeatureStoreProps, entities: EntityDefinition[]): Record<string, unknown> {
+  return {
+    ...props,
+    entities,
+    onlineStore: props.onlineStore ? { ...props.onlineStore, ttl: props.onlineStore.ttl?.toSeconds() } : undefined,
+  };
 }
 
 /** Glue lowercases table names and SageMaker suffixes them with a creation timestamp. */

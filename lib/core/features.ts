@@ -79,6 +79,13 @@ const featureName = z
   .regex(FEATURE_NAME, 'must be 1-64 letters, digits, "-" or "_", starting and ending with a letter or digit (SageMaker FeatureName)')
   .refine((n) => !RESERVED_FEATURE_NAMES.includes(n.toLowerCase()), `must not be a reserved name (${RESERVED_FEATURE_NAMES.join(', ')})`);
 
+/** @internal one feature of an entity */
+export const featureSchema = z.strictObject({
+  name: featureName,
+  type: z.enum(FeatureType),
+  description: z.string().max(255).optional(),
+});
+
 /** @internal */
 export const entitySchema = z
   .strictObject({
@@ -89,13 +96,7 @@ export const entitySchema = z
     eventTimeType: z.enum([FeatureType.STRING, FeatureType.FRACTIONAL], 'must be String (ISO-8601) or Fractional (Unix seconds)').optional(),
     description: z.string().max(128).optional(),
     features: z
-      .array(
-        z.strictObject({
-          name: featureName,
-          type: z.enum(FeatureType),
-          description: z.string().max(255).optional(),
-        }),
-      )
+      .array(featureSchema)
       .min(1, 'must define at least one feature')
       .max(MAX_FEATURES_PER_GROUP - 2, `must have at most ${MAX_FEATURES_PER_GROUP - 2} features (SageMaker allows ${MAX_FEATURES_PER_GROUP} with the key and event time)`),
   })
@@ -127,6 +128,17 @@ export const entitiesSchema = z.array(entitySchema).min(1, 'must define at least
     }
   });
 });
+
+/**
+ * @internal the arguments of `addFeature(entityName, feature)` on a store whose entities are
+ * `entityNames` (a feature name already used in the entity is reported by the store's schema)
+ */
+export function featureArgumentsSchema(entityNames: ReadonlyArray<string>) {
+  return z.strictObject({
+    entityName: z.string().refine((n) => entityNames.includes(n), `must name an entity of the store (${entityNames.join(', ')})`),
+    feature: featureSchema,
+  });
+}
 
 /** Feature definitions, references and versions. */
 export class Features {

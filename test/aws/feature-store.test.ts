@@ -225,6 +225,66 @@ describe('FeatureStore (AWS)', () => {
     });
   });
 
+  describe('role', () => {
+    it('uses the given role for the offline store and adds its statements to it', () => {
+      const stack = newStack();
+      const role = new iam.Role(stack, 'OfflineWriter', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+      const fs = new FeatureStore(stack, 'Features', { entities: [USER], role });
+      const t = Template.fromStack(stack);
+      expect(fs.role).toBe(role);
+      expect(group(t, 'user').RoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^OfflineWriter/), 'Arn'] });
+      t.resourceCountIs('AWS::IAM::Role', 1);
+      const policy = Object.values<any>(t.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^OfflineWriter') }] } }))[0];
+      const actions = policy.Properties.PolicyDocument.Statement.flatMap((x: any) => [x.Action].flat());
+      expect(actions).toEqual(expect.arrayContaining(['s3:PutObject', 'glue:CreateTable', 'kms:GenerateDataKey']));
+    });
+  });
+
+  describe('addFeatureGroup and addFeature', () => {
+    it('renders a feature group added after construction, and the version follows it', () => {
+      const stack = newStack();
+      const fs = new FeatureStore(stack, 'Features', { entities: [USER], namePrefix: 'fraud-' });
+      const added = fs.addFeatureGroup(MERCHANT);
+      const t = Template.fromStack(stack);
+      t.resourceCountIs('AWS::SageMaker::FeatureGroup', 2);
+      expect(fs.featureGroups.merchant).toBe(added);
+      expect(fs.featureGroupNames).toEqual(['fraud-user', 'fraud-merchant']);
+      const merchant = group(t, 'fraud-merchant');
+      expect(merchant.FeatureDefinitions[0]).toEqual({ FeatureName: 'merchant_id', FeatureType: 'Integral' });
+      expect(merchant.OfflineStoreConfig.TableFormat).toBe('Iceberg');
+      expect(fs.version).toBe(Features.version([USER, MERCHANT]));
+      t.hasOutput('*', { Value: Features.version([USER, MERCHANT]) });
+    });
+
+    it('renders a feature added after construction in its group, as the same definitions in props would', () => {
+      const stack = newStack();
+      const fs = new FeatureStore(stack, 'Features', { entities: [USER, MERCHANT] });
+      fs.addFeature('user', { name: 'age', type: FeatureType.INTEGRAL });
+      const viaProps = store({ entities: [{ ...USER, features: [...USER.features, { name: 'age', type: FeatureType.INTEGRAL }] }, MERCHANT] }).t.toJSON();
+      expect(Template.fromStack(stack).toJSON()).toEqual(viaProps);
+    });
+
+    it.each<[string, (fs: FeatureStore) => void, string, string]>([
+      ['an entity without features', (fs) => fs.addFeatureGroup({ ...MERCHANT, features: [] }), 'entity.features', 'must define at least one feature'],
+      ['a name too long with the prefix', (fs) => fs.addFeatureGroup({ ...MERCHANT, name: 'm'.repeat(60) }), 'entity.name', 'FeatureGroupName of at most 64'],
+      ['a feature of an unknown entity', (fs) => fs.addFeature('merchant', { name: 'risk', type: FeatureType.FRACTIONAL }), 'entityName', 'must name an entity of the store (user)'],
+      ['a reserved feature name', (fs) => fs.addFeature('user', { name: 'is_deleted', type: FeatureType.STRING }), 'feature.name', 'must not be a reserved name'],
+    ])('rejects %s when it is added, naming the argument', (_w, add, property, allowed) => {
+      const fs = new FeatureStore(newStack(), 'Features', { entities: [USER], namePrefix: 'fraud-' });
+      const e = expectValidationError(() => add(fs));
+      expect(e.problems).toEqual([expect.objectContaining({ constructPath: 'TestStack/Features', property, allowed: expect.stringContaining(allowed) })]);
+    });
+
+    it.each<[string, (fs: FeatureStore) => void, string]>([
+      ['an entity added twice', (fs) => fs.addFeatureGroup({ ...MERCHANT, name: 'User' }), 'TestStack/Features: entities[1].name must be unique; "User" is defined twice'],
+      ['a feature name already used in the entity', (fs) => fs.addFeature('user', { name: 'COUNTRY', type: FeatureType.STRING }), 'TestStack/Features: entities[0].features[2].name must be unique in the entity'],
+    ])('fails synthesis on %s, naming the construct', (_w, add, message) => {
+      const stack = newStack();
+      add(new FeatureStore(stack, 'Features', { entities: [USER] }));
+      expect(() => Template.fromStack(stack)).toThrow(message);
+    });
+  });
+
   describe('rejected', () => {
     const withFeature = (f: object) => ({ ...USER, features: [...USER.features, f] }) as EntityDefinition;
     it.each<[string, Partial<FeatureStoreProps>, string, string]>([
@@ -232,7 +292,8 @@ describe('FeatureStore (AWS)', () => {
       ['a duplicate feature', { entities: [withFeature({ name: 'Country', type: FeatureType.STRING })] }, 'entities[0].features[2].name', 'must be unique in the entity'],
       ['a name SageMaker does not allow', { entities: [withFeature({ name: 'spend 30d', type: FeatureType.FRACTIONAL })] }, 'entities[0].features[2].name', 'SageMaker FeatureName'],
       ['a reserved name', { entities: [withFeature({ name: 'write_time', type: FeatureType.STRING })] }, 'entities[0].features[2].name', 'must not be a reserved name'],
-      ['TTL on an offline-only group', { onlineStore: { enabled: false, ttl: Duration.days(1) } }, 'onlineStore.ttlSeconds', 'must not be set on an offline-only feature group'],
+      ['a TTL under a minute', { onlineStore: { ttl: Duration.seconds(30) } }, 'onlineStore.ttl', 'must be at least 1 minute'],
+      ['TTL on an offline-only group', { onlineStore: { enabled: false, ttl: Duration.days(1) } }, 'onlineStore.ttl', 'must not be set on an offline-only feature group'],
       ['no store at all', { onlineStore: { enabled: false }, offlineStore: { enabled: false } }, 'onlineStore.enabled', 'a group needs a store'],
       ['a prefix making the name too long', { namePrefix: 'x'.repeat(41), entities: [{ ...USER, name: 'u'.repeat(30) }] }, 'entities[0].name', 'FeatureGroupName of at most 64'],
       ['two entities with one name', { entities: [USER, { ...MERCHANT, name: 'User' }] }, 'entities[1].name', 'must be unique'],
