@@ -1,6 +1,7 @@
-import { Annotations, ArnFormat, Duration, IResource, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, IResource, Lazy, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -8,20 +9,19 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ModelSource } from './model-source';
-import { StagedRolloutFallback } from './staged-rollout-fallback';
-import { GpuCatalog } from '../core/gpu-catalog';
-import { AlarmOwnership, RollbackTrigger, RollbackTriggerKind, ThresholdComparison, resolveTrigger } from '../core/rollback';
-import { DEFAULT_ROLLOUT, RolloutPolicy } from '../core/rollout';
+import { ownedAlarm } from './private/alarms';
 import { dataBucket } from './private/data-bucket';
 import { hasInstanceStorage } from './private/instance-storage';
-import { validateProps } from './private/validate';
-import { awsGpuServingSchema } from '../core/schemas/gpu-serving';
-import { throwIfAny } from '../core/validation';
-import { ownedAlarm } from './private/alarms';
-import { trafficRouting, MAX_EXECUTION_TIMEOUT_SECONDS, MIN_EXECUTION_TIMEOUT_SECONDS, PROVISIONING_ALLOWANCE_SECONDS } from './private/deployment-config';
+import { synthProblems, validateProps } from './private/validate';
+import { StagedRolloutFallback } from './staged-rollout-fallback';
+import { GpuCatalog } from '../core/gpu-catalog';
 import { DEFAULT_SERVING_REPLICAS, GPU_MEMORY_ALARM_PERCENT } from '../core/policy';
+import { AlarmOwnership, RollbackTrigger, RollbackTriggerKind, ThresholdComparison, resolveTrigger } from '../core/rollback';
+import { DEFAULT_ROLLOUT, RolloutPolicy } from '../core/rollout';
+import { DEFAULT_TERMINATION_WAIT_SECONDS, executionTimeoutSeconds, trafficRouting } from '../core/sagemaker-routing';
+import { addRollbackTriggerSchema, addShadowVariantSchema, addVariantSchema, awsGpuServingSchema } from '../core/schemas/gpu-serving';
+import { addWarning } from '../core/warnings';
 
-/** Default rollout: a 10% canary baking 10 minutes. */
 /** Default data capture sampling: enough for drift statistics at a bounded cost. */
 const DEFAULT_CAPTURE_PERCENT = 10;
 /** Alarm levels of the operational (non-rollback) alarms, percent of one device. */
@@ -30,6 +30,9 @@ const DISK_ALARM_PERCENT = 85;
 const DOWNLOAD_SECONDS_PER_GIB = 60;
 const STARTUP_SECONDS_PER_GIB = 30;
 const SAGEMAKER_MAX_TIMEOUT_SECONDS = 3600;
+/** Autoscaling cooldowns: scale in slowly (a GPU instance is slow to come back), out quickly. */
+const DEFAULT_SCALE_IN_COOLDOWN_SECONDS = 600;
+const DEFAULT_SCALE_OUT_COOLDOWN_SECONDS = 120;
 
 /** A GPU serving endpoint. */
 export interface IGpuServingEndpoint extends IResource {
@@ -177,15 +180,15 @@ export interface EndpointAutoscalingOptions {
    */
   readonly targetGpuUtilizationPercent?: number;
   /**
-   * Seconds after a scale-in before another.
-   * @default 600
+   * Time after a scale-in before another, whole seconds up to 1 hour.
+   * @default Duration.minutes(10)
    */
-  readonly scaleInCooldownSeconds?: number;
+  readonly scaleInCooldown?: Duration;
   /**
-   * Seconds after a scale-out before another.
-   * @default 120
+   * Time after a scale-out before another, whole seconds up to 1 hour.
+   * @default Duration.minutes(2)
    */
-  readonly scaleOutCooldownSeconds?: number;
+  readonly scaleOutCooldown?: Duration;
   /**
    * Accept `minInstances: 0`: the first request after idling waits for a GPU instance to start
    * and load the model (minutes). SageMaker only scales an endpoint to zero when it hosts inference
@@ -305,10 +308,11 @@ export interface GpuServingEndpointProps {
    */
   readonly stagedRolloutFallback?: StagedRolloutFallback;
   /**
-   * Seconds the old fleet is kept after a completed deployment (quick manual rollback).
-   * @default 300
+   * How long the old fleet is kept after a completed deployment (quick manual rollback), whole
+   * seconds up to 1 hour.
+   * @default Duration.minutes(5)
    */
-  readonly terminationWaitSeconds?: number;
+  readonly terminationWait?: Duration;
   /**
    * Autoscaling of the primary variant.
    * @default - fixed at `initialInstanceCount`
@@ -326,15 +330,15 @@ export interface GpuServingEndpointProps {
    */
   readonly modelSizeGiB?: number;
   /**
-   * Model download timeout, seconds (60-3600).
+   * Model download timeout, whole seconds from 1 minute to 1 hour.
    * @default - from `modelSizeGiB`, else SageMaker's default
    */
-  readonly modelDataDownloadTimeoutSeconds?: number;
+  readonly modelDataDownloadTimeout?: Duration;
   /**
-   * Container start-up health check timeout, seconds (60-3600).
+   * Container start-up health check timeout, whole seconds from 1 minute to 1 hour.
    * @default - from `modelSizeGiB`, else SageMaker's default
    */
-  readonly containerStartupHealthCheckTimeoutSeconds?: number;
+  readonly containerStartupHealthCheckTimeout?: Duration;
   /**
    * KMS key for the instances' storage volumes and the captured data.
    * @default - a new key with rotation, retained
@@ -350,12 +354,43 @@ export interface GpuServingEndpointProps {
    * @default true
    */
   readonly dashboard?: boolean;
+  /**
+   * The role SageMaker assumes to run the models. The endpoint adds what it needs with
+   * `addToPrincipalPolicy`; the role must trust `sagemaker.amazonaws.com`.
+   * @default - a role created here
+   */
+  readonly role?: iam.IRole;
+  /**
+   * VPC the models run in (`VpcConfig` of every model).
+   * @default - no VPC: SageMaker's own network
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * Subnets of `vpc` the models run in.
+   * @default - the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * Security groups of the models in `vpc` (1-5).
+   * @default - one created here, allowing HTTPS out only
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+}
+
+/** A variant's model, created when the variant is added. */
+interface VariantEntry<T> {
+  readonly options: T;
+  readonly model: sagemaker.CfnModel;
 }
 
 /**
  * A SageMaker GPU endpoint with safe rollout: blue/green deployment (canary, linear or
  * all-at-once) that rolls back on its own alarms, optional shadow or A/B variants, autoscaling,
  * data capture for drift, cold-start timeouts sized for large models, owned alarms and a dashboard.
+ *
+ * Variants (`addVariant`, `addShadowVariant`) and rollback triggers (`addRollbackTrigger`) can be
+ * added after construction; rules across them (unique names, no shadow with A/B variants, SageMaker's
+ * limits) are checked again at synthesis.
  *
  * @resource AWS::SageMaker::Endpoint
  */
@@ -374,10 +409,10 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
   public readonly endpointArn: string;
   /** Name of the primary variant. */
   public readonly variantName: string;
-  /** The role SageMaker assumes to run the models. */
-  public readonly role: iam.Role;
-  /** The rollback alarms, in the order of `rollbackTriggers`. */
-  public readonly rollbackAlarms: cloudwatch.Alarm[];
+  /** The role SageMaker assumes to run the models: `role`, or the one created here. */
+  public readonly role: iam.IRole;
+  /** The rollback alarms, in the order of `rollbackTriggers`, then of `addRollbackTrigger`. */
+  public readonly rollbackAlarms: cloudwatch.Alarm[] = [];
   /** Operational alarms (GPU memory, disk). */
   public readonly operationalAlarms: cloudwatch.Alarm[];
   /** Where captured data lands, when capture is enabled. */
@@ -385,212 +420,341 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
   /** The dashboard, when created. */
   public readonly dashboard?: cloudwatch.Dashboard;
   protected readonly metricVariantName: string;
+  private readonly props: GpuServingEndpointProps;
   private readonly gpusPerInstance: number;
+  private readonly instanceCount: number;
+  private readonly key: kms.IKey;
+  private readonly vpcConfig?: sagemaker.CfnModel.VpcConfigProperty;
+  private readonly primaryModel: sagemaker.CfnModel;
+  private readonly variants: Array<VariantEntry<ProductionVariantOptions>> = [];
+  private shadow?: VariantEntry<ShadowVariantOptions>;
+  private readonly triggers: RollbackTrigger[] = [];
+  /** cloudwatch:DescribeAlarms on the rollback alarms: grows with `addRollbackTrigger`. */
+  private readonly describeAlarms = new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'] });
+  /** The alarms of the dashboard's status widget: rollback alarms first, then operational ones. */
+  private readonly dashboardAlarms: cloudwatch.IAlarm[] = [];
 
   constructor(scope: Construct, id: string, props: GpuServingEndpointProps) {
     super(scope, id);
-    const rollout = props.rollout ?? DEFAULT_ROLLOUT;
-    const triggers = props.rollbackTriggers ?? [RollbackTrigger.errorRate()];
-    const capture = props.dataCapture ?? {};
-    validateProps(this, awsGpuServingSchema, {
-      endpointName: props.endpointName,
-      variantName: props.variantName,
-      model: props.model?._spec,
-      instanceType: props.instanceType,
-      initialInstanceCount: props.initialInstanceCount,
-      primaryWeight: props.primaryWeight,
-      variants: props.variants?.map((v) => ({ ...v, model: v.model?._spec })),
-      shadow: props.shadow ? { ...props.shadow, model: props.shadow.model?._spec } : undefined,
-      rollout: rollout._spec,
-      rollbackTriggers: triggers.map((t) => t._spec),
-      alarmOwnership: props.alarmOwnership,
-      autoscaling: props.autoscaling,
-      dataCapture: props.dataCapture ? withoutKeys(capture, ['bucket', 'serverAccessLogsBucket']) : undefined,
-      modelSizeGiB: props.modelSizeGiB,
-      modelDataDownloadTimeoutSeconds: props.modelDataDownloadTimeoutSeconds,
-      containerStartupHealthCheckTimeoutSeconds: props.containerStartupHealthCheckTimeoutSeconds,
-      terminationWaitSeconds: props.terminationWaitSeconds,
-    });
-
-    const instanceCount = props.initialInstanceCount ?? DEFAULT_SERVING_REPLICAS;
-    const routing = trafficRouting(rollout._spec, instanceCount, props.stagedRolloutFallback ?? StagedRolloutFallback.REJECT);
-    const terminationWait = props.terminationWaitSeconds ?? 300;
-    const executionTimeout = Math.max(MIN_EXECUTION_TIMEOUT_SECONDS, routing.totalWaitSeconds + terminationWait + PROVISIONING_ALLOWANCE_SECONDS);
-    const problems = routing.problems.map(([property, allowed]) => ({
-      constructPath: this.node.path,
-      property,
-      received: property === 'initialInstanceCount' ? String(instanceCount) : JSON.stringify(rollout._spec),
-      allowed,
-    }));
-    if (executionTimeout > MAX_EXECUTION_TIMEOUT_SECONDS) {
-      problems.push({
-        constructPath: this.node.path,
-        property: 'rollout',
-        received: `${routing.totalWaitSeconds} s of bake time`,
-        allowed: `must bake for less than ${(MAX_EXECUTION_TIMEOUT_SECONDS - PROVISIONING_ALLOWANCE_SECONDS - terminationWait) / 60} minutes in total (SageMaker MaximumExecutionTimeoutInSeconds ≤ ${MAX_EXECUTION_TIMEOUT_SECONDS})`,
-      });
-    }
-    throwIfAny(problems);
-    routing.warnings.forEach((w) => Annotations.of(this).addWarningV2('cdk-mlops:gpu-serving-endpoint:staged-rollout', w));
-
+    validateProps(this, awsGpuServingSchema, plainProps(props));
+    this.props = props;
+    this.instanceCount = props.initialInstanceCount ?? DEFAULT_SERVING_REPLICAS;
     this.endpointName = props.endpointName ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).toLowerCase();
     this.endpointArn = endpointArn(Stack.of(this), this.endpointName);
     this.variantName = props.variantName ?? 'primary';
     this.metricVariantName = this.variantName;
-    const gpus = GpuCatalog.forInstanceType(props.instanceType)!;
-    this.gpusPerInstance = gpus.count;
+    this.gpusPerInstance = GpuCatalog.forInstanceType(props.instanceType)!.count;
 
-    const key =
+    this.key =
       props.encryptionKey ??
       new kms.Key(this, 'Key', {
         description: `Encrypts volumes and captured data of the ${this.endpointName} endpoint`,
         enableKeyRotation: true,
         removalPolicy: RemovalPolicy.RETAIN,
       });
-
-    this.role = new iam.Role(this, 'ExecutionRole', {
+    this.role = props.role ?? new iam.Role(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: `Runs the models of the ${this.endpointName} endpoint`,
     });
-    this.grantRuntimeBasics(this.role);
+    this.grantRuntimeBasics();
+    this.vpcConfig = this.configureVpc();
 
-    // --- models and variants -----------------------------------------------------------------
-    const timeouts = coldStartTimeouts(props);
-    const model = (mid: string, source: ModelSource) =>
-      new sagemaker.CfnModel(this, mid, {
-        executionRoleArn: this.role.roleArn,
-        primaryContainer: source._bind(this.role),
-        enableNetworkIsolation: true,
-      });
-    type Variant = sagemaker.CfnEndpointConfig.ProductionVariantProperty;
-    const variant = (name: string, m: sagemaker.CfnModel, type: string, count: number, weight: number): Variant => ({
-      variantName: name,
-      modelName: m.attrModelName,
-      instanceType: type,
-      initialInstanceCount: count,
-      initialVariantWeight: weight,
-      ...timeouts,
-    });
-    const primaryModel = model('Model', props.model);
-    const productionVariants = [variant(this.variantName, primaryModel, props.instanceType, instanceCount, props.primaryWeight ?? 1)];
-    (props.variants ?? []).forEach((v, i) => {
-      productionVariants.push(variant(v.name, model(`VariantModel${i}`, v.model), v.instanceType ?? props.instanceType, v.initialInstanceCount ?? instanceCount, v.weight));
-    });
-    // A shadow variant's weight, relative to the production variant's, is the share of requests
-    // copied to it (see README: "Shadow variants").
-    const shadowVariants = props.shadow
-      ? [
-        variant(
-          props.shadow.name ?? 'shadow',
-          model('ShadowModel', props.shadow.model),
-          props.shadow.instanceType ?? props.instanceType,
-          props.shadow.initialInstanceCount ?? 1,
-          (props.shadow.samplingPercent / 100) * (props.primaryWeight ?? 1),
-        ),
-      ]
-      : undefined;
-
-    // --- data capture ------------------------------------------------------------------------
-    let dataCaptureConfig: sagemaker.CfnEndpointConfig.DataCaptureConfigProperty | undefined;
-    if (capture.enabled ?? true) {
-      const bucket =
-        capture.bucket ??
-        dataBucket(this, 'CaptureBucket', {
-          key,
-          accessLogs: capture.serverAccessLogsBucket,
-          accessLogsPrefix: `${this.endpointName}/`,
-          noAccessLogsWarning: { id: 'cdk-mlops:gpu-serving-endpoint:no-access-logs', prop: 'dataCapture.serverAccessLogsBucket' },
-          lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
-        });
-      const prefix = (capture.prefix ?? `data-capture/${this.endpointName}`).replace(/^\/+|\/+$/g, '');
-      this.dataCaptureLocation = { bucket, prefix, s3Uri: `s3://${bucket.bucketName}/${prefix}`, key };
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${prefix}/*`)] }));
-      dataCaptureConfig = {
-        enableCapture: true,
-        initialSamplingPercentage: capture.samplingPercent ?? DEFAULT_CAPTURE_PERCENT,
-        destinationS3Uri: this.dataCaptureLocation.s3Uri,
-        kmsKeyId: key.keyArn,
-        captureOptions: [
-          ...((capture.captureRequest ?? true) ? [{ captureMode: 'Input' }] : []),
-          ...((capture.captureResponse ?? true) ? [{ captureMode: 'Output' }] : []),
-        ],
-        captureContentTypeHeader: { csvContentTypes: ['text/csv'], jsonContentTypes: ['application/json'] },
-      };
+    this.primaryModel = this.createModel('Model', props.model);
+    (props.variants ?? []).forEach((v) => this.variants.push({ options: v, model: this.createModel(`VariantModel${this.variants.length}`, v.model) }));
+    if (props.shadow) {
+      this.shadow = { options: props.shadow, model: this.createModel('ShadowModel', props.shadow.model) };
     }
-    key.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:Encrypt');
+    this.dataCaptureLocation = this.createCaptureLocation();
+    this.key.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:Encrypt');
+    const config = this.createEndpointConfig();
 
-    // Instances with local NVMe storage reject KmsKeyId (their instance store is encrypted by the
-    // hardware); the others get their EBS volumes encrypted with the key.
-    const localStorage = productionVariants.concat(shadowVariants ?? []).some((v) => hasInstanceStorage(v.instanceType!));
-    const config = new sagemaker.CfnEndpointConfig(this, 'Config', {
-      productionVariants,
-      shadowProductionVariants: shadowVariants,
-      dataCaptureConfig,
-      kmsKeyId: localStorage ? undefined : key.keyArn,
-    });
-
-    // --- rollback alarms (defined before the endpoint that deploys with them) -----------------
-    const ownership = props.alarmOwnership;
-    this.rollbackAlarms = triggers.map((t) => {
-      const r = resolveTrigger(t, ownership);
-      const period = Duration.seconds(r.periodSeconds);
-      const metric =
-        r.kind === RollbackTriggerKind.ERROR_RATE
-          ? this.metricErrorRate({ period })
-          : r.kind === RollbackTriggerKind.P99_LATENCY
-            ? this.metricModelLatency({ period, statistic: 'p99' })
-            : new cloudwatch.Metric({
-              namespace: r.cloudWatch!.namespace,
-              metricName: r.cloudWatch!.metricName,
-              dimensionsMap: r.cloudWatch!.dimensions,
-              statistic: r.cloudWatch!.statistic ?? 'Average',
-              period,
-            });
-      return ownedAlarm(
-        this,
-        {
-          id: `Rollback-${r.name}`,
-          metric,
-          // ModelLatency is reported in microseconds.
-          threshold: r.kind === RollbackTriggerKind.P99_LATENCY ? r.threshold * 1000 : r.threshold,
-          comparison: r.comparison,
-          evaluationPeriods: r.evaluationPeriods,
-          datapointsToAlarm: r.datapointsToAlarm,
-          owner: r.owner,
-          runbookUrl: r.runbookUrl,
-          summary: `Rolls back deployments of ${this.endpointName}: ${r.name} ${r.comparison === ThresholdComparison.LESS_THAN ? '<' : '>'} ${r.threshold}${r.kind === RollbackTriggerKind.ERROR_RATE ? '%' : r.kind === RollbackTriggerKind.P99_LATENCY ? ' ms' : ''}`,
-        },
-        props.alarmTopic,
-      );
-    });
-
+    // Rollback alarms are defined before the endpoint that deploys with them.
+    (props.rollbackTriggers ?? [RollbackTrigger.errorRate()]).forEach((t) => this.addRollbackAlarm(t));
     // SageMaker reads the rollback alarms with the execution role while it deploys ("Auto-Rollback
     // Configuration and Monitoring": cloudwatch:DescribeAlarms on the auto-rollback alarms).
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: this.rollbackAlarms.map((a) => a.alarmArn) }));
+    this.role.addToPrincipalPolicy(this.describeAlarms);
+    const endpoint = this.createEndpoint(config);
 
+    this.operationalAlarms = this.createOperationalAlarms();
+    if (props.autoscaling) {
+      this.configureAutoscaling(props.autoscaling, endpoint);
+    }
+    if (props.dashboard ?? true) {
+      this.dashboard = this.createDashboard();
+    }
+    this.node.addValidation({ validate: () => this.validateState() });
+  }
+
+  /**
+   * Add a production variant for an A/B test, with a model of its own (like `variants`).
+   * Variant names must be unique and SageMaker takes at most 10 production variants, without a
+   * shadow variant: checked at synthesis.
+   */
+  public addVariant(options: ProductionVariantOptions): void {
+    validateProps(this, addVariantSchema, {
+      variants: [...this.variants.map((v) => v.options), options].map(plainVariant),
+    });
+    this.variants.push({ options, model: this.createModel(`VariantModel${this.variants.length}`, options.model) });
+  }
+
+  /**
+   * Add the shadow variant (like `shadow`): one per endpoint, not combinable with A/B variants
+   * (checked at synthesis).
+   */
+  public addShadowVariant(options: ShadowVariantOptions): void {
+    validateProps(this, addShadowVariantSchema(this.shadow !== undefined), { shadow: plainVariant(options) });
+    this.shadow = { options, model: this.createModel('ShadowModel', options.model) };
+  }
+
+  /**
+   * Add a trigger that rolls deployments back (like `rollbackTriggers`): its alarm
+   * (`Rollback-<name>`) joins `rollbackAlarms`, the endpoint's `AutoRollbackConfiguration`, the
+   * execution role's `cloudwatch:DescribeAlarms` and the dashboard.
+   */
+  public addRollbackTrigger(trigger: RollbackTrigger): cloudwatch.Alarm {
+    validateProps(this, addRollbackTriggerSchema, {
+      rollbackTriggers: [...this.triggers, trigger].map((t) => t._spec),
+    });
+    return this.addRollbackAlarm(trigger);
+  }
+
+  /** The current state, judged by the schema the props were (every rule across added parts). */
+  private validateState(): string[] {
+    const state: GpuServingEndpointProps = {
+      ...this.props,
+      variants: this.variants.map((v) => v.options),
+      shadow: this.shadow?.options,
+      rollbackTriggers: this.triggers,
+    };
+    return synthProblems(this, awsGpuServingSchema, plainProps(state));
+  }
+
+  private grantRuntimeBasics(): void {
+    const stack = Stack.of(this);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [
+          stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/sagemaker/Endpoints/${this.endpointName}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+          stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/sagemaker/Endpoints/${this.endpointName}:log-stream:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        ],
+      }),
+    );
+    // PutMetricData has no resource-level permissions; the condition limits it to the namespace
+    // SageMaker publishes instance metrics into.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/Endpoints' } },
+      }),
+    );
+  }
+
+  /** The models' `VpcConfig` when `vpc` is given, and what SageMaker needs to attach them. */
+  private configureVpc(): sagemaker.CfnModel.VpcConfigProperty | undefined {
+    const vpc = this.props.vpc;
+    if (!vpc) {
+      return undefined;
+    }
+    const securityGroups = this.props.securityGroups ?? [
+      new ec2.SecurityGroup(this, 'SecurityGroup', { vpc, description: `Models of the ${this.endpointName} endpoint`, allowAllOutbound: false }),
+    ];
+    if (!this.props.securityGroups) {
+      securityGroups[0].addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to S3, ECR and CloudWatch (or their VPC endpoints)');
+    }
+    // SageMaker creates and removes the network interfaces of the instances with the execution
+    // role; these EC2 actions take no resource-level permissions for this use.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission',
+          'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups',
+        ],
+        resources: ['*'],
+      }),
+    );
+    return { securityGroupIds: securityGroups.map((g) => g.securityGroupId), subnets: vpc.selectSubnets(this.props.vpcSubnets).subnetIds };
+  }
+
+  private createModel(id: string, source: ModelSource): sagemaker.CfnModel {
+    return new sagemaker.CfnModel(this, id, {
+      executionRoleArn: this.role.roleArn,
+      primaryContainer: source._bind(this.role),
+      enableNetworkIsolation: true,
+      vpcConfig: this.vpcConfig,
+    });
+  }
+
+  /** The capture bucket and prefix, with the role's write access, unless capture is disabled. */
+  private createCaptureLocation(): DataCaptureLocation | undefined {
+    const capture = this.props.dataCapture ?? {};
+    if (!(capture.enabled ?? true)) {
+      return undefined;
+    }
+    const bucket =
+      capture.bucket ??
+      dataBucket(this, 'CaptureBucket', {
+        key: this.key,
+        accessLogs: capture.serverAccessLogsBucket,
+        accessLogsPrefix: `${this.endpointName}/`,
+        noAccessLogsWarning: { id: 'cdk-mlops:gpu-serving-endpoint:no-access-logs', prop: 'dataCapture.serverAccessLogsBucket' },
+        lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+      });
+    const prefix = (capture.prefix ?? `data-capture/${this.endpointName}`).replace(/^\/+|\/+$/g, '');
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${prefix}/*`)] }));
+    return { bucket, prefix, s3Uri: `s3://${bucket.bucketName}/${prefix}`, key: this.key };
+  }
+
+  /** The endpoint config; its variants (and so its volume key) render at synthesis. */
+  private createEndpointConfig(): sagemaker.CfnEndpointConfig {
+    return new sagemaker.CfnEndpointConfig(this, 'Config', {
+      productionVariants: Lazy.any({ produce: () => this.renderProductionVariants() }),
+      shadowProductionVariants: Lazy.any({ produce: () => this.renderShadowVariants() }, { omitEmptyArray: true }),
+      dataCaptureConfig: this.renderDataCaptureConfig(),
+      kmsKeyId: Lazy.string({ produce: () => this.renderVolumeKmsKeyId() }),
+    });
+  }
+
+  private renderProductionVariants(): VariantProperty[] {
+    return [
+      this.renderVariant(this.variantName, this.primaryModel, this.props.instanceType, this.instanceCount, this.props.primaryWeight ?? 1),
+      ...this.variants.map(({ options: v, model }) =>
+        this.renderVariant(v.name, model, v.instanceType ?? this.props.instanceType, v.initialInstanceCount ?? this.instanceCount, v.weight)),
+    ];
+  }
+
+  private renderShadowVariants(): VariantProperty[] {
+    if (!this.shadow) {
+      return [];
+    }
+    const { options: s, model } = this.shadow;
+    // A shadow variant's weight, relative to the production variant's, is the share of requests
+    // copied to it (see README: "Shadow variants").
+    const weight = (s.samplingPercent / 100) * (this.props.primaryWeight ?? 1);
+    return [this.renderVariant(s.name ?? 'shadow', model, s.instanceType ?? this.props.instanceType, s.initialInstanceCount ?? 1, weight)];
+  }
+
+  private renderVariant(name: string, model: sagemaker.CfnModel, instanceType: string, count: number, weight: number): VariantProperty {
+    return {
+      variantName: name,
+      modelName: model.attrModelName,
+      instanceType,
+      initialInstanceCount: count,
+      initialVariantWeight: weight,
+      ...coldStartTimeouts(this.props),
+    };
+  }
+
+  /**
+   * Instances with local NVMe storage reject KmsKeyId (their instance store is encrypted by the
+   * hardware); the others get their EBS volumes encrypted with the key.
+   */
+  private renderVolumeKmsKeyId(): string | undefined {
+    const types = [this.props.instanceType, ...this.variants.map((v) => v.options.instanceType), this.shadow?.options.instanceType];
+    return types.some((t) => t !== undefined && hasInstanceStorage(t)) ? undefined : this.key.keyArn;
+  }
+
+  private renderDataCaptureConfig(): sagemaker.CfnEndpointConfig.DataCaptureConfigProperty | undefined {
+    if (!this.dataCaptureLocation) {
+      return undefined;
+    }
+    const capture = this.props.dataCapture ?? {};
+    return {
+      enableCapture: true,
+      initialSamplingPercentage: capture.samplingPercent ?? DEFAULT_CAPTURE_PERCENT,
+      destinationS3Uri: this.dataCaptureLocation.s3Uri,
+      kmsKeyId: this.key.keyArn,
+      captureOptions: [
+        ...((capture.captureRequest ?? true) ? [{ captureMode: 'Input' }] : []),
+        ...((capture.captureResponse ?? true) ? [{ captureMode: 'Output' }] : []),
+      ],
+      captureContentTypeHeader: { csvContentTypes: ['text/csv'], jsonContentTypes: ['application/json'] },
+    };
+  }
+
+  /** The trigger's owned alarm, joined to everything that lists the rollback alarms. */
+  private addRollbackAlarm(trigger: RollbackTrigger): cloudwatch.Alarm {
+    const r = resolveTrigger(trigger, this.props.alarmOwnership);
+    const unit = r.kind === RollbackTriggerKind.ERROR_RATE ? '%' : r.kind === RollbackTriggerKind.P99_LATENCY ? ' ms' : '';
+    const alarm = ownedAlarm(
+      this,
+      {
+        id: `Rollback-${r.name}`,
+        metric: this.rollbackMetric(r),
+        // ModelLatency is reported in microseconds.
+        threshold: r.kind === RollbackTriggerKind.P99_LATENCY ? r.threshold * 1000 : r.threshold,
+        comparison: r.comparison,
+        evaluationPeriods: r.evaluationPeriods,
+        datapointsToAlarm: r.datapointsToAlarm,
+        owner: r.owner,
+        runbookUrl: r.runbookUrl,
+        summary: `Rolls back deployments of ${this.endpointName}: ${r.name} ${r.comparison === ThresholdComparison.LESS_THAN ? '<' : '>'} ${r.threshold}${unit}`,
+      },
+      this.props.alarmTopic,
+    );
+    this.triggers.push(trigger);
+    this.dashboardAlarms.splice(this.rollbackAlarms.length, 0, alarm);
+    this.rollbackAlarms.push(alarm);
+    this.describeAlarms.addResources(alarm.alarmArn);
+    return alarm;
+  }
+
+  private rollbackMetric(r: ReturnType<typeof resolveTrigger>): cloudwatch.IMetric {
+    const period = Duration.seconds(r.periodSeconds);
+    if (r.kind === RollbackTriggerKind.ERROR_RATE) {
+      return this.metricErrorRate({ period });
+    }
+    if (r.kind === RollbackTriggerKind.P99_LATENCY) {
+      return this.metricModelLatency({ period, statistic: 'p99' });
+    }
+    return new cloudwatch.Metric({
+      namespace: r.cloudWatch!.namespace,
+      metricName: r.cloudWatch!.metricName,
+      dimensionsMap: r.cloudWatch!.dimensions,
+      statistic: r.cloudWatch!.statistic ?? 'Average',
+      period,
+    });
+  }
+
+  /** The endpoint, deploying blue/green with the rollout and rolling back on the rollback alarms. */
+  private createEndpoint(config: sagemaker.CfnEndpointConfig): sagemaker.CfnEndpoint {
+    const rollout = this.props.rollout ?? DEFAULT_ROLLOUT;
+    const routing = trafficRouting(rollout._spec, this.instanceCount, this.props.stagedRolloutFallback ?? StagedRolloutFallback.REJECT);
+    routing.warnings.forEach((w) => addWarning(this, 'cdk-mlops:gpu-serving-endpoint:staged-rollout', w));
+    const terminationWait = this.props.terminationWait?.toSeconds() ?? DEFAULT_TERMINATION_WAIT_SECONDS;
+    const r = routing.routing!;
     const endpoint = new sagemaker.CfnEndpoint(this, 'Resource', {
       endpointName: this.endpointName,
       endpointConfigName: config.attrEndpointConfigName,
       deploymentConfig: {
-        autoRollbackConfiguration: { alarms: this.rollbackAlarms.map((a) => ({ alarmName: a.alarmName })) },
+        autoRollbackConfiguration: { alarms: Lazy.any({ produce: () => this.rollbackAlarms.map((a) => ({ alarmName: a.alarmName })) }) },
         blueGreenUpdatePolicy: {
           trafficRoutingConfiguration: {
-            type: routing.routing!.Type,
-            waitIntervalInSeconds: routing.routing!.WaitIntervalInSeconds,
-            canarySize: routing.routing!.CanarySize ? { type: 'CAPACITY_PERCENT', value: routing.routing!.CanarySize.Value } : undefined,
-            linearStepSize: routing.routing!.LinearStepSize ? { type: 'CAPACITY_PERCENT', value: routing.routing!.LinearStepSize.Value } : undefined,
+            type: r.Type,
+            waitIntervalInSeconds: r.WaitIntervalInSeconds,
+            canarySize: r.CanarySize ? { type: 'CAPACITY_PERCENT', value: r.CanarySize.Value } : undefined,
+            linearStepSize: r.LinearStepSize ? { type: 'CAPACITY_PERCENT', value: r.LinearStepSize.Value } : undefined,
           },
           terminationWaitInSeconds: terminationWait,
-          maximumExecutionTimeoutInSeconds: executionTimeout,
+          maximumExecutionTimeoutInSeconds: executionTimeoutSeconds(routing.totalWaitSeconds, terminationWait),
         },
       },
     });
     endpoint.node.addDependency(this.role);
+    return endpoint;
+  }
 
-    // --- operational alarms -------------------------------------------------------------------
+  private createOperationalAlarms(): cloudwatch.Alarm[] {
+    const ownership = this.props.alarmOwnership;
     // GPU metrics add up across devices: 100% per GPU (CloudWatch SageMaker metrics reference).
-    this.operationalAlarms = [
-      { id: 'GpuMemoryAlarm', metric: this.metricInstance('GPUMemoryUtilization'), threshold: GPU_MEMORY_ALARM_PERCENT * gpus.count, summary: `GPU memory of ${this.endpointName} above ${GPU_MEMORY_ALARM_PERCENT}% (OOM risk)` },
+    return [
+      {
+        id: 'GpuMemoryAlarm',
+        metric: this.metricInstance('GPUMemoryUtilization'),
+        threshold: GPU_MEMORY_ALARM_PERCENT * this.gpusPerInstance,
+        summary: `GPU memory of ${this.endpointName} above ${GPU_MEMORY_ALARM_PERCENT}% (OOM risk)`,
+      },
       { id: 'DiskAlarm', metric: this.metricInstance('DiskUtilization'), threshold: DISK_ALARM_PERCENT, summary: `Disk of ${this.endpointName} above ${DISK_ALARM_PERCENT}%` },
     ].map((a) =>
       ownedAlarm(
@@ -603,39 +767,8 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
           owner: ownership.owner,
           runbookUrl: ownership.runbookUrl,
         },
-        props.alarmTopic,
+        this.props.alarmTopic,
       ),
-    );
-
-    // --- autoscaling --------------------------------------------------------------------------
-    if (props.autoscaling) {
-      this.configureAutoscaling(props.autoscaling, endpoint);
-    }
-
-    if (props.dashboard ?? true) {
-      this.dashboard = this.createDashboard();
-    }
-  }
-
-  private grantRuntimeBasics(role: iam.Role): void {
-    const stack = Stack.of(this);
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [
-          stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/sagemaker/Endpoints/${this.endpointName}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-          stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/sagemaker/Endpoints/${this.endpointName}:log-stream:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-        ],
-      }),
-    );
-    // PutMetricData has no resource-level permissions; the condition limits it to the namespace
-    // SageMaker publishes instance metrics into.
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/Endpoints' } },
-      }),
     );
   }
 
@@ -649,8 +782,8 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     });
     target.node.addDependency(endpoint);
     const cooldowns = {
-      scaleInCooldown: Duration.seconds(a.scaleInCooldownSeconds ?? 600),
-      scaleOutCooldown: Duration.seconds(a.scaleOutCooldownSeconds ?? 120),
+      scaleInCooldown: a.scaleInCooldown ?? Duration.seconds(DEFAULT_SCALE_IN_COOLDOWN_SECONDS),
+      scaleOutCooldown: a.scaleOutCooldown ?? Duration.seconds(DEFAULT_SCALE_OUT_COOLDOWN_SECONDS),
     };
     if (a.targetInvocationsPerInstance !== undefined) {
       target.scaleToTrackMetric('InvocationsPerInstance', {
@@ -677,10 +810,14 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
       new cloudwatch.GraphWidget({ title: 'GPU', left: [this.metricInstance('GPUUtilization'), this.metricInstance('GPUMemoryUtilization')] }),
       new cloudwatch.GraphWidget({ title: 'Instance', left: [this.metricInstance('CPUUtilization'), this.metricInstance('MemoryUtilization'), this.metricInstance('DiskUtilization')] }),
     );
-    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...this.rollbackAlarms, ...this.operationalAlarms], width: 24 }));
+    // The widget reads its list when the dashboard renders: rollback triggers added later appear.
+    this.dashboardAlarms.push(...this.operationalAlarms);
+    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.dashboardAlarms, width: 24 }));
     return dashboard;
   }
 }
+
+type VariantProperty = sagemaker.CfnEndpointConfig.ProductionVariantProperty;
 
 function endpointArn(stack: Stack, name: string): string {
   // SageMaker lowercases endpoint names in ARNs (a token is left as it is).
@@ -688,19 +825,40 @@ function endpointArn(stack: Stack, name: string): string {
   return stack.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName });
 }
 
-function coldStartTimeouts(props: GpuServingEndpointProps): Partial<sagemaker.CfnEndpointConfig.ProductionVariantProperty> {
+function coldStartTimeouts(props: GpuServingEndpointProps): Partial<VariantProperty> {
   const size = props.modelSizeGiB;
   const derived = (perGiB: number, base: number) =>
     size === undefined ? undefined : Math.min(SAGEMAKER_MAX_TIMEOUT_SECONDS, Math.ceil(base + perGiB * size));
   return {
-    modelDataDownloadTimeoutInSeconds: props.modelDataDownloadTimeoutSeconds ?? derived(DOWNLOAD_SECONDS_PER_GIB, 120),
-    containerStartupHealthCheckTimeoutInSeconds: props.containerStartupHealthCheckTimeoutSeconds ?? derived(STARTUP_SECONDS_PER_GIB, 300),
+    modelDataDownloadTimeoutInSeconds: props.modelDataDownloadTimeout?.toSeconds() ?? derived(DOWNLOAD_SECONDS_PER_GIB, 120),
+    containerStartupHealthCheckTimeoutInSeconds: props.containerStartupHealthCheckTimeout?.toSeconds() ?? derived(STARTUP_SECONDS_PER_GIB, 300),
   };
 }
 
-/** A copy of `obj` without `keys` (constructs are not part of the validated plain shape). */
-function withoutKeys<T extends object>(obj: T, keys: Array<keyof T>): Partial<T> {
-  const copy = { ...obj };
-  keys.forEach((k) => delete copy[k]);
-  return copy;
+/**
+ * The props as the schema reads them: the user's property names, models as their plain spec,
+ * Durations as seconds (a token is not judged), `rollout` and `rollbackTriggers` with their defaults.
+ */
+function plainProps(p: GpuServingEndpointProps): Record<string, unknown> {
+  const a = p.autoscaling;
+  return {
+    ...p,
+    model: p.model?._spec,
+    variants: p.variants?.map(plainVariant),
+    shadow: p.shadow ? plainVariant(p.shadow) : undefined,
+    rollout: (p.rollout ?? DEFAULT_ROLLOUT)._spec,
+    rollbackTriggers: (p.rollbackTriggers ?? [RollbackTrigger.errorRate()]).map((t) => t._spec),
+    terminationWait: seconds(p.terminationWait),
+    autoscaling: a ? { ...a, scaleInCooldown: seconds(a.scaleInCooldown), scaleOutCooldown: seconds(a.scaleOutCooldown) } : undefined,
+    modelDataDownloadTimeout: seconds(p.modelDataDownloadTimeout),
+    containerStartupHealthCheckTimeout: seconds(p.containerStartupHealthCheckTimeout),
+  };
+}
+
+function plainVariant<T extends { readonly model: ModelSource }>(v: T): Record<string, unknown> {
+  return { ...v, model: v.model?._spec };
+}
+
+function seconds(d: Duration | undefined): number | undefined {
+  return d === undefined || d.isUnresolved() ? undefined : d.toSeconds({ integral: false });
 }

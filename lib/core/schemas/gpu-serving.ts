@@ -2,9 +2,14 @@ import { z } from 'zod';
 import { GpuCatalog } from '../gpu-catalog';
 import { checkImage } from '../image';
 import { parseModelPackageVersionArn, sameModelPackageGroup } from '../model-package';
+import { DEFAULT_SERVING_REPLICAS } from '../policy';
 import { s3Uri, sagemakerName } from '../primitives';
 import { ownershipSchema, triggerSchema, uniqueTriggerNames } from '../rollback';
 import { rolloutSchema } from '../rollout';
+import { DEFAULT_TERMINATION_WAIT_SECONDS, FIRST_STEP_AS_CANARY, deploymentProblems } from '../sagemaker-routing';
+
+/** SageMaker's limit of production variants on one endpoint config. */
+const MAX_PRODUCTION_VARIANTS = 10;
 
 /** An instance type that has an accelerator the catalog knows (ml.g5.xlarge, g6e.2xlarge, …). */
 export const gpuInstanceType = z.string().superRefine((t, ctx) => {
@@ -57,88 +62,142 @@ export const modelSourceSchema = z
 
 const count = z.number().int('must be a whole number of instances').min(1, 'must be at least 1 instance');
 
-/** @internal */
+/** Whole seconds within SageMaker's bounds, for a `Duration` prop validated as `prop?.toSeconds()`. */
+function seconds(min: number, max: number) {
+  return z
+    .number()
+    .int('must be a whole number of seconds')
+    .min(min, `must be at least ${min} seconds`)
+    .max(max, `must be at most ${max / 60} minutes (${max} seconds)`);
+}
+
+/** @internal An extra production variant (`variants[i]`, `addVariant`). */
+export const productionVariantSchema = z.strictObject({
+  name: sagemakerName,
+  model: modelSourceSchema,
+  weight: z.number().gt(0, 'must be greater than 0'),
+  instanceType: gpuInstanceType.optional(),
+  initialInstanceCount: count.optional(),
+});
+
+/** @internal A shadow variant (`shadow`, `addShadowVariant`). */
+export const shadowVariantSchema = z.strictObject({
+  name: sagemakerName.optional(),
+  model: modelSourceSchema,
+  samplingPercent: z.number().int('must be a whole percentage').min(1).max(100),
+  instanceType: gpuInstanceType.optional(),
+  initialInstanceCount: count.optional(),
+});
+
+/** @internal `addShadowVariant`: a valid shadow, and only one (SageMaker takes one shadow variant). */
+export function addShadowVariantSchema(hasShadow: boolean) {
+  return z.strictObject({
+    shadow: hasShadow ? z.never({ error: 'must be added once: SageMaker shadow testing takes one shadow variant, and this endpoint has one' }) : shadowVariantSchema,
+  });
+}
+
+/** The extra production variants (`variants`, `addVariant`). */
+const productionVariantsSchema = z
+  .array(productionVariantSchema)
+  .max(MAX_PRODUCTION_VARIANTS - 1, `must have at most ${MAX_PRODUCTION_VARIANTS - 1} extra variants (SageMaker allows ${MAX_PRODUCTION_VARIANTS} production variants)`);
+
+/** The rollback triggers (`rollbackTriggers`, `addRollbackTrigger`): CloudWatch metrics, names unique. */
+const rollbackTriggersSchema = z
+  .array(
+    triggerSchema.superRefine((t, ctx) => {
+      if (t.kind === 'METRIC' && !t.cloudWatch) {
+        ctx.addIssue({ code: 'custom', path: ['cloudWatch'], message: 'must be set for a metric trigger used on AWS' });
+      }
+    }),
+  )
+  .min(1, 'must have at least one trigger: a rollout needs a way back')
+  .superRefine((triggers, ctx) => uniqueTriggerNames(triggers, ctx, []));
+
+/** @internal `addVariant`: the variants with the one added. */
+export const addVariantSchema = z.strictObject({ variants: productionVariantsSchema });
+
+/** @internal `addRollbackTrigger`: the triggers with the one added. */
+export const addRollbackTriggerSchema = z.strictObject({ rollbackTriggers: rollbackTriggersSchema });
+
+const autoscalingSchema = z
+  .strictObject({
+    minInstances: z.number().int().min(0).optional(),
+    maxInstances: z.number().int().min(1),
+    targetInvocationsPerInstance: z.number().gt(0).optional(),
+    targetGpuUtilizationPercent: z.number().gt(0).max(100).optional(),
+    scaleInCooldown: seconds(0, 3600).optional(),
+    scaleOutCooldown: seconds(0, 3600).optional(),
+    allowScaleToZero: z.boolean().optional(),
+  })
+  .superRefine((a, ctx) => {
+    const min = a.minInstances ?? 1;
+    if (min === 0 && !a.allowScaleToZero) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minInstances'],
+        message: 'must be at least 1 on a GPU endpoint (a cold GPU start takes minutes); set allowScaleToZero to accept 0',
+      });
+    }
+    if (min > a.maxInstances) {
+      ctx.addIssue({ code: 'custom', path: ['minInstances'], message: `must not exceed maxInstances (${a.maxInstances})` });
+    }
+    if (a.targetInvocationsPerInstance === undefined && a.targetGpuUtilizationPercent === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['targetInvocationsPerInstance'],
+        message: 'must be set, or targetGpuUtilizationPercent: autoscaling needs a target',
+      });
+    }
+  });
+
+const dataCaptureSchema = z
+  .strictObject({
+    enabled: z.boolean().optional(),
+    samplingPercent: z.number().int('must be a whole percentage').min(1).max(100).optional(),
+    captureRequest: z.boolean().optional(),
+    captureResponse: z.boolean().optional(),
+    bucket: z.any().optional(), // a construct reference: the type system checks it
+    prefix: z.string().regex(/^[A-Za-z0-9!_.*'()/-]{1,200}$/, 'must be an S3 key prefix without spaces').optional(),
+    serverAccessLogsBucket: z.any().optional(), // a construct reference: the type system checks it
+  })
+  .superRefine((d, ctx) => {
+    if (d.captureRequest === false && d.captureResponse === false) {
+      ctx.addIssue({ code: 'custom', path: ['captureResponse'], message: 'must be true when captureRequest is false (nothing would be captured)' });
+    }
+  });
+
+/**
+ * @internal The props of the AWS `GpuServingEndpoint` (keys = `GpuServingEndpointProps` keys), and
+ * its state after `addVariant` / `addShadowVariant` / `addRollbackTrigger`, re-checked at synth.
+ * Durations are whole seconds; `rollout` and `rollbackTriggers` arrive with their defaults.
+ */
 export const awsGpuServingSchema = z
   .strictObject({
-    endpointName: sagemakerName.optional(),
-    variantName: sagemakerName.optional(),
     model: modelSourceSchema,
     instanceType: gpuInstanceType,
+    alarmOwnership: ownershipSchema,
+    endpointName: sagemakerName.optional(),
+    variantName: sagemakerName.optional(),
     initialInstanceCount: count.optional(),
     primaryWeight: z.number().gt(0, 'must be greater than 0').optional(),
-    variants: z
-      .array(
-        z.strictObject({
-          name: sagemakerName,
-          model: modelSourceSchema,
-          weight: z.number().gt(0, 'must be greater than 0'),
-          instanceType: gpuInstanceType.optional(),
-          initialInstanceCount: count.optional(),
-        }),
-      )
-      .max(9, 'must have at most 9 extra variants (SageMaker allows 10 production variants)')
-      .optional(),
-    shadow: z
-      .strictObject({
-        name: sagemakerName.optional(),
-        model: modelSourceSchema,
-        samplingPercent: z.number().int('must be a whole percentage').min(1).max(100),
-        instanceType: gpuInstanceType.optional(),
-        initialInstanceCount: count.optional(),
-      })
-      .optional(),
+    variants: productionVariantsSchema.optional(),
+    shadow: shadowVariantSchema.optional(),
     rollout: rolloutSchema,
-    rollbackTriggers: z.array(triggerSchema).min(1, 'must have at least one trigger: a rollout needs a way back'),
-    alarmOwnership: ownershipSchema,
-    autoscaling: z
-      .strictObject({
-        minInstances: z.number().int().min(0).optional(),
-        maxInstances: z.number().int().min(1),
-        targetInvocationsPerInstance: z.number().gt(0).optional(),
-        targetGpuUtilizationPercent: z.number().gt(0).max(100).optional(),
-        scaleInCooldownSeconds: z.number().int().min(0).max(3600).optional(),
-        scaleOutCooldownSeconds: z.number().int().min(0).max(3600).optional(),
-        allowScaleToZero: z.boolean().optional(),
-      })
-      .superRefine((a, ctx) => {
-        const min = a.minInstances ?? 1;
-        if (min === 0 && !a.allowScaleToZero) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['minInstances'],
-            message: 'must be at least 1 on a GPU endpoint (a cold GPU start takes minutes); set allowScaleToZero to accept 0',
-          });
-        }
-        if (min > a.maxInstances) {
-          ctx.addIssue({ code: 'custom', path: ['minInstances'], message: `must not exceed maxInstances (${a.maxInstances})` });
-        }
-        if (a.targetInvocationsPerInstance === undefined && a.targetGpuUtilizationPercent === undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['targetInvocationsPerInstance'],
-            message: 'must be set, or targetGpuUtilizationPercent: autoscaling needs a target',
-          });
-        }
-      })
-      .optional(),
-    dataCapture: z
-      .strictObject({
-        enabled: z.boolean().optional(),
-        samplingPercent: z.number().int('must be a whole percentage').min(1).max(100).optional(),
-        captureRequest: z.boolean().optional(),
-        captureResponse: z.boolean().optional(),
-        prefix: z.string().regex(/^[A-Za-z0-9!_.*'()/-]{1,200}$/, 'must be an S3 key prefix without spaces').optional(),
-      })
-      .superRefine((d, ctx) => {
-        if (d.captureRequest === false && d.captureResponse === false) {
-          ctx.addIssue({ code: 'custom', path: ['captureResponse'], message: 'must be true when captureRequest is false (nothing would be captured)' });
-        }
-      })
-      .optional(),
+    rollbackTriggers: rollbackTriggersSchema,
+    stagedRolloutFallback: z.enum(['REJECT', FIRST_STEP_AS_CANARY]).optional(),
+    terminationWait: seconds(0, 3600).optional(),
+    autoscaling: autoscalingSchema.optional(),
+    dataCapture: dataCaptureSchema.optional(),
     modelSizeGiB: z.number().gt(0).max(2000).optional(),
-    modelDataDownloadTimeoutSeconds: z.number().int().min(60).max(3600).optional(),
-    containerStartupHealthCheckTimeoutSeconds: z.number().int().min(60).max(3600).optional(),
-    terminationWaitSeconds: z.number().int().min(0).max(3600).optional(),
+    modelDataDownloadTimeout: seconds(60, 3600).optional(),
+    containerStartupHealthCheckTimeout: seconds(60, 3600).optional(),
+    encryptionKey: z.any().optional(), // a construct reference: the type system checks it
+    alarmTopic: z.any().optional(), // a construct reference: the type system checks it
+    dashboard: z.boolean().optional(),
+    role: z.any().optional(), // a construct reference: the type system checks it
+    vpc: z.any().optional(), // a construct reference: the type system checks it
+    vpcSubnets: z.any().optional(), // a subnet selection (constructs inside): the type system checks it
+    securityGroups: z.array(z.any()).min(1).max(5, 'must have at most 5 security groups (SageMaker VpcConfig)').optional(), // construct references
   })
   .superRefine((p, ctx) => {
     const names = [p.variantName ?? 'primary', ...(p.variants ?? []).map((v) => v.name), ...(p.shadow ? [p.shadow.name ?? 'shadow'] : [])];
@@ -153,10 +212,31 @@ export const awsGpuServingSchema = z
         message: 'must not be combined with variants: SageMaker shadow testing takes exactly one production variant',
       });
     }
-    uniqueTriggerNames(p.rollbackTriggers ?? [], ctx, ['rollbackTriggers']);
-    (p.rollbackTriggers ?? []).forEach((t, i) => {
-      if (t?.kind === 'METRIC' && !t.cloudWatch) {
-        ctx.addIssue({ code: 'custom', path: ['rollbackTriggers', i, 'cloudWatch'], message: 'must be set for a metric trigger used on AWS' });
+    for (const key of ['vpcSubnets', 'securityGroups'] as const) {
+      if (p[key] !== undefined && p.vpc === undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'must be given only with vpc' });
       }
-    });
+    }
+    deploymentRules(p, ctx);
   });
+
+/** What SageMaker blue/green deployment cannot do with this rollout, fleet and termination wait. */
+function deploymentRules(p: Record<string, any>, ctx: z.RefinementCtx): void {
+  // Judged only on valid input: the pieces' own problems are reported already.
+  const valid =
+    rolloutSchema.safeParse(p.rollout).success &&
+    count.optional().safeParse(p.initialInstanceCount).success &&
+    seconds(0, 3600).optional().safeParse(p.terminationWait).success;
+  if (!valid) {
+    return;
+  }
+  const problems = deploymentProblems(
+    p.rollout,
+    p.initialInstanceCount ?? DEFAULT_SERVING_REPLICAS,
+    p.stagedRolloutFallback ?? 'REJECT',
+    p.terminationWait ?? DEFAULT_TERMINATION_WAIT_SECONDS,
+  );
+  for (const [property, message] of problems) {
+    ctx.addIssue({ code: 'custom', path: property.split('.'), message });
+  }
+}

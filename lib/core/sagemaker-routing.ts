@@ -1,5 +1,4 @@
-import { RolloutType, expandSteps } from '../../core/rollout';
-import { StagedRolloutFallback } from '../staged-rollout-fallback';
+import { RolloutType, expandSteps } from './rollout';
 
 // SageMaker deployment guardrail limits. Source: SageMaker API reference, BlueGreenUpdatePolicy and
 // TrafficRoutingConfig (see ../shared/FACTS.md, "SageMaker serving").
@@ -12,7 +11,37 @@ export const MIN_LINEAR_STEP_PERCENT = 10;
 export const MAX_LINEAR_STEP_PERCENT = 50;
 /** Time allowed to provision the new (green) fleet of GPU instances, on top of the bakes. */
 export const PROVISIONING_ALLOWANCE_SECONDS = 1800;
+/** Seconds the old (blue) fleet is kept after a completed deployment, for a quick manual rollback. */
+export const DEFAULT_TERMINATION_WAIT_SECONDS = 300;
+/** Value of the aws `StagedRolloutFallback` that accepts an approximation (core cannot import the enum). */
+export const FIRST_STEP_AS_CANARY = 'FIRST_STEP_AS_CANARY';
 
+/** `MaximumExecutionTimeoutInSeconds`: the bakes, the termination wait and time to provision the new fleet. */
+export function executionTimeoutSeconds(totalWaitSeconds: number, terminationWaitSeconds: number): number {
+  return Math.max(MIN_EXECUTION_TIMEOUT_SECONDS, totalWaitSeconds + terminationWaitSeconds + PROVISIONING_ALLOWANCE_SECONDS);
+}
+
+/**
+ * What SageMaker cannot deploy: the problems of `trafficRouting` and a total time above
+ * `MaximumExecutionTimeoutInSeconds`, as `[property path, "must …"]` pairs.
+ */
+export function deploymentProblems(
+  spec: Record<string, unknown>,
+  instanceCount: number,
+  fallback: string,
+  terminationWaitSeconds: number,
+): Array<[string, string]> {
+  const routing = trafficRouting(spec, instanceCount, fallback);
+  const problems = [...routing.problems];
+  if (executionTimeoutSeconds(routing.totalWaitSeconds, terminationWaitSeconds) > MAX_EXECUTION_TIMEOUT_SECONDS) {
+    const minutes = (MAX_EXECUTION_TIMEOUT_SECONDS - PROVISIONING_ALLOWANCE_SECONDS - terminationWaitSeconds) / 60;
+    problems.push([
+      'rollout',
+      `must bake for less than ${minutes} minutes in total (SageMaker MaximumExecutionTimeoutInSeconds ≤ ${MAX_EXECUTION_TIMEOUT_SECONDS}); got ${routing.totalWaitSeconds} s of bake time`,
+    ]);
+  }
+  return problems;
+}
 
 export interface TrafficRouting {
   readonly Type: 'ALL_AT_ONCE' | 'CANARY' | 'LINEAR';
@@ -38,7 +67,8 @@ export interface RenderedRouting {
 export function trafficRouting(
   spec: Record<string, unknown>,
   instanceCount: number,
-  fallback: StagedRolloutFallback,
+  /** a `StagedRolloutFallback` value */
+  fallback: string,
 ): RenderedRouting {
   const steps = expandSteps(spec);
   const problems: Array<[string, string]> = [];
@@ -74,7 +104,7 @@ export function trafficRouting(
     } else if (equal) {
       type = RolloutType.LINEAR;
       linearStep = increments[0];
-    } else if (fallback === StagedRolloutFallback.FIRST_STEP_AS_CANARY) {
+    } else if (fallback === FIRST_STEP_AS_CANARY) {
       type = RolloutType.CANARY;
       canaryPercent = steps[0].percent;
       warnings.push(

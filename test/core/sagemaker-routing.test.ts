@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { RolloutPolicy, RolloutStep } from '../../lib/core/rollout';
 import {
   MAX_CANARY_PERCENT,
   MAX_LINEAR_STEP_PERCENT,
   MAX_WAIT_INTERVAL_SECONDS,
   MIN_LINEAR_STEP_PERCENT,
+  FIRST_STEP_AS_CANARY,
   trafficRouting,
-} from '../../lib/aws/private/deployment-config';
-import { StagedRolloutFallback } from '../../lib/aws/staged-rollout-fallback';
-import { RolloutPolicy, RolloutStep } from '../../lib/core/rollout';
+} from '../../lib/core/sagemaker-routing';
 
-const { REJECT, FIRST_STEP_AS_CANARY } = StagedRolloutFallback;
+// The values of the aws StagedRolloutFallback enum.
+const REJECT = 'REJECT';
 
 const render = (policy: RolloutPolicy, instanceCount = 2, fallback = REJECT) => trafficRouting(policy._spec, instanceCount, fallback);
 const staged = (...steps: RolloutStep[]) => RolloutPolicy.staged({ steps });
