@@ -3,7 +3,7 @@
  * A100 80GB partitioned with MIG) and a canary-deployed model server with Argo Rollouts; the same
  * server rendered as a KServe InferenceService for teams on KServe.
  */
-import { Chart, ChartProps } from 'cdk8s';
+import { Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { core, k8s } from '../lib';
 import { FRAUD_ONCALL } from './shared';
@@ -42,7 +42,7 @@ export class GpuPoolsExampleChart extends Chart {
       nodeRole: 'KarpenterNodeRole-ml-platform',
       capacityTypes: [k8s.CapacityType.SPOT, k8s.CapacityType.ON_DEMAND],
       maxGpus: 8,
-      consolidateAfterMinutes: 5,
+      consolidateAfter: Duration.minutes(5),
     });
   }
 }

@@ -1,11 +1,12 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { ApiObject, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { GpuSharing, GpuSharingMode } from './gpu-sharing';
 import { GpuCatalog, GpuModel } from '../core/gpu-catalog';
 import { standardLabels } from './private/labels';
 import { validateProps } from './private/validate';
-import { gpuNodePoolSchema } from '../core/schemas/k8s-gpu';
+import { DEFAULT_CONSOLIDATE_AFTER_MINUTES, DEFAULT_EXPIRE_AFTER_HOURS, gpuNodePoolSchema } from '../core/schemas/k8s-gpu';
+import { addWarning } from '../core/warnings';
 
 /** Node label every GPU pool's nodes carry; workloads are attracted to a pool by it. */
 export const GPU_POOL_LABEL = 'cdk-mlops.io/gpu-pool';
@@ -93,16 +94,17 @@ export interface GpuNodePoolProps {
    */
   readonly maxMemoryGiB?: number;
   /**
-   * Minutes an empty node is kept before removal. Busy GPU nodes are never consolidated
-   * (`WhenEmpty`): moving a model server means a cold start.
-   * @default 10
+   * How long an empty node is kept before removal (whole seconds, at most 7 days). Busy GPU nodes
+   * are never consolidated (`WhenEmpty`): moving a model server means a cold start.
+   * @default Duration.minutes(10)
    */
-  readonly consolidateAfterMinutes?: number;
+  readonly consolidateAfter?: Duration;
   /**
-   * Hours after which a node is replaced (patching). Replacement respects PodDisruptionBudgets.
-   * @default 720
+   * Age after which a node is replaced (patching), 1 hour to 365 days in whole seconds.
+   * Replacement respects PodDisruptionBudgets.
+   * @default Duration.hours(720)
    */
-  readonly expireAfterHours?: number;
+  readonly expireAfter?: Duration;
   /**
    * Share of the pool's nodes that may be disrupted at once.
    * @default 10
@@ -145,63 +147,63 @@ export class GpuNodePool extends Construct {
   public readonly taintKey: string;
   /** Extended resource a pod requests to get a GPU (or a share of one). */
   public readonly resourceName: string;
-  /** Warnings about this pool (e.g. time-slicing gives no memory isolation). */
-  public readonly warnings: string[] = [];
+  /** The main object: the Karpenter `NodePool`, for `addJsonPatch` where no prop fits. */
+  public readonly defaultChild: ApiObject;
+  /** The Karpenter `EC2NodeClass` (AMI, volumes, IMDSv2, subnet and security group discovery). */
+  public readonly nodeClass: ApiObject;
+  /**
+   * The NVIDIA device plugin ConfigMap this pool has its key in, shared by every pool of the chart
+   * (NVIDIA GPUs only).
+   */
+  public readonly devicePluginConfig?: kplus.ConfigMap;
+
+  private readonly props: GpuNodePoolProps;
+  private readonly nvidia: boolean;
+  private readonly labels: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
     super(scope, id);
-    validateProps(this, gpuNodePoolSchema, { ...props, sharing: props.sharing?._spec });
-    const spec = GpuCatalog.spec(props.gpu);
+    validateProps(this, gpuNodePoolSchema, {
+      ...props,
+      consolidateAfter: props.consolidateAfter?.toSeconds(),
+      expireAfter: props.expireAfter?.toSeconds(),
+      sharing: props.sharing?._spec,
+    });
+    this.props = props;
     this.gpu = props.gpu;
     this.name = props.name ?? `gpu-${props.gpu.toLowerCase().replace(/_/g, '-')}`;
     this.sharing = props.sharing ?? GpuSharing.exclusive();
-    const nvidia = spec.manufacturer === 'nvidia';
-    this.taintKey = nvidia ? 'nvidia.com/gpu' : 'aws.amazon.com/neuron';
-    this.resourceName = nvidia ? this.sharing.resourceName : 'aws.amazon.com/neuron';
-    const labels = standardLabels('gpu-node-pool', this.name, 'gpu-node-pool');
+    this.nvidia = GpuCatalog.spec(props.gpu).manufacturer === 'nvidia';
+    this.taintKey = this.nvidia ? 'nvidia.com/gpu' : 'aws.amazon.com/neuron';
+    this.resourceName = this.nvidia ? this.sharing.resourceName : 'aws.amazon.com/neuron';
+    this.labels = standardLabels('gpu-node-pool', this.name, 'gpu-node-pool');
+
+    const warning = this.sharingWarning();
+    if (warning) {
+      addWarning(this, 'cdk-mlops:gpu-node-pool:time-slicing', warning);
+    }
+    this.nodeClass = this.createNodeClass();
+    this.defaultChild = this.createNodePool();
+    this.node.defaultChild = this.defaultChild;
+    this.devicePluginConfig = this.nvidia ? this.addDevicePluginConfig(warning) : undefined;
+  }
+
+  /** Time-slicing shares memory and faults between pods: say so. */
+  private sharingWarning(): string | undefined {
+    if (this.sharing.mode !== GpuSharingMode.TIME_SLICING) {
+      return undefined;
+    }
+    return `GPU pool ${this.name}: time-slicing ${this.sharing.replicas} pods per GPU gives no memory or fault isolation; one pod can exhaust the GPU memory of the others.`;
+  }
+
+  private createNodeClass(): ApiObject {
+    const props = this.props;
     const amiFamily = props.amiFamily ?? GpuAmiFamily.AL2023;
-
-    // Node labels: pool membership, device plugin configuration, MIG layout.
-    const nodeLabels: Record<string, string> = { [GPU_POOL_LABEL]: this.name };
-    if (nvidia) {
-      nodeLabels[DEVICE_PLUGIN_CONFIG_LABEL] = this.name;
-    }
-    if (this.sharing.mode === GpuSharingMode.MIG) {
-      nodeLabels[MIG_CONFIG_LABEL] = `all-${this.sharing.migProfile}`;
-    }
-    if (this.sharing.mode === GpuSharingMode.TIME_SLICING) {
-      this.warnings.push(
-        `GPU pool ${this.name}: time-slicing ${this.sharing.replicas} pods per GPU gives no memory or fault isolation; one pod can exhaust the GPU memory of the others.`,
-      );
-    }
-    this.warnings.forEach((w) => this.node.addMetadata('cdk-mlops:warning', w));
-
-    const requirements = [
-      { key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: props.instanceFamilies ?? spec.ec2Families },
-      { key: 'karpenter.sh/capacity-type', operator: 'In', values: props.capacityTypes ?? [CapacityType.ON_DEMAND] },
-      { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
-      { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
-      ...(nvidia ? [{ key: 'karpenter.k8s.aws/instance-gpu-manufacturer', operator: 'In', values: ['nvidia'] }] : []),
-      ...(spec.karpenterGpuName ? [{ key: 'karpenter.k8s.aws/instance-gpu-name', operator: 'In', values: [spec.karpenterGpuName] }] : []),
-      ...(props.gpuCounts ? [{ key: 'karpenter.k8s.aws/instance-gpu-count', operator: 'In', values: props.gpuCounts.map(String) }] : []),
-    ];
-
-    const limits: Record<string, string> = {};
-    if (props.maxGpus !== undefined) {
-      limits[nvidia ? 'nvidia.com/gpu' : 'aws.amazon.com/neuron'] = String(props.maxGpus);
-    }
-    if (props.maxCpu !== undefined) {
-      limits.cpu = String(props.maxCpu);
-    }
-    if (props.maxMemoryGiB !== undefined) {
-      limits.memory = `${props.maxMemoryGiB}Gi`;
-    }
-
     const volumeGiB = props.rootVolumeGiB ?? Math.max(100, Math.ceil(60 + 2 * (props.modelWeightsGiB ?? 0)));
-    new ApiObject(this, 'NodeClass', {
+    return new ApiObject(this, 'NodeClass', {
       apiVersion: 'karpenter.k8s.aws/v1',
       kind: 'EC2NodeClass',
-      metadata: { name: this.name, labels },
+      metadata: { name: this.name, labels: this.labels },
       spec: {
         role: props.nodeRole,
         amiSelectorTerms: [{ alias: `${amiFamily === GpuAmiFamily.AL2023 ? 'al2023' : 'bottlerocket'}@${props.amiVersion ?? 'latest'}` }],
@@ -218,37 +220,99 @@ export class GpuNodePool extends Construct {
         tags: { 'cdk-mlops.io/gpu-pool': this.name },
       },
     });
+  }
 
-    new ApiObject(this, 'NodePool', {
+  private createNodePool(): ApiObject {
+    const props = this.props;
+    const limits = this.renderLimits();
+    return new ApiObject(this, 'NodePool', {
       apiVersion: 'karpenter.sh/v1',
       kind: 'NodePool',
-      metadata: { name: this.name, labels },
+      metadata: { name: this.name, labels: this.labels },
       spec: {
         template: {
-          metadata: { labels: nodeLabels },
+          metadata: { labels: this.renderNodeLabels() },
           spec: {
             nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: this.name },
-            requirements,
+            requirements: this.renderRequirements(),
             taints: [{ key: this.taintKey, effect: 'NoSchedule' }],
-            expireAfter: `${props.expireAfterHours ?? 720}h`,
+            expireAfter: goDuration(props.expireAfter ?? Duration.hours(DEFAULT_EXPIRE_AFTER_HOURS), 'h'),
           },
         },
         limits: Object.keys(limits).length > 0 ? limits : undefined,
         disruption: {
           // Never move a busy model server to save money: only empty nodes go.
           consolidationPolicy: 'WhenEmpty',
-          consolidateAfter: `${props.consolidateAfterMinutes ?? 10}m`,
+          consolidateAfter: goDuration(props.consolidateAfter ?? Duration.minutes(DEFAULT_CONSOLIDATE_AFTER_MINUTES), 'm'),
           budgets: [{ nodes: `${props.disruptionBudgetPercent ?? 10}%` }],
         },
       },
     });
-
-    if (nvidia) {
-      const config = devicePluginConfigMap(this, props.devicePluginNamespace ?? 'kube-system');
-      config.addData(this.name, devicePluginConfig(this.sharing));
-      this.warnings.forEach((w) => config.metadata.addAnnotation(`cdk-mlops.io/warning-${this.name}`, w));
-    }
   }
+
+  /** Node labels: pool membership, device plugin configuration, MIG layout. */
+  private renderNodeLabels(): Record<string, string> {
+    const nodeLabels: Record<string, string> = { [GPU_POOL_LABEL]: this.name };
+    if (this.nvidia) {
+      nodeLabels[DEVICE_PLUGIN_CONFIG_LABEL] = this.name;
+    }
+    if (this.sharing.mode === GpuSharingMode.MIG) {
+      nodeLabels[MIG_CONFIG_LABEL] = `all-${this.sharing.migProfile}`;
+    }
+    return nodeLabels;
+  }
+
+  /** Karpenter requirements: the catalog's families and GPU name, capacity types, GPU counts. */
+  private renderRequirements(): Array<{ key: string; operator: string; values: string[] }> {
+    const props = this.props;
+    const spec = GpuCatalog.spec(props.gpu);
+    return [
+      { key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: props.instanceFamilies ?? spec.ec2Families },
+      { key: 'karpenter.sh/capacity-type', operator: 'In', values: props.capacityTypes ?? [CapacityType.ON_DEMAND] },
+      { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
+      { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
+      ...(this.nvidia ? [{ key: 'karpenter.k8s.aws/instance-gpu-manufacturer', operator: 'In', values: ['nvidia'] }] : []),
+      ...(spec.karpenterGpuName ? [{ key: 'karpenter.k8s.aws/instance-gpu-name', operator: 'In', values: [spec.karpenterGpuName] }] : []),
+      ...(props.gpuCounts ? [{ key: 'karpenter.k8s.aws/instance-gpu-count', operator: 'In', values: props.gpuCounts.map(String) }] : []),
+    ];
+  }
+
+  private renderLimits(): Record<string, string> {
+    const props = this.props;
+    const limits: Record<string, string> = {};
+    if (props.maxGpus !== undefined) {
+      limits[this.nvidia ? 'nvidia.com/gpu' : 'aws.amazon.com/neuron'] = String(props.maxGpus);
+    }
+    if (props.maxCpu !== undefined) {
+      limits.cpu = String(props.maxCpu);
+    }
+    if (props.maxMemoryGiB !== undefined) {
+      limits.memory = `${props.maxMemoryGiB}Gi`;
+    }
+    return limits;
+  }
+
+  /** This pool's key in the chart's device plugin ConfigMap (the warning, if any, as an annotation). */
+  private addDevicePluginConfig(warning: string | undefined): kplus.ConfigMap {
+    const config = devicePluginConfigMap(this, this.props.devicePluginNamespace ?? 'kube-system');
+    config.addData(this.name, devicePluginConfig(this.sharing));
+    if (warning) {
+      config.metadata.addAnnotation(`cdk-mlops.io/warning-${this.name}`, warning);
+    }
+    return config;
+  }
+}
+
+/**
+ * A Karpenter duration (Go `time.ParseDuration`) in the largest of `unit`, minutes and seconds
+ * that holds it whole: `720h`, `10m`, `90s`.
+ */
+function goDuration(d: Duration, unit: 'h' | 'm'): string {
+  const seconds = d.toSeconds();
+  if (unit === 'h' && seconds % 3600 === 0) {
+    return `${seconds / 3600}h`;
+  }
+  return seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeResources } from './compute-resources';
@@ -12,13 +12,20 @@ import {
   resolveTrigger,
 } from '../core/rollback';
 import { DEFAULT_ROLLOUT, RolloutPolicy, RolloutType, expandSteps } from '../core/rollout';
-import { gpuResources } from './private/gpu-pod';
+import { cpuMemoryResources, gpuResources } from './private/gpu-pod';
 import { selectorLabels, standardLabels } from './private/labels';
 import { serverNetworkPolicy } from './private/network-policy';
 import { RESTRICTED_CONTAINER, RESTRICTED_POD } from './private/security';
-import { validateProps } from './private/validate';
+import { addStateValidation, validateProps } from './private/validate';
 import { DEFAULT_SERVING_REPLICAS, GPU_MEMORY_ALARM_PERCENT } from '../core/policy';
-import { k8sGpuServingSchema } from '../core/schemas/k8s-serving';
+import {
+  DEFAULT_SERVER_PORT,
+  k8sGpuServingSchema,
+  k8sTriggerSchema,
+  servingContainerSchema,
+  servingEnvEntrySchema,
+} from '../core/schemas/k8s-serving';
+import { addWarning } from '../core/warnings';
 
 const k8s = kplus.k8s;
 
@@ -68,6 +75,51 @@ export interface PrometheusServingMetrics {
   readonly selector?: string;
 }
 
+/**
+ * A container added to the model server's pods (`containers`, `addContainer`): a sidecar such as
+ * a request logger or a metrics exporter. It gets the restricted security context, the writable
+ * `/tmp` of the pod (`HOME=/tmp`), explicit resources, and probes on its port when it has one.
+ */
+export interface ServingContainerOptions {
+  /** Container name, unique in the pod (`server` and `kserve-container` are the model server's). */
+  readonly name: string;
+  /** Image, pinned by digest. */
+  readonly image: string;
+  /** CPU and memory, always explicit. */
+  readonly resources: ComputeResources;
+  /**
+   * Accept an image without a digest.
+   * @default false
+   */
+  readonly allowMutableImageTag?: boolean;
+  /**
+   * Container command.
+   * @default - the image's entrypoint
+   */
+  readonly command?: string[];
+  /**
+   * Container arguments.
+   * @default - the image's command
+   */
+  readonly args?: string[];
+  /**
+   * Environment variables (besides `HOME=/tmp`).
+   * @default - none
+   */
+  readonly env?: Record<string, string>;
+  /**
+   * Port the container listens on, other than the model server's. It gets readiness and liveness
+   * probes on it; it is not exposed through the Service or admitted by the NetworkPolicy.
+   * @default - no port and no probes
+   */
+  readonly port?: number;
+  /**
+   * HTTP path of the readiness and liveness probes on `port`.
+   * @default - a TCP check of `port`
+   */
+  readonly healthPath?: string;
+}
+
 /** Properties of a Kubernetes `GpuServingEndpoint`. */
 export interface GpuServingEndpointProps {
   /** Model server image, pinned by digest. */
@@ -114,10 +166,15 @@ export interface GpuServingEndpointProps {
    */
   readonly args?: string[];
   /**
-   * Environment variables.
+   * Environment variables of the model server (besides `HOME=/tmp`); `addEnv` adds more.
    * @default - none
    */
   readonly env?: Record<string, string>;
+  /**
+   * Containers beside the model server in each pod; `addContainer` adds more.
+   * @default - none
+   */
+  readonly containers?: ServingContainerOptions[];
   /**
    * Readiness path.
    * @default '/v2/health/ready' (Open Inference Protocol)
@@ -159,7 +216,7 @@ export interface GpuServingEndpointProps {
    */
   readonly rollout?: RolloutPolicy;
   /**
-   * What aborts the rollout and raises an alert.
+   * What aborts the rollout and raises an alert; `addRollbackTrigger` adds more.
    * @default [RollbackTrigger.errorRate()]
    */
   readonly rollbackTriggers?: RollbackTrigger[];
@@ -213,118 +270,219 @@ export interface GpuServingEndpointProps {
 }
 
 
+/** Labels and sizes every object of one endpoint shares. */
+interface EndpointShape {
+  readonly labels: Record<string, string>;
+  readonly selector: Record<string, string>;
+  readonly replicas: number;
+  readonly port: number;
+}
+
 /**
  * GPU model serving on Kubernetes with a safe rollout: an Argo Rollout whose canary steps come
  * from the rollout policy and whose background analysis aborts on the rollback triggers (guarded
  * against empty Prometheus results), or a KServe InferenceService; plus Service, HPA, PDB,
  * NetworkPolicy and a PrometheusRule with owned alerts (error rate, p99, GPU memory, XID errors,
  * restarts, OOMKilled).
+ *
+ * The pod template, the analysis and the alerts render at synthesis, so `addEnv`, `addContainer`
+ * and `addRollbackTrigger` change them after construction.
  */
 export class GpuServingEndpoint extends Construct {
   /** Name of the endpoint's objects. */
   public readonly name: string;
   /** Namespace. */
   public readonly namespace: string;
-  /** Warnings about this endpoint. */
-  public readonly warnings: string[] = [];
+  /**
+   * The main object: the Argo `Rollout` (ARGO_ROLLOUT renderer) or the KServe
+   * `InferenceService` (KSERVE renderer), for `addJsonPatch` where no prop or `addX` method fits.
+   */
+  public readonly defaultChild: ApiObject;
+  /** The Argo `AnalysisTemplate` judging the canary on the rollback triggers (ARGO_ROLLOUT renderer only). */
+  public readonly analysisTemplate?: ApiObject;
+  /** The ClusterIP Service of the model server (ARGO_ROLLOUT renderer only: KServe creates its own). */
+  public readonly service?: kplus.k8s.KubeService;
+  /** The HorizontalPodAutoscaler (ARGO_ROLLOUT renderer with `maxReplicas` above `replicas` only). */
+  public readonly autoscaler?: kplus.k8s.KubeHorizontalPodAutoscalerV2;
+  /** The PodDisruptionBudget (with two replicas or more only). */
+  public readonly disruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
+  /** The NetworkPolicy admitting clients, Prometheus (and Knative for KServe Serverless). */
+  public readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
+  /** The `PrometheusRule` with the endpoint's owned alerts. */
+  public readonly prometheusRule: ApiObject;
+  /** The model server's ServiceAccount (no API token mounted). */
+  public readonly serviceAccount: kplus.k8s.KubeServiceAccount;
+  /** The Namespace, with the restricted Pod Security Standard (when `createNamespace` is true only). */
+  public readonly namespaceResource?: kplus.k8s.KubeNamespace;
+
+  private readonly props: GpuServingEndpointProps;
+  private readonly rollout: RolloutPolicy;
+  private readonly renderer: ServingRenderer;
+  private readonly shape: EndpointShape;
+  /** Rollback triggers: the props' (or the default), then `addRollbackTrigger`'s. */
+  private readonly triggers: RollbackTrigger[];
+  /** Environment variables the user set: `env`, then `addEnv`'s. */
+  private readonly env: Record<string, string>;
+  /** Containers beside the model server: `containers`, then `addContainer`'s. */
+  private readonly sidecars: ServingContainerOptions[];
+
+  constructor(scope: Construct, id: string, props: GpuServingEndpointProps) {
+    super(scope, id);
+    this.props = props;
+    this.rollout = props.rollout ?? DEFAULT_ROLLOUT;
+    this.triggers = [...(props.rollbackTriggers ?? [RollbackTrigger.errorRate()])];
+    this.env = { ...(props.env ?? {}) };
+    this.sidecars = [...(props.containers ?? [])];
+    validateProps(this, k8sGpuServingSchema, this.state());
+    // Cross-object rules (unique names, free ports) again on what addX methods added.
+    addStateValidation(this, k8sGpuServingSchema, () => this.state());
+
+    this.name = props.name ?? id.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+    this.namespace = props.namespace ?? 'serving';
+    this.renderer = props.renderer ?? ServingRenderer.ARGO_ROLLOUT;
+    this.shape = {
+      labels: standardLabels(this.name, this.name, 'model-server'),
+      selector: selectorLabels(this.name, this.name),
+      replicas: props.replicas ?? DEFAULT_SERVING_REPLICAS,
+      port: props.port ?? DEFAULT_SERVER_PORT,
+    };
+
+    this.namespaceResource = (props.createNamespace ?? true) ? this.createNamespace() : undefined;
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { ...this.metadata(), annotations: props.serviceAccountRoleArn ? { 'eks.amazonaws.com/role-arn': props.serviceAccountRoleArn } : undefined },
+      automountServiceAccountToken: false,
+    });
+    if (this.renderer === ServingRenderer.ARGO_ROLLOUT) {
+      this.warnIfWeightsApproximated();
+      this.defaultChild = this.createRollout();
+      this.analysisTemplate = this.createAnalysisTemplate();
+      this.service = this.createService();
+      this.autoscaler = this.createAutoscaler();
+    } else {
+      this.defaultChild = this.createInferenceService();
+    }
+    this.node.defaultChild = this.defaultChild;
+    this.disruptionBudget = this.createDisruptionBudget();
+    // Model weights come from object storage over HTTPS.
+    this.networkPolicy = serverNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: this.metadata(),
+      podLabels: this.shape.selector,
+      port: this.shape.port,
+      clientNamespaces: this.clientNamespaces(),
+      egressPorts: [443],
+    });
+    this.prometheusRule = this.createPrometheusRule();
+  }
+
   /**
    * Names of the PrometheusRule alerts of the rollback triggers, in their order. With the
    * ARGO_ROLLOUT renderer the same conditions, measured on the canary, abort a rollout.
    */
-  public readonly triggerAlertNames: string[] = [];
+  public get triggerAlertNames(): string[] {
+    const base = camel(this.name);
+    return this.triggers.map((t) => `${base}${camel(t.name)}`);
+  }
 
-  constructor(scope: Construct, id: string, props: GpuServingEndpointProps) {
-    super(scope, id);
-    const rollout = props.rollout ?? DEFAULT_ROLLOUT;
-    const triggers = props.rollbackTriggers ?? [RollbackTrigger.errorRate()];
-    validateProps(this, k8sGpuServingSchema, {
-      ...props,
-      nodePool: undefined,
-      rollout: rollout._spec,
-      rollbackTriggers: triggers.map((t) => t._spec),
-      sharingMode: props.nodePool?.sharing?.mode ?? 'EXCLUSIVE',
+  /**
+   * Add an environment variable to the model server container. The name must not be set already
+   * (by `env` or an earlier `addEnv`); `HOME` (`/tmp` by default) may be replaced once.
+   */
+  public addEnv(name: string, value: string): void {
+    validateProps(this, servingEnvEntrySchema(Object.keys(this.env)), { name, value });
+    this.env[name] = value;
+  }
+
+  /**
+   * Add a container beside the model server in each pod (a sidecar), with the restricted security
+   * context and explicit resources. Its name and port must be unique in the pod (checked at synthesis).
+   */
+  public addContainer(options: ServingContainerOptions): void {
+    validateProps(this, servingContainerSchema, options);
+    this.sidecars.push(options);
+  }
+
+  /**
+   * Add a rollback trigger: a metric of the rollout analysis (ARGO_ROLLOUT renderer) and an owned
+   * alert of the PrometheusRule. The default error-rate trigger stays when `rollbackTriggers` was
+   * not set. Its name must be unique among the triggers (checked at synthesis).
+   */
+  public addRollbackTrigger(trigger: RollbackTrigger): void {
+    validateProps(this, k8sTriggerSchema, trigger._spec);
+    this.triggers.push(trigger);
+  }
+
+  /** The props as the schema sees them, with what `addX` methods added. */
+  private state(): Record<string, unknown> {
+    return {
+      ...this.props,
+      env: this.props.env === undefined && Object.keys(this.env).length === 0 ? undefined : this.env,
+      containers: this.props.containers === undefined && this.sidecars.length === 0 ? undefined : this.sidecars,
+      rollout: this.rollout._spec,
+      rollbackTriggers: this.triggers.map((t) => t._spec),
+    };
+  }
+
+  private metadata(name = this.name) {
+    return { name, namespace: this.namespace, labels: this.shape.labels };
+  }
+
+  private createNamespace(): kplus.k8s.KubeNamespace {
+    return new k8s.KubeNamespace(this, 'Namespace', {
+      metadata: {
+        name: this.namespace,
+        labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28' },
+      },
     });
+  }
 
-    this.name = props.name ?? id.toLowerCase().replace(/[^a-z0-9-]/g, '-');
-    this.namespace = props.namespace ?? 'serving';
-    const ns = this.namespace;
-    const port = props.port ?? 8080;
-    const replicas = props.replicas ?? DEFAULT_SERVING_REPLICAS;
-    const labels = standardLabels(this.name, this.name, 'model-server');
-    const selector = selectorLabels(this.name, this.name);
-    const renderer = props.renderer ?? ServingRenderer.ARGO_ROLLOUT;
-    const resolved = triggers.map((t) => resolveTrigger(t, props.alarmOwnership));
-    const meta = (name = this.name) => ({ name, namespace: ns, labels });
-
-    if (props.createNamespace ?? true) {
-      new kplus.k8s.KubeNamespace(this, 'Namespace', {
-        metadata: {
-          name: ns,
-          labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28' },
-        },
-      });
+  /** Argo approximates a weight by replicas without a traffic router: say how coarse the first step is. */
+  private warnIfWeightsApproximated(): void {
+    const smallest = Math.min(...expandSteps(this.rollout._spec).map((s) => s.percent));
+    const replicas = this.shape.replicas;
+    if (replicas * smallest < 100) {
+      addWarning(
+        this,
+        'cdk-mlops:gpu-serving-endpoint:weight-by-replicas',
+        `${this.name}: without a traffic router Argo approximates setWeight ${smallest}% by replicas; with ${replicas} replicas the first step sends ${Math.round(100 / replicas)}% of traffic to the canary.`,
+      );
     }
+  }
 
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { ...meta(), annotations: props.serviceAccountRoleArn ? { 'eks.amazonaws.com/role-arn': props.serviceAccountRoleArn } : undefined },
-      automountServiceAccountToken: false,
-    });
-
-    const container = this.container(props, port);
-    const pod: kplus.k8s.PodSpec = {
+  /** The pod: service account, restricted context, the pool's toleration and affinity, the containers. */
+  private renderPodSpec(): kplus.k8s.PodSpec {
+    const pool = this.props.nodePool;
+    return {
       serviceAccountName: this.name,
       automountServiceAccountToken: false,
       securityContext: RESTRICTED_POD,
-      containers: [container],
+      containers: [this.renderServerContainer(), ...this.sidecars.map((c) => this.renderSidecar(c))],
       volumes: [{ name: 'tmp', emptyDir: {} }],
-      tolerations: [{ key: props.nodePool.taintKey, operator: 'Exists', effect: 'NoSchedule' }],
+      tolerations: [{ key: pool.taintKey, operator: 'Exists', effect: 'NoSchedule' }],
       affinity: {
         nodeAffinity: {
           requiredDuringSchedulingIgnoredDuringExecution: {
-            nodeSelectorTerms: [{ matchExpressions: [{ key: GPU_POOL_LABEL, operator: 'In', values: [props.nodePool.name] }] }],
+            nodeSelectorTerms: [{ matchExpressions: [{ key: GPU_POOL_LABEL, operator: 'In', values: [pool.name] }] }],
           },
         },
       },
       // A model server drains in-flight requests before it stops.
       terminationGracePeriodSeconds: 60,
     };
-
-    if (renderer === ServingRenderer.ARGO_ROLLOUT) {
-      this.renderRollout(props, rollout, resolved, pod, { labels, selector, replicas, port });
-    } else {
-      this.renderKServe(props, rollout, pod, { labels, selector, replicas });
-    }
-
-    if (replicas >= 2) {
-      new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-        metadata: meta(),
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
-      });
-    }
-
-    // Model weights come from object storage over HTTPS.
-    serverNetworkPolicy(this, 'NetworkPolicy', { metadata: meta(), podLabels: selector, port, clientNamespaces: this.clientNamespaces(props), egressPorts: [443] });
-
-    this.renderAlerts(props, resolved);
-    this.warnings.forEach((w) => this.node.addMetadata('cdk-mlops:warning', w));
   }
 
   /** Typed container: explicit resources plus the pool's GPU resource, probes sized for model load. */
-  private container(props: GpuServingEndpointProps, port: number): kplus.k8s.Container {
+  private renderServerContainer(): kplus.k8s.Container {
+    const props = this.props;
+    const port = this.shape.port;
     const startupSeconds = 120 + 60 * (props.modelSizeGiB ?? 3);
-    const probe = (path: string, failureThreshold: number): kplus.k8s.Probe => ({
-      httpGet: { path, port: k8s.IntOrString.fromNumber(port), scheme: 'HTTP' },
-      periodSeconds: 10,
-      timeoutSeconds: 5,
-      failureThreshold,
-    });
+    const probe = (path: string, failureThreshold: number) => httpProbe(path, port, failureThreshold);
     return {
       name: 'server',
       image: props.image,
       imagePullPolicy: 'Always',
       command: props.command,
       args: props.args,
-      env: Object.entries({ HOME: '/tmp', ...(props.env ?? {}) }).map(([name, value]) => ({ name, value })),
+      env: envList(this.env),
       ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
       resources: gpuResources(props.resources, props.nodePool.resourceName, props.gpusPerReplica ?? 1),
       securityContext: RESTRICTED_CONTAINER,
@@ -337,175 +495,229 @@ export class GpuServingEndpoint extends Construct {
     };
   }
 
-  private renderRollout(
-    props: GpuServingEndpointProps,
-    rollout: RolloutPolicy,
-    triggers: ResolvedTrigger[],
-    pod: kplus.k8s.PodSpec,
-    o: { labels: Record<string, string>; selector: Record<string, string>; replicas: number; port: number },
-  ): void {
-    const ns = this.namespace;
-    const analysisName = `${this.name}-rollback`;
-    const steps = expandSteps(rollout._spec);
+  /** An added container: the same restricted context, explicit resources and probe timing as the server. */
+  private renderSidecar(c: ServingContainerOptions): kplus.k8s.Container {
+    const probe = (): kplus.k8s.Probe | undefined => {
+      if (c.port === undefined) return undefined;
+      if (c.healthPath !== undefined) return httpProbe(c.healthPath, c.port, 3);
+      return { tcpSocket: { port: k8s.IntOrString.fromNumber(c.port) }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 };
+    };
+    return {
+      name: c.name,
+      image: c.image,
+      imagePullPolicy: 'Always',
+      command: c.command,
+      args: c.args,
+      env: envList(c.env ?? {}),
+      ports: c.port !== undefined ? [{ containerPort: c.port, protocol: 'TCP' }] : undefined,
+      resources: cpuMemoryResources(c.resources),
+      securityContext: RESTRICTED_CONTAINER,
+      readinessProbe: probe(),
+      livenessProbe: probe(),
+      terminationMessagePolicy: 'FallbackToLogsOnError',
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+    };
+  }
+
+  private createRollout(): ApiObject {
+    return new ApiObject(this, 'Rollout', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: this.metadata(),
+      spec: Lazy.any({ produce: () => this.renderRolloutSpec() }),
+    });
+  }
+
+  private renderRolloutSpec(): Record<string, unknown> {
+    const { labels, selector, replicas } = this.shape;
+    return {
+      replicas,
+      revisionHistoryLimit: 3,
+      selector: { matchLabels: selector },
+      // Give GPU replicas time to pull the image and load the model before declaring failure.
+      progressDeadlineSeconds: 600 + 60 * Math.ceil(this.props.modelSizeGiB ?? 3),
+      progressDeadlineAbort: true,
+      template: k8s.toJson_PodTemplateSpec({ metadata: { labels }, spec: this.renderPodSpec() }),
+      strategy: {
+        canary: {
+          maxSurge: 1,
+          maxUnavailable: 0,
+          steps: this.renderCanarySteps(),
+          analysis: {
+            templates: [{ templateName: this.analysisName }],
+            startingStep: 1,
+            args: [{ name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } }],
+          },
+        },
+      },
+    };
+  }
+
+  /** The rollout policy as Argo steps: setWeight and a pause per bake, the last (100 %) step implied. */
+  private renderCanarySteps(): Array<Record<string, unknown>> {
+    const steps = expandSteps(this.rollout._spec);
+    const pause = (minutes: number) => ({ pause: { duration: `${Math.round(minutes * 60)}s` } });
     const argoSteps: Array<Record<string, unknown>> = [];
     for (const step of steps.slice(0, -1)) {
       argoSteps.push({ setWeight: step.percent });
       if (step.bakeMinutes > 0) {
-        argoSteps.push({ pause: { duration: `${Math.round(step.bakeMinutes * 60)}s` } });
+        argoSteps.push(pause(step.bakeMinutes));
       }
     }
-    if (rollout.type === RolloutType.ALL_AT_ONCE && steps[0].bakeMinutes > 0) {
-      argoSteps.push({ setWeight: 100 }, { pause: { duration: `${Math.round(steps[0].bakeMinutes * 60)}s` } });
+    if (this.rollout.type === RolloutType.ALL_AT_ONCE && steps[0].bakeMinutes > 0) {
+      argoSteps.push({ setWeight: 100 }, pause(steps[0].bakeMinutes));
     }
-    const smallest = Math.min(...steps.map((s) => s.percent));
-    if (o.replicas * smallest < 100) {
-      this.warnings.push(
-        `${this.name}: without a traffic router Argo approximates setWeight ${smallest}% by replicas; with ${o.replicas} replicas the first step sends ${Math.round(100 / o.replicas)}% of traffic to the canary.`,
-      );
-    }
-
-    new ApiObject(this, 'Rollout', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Rollout',
-      metadata: { name: this.name, namespace: ns, labels: o.labels },
-      spec: {
-        replicas: o.replicas,
-        revisionHistoryLimit: 3,
-        selector: { matchLabels: o.selector },
-        // Give GPU replicas time to pull the image and load the model before declaring failure.
-        progressDeadlineSeconds: 600 + 60 * Math.ceil(props.modelSizeGiB ?? 3),
-        progressDeadlineAbort: true,
-        template: k8s.toJson_PodTemplateSpec({ metadata: { labels: o.labels }, spec: pod }),
-        strategy: {
-          canary: {
-            maxSurge: 1,
-            maxUnavailable: 0,
-            steps: argoSteps,
-            analysis: {
-              templates: [{ templateName: analysisName }],
-              startingStep: 1,
-              args: [{ name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } }],
-            },
-          },
-        },
-      },
-    });
-
-    const interval = (t: ResolvedTrigger) => `${t.periodSeconds}s`;
-    const window = (t: ResolvedTrigger) => `${2 * t.periodSeconds}s`;
-    const prometheus = { address: props.prometheusAddress ?? 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
-    const minRps = props.minRequestsPerSecond ?? 0.5;
-    const first = triggers[0];
-    new ApiObject(this, 'AnalysisTemplate', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'AnalysisTemplate',
-      metadata: { name: analysisName, namespace: ns, labels: o.labels },
-      spec: {
-        args: [{ name: 'canary-hash' }],
-        metrics: [
-          // With too little traffic nothing can be judged: inconclusive pauses the rollout.
-          {
-            name: 'enough-traffic',
-            interval: interval(first),
-            successCondition: `len(result) > 0 && result[0] >= ${minRps}`,
-            failureCondition: 'false',
-            inconclusiveLimit: 0,
-            provider: { prometheus: { ...prometheus, query: this.requestRateQuery(props, window(first)) } },
-          },
-          ...triggers.map((t) => ({
-            name: t.name,
-            interval: interval(t),
-            failureLimit: t.datapointsToAlarm - 1,
-            // Guarded: an empty result (or NaN from 0/0) is neither success nor failure, so it is
-            // inconclusive, never an index error that aborts (argo-rollouts #1466).
-            successCondition: `len(result) > 0 && result[0] ${t.comparison === ThresholdComparison.LESS_THAN ? '>=' : '<='} ${t.threshold}`,
-            failureCondition: `len(result) > 0 && result[0] ${t.comparison === ThresholdComparison.LESS_THAN ? '<' : '>'} ${t.threshold}`,
-            provider: { prometheus: { ...prometheus, query: this.triggerQuery(props, t, window(t)) } },
-          })),
-        ],
-      },
-    });
-
-    new k8s.KubeService(this, 'Service', {
-      metadata: { name: this.name, namespace: ns, labels: o.labels },
-      spec: { type: 'ClusterIP', selector: o.selector, ports: [{ name: 'http', port: o.port, targetPort: k8s.IntOrString.fromNumber(o.port), protocol: 'TCP' }] },
-    });
-
-    if (props.maxReplicas !== undefined && props.maxReplicas > o.replicas) {
-      new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
-        metadata: { name: this.name, namespace: ns, labels: o.labels },
-        spec: {
-          scaleTargetRef: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: this.name },
-          minReplicas: o.replicas,
-          maxReplicas: props.maxReplicas,
-          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: props.targetCpuUtilizationPercent ?? 70 } } }],
-          // Scale in slowly: a GPU replica is expensive to bring back.
-          behavior: { scaleDown: { stabilizationWindowSeconds: 600, policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }] } },
-        },
-      });
-    }
+    return argoSteps;
   }
 
-  private renderKServe(
-    props: GpuServingEndpointProps,
-    rollout: RolloutPolicy,
-    pod: kplus.k8s.PodSpec,
-    o: { labels: Record<string, string>; selector: Record<string, string>; replicas: number },
-  ): void {
-    const container = { ...k8s.toJson_Container(pod.containers[0])!, name: 'kserve-container' };
-    const podJson = k8s.toJson_PodSpec(pod)!;
-    new ApiObject(this, 'InferenceService', {
+  private get analysisName(): string {
+    return `${this.name}-rollback`;
+  }
+
+  private createAnalysisTemplate(): ApiObject {
+    return new ApiObject(this, 'AnalysisTemplate', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: this.metadata(this.analysisName),
+      spec: Lazy.any({ produce: () => this.renderAnalysisSpec() }),
+    });
+  }
+
+  /** A traffic guard, then one metric per rollback trigger, each inconclusive on empty results. */
+  private renderAnalysisSpec(): Record<string, unknown> {
+    const triggers = this.resolvedTriggers();
+    const interval = (t: ResolvedTrigger) => `${t.periodSeconds}s`;
+    const window = (t: ResolvedTrigger) => `${2 * t.periodSeconds}s`;
+    const prometheus = { address: this.props.prometheusAddress ?? 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
+    const first = triggers[0];
+    const below = (t: ResolvedTrigger) => t.comparison === ThresholdComparison.LESS_THAN;
+    return {
+      args: [{ name: 'canary-hash' }],
+      metrics: [
+        // With too little traffic nothing can be judged: inconclusive pauses the rollout.
+        {
+          name: 'enough-traffic',
+          interval: interval(first),
+          successCondition: `len(result) > 0 && result[0] >= ${this.props.minRequestsPerSecond ?? 0.5}`,
+          failureCondition: 'false',
+          inconclusiveLimit: 0,
+          provider: { prometheus: { ...prometheus, query: this.requestRateQuery(window(first)) } },
+        },
+        ...triggers.map((t) => ({
+          name: t.name,
+          interval: interval(t),
+          failureLimit: t.datapointsToAlarm - 1,
+          // Guarded: an empty result (or NaN from 0/0) is neither success nor failure, so it is
+          // inconclusive, never an index error that aborts (argo-rollouts #1466).
+          successCondition: `len(result) > 0 && result[0] ${below(t) ? '>=' : '<='} ${t.threshold}`,
+          failureCondition: `len(result) > 0 && result[0] ${below(t) ? '<' : '>'} ${t.threshold}`,
+          provider: { prometheus: { ...prometheus, query: this.triggerQuery(t, window(t)) } },
+        })),
+      ],
+    };
+  }
+
+  private createService(): kplus.k8s.KubeService {
+    const { selector, port } = this.shape;
+    return new k8s.KubeService(this, 'Service', {
+      metadata: this.metadata(),
+      spec: { type: 'ClusterIP', selector, ports: [{ name: 'http', port, targetPort: k8s.IntOrString.fromNumber(port), protocol: 'TCP' }] },
+    });
+  }
+
+  private createAutoscaler(): kplus.k8s.KubeHorizontalPodAutoscalerV2 | undefined {
+    const maxReplicas = this.props.maxReplicas;
+    if (maxReplicas === undefined || maxReplicas <= this.shape.replicas) {
+      return undefined;
+    }
+    return new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+      metadata: this.metadata(),
+      spec: {
+        scaleTargetRef: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: this.name },
+        minReplicas: this.shape.replicas,
+        maxReplicas,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: this.props.targetCpuUtilizationPercent ?? 70 } } }],
+        // Scale in slowly: a GPU replica is expensive to bring back.
+        behavior: { scaleDown: { stabilizationWindowSeconds: 600, policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }] } },
+      },
+    });
+  }
+
+  private createInferenceService(): ApiObject {
+    return new ApiObject(this, 'InferenceService', {
       apiVersion: 'serving.kserve.io/v1beta1',
       kind: 'InferenceService',
       metadata: {
-        name: this.name,
-        namespace: this.namespace,
-        labels: o.labels,
-        annotations: { 'serving.kserve.io/deploymentMode': props.kserveDeploymentMode ?? KServeDeploymentMode.SERVERLESS },
+        ...this.metadata(),
+        annotations: { 'serving.kserve.io/deploymentMode': this.props.kserveDeploymentMode ?? KServeDeploymentMode.SERVERLESS },
       },
-      spec: {
-        predictor: {
-          labels: o.labels,
-          minReplicas: o.replicas,
-          maxReplicas: props.maxReplicas ?? o.replicas,
-          canaryTrafficPercent: rollout.type === RolloutType.CANARY ? rollout.steps[0].percent : undefined,
-          serviceAccountName: podJson.serviceAccountName,
-          automountServiceAccountToken: false,
-          securityContext: podJson.securityContext,
-          tolerations: podJson.tolerations,
-          affinity: podJson.affinity,
-          volumes: podJson.volumes,
-          terminationGracePeriodSeconds: podJson.terminationGracePeriodSeconds,
-          containers: [container],
-        },
-      },
+      spec: Lazy.any({ produce: () => this.renderInferenceServiceSpec() }),
     });
   }
 
-  private renderAlerts(props: GpuServingEndpointProps, triggers: ResolvedTrigger[]): void {
+  /** The KServe predictor: the same pod, the model server renamed `kserve-container`. */
+  private renderInferenceServiceSpec(): Record<string, unknown> {
+    const pod = this.renderPodSpec();
+    const [server, ...sidecars] = pod.containers;
+    const podJson = k8s.toJson_PodSpec(pod)!;
+    const rollout = this.rollout;
+    return {
+      predictor: {
+        labels: this.shape.labels,
+        minReplicas: this.shape.replicas,
+        maxReplicas: this.props.maxReplicas ?? this.shape.replicas,
+        canaryTrafficPercent: rollout.type === RolloutType.CANARY ? rollout.steps[0].percent : undefined,
+        serviceAccountName: podJson.serviceAccountName,
+        automountServiceAccountToken: false,
+        securityContext: podJson.securityContext,
+        tolerations: podJson.tolerations,
+        affinity: podJson.affinity,
+        volumes: podJson.volumes,
+        terminationGracePeriodSeconds: podJson.terminationGracePeriodSeconds,
+        containers: [{ ...k8s.toJson_Container(server)!, name: 'kserve-container' }, ...sidecars.map((c) => k8s.toJson_Container(c))],
+      },
+    };
+  }
+
+  private createDisruptionBudget(): kplus.k8s.KubePodDisruptionBudget | undefined {
+    if (this.shape.replicas < 2) {
+      return undefined;
+    }
+    return new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      metadata: this.metadata(),
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.shape.selector } },
+    });
+  }
+
+  private createPrometheusRule(): ApiObject {
+    return new ApiObject(this, 'Alerts', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: { name: this.name, namespace: this.namespace, labels: { ...this.shape.labels, ...(this.props.prometheusRuleLabels ?? {}) } },
+      spec: Lazy.any({ produce: () => ({ groups: [{ name: `${this.name}.rules`, rules: this.renderAlertRules() }] }) }),
+    });
+  }
+
+  /** One owned alert per rollback trigger (on the whole fleet), then the GPU and pod health alerts. */
+  private renderAlertRules(): Array<Record<string, unknown>> {
     const sel = `namespace="${this.namespace}",pod=~"${this.name}-.*"`;
-    const owner = props.alarmOwnership;
-    const alert = (name: string, expr: string, forSeconds: number, severity: string, summary: string, o: { owner: string; runbookUrl: string }) => ({
+    const owner = this.props.alarmOwnership;
+    const base = camel(this.name);
+    const names = this.triggerAlertNames;
+    const alert = (name: string, expr: string, forSeconds: number, severity: string, summary: string, o: AlarmOwnership) => ({
       alert: name,
       expr,
       for: `${forSeconds}s`,
       labels: { severity, owner: o.owner, endpoint: this.name },
       annotations: { summary, description: `${summary} (endpoint ${this.namespace}/${this.name})`, runbook_url: o.runbookUrl, owner: o.owner },
     });
-    const camel = (s: string) => s.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
-    const base = camel(this.name);
-    this.triggerAlertNames.push(...triggers.map((t) => `${base}${camel(t.name)}`));
-    const rules = [
-      ...triggers.map((t, i) =>
-        alert(
-          this.triggerAlertNames[i],
-          `(${this.triggerQuery(props, t, `${2 * t.periodSeconds}s`).replaceAll('{{args.canary-hash}}', '.*')}) ${t.comparison === ThresholdComparison.LESS_THAN ? '<' : '>'} ${t.threshold}`,
-          t.datapointsToAlarm * t.periodSeconds,
-          'critical',
-          `${t.name} ${t.comparison === ThresholdComparison.LESS_THAN ? 'below' : 'above'} ${t.threshold}${t.kind === RollbackTriggerKind.ERROR_RATE ? '%' : t.kind === RollbackTriggerKind.P99_LATENCY ? ' ms' : ''}`,
-          t,
-        ),
-      ),
+    return [
+      ...this.resolvedTriggers().map((t, i) => {
+        const below = t.comparison === ThresholdComparison.LESS_THAN;
+        const unit = t.kind === RollbackTriggerKind.ERROR_RATE ? '%' : t.kind === RollbackTriggerKind.P99_LATENCY ? ' ms' : '';
+        const expr = `(${this.triggerQuery(t, `${2 * t.periodSeconds}s`).replaceAll('{{args.canary-hash}}', '.*')}) ${below ? '<' : '>'} ${t.threshold}`;
+        return alert(names[i], expr, t.datapointsToAlarm * t.periodSeconds, 'critical', `${t.name} ${below ? 'below' : 'above'} ${t.threshold}${unit}`, t);
+      }),
       alert(
         `${base}GpuMemoryHigh`,
         `max by (pod) (DCGM_FI_DEV_FB_USED{${sel}} / (DCGM_FI_DEV_FB_USED{${sel}} + DCGM_FI_DEV_FB_FREE{${sel}})) > ${GPU_MEMORY_ALARM_PERCENT / 100}`,
@@ -515,14 +727,7 @@ export class GpuServingEndpoint extends Construct {
         owner,
       ),
       alert(`${base}GpuXidErrors`, `max by (pod) (DCGM_FI_DEV_XID_ERRORS{${sel}}) > 0`, 0, 'critical', 'GPU reported an XID error (driver or hardware fault)', owner),
-      alert(
-        `${base}Restarting`,
-        `increase(kube_pod_container_status_restarts_total{${sel}}[15m]) > 2`,
-        0,
-        'warning',
-        'Model server restarted more than twice in 15 minutes',
-        owner,
-      ),
+      alert(`${base}Restarting`, `increase(kube_pod_container_status_restarts_total{${sel}}[15m]) > 2`, 0, 'warning', 'Model server restarted more than twice in 15 minutes', owner),
       alert(
         `${base}OomKilled`,
         `max by (pod) (kube_pod_container_status_last_terminated_reason{${sel},reason="OOMKilled"}) > 0`,
@@ -532,12 +737,20 @@ export class GpuServingEndpoint extends Construct {
         owner,
       ),
     ];
-    new ApiObject(this, 'Alerts', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'PrometheusRule',
-      metadata: { name: this.name, namespace: this.namespace, labels: { ...standardLabels(this.name, this.name, 'model-server'), ...(props.prometheusRuleLabels ?? {}) } },
-      spec: { groups: [{ name: `${this.name}.rules`, rules }] },
-    });
+  }
+
+  private resolvedTriggers(): ResolvedTrigger[] {
+    return this.triggers.map((t) => resolveTrigger(t, this.props.alarmOwnership));
+  }
+
+  /** Namespaces admitted besides the endpoint's own: clients, Prometheus, and Knative for KServe Serverless. */
+  private clientNamespaces(): string[] {
+    const props = this.props;
+    const knative =
+      this.renderer === ServingRenderer.KSERVE && (props.kserveDeploymentMode ?? KServeDeploymentMode.SERVERLESS) === KServeDeploymentMode.SERVERLESS
+        ? ['knative-serving']
+        : [];
+    return [...new Set([...(props.allowedClientNamespaces ?? []), props.monitoringNamespace ?? 'monitoring', ...knative])];
   }
 
   /**
@@ -545,27 +758,18 @@ export class GpuServingEndpoint extends Construct {
    * hash (Rollout pods are named `<rollout>-<hash>-<suffix>`), so only the canary is judged; the
    * alerts replace it with `.*` to watch the whole fleet.
    */
-  /** Namespaces admitted besides the endpoint's own: clients, Prometheus, and Knative for KServe Serverless. */
-  private clientNamespaces(props: GpuServingEndpointProps): string[] {
-    const knative =
-      props.renderer === ServingRenderer.KSERVE && (props.kserveDeploymentMode ?? KServeDeploymentMode.SERVERLESS) === KServeDeploymentMode.SERVERLESS
-        ? ['knative-serving']
-        : [];
-    return [...new Set([...(props.allowedClientNamespaces ?? []), props.monitoringNamespace ?? 'monitoring', ...knative])];
+  private selector(): string {
+    return this.props.metrics?.selector ?? `namespace="${this.namespace}",pod=~"${this.name}-{{args.canary-hash}}-.*"`;
   }
 
-  private selector(props: GpuServingEndpointProps): string {
-    return props.metrics?.selector ?? `namespace="${this.namespace}",pod=~"${this.name}-{{args.canary-hash}}-.*"`;
+  private requestRateQuery(window: string): string {
+    const requests = this.props.metrics?.requestsTotal ?? 'http_requests_total';
+    return `sum(rate(${requests}{${this.selector()}}[${window}]))`;
   }
 
-  private requestRateQuery(props: GpuServingEndpointProps, window: string): string {
-    const requests = props.metrics?.requestsTotal ?? 'http_requests_total';
-    return `sum(rate(${requests}{${this.selector(props)}}[${window}]))`;
-  }
-
-  private triggerQuery(props: GpuServingEndpointProps, t: ResolvedTrigger, window: string): string {
-    const m = props.metrics ?? {};
-    const sel = this.selector(props);
+  private triggerQuery(t: ResolvedTrigger, window: string): string {
+    const m = this.props.metrics ?? {};
+    const sel = this.selector();
     const requests = m.requestsTotal ?? 'http_requests_total';
     switch (t.kind) {
       case RollbackTriggerKind.ERROR_RATE:
@@ -580,4 +784,19 @@ export class GpuServingEndpoint extends Construct {
         return t.prometheusQuery!;
     }
   }
+}
+
+/** `fraud-model` → `FraudModel` (alert names). */
+function camel(s: string): string {
+  return s.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
+}
+
+/** `HOME=/tmp` (the root filesystem is read-only), then the given variables in their order. */
+function envList(env: Record<string, string>): kplus.k8s.EnvVar[] {
+  return Object.entries({ HOME: '/tmp', ...env }).map(([name, value]) => ({ name, value }));
+}
+
+/** An HTTP probe every 10 s with a 5 s timeout. */
+function httpProbe(path: string, port: number, failureThreshold: number): kplus.k8s.Probe {
+  return { httpGet: { path, port: k8s.IntOrString.fromNumber(port), scheme: 'HTTP' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold };
 }

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, Chart } from 'cdk8s';
+import { ApiObject, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubernetesPlatformModel } from './kubernetes-platform-model';
 import { cell, pascal, renderRunbook } from './private/runbook';
@@ -121,7 +121,7 @@ export class MlPlatformChart extends Chart {
       maxGpus: p.maxGpus,
       modelWeightsGiB: p.modelWeightsGiB,
       amiVersion: p.amiVersion,
-      consolidateAfterMinutes: p.consolidateAfterMinutes,
+      consolidateAfter: p.consolidateAfterMinutes !== undefined ? Duration.minutes(p.consolidateAfterMinutes) : undefined,
     }));
 
     const namespaceOf = (model: string) => `${prefix}-${model}`;

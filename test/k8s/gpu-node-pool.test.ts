@@ -1,7 +1,8 @@
-import { Testing } from 'cdk8s';
+import { ApiObject, Duration, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import * as YAML from 'yaml';
 import { GpuModel } from '../../lib/core/gpu-catalog';
+import { warningsOf } from '../../lib/core/warnings';
 import { CapacityType, GpuAmiFamily, GpuNodePool, GpuNodePoolProps } from '../../lib/k8s/gpu-node-pool';
 import { GpuSharing } from '../../lib/k8s/gpu-sharing';
 import { expectValidationError } from '../support/aws';
@@ -61,7 +62,7 @@ describe('GpuNodePool', () => {
       const cm = one(objects, 'ConfigMap');
       expect(cm.metadata).toMatchObject({ name: 'nvidia-device-plugin-config', namespace: 'kube-system' });
       expect(YAML.parse(cm.data['gpu-a10g'])).toEqual({ version: 'v1', flags: { migStrategy: 'none' } });
-      expect(pool.warnings).toEqual([]);
+      expect(warningsOf(pool)).toEqual([]);
     });
   });
 
@@ -74,7 +75,7 @@ describe('GpuNodePool', () => {
         flags: { migStrategy: 'none' },
         sharing: { timeSlicing: { renameByDefault: false, failRequestsGreaterThanOne: true, resources: [{ name: 'nvidia.com/gpu', replicas: 4 }] } },
       });
-      expect(pool.warnings).toEqual([expect.stringContaining('no memory or fault isolation')]);
+      expect(warningsOf(pool)).toEqual([{ constructPath: 'test/Pool', id: 'cdk-mlops:gpu-node-pool:time-slicing', message: expect.stringContaining('no memory or fault isolation') }]);
       expect(cm.metadata.annotations['cdk-mlops.io/warning-gpu-a10g']).toContain('no memory or fault isolation');
       expect(pool.resourceName).toBe('nvidia.com/gpu');
     });
@@ -97,7 +98,8 @@ describe('GpuNodePool', () => {
         amiFamily: GpuAmiFamily.BOTTLEROCKET,
         amiVersion: '1.43.0',
         modelWeightsGiB: 70,
-        consolidateAfterMinutes: 30,
+        consolidateAfter: Duration.minutes(30),
+        expireAfter: Duration.days(7),
         disruptionBudgetPercent: 0,
       });
       const np = one(objects, 'NodePool');
@@ -105,6 +107,7 @@ describe('GpuNodePool', () => {
       expect(np.spec.template.spec.requirements).toContainEqual({ key: 'karpenter.sh/capacity-type', operator: 'In', values: ['spot'] });
       expect(np.spec.template.spec.requirements).toContainEqual({ key: 'karpenter.k8s.aws/instance-gpu-count', operator: 'In', values: ['1', '4'] });
       expect(np.spec.disruption).toMatchObject({ consolidateAfter: '30m', budgets: [{ nodes: '0%' }] });
+      expect(np.spec.template.spec.expireAfter).toBe('168h');
       const nc = one(objects, 'EC2NodeClass');
       expect(nc.spec.amiSelectorTerms).toEqual([{ alias: 'bottlerocket@1.43.0' }]);
       expect(nc.spec.blockDeviceMappings[0]).toMatchObject({ deviceName: '/dev/xvdb', ebs: { volumeSize: '200Gi' } });
@@ -117,6 +120,22 @@ describe('GpuNodePool', () => {
       const cm = one(synthValid(chart), 'ConfigMap');
       expect(Object.keys(cm.data).sort()).toEqual(['gpu-a10g', 'gpu-h100']);
       expect(YAML.parse(cm.data['gpu-h100']).flags.migStrategy).toBe('mixed');
+    });
+
+    it('durations render in the largest whole unit Karpenter reads', () => {
+      const np = one(render({ consolidateAfter: Duration.seconds(90), expireAfter: Duration.minutes(90) }).objects, 'NodePool');
+      expect(np.spec.disruption.consolidateAfter).toBe('90s');
+      expect(np.spec.template.spec.expireAfter).toBe('90m');
+    });
+
+    it('exposes the NodePool as defaultChild and the EC2NodeClass and device plugin ConfigMap as typed properties', () => {
+      const { pool } = render();
+      expect(pool.defaultChild).toBeInstanceOf(ApiObject);
+      expect(pool.defaultChild.kind).toBe('NodePool');
+      expect(pool.node.defaultChild).toBe(pool.defaultChild);
+      expect(pool.nodeClass.kind).toBe('EC2NodeClass');
+      expect(pool.devicePluginConfig?.name).toBe('nvidia-device-plugin-config');
+      expect(render({ gpu: GpuModel.INFERENTIA2 }).pool.devicePluginConfig).toBeUndefined();
     });
 
     it('Inferentia2: neuron taint and resource, no NVIDIA device plugin config', () => {
@@ -136,6 +155,8 @@ describe('GpuNodePool', () => {
       ['a role ARN instead of a name', { nodeRole: 'arn:aws:iam::123456789012:role/x' }, 'nodeRole', 'must be an IAM role name'],
       ['a floating AMI version', { amiVersion: 'stable' }, 'amiVersion', 'must be "latest"'],
       ['sharing on Bottlerocket', { amiFamily: GpuAmiFamily.BOTTLEROCKET, sharing: GpuSharing.timeSlicing(2) }, 'sharing', 'must be exclusive with BOTTLEROCKET'],
+      ['consolidation after more than 7 days', { consolidateAfter: Duration.days(8) }, 'consolidateAfter', 'must be at most 7 days'],
+      ['expiry under an hour', { expireAfter: Duration.minutes(30) }, 'expireAfter', 'must be at least 1 hour'],
       ['sharing an Inferentia chip', { gpu: GpuModel.INFERENTIA2, sharing: GpuSharing.timeSlicing(2) }, 'sharing', 'must be exclusive on INFERENTIA2'],
     ])('%s', (_w, props, property, allowed) => {
       const e = expectValidationError(() => new GpuNodePool(Testing.chart(), 'Pool', { ...BASE, ...props }));

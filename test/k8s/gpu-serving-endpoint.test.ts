@@ -1,9 +1,10 @@
-import { App, Chart, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import * as YAML from 'yaml';
 import { GpuModel } from '../../lib/core/gpu-catalog';
 import { RollbackTrigger, ThresholdComparison } from '../../lib/core/rollback';
 import { RolloutPolicy } from '../../lib/core/rollout';
+import { warningsOf } from '../../lib/core/warnings';
 import { GpuNodePool } from '../../lib/k8s/gpu-node-pool';
 import { GpuServingEndpoint, GpuServingEndpointProps, KServeDeploymentMode, ServingRenderer } from '../../lib/k8s/gpu-serving-endpoint';
 import { GpuSharing } from '../../lib/k8s/gpu-sharing';
@@ -19,7 +20,7 @@ function setup(sharing?: GpuSharing, gpu = GpuModel.A10G) {
   return { chart, pool };
 }
 
-function render(props: Partial<GpuServingEndpointProps> = {}, sharing?: GpuSharing, gpu?: GpuModel) {
+function build(props: Partial<GpuServingEndpointProps> = {}, sharing?: GpuSharing, gpu?: GpuModel) {
   const { chart, pool } = setup(sharing, gpu);
   const ep = new GpuServingEndpoint(chart, 'Fraud', {
     image: IMAGE,
@@ -28,9 +29,20 @@ function render(props: Partial<GpuServingEndpointProps> = {}, sharing?: GpuShari
     alarmOwnership: OWNERSHIP,
     ...props,
   });
-  const objects = synthValid(chart).filter((o) => o.metadata?.namespace === 'serving' || o.metadata?.name === 'serving' || o.kind === 'InferenceService');
-  return { ep, objects };
+  return { chart, ep };
 }
+
+function servingObjects(chart: Chart): any[] {
+  return synthValid(chart).filter((o) => o.metadata?.namespace === 'serving' || o.metadata?.name === 'serving' || o.kind === 'InferenceService');
+}
+
+function render(props: Partial<GpuServingEndpointProps> = {}, sharing?: GpuSharing, gpu?: GpuModel) {
+  const { chart, ep } = build(props, sharing, gpu);
+  return { ep, objects: servingObjects(chart) };
+}
+
+const SIDECAR_IMAGE = `registry.example.com/fraud/request-logger@sha256:${'d'.repeat(64)}`;
+const SIDECAR_RESOURCES = { cpuRequest: '100m', cpuLimit: '200m', memoryRequest: '128Mi', memoryLimit: '256Mi' };
 
 describe('GpuServingEndpoint (Kubernetes)', () => {
   describe('default (Argo Rollout)', () => {
@@ -205,6 +217,128 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
     });
   });
 
+  describe('children', () => {
+    it('exposes the Rollout as defaultChild and every other object as a typed property', () => {
+      const { ep } = build({ maxReplicas: 4 });
+      expect(ep.defaultChild).toBeInstanceOf(ApiObject);
+      expect(ep.defaultChild.kind).toBe('Rollout');
+      expect(ep.node.defaultChild).toBe(ep.defaultChild);
+      expect(ep.analysisTemplate?.kind).toBe('AnalysisTemplate');
+      expect(ep.prometheusRule.kind).toBe('PrometheusRule');
+      expect([ep.service?.kind, ep.autoscaler?.kind, ep.disruptionBudget?.kind, ep.networkPolicy.kind, ep.serviceAccount.kind, ep.namespaceResource?.kind]).toEqual([
+        'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy', 'ServiceAccount', 'Namespace',
+      ]);
+    });
+
+    it('exposes the InferenceService as defaultChild with KServe, and no analysis or Service', () => {
+      const { ep } = build({ renderer: ServingRenderer.KSERVE, replicas: 1, createNamespace: false });
+      expect(ep.defaultChild.kind).toBe('InferenceService');
+      expect([ep.analysisTemplate, ep.service, ep.autoscaler, ep.disruptionBudget, ep.namespaceResource]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    });
+
+    it('warns (addWarning) when Argo approximates the first weight by replicas', () => {
+      const { ep } = build();
+      expect(warningsOf(ep)).toEqual([
+        { constructPath: 'test/Fraud', id: 'cdk-mlops:gpu-serving-endpoint:weight-by-replicas', message: expect.stringContaining('with 2 replicas the first step sends 50%') },
+      ]);
+      expect(warningsOf(build({ replicas: 10 }).ep)).toEqual([]);
+    });
+  });
+
+  describe('added after construction', () => {
+    it('addEnv: the variable reaches the model server, after HOME and env', () => {
+      const { chart, ep } = build({ env: { MODEL_URI: 's3://models/fraud' } });
+      ep.addEnv('LOG_LEVEL', 'debug');
+      const c = one(servingObjects(chart), 'Rollout').spec.template.spec.containers[0];
+      expect(c.env).toEqual([{ name: 'HOME', value: '/tmp' }, { name: 'MODEL_URI', value: 's3://models/fraud' }, { name: 'LOG_LEVEL', value: 'debug' }]);
+    });
+
+    it('addEnv: a bad name, or a name set already, is refused naming the property', () => {
+      const { ep } = build({ env: { MODEL_URI: 'x' } });
+      const bad = expectValidationError(() => ep.addEnv('log-level', 'x'));
+      expect(bad.problems).toEqual([
+        expect.objectContaining({ constructPath: 'test/Fraud', property: 'name', allowed: expect.stringContaining('must be an environment variable name') }),
+      ]);
+      const twice = expectValidationError(() => ep.addEnv('MODEL_URI', 'y'));
+      expect(twice.problems).toEqual([expect.objectContaining({ property: 'name', allowed: expect.stringContaining('must not be set already') })]);
+    });
+
+    it('addContainer: a sidecar with the restricted context, explicit resources and probes on its port', () => {
+      const { chart, ep } = build();
+      ep.addContainer({
+        name: 'request-logger', image: SIDECAR_IMAGE, resources: SIDECAR_RESOURCES, port: 9090, healthPath: '/healthz', env: { SINK: 's3' },
+      });
+      ep.addContainer({ name: 'exporter', image: SIDECAR_IMAGE, resources: SIDECAR_RESOURCES, port: 9091 });
+      const [server, logger, exporter] = one(servingObjects(chart), 'Rollout').spec.template.spec.containers;
+      expect(server.name).toBe('server');
+      expect(logger).toMatchObject({
+        name: 'request-logger',
+        image: SIDECAR_IMAGE,
+        env: [{ name: 'HOME', value: '/tmp' }, { name: 'SINK', value: 's3' }],
+        ports: [{ containerPort: 9090, protocol: 'TCP' }],
+        resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '200m', memory: '256Mi' } },
+        securityContext: server.securityContext,
+        readinessProbe: { httpGet: { path: '/healthz', port: 9090 }, periodSeconds: 10 },
+        livenessProbe: { httpGet: { path: '/healthz', port: 9090 } },
+        volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+      });
+      expect(exporter.readinessProbe).toEqual({ tcpSocket: { port: 9091 }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 });
+    });
+
+    it('addContainer: the sidecar joins the KServe predictor after kserve-container', () => {
+      const { chart, ep } = build({ renderer: ServingRenderer.KSERVE });
+      ep.addContainer({ name: 'request-logger', image: SIDECAR_IMAGE, resources: SIDECAR_RESOURCES });
+      const containers = one(servingObjects(chart), 'InferenceService').spec.predictor.containers;
+      expect(containers.map((c: any) => c.name)).toEqual(['kserve-container', 'request-logger']);
+      expect(containers[1].securityContext).toEqual(containers[0].securityContext);
+      expect(containers[1].readinessProbe).toBeUndefined();
+    });
+
+    it('addContainer: an image without digest is refused naming the property', () => {
+      const { ep } = build();
+      const e = expectValidationError(() => ep.addContainer({ name: 'logger', image: 'busybox:latest', resources: SIDECAR_RESOURCES }));
+      expect(e.problems.map((p) => p.property)).toEqual(['image']);
+    });
+
+    it('addContainer: a name or port taken in the pod fails synthesis naming the construct path', () => {
+      const { chart, ep } = build({ containers: [{ name: 'logger', image: SIDECAR_IMAGE, resources: SIDECAR_RESOURCES }] });
+      ep.addContainer({ name: 'logger', image: SIDECAR_IMAGE, resources: SIDECAR_RESOURCES, port: 8080 });
+      ep.addContainer({ name: 'server', image: SIDECAR_IMAGE, resources: SIDECAR_RESOURCES });
+      expect(ep.node.validate()).toEqual([
+        expect.stringMatching(/^test\/Fraud: containers\[1\]\.name must be unique among the containers/),
+        expect.stringMatching(/^test\/Fraud: containers\[1\]\.port must differ from the model server's port \(8080\)/),
+        expect.stringMatching(/^test\/Fraud: containers\[2\]\.name must not be "server" or "kserve-container"/),
+      ]);
+      expect(chart.node.path).toBe('test');
+    });
+
+    it('addRollbackTrigger: a metric of the analysis and an owned alert', () => {
+      const { chart, ep } = build();
+      ep.addRollbackTrigger(RollbackTrigger.p99Latency({ maxMillis: 250 }));
+      const objects = servingObjects(chart);
+      expect(one(objects, 'AnalysisTemplate').spec.metrics.map((m: any) => m.name)).toEqual(['enough-traffic', 'error-rate', 'p99-latency']);
+      expect(ep.triggerAlertNames).toEqual(['FraudErrorRate', 'FraudP99Latency']);
+      const rules = one(objects, 'PrometheusRule').spec.groups[0].rules;
+      expect(rules.slice(0, 2).map((r: any) => r.alert)).toEqual(ep.triggerAlertNames);
+      expect(rules[1]).toMatchObject({ labels: { owner: 'fraud-oncall', severity: 'critical' }, annotations: { summary: 'p99-latency above 250 ms' } });
+    });
+
+    it('addRollbackTrigger: a metric trigger without query is refused naming the property', () => {
+      const { ep } = build();
+      const e = expectValidationError(() => ep.addRollbackTrigger(RollbackTrigger.metric({ name: 'ctr', threshold: 1, comparison: ThresholdComparison.LESS_THAN })));
+      expect(e.problems.map((p) => p.property)).toEqual(['prometheusQuery']);
+    });
+
+    it('addRollbackTrigger: a second trigger of one name fails synthesis', () => {
+      const app = new App();
+      const chart = new Chart(app, 'test');
+      const pool = new GpuNodePool(chart, 'Pool', { gpu: GpuModel.A10G, clusterName: 'ml', nodeRole: 'NodeRole' });
+      const ep = new GpuServingEndpoint(chart, 'Fraud', { image: IMAGE, nodePool: pool, resources: SIDECAR_RESOURCES, alarmOwnership: OWNERSHIP });
+      ep.addRollbackTrigger(RollbackTrigger.errorRate({ maxPercent: 5 }));
+      expect(() => app.synthYaml()).toThrow(/test\/Fraud: rollbackTriggers\[1\]\.name must be unique among the rollback triggers/);
+    });
+  });
+
   describe('rejected', () => {
     it.each<[string, Partial<GpuServingEndpointProps>, GpuSharing | undefined, string, string]>([
       ['a :latest image', { image: 'nvcr.io/nvidia/tritonserver:latest' }, undefined, 'image', 'moving tag'],
@@ -223,6 +357,7 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
       ],
       ['maxReplicas below replicas', { replicas: 4, maxReplicas: 2 }, undefined, 'maxReplicas', 'must be at least replicas (4)'],
       ['a metric trigger without query', { rollbackTriggers: [RollbackTrigger.metric({ name: 'ctr', threshold: 1, comparison: ThresholdComparison.LESS_THAN })] }, undefined, 'rollbackTriggers[0].prometheusQuery', 'must be set for a metric trigger used on Kubernetes'],
+      ['a sidecar probe path without port', { containers: [{ name: 'logger', image: SIDECAR_IMAGE, resources: SIDECAR_RESOURCES, healthPath: '/healthz' }] }, undefined, 'containers[0].healthPath', 'must come with port'],
       ['memory request above limit', { resources: { cpuRequest: '1', cpuLimit: '1', memoryRequest: '4Gi', memoryLimit: '2Gi' } }, undefined, 'resources.memoryRequest', 'must not exceed memoryLimit (2Gi)'],
     ])('%s', (_w, props, sharing, property, allowed) => {
       const e = expectValidationError(() => render(props, sharing));

@@ -2,6 +2,14 @@ import { z } from 'zod';
 import { GpuCatalog, GpuModel } from '../gpu-catalog';
 import { k8sLabelName } from '../primitives';
 
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+/** @internal how long an empty GPU node is kept (Karpenter `consolidateAfter`) */
+export const DEFAULT_CONSOLIDATE_AFTER_MINUTES = 10;
+/** @internal age after which a GPU node is replaced (Karpenter `expireAfter`): 30 days */
+export const DEFAULT_EXPIRE_AFTER_HOURS = 720;
+
 /** @internal */
 export const gpuSharingSchema = z.strictObject({
   mode: z.enum(['EXCLUSIVE', 'TIME_SLICING', 'MIG']),
@@ -26,8 +34,9 @@ export const gpuNodePoolSchema = z
     maxGpus: z.number().int().min(1).optional(),
     maxCpu: z.number().int().min(1).optional(),
     maxMemoryGiB: z.number().int().min(1).optional(),
-    consolidateAfterMinutes: z.number().int().min(0).max(10080).optional(),
-    expireAfterHours: z.number().int().min(1).max(8760).optional(),
+    // Durations, in seconds.
+    consolidateAfter: z.number().int('must be whole seconds').min(0).max(7 * DAY, 'must be at most 7 days').optional(),
+    expireAfter: z.number().int('must be whole seconds').min(HOUR, 'must be at least 1 hour').max(365 * DAY, 'must be at most 365 days').optional(),
     disruptionBudgetPercent: z.number().int().min(0).max(100).optional(),
     sharing: gpuSharingSchema.optional(),
     devicePluginNamespace: k8sLabelName.optional(),

@@ -6,11 +6,64 @@ import { imageRef } from './gpu-serving';
 import { containerResourcesSchema } from './model-registry';
 import { DEFAULT_SERVING_REPLICAS } from '../policy';
 
+/** Container names of the model server (ARGO_ROLLOUT, KSERVE): an added container takes another. */
+const SERVER_CONTAINER_NAMES = ['server', 'kserve-container'];
+/** @internal port of the model server when `port` is not set */
+export const DEFAULT_SERVER_PORT = 8080;
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+const httpPath = z.string().regex(/^\/\S*$/, 'must be an HTTP path starting with /');
+
+/** @internal environment variables of a container, by name */
+export const servingEnvSchema = z.record(envName, z.string());
+
+/** @internal one `addEnv(name, value)`: a name not set before (by `env` or an earlier `addEnv`) */
+export function servingEnvEntrySchema(taken: readonly string[]) {
+  return z.strictObject({
+    name: envName.refine((n) => !taken.includes(n), 'must not be set already (by env or an earlier addEnv): one value per variable'),
+    value: z.string(),
+  });
+}
+
+/** @internal one rollback trigger as the Kubernetes endpoint renders it (an analysis metric and an alert) */
+export const k8sTriggerSchema = triggerSchema.superRefine((t, ctx) => {
+  if (t.name === 'enough-traffic') {
+    ctx.addIssue({ code: 'custom', path: ['name'], message: 'must not be "enough-traffic" (the analysis\'s own minimum-traffic metric)' });
+  }
+  if (t.kind === 'METRIC' && !t.prometheusQuery) {
+    ctx.addIssue({ code: 'custom', path: ['prometheusQuery'], message: 'must be set for a metric trigger used on Kubernetes' });
+  }
+});
+
+/** @internal a container beside the model server (`containers`, `addContainer`) */
+export const servingContainerSchema = z
+  .strictObject({
+    name: k8sLabelName,
+    image: z.string(),
+    resources: containerResourcesSchema,
+    allowMutableImageTag: z.boolean().optional(),
+    command: z.array(z.string()).optional(),
+    args: z.array(z.string()).optional(),
+    env: servingEnvSchema.optional(),
+    port: port.optional(),
+    healthPath: httpPath.optional(),
+  })
+  .superRefine((c, ctx) => {
+    const img = imageRef(c.allowMutableImageTag ?? false).safeParse(c.image);
+    if (!img.success) {
+      ctx.addIssue({ code: 'custom', path: ['image'], message: img.error.issues[0].message });
+    }
+    if (c.healthPath !== undefined && c.port === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['healthPath'], message: 'must come with port (the health check calls the container on it)' });
+    }
+  });
 
 /** @internal */
 export const k8sGpuServingSchema = z
   .strictObject({
     image: z.string(),
+    // a construct reference: the type system checks it; the rules below read its `sharing.mode`
+    nodePool: z.any(),
     allowMutableImageTag: z.boolean().optional(),
     name: k8sLabelName.optional(),
     namespace: k8sLabelName.optional(),
@@ -18,9 +71,10 @@ export const k8sGpuServingSchema = z
     port: port.optional(),
     command: z.array(z.string()).optional(),
     args: z.array(z.string()).optional(),
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string()).optional(),
-    readinessPath: z.string().regex(/^\/\S*$/, 'must be an HTTP path starting with /').optional(),
-    livenessPath: z.string().regex(/^\/\S*$/, 'must be an HTTP path starting with /').optional(),
+    env: servingEnvSchema.optional(),
+    containers: z.array(servingContainerSchema).optional(),
+    readinessPath: httpPath.optional(),
+    livenessPath: httpPath.optional(),
     gpusPerReplica: z.number().int().min(1).max(16).optional(),
     resources: containerResourcesSchema,
     modelSizeGiB: z.number().gt(0).max(4096).optional(),
@@ -28,7 +82,7 @@ export const k8sGpuServingSchema = z
     maxReplicas: z.number().int().min(1).max(1000).optional(),
     targetCpuUtilizationPercent: z.number().int().min(1).max(100).optional(),
     rollout: rolloutSchema,
-    rollbackTriggers: z.array(triggerSchema).min(1, 'must have at least one trigger: a rollout needs a way back'),
+    rollbackTriggers: z.array(k8sTriggerSchema).min(1, 'must have at least one trigger: a rollout needs a way back'),
     alarmOwnership: ownershipSchema,
     minRequestsPerSecond: z.number().min(0).optional(),
     prometheusAddress: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL').optional(),
@@ -47,58 +101,74 @@ export const k8sGpuServingSchema = z
     allowedClientNamespaces: z.array(k8sLabelName).optional(),
     monitoringNamespace: k8sLabelName.optional(),
     serviceAccountRoleArn: iamRoleArn.optional(),
-    sharingMode: z.string(),
   })
   .superRefine((p, ctx) => {
     const img = imageRef(p.allowMutableImageTag ?? false).safeParse(p.image);
     if (!img.success) {
       ctx.addIssue({ code: 'custom', path: ['image'], message: img.error.issues[0].message });
     }
-    if ((p.gpusPerReplica ?? 1) > 1 && p.sharingMode !== 'EXCLUSIVE') {
+    const sharingMode = (p.nodePool as { sharing?: { mode?: string } } | undefined)?.sharing?.mode ?? 'EXCLUSIVE';
+    if ((p.gpusPerReplica ?? 1) > 1 && sharingMode !== 'EXCLUSIVE') {
       ctx.addIssue({
         code: 'custom',
         path: ['gpusPerReplica'],
-        message: `must be 1 on a pool with ${p.sharingMode === 'MIG' ? 'MIG' : 'time-sliced'} GPUs (a second share adds no capacity; the device plugin refuses it)`,
+        message: `must be 1 on a pool with ${sharingMode === 'MIG' ? 'MIG' : 'time-sliced'} GPUs (a second share adds no capacity; the device plugin refuses it)`,
       });
     }
     if (p.maxReplicas !== undefined && p.maxReplicas < (p.replicas ?? DEFAULT_SERVING_REPLICAS)) {
       ctx.addIssue({ code: 'custom', path: ['maxReplicas'], message: `must be at least replicas (${p.replicas ?? DEFAULT_SERVING_REPLICAS})` });
     }
     uniqueTriggerNames(p.rollbackTriggers ?? [], ctx, ['rollbackTriggers']);
-    (p.rollbackTriggers ?? []).forEach((t, i) => {
-      if (t?.name === 'enough-traffic') {
-        ctx.addIssue({ code: 'custom', path: ['rollbackTriggers', i, 'name'], message: 'must not be "enough-traffic" (the analysis\'s own minimum-traffic metric)' });
-      }
-      if (t?.kind === 'METRIC' && !t.prometheusQuery) {
-        ctx.addIssue({ code: 'custom', path: ['rollbackTriggers', i, 'prometheusQuery'], message: 'must be set for a metric trigger used on Kubernetes' });
-      }
-    });
-    const rollout = p.rollout as Record<string, unknown> | undefined;
-    if (!rollout || !rolloutSchema.safeParse(rollout).success) {
-      return;
+    checkContainers(p.containers ?? [], p.port ?? DEFAULT_SERVER_PORT, ctx);
+    checkRollout(p, ctx);
+  });
+
+/** Added containers: names unique in the pod, ports free (the pod's containers share one network). */
+function checkContainers(containers: ReadonlyArray<{ name?: unknown; port?: unknown }>, serverPort: number, ctx: z.RefinementCtx): void {
+  const names = containers.map((c) => c?.name);
+  const ports = containers.map((c) => c?.port);
+  containers.forEach((c, i) => {
+    if (SERVER_CONTAINER_NAMES.includes(String(c?.name))) {
+      ctx.addIssue({ code: 'custom', path: ['containers', i, 'name'], message: `must not be ${SERVER_CONTAINER_NAMES.map((n) => `"${n}"`).join(' or ')} (the model server's)` });
+    } else if (names.indexOf(c?.name) !== i) {
+      ctx.addIssue({ code: 'custom', path: ['containers', i, 'name'], message: `must be unique among the containers; "${String(c?.name)}" is used twice` });
     }
-    if ((p.renderer ?? 'ARGO_ROLLOUT') === 'KSERVE') {
-      if (rollout.type === RolloutType.LINEAR || rollout.type === RolloutType.STAGED) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['rollout'],
-          message: 'must be a canary or all-at-once with KServe (one canaryTrafficPercent, promoted by hand); use the ARGO_ROLLOUT renderer for steps',
-        });
-      } else if (rollout.type === RolloutType.CANARY && (p.kserveDeploymentMode ?? 'Serverless') === 'RawDeployment') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['kserveDeploymentMode'],
-          message:
-            'must be Serverless for a canary: KServe silently ignores canaryTrafficPercent in RawDeployment mode (kserve #5335, #4074); or use the ARGO_ROLLOUT renderer',
-        });
-      }
+    if (c?.port === serverPort) {
+      ctx.addIssue({ code: 'custom', path: ['containers', i, 'port'], message: `must differ from the model server's port (${serverPort})` });
+    } else if (c?.port !== undefined && ports.indexOf(c.port) !== i) {
+      ctx.addIssue({ code: 'custom', path: ['containers', i, 'port'], message: `must be unique among the containers; ${String(c.port)} is used twice` });
     }
-    const bad = expandSteps(rollout).find((s) => !Number.isInteger(s.percent));
-    if (bad) {
+  });
+}
+
+/** What each renderer can do with the rollout policy. */
+function checkRollout(p: { rollout?: unknown; renderer?: string; kserveDeploymentMode?: string }, ctx: z.RefinementCtx): void {
+  const rollout = p.rollout as Record<string, unknown> | undefined;
+  if (!rollout || !rolloutSchema.safeParse(rollout).success) {
+    return;
+  }
+  if ((p.renderer ?? 'ARGO_ROLLOUT') === 'KSERVE') {
+    if (rollout.type === RolloutType.LINEAR || rollout.type === RolloutType.STAGED) {
       ctx.addIssue({
         code: 'custom',
         path: ['rollout'],
-        message: `must use whole percentages on Kubernetes (Argo setWeight and KServe canaryTrafficPercent are integers); got ${bad.percent}`,
+        message: 'must be a canary or all-at-once with KServe (one canaryTrafficPercent, promoted by hand); use the ARGO_ROLLOUT renderer for steps',
+      });
+    } else if (rollout.type === RolloutType.CANARY && (p.kserveDeploymentMode ?? 'Serverless') === 'RawDeployment') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kserveDeploymentMode'],
+        message:
+          'must be Serverless for a canary: KServe silently ignores canaryTrafficPercent in RawDeployment mode (kserve #5335, #4074); or use the ARGO_ROLLOUT renderer',
       });
     }
-  });
+  }
+  const bad = expandSteps(rollout).find((s) => !Number.isInteger(s.percent));
+  if (bad) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['rollout'],
+      message: `must use whole percentages on Kubernetes (Argo setWeight and KServe canaryTrafficPercent are integers); got ${bad.percent}`,
+    });
+  }
+}

@@ -38,7 +38,8 @@ const nodePoolSchema = z
     maxGpus: poolFields.maxGpus,
     modelWeightsGiB: poolFields.modelWeightsGiB,
     amiVersion: poolFields.amiVersion,
-    consolidateAfterMinutes: poolFields.consolidateAfterMinutes,
+    // Minutes here; `k8s.GpuNodePool` takes it as the Duration `consolidateAfter` (at most 7 days).
+    consolidateAfterMinutes: z.number().int().min(0).max(10080).optional(),
   })
   .superRefine((p, ctx) => {
     if (p.timeSlicingReplicas !== undefined && p.migProfile !== undefined) {

@@ -20,8 +20,10 @@ export function gpuResources(r: ComputeResources, resourceName: string, count: n
   };
 }
 
+type Quantities = Record<string, kplus.k8s.Quantity>;
+
 /** CPU and memory requests and limits of a typed L1 container without accelerators (a sidecar). */
-export function cpuMemoryResources(r: ComputeResources): { requests: Record<string, kplus.k8s.Quantity>; limits: Record<string, kplus.k8s.Quantity> } {
+export function cpuMemoryResources(r: ComputeResources): { requests: Quantities; limits: Quantities } {
   const q = (s: string) => k8s.Quantity.fromString(s);
   return {
     requests: { cpu: q(r.cpuRequest), memory: q(r.memoryRequest) },
