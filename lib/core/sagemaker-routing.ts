@@ -59,6 +59,24 @@ export interface RenderedRouting {
   readonly warnings: string[];
 }
 
+/** What the rendering of one rollout collects: the steps, the fleet, the problems. */
+interface RoutingContext {
+  readonly steps: ReturnType<typeof expandSteps>;
+  readonly instanceCount: number;
+  readonly problems: Array<[string, string]>;
+  /** The property to name: a staged plan's problems are in its steps (name what the user wrote). */
+  readonly prop: (own: string) => string;
+}
+
+/** A staged plan as SageMaker can take it: one step is ALL_AT_ONCE, equal steps are LINEAR. */
+interface StagedShape {
+  readonly type?: RolloutType;
+  readonly canaryPercent?: number;
+  readonly linearStep?: number;
+  readonly warning?: string;
+  readonly problem?: [string, string];
+}
+
 /**
  * Express a (valid) rollout spec with what SageMaker blue/green offers: ALL_AT_ONCE, one CANARY
  * step, or equal LINEAR steps. A staged plan is LINEAR when its steps are equal; otherwise it
@@ -71,92 +89,91 @@ export function trafficRouting(
   fallback: string,
 ): RenderedRouting {
   const steps = expandSteps(spec);
-  const problems: Array<[string, string]> = [];
-  const warnings: string[] = [];
-  const waitOf = (minutes: number, property: string) => {
-    const s = Math.round(minutes * 60);
-    if (s > MAX_WAIT_INTERVAL_SECONDS) {
-      problems.push([property, `must be at most ${MAX_WAIT_INTERVAL_SECONDS / 60} minutes on SageMaker (WaitIntervalInSeconds ≤ ${MAX_WAIT_INTERVAL_SECONDS})`]);
-    }
-    return s;
-  };
-  const needsFleet = (what: string) => {
-    if (instanceCount < 2) {
-      problems.push([
-        'initialInstanceCount',
-        `must be at least 2 for a ${what} rollout (SageMaker shifts whole instances and a canary may hold at most ${MAX_CANARY_PERCENT}% of them); use RolloutPolicy.allAtOnce() for one instance`,
-      ]);
-    }
-  };
-
-  // Name what the user wrote: a staged plan's problems are in its steps.
   const staged = spec.type === RolloutType.STAGED;
-  const prop = (own: string) => (staged ? 'rollout.steps' : own);
-  let type = spec.type as RolloutType;
-  let canaryPercent: number | undefined;
-  let linearStep: number | undefined;
-  if (type === RolloutType.STAGED) {
-    const increments = steps.map((s, i) => s.percent - (i === 0 ? 0 : steps[i - 1].percent));
-    const bakes = steps.slice(0, -1).map((s) => s.bakeMinutes);
-    const equal = increments.every((d) => Math.abs(d - increments[0]) < 1e-9) && bakes.every((b) => b === bakes[0]);
-    if (steps.length === 1) {
-      type = RolloutType.ALL_AT_ONCE;
-    } else if (equal) {
-      type = RolloutType.LINEAR;
-      linearStep = increments[0];
-    } else if (fallback === FIRST_STEP_AS_CANARY) {
-      type = RolloutType.CANARY;
-      canaryPercent = steps[0].percent;
-      warnings.push(
-        `SageMaker cannot express the staged plan ${steps.map((s) => `${s.percent}%`).join(' → ')}: rendered as a ${canaryPercent}% canary, then all traffic.`,
-      );
-    } else {
-      problems.push([
-        'rollout.steps',
-        `must be equal steps on SageMaker (it offers one canary step or equal linear steps), e.g. 25 → 50 → 75 → 100; got ${JSON.stringify(steps.map((s) => s.percent))} (set stagedRolloutFallback to FIRST_STEP_AS_CANARY to accept an approximation)`,
-      ]);
-      return { totalWaitSeconds: 0, problems, warnings };
-    }
+  const ctx: RoutingContext = { steps, instanceCount, problems: [], prop: (own) => (staged ? 'rollout.steps' : own) };
+  const shape: StagedShape = staged ? stagedShape(steps, fallback) : { type: spec.type as RolloutType };
+  const warnings = shape.warning ? [shape.warning] : [];
+  if (shape.problem) {
+    return { totalWaitSeconds: 0, problems: [shape.problem], warnings };
   }
-
-  switch (type) {
+  switch (shape.type) {
     case RolloutType.ALL_AT_ONCE: {
-      const wait = waitOf(steps[steps.length - 1].bakeMinutes, prop('rollout.bakeMinutes'));
-      return { routing: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: wait }, totalWaitSeconds: wait, problems, warnings };
+      const wait = waitOf(ctx, steps[steps.length - 1].bakeMinutes, ctx.prop('rollout.bakeMinutes'));
+      return { routing: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: wait }, totalWaitSeconds: wait, problems: ctx.problems, warnings };
     }
-    case RolloutType.CANARY: {
-      const percent = canaryPercent ?? (spec.percent as number);
-      if (percent > MAX_CANARY_PERCENT) {
-        problems.push([prop('rollout.percent'), `must be at most ${MAX_CANARY_PERCENT} on SageMaker (CanarySize ≤ 50% of the fleet); got ${percent}`]);
-      }
-      if (!Number.isInteger(percent)) {
-        problems.push([prop('rollout.percent'), `must be a whole percentage on SageMaker (CanarySize is an integer); got ${percent}`]);
-      }
-      needsFleet('canary');
-      const wait = waitOf(steps[0].bakeMinutes, prop('rollout.bakeMinutes'));
-      return {
-        routing: { Type: 'CANARY', WaitIntervalInSeconds: wait, CanarySize: { Type: 'CAPACITY_PERCENT', Value: percent } },
-        totalWaitSeconds: wait,
-        problems,
-        warnings,
-      };
-    }
-    default: {
-      const step = linearStep ?? (spec.stepPercent as number);
-      if (step < MIN_LINEAR_STEP_PERCENT || step > MAX_LINEAR_STEP_PERCENT || !Number.isInteger(step)) {
-        problems.push([
-          prop('rollout.stepPercent'),
-          `must be whole steps of ${MIN_LINEAR_STEP_PERCENT}-${MAX_LINEAR_STEP_PERCENT}% on SageMaker (LinearStepSize); got ${step}`,
-        ]);
-      }
-      needsFleet('linear');
-      const wait = waitOf(steps[0].bakeMinutes, prop('rollout.intervalMinutes'));
-      return {
-        routing: { Type: 'LINEAR', WaitIntervalInSeconds: wait, LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: step } },
-        totalWaitSeconds: wait * (steps.length - 1),
-        problems,
-        warnings,
-      };
-    }
+    case RolloutType.CANARY:
+      return { ...canary(ctx, shape.canaryPercent ?? (spec.percent as number)), problems: ctx.problems, warnings };
+    default:
+      return { ...linear(ctx, shape.linearStep ?? (spec.stepPercent as number)), problems: ctx.problems, warnings };
+  }
+}
+
+function stagedShape(steps: ReturnType<typeof expandSteps>, fallback: string): StagedShape {
+  const increments = steps.map((s, i) => s.percent - (i === 0 ? 0 : steps[i - 1].percent));
+  const bakes = steps.slice(0, -1).map((s) => s.bakeMinutes);
+  const equal = increments.every((d) => Math.abs(d - increments[0]) < 1e-9) && bakes.every((b) => b === bakes[0]);
+  if (steps.length === 1) {
+    return { type: RolloutType.ALL_AT_ONCE };
+  }
+  if (equal) {
+    return { type: RolloutType.LINEAR, linearStep: increments[0] };
+  }
+  if (fallback === FIRST_STEP_AS_CANARY) {
+    const canaryPercent = steps[0].percent;
+    return {
+      type: RolloutType.CANARY,
+      canaryPercent,
+      warning: `SageMaker cannot express the staged plan ${steps.map((s) => `${s.percent}%`).join(' → ')}: rendered as a ${canaryPercent}% canary, then all traffic.`,
+    };
+  }
+  return {
+    problem: [
+      'rollout.steps',
+      `must be equal steps on SageMaker (it offers one canary step or equal linear steps), e.g. 25 → 50 → 75 → 100; got ${JSON.stringify(steps.map((s) => s.percent))} (set stagedRolloutFallback to FIRST_STEP_AS_CANARY to accept an approximation)`,
+    ],
+  };
+}
+
+function canary(ctx: RoutingContext, percent: number): Pick<RenderedRouting, 'routing' | 'totalWaitSeconds'> {
+  if (percent > MAX_CANARY_PERCENT) {
+    ctx.problems.push([ctx.prop('rollout.percent'), `must be at most ${MAX_CANARY_PERCENT} on SageMaker (CanarySize ≤ 50% of the fleet); got ${percent}`]);
+  }
+  if (!Number.isInteger(percent)) {
+    ctx.problems.push([ctx.prop('rollout.percent'), `must be a whole percentage on SageMaker (CanarySize is an integer); got ${percent}`]);
+  }
+  needsFleet(ctx, 'canary');
+  const wait = waitOf(ctx, ctx.steps[0].bakeMinutes, ctx.prop('rollout.bakeMinutes'));
+  return { routing: { Type: 'CANARY', WaitIntervalInSeconds: wait, CanarySize: { Type: 'CAPACITY_PERCENT', Value: percent } }, totalWaitSeconds: wait };
+}
+
+function linear(ctx: RoutingContext, step: number): Pick<RenderedRouting, 'routing' | 'totalWaitSeconds'> {
+  if (step < MIN_LINEAR_STEP_PERCENT || step > MAX_LINEAR_STEP_PERCENT || !Number.isInteger(step)) {
+    ctx.problems.push([
+      ctx.prop('rollout.stepPercent'),
+      `must be whole steps of ${MIN_LINEAR_STEP_PERCENT}-${MAX_LINEAR_STEP_PERCENT}% on SageMaker (LinearStepSize); got ${step}`,
+    ]);
+  }
+  needsFleet(ctx, 'linear');
+  const wait = waitOf(ctx, ctx.steps[0].bakeMinutes, ctx.prop('rollout.intervalMinutes'));
+  return {
+    routing: { Type: 'LINEAR', WaitIntervalInSeconds: wait, LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: step } },
+    totalWaitSeconds: wait * (ctx.steps.length - 1),
+  };
+}
+
+function waitOf(ctx: RoutingContext, minutes: number, property: string): number {
+  const s = Math.round(minutes * 60);
+  if (s > MAX_WAIT_INTERVAL_SECONDS) {
+    ctx.problems.push([property, `must be at most ${MAX_WAIT_INTERVAL_SECONDS / 60} minutes on SageMaker (WaitIntervalInSeconds ≤ ${MAX_WAIT_INTERVAL_SECONDS})`]);
+  }
+  return s;
+}
+
+function needsFleet(ctx: RoutingContext, what: string): void {
+  if (ctx.instanceCount < 2) {
+    ctx.problems.push([
+      'initialInstanceCount',
+      `must be at least 2 for a ${what} rollout (SageMaker shifts whole instances and a canary may hold at most ${MAX_CANARY_PERCENT}% of them); use RolloutPolicy.allAtOnce() for one instance`,
+    ]);
   }
 }

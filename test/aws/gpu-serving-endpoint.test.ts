@@ -1,5 +1,6 @@
-import { CfnParameter, Stack, Token } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -10,6 +11,7 @@ import { ModelSource } from '../../lib/aws/model-source';
 import { StagedRolloutFallback } from '../../lib/aws/staged-rollout-fallback';
 import { RollbackTrigger, ThresholdComparison } from '../../lib/core/rollback';
 import { RolloutPolicy } from '../../lib/core/rollout';
+import { FIRST_STEP_AS_CANARY } from '../../lib/core/sagemaker-routing';
 import { expectValidationError, newStack } from '../support/aws';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
@@ -29,6 +31,12 @@ function endpoint(props: Partial<GpuServingEndpointProps> = {}): { stack: Stack;
   const stack = newStack();
   const ep = new GpuServingEndpoint(stack, 'Endpoint', { ...BASE, ...props });
   return { stack, ep, t: Template.fromStack(stack) };
+}
+
+/** An endpoint not synthesized yet, to add to. */
+function build(props: Partial<GpuServingEndpointProps> = {}): { stack: Stack; ep: GpuServingEndpoint } {
+  const stack = newStack();
+  return { stack, ep: new GpuServingEndpoint(stack, 'Endpoint', { ...BASE, ...props }) };
 }
 
 function resourceOf(t: Template, type: string): any {
@@ -229,6 +237,31 @@ describe('GpuServingEndpoint (AWS)', () => {
       });
     });
 
+    it('takes its times as Durations: termination wait, cold-start timeouts and cooldowns', () => {
+      const { t } = endpoint({
+        terminationWait: Duration.minutes(10),
+        modelDataDownloadTimeout: Duration.minutes(20),
+        containerStartupHealthCheckTimeout: Duration.seconds(900),
+        autoscaling: {
+          maxInstances: 4,
+          targetInvocationsPerInstance: 100,
+          scaleInCooldown: Duration.minutes(15),
+          scaleOutCooldown: Duration.seconds(30),
+        },
+      });
+      expect(resourceOf(t, 'AWS::SageMaker::Endpoint').DeploymentConfig.BlueGreenUpdatePolicy).toMatchObject({
+        TerminationWaitInSeconds: 600,
+        MaximumExecutionTimeoutInSeconds: 600 + 600 + 1800,
+      });
+      expect(resourceOf(t, 'AWS::SageMaker::EndpointConfig').ProductionVariants[0]).toMatchObject({
+        ModelDataDownloadTimeoutInSeconds: 1200,
+        ContainerStartupHealthCheckTimeoutInSeconds: 900,
+      });
+      t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+        TargetTrackingScalingPolicyConfiguration: Match.objectLike({ ScaleInCooldown: 900, ScaleOutCooldown: 30 }),
+      });
+    });
+
     it('sizes cold-start timeouts from the model size, capped at 3600 s', () => {
       const variant = (size: number) => resourceOf(endpoint({ modelSizeGiB: size }).t, 'AWS::SageMaker::EndpointConfig').ProductionVariants[0];
       expect(variant(10)).toMatchObject({ ModelDataDownloadTimeoutInSeconds: 720, ContainerStartupHealthCheckTimeoutInSeconds: 600 });
@@ -349,6 +382,141 @@ describe('GpuServingEndpoint (AWS)', () => {
     });
   });
 
+  describe('added after construction', () => {
+    const treatment = { name: 'treatment', model: ModelSource.fromImage({ image: IMAGE }), weight: 1, instanceType: 'ml.g6.xlarge' };
+
+    it('addVariant: an A/B variant with its own model, after those of the props', () => {
+      const { stack, ep } = build({ variants: [{ name: 'b', model: ModelSource.fromImage({ image: IMAGE }), weight: 2 }] });
+      ep.addVariant(treatment);
+      const t = Template.fromStack(stack);
+      const variants = resourceOf(t, 'AWS::SageMaker::EndpointConfig').ProductionVariants;
+      expect(variants.map((v: any) => [v.VariantName, v.InitialVariantWeight, v.InstanceType, v.InitialInstanceCount])).toEqual([
+        ['primary', 1, 'ml.g5.xlarge', 2],
+        ['b', 2, 'ml.g5.xlarge', 2],
+        ['treatment', 1, 'ml.g6.xlarge', 2],
+      ]);
+      expect(variants[2].ModelName).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EndpointVariantModel1/), 'ModelName'] });
+      t.resourceCountIs('AWS::SageMaker::Model', 3);
+    });
+
+    it('addVariant: a variant with local NVMe storage drops the volume key (SageMaker rejects it there)', () => {
+      const { stack, ep } = build({ instanceType: 'ml.p3.2xlarge' });
+      ep.addVariant(treatment);
+      expect(resourceOf(Template.fromStack(stack), 'AWS::SageMaker::EndpointConfig').KmsKeyId).toBeUndefined();
+    });
+
+    it('addVariant: rejects an invalid variant at once, naming the property', () => {
+      const { ep } = build();
+      const e = expectValidationError(() => ep.addVariant({ ...treatment, weight: 0 }));
+      expect(e.problems).toEqual([expect.objectContaining({ constructPath: 'TestStack/Endpoint', property: 'variants[0].weight', allowed: 'must be greater than 0' })]);
+    });
+
+    it('addVariant: a name used twice, or a variant beside a shadow, fails synthesis naming the construct', () => {
+      const { stack, ep } = build({ shadow: { model: ModelSource.fromImage({ image: IMAGE }), samplingPercent: 10 } });
+      ep.addVariant({ ...treatment, name: 'primary' });
+      let message = '';
+      try {
+        Template.fromStack(stack);
+      } catch (e) {
+        message = String(e);
+      }
+      expect(message).toContain('TestStack/Endpoint: variants must have unique variant names; "primary" is used twice');
+      expect(message).toContain('TestStack/Endpoint: shadow must not be combined with variants');
+    });
+
+    it('addShadowVariant: the shadow receives a sampled copy of traffic', () => {
+      const { stack, ep } = build();
+      ep.addShadowVariant({ model: ModelSource.fromImage({ image: IMAGE }), samplingPercent: 20, name: 'challenger' });
+      expect(resourceOf(Template.fromStack(stack), 'AWS::SageMaker::EndpointConfig').ShadowProductionVariants).toEqual([
+        expect.objectContaining({ VariantName: 'challenger', InitialInstanceCount: 1, InitialVariantWeight: 0.2 }),
+      ]);
+    });
+
+    it('addShadowVariant: one shadow only, and a valid one', () => {
+      const { ep } = build();
+      const invalid = expectValidationError(() => ep.addShadowVariant({ model: ModelSource.fromImage({ image: IMAGE }), samplingPercent: 0 }));
+      expect(invalid.problems.map((p) => p.property)).toEqual(['shadow.samplingPercent']);
+      ep.addShadowVariant({ model: ModelSource.fromImage({ image: IMAGE }), samplingPercent: 10 });
+      const twice = expectValidationError(() => ep.addShadowVariant({ model: ModelSource.fromImage({ image: IMAGE }), samplingPercent: 10 }));
+      expect(twice.problems).toEqual([expect.objectContaining({ property: 'shadow', allowed: expect.stringContaining('must be added once') })]);
+    });
+
+    it('addRollbackTrigger: its alarm rolls deployments back, SageMaker may read it, the dashboard shows it', () => {
+      const { stack, ep } = build();
+      const alarm = ep.addRollbackTrigger(RollbackTrigger.p99Latency({ maxMillis: 300 }));
+      expect(ep.rollbackAlarms).toEqual([expect.anything(), alarm]);
+      expect(alarm.node.id).toBe('Rollback-p99-latency');
+      const t = Template.fromStack(stack);
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ModelLatency', Threshold: 300_000, AlarmDescription: Match.stringLikeRegexp('Owner: fraud-oncall') });
+      expect(resourceOf(t, 'AWS::SageMaker::Endpoint').DeploymentConfig.AutoRollbackConfiguration.Alarms).toEqual([
+        { AlarmName: { Ref: expect.stringMatching(/^EndpointRollbackerrorrate/) } },
+        { AlarmName: { Ref: expect.stringMatching(/^EndpointRollbackp99latency/) } },
+      ]);
+      const statements = Object.values<any>(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      expect(statements.find((s) => s.Action === 'cloudwatch:DescribeAlarms').Resource).toEqual([
+        { 'Fn::GetAtt': [expect.stringMatching(/^EndpointRollbackerrorrate/), 'Arn'] },
+        { 'Fn::GetAtt': [expect.stringMatching(/^EndpointRollbackp99latency/), 'Arn'] },
+      ]);
+      const body = JSON.stringify(resourceOf(t, 'AWS::CloudWatch::Dashboard').DashboardBody);
+      const at = (id: string) => body.indexOf(`"Fn::GetAtt":["${id}`);
+      expect(at('EndpointRollbackerrorrate')).toBeGreaterThan(0);
+      expect(at('EndpointRollbackp99latency')).toBeGreaterThan(at('EndpointRollbackerrorrate'));
+      expect(at('EndpointGpuMemoryAlarm')).toBeGreaterThan(at('EndpointRollbackp99latency'));
+    });
+
+    it('addRollbackTrigger: rejects a name used twice and a metric AWS cannot read, naming the property', () => {
+      const { ep } = build();
+      const twice = expectValidationError(() => ep.addRollbackTrigger(RollbackTrigger.errorRate({ maxPercent: 5 })));
+      expect(twice.problems).toEqual([expect.objectContaining({ property: 'rollbackTriggers[1].name', allowed: expect.stringContaining('must be unique') })]);
+      const prometheusOnly = RollbackTrigger.metric({ name: 'ctr', threshold: 1, comparison: ThresholdComparison.LESS_THAN, prometheusQuery: 'x' });
+      const metric = expectValidationError(() => ep.addRollbackTrigger(prometheusOnly));
+      expect(metric.problems.map((p) => p.property)).toEqual(['rollbackTriggers[1].cloudWatch']);
+      expect(ep.rollbackAlarms).toHaveLength(1);
+    });
+  });
+
+  describe('role and VPC', () => {
+    it('runs the models with a role passed in, adding its statements to it', () => {
+      const stack = newStack();
+      const role = new iam.Role(stack, 'MyRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+      const ep = new GpuServingEndpoint(stack, 'Endpoint', { ...BASE, role });
+      expect(ep.role).toBe(role);
+      const t = Template.fromStack(stack);
+      t.resourceCountIs('AWS::IAM::Role', 1);
+      expect(resourceOf(t, 'AWS::SageMaker::Model').ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^MyRole/), 'Arn'] });
+      t.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: Match.stringLikeRegexp('^MyRole') }],
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'cloudwatch:DescribeAlarms' })]) },
+      });
+    });
+
+    it('runs the models in a VPC: its private subnets and a security group allowing HTTPS out', () => {
+      const stack = newStack();
+      const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+      new GpuServingEndpoint(stack, 'Endpoint', { ...BASE, vpc });
+      const t = Template.fromStack(stack);
+      const model = resourceOf(t, 'AWS::SageMaker::Model');
+      expect(model.VpcConfig.Subnets).toEqual([{ Ref: expect.stringMatching(/^VpcPrivateSubnet1/) }, { Ref: expect.stringMatching(/^VpcPrivateSubnet2/) }]);
+      expect(model.VpcConfig.SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^EndpointSecurityGroup/), 'GroupId'] }]);
+      t.hasResourceProperties('AWS::EC2::SecurityGroup', {
+        SecurityGroupEgress: [Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' })],
+      });
+      t.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['ec2:CreateNetworkInterface']), Resource: '*' })]) },
+      });
+    });
+
+    it('uses the subnets and security groups passed in', () => {
+      const stack = newStack();
+      const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+      const sg = new ec2.SecurityGroup(stack, 'Sg', { vpc });
+      new GpuServingEndpoint(stack, 'Endpoint', { ...BASE, vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, securityGroups: [sg] });
+      const t = Template.fromStack(stack);
+      expect(resourceOf(t, 'AWS::SageMaker::Model').VpcConfig.SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^Sg/), 'GroupId'] }]);
+      t.resourceCountIs('AWS::EC2::SecurityGroup', 1);
+    });
+  });
+
   describe('rejected', () => {
     it.each<[string, Partial<GpuServingEndpointProps>, string, string]>([
       ['a non-GPU instance type', { instanceType: 'ml.m5.xlarge' }, 'instanceType', 'must be a GPU or Inferentia/Trainium instance type'],
@@ -369,6 +537,13 @@ describe('GpuServingEndpoint (AWS)', () => {
       ['duplicate variant names', { variants: [{ name: 'primary', model: ModelSource.fromImage({ image: IMAGE }), weight: 1 }] }, 'variants', '"primary" is used twice'],
       ['capturing nothing', { dataCapture: { captureRequest: false, captureResponse: false } }, 'dataCapture.captureResponse', 'nothing would be captured'],
       ['a model package ARN that is not a version', { model: ModelSource.fromModelPackageArn(FRAUD_REGISTRY, 'arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/fraud') }, 'model.modelPackageArn', 'must be the ARN of a model package version'],
+      ['a termination wait above an hour', { terminationWait: Duration.hours(2) }, 'terminationWait', 'must be at most 60 minutes (3600 seconds)'],
+      ['a download timeout under a minute', { modelDataDownloadTimeout: Duration.seconds(30) }, 'modelDataDownloadTimeout', 'must be at least 60 seconds'],
+      ['a start-up timeout above an hour', { containerStartupHealthCheckTimeout: Duration.minutes(61) }, 'containerStartupHealthCheckTimeout', 'must be at most 60 minutes'],
+      ['a cooldown in fractions of a second', { autoscaling: { maxInstances: 2, targetInvocationsPerInstance: 10, scaleInCooldown: Duration.millis(1500) } }, 'autoscaling.scaleInCooldown', 'must be a whole number of seconds'],
+      ['bakes longer than SageMaker deploys', { rollout: RolloutPolicy.linear({ stepPercent: 10, intervalMinutes: 60 }) }, 'rollout', 'SageMaker MaximumExecutionTimeoutInSeconds ≤ 28800'],
+      ['a wait interval above an hour', { rollout: RolloutPolicy.canary({ percent: 10, bakeMinutes: 90 }) }, 'rollout.bakeMinutes', 'must be at most 60 minutes on SageMaker'],
+      ['subnets without a VPC', { vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }, 'vpcSubnets', 'must be given only with vpc'],
       ['a version of another group', { model: ModelSource.fromModelPackageArn(FRAUD_REGISTRY, 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/ranking/3') }, 'model.modelPackageArn', 'must be a version of the registry\'s model package group "fraud"'],
     ])('%s', (_what, props, property, allowed) => {
       const e = expectValidationError(() => new GpuServingEndpoint(newStack(), 'Endpoint', { ...BASE, ...props }));
@@ -376,6 +551,23 @@ describe('GpuServingEndpoint (AWS)', () => {
       const problem = e.problems.find((p) => p.property === property)!;
       expect(problem.constructPath).toBe('TestStack/Endpoint');
       expect(problem.allowed).toContain(allowed);
+    });
+
+    it('reports SageMaker routing problems together with the other problems, in one throw', () => {
+      const e = expectValidationError(() =>
+        new GpuServingEndpoint(newStack(), 'Endpoint', { ...BASE, instanceType: 'ml.m5.xlarge', rollout: RolloutPolicy.canary({ percent: 60 }), initialInstanceCount: 1 }));
+      expect(e.problems.map((p) => p.property)).toEqual(['instanceType', 'rollout.percent', 'initialInstanceCount']);
+      expect(e.message).toContain('TestStack/Endpoint: rollout.percent must be at most 50 on SageMaker');
+      expect(e.message).toContain('TestStack/Endpoint: instanceType must be a GPU');
+    });
+
+    it('judges no token Duration', () => {
+      const wait = Duration.seconds(Token.asNumber({ Ref: 'Wait' }));
+      expect(() => endpoint({ autoscaling: { maxInstances: 2, targetInvocationsPerInstance: 10, scaleOutCooldown: wait } })).not.toThrow();
+    });
+
+    it('names the fallback as the aws enum spells it', () => {
+      expect(StagedRolloutFallback.FIRST_STEP_AS_CANARY).toBe(FIRST_STEP_AS_CANARY);
     });
 
     it('accepts 0 min instances with the explicit opt-in', () => {

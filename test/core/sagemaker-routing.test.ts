@@ -6,6 +6,8 @@ import {
   MAX_WAIT_INTERVAL_SECONDS,
   MIN_LINEAR_STEP_PERCENT,
   FIRST_STEP_AS_CANARY,
+  deploymentProblems,
+  executionTimeoutSeconds,
   trafficRouting,
 } from '../../lib/core/sagemaker-routing';
 
@@ -220,5 +222,22 @@ describe('STAGED', () => {
   it('names the steps when a single-step staged policy bakes too long', () => {
     const r = render(staged({ percent: 100, bakeMinutes: 90 }), 2);
     expect(r.problems).toEqual([['rollout.steps', WAIT_TOO_LONG]]);
+  });
+});
+
+describe('deploymentProblems', () => {
+  it('adds the total time SageMaker allows a deployment to the routing problems', () => {
+    // 9 linear steps of 60 minutes: 32,400 s of bakes, above 28,800 s with the wait and provisioning.
+    const slow = RolloutPolicy.linear({ stepPercent: 10, intervalMinutes: 60 });
+    expect(deploymentProblems(slow._spec, 2, REJECT, 300)).toEqual([
+      ['rollout', 'must bake for less than 445 minutes in total (SageMaker MaximumExecutionTimeoutInSeconds ≤ 28800); got 32400 s of bake time'],
+    ]);
+    expect(deploymentProblems(RolloutPolicy.canary({ percent: 60 })._spec, 1, REJECT, 300).map(([p]) => p)).toEqual(['rollout.percent', 'initialInstanceCount']);
+    expect(deploymentProblems(RolloutPolicy.canary({ percent: 10 })._spec, 2, REJECT, 300)).toEqual([]);
+  });
+
+  it('never times out below SageMaker\'s minimum execution timeout', () => {
+    expect(executionTimeoutSeconds(0, 0)).toBe(1800);
+    expect(executionTimeoutSeconds(0, 0)).toBeGreaterThanOrEqual(600);
   });
 });
