@@ -4,7 +4,7 @@
  */
 import { CfnElement, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Chart, ChartProps } from 'cdk8s';
+import { Chart, ChartProps, Duration as K8sDuration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { accessLogsBucket } from './shared';
 import { aws, core, k8s } from '../lib';
@@ -88,7 +88,7 @@ export class FeatureStoreExampleChart extends Chart {
         s3StagingLocation: 's3://acme-ml-features/athena-results/',
         tables: { user: 'fraud_user_1732300000', merchant: 'fraud_merchant_1732300000' },
       },
-      ttlSeconds: 7 * 24 * 3600,
+      ttl: K8sDuration.days(7),
       serviceAccountRoleArn: 'arn:aws:iam::123456789012:role/feast',
       allowedClientNamespaces: ['serving'],
     });

@@ -1,16 +1,16 @@
-import { ApiObject, Cron, Duration, Size } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Cron, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeResources, SecretKeyReference } from './compute-resources';
-import { REDIS_PLACEHOLDER, feastFeatureDefinitions, feastFeatureStoreYaml } from '../core/feast';
-import { EntityDefinition, Features } from '../core/features';
+import { FeastAthenaOffline, REDIS_PLACEHOLDER, feastFeatureDefinitions, feastFeatureStoreYaml } from '../core/feast';
+import { EntityDefinition, FeatureDefinition, Features, featureArgumentsSchema } from '../core/features';
 import { selectorLabels, standardLabels } from './private/labels';
 import { serverNetworkPolicy } from './private/network-policy';
 import { toContainerResources } from './private/quantities';
 import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS, patchPodSeccomp } from './private/security';
-import { validateProps } from './private/validate';
+import { addStateValidation, validateProps } from './private/validate';
 import { DEFAULT_PLATFORM_SERVER_REPLICAS } from '../core/policy';
-import { k8sFeatureStoreSchema } from '../core/schemas/feature-store-k8s';
+import { k8sFeatureStoreSchema, k8sFeatureViewSchema } from '../core/schemas/feature-store-k8s';
 
 const FEAST_PORT = 6566;
 const REPO = '/etc/feast/repo';
@@ -82,10 +82,11 @@ export interface FeatureStoreProps {
    */
   readonly materializationSchedule?: Cron;
   /**
-   * Online time to live of the feature views, seconds.
+   * Online time to live of the feature views (whole seconds, at least one): older feature values
+   * are not served.
    * @default - no TTL
    */
-  readonly ttlSeconds?: number;
+  readonly ttl?: Duration;
   /**
    * IAM role for the service account (IRSA): Athena, Glue, S3 registry and staging access.
    * @default - none
@@ -105,74 +106,203 @@ export interface FeatureStoreProps {
 
 const DEFAULT_RESOURCES: ComputeResources = { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '1Gi', memoryLimit: '2Gi' };
 
+/** Name of the feature server's objects (the others are `feast-<suffix>`). */
+const NAME = 'feast';
+
+/**
+ * A string cdk8s renders at synth (an implicit token: cdk8s calls `resolve()`), which also reads as
+ * its current value: the definitions' version in labels and in the apply Job's name follows
+ * `addFeatureView` and `addFeature`.
+ */
+class SynthString {
+  constructor(private readonly producer: () => string) {}
+  public resolve(): string {
+    return this.producer();
+  }
+  public toString(): string {
+    return this.producer();
+  }
+}
+
+function synthString(producer: () => string): string {
+  return new SynthString(producer) as unknown as string;
+}
+
+/** The volumes of the feature server and the jobs. */
+interface FeastVolumes {
+  readonly template: kplus.Volume;
+  readonly repo: kplus.Volume;
+  readonly tmp: kplus.Volume;
+  readonly redis: kplus.Volume;
+}
+
 /**
  * Feast on Kubernetes from the same feature definitions as SageMaker Feature Store: generated
  * `feature_store.yaml` and `features.py` (ConfigMap), a feature server (Deployment, Service,
  * NetworkPolicy, PDB) with a Redis online store by reference, and a materialization CronJob.
  * The Redis connection string is read from its Secret as a file when the pod starts, never placed
  * in a manifest or an environment variable.
+ *
+ * `defaultChild` is the feature server's Deployment object (for `addJsonPatch` where no prop or
+ * method fits); the other objects are properties. Feature views and features can be added after
+ * construction (`addFeatureView`, `addFeature`): the generated `features.py`, the version labels
+ * and the apply Job's name follow.
  */
 export class FeatureStore extends Construct {
-  /** Version of the feature definitions. */
-  public readonly version: string;
   /** Namespace. */
   public readonly namespace: string;
   /** In-cluster URL of the feature server. */
   public readonly url: string;
+  /** The feature server's Deployment object (`feast serve`), also `node.defaultChild`. */
+  public readonly defaultChild: ApiObject;
+  /** The feature server. */
+  public readonly deployment: kplus.Deployment;
+  /** The feature server's ClusterIP Service. */
+  public readonly service: kplus.Service;
+  /** The service account of the server and the jobs (IRSA annotation with `serviceAccountRoleArn`). */
+  public readonly serviceAccount: kplus.ServiceAccount;
+  /** The Feast repository: `feature_store.yaml` and `features.py`. */
+  public readonly config: kplus.ConfigMap;
+  /** Materializes features offline → online on `materializationSchedule`. */
+  public readonly materializeJob: kplus.CronJob;
+  /** Registers the definitions (`feast apply`), named after their version. */
+  public readonly applyJob: kplus.Job;
+  /** Ingress from the allowed namespaces; egress to DNS, Redis and HTTPS. */
+  public readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
+  /**
+   * Keeps one server replica through voluntary disruptions.
+   * @default - none with a single replica
+   */
+  public readonly disruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
+  /**
+   * The namespace object (restricted Pod Security Standard).
+   * @default - none when `createNamespace` is false
+   */
+  public readonly namespaceObject?: kplus.Namespace;
+
+  private readonly props: FeatureStoreProps;
+  /** The entities as they are now (props, then `addFeatureView` / `addFeature`). */
+  private readonly entities: EntityDefinition[];
+  /** The offline table or view of each entity, as it is now. */
+  private readonly tables: Record<string, string>;
+  private readonly labels: Record<string, string>;
+  private readonly volumes: FeastVolumes;
 
   constructor(scope: Construct, id: string, props: FeatureStoreProps) {
     super(scope, id);
-    validateProps(this, k8sFeatureStoreSchema, { ...props, materializationSchedule: undefined });
-    this.version = Features.version(props.entities);
+    validateProps(this, k8sFeatureStoreSchema, plainProps(props, props.entities, props.offlineStore.tables));
+    this.props = props;
+    this.entities = [...props.entities];
+    this.tables = { ...props.offlineStore.tables };
     this.namespace = props.namespace ?? 'feast';
-    const name = 'feast';
-    const labels = { ...standardLabels('feast', name, 'feature-store'), 'cdk-mlops.io/feature-set-version': this.version };
-    const selector = selectorLabels('feast', name);
-    const meta = (suffix?: string) => ({ name: suffix ? `${name}-${suffix}` : name, namespace: this.namespace, labels });
-    this.url = `http://${name}.${this.namespace}.svc.cluster.local:${FEAST_PORT}`;
+    this.labels = { ...standardLabels('feast', NAME, 'feature-store'), 'cdk-mlops.io/feature-set-version': synthString(() => this.version) };
+    this.url = `http://${NAME}.${this.namespace}.svc.cluster.local:${FEAST_PORT}`;
 
     if (props.createNamespace ?? true) {
-      new kplus.Namespace(this, 'Namespace', {
-        metadata: { name: this.namespace, labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted' } },
+      this.namespaceObject = new kplus.Namespace(this, 'Namespace', {
+        metadata: { name: this.namespace, labels: { ...this.labels, 'pod-security.kubernetes.io/enforce': 'restricted' } },
       });
     }
-
-    const offline = {
-      region: props.offlineStore.region,
-      database: props.offlineStore.database ?? 'sagemaker_featurestore',
-      workGroup: props.offlineStore.workGroup,
-      s3StagingLocation: props.offlineStore.s3StagingLocation,
-      tables: props.offlineStore.tables,
-    };
-    const config = new kplus.ConfigMap(this, 'Repo', {
-      metadata: meta('repo'),
-      data: {
-        'feature_store.yaml': feastFeatureStoreYaml(props.project ?? 'cdk_mlops', props.registry, offline),
-        'features.py': feastFeatureDefinitions(props.entities, offline, props.ttlSeconds),
-      },
-    });
-
-    const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
-      metadata: { ...meta(), annotations: props.serviceAccountRoleArn ? { 'eks.amazonaws.com/role-arn': props.serviceAccountRoleArn } : undefined },
+    this.config = this.createConfig();
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
+      metadata: { ...this.metadata(), annotations: props.serviceAccountRoleArn ? { 'eks.amazonaws.com/role-arn': props.serviceAccountRoleArn } : undefined },
       automountToken: false,
     });
+    this.volumes = this.createVolumes();
+    this.deployment = this.createServer();
+    this.defaultChild = ApiObject.of(this.deployment);
+    this.node.defaultChild = this.defaultChild;
+    this.service = this.createService();
+    this.materializeJob = this.createMaterializeJob();
+    this.applyJob = this.createApplyJob();
+    // Redis, and HTTPS for Athena, Glue, S3 and STS.
+    this.networkPolicy = serverNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: this.metadata(),
+      podLabels: { 'app.kubernetes.io/name': 'feast' },
+      port: FEAST_PORT,
+      clientNamespaces: props.allowedClientNamespaces ?? [],
+      egressPorts: [props.redisPort ?? 6379, 443],
+    });
+    if ((props.replicas ?? DEFAULT_PLATFORM_SERVER_REPLICAS) >= 2) {
+      this.disruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+        metadata: this.metadata(),
+        spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels('feast', NAME) } },
+      });
+    }
+    // What was added later is judged with the rest (an entity or a feature defined twice).
+    addStateValidation(this, k8sFeatureStoreSchema, () => plainProps(this.props, this.entities, this.tables));
+  }
 
-    const volumes = {
-      template: kplus.Volume.fromConfigMap(this, 'TemplateVolume', config, { name: 'template' }),
+  /**
+   * Version of the feature definitions (`fs-<12 hex>`). It follows `addFeatureView` and
+   * `addFeature`: read it after adding.
+   */
+  public get version(): string {
+    return Features.version(this.entities);
+  }
+
+  /**
+   * Add an entity after construction: its Feast entity, Athena source and feature view, like an
+   * entry of `entities` with its table in `offlineStore.tables`.
+   * @param entity the entity (validated as an entry of `entities`; a name already used fails synthesis)
+   * @param offlineTable the Glue table or view Feast reads for it (see `offlineStore.tables`)
+   */
+  public addFeatureView(entity: EntityDefinition, offlineTable: string): void {
+    validateProps(this, k8sFeatureViewSchema, { entity, offlineTable });
+    this.entities.push(entity);
+    this.tables[entity.name] = offlineTable;
+  }
+
+  /**
+   * Add a feature to an entity after construction: its feature view gets the field.
+   * @param entityName the entity, by name
+   * @param feature the feature (a name already used in the entity fails synthesis)
+   */
+  public addFeature(entityName: string, feature: FeatureDefinition): void {
+    validateProps(this, featureArgumentsSchema(this.entities.map((e) => e.name)), { entityName, feature });
+    const i = this.entities.findIndex((e) => e.name === entityName);
+    this.entities[i] = { ...this.entities[i], features: [...this.entities[i].features, feature] };
+  }
+
+  private metadata(suffix?: string, name?: string): ApiObjectMetadata {
+    return { name: name ?? (suffix ? `${NAME}-${suffix}` : NAME), namespace: this.namespace, labels: this.labels };
+  }
+
+  private offline(): FeastAthenaOffline {
+    const o = this.props.offlineStore;
+    return { region: o.region, database: o.database ?? 'sagemaker_featurestore', workGroup: o.workGroup, s3StagingLocation: o.s3StagingLocation, tables: this.tables };
+  }
+
+  private createConfig(): kplus.ConfigMap {
+    const config = new kplus.ConfigMap(this, 'Repo', { metadata: this.metadata('repo') });
+    config.addData('feature_store.yaml', feastFeatureStoreYaml(this.props.project ?? 'cdk_mlops', this.props.registry, this.offline()));
+    // Rendered at synth: views and features added later are part of it.
+    config.addData('features.py', synthString(() => feastFeatureDefinitions(this.entities, this.offline(), this.props.ttl?.toSeconds({ integral: false }))));
+    return config;
+  }
+
+  private createVolumes(): FeastVolumes {
+    const secret = this.props.redisConnectionSecret;
+    return {
+      template: kplus.Volume.fromConfigMap(this, 'TemplateVolume', this.config, { name: 'template' }),
       repo: kplus.Volume.fromEmptyDir(this, 'RepoVolume', 'repo'),
       tmp: kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp'),
-      redis: kplus.Volume.fromSecret(this, 'RedisVolume', kplus.Secret.fromSecretName(this, 'RedisSecret', props.redisConnectionSecret.name), {
+      redis: kplus.Volume.fromSecret(this, 'RedisVolume', kplus.Secret.fromSecretName(this, 'RedisSecret', secret.name), {
         name: 'redis',
-        items: { [props.redisConnectionSecret.key]: { path: 'connection-string' } },
+        items: { [secret.key]: { path: 'connection-string' } },
         defaultMode: 0o400,
       }),
     };
-    const securityContext = RESTRICTED_CONTAINER_PROPS;
-    // Renders the repository into an emptyDir: the config with the connection string (JSON-quoted,
-    // so any character in a password is safe) and the feature definitions.
-    const render: kplus.ContainerProps = {
+  }
+
+  /**
+   * Renders the repository into an emptyDir: the config with the connection string (JSON-quoted,
+   * so any character in a password is safe) and the feature definitions.
+   */
+  private renderInitContainer(): kplus.ContainerProps {
+    return {
       name: 'render-config',
-      image: props.image,
+      image: this.props.image,
       imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
       command: ['python', '-c'],
       args: [
@@ -188,136 +318,116 @@ export class FeatureStore extends Construct {
         cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
         memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
       },
-      securityContext,
+      securityContext: RESTRICTED_CONTAINER_PROPS,
       volumeMounts: [
-        { path: TEMPLATE, volume: volumes.template, readOnly: true },
-        { path: REDIS_DIR, volume: volumes.redis, readOnly: true },
-        { path: REPO, volume: volumes.repo },
+        { path: TEMPLATE, volume: this.volumes.template, readOnly: true },
+        { path: REDIS_DIR, volume: this.volumes.redis, readOnly: true },
+        { path: REPO, volume: this.volumes.repo },
       ],
     };
-    const mounts = [
-      { path: REPO, volume: volumes.repo },
-      { path: '/tmp', volume: volumes.tmp },
-    ];
-    const env = { HOME: kplus.EnvValue.fromValue('/tmp') };
-    const probe = (failureThreshold: number) =>
-      kplus.Probe.fromTcpSocket({ port: FEAST_PORT, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold });
+  }
 
-    const deployment = new kplus.Deployment(this, 'Server', {
-      metadata: meta(),
-      podMetadata: { labels },
-      select: false,
-      replicas: props.replicas ?? DEFAULT_PLATFORM_SERVER_REPLICAS,
-      serviceAccount,
+  /** A Feast container (server or job) reading the rendered repository. */
+  private renderContainer(name: string, command: string[], args?: string[]): kplus.ContainerProps {
+    return {
+      name,
+      image: this.props.image,
+      imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
+      command,
+      args,
+      envVariables: { HOME: kplus.EnvValue.fromValue('/tmp') },
+      resources: toContainerResources(this.props.resources ?? DEFAULT_RESOURCES),
+      securityContext: RESTRICTED_CONTAINER_PROPS,
+      volumeMounts: [
+        { path: REPO, volume: this.volumes.repo },
+        { path: '/tmp', volume: this.volumes.tmp },
+      ],
+    };
+  }
+
+  /** What the server's and the jobs' pods share: labels, service account, restricted context, the init container. */
+  private podProps() {
+    return {
+      podMetadata: { labels: this.labels },
+      serviceAccount: this.serviceAccount,
       automountServiceAccountToken: false,
       securityContext: RESTRICTED_POD_PROPS,
-      initContainers: [render],
-      containers: [
-        {
-          name: 'feature-server',
-          image: props.image,
-          imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
-          portNumber: FEAST_PORT,
-          command: ['feast', '--chdir', REPO, 'serve', '--host', '0.0.0.0', '--port', String(FEAST_PORT)],
-          envVariables: env,
-          resources: toContainerResources(props.resources ?? DEFAULT_RESOURCES),
-          securityContext,
-          startup: probe(30),
-          readiness: probe(3),
-          liveness: probe(6),
-          volumeMounts: mounts,
-        },
-      ],
-    });
-    deployment.select(kplus.LabelSelector.of({ labels: selector }));
+      initContainers: [this.renderInitContainer()],
+    };
+  }
 
+  private createServer(): kplus.Deployment {
+    const probe = (failureThreshold: number) =>
+      kplus.Probe.fromTcpSocket({ port: FEAST_PORT, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold });
+    const server = this.renderContainer('feature-server', ['feast', '--chdir', REPO, 'serve', '--host', '0.0.0.0', '--port', String(FEAST_PORT)]);
+    const deployment = new kplus.Deployment(this, 'Server', {
+      metadata: this.metadata(),
+      ...this.podProps(),
+      select: false,
+      replicas: this.props.replicas ?? DEFAULT_PLATFORM_SERVER_REPLICAS,
+      containers: [{ ...server, portNumber: FEAST_PORT, startup: probe(30), readiness: probe(3), liveness: probe(6) }],
+    });
+    deployment.select(kplus.LabelSelector.of({ labels: selectorLabels('feast', NAME) }));
+    return deployment;
+  }
+
+  private createService(): kplus.Service {
     const service = new kplus.Service(this, 'Service', {
-      metadata: meta(),
+      metadata: this.metadata(),
       type: kplus.ServiceType.CLUSTER_IP,
       ports: [{ name: 'http', port: FEAST_PORT, targetPort: FEAST_PORT, protocol: kplus.Protocol.TCP }],
     });
-    Object.entries(selector).forEach(([k, v]) => service.selectLabel(k, v));
+    Object.entries(selectorLabels('feast', NAME)).forEach(([k, v]) => service.selectLabel(k, v));
+    return service;
+  }
 
-    // Materialization: offline → online, incrementally up to now.
-    const materialize = new kplus.CronJob(this, 'Materialize', {
-      metadata: meta('materialize'),
-      podMetadata: { labels },
-      schedule: props.materializationSchedule ?? Cron.hourly(),
+  /** Materialization: offline → online, incrementally up to now. Apply first (idempotent): the registry then holds exactly these definitions. */
+  private createMaterializeJob(): kplus.CronJob {
+    const script =
+      'import datetime, subprocess, sys\n' +
+      `rc = subprocess.call(["feast", "--chdir", "${REPO}", "apply"])\n` +
+      'if rc:\n    sys.exit(rc)\n' +
+      'now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")\n' +
+      `sys.exit(subprocess.call(["feast", "--chdir", "${REPO}", "materialize-incremental", now]))`;
+    const job = new kplus.CronJob(this, 'Materialize', {
+      metadata: this.metadata('materialize'),
+      ...this.podProps(),
+      schedule: this.props.materializationSchedule ?? Cron.hourly(),
       concurrencyPolicy: kplus.ConcurrencyPolicy.FORBID,
       successfulJobsRetained: 3,
       failedJobsRetained: 3,
       backoffLimit: 2,
-      serviceAccount,
-      automountServiceAccountToken: false,
-      securityContext: RESTRICTED_POD_PROPS,
-      initContainers: [render],
-      containers: [
-        {
-          name: 'materialize',
-          image: props.image,
-          imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
-          command: ['python', '-c'],
-          // Apply first (idempotent): the registry then holds exactly these definitions.
-          args: [
-            'import datetime, subprocess, sys\n' +
-              `rc = subprocess.call(["feast", "--chdir", "${REPO}", "apply"])\n` +
-              'if rc:\n    sys.exit(rc)\n' +
-              'now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")\n' +
-              `sys.exit(subprocess.call(["feast", "--chdir", "${REPO}", "materialize-incremental", now]))`,
-          ],
-          envVariables: env,
-          resources: toContainerResources(props.resources ?? DEFAULT_RESOURCES),
-          securityContext,
-          volumeMounts: mounts,
-        },
-      ],
+      containers: [this.renderContainer('materialize', ['python', '-c'], [script])],
     });
+    patchPodSeccomp(ApiObject.of(job), '/spec/jobTemplate/spec/template/spec');
+    return job;
+  }
 
-    // `feast serve` and materialization read feature views from the registry, not from
-    // features.py: a Job named after the definitions' version registers them (`feast apply`), once
-    // per version, when the manifests are applied.
-    const apply = new kplus.Job(this, 'Apply', {
-      metadata: meta(`apply-${this.version}`),
-      podMetadata: { labels },
+  /**
+   * `feast serve` and materialization read feature views from the registry, not from features.py:
+   * a Job named after the definitions' version registers them (`feast apply`), once per version,
+   * when the manifests are applied.
+   */
+  private createApplyJob(): kplus.Job {
+    const job = new kplus.Job(this, 'Apply', {
+      metadata: this.metadata(undefined, synthString(() => `${NAME}-apply-${this.version}`)),
+      ...this.podProps(),
       backoffLimit: 3,
       ttlAfterFinished: Duration.days(1),
-      serviceAccount,
-      automountServiceAccountToken: false,
-      securityContext: RESTRICTED_POD_PROPS,
-      initContainers: [render],
-      containers: [
-        {
-          name: 'apply',
-          image: props.image,
-          imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
-          command: ['feast', '--chdir', REPO, 'apply'],
-          envVariables: env,
-          resources: toContainerResources(props.resources ?? DEFAULT_RESOURCES),
-          securityContext,
-          volumeMounts: mounts,
-        },
-      ],
+      containers: [this.renderContainer('apply', ['feast', '--chdir', REPO, 'apply'])],
     });
-
-    // cdk8s-plus has no pod-level seccomp profile: set RuntimeDefault on the jobs' pods (the
-    // containers already have it) so the restricted Pod Security Standard holds at pod level too.
-    patchPodSeccomp(ApiObject.of(materialize), '/spec/jobTemplate/spec/template/spec');
-    patchPodSeccomp(ApiObject.of(apply), '/spec/template/spec');
-
-    // Redis, and HTTPS for Athena, Glue, S3 and STS.
-    serverNetworkPolicy(this, 'NetworkPolicy', {
-      metadata: meta(),
-      podLabels: { 'app.kubernetes.io/name': 'feast' },
-      port: FEAST_PORT,
-      clientNamespaces: props.allowedClientNamespaces ?? [],
-      egressPorts: [props.redisPort ?? 6379, 443],
-    });
-
-    if ((props.replicas ?? DEFAULT_PLATFORM_SERVER_REPLICAS) >= 2) {
-      new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-        metadata: meta(),
-        spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
-      });
-    }
+    patchPodSeccomp(ApiObject.of(job), '/spec/template/spec');
+    return job;
   }
+}
+
+/** The props as the schema sees them: the user's keys, the TTL in seconds, the schedule's expression, entities and tables as they are now. */
+function plainProps(props: FeatureStoreProps, entities: EntityDefinition[], tables: Record<string, string>): Record<string, unknown> {
+  return {
+    ...props,
+    entities,
+    offlineStore: { ...props.offlineStore, tables },
+    materializationSchedule: props.materializationSchedule?.expressionString,
+    ttl: props.ttl?.toSeconds({ integral: false }),
+  };
 }

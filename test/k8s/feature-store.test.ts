@@ -1,4 +1,4 @@
-import { Cron, Testing } from 'cdk8s';
+import { ApiObject, Cron, Duration, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import * as YAML from 'yaml';
 import { EntityDefinition, FeatureType, Features } from '../../lib/core/features';
@@ -114,7 +114,7 @@ describe('FeatureStore (Kubernetes, Feast)', () => {
   describe('configured', () => {
     it('TTL, tables, schedule, project, IRSA', () => {
       const { objects } = render({
-        ttlSeconds: 3600,
+        ttl: Duration.hours(1),
         offlineStore: { ...BASE.offlineStore, tables: { user: 'user_features_v' } },
         materializationSchedule: Cron.schedule({ minute: '*/15' }),
         project: 'fraud',
@@ -129,6 +129,83 @@ describe('FeatureStore (Kubernetes, Feast)', () => {
     });
   });
 
+  describe('objects', () => {
+    it('exposes the feature server Deployment as defaultChild and every other object as a property', () => {
+      const { fs } = render();
+      expect(fs.defaultChild).toBe(ApiObject.of(fs.deployment));
+      expect(fs.node.defaultChild).toBe(fs.defaultChild);
+      expect(fs.defaultChild.kind).toBe('Deployment');
+      expect(ApiObject.of(fs.service).kind).toBe('Service');
+      expect(ApiObject.of(fs.config).kind).toBe('ConfigMap');
+      expect(ApiObject.of(fs.serviceAccount).kind).toBe('ServiceAccount');
+      expect(ApiObject.of(fs.materializeJob).kind).toBe('CronJob');
+      expect(ApiObject.of(fs.applyJob).kind).toBe('Job');
+      expect(fs.networkPolicy.kind).toBe('NetworkPolicy');
+      expect(fs.disruptionBudget?.kind).toBe('PodDisruptionBudget');
+      expect(ApiObject.of(fs.namespaceObject!).kind).toBe('Namespace');
+    });
+
+    it('has no disruption budget with one replica and no namespace object when told not to create it', () => {
+      const { fs } = render({ replicas: 1, createNamespace: false });
+      expect(fs.disruptionBudget).toBeUndefined();
+      expect(fs.namespaceObject).toBeUndefined();
+    });
+  });
+
+  describe('addFeatureView and addFeature', () => {
+    const MERCHANT: EntityDefinition = {
+      name: 'merchant',
+      recordIdentifier: 'merchant_id',
+      eventTime: 'ts',
+      features: [{ name: 'risk_score', type: FeatureType.FRACTIONAL }],
+    };
+
+    it('renders a view and a feature added after construction, and the version labels and apply Job follow', () => {
+      const chart = Testing.chart();
+      const fs = new FeatureStore(chart, 'Feast', BASE);
+      fs.addFeatureView(MERCHANT, 'merchant_features_v');
+      fs.addFeature('user', { name: 'country', type: FeatureType.STRING });
+      const objects = synthValid(chart);
+      const user = { ...USER, features: [...USER.features, { name: 'country', type: FeatureType.STRING }] };
+      const version = Features.version([user, MERCHANT]);
+      expect(fs.version).toBe(version);
+      const py = one(objects, 'ConfigMap').data['features.py'];
+      expect(py).toContain(`version ${version}`);
+      expect(py).toContain('table="merchant_features_v"');
+      expect(py).toContain('Field(name="country", dtype=String),');
+      expect(one(objects, 'Job').metadata.name).toBe(`feast-apply-${version}`);
+      expect(objects.every((o) => o.metadata.labels['cdk-mlops.io/feature-set-version'] === version)).toBe(true);
+    });
+
+    it('renders exactly what the same definitions in props render', () => {
+      const chart = Testing.chart();
+      const fs = new FeatureStore(chart, 'Feast', BASE);
+      fs.addFeatureView(MERCHANT, 'merchant_features_v');
+      const viaProps = Testing.chart();
+      new FeatureStore(viaProps, 'Feast', { ...BASE, entities: [USER, MERCHANT], offlineStore: { ...BASE.offlineStore, tables: { user: 'user_features_v', merchant: 'merchant_features_v' } } });
+      expect(Testing.synth(chart)).toEqual(Testing.synth(viaProps));
+    });
+
+    it.each<[string, (fs: FeatureStore) => void, string, string]>([
+      ['a view without features', (fs) => fs.addFeatureView({ ...MERCHANT, features: [] }, 'm'), 'entity.features', 'must define at least one feature'],
+      ['a view on a bad table name', (fs) => fs.addFeatureView(MERCHANT, 'Merchant Features'), 'offlineTable', 'must be a Glue table name'],
+      ['a feature of an unknown entity', (fs) => fs.addFeature('merchant', { name: 'risk', type: FeatureType.FRACTIONAL }), 'entityName', 'must name an entity of the store (user)'],
+    ])('rejects %s when it is added, naming the argument', (_w, add, property, allowed) => {
+      const fs = new FeatureStore(Testing.chart(), 'Feast', BASE);
+      const e = expectValidationError(() => add(fs));
+      expect(e.problems).toEqual([expect.objectContaining({ constructPath: 'test/Feast', property, allowed: expect.stringContaining(allowed) })]);
+    });
+
+    it.each<[string, (fs: FeatureStore) => void, string]>([
+      ['a view added twice', (fs) => fs.addFeatureView({ ...MERCHANT, name: 'user' }, 'u2'), 'test/Feast: entities[1].name must be unique; "user" is defined twice'],
+      ['a feature name already used', (fs) => fs.addFeature('user', { name: 'TXN_COUNT', type: FeatureType.INTEGRAL }), 'test/Feast: entities[0].features[2].name must be unique in the entity'],
+    ])('fails synthesis on %s, naming the construct', (_w, add, message) => {
+      const chart = Testing.chart();
+      add(new FeatureStore(chart, 'Feast', BASE));
+      expect(() => Testing.synth(chart)).toThrow(message);
+    });
+  });
+
   describe('rejected', () => {
     it.each<[string, Partial<FeatureStoreProps>, string, string]>([
       ['a moving image tag', { image: 'feastdev/feature-server:latest' }, 'image', 'moving tag'],
@@ -136,6 +213,7 @@ describe('FeatureStore (Kubernetes, Feast)', () => {
       ['a registry outside S3', { registry: '/data/registry.db' }, 'registry', 'must be an s3:// URI'],
       ['a missing event time', { entities: [{ ...USER, eventTime: undefined } as any] }, 'entities[0].eventTime', 'must be a string'],
       ['an entity without its table', { offlineStore: { ...BASE.offlineStore, tables: {} } }, 'offlineStore.tables.user', 'must be set'],
+      ['a TTL under a second', { ttl: Duration.millis(500) }, 'ttl', 'must be a whole number of seconds'],
       ['a bad region', { offlineStore: { ...BASE.offlineStore, region: 'europe' } }, 'offlineStore.region', 'must be an AWS region'],
     ])('%s', (_w, props, property, allowed) => {
       const e = expectValidationError(() => render(props));

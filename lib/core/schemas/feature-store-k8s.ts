@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { entitiesSchema } from '../features';
+import { entitiesSchema, entitySchema } from '../features';
 import { checkImage } from '../image';
 import { iamRoleArn, k8sLabelName, port, s3Uri } from '../primitives';
 import { containerResourcesSchema, secretKeyRefSchema } from './model-registry';
 
-/** @internal */
+const glueTable = z.string().regex(/^[a-z0-9_]{1,255}$/, 'must be a Glue table name');
+
+/** @internal plain shape of the Kubernetes FeatureStore props (the TTL in seconds, the schedule as its cron expression) */
 export const k8sFeatureStoreSchema = z
   .strictObject({
     entities: entitiesSchema,
@@ -21,14 +23,16 @@ export const k8sFeatureStoreSchema = z
       workGroup: z.string().regex(/^[a-zA-Z0-9._-]{1,128}$/, 'must be an Athena work group name'),
       s3StagingLocation: s3Uri,
       database: z.string().regex(/^[a-z0-9_]{1,255}$/, 'must be a Glue database name (lowercase letters, digits, _)').optional(),
-      tables: z.record(z.string(), z.string().regex(/^[a-z0-9_]{1,255}$/, 'must be a Glue table name')),
+      tables: z.record(z.string(), glueTable),
     }),
     project: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'must be letters, digits or _ (a Feast project name)').optional(),
     namespace: k8sLabelName.optional(),
     createNamespace: z.boolean().optional(),
     replicas: z.number().int().min(1).max(50).optional(),
     resources: containerResourcesSchema.optional(),
-    ttlSeconds: z.number().int().min(1).optional(),
+    materializationSchedule: z.string().regex(/^\S+( \S+){4}$/, 'must be a five-field cron expression').optional(),
+    // Carried in seconds: the Duration is rendered to seconds before validation.
+    ttl: z.number().int('must be a whole number of seconds').min(1, 'must be at least 1 second').optional(),
     serviceAccountRoleArn: iamRoleArn.optional(),
     allowedClientNamespaces: z.array(k8sLabelName).optional(),
     redisPort: port.optional(),
@@ -49,3 +53,12 @@ export const k8sFeatureStoreSchema = z
       }
     }
   });
+
+/**
+ * @internal the arguments of `FeatureStore.addFeatureView(entity, offlineTable)` (a name already
+ * used is reported by the store's schema at synth)
+ */
+export const k8sFeatureViewSchema = z.strictObject({
+  entity: entitySchema,
+  offlineTable: glueTable,
+});
