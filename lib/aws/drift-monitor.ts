@@ -1,6 +1,7 @@
-import { CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnResource, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -18,7 +19,8 @@ import { ownedAlarm, ownedDescription, recordOwnership } from './private/alarms'
 import { runtimeAssetCode } from './private/runtime-asset';
 import { validateProps } from './private/validate';
 import { DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
-import { driftMonitorSchema } from '../core/schemas/drift-monitor';
+import { DEFAULT_DRIFT_SCHEDULE_MINUTES, driftFeatureSchema, driftMonitorSchema, featureSlug, rateIntervalMinutes } from '../core/schemas/drift-monitor';
+import { collectProblems } from '../core/validation';
 
 /** Namespace of the drift job's metrics (dimensions: `EndpointName`, and `Feature` for `PSI`). */
 export const DRIFT_METRIC_NAMESPACE = 'CdkMlops/Drift';
@@ -46,13 +48,15 @@ export interface DriftMonitorProps {
    */
   readonly baseline?: DriftBaseline;
   /**
-   * How often the job runs.
-   * @default Duration.hours(1)
+   * How often the job runs: a rate (`events.Schedule.rate(...)`) of 5 minutes to 7 days; the
+   * alarms judge one run per interval, so a cron expression is refused.
+   * @default - every hour (`rate(1 hour)`)
    */
-  readonly schedule?: Duration;
+  readonly schedule?: events.Schedule;
   /**
-   * How much traffic each run looks at (at least the schedule, so no traffic is skipped).
-   * @default - the schedule
+   * How much traffic each run looks at, in whole minutes from 5 minutes to 31 days (at least the
+   * schedule's interval, so no traffic is skipped).
+   * @default - the schedule's interval
    */
   readonly window?: Duration;
   /**
@@ -88,7 +92,8 @@ export interface DriftMonitorProps {
    */
   readonly reference?: DriftReference;
   /**
-   * How much earlier traffic the reference holds (at least the window; not with `TRAINING`).
+   * How much earlier traffic the reference holds, in whole minutes up to 31 days (at least the
+   * window; not with `TRAINING`).
    * @default - 7 days for ROLLING_WINDOW, 1 day for SAME_PERIOD_LAST_YEAR
    */
   readonly referenceSpan?: Duration;
@@ -98,6 +103,26 @@ export interface DriftMonitorProps {
    * @default 1000
    */
   readonly minReferenceValues?: number;
+  /**
+   * Role the drift job runs with; the monitor adds its statements to it (`addToPrincipalPolicy`).
+   * @default - a new role with exactly the job's permissions
+   */
+  readonly role?: iam.IRole;
+  /**
+   * VPC the drift job runs in (it needs to reach S3 and CloudWatch, e.g. through endpoints).
+   * @default - no VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * Subnets of `vpc` the job runs in.
+   * @default - the private subnets of `vpc` (lambda.Function's default)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * Security groups of the job in `vpc` (at most 5).
+   * @default - a new group allowing only HTTPS out
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
 /**
@@ -210,12 +235,29 @@ export class DriftMonitor extends DriftMonitorBase {
 
   /** The drift job. */
   public readonly job: lambda.Function;
+  /** The role the drift job runs with (`role`, or one made for it). */
+  public readonly role: iam.IRole;
   /** Per feature: the investigate and act alarms; and the job's own error alarm. */
   public readonly featureAlarms: cloudwatch.Alarm[] = [];
   /** Any feature above the act threshold in M of N runs. */
   public readonly sustainedDrift: cloudwatch.CompositeAlarm;
   /** The endpoint whose traffic is watched. */
   public readonly endpointName: string;
+  /** Security groups of the job, when it runs in a VPC. */
+  public readonly securityGroups?: ec2.ISecurityGroup[];
+
+  private readonly props: DriftMonitorProps;
+  /** The watched features, in order: the props' then those added (predictions are implied). */
+  private readonly features: string[] = [];
+  /** Construct-id slugs of the features that have their alarms. */
+  private readonly alarmedSlugs = new Set<string>();
+  /** The per-feature sustained-drift alarms the composite alarm ORs. */
+  private readonly sustained: cloudwatch.Alarm[] = [];
+  private readonly schedule: events.Schedule;
+  private readonly period: Duration;
+  private readonly windowMinutes: number;
+  private readonly reference: DriftReference;
+  private readonly referenceMinutes: number;
 
   /** The sustained-drift alarm as `IDriftMonitor` names it: `sustainedDrift`. */
   public get sustainedDriftAlarm(): cloudwatch.IAlarm {
@@ -224,178 +266,237 @@ export class DriftMonitor extends DriftMonitorBase {
 
   constructor(scope: Construct, id: string, props: DriftMonitorProps) {
     super(scope, id);
-    const scheduleMinutes = props.schedule?.toMinutes() ?? 60;
-    validateProps(this, driftMonitorSchema, {
-      endpointName: props.endpointName,
-      features: props.features,
-      baselineFeatures: props.baseline ? [...props.baseline.features.map((f) => f.name)] : undefined,
-      alarmOwnership: props.alarmOwnership,
-      scheduleMinutes,
-      windowMinutes: props.window?.toMinutes({ integral: false }),
-      investigateThreshold: props.investigateThreshold,
-      actThreshold: props.actThreshold,
-      sustainedDatapoints: props.sustainedDatapoints,
-      sustainedPeriods: props.sustainedPeriods,
-      baselineKey: props.baselineKey,
-      reference: props.reference,
-      referenceMinutes: props.referenceSpan?.toMinutes({ integral: false }),
-      minReferenceValues: props.minReferenceValues,
-    });
+    validateProps(this, driftMonitorSchema, this.plainProps(props, props.features));
+    this.props = props;
     this.endpointName = props.endpointName;
-    const windowMinutes = props.window?.toMinutes() ?? scheduleMinutes;
-    const reference = props.reference ?? DriftReference.TRAINING;
-    const referenceMinutes = props.referenceSpan?.toMinutes() ?? defaultReferenceMinutes(reference);
+    this.schedule = props.schedule ?? events.Schedule.rate(Duration.minutes(DEFAULT_DRIFT_SCHEDULE_MINUTES));
+    const scheduleMinutes = rateIntervalMinutes(this.schedule.expressionString)!;
+    this.period = Duration.minutes(scheduleMinutes);
+    this.windowMinutes = props.window?.toMinutes() ?? scheduleMinutes;
+    this.reference = props.reference ?? DriftReference.TRAINING;
+    this.referenceMinutes = props.referenceSpan?.toMinutes() ?? defaultReferenceMinutes(this.reference);
 
     // One key for the job's logs and environment.
     const key = new kms.Key(this, 'Key', { description: `Encrypts the drift job of ${props.endpointName}`, enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
     key.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${Stack.of(this).region}.amazonaws.com`));
     const logGroup = new logs.LogGroup(this, 'JobLogs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.RETAIN, encryptionKey: key });
-    const role = new iam.Role(this, 'JobRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Computes drift of ${props.endpointName}`,
+    this.role = props.role ?? new iam.Role(this, 'JobRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `Computes drift of ${props.endpointName}` });
+    this.grantJob(logGroup);
+    this.securityGroups = props.vpc ? (props.securityGroups ?? [this.createSecurityGroup(props.vpc)]) : undefined;
+    this.job = this.createJob(key, logGroup);
+    new events.Rule(this, 'Schedule', {
+      description: `Drift job of ${props.endpointName}`,
+      schedule: this.schedule,
+      targets: [new targets.LambdaFunction(this.job, { retryAttempts: 2 })],
     });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.capture.bucket.arnForObjects(`${props.capture.prefix}/*`)] }),
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [props.capture.bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${props.capture.prefix}/*`] } },
-      }),
-    );
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.baselineBucket.arnForObjects(props.baselineKey)] }));
-    for (const dataKey of [props.capture.key, props.baselineBucket.encryptionKey]) {
+
+    props.features.forEach((f) => this.watch(f));
+    this.createFeatureAlarms(PREDICTION_FEATURE);
+    this.sustainedDrift = this.createSustainedDrift();
+    this.featureAlarms.push(this.createJobErrorsAlarm());
+    // Features added later are judged with the rest: unique, in the baseline.
+    this.node.addValidation({ validate: () => this.validateFeatures() });
+  }
+
+  /**
+   * Watch one more feature: the job computes its PSI, and it gets the investigate and act alarms
+   * and a part in the sustained-drift alarm, at the monitor's thresholds.
+   * @param feature a column of the captured records and of the baseline
+   */
+  public addFeature(feature: string): void {
+    validateProps(this, driftFeatureSchema, { feature });
+    this.watch(feature);
+  }
+
+  private watch(feature: string): void {
+    this.features.push(feature);
+    // A feature listed twice is reported by validateFeatures at synth, named, not as a clash of ids.
+    if (!this.alarmedSlugs.has(featureSlug(feature))) {
+      this.createFeatureAlarms(feature);
+    }
+  }
+
+  /** The props as the schema sees them: the user's keys, Durations in seconds, the schedule's expression. */
+  private plainProps(props: DriftMonitorProps, features: string[]): Record<string, unknown> {
+    return {
+      ...props,
+      features,
+      schedule: props.schedule?.expressionString,
+      window: props.window?.toSeconds({ integral: false }),
+      referenceSpan: props.referenceSpan?.toSeconds({ integral: false }),
+    };
+  }
+
+  private validateFeatures(): string[] {
+    const isToken = (v: unknown) => v !== undefined && v !== null && Token.isUnresolved(v);
+    return collectProblems(this.node.path, driftMonitorSchema, this.plainProps(this.props, this.features), isToken)
+      .map((p) => `${p.constructPath}: ${p.property} ${p.allowed} (received ${p.received})`);
+  }
+
+  /** Least privilege: its logs, the capture prefix, the baseline, the keys of both, metrics of its namespace. */
+  private grantJob(logGroup: logs.ILogGroup): void {
+    const { capture, baselineBucket, baselineKey } = this.props;
+    const allow = (statement: iam.PolicyStatementProps) => this.role.addToPrincipalPolicy(new iam.PolicyStatement(statement));
+    allow({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] });
+    allow({ actions: ['s3:GetObject'], resources: [capture.bucket.arnForObjects(`${capture.prefix}/*`)] });
+    allow({ actions: ['s3:ListBucket'], resources: [capture.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${capture.prefix}/*`] } } });
+    allow({ actions: ['s3:GetObject'], resources: [baselineBucket.arnForObjects(baselineKey)] });
+    for (const dataKey of [capture.key, baselineBucket.encryptionKey]) {
       if (dataKey) {
-        role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [dataKey.keyArn] }));
+        allow({ actions: ['kms:Decrypt'], resources: [dataKey.keyArn] });
       }
     }
     // PutMetricData has no resource-level permissions: the condition limits it to the drift namespace.
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
+    allow({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': DRIFT_METRIC_NAMESPACE } } });
+    if (this.props.vpc) {
+      // A function in a VPC manages its network interfaces (what AWSLambdaVPCAccessExecutionRole
+      // grants); these EC2 actions have no resource-level permissions for that use.
+      allow({
+        actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
         resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': DRIFT_METRIC_NAMESPACE } },
-      }),
-    );
+      });
+    }
+  }
 
-    this.job = new lambda.Function(this, 'Job', {
-      description: `Drift of ${props.endpointName}: PSI per feature against the training baseline`,
+  /** The job reaches S3 and CloudWatch over HTTPS only. */
+  private createSecurityGroup(vpc: ec2.IVpc): ec2.SecurityGroup {
+    const group = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc, description: `The drift job of ${this.endpointName}: HTTPS out only`, allowAllOutbound: false });
+    group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to S3 and CloudWatch');
+    return group;
+  }
+
+  private createJob(key: kms.IKey, logGroup: logs.ILogGroup): lambda.Function {
+    const job = new lambda.Function(this, 'Job', {
+      description: `Drift of ${this.endpointName}: PSI per feature against the training baseline`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
       code: runtimeAssetCode('drift-job'),
-      role,
+      role: this.role,
       logGroup,
       memorySize: 2048,
       // About a minute per 30 minutes of capture read (window and reference), within Lambda's 15.
-      timeout: Duration.minutes(Math.min(15, Math.max(2, Math.ceil((windowMinutes + referenceMinutes) / 30)))),
+      timeout: Duration.minutes(Math.min(15, Math.max(2, Math.ceil((this.windowMinutes + this.referenceMinutes) / 30)))),
       reservedConcurrentExecutions: 1,
       environmentEncryption: key,
-      environment: {
-        ENDPOINT_NAME: props.endpointName,
-        CAPTURE_BUCKET: props.capture.bucket.bucketName,
-        CAPTURE_PREFIX: props.capture.prefix,
-        BASELINE_BUCKET: props.baselineBucket.bucketName,
-        BASELINE_KEY: props.baselineKey,
-        FEATURE_NAMES: props.features.join(','),
-        WINDOW_MINUTES: String(windowMinutes),
-        METRIC_NAMESPACE: DRIFT_METRIC_NAMESPACE,
-        ...(reference !== DriftReference.TRAINING
-          ? {
-            REFERENCE: reference,
-            REFERENCE_MINUTES: String(referenceMinutes),
-            ...(props.minReferenceValues !== undefined ? { MIN_REFERENCE_VALUES: String(props.minReferenceValues) } : {}),
-          }
-          : {}),
-      },
+      environment: this.renderEnvironment(),
+      vpc: this.props.vpc,
+      vpcSubnets: this.props.vpcSubnets,
+      securityGroups: this.securityGroups,
     });
-    // The function depends on its role through the ARN already; keep only the explicit dependency
-    // on the role's policy (a DependsOn on the role too is redundant: cfn-lint W3005).
-    const policy = role.node.findChild('DefaultPolicy').node.defaultChild as CfnResource;
-    (this.job.node.defaultChild as lambda.CfnFunction).addOverride('DependsOn', [policy.logicalId]);
+    const policy = this.role.node.tryFindChild('DefaultPolicy')?.node.defaultChild as CfnResource | undefined;
+    if (!this.props.role && policy) {
+      // The function depends on its role through the ARN already; keep only the explicit dependency
+      // on the role's policy (a DependsOn on the role too is redundant: cfn-lint W3005).
+      (job.node.defaultChild as lambda.CfnFunction).addOverride('DependsOn', [policy.logicalId]);
+    }
+    return job;
+  }
 
-    new events.Rule(this, 'Schedule', {
-      description: `Drift job of ${props.endpointName}`,
-      schedule: events.Schedule.rate(Duration.minutes(scheduleMinutes)),
-      targets: [new targets.LambdaFunction(this.job, { retryAttempts: 2 })],
-    });
+  /** The job's configuration; the feature list renders at synth (`addFeature`). */
+  private renderEnvironment(): Record<string, string> {
+    const { capture, baselineBucket, baselineKey, minReferenceValues } = this.props;
+    return {
+      ENDPOINT_NAME: this.endpointName,
+      CAPTURE_BUCKET: capture.bucket.bucketName,
+      CAPTURE_PREFIX: capture.prefix,
+      BASELINE_BUCKET: baselineBucket.bucketName,
+      BASELINE_KEY: baselineKey,
+      FEATURE_NAMES: Lazy.string({ produce: () => this.features.join(',') }),
+      WINDOW_MINUTES: String(this.windowMinutes),
+      METRIC_NAMESPACE: DRIFT_METRIC_NAMESPACE,
+      ...(this.reference !== DriftReference.TRAINING
+        ? {
+          REFERENCE: this.reference,
+          REFERENCE_MINUTES: String(this.referenceMinutes),
+          ...(minReferenceValues !== undefined ? { MIN_REFERENCE_VALUES: String(minReferenceValues) } : {}),
+        }
+        : {}),
+    };
+  }
 
-    // --- alarms: a generic loop over (feature × level) -------------------------------------
-    const period = Duration.minutes(scheduleMinutes);
-    const investigate = props.investigateThreshold ?? PSI_INVESTIGATE_THRESHOLD;
-    const act = props.actThreshold ?? PSI_ACT_THRESHOLD;
-    const sustained: cloudwatch.Alarm[] = [];
-    const own = props.alarmOwnership;
-    for (const feature of [...props.features, PREDICTION_FEATURE]) {
-      const metric = this.metricPsi(feature, { period });
-      const label = feature === PREDICTION_FEATURE ? 'predictions' : `feature ${feature}`;
-      const slug = feature.replace(/[^A-Za-z0-9]/g, '');
-      for (const [level, threshold] of [['Investigate', investigate], ['Act', act]] as const) {
-        this.featureAlarms.push(
-          ownedAlarm(
-            this,
-            {
-              id: `${level}-${slug}`,
-              metric,
-              threshold,
-              comparison: ThresholdComparison.GREATER_THAN,
-              evaluationPeriods: 1,
-              datapointsToAlarm: 1,
-              owner: own.owner,
-              runbookUrl: own.runbookUrl,
-              summary: `${level === 'Act' ? 'Act on' : 'Investigate'} drift of ${label} on ${props.endpointName}: PSI > ${threshold}`,
-              // No data (an empty window) is not drift.
-              treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-            },
-            props.alarmTopic,
-          ),
-        );
-      }
-      sustained.push(
-        ownedAlarm(this, {
-          id: `Sustained-${slug}`,
-          metric,
-          threshold: act,
-          comparison: ThresholdComparison.GREATER_THAN,
-          evaluationPeriods: props.sustainedPeriods ?? DEFAULT_SUSTAINED_DRIFT_PERIODS,
-          datapointsToAlarm: props.sustainedDatapoints ?? DEFAULT_SUSTAINED_DRIFT_DATAPOINTS,
-          owner: own.owner,
-          runbookUrl: own.runbookUrl,
-          summary: `Sustained drift of ${label} on ${props.endpointName}`,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        }),
+  /** The investigate and act alarms of one feature (or the predictions), and its sustained-drift alarm. */
+  private createFeatureAlarms(feature: string): void {
+    const { alarmOwnership: own, alarmTopic } = this.props;
+    const metric = this.metricPsi(feature, { period: this.period });
+    const label = feature === PREDICTION_FEATURE ? 'predictions' : `feature ${feature}`;
+    const slug = featureSlug(feature);
+    this.alarmedSlugs.add(slug);
+    const investigate = this.props.investigateThreshold ?? PSI_INVESTIGATE_THRESHOLD;
+    const act = this.props.actThreshold ?? PSI_ACT_THRESHOLD;
+    for (const [level, threshold] of [['Investigate', investigate], ['Act', act]] as const) {
+      const summary = `${level === 'Act' ? 'Act on' : 'Investigate'} drift of ${label} on ${this.endpointName}: PSI > ${threshold}`;
+      this.featureAlarms.push(
+        ownedAlarm(
+          this,
+          {
+            id: `${level}-${slug}`,
+            metric,
+            threshold,
+            comparison: ThresholdComparison.GREATER_THAN,
+            evaluationPeriods: 1,
+            datapointsToAlarm: 1,
+            owner: own.owner,
+            runbookUrl: own.runbookUrl,
+            summary,
+            // No data (an empty window) is not drift.
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          },
+          alarmTopic,
+        ),
       );
     }
-    const sustainedRecord = {
-      summary: `Sustained drift on ${props.endpointName}: retrain (the training pipeline starts on this alarm).`,
+    this.sustained.push(
+      ownedAlarm(this, {
+        id: `Sustained-${slug}`,
+        metric,
+        threshold: act,
+        comparison: ThresholdComparison.GREATER_THAN,
+        evaluationPeriods: this.props.sustainedPeriods ?? DEFAULT_SUSTAINED_DRIFT_PERIODS,
+        datapointsToAlarm: this.props.sustainedDatapoints ?? DEFAULT_SUSTAINED_DRIFT_DATAPOINTS,
+        owner: own.owner,
+        runbookUrl: own.runbookUrl,
+        summary: `Sustained drift of ${label} on ${this.endpointName}`,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+
+  /** Any feature's sustained-drift alarm: the rule renders at synth, with the features added later. */
+  private createSustainedDrift(): cloudwatch.CompositeAlarm {
+    const own = this.props.alarmOwnership;
+    const record = {
+      summary: `Sustained drift on ${this.endpointName}: retrain (the training pipeline starts on this alarm).`,
       owner: own.owner,
       runbookUrl: own.runbookUrl,
     };
-    this.sustainedDrift = new cloudwatch.CompositeAlarm(this, 'SustainedDrift', {
-      alarmRule: cloudwatch.AlarmRule.anyOf(...sustained),
-      alarmDescription: ownedDescription(sustainedRecord),
+    const alarm = new cloudwatch.CompositeAlarm(this, 'SustainedDrift', {
+      alarmRule: { renderAlarmRule: () => Lazy.string({ produce: () => cloudwatch.AlarmRule.anyOf(...this.sustained).renderAlarmRule() }) },
+      alarmDescription: ownedDescription(record),
     });
-    recordOwnership(this.sustainedDrift, sustainedRecord);
-    if (props.alarmTopic) {
-      this.sustainedDrift.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+    recordOwnership(alarm, record);
+    if (this.props.alarmTopic) {
+      alarm.addAlarmAction(new actions.SnsAction(this.props.alarmTopic));
     }
-    const jobErrors = ownedAlarm(
+    return alarm;
+  }
+
+  private createJobErrorsAlarm(): cloudwatch.Alarm {
+    const own = this.props.alarmOwnership;
+    return ownedAlarm(
       this,
       {
         id: 'JobErrors',
-        metric: this.job.metricErrors({ period }),
+        metric: this.job.metricErrors({ period: this.period }),
         threshold: 0,
         comparison: ThresholdComparison.GREATER_THAN,
         evaluationPeriods: 2,
         datapointsToAlarm: 2,
         owner: own.owner,
         runbookUrl: own.runbookUrl,
-        summary: `The drift job of ${props.endpointName} fails: drift is not being measured`,
+        summary: `The drift job of ${this.endpointName} fails: drift is not being measured`,
       },
-      props.alarmTopic,
+      this.props.alarmTopic,
     );
-    this.featureAlarms.push(jobErrors);
   }
 }

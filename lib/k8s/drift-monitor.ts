@@ -4,14 +4,13 @@ import { Construct } from 'constructs';
 import { ComputeResources } from './compute-resources';
 import { PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../core/drift';
 import { DriftReference, defaultReferenceMinutes } from '../core/drift-reference';
-import { checkImage } from '../core/image';
-import { k8sLabelName } from '../core/primitives';
 import { AlarmOwnership } from '../core/rollback';
 import { toContainerResources } from './private/quantities';
-import { driftMonitorSchema } from '../core/schemas/drift-monitor';
-import { collectProblems, throwIfAny } from '../core/validation';
+import { DEFAULT_DRIFT_SCHEDULE_MINUTES, cronIntervalMinutes, driftFeatureSchema, k8sDriftMonitorSchema, parseS3Location } from '../core/schemas/drift-monitor';
+import { collectProblems } from '../core/validation';
 import { standardLabels } from './private/labels';
 import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS, patchPodSeccomp } from './private/security';
+import { validateProps } from './private/validate';
 import { DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
 
 const CONFIG_DIR = '/etc/drift';
@@ -51,13 +50,16 @@ export interface DriftMonitorProps {
   /** Pushgateway the job pushes its metrics to (`http://…:9091`). */
   readonly pushgatewayUrl: string;
   /**
-   * Run every N minutes (a divisor of 60, or whole hours).
-   * @default 60
+   * When the job runs: a cron schedule with one interval of at least 5 minutes, the only kind the
+   * sustained-drift alert (one sample per run) can count: every N minutes with N dividing 60 (a
+   * step of N in the minute field), hourly (`Cron.hourly()`), every H hours with H dividing 24 (a
+   * step of H in the hour field, at a fixed minute) or daily (`Cron.daily()`).
+   * @default - every hour on the hour (minute 0, a step of 1 in the hour field)
    */
-  readonly scheduleMinutes?: number;
+  readonly schedule?: Cron;
   /**
-   * Minutes of traffic per run (at least the schedule).
-   * @default - the schedule
+   * Minutes of traffic per run (at least the schedule's interval).
+   * @default - the schedule's interval
    */
   readonly windowMinutes?: number;
   /**
@@ -134,97 +136,109 @@ export interface DriftMonitorProps {
  * WorkflowTemplate to submit when `retrainWorkflowTemplate` is set) and a stale-job alert.
  */
 export class DriftMonitor extends Construct {
+  /** The props as the schema sees them: the user's keys, the schedule as its cron expression. */
+  private static plainProps(props: DriftMonitorProps, features: string[]): Record<string, unknown> {
+    return { ...props, features, schedule: props.schedule?.expressionString };
+  }
+
+  /** Name of the CronJob, ConfigMap and PrometheusRule (`drift-<endpoint>`). */
+  public readonly name: string;
+  /** Namespace of the objects. */
+  public readonly namespace: string;
+  /** The job's configuration (`config.json`: capture, baseline, features, window, reference). */
+  public readonly config: kplus.ConfigMap;
+  /** The CronJob running the drift job (also this construct's `defaultChild`). */
+  public readonly job: kplus.CronJob;
+  /** The PrometheusRule with the drift alerts. */
+  public readonly alerts: ApiObject;
+
+  private readonly props: DriftMonitorProps;
+  /** The watched features, in order: the props' then those added (predictions are implied). */
+  private readonly features: string[];
+  private readonly schedule: Cron;
+  private readonly scheduleMinutes: number;
+  private readonly windowMinutes: number;
+  private readonly labels: Record<string, string>;
+
   constructor(scope: Construct, id: string, props: DriftMonitorProps) {
     super(scope, id);
-    const scheduleMinutes = props.scheduleMinutes ?? 60;
-    // Schema problems and the Kubernetes-specific ones are reported together.
-    const problems = collectProblems(
-      this.node.path,
-      driftMonitorSchema,
-      {
-        endpointName: props.endpointName,
-        features: props.features,
-        alarmOwnership: props.alarmOwnership,
-        scheduleMinutes,
-        windowMinutes: props.windowMinutes,
-        investigateThreshold: props.investigateThreshold,
-        actThreshold: props.actThreshold,
-        sustainedDatapoints: props.sustainedDatapoints,
-        sustainedPeriods: props.sustainedPeriods,
-        reference: props.reference,
-        referenceMinutes: props.referenceMinutes,
-        minReferenceValues: props.minReferenceValues,
-      },
-      (v) => v instanceof Lazy,
-    );
-    const s3 = /^s3:\/\/([^/]+)\/(.+)$/;
-    const capture = s3.exec(props.captureUri);
-    const baseline = s3.exec(props.baselineUri);
-    const where = this.node.path;
-    if (!capture) {
-      problems.push({ constructPath: where, property: 'captureUri', received: JSON.stringify(props.captureUri), allowed: 'must be s3://bucket/prefix' });
-    }
-    if (!baseline || !baseline[2].endsWith('.json')) {
-      problems.push({ constructPath: where, property: 'baselineUri', received: JSON.stringify(props.baselineUri), allowed: 'must be s3://bucket/key.json' });
-    }
-    const imageProblem = checkImage(props.image, { allowPinnedTag: false, allowMutableTag: false });
-    if (imageProblem) {
-      problems.push({ constructPath: where, property: 'image', received: JSON.stringify(props.image), allowed: imageProblem });
-    }
-    if (!(scheduleMinutes < 60 ? 60 % scheduleMinutes === 0 : scheduleMinutes % 60 === 0 && scheduleMinutes <= 24 * 60)) {
-      problems.push({ constructPath: where, property: 'scheduleMinutes', received: String(scheduleMinutes), allowed: 'must divide an hour, or be whole hours up to 24 (a cron schedule)' });
-    }
-    const retrain = props.retrainWorkflowTemplate;
-    for (const key of ['name', 'namespace'] as const) {
-      if (retrain && !k8sLabelName.safeParse(retrain[key]).success) {
-        problems.push({ constructPath: where, property: `retrainWorkflowTemplate.${key}`, received: JSON.stringify(retrain[key]), allowed: 'must be a DNS-1123 label' });
-      }
-    }
-    if (!/^https?:\/\/\S+$/.test(props.pushgatewayUrl)) {
-      problems.push({ constructPath: where, property: 'pushgatewayUrl', received: JSON.stringify(props.pushgatewayUrl), allowed: 'must be an http(s) URL' });
-    }
-    throwIfAny(problems);
+    validateProps(this, k8sDriftMonitorSchema, DriftMonitor.plainProps(props, props.features));
+    this.props = props;
+    this.features = [...props.features];
+    this.schedule = props.schedule ?? Cron.schedule({ minute: '0', hour: `*/${DEFAULT_DRIFT_SCHEDULE_MINUTES / 60}` });
+    this.scheduleMinutes = cronIntervalMinutes(this.schedule.expressionString)!;
+    this.windowMinutes = props.windowMinutes ?? this.scheduleMinutes;
+    this.namespace = props.namespace ?? 'monitoring-drift';
+    this.name = `drift-${props.endpointName.toLowerCase()}`.slice(0, 52).replace(/-+$/, '');
+    this.labels = standardLabels('drift-monitor', this.name, 'drift-monitor');
 
-    const ns = props.namespace ?? 'monitoring-drift';
-    const name = `drift-${props.endpointName.toLowerCase()}`.slice(0, 52).replace(/-+$/, '');
-    const labels = standardLabels('drift-monitor', name, 'drift-monitor');
-    const meta = (suffix?: string) => ({ name: suffix ? `${name}-${suffix}` : name, namespace: ns, labels });
-    const windowMinutes = props.windowMinutes ?? scheduleMinutes;
-
-    const config = new kplus.ConfigMap(this, 'Config', {
-      metadata: meta('config'),
-      data: {
-        'config.json': JSON.stringify(
-          {
-            endpointName: props.endpointName,
-            captureBucket: capture![1],
-            capturePrefix: capture![2].replace(/\/+$/, ''),
-            baselineBucket: baseline![1],
-            baselineKey: baseline![2],
-            featureNames: props.features,
-            windowMinutes,
-            ...((props.reference ?? DriftReference.TRAINING) !== DriftReference.TRAINING
-              ? {
-                reference: props.reference,
-                referenceMinutes: props.referenceMinutes ?? defaultReferenceMinutes(props.reference!),
-                ...(props.minReferenceValues !== undefined ? { minReferenceValues: props.minReferenceValues } : {}),
-              }
-              : {}),
-          },
-          null,
-          2,
-        ),
-      },
+    this.config = new kplus.ConfigMap(this, 'Config', { metadata: this.metadata('config') });
+    // Rendered at synth: features added with addFeature are part of it.
+    this.config.addData('config.json', Lazy.any({ produce: () => JSON.stringify(this.renderConfig(), null, 2) }) as unknown as string);
+    this.job = this.createJob();
+    this.alerts = new ApiObject(this, 'Alerts', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: { ...this.metadata(), labels: { ...this.labels, ...(props.prometheusRuleLabels ?? {}) } },
+      spec: { groups: [{ name: `${this.name}.rules`, rules: this.renderAlertRules() }] },
     });
+    this.node.defaultChild = this.job;
+    // Features added later are judged with the rest (a feature listed twice).
+    this.node.addValidation({
+      validate: () =>
+        collectProblems(this.node.path, k8sDriftMonitorSchema, DriftMonitor.plainProps(this.props, this.features), (v) => v instanceof Lazy)
+          .map((p) => `${p.constructPath}: ${p.property} ${p.allowed} (received ${p.received})`),
+    });
+  }
+
+  /**
+   * Watch one more feature: the job computes its PSI and the alerts judge it at the monitor's
+   * thresholds (they are per feature already).
+   * @param feature a column of the captured records and of the baseline
+   */
+  public addFeature(feature: string): void {
+    validateProps(this, driftFeatureSchema, { feature });
+    this.features.push(feature);
+  }
+
+  private metadata(suffix?: string) {
+    return { name: suffix ? `${this.name}-${suffix}` : this.name, namespace: this.namespace, labels: this.labels };
+  }
+
+  /** The drift job's `config.json` (the CLI's `DriftJobConfig`). */
+  private renderConfig(): Record<string, unknown> {
+    const p = this.props;
+    const [captureBucket, capturePrefix] = parseS3Location(p.captureUri)!;
+    const [baselineBucket, baselineKey] = parseS3Location(p.baselineUri)!;
+    const reference = p.reference ?? DriftReference.TRAINING;
+    return {
+      endpointName: p.endpointName,
+      captureBucket,
+      capturePrefix: capturePrefix.replace(/\/+$/, ''),
+      baselineBucket,
+      baselineKey,
+      featureNames: [...this.features],
+      windowMinutes: this.windowMinutes,
+      ...(reference !== DriftReference.TRAINING
+        ? {
+          reference,
+          referenceMinutes: p.referenceMinutes ?? defaultReferenceMinutes(reference),
+          ...(p.minReferenceValues !== undefined ? { minReferenceValues: p.minReferenceValues } : {}),
+        }
+        : {}),
+    };
+  }
+
+  private createJob(): kplus.CronJob {
+    const p = this.props;
     const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
-      metadata: { ...meta(), annotations: props.serviceAccountRoleArn ? { 'eks.amazonaws.com/role-arn': props.serviceAccountRoleArn } : undefined },
+      metadata: { ...this.metadata(), annotations: p.serviceAccountRoleArn ? { 'eks.amazonaws.com/role-arn': p.serviceAccountRoleArn } : undefined },
       automountToken: false,
     });
-    const schedule = scheduleMinutes < 60 ? Cron.schedule({ minute: `*/${scheduleMinutes}` }) : Cron.schedule({ minute: '0', hour: `*/${scheduleMinutes / 60}` });
     const job = new kplus.CronJob(this, 'Job', {
-      metadata: meta(),
-      podMetadata: { labels },
-      schedule,
+      metadata: this.metadata(),
+      podMetadata: { labels: this.labels },
+      schedule: this.schedule,
       concurrencyPolicy: kplus.ConcurrencyPolicy.FORBID,
       successfulJobsRetained: 3,
       failedJobsRetained: 3,
@@ -235,60 +249,58 @@ export class DriftMonitor extends Construct {
       containers: [
         {
           name: 'drift',
-          image: props.image,
+          image: p.image,
           imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
           command: ['node', '/opt/cdk-mlops/drift-job.js'],
-          args: ['--config', `${CONFIG_DIR}/config.json`, '--window-minutes', String(windowMinutes), '--pushgateway', props.pushgatewayUrl],
-          resources: toContainerResources(props.resources ?? DEFAULT_RESOURCES),
+          args: ['--config', `${CONFIG_DIR}/config.json`, '--window-minutes', String(this.windowMinutes), '--pushgateway', p.pushgatewayUrl],
+          resources: toContainerResources(p.resources ?? DEFAULT_RESOURCES),
           securityContext: RESTRICTED_CONTAINER_PROPS,
-          volumeMounts: [{ path: CONFIG_DIR, volume: kplus.Volume.fromConfigMap(this, 'ConfigVolume', config, { name: 'config' }), readOnly: true }],
+          volumeMounts: [{ path: CONFIG_DIR, volume: kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.config, { name: 'config' }), readOnly: true }],
         },
       ],
     });
     patchPodSeccomp(ApiObject.of(job), '/spec/jobTemplate/spec/template/spec');
+    return job;
+  }
 
-    const investigate = props.investigateThreshold ?? PSI_INVESTIGATE_THRESHOLD;
-    const act = props.actThreshold ?? PSI_ACT_THRESHOLD;
-    const sel = `endpoint="${props.endpointName}"`;
-    const own = props.alarmOwnership;
-    const rule = (alert: string, expr: string, severity: string, summary: string, extraLabels: Record<string, string> = {}) => ({
+  /** Investigate, act, sustained (M of N runs) and stale-job alerts, per feature through `max by (feature)`. */
+  private renderAlertRules(): Array<Record<string, unknown>> {
+    const p = this.props;
+    const investigate = p.investigateThreshold ?? PSI_INVESTIGATE_THRESHOLD;
+    const act = p.actThreshold ?? PSI_ACT_THRESHOLD;
+    const sel = `endpoint="${p.endpointName}"`;
+    const every = this.scheduleMinutes;
+    const periods = p.sustainedPeriods ?? DEFAULT_SUSTAINED_DRIFT_PERIODS;
+    const datapoints = p.sustainedDatapoints ?? DEFAULT_SUSTAINED_DRIFT_DATAPOINTS;
+    const retrain = p.retrainWorkflowTemplate;
+    return [
+      this.alertRule('DriftInvestigate', `max by (feature) (cdk_mlops_drift_psi{${sel}}) > ${investigate}`, 'warning', `PSI above ${investigate}: investigate the drift of a feature`),
+      this.alertRule('DriftAct', `max by (feature) (cdk_mlops_drift_psi{${sel}}) > ${act}`, 'critical', `PSI above ${act}: act on the drift of a feature`),
+      // The Pushgateway keeps the last value: sample once per run and count the runs above act.
+      this.alertRule(
+        'DriftSustained',
+        `max by (feature) (count_over_time((cdk_mlops_drift_psi{${sel}} > ${act})[${periods * every}m:${every}m])) >= ${datapoints}`,
+        'critical',
+        `Sustained drift: PSI above ${act} in ${datapoints} of ${periods} runs: retrain`,
+        retrain ? { [RETRAIN_TEMPLATE_LABEL]: retrain.name, [RETRAIN_NAMESPACE_LABEL]: retrain.namespace } : {},
+      ),
+      this.alertRule(
+        'DriftJobStale',
+        `time() - max(cdk_mlops_drift_last_run_timestamp_seconds{${sel}}) > ${2 * every * 60}`,
+        'warning',
+        'The drift job has not reported for two schedules: drift is not being measured',
+      ),
+    ];
+  }
+
+  private alertRule(alert: string, expr: string, severity: string, summary: string, extra: Record<string, string> = {}): Record<string, unknown> {
+    const { alarmOwnership: own, endpointName } = this.props;
+    return {
       alert,
       expr,
       for: '0s',
-      labels: { severity, owner: own.owner, endpoint: props.endpointName, ...extraLabels },
-      annotations: { summary, description: `${summary} (endpoint ${props.endpointName})`, runbook_url: own.runbookUrl, owner: own.owner },
-    });
-    const periods = props.sustainedPeriods ?? DEFAULT_SUSTAINED_DRIFT_PERIODS;
-    const datapoints = props.sustainedDatapoints ?? DEFAULT_SUSTAINED_DRIFT_DATAPOINTS;
-    new ApiObject(this, 'Alerts', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'PrometheusRule',
-      metadata: { ...meta(), labels: { ...labels, ...(props.prometheusRuleLabels ?? {}) } },
-      spec: {
-        groups: [
-          {
-            name: `${name}.rules`,
-            rules: [
-              rule('DriftInvestigate', `max by (feature) (cdk_mlops_drift_psi{${sel}}) > ${investigate}`, 'warning', `PSI above ${investigate}: investigate the drift of a feature`),
-              rule('DriftAct', `max by (feature) (cdk_mlops_drift_psi{${sel}}) > ${act}`, 'critical', `PSI above ${act}: act on the drift of a feature`),
-              // The Pushgateway keeps the last value: sample once per run and count the runs above act.
-              rule(
-                'DriftSustained',
-                `max by (feature) (count_over_time((cdk_mlops_drift_psi{${sel}} > ${act})[${periods * scheduleMinutes}m:${scheduleMinutes}m])) >= ${datapoints}`,
-                'critical',
-                `Sustained drift: PSI above ${act} in ${datapoints} of ${periods} runs: retrain`,
-                retrain ? { [RETRAIN_TEMPLATE_LABEL]: retrain.name, [RETRAIN_NAMESPACE_LABEL]: retrain.namespace } : {},
-              ),
-              rule(
-                'DriftJobStale',
-                `time() - max(cdk_mlops_drift_last_run_timestamp_seconds{${sel}}) > ${2 * scheduleMinutes * 60}`,
-                'warning',
-                'The drift job has not reported for two schedules: drift is not being measured',
-              ),
-            ],
-          },
-        ],
-      },
-    });
+      labels: { severity, owner: own.owner, endpoint: endpointName, ...extra },
+      annotations: { summary, description: `${summary} (endpoint ${endpointName})`, runbook_url: own.runbookUrl, owner: own.owner },
+    };
   }
 }

@@ -1,6 +1,7 @@
-import { Testing } from 'cdk8s';
+import { Cron, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { DriftReference } from '../../lib/core/drift-reference';
+import { cronIntervalMinutes } from '../../lib/core/schemas/drift-monitor';
 import { DriftMonitor, DriftMonitorProps } from '../../lib/k8s/drift-monitor';
 import { expectValidationError } from '../support/aws';
 import { one, synthValid } from '../support/k8s';
@@ -65,7 +66,7 @@ describe('DriftMonitor (Kubernetes)', () => {
   describe('configured', () => {
     it('every 15 minutes over a 30-minute window, other thresholds', () => {
       const objects = render({
-        scheduleMinutes: 15, windowMinutes: 30, investigateThreshold: 0.05, actThreshold: 0.25, sustainedDatapoints: 2, sustainedPeriods: 3,
+        schedule: Cron.schedule({ minute: '*/15' }), windowMinutes: 30, investigateThreshold: 0.05, actThreshold: 0.25, sustainedDatapoints: 2, sustainedPeriods: 3,
       });
       expect(one(objects, 'CronJob').spec.schedule).toBe('*/15 * * * *');
       const rules = one(objects, 'PrometheusRule').spec.groups[0].rules;
@@ -92,15 +93,61 @@ describe('DriftMonitor (Kubernetes)', () => {
     });
   });
 
+  describe('schedule', () => {
+    it.each<[string, Cron, string, number]>([
+      ['hourly', Cron.hourly(), '0 * * * *', 60],
+      ['every 15 minutes', Cron.schedule({ minute: '*/15' }), '*/15 * * * *', 15],
+      ['every 6 hours at minute 5', Cron.schedule({ minute: '5', hour: '*/6' }), '5 */6 * * *', 360],
+      ['daily at 03:00', Cron.schedule({ minute: '0', hour: '3' }), '0 3 * * *', 1440],
+    ])('%s: the CronJob runs it, the alerts count runs of its interval', (_w, schedule, expression, minutes) => {
+      const objects = render({ schedule });
+      expect(one(objects, 'CronJob').spec.schedule).toBe(expression);
+      expect(cronIntervalMinutes(expression)).toBe(minutes);
+      expect(one(objects, 'PrometheusRule').spec.groups[0].rules[2].expr).toContain(`[${4 * minutes}m:${minutes}m]`);
+    });
+
+    it.each(['* * * * *', '0 */5 * * *', '0 9-17 * * *', '0 3 * * 1', '*/7 * * * *'])('%s has no single interval', (expression) => {
+      expect(cronIntervalMinutes(expression)).toBeUndefined();
+    });
+  });
+
+  describe('addFeature', () => {
+    it('a feature added after construction is in the job\'s configuration', () => {
+      const chart = Testing.chart();
+      const drift = new DriftMonitor(chart, 'Drift', BASE);
+      drift.addFeature('merchant_risk');
+      const config = JSON.parse(one(synthValid(chart), 'ConfigMap').data['config.json']);
+      expect(config.featureNames).toEqual(['amount', 'country', 'merchant_risk']);
+      expect(drift.node.defaultChild).toBe(drift.job);
+    });
+
+    it('refuses an empty feature name, naming the argument', () => {
+      const drift = new DriftMonitor(Testing.chart(), 'Drift', BASE);
+      const e = expectValidationError(() => drift.addFeature(''));
+      expect(e.problems.map((p) => p.property)).toEqual(['feature']);
+    });
+
+    it('fails synthesis on a feature added twice, naming the construct', () => {
+      const chart = Testing.chart();
+      const drift = new DriftMonitor(chart, 'Drift', BASE);
+      drift.addFeature('amount');
+      expect(drift.node.validate()).toEqual([expect.stringMatching(/^test\/Drift: features must not list a feature twice/)]);
+    });
+  });
+
   describe('rejected', () => {
     it.each<[string, Partial<DriftMonitorProps>, string, string]>([
       ['thresholds not increasing', { investigateThreshold: 0.3, actThreshold: 0.2 }, 'actThreshold', 'thresholds increase'],
-      ['a window shorter than the schedule', { scheduleMinutes: 60, windowMinutes: 30 }, 'windowMinutes', 'must be at least the schedule'],
-      ['a schedule cron cannot express', { scheduleMinutes: 45 }, 'scheduleMinutes', 'must divide an hour'],
+      ['a window shorter than the schedule', { schedule: Cron.hourly(), windowMinutes: 30 }, 'windowMinutes', 'must be at least the schedule (60 minutes)'],
+      ['a schedule of uneven intervals', { schedule: Cron.schedule({ minute: '0', hour: '*/5' }) }, 'schedule', 'must be a cron schedule with one interval'],
+      ['a schedule under 5 minutes', { schedule: Cron.schedule({ minute: '*/2' }) }, 'schedule', 'must run at most every 5 minutes'],
+      ['a capture that is not in S3', { captureUri: 'capture/fraud' }, 'captureUri', 'must be s3://bucket/prefix'],
+      ['a Pushgateway that is not a URL', { pushgatewayUrl: 'pushgateway:9091' }, 'pushgatewayUrl', 'must be an http(s) URL'],
+      ['a namespace that is not a Kubernetes name', { namespace: 'Monitoring' }, 'namespace', 'DNS-1123'],
       ['a baseline that is not JSON in S3', { baselineUri: '/tmp/baseline.json' }, 'baselineUri', 'must be s3://bucket/key.json'],
       ['a moving image tag', { image: 'drift:latest' }, 'image', 'moving tag'],
       ['a reference shorter than the window', { reference: DriftReference.SAME_PERIOD_LAST_YEAR, windowMinutes: 120, referenceMinutes: 60 }, 'referenceMinutes', 'must be at least the window (120 minutes)'],
-      ['reference minutes with the training baseline', { referenceMinutes: 600 }, 'referenceMinutes', 'applies only to a ROLLING_WINDOW or SAME_PERIOD_LAST_YEAR reference'],
+      ['reference minutes with the training baseline', { referenceMinutes: 600 }, 'referenceMinutes', 'must be set only with a ROLLING_WINDOW or SAME_PERIOD_LAST_YEAR reference'],
       ['a retraining template that is not a Kubernetes name', { retrainWorkflowTemplate: { name: 'Fraud_Training', namespace: 'training' } }, 'retrainWorkflowTemplate.name', 'DNS-1123'],
     ])('%s', (_w, props, property, allowed) => {
       const e = expectValidationError(() => render(props));

@@ -1,71 +1,268 @@
 import { z } from 'zod';
 import { PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../drift';
 import { DriftReference, MAX_REFERENCE_MINUTES, defaultReferenceMinutes } from '../drift-reference';
+import { checkImage } from '../image';
 import { DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../policy';
-import { sagemakerName } from '../primitives';
+import { iamRoleArn, k8sLabelName, sagemakerName } from '../primitives';
 import { ownershipSchema } from '../rollback';
+import { containerResourcesSchema } from './model-registry';
 
-/** @internal plain shape shared by both targets (durations in minutes) */
+// The DriftMonitor schemas of both targets. Their keys are the props' keys (AWS: times as
+// Durations, validated in seconds, and an EventBridge schedule expression; Kubernetes: minutes and
+// a cron expression); the rules both targets enforce are written once, in `checkDrift`.
+
+/** Minutes between two runs when no schedule is given (both targets). */
+export const DEFAULT_DRIFT_SCHEDULE_MINUTES = 60;
+const MIN_SCHEDULE_MINUTES = 5;
+const MAX_AWS_SCHEDULE_MINUTES = 7 * 24 * 60;
+const MAX_WINDOW_MINUTES = 31 * 24 * 60;
+
+/** The name of a watched feature (constructor `features`, `addFeature`). */
+const featureName = z.string().min(1).max(255);
+
+const featureList = z
+  .array(featureName)
+  .min(1, 'must list at least one feature to watch')
+  .refine((f) => new Set(f).size === f.length, 'must not list a feature twice');
+
+/** The part of a feature's name that names its alarms on AWS (`Act-<slug>`): its letters and digits. */
+export function featureSlug(feature: string): string {
+  return feature.replace(/[^A-Za-z0-9]/g, '');
+}
+
+/** @internal the argument of `DriftMonitor.addFeature` (both targets) */
+export const driftFeatureSchema = z.strictObject({ feature: featureName });
+
+/**
+ * Minutes between the runs of an EventBridge rate expression (`rate(15 minutes)`, `rate(1 hour)`,
+ * `rate(2 days)`), or undefined for anything else (a cron expression has no single interval).
+ */
+export function rateIntervalMinutes(expression: string): number | undefined {
+  const m = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  if (!m) {
+    return undefined;
+  }
+  const n = Number(m[1]);
+  return m[2].startsWith('minute') ? n : m[2].startsWith('hour') ? n * 60 : n * 24 * 60;
+}
+
+/**
+ * Minutes between the runs of a Kubernetes cron expression with one interval, or undefined: every
+ * N minutes (`*∕N * * * *`, N dividing 60), hourly (`M * * * *`), every H hours (`M *∕H * * *`, H
+ * dividing 24) or daily (`M H * * *`). Other expressions run at uneven intervals, which the
+ * sustained-drift rule (one sample per run) cannot count.
+ */
+export function cronIntervalMinutes(expression: string): number | undefined {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5 || fields.slice(2).some((f) => f !== '*')) {
+    return undefined;
+  }
+  const [minute, hour] = fields;
+  const everyMinutes = /^\*\/(\d+)$/.exec(minute);
+  if (everyMinutes && hour === '*') {
+    const n = Number(everyMinutes[1]);
+    return n >= 1 && 60 % n === 0 ? n : undefined;
+  }
+  if (!/^\d+$/.test(minute) || Number(minute) > 59) {
+    return undefined;
+  }
+  if (hour === '*') {
+    return 60;
+  }
+  const everyHours = /^\*\/(\d+)$/.exec(hour);
+  if (everyHours) {
+    const h = Number(everyHours[1]);
+    return h >= 1 && 24 % h === 0 ? h * 60 : undefined;
+  }
+  return /^\d+$/.test(hour) && Number(hour) <= 23 ? 24 * 60 : undefined;
+}
+
+/** A time given as a Duration, validated in seconds: whole minutes from 5 minutes to `maxMinutes`. */
+function minutesAsSeconds(maxMinutes: number, maxText: string) {
+  return z
+    .number()
+    .refine((s) => s % 60 === 0, 'must be a whole number of minutes')
+    .refine((s) => s >= 5 * 60, 'must be at least 5 minutes')
+    .refine((s) => s <= maxMinutes * 60, `must be at most ${maxText} (${maxMinutes} minutes)`);
+}
+
+/** What both targets validate alike. */
+const common = {
+  endpointName: sagemakerName,
+  features: featureList,
+  alarmOwnership: ownershipSchema,
+  investigateThreshold: z.number().gt(0).optional(),
+  actThreshold: z.number().gt(0).optional(),
+  sustainedDatapoints: z.number().int().min(1).optional(),
+  sustainedPeriods: z.number().int().min(1).max(100).optional(),
+  reference: z.enum(DriftReference).optional(),
+  minReferenceValues: z.number().int('must be a whole number').min(1).optional(),
+};
+
+interface CommonChecked {
+  readonly features?: string[];
+  readonly investigateThreshold?: number;
+  readonly actThreshold?: number;
+  readonly sustainedDatapoints?: number;
+  readonly sustainedPeriods?: number;
+  readonly reference?: DriftReference;
+  readonly minReferenceValues?: number;
+}
+
+/** The times of one target, in minutes, with the keys its props name them by. */
+interface DriftTimes {
+  readonly scheduleMinutes?: number;
+  readonly windowKey: string;
+  readonly windowMinutes?: number;
+  readonly referenceKey: string;
+  readonly referenceMinutes?: number;
+}
+
+/** The cross-field rules of both targets. */
+function checkDrift(p: CommonChecked, t: DriftTimes, ctx: z.RefinementCtx): void {
+  const investigate = p.investigateThreshold ?? PSI_INVESTIGATE_THRESHOLD;
+  const act = p.actThreshold ?? PSI_ACT_THRESHOLD;
+  if (!(investigate < act)) {
+    ctx.addIssue({ code: 'custom', path: ['actThreshold'], message: `must be greater than investigateThreshold (${investigate}): thresholds increase` });
+  }
+  const schedule = t.scheduleMinutes ?? DEFAULT_DRIFT_SCHEDULE_MINUTES;
+  const window = t.windowMinutes ?? schedule;
+  if (window < schedule) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [t.windowKey],
+      message: `must be at least the schedule (${schedule} minutes): a shorter window leaves traffic no run ever looks at`,
+    });
+  }
+  if ((p.sustainedDatapoints ?? DEFAULT_SUSTAINED_DRIFT_DATAPOINTS) > (p.sustainedPeriods ?? DEFAULT_SUSTAINED_DRIFT_PERIODS)) {
+    ctx.addIssue({ code: 'custom', path: ['sustainedDatapoints'], message: `must not exceed sustainedPeriods (${p.sustainedPeriods ?? DEFAULT_SUSTAINED_DRIFT_PERIODS})` });
+  }
+  const reference = p.reference ?? DriftReference.TRAINING;
+  if (reference === DriftReference.TRAINING) {
+    for (const [key, value] of [[t.referenceKey, t.referenceMinutes], ['minReferenceValues', p.minReferenceValues]] as const) {
+      if (value !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `must be set only with a ROLLING_WINDOW or SAME_PERIOD_LAST_YEAR reference (reference is ${reference})` });
+      }
+    }
+  } else if ((t.referenceMinutes ?? defaultReferenceMinutes(reference)) < window) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [t.referenceKey],
+      message: `must be at least the window (${window} minutes): a reference shorter than the window it judges is noise`,
+    });
+  }
+}
+
+/** A construct reference: the type system checks it. */
+const constructRef = z.any();
+
+/** @internal plain shape of the AWS DriftMonitor's props (Durations in seconds, the schedule as its expression) */
 export const driftMonitorSchema = z
   .strictObject({
-    endpointName: sagemakerName,
-    features: z
-      .array(z.string().min(1).max(255))
-      .min(1, 'must list at least one feature to watch')
-      .refine((f) => new Set(f).size === f.length, 'must not list a feature twice'),
-    baselineFeatures: z.array(z.string()).optional(),
-    alarmOwnership: ownershipSchema,
-    scheduleMinutes: z.number().int('must be a whole number of minutes').min(5, 'must be at least 5 minutes').max(7 * 24 * 60).optional(),
-    windowMinutes: z.number().int('must be a whole number of minutes').min(5).max(31 * 24 * 60).optional(),
-    investigateThreshold: z.number().gt(0).optional(),
-    actThreshold: z.number().gt(0).optional(),
-    sustainedDatapoints: z.number().int().min(1).optional(),
-    sustainedPeriods: z.number().int().min(1).max(100).optional(),
-    baselineKey: z.string().regex(/^[^\s]+\.json$/, 'must be the S3 key of a .json baseline').optional(),
-    reference: z.enum(DriftReference).optional(),
-    referenceMinutes: z.number().int('must be a whole number of minutes').min(5).max(MAX_REFERENCE_MINUTES).optional(),
-    minReferenceValues: z.number().int('must be a whole number').min(1).optional(),
+    ...common,
+    capture: constructRef, // a construct reference: the type system checks it
+    baselineBucket: constructRef, // a construct reference: the type system checks it
+    baselineKey: z.string().regex(/^[^\s]+\.json$/, 'must be the S3 key of a .json baseline'),
+    baseline: z.looseObject({ features: z.array(z.looseObject({ name: z.string() })) }).optional(),
+    schedule: z
+      .string()
+      .refine((e) => rateIntervalMinutes(e) !== undefined, 'must be a rate (events.Schedule.rate): the alarms judge one run per interval, which a cron expression does not have')
+      .refine((e) => (rateIntervalMinutes(e) ?? MIN_SCHEDULE_MINUTES) >= MIN_SCHEDULE_MINUTES, `must be at least ${MIN_SCHEDULE_MINUTES} minutes`)
+      .refine((e) => (rateIntervalMinutes(e) ?? 0) <= MAX_AWS_SCHEDULE_MINUTES, `must be at most 7 days (${MAX_AWS_SCHEDULE_MINUTES} minutes)`)
+      .optional(),
+    window: minutesAsSeconds(MAX_WINDOW_MINUTES, '31 days').optional(),
+    alarmTopic: constructRef.optional(), // a construct reference: the type system checks it
+    referenceSpan: minutesAsSeconds(MAX_REFERENCE_MINUTES, '31 days').optional(),
+    role: constructRef.optional(), // a construct reference: the type system checks it
+    vpc: constructRef.optional(), // a construct reference: the type system checks it
+    vpcSubnets: z.any().optional(), // a subnet selection (of constructs): the type system checks it
+    securityGroups: z.array(z.any()).max(5, 'must list at most 5 security groups (a Lambda function allows 5)').optional(),
   })
   .superRefine((p, ctx) => {
-    const investigate = p.investigateThreshold ?? PSI_INVESTIGATE_THRESHOLD;
-    const act = p.actThreshold ?? PSI_ACT_THRESHOLD;
-    if (!(investigate < act)) {
-      ctx.addIssue({ code: 'custom', path: ['actThreshold'], message: `must be greater than investigateThreshold (${investigate}): thresholds increase` });
-    }
-    const schedule = p.scheduleMinutes ?? 60;
-    if ((p.windowMinutes ?? schedule) < schedule) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['windowMinutes'],
-        message: `must be at least the schedule (${schedule} minutes): a shorter window leaves traffic no run ever looks at`,
-      });
-    }
-    if ((p.sustainedDatapoints ?? DEFAULT_SUSTAINED_DRIFT_DATAPOINTS) > (p.sustainedPeriods ?? DEFAULT_SUSTAINED_DRIFT_PERIODS)) {
-      ctx.addIssue({ code: 'custom', path: ['sustainedDatapoints'], message: `must not exceed sustainedPeriods (${p.sustainedPeriods ?? DEFAULT_SUSTAINED_DRIFT_PERIODS})` });
-    }
-    const reference = p.reference ?? DriftReference.TRAINING;
-    if (reference === DriftReference.TRAINING) {
-      for (const key of ['referenceMinutes', 'minReferenceValues'] as const) {
-        if (p[key] !== undefined) {
-          ctx.addIssue({ code: 'custom', path: [key], message: `applies only to a ROLLING_WINDOW or SAME_PERIOD_LAST_YEAR reference (reference is ${reference})` });
-        }
+    const minutes = (s: number | undefined) => (s === undefined ? undefined : s / 60);
+    checkDrift(
+      p,
+      {
+        scheduleMinutes: p.schedule === undefined ? undefined : rateIntervalMinutes(p.schedule),
+        windowKey: 'window',
+        windowMinutes: minutes(p.window),
+        referenceKey: 'referenceSpan',
+        referenceMinutes: minutes(p.referenceSpan),
+      },
+      ctx,
+    );
+    const slugs = new Map<string, string>();
+    (p.features ?? []).forEach((f, i) => {
+      const other = slugs.get(featureSlug(f));
+      if (other !== undefined && other !== f) {
+        ctx.addIssue({ code: 'custom', path: ['features', i], message: `must differ from ${JSON.stringify(other)} in its letters or digits: they name the feature's alarms` });
       }
-    } else {
-      const window = p.windowMinutes ?? schedule;
-      const referenceMinutes = p.referenceMinutes ?? defaultReferenceMinutes(reference);
-      if (referenceMinutes < window) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['referenceMinutes'],
-          message: `must be at least the window (${window} minutes): a reference shorter than the window it judges is noise`,
-        });
-      }
-    }
-    if (p.baselineFeatures) {
+      slugs.set(featureSlug(f), other ?? f);
+    });
+    const known = p.baseline?.features.map((f) => f.name);
+    if (known) {
       (p.features ?? []).forEach((f, i) => {
-        if (!p.baselineFeatures!.includes(f)) {
-          ctx.addIssue({ code: 'custom', path: ['features', i], message: `must be a feature of the baseline (${p.baselineFeatures!.join(', ')})` });
+        if (!known.includes(f)) {
+          ctx.addIssue({ code: 'custom', path: ['features', i], message: `must be a feature of the baseline (${known.join(', ')})` });
         }
       });
     }
+    if (p.vpc === undefined) {
+      for (const key of ['vpcSubnets', 'securityGroups'] as const) {
+        if (p[key] !== undefined) {
+          ctx.addIssue({ code: 'custom', path: [key], message: 'must be set only together with vpc' });
+        }
+      }
+    }
+  });
+
+const s3Location = /^s3:\/\/([^/]+)\/(.+)$/;
+
+/** `[bucket, key]` of an `s3://bucket/key` URI, or undefined. */
+export function parseS3Location(uri: string): [string, string] | undefined {
+  const m = s3Location.exec(uri);
+  return m ? [m[1], m[2]] : undefined;
+}
+
+/** @internal plain shape of the Kubernetes DriftMonitor's props (the schedule as its cron expression) */
+export const k8sDriftMonitorSchema = z
+  .strictObject({
+    ...common,
+    image: z.string().superRefine((ref, ctx) => {
+      const problem = checkImage(ref, { allowPinnedTag: false, allowMutableTag: false });
+      if (problem) {
+        ctx.addIssue({ code: 'custom', message: problem });
+      }
+    }),
+    captureUri: z.string().regex(s3Location, 'must be s3://bucket/prefix'),
+    baselineUri: z.string().regex(/^s3:\/\/[^/]+\/.+\.json$/, 'must be s3://bucket/key.json'),
+    pushgatewayUrl: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL'),
+    schedule: z
+      .string()
+      .refine(
+        (e) => cronIntervalMinutes(e) !== undefined,
+        'must be a cron schedule with one interval: every N minutes with N dividing 60 ("*/15 * * * *"), hourly ("0 * * * *"), every H hours with H dividing 24 ("0 */6 * * *") or daily ("0 3 * * *")',
+      )
+      .refine((e) => (cronIntervalMinutes(e) ?? MIN_SCHEDULE_MINUTES) >= MIN_SCHEDULE_MINUTES, `must run at most every ${MIN_SCHEDULE_MINUTES} minutes`)
+      .optional(),
+    windowMinutes: z.number().int('must be a whole number of minutes').min(5).max(MAX_WINDOW_MINUTES).optional(),
+    namespace: k8sLabelName.optional(),
+    serviceAccountRoleArn: iamRoleArn.optional(),
+    prometheusRuleLabels: z.record(z.string(), z.string()).optional(),
+    resources: containerResourcesSchema.optional(),
+    referenceMinutes: z.number().int('must be a whole number of minutes').min(5).max(MAX_REFERENCE_MINUTES).optional(),
+    retrainWorkflowTemplate: z.strictObject({ name: k8sLabelName, namespace: k8sLabelName }).optional(),
+  })
+  .superRefine((p, ctx) => {
+    checkDrift(
+      p,
+      {
+        scheduleMinutes: p.schedule === undefined ? undefined : cronIntervalMinutes(p.schedule),
+        windowKey: 'windowMinutes',
+        windowMinutes: p.windowMinutes,
+        referenceKey: 'referenceMinutes',
+        referenceMinutes: p.referenceMinutes,
+      },
+      ctx,
+    );
   });
