@@ -3,21 +3,15 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeResources } from './compute-resources';
 import { GpuNodePool, GPU_POOL_LABEL } from './gpu-node-pool';
-import {
-  AlarmOwnership,
-  ResolvedTrigger,
-  RollbackTrigger,
-  RollbackTriggerKind,
-  ThresholdComparison,
-  resolveTrigger,
-} from '../core/rollback';
+import { AlarmOwnership, ResolvedTrigger, RollbackTrigger, resolveTrigger } from '../core/rollback';
 import { DEFAULT_ROLLOUT, RolloutPolicy, RolloutType, expandSteps } from '../core/rollout';
 import { cpuMemoryResources, gpuResources } from './private/gpu-pod';
 import { selectorLabels, standardLabels } from './private/labels';
 import { serverNetworkPolicy } from './private/network-policy';
 import { RESTRICTED_CONTAINER, RESTRICTED_POD } from './private/security';
+import { ServingPrometheus } from './private/serving-prometheus';
 import { addStateValidation, validateProps } from './private/validate';
-import { DEFAULT_SERVING_REPLICAS, GPU_MEMORY_ALARM_PERCENT } from '../core/policy';
+import { DEFAULT_SERVING_REPLICAS } from '../core/policy';
 import {
   DEFAULT_SERVER_PORT,
   k8sGpuServingSchema,
@@ -325,6 +319,8 @@ export class GpuServingEndpoint extends Construct {
   private readonly env: Record<string, string>;
   /** Containers beside the model server: `containers`, then `addContainer`'s. */
   private readonly sidecars: ServingContainerOptions[];
+  /** The analysis and alert queries. */
+  private readonly prometheus: ServingPrometheus;
 
   constructor(scope: Construct, id: string, props: GpuServingEndpointProps) {
     super(scope, id);
@@ -346,6 +342,7 @@ export class GpuServingEndpoint extends Construct {
       replicas: props.replicas ?? DEFAULT_SERVING_REPLICAS,
       port: props.port ?? DEFAULT_SERVER_PORT,
     };
+    this.prometheus = new ServingPrometheus({ ...props, name: this.name, namespace: this.namespace });
 
     this.namespaceResource = (props.createNamespace ?? true) ? this.createNamespace() : undefined;
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
@@ -379,8 +376,7 @@ export class GpuServingEndpoint extends Construct {
    * ARGO_ROLLOUT renderer the same conditions, measured on the canary, abort a rollout.
    */
   public get triggerAlertNames(): string[] {
-    const base = camel(this.name);
-    return this.triggers.map((t) => `${base}${camel(t.name)}`);
+    return this.prometheus.triggerAlertNames(this.triggers.map((t) => t.name));
   }
 
   /**
@@ -579,42 +575,8 @@ export class GpuServingEndpoint extends Construct {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'AnalysisTemplate',
       metadata: this.metadata(this.analysisName),
-      spec: Lazy.any({ produce: () => this.renderAnalysisSpec() }),
+      spec: Lazy.any({ produce: () => this.prometheus.analysisSpec(this.resolvedTriggers()) }),
     });
-  }
-
-  /** A traffic guard, then one metric per rollback trigger, each inconclusive on empty results. */
-  private renderAnalysisSpec(): Record<string, unknown> {
-    const triggers = this.resolvedTriggers();
-    const interval = (t: ResolvedTrigger) => `${t.periodSeconds}s`;
-    const window = (t: ResolvedTrigger) => `${2 * t.periodSeconds}s`;
-    const prometheus = { address: this.props.prometheusAddress ?? 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
-    const first = triggers[0];
-    const below = (t: ResolvedTrigger) => t.comparison === ThresholdComparison.LESS_THAN;
-    return {
-      args: [{ name: 'canary-hash' }],
-      metrics: [
-        // With too little traffic nothing can be judged: inconclusive pauses the rollout.
-        {
-          name: 'enough-traffic',
-          interval: interval(first),
-          successCondition: `len(result) > 0 && result[0] >= ${this.props.minRequestsPerSecond ?? 0.5}`,
-          failureCondition: 'false',
-          inconclusiveLimit: 0,
-          provider: { prometheus: { ...prometheus, query: this.requestRateQuery(window(first)) } },
-        },
-        ...triggers.map((t) => ({
-          name: t.name,
-          interval: interval(t),
-          failureLimit: t.datapointsToAlarm - 1,
-          // Guarded: an empty result (or NaN from 0/0) is neither success nor failure, so it is
-          // inconclusive, never an index error that aborts (argo-rollouts #1466).
-          successCondition: `len(result) > 0 && result[0] ${below(t) ? '>=' : '<='} ${t.threshold}`,
-          failureCondition: `len(result) > 0 && result[0] ${below(t) ? '<' : '>'} ${t.threshold}`,
-          provider: { prometheus: { ...prometheus, query: this.triggerQuery(t, window(t)) } },
-        })),
-      ],
-    };
   }
 
   private createService(): kplus.k8s.KubeService {
@@ -694,49 +656,8 @@ export class GpuServingEndpoint extends Construct {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',
       metadata: { name: this.name, namespace: this.namespace, labels: { ...this.shape.labels, ...(this.props.prometheusRuleLabels ?? {}) } },
-      spec: Lazy.any({ produce: () => ({ groups: [{ name: `${this.name}.rules`, rules: this.renderAlertRules() }] }) }),
+      spec: Lazy.any({ produce: () => ({ groups: [{ name: `${this.name}.rules`, rules: this.prometheus.alertRules(this.resolvedTriggers()) }] }) }),
     });
-  }
-
-  /** One owned alert per rollback trigger (on the whole fleet), then the GPU and pod health alerts. */
-  private renderAlertRules(): Array<Record<string, unknown>> {
-    const sel = `namespace="${this.namespace}",pod=~"${this.name}-.*"`;
-    const owner = this.props.alarmOwnership;
-    const base = camel(this.name);
-    const names = this.triggerAlertNames;
-    const alert = (name: string, expr: string, forSeconds: number, severity: string, summary: string, o: AlarmOwnership) => ({
-      alert: name,
-      expr,
-      for: `${forSeconds}s`,
-      labels: { severity, owner: o.owner, endpoint: this.name },
-      annotations: { summary, description: `${summary} (endpoint ${this.namespace}/${this.name})`, runbook_url: o.runbookUrl, owner: o.owner },
-    });
-    return [
-      ...this.resolvedTriggers().map((t, i) => {
-        const below = t.comparison === ThresholdComparison.LESS_THAN;
-        const unit = t.kind === RollbackTriggerKind.ERROR_RATE ? '%' : t.kind === RollbackTriggerKind.P99_LATENCY ? ' ms' : '';
-        const expr = `(${this.triggerQuery(t, `${2 * t.periodSeconds}s`).replaceAll('{{args.canary-hash}}', '.*')}) ${below ? '<' : '>'} ${t.threshold}`;
-        return alert(names[i], expr, t.datapointsToAlarm * t.periodSeconds, 'critical', `${t.name} ${below ? 'below' : 'above'} ${t.threshold}${unit}`, t);
-      }),
-      alert(
-        `${base}GpuMemoryHigh`,
-        `max by (pod) (DCGM_FI_DEV_FB_USED{${sel}} / (DCGM_FI_DEV_FB_USED{${sel}} + DCGM_FI_DEV_FB_FREE{${sel}})) > ${GPU_MEMORY_ALARM_PERCENT / 100}`,
-        300,
-        'warning',
-        `GPU memory above ${GPU_MEMORY_ALARM_PERCENT}% (out-of-memory risk)`,
-        owner,
-      ),
-      alert(`${base}GpuXidErrors`, `max by (pod) (DCGM_FI_DEV_XID_ERRORS{${sel}}) > 0`, 0, 'critical', 'GPU reported an XID error (driver or hardware fault)', owner),
-      alert(`${base}Restarting`, `increase(kube_pod_container_status_restarts_total{${sel}}[15m]) > 2`, 0, 'warning', 'Model server restarted more than twice in 15 minutes', owner),
-      alert(
-        `${base}OomKilled`,
-        `max by (pod) (kube_pod_container_status_last_terminated_reason{${sel},reason="OOMKilled"}) > 0`,
-        0,
-        'warning',
-        'Model server was OOMKilled (its termination message holds the last log lines)',
-        owner,
-      ),
-    ];
   }
 
   private resolvedTriggers(): ResolvedTrigger[] {
@@ -752,43 +673,6 @@ export class GpuServingEndpoint extends Construct {
         : [];
     return [...new Set([...(props.allowedClientNamespaces ?? []), props.monitoringNamespace ?? 'monitoring', ...knative])];
   }
-
-  /**
-   * Series of this endpoint. In the analysis, `{{args.canary-hash}}` is the canary's pod template
-   * hash (Rollout pods are named `<rollout>-<hash>-<suffix>`), so only the canary is judged; the
-   * alerts replace it with `.*` to watch the whole fleet.
-   */
-  private selector(): string {
-    return this.props.metrics?.selector ?? `namespace="${this.namespace}",pod=~"${this.name}-{{args.canary-hash}}-.*"`;
-  }
-
-  private requestRateQuery(window: string): string {
-    const requests = this.props.metrics?.requestsTotal ?? 'http_requests_total';
-    return `sum(rate(${requests}{${this.selector()}}[${window}]))`;
-  }
-
-  private triggerQuery(t: ResolvedTrigger, window: string): string {
-    const m = this.props.metrics ?? {};
-    const sel = this.selector();
-    const requests = m.requestsTotal ?? 'http_requests_total';
-    switch (t.kind) {
-      case RollbackTriggerKind.ERROR_RATE:
-        // No 5xx series at all means no errors, not no data: `or vector(0)` keeps the ratio defined
-        // while the denominator (no traffic) still yields an empty, inconclusive result.
-        return `100 * (sum(rate(${requests}{${sel},${m.errorMatcher ?? 'code=~"5.."'}}[${window}])) or vector(0)) / sum(rate(${requests}{${sel}}[${window}]))`;
-      case RollbackTriggerKind.P99_LATENCY: {
-        const scale = (m.latencyUnitSeconds ?? true) ? '1000 * ' : '';
-        return `${scale}histogram_quantile(0.99, sum by (le) (rate(${m.latencyHistogram ?? 'http_request_duration_seconds'}_bucket{${sel}}[${window}])))`;
-      }
-      default:
-        return t.prometheusQuery!;
-    }
-  }
-}
-
-/** `fraud-model` → `FraudModel` (alert names). */
-function camel(s: string): string {
-  return s.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
 }
 
 /** `HOME=/tmp` (the root filesystem is read-only), then the given variables in their order. */

@@ -225,7 +225,8 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
       expect(ep.node.defaultChild).toBe(ep.defaultChild);
       expect(ep.analysisTemplate?.kind).toBe('AnalysisTemplate');
       expect(ep.prometheusRule.kind).toBe('PrometheusRule');
-      expect([ep.service?.kind, ep.autoscaler?.kind, ep.disruptionBudget?.kind, ep.networkPolicy.kind, ep.serviceAccount.kind, ep.namespaceResource?.kind]).toEqual([
+      const kinds = [ep.service, ep.autoscaler, ep.disruptionBudget, ep.networkPolicy, ep.serviceAccount, ep.namespaceResource].map((o) => o?.kind);
+      expect(kinds).toEqual([
         'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy', 'ServiceAccount', 'Namespace',
       ]);
     });
@@ -233,7 +234,9 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
     it('exposes the InferenceService as defaultChild with KServe, and no analysis or Service', () => {
       const { ep } = build({ renderer: ServingRenderer.KSERVE, replicas: 1, createNamespace: false });
       expect(ep.defaultChild.kind).toBe('InferenceService');
-      expect([ep.analysisTemplate, ep.service, ep.autoscaler, ep.disruptionBudget, ep.namespaceResource]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+      for (const absent of [ep.analysisTemplate, ep.service, ep.autoscaler, ep.disruptionBudget, ep.namespaceResource]) {
+        expect(absent).toBeUndefined();
+      }
     });
 
     it('warns (addWarning) when Argo approximates the first weight by replicas', () => {
