@@ -3,7 +3,7 @@
  * on an A10G GPU pool → evaluate → gate (AUC at least 0.90 and at least the production model's) →
  * register in MLflow, every Sunday at 03:00 UTC.
  */
-import { Chart, ChartProps } from 'cdk8s';
+import { Chart, ChartProps, Cron } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from '../lib';
 import { FRAUD_PIPELINE } from './ml-pipeline';
@@ -36,6 +36,8 @@ export class MlPipelineK8sExampleChart extends Chart {
       featureSetVersion: 'fraud-features-v3',
       resources: { cpuRequest: '2', cpuLimit: '4', memoryRequest: '8Gi', memoryLimit: '16Gi' },
       serviceAccountRoleArn: 'arn:aws:iam::123456789012:role/fraud-training-pipeline',
+      // Sundays at 03:00 (UTC)
+      schedule: Cron.schedule({ minute: '0', hour: '3', weekDay: '0' }),
     });
   }
 }

@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Cron, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeResources } from './compute-resources';
@@ -8,16 +8,18 @@ import {
   EVALUATION_OUTPUT,
   GateComparison,
   MODEL_OUTPUT,
+  PipelineGate,
   PipelineSpec,
   PipelineStep,
   StepKind,
   topologicalOrder,
 } from '../core/pipeline';
-import { gpuResources } from './private/gpu-pod';
+import { cpuMemoryResources, gpuResources } from './private/gpu-pod';
 import { standardLabels } from './private/labels';
 import { RESTRICTED_CONTAINER, RESTRICTED_POD } from './private/security';
 import { validateProps } from './private/validate';
-import { argoStepName, envSuffix, inputName, k8sPipelineSchema } from '../core/schemas/k8s-pipeline';
+import { argoStepName, envSuffix, inputName, k8sPipelineSchema, k8sPipelineStepSchema } from '../core/schemas/k8s-pipeline';
+import { collectProblems } from '../core/validation';
 
 const k8s = kplus.k8s;
 
@@ -25,12 +27,22 @@ const k8s = kplus.k8s;
 export const METRIC_OUTPUT_PATH = '/tmp/outputs/metric';
 
 const DEFAULT_RESOURCES: ComputeResources = { cpuRequest: '1', cpuLimit: '2', memoryRequest: '4Gi', memoryLimit: '8Gi' };
-const DEFAULT_SCHEDULE = '0 3 * * 0';
+const GATE_FAILED_RESOURCES: ComputeResources = { cpuRequest: '100m', cpuLimit: '100m', memoryRequest: '64Mi', memoryLimit: '64Mi' };
 const DEFAULT_MAX_RUNTIME_SECONDS = 86400;
 const DEFAULT_VOLUME_GIB = 30;
+const DEFAULT_REPORT_FILE = 'evaluation.json';
 /** Registration is one MLflow call: an hour is generous. */
 const REGISTER_DEADLINE_SECONDS = 3600;
+/** Failing a run with a message takes seconds. */
+const GATE_FAILED_DEADLINE_SECONDS = 300;
 const ONE_DAY = 86400;
+
+/** The lineage of a run, as every step container and the registration see it. */
+const LINEAGE_ENV: kplus.k8s.EnvVar[] = [
+  { name: 'DATA_VERSION', value: '{{workflow.parameters.data-version}}' },
+  { name: 'CODE_COMMIT', value: '{{workflow.parameters.code-commit}}' },
+  { name: 'FEATURE_SET_VERSION', value: '{{workflow.parameters.feature-set-version}}' },
+];
 
 /** Properties of a Kubernetes `MlPipeline`. */
 export interface MlPipelineProps {
@@ -98,16 +110,13 @@ export interface MlPipelineProps {
    */
   readonly createNamespace?: boolean;
   /**
-   * When the pipeline runs, a cron expression (or `@daily`, `@every 6h` …).
-   * @default '0 3 * * 0' (Sundays at 03:00)
+   * When the pipeline runs: a `CronWorkflow` with this schedule, e.g.
+   * `Cron.schedule({ minute: '0', hour: '3', weekDay: '0' })` (Sundays at 03:00). Without it, runs
+   * are submitted from the WorkflowTemplate by hand or on an event (e.g. sustained drift, see
+   * `DriftMonitorProps.retrainWorkflowTemplate`).
+   * @default - no CronWorkflow
    */
-  readonly schedule?: string;
-  /**
-   * Create the CronWorkflow. Without it, runs are submitted from the WorkflowTemplate by hand or
-   * on an event (e.g. sustained drift, see `DriftMonitorProps.retrainWorkflowTemplate`).
-   * @default true
-   */
-  readonly createSchedule?: boolean;
+  readonly schedule?: Cron;
   /**
    * Time zone of the schedule.
    * @default 'UTC'
@@ -132,8 +141,9 @@ export interface MlPipelineProps {
 
 /**
  * A training pipeline on Kubernetes as Argo Workflows: a `WorkflowTemplate` whose DAG has one task
- * per step (dependencies from the step inputs), a go/no-go gate and a registration task, a
- * `CronWorkflow` that runs it on a schedule, and the ServiceAccount its pods run as.
+ * per step (dependencies from the step inputs), a go/no-go gate and a registration task, with a
+ * `schedule` a `CronWorkflow` that runs it, and the ServiceAccount its pods run as. `addStep` adds a
+ * step after construction.
  *
  * Artifacts pass by reference: every run's outputs live under `<artifactRoot>/<workflow uid>/<step>/<output>`
  * in S3, and each step container gets `INPUT_<NAME>` and `OUTPUT_<NAME>` environment variables with
@@ -162,38 +172,79 @@ export class MlPipeline extends Construct {
   public readonly namespace: string;
   /** ServiceAccount the pipeline's pods run as. */
   public readonly serviceAccountName: string;
+  /** The Argo `WorkflowTemplate` (also `node.defaultChild`). */
+  public readonly workflowTemplate: ApiObject;
+  /**
+   * The Argo `CronWorkflow` running the template on `schedule`.
+   * @default - none without `schedule`
+   */
+  public readonly cronWorkflow?: ApiObject;
+  private readonly props: MlPipelineProps;
+  /** The props as validated (plain values), re-validated with the steps added at synthesis. */
+  private readonly validated: Record<string, unknown>;
+  private readonly steps: PipelineStep[];
+  private readonly labels: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: MlPipelineProps) {
     super(scope, id);
-    validateProps(this, k8sPipelineSchema, {
+    this.validated = {
       ...props,
-      gpuNodePool: props.gpuNodePool
-        ? { name: props.gpuNodePool.name, gpu: props.gpuNodePool.gpu, sharingMode: props.gpuNodePool.sharing.mode }
-        : undefined,
-    });
-
+      gpuNodePool: poolShape(props.gpuNodePool),
+      schedule: props.schedule?.expressionString,
+    };
+    validateProps(this, k8sPipelineSchema, this.validated);
+    this.props = props;
+    this.steps = [...props.pipeline.steps];
     this.name = props.name ?? id.toLowerCase().replace(/[^a-z0-9-]/g, '-');
     this.namespace = props.namespace ?? 'training';
     this.serviceAccountName = this.name;
-    const ns = this.namespace;
-    const labels = standardLabels(this.name, this.name, 'training-pipeline');
-    const spec = props.pipeline;
+    this.labels = standardLabels(this.name, this.name, 'training-pipeline');
 
     if (props.createNamespace ?? true) {
-      new k8s.KubeNamespace(this, 'Namespace', {
-        metadata: {
-          name: ns,
-          labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28' },
-        },
-      });
+      this.createNamespace();
     }
+    this.createServiceAccount();
+    this.workflowTemplate = new ApiObject(this, 'Resource', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'WorkflowTemplate',
+      metadata: { name: this.name, namespace: this.namespace, labels: this.labels },
+      spec: Lazy.any({ produce: () => this.renderWorkflowSpec() }),
+    });
+    if (props.schedule) {
+      this.cronWorkflow = this.createSchedule(props.schedule);
+    }
+    this.node.addValidation({ validate: () => this.validateSteps() });
+  }
 
+  /**
+   * Add a step after construction, e.g. a bias report reading `train.model`. It is checked like the
+   * steps of the spec: alone now, and with the others (unique names, inputs produced upstream, no
+   * cycle, one training step) at synthesis.
+   */
+  public addStep(step: PipelineStep): void {
+    validateProps(this, k8sPipelineStepSchema, { step, gpuNodePool: poolShape(this.props.gpuNodePool) });
+    this.steps.push(step);
+  }
+
+  private createNamespace(): void {
+    new k8s.KubeNamespace(this, 'Namespace', {
+      metadata: {
+        name: this.namespace,
+        labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28' },
+      },
+    });
+  }
+
+  /** The ServiceAccount, the executor's token and what the emissary executor may do (report task outputs). */
+  private createServiceAccount(): void {
+    const ns = this.namespace;
+    const labels = this.labels;
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: {
         name: this.serviceAccountName,
         namespace: ns,
         labels,
-        annotations: props.serviceAccountRoleArn ? { 'eks.amazonaws.com/role-arn': props.serviceAccountRoleArn } : undefined,
+        annotations: this.props.serviceAccountRoleArn ? { 'eks.amazonaws.com/role-arn': this.props.serviceAccountRoleArn } : undefined,
       },
       automountServiceAccountToken: false,
     });
@@ -207,7 +258,6 @@ export class MlPipeline extends Construct {
       },
       type: 'kubernetes.io/service-account-token',
     });
-    // What the emissary executor needs: report each task's outputs.
     new k8s.KubeRole(this, 'ExecutorRole', {
       metadata: { name: `${this.name}-executor`, namespace: ns, labels },
       rules: [{ apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['create', 'patch'] }],
@@ -217,69 +267,131 @@ export class MlPipeline extends Construct {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${this.name}-executor` },
       subjects: [{ kind: 'ServiceAccount', name: this.serviceAccountName, namespace: ns }],
     });
+  }
 
-    const gate = spec.gate;
-    const ordered = topologicalOrder(spec.steps);
-    const training = spec.steps.find((s) => s.kind === StepKind.TRAINING)!;
-    const evaluation = argoStepName(gate.evaluationStep);
-    const metric = `{{tasks.${evaluation}.outputs.parameters.metric}}`;
-    const passes = this.gateExpression(metric, gate.comparison, String(gate.threshold), gate.compareToProduction ?? false);
-    const fails = this.gateExpression(metric, gate.comparison, String(gate.threshold), gate.compareToProduction ?? false, true);
-    const reportUri = `${uri(gate.evaluationStep, EVALUATION_OUTPUT)}/${gate.reportFile ?? 'evaluation.json'}`;
-    const metricArgument = { parameters: [{ name: 'metric', value: metric }] };
+  private createSchedule(schedule: Cron): ApiObject {
+    return new ApiObject(this, 'Schedule', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'CronWorkflow',
+      metadata: { name: this.name, namespace: this.namespace, labels: this.labels },
+      spec: {
+        // argo-workflows v4 replaced `schedule` by the list `schedules`.
+        schedules: [schedule.expressionString],
+        timezone: this.props.timezone ?? 'UTC',
+        // A retrain still running when the next one is due is not doubled.
+        concurrencyPolicy: 'Forbid',
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        workflowMetadata: { labels: this.labels },
+        workflowSpec: { workflowTemplateRef: { name: this.name } },
+      },
+    });
+  }
 
+  /** The steps with every one added, against the same schema as the props. */
+  private validateSteps(): string[] {
+    const current = { ...this.validated, pipeline: { ...this.props.pipeline, steps: this.steps } };
+    return collectProblems(this.node.path, k8sPipelineSchema, current, (v) => v instanceof Lazy)
+      .map((p) => `${p.constructPath}: ${p.property} ${p.allowed} (received ${p.received})`);
+  }
+
+  private renderWorkflowSpec(): Record<string, unknown> {
+    const ordered = topologicalOrder(this.steps);
+    return {
+      entrypoint: 'pipeline',
+      arguments: { parameters: this.renderParameters() },
+      serviceAccountName: this.serviceAccountName,
+      // The steps get no Kubernetes API token; the executor gets its own (see the Secret).
+      automountServiceAccountToken: false,
+      executor: { serviceAccountName: this.serviceAccountName },
+      securityContext: k8s.toJson_PodSecurityContext(RESTRICTED_POD),
+      podMetadata: { labels: this.labels },
+      podGC: { strategy: 'OnWorkflowSuccess' },
+      ttlStrategy: {
+        secondsAfterSuccess: this.props.secondsAfterSuccess ?? ONE_DAY,
+        secondsAfterFailure: this.props.secondsAfterFailure ?? 7 * ONE_DAY,
+      },
+      templates: [
+        { name: 'pipeline', dag: { tasks: this.renderTasks(ordered) } },
+        ...ordered.map((s) => this.renderStepTemplate(s)),
+        this.renderRegisterTemplate(),
+        this.renderGateFailedTemplate(),
+      ],
+    };
+  }
+
+  private renderParameters(): Array<Record<string, string>> {
+    const { props } = this;
+    const gate = props.pipeline.gate;
+    return [
+      { name: 'input-data', value: props.inputData, description: 's3:// URI of the input data' },
+      { name: 'data-version', value: props.dataVersion, description: 'Version of the input data (lineage)' },
+      { name: 'code-commit', value: props.codeCommit, description: 'Git commit of the training code (lineage)' },
+      { name: 'feature-set-version', value: props.featureSetVersion, description: 'Version of the feature set (lineage)' },
+      { name: 'production-metric', value: String(gate.threshold), description: `${gate.metric} of the production model (the gate threshold when not given)` },
+      { name: 'artifact-root', value: props.artifactRoot, description: 's3:// prefix of the run outputs' },
+    ];
+  }
+
+  /** One task per step (dependencies from its inputs), then `register` or `gate-failed` after the evaluation. */
+  private renderTasks(ordered: PipelineStep[]): Array<Record<string, unknown>> {
+    const evaluation = argoStepName(this.gate.evaluationStep);
+    const metricArgument = { parameters: [{ name: 'metric', value: this.metricParameter }] };
     const tasks: Array<Record<string, unknown>> = ordered.map((s) => {
       const deps = [...new Set((s.inputs ?? []).filter((i) => i !== DATA_INPUT).map((i) => argoStepName(i.split('.')[0])))].sort();
       return { name: argoStepName(s.name), template: argoStepName(s.name), dependencies: deps.length > 0 ? deps : undefined };
     });
     tasks.push(
-      { name: 'register', template: 'register', dependencies: [evaluation], when: passes, arguments: metricArgument },
-      { name: 'gate-failed', template: 'gate-failed', dependencies: [evaluation], when: fails, arguments: metricArgument },
+      { name: 'register', template: 'register', dependencies: [evaluation], when: this.gateExpression(false), arguments: metricArgument },
+      { name: 'gate-failed', template: 'gate-failed', dependencies: [evaluation], when: this.gateExpression(true), arguments: metricArgument },
     );
+    return tasks;
+  }
 
-    const resources = props.resources ?? DEFAULT_RESOURCES;
-    const lineage = [
-      { name: 'DATA_VERSION', value: '{{workflow.parameters.data-version}}' },
-      { name: 'CODE_COMMIT', value: '{{workflow.parameters.code-commit}}' },
-      { name: 'FEATURE_SET_VERSION', value: '{{workflow.parameters.feature-set-version}}' },
+  private renderStepTemplate(s: PipelineStep): Record<string, unknown> {
+    const isEvaluation = s.name === this.gate.evaluationStep;
+    const resources = this.props.resources ?? DEFAULT_RESOURCES;
+    const pool = s.gpu ? this.props.gpuNodePool! : undefined;
+    return {
+      name: argoStepName(s.name),
+      activeDeadlineSeconds: s.maxRuntimeSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS,
+      container: this.container({
+        image: s.image,
+        command: s.command,
+        args: s.args,
+        env: this.renderStepEnv(s, isEvaluation),
+        resources: pool ? gpuResources(resources, pool.resourceName, s.gpuCount ?? 1) : cpuMemoryResources(resources),
+      }),
+      volumes: tmpVolume(s.volumeSizeGiB ?? DEFAULT_VOLUME_GIB),
+      outputs: isEvaluation ? { parameters: [{ name: 'metric', valueFrom: { path: METRIC_OUTPUT_PATH } }] } : undefined,
+      tolerations: pool ? [{ key: pool.taintKey, operator: 'Exists', effect: 'NoSchedule' }] : undefined,
+      nodeSelector: pool ? { [GPU_POOL_LABEL]: pool.name } : undefined,
+    };
+  }
+
+  /** Lineage, the input and output URIs, the gate's variables on the evaluation step, then the step's own. */
+  private renderStepEnv(s: PipelineStep, isEvaluation: boolean): kplus.k8s.EnvVar[] {
+    const gate = this.gate;
+    return [
+      ...LINEAGE_ENV,
+      ...(s.inputs ?? []).map((i) => ({ name: `INPUT_${envSuffix(inputName(i))}`, value: i === DATA_INPUT ? '{{workflow.parameters.input-data}}' : uri(...splitInput(i)) })),
+      ...outputsOf(s).map((o) => ({ name: `OUTPUT_${envSuffix(o)}`, value: uri(s.name, o) })),
+      ...(isEvaluation
+        ? [
+          { name: 'METRIC_PATH', value: gate.metric },
+          { name: 'METRIC_OUTPUT', value: METRIC_OUTPUT_PATH },
+          { name: 'REPORT_FILE', value: gate.reportFile ?? DEFAULT_REPORT_FILE },
+        ]
+        : []),
+      { name: 'HOME', value: '/tmp' },
+      ...Object.entries(s.environment ?? {}).map(([name, value]) => ({ name, value })),
     ];
-    const tmp = (sizeGiB?: number) => [{ name: 'tmp', emptyDir: { sizeLimit: sizeGiB ? `${sizeGiB}Gi` : undefined } }];
+  }
 
-    const stepTemplates = ordered.map((s) => {
-      const isEvaluation = s.name === gate.evaluationStep;
-      const env = [
-        ...lineage,
-        ...(s.inputs ?? []).map((i) => ({ name: `INPUT_${envSuffix(inputName(i))}`, value: i === DATA_INPUT ? '{{workflow.parameters.input-data}}' : uri(...splitInput(i)) })),
-        ...outputsOf(s).map((o) => ({ name: `OUTPUT_${envSuffix(o)}`, value: uri(s.name, o) })),
-        ...(isEvaluation
-          ? [
-            { name: 'METRIC_PATH', value: gate.metric },
-            { name: 'METRIC_OUTPUT', value: METRIC_OUTPUT_PATH },
-            { name: 'REPORT_FILE', value: gate.reportFile ?? 'evaluation.json' },
-          ]
-          : []),
-        { name: 'HOME', value: '/tmp' },
-        ...Object.entries(s.environment ?? {}).map(([name, value]) => ({ name, value })),
-      ];
-      const pool = s.gpu ? props.gpuNodePool! : undefined;
-      return {
-        name: argoStepName(s.name),
-        activeDeadlineSeconds: s.maxRuntimeSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS,
-        container: this.container({
-          image: s.image,
-          command: s.command,
-          args: s.args,
-          env,
-          resources: pool ? gpuResources(resources, pool.resourceName, s.gpuCount ?? 1) : cpuResources(resources),
-        }),
-        volumes: tmp(s.volumeSizeGiB ?? DEFAULT_VOLUME_GIB),
-        outputs: isEvaluation ? { parameters: [{ name: 'metric', valueFrom: { path: METRIC_OUTPUT_PATH } }] } : undefined,
-        tolerations: pool ? [{ key: pool.taintKey, operator: 'Exists', effect: 'NoSchedule' }] : undefined,
-        nodeSelector: pool ? { [GPU_POOL_LABEL]: pool.name } : undefined,
-      };
-    });
-
-    const registerTemplate = {
+  private renderRegisterTemplate(): Record<string, unknown> {
+    const { props, gate } = this;
+    const training = this.steps.find((s) => s.kind === StepKind.TRAINING)!;
+    return {
       name: 'register',
       inputs: { parameters: [{ name: 'metric' }] },
       activeDeadlineSeconds: REGISTER_DEADLINE_SECONDS,
@@ -291,94 +403,54 @@ export class MlPipeline extends Construct {
           { name: 'MLFLOW_TRACKING_URI', value: props.trackingUri },
           ...(props.registeredModelName !== undefined ? [{ name: 'REGISTERED_MODEL_NAME', value: props.registeredModelName }] : []),
           { name: 'MODEL_URI', value: uri(training.name, MODEL_OUTPUT) },
-          { name: 'INFERENCE_IMAGE', value: spec.inferenceImage },
+          { name: 'INFERENCE_IMAGE', value: props.pipeline.inferenceImage },
           { name: 'METRIC_NAME', value: gate.metric },
           { name: 'METRIC_VALUE', value: '{{inputs.parameters.metric}}' },
-          { name: 'EVALUATION_REPORT_URI', value: reportUri },
-          ...lineage,
+          { name: 'EVALUATION_REPORT_URI', value: `${uri(gate.evaluationStep, EVALUATION_OUTPUT)}/${gate.reportFile ?? DEFAULT_REPORT_FILE}` },
+          ...LINEAGE_ENV,
           { name: 'HOME', value: '/tmp' },
         ],
-        resources: cpuResources(resources),
+        resources: cpuMemoryResources(props.resources ?? DEFAULT_RESOURCES),
       }),
-      volumes: tmp(),
+      volumes: tmpVolume(),
     };
-    const gateFailedTemplate = {
+  }
+
+  private renderGateFailedTemplate(): Record<string, unknown> {
+    const gate = this.gate;
+    const passes = this.gateExpression(false).replaceAll(this.metricParameter, gate.metric);
+    return {
       name: 'gate-failed',
       inputs: { parameters: [{ name: 'metric' }] },
-      activeDeadlineSeconds: 300,
+      activeDeadlineSeconds: GATE_FAILED_DEADLINE_SECONDS,
       container: this.container({
-        image: props.registerImage,
+        image: this.props.registerImage,
         command: ['/bin/sh', '-c', 'echo "$MESSAGE" >&2; exit 1'],
-        env: [
-          {
-            name: 'MESSAGE',
-            value: `gate failed: ${gate.metric} = {{inputs.parameters.metric}} does not pass ${passes.replaceAll(metric, gate.metric)}; the model is not registered`,
-          },
-        ],
-        resources: cpuResources({ cpuRequest: '100m', cpuLimit: '100m', memoryRequest: '64Mi', memoryLimit: '64Mi' }),
+        env: [{ name: 'MESSAGE', value: `gate failed: ${gate.metric} = {{inputs.parameters.metric}} does not pass ${passes}; the model is not registered` }],
+        resources: cpuMemoryResources(GATE_FAILED_RESOURCES),
       }),
-      volumes: tmp(),
+      volumes: tmpVolume(),
     };
+  }
 
-    const parameters = [
-      { name: 'input-data', value: props.inputData, description: 's3:// URI of the input data' },
-      { name: 'data-version', value: props.dataVersion, description: 'Version of the input data (lineage)' },
-      { name: 'code-commit', value: props.codeCommit, description: 'Git commit of the training code (lineage)' },
-      { name: 'feature-set-version', value: props.featureSetVersion, description: 'Version of the feature set (lineage)' },
-      { name: 'production-metric', value: String(gate.threshold), description: `${gate.metric} of the production model (the gate threshold when not given)` },
-      { name: 'artifact-root', value: props.artifactRoot, description: 's3:// prefix of the run outputs' },
-    ];
+  private get gate(): PipelineGate {
+    return this.props.pipeline.gate;
+  }
 
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'WorkflowTemplate',
-      metadata: { name: this.name, namespace: ns, labels },
-      spec: {
-        entrypoint: 'pipeline',
-        arguments: { parameters },
-        serviceAccountName: this.serviceAccountName,
-        // The steps get no Kubernetes API token; the executor gets its own (see the Secret above).
-        automountServiceAccountToken: false,
-        executor: { serviceAccountName: this.serviceAccountName },
-        securityContext: k8s.toJson_PodSecurityContext(RESTRICTED_POD),
-        podMetadata: { labels },
-        podGC: { strategy: 'OnWorkflowSuccess' },
-        ttlStrategy: {
-          secondsAfterSuccess: props.secondsAfterSuccess ?? ONE_DAY,
-          secondsAfterFailure: props.secondsAfterFailure ?? 7 * ONE_DAY,
-        },
-        templates: [{ name: 'pipeline', dag: { tasks } }, ...stepTemplates, registerTemplate, gateFailedTemplate],
-      },
-    });
-
-    if (props.createSchedule === false) {
-      return;
-    }
-    new ApiObject(this, 'Schedule', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'CronWorkflow',
-      metadata: { name: this.name, namespace: ns, labels },
-      spec: {
-        // argo-workflows v4 replaced `schedule` by the list `schedules`.
-        schedules: [props.schedule ?? DEFAULT_SCHEDULE],
-        timezone: props.timezone ?? 'UTC',
-        // A retrain still running when the next one is due is not doubled.
-        concurrencyPolicy: 'Forbid',
-        successfulJobsHistoryLimit: 3,
-        failedJobsHistoryLimit: 3,
-        workflowMetadata: { labels },
-        workflowSpec: { workflowTemplateRef: { name: this.name } },
-      },
-    });
+  /** The evaluation task's output parameter, as the DAG refers to it. */
+  private get metricParameter(): string {
+    return `{{tasks.${argoStepName(this.gate.evaluationStep)}.outputs.parameters.metric}}`;
   }
 
   /**
    * `metric OP threshold` and, with compareToProduction, `metric OP production-metric`; negated, the
    * opposite operators joined by `||` (so exactly one of register / gate-failed runs).
    */
-  private gateExpression(metric: string, comparison: GateComparison, threshold: string, production: boolean, negated = false): string {
-    const parts = [`${metric} ${OPERATORS[negated ? negate(comparison) : comparison]} ${threshold}`];
-    if (production) {
+  private gateExpression(negated: boolean): string {
+    const { comparison, threshold } = this.gate;
+    const metric = this.metricParameter;
+    const parts = [`${metric} ${OPERATORS[negated ? negate(comparison) : comparison]} ${String(threshold)}`];
+    if (this.gate.compareToProduction ?? false) {
       // "At least as good as production": higher is better for > and >=, lower for < and <=.
       const higherIsBetter = comparison === GateComparison.GREATER_THAN_OR_EQUAL || comparison === GateComparison.GREATER_THAN;
       const prodOp = higherIsBetter ? (negated ? '<' : '>=') : negated ? '>' : '<=';
@@ -402,6 +474,16 @@ export class MlPipeline extends Construct {
       volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
     });
   }
+}
+
+/** The GPU node pool as the schema sees it. */
+function poolShape(pool: GpuNodePool | undefined): { name: string; gpu: string; sharingMode: string } | undefined {
+  return pool ? { name: pool.name, gpu: pool.gpu, sharingMode: pool.sharing.mode } : undefined;
+}
+
+/** The writable `/tmp` of every container (the root filesystem is read-only). */
+function tmpVolume(sizeGiB?: number) {
+  return [{ name: 'tmp', emptyDir: { sizeLimit: sizeGiB ? `${sizeGiB}Gi` : undefined } }];
 }
 
 const OPERATORS: Record<GateComparison, string> = {
@@ -436,13 +518,4 @@ function splitInput(input: string): [string, string] {
 /** S3 URI of a step output in the current run. */
 function uri(step: string, output: string): string {
   return `{{workflow.parameters.artifact-root}}/{{workflow.uid}}/${step}/${output}`;
-}
-
-/** Typed CPU/memory requirements (quantities as `Quantity`, which the generated converters keep). */
-function cpuResources(r: ComputeResources): kplus.k8s.ResourceRequirements {
-  const q = (s: string) => k8s.Quantity.fromString(s);
-  return {
-    requests: { cpu: q(r.cpuRequest), memory: q(r.memoryRequest) },
-    limits: { cpu: q(r.cpuLimit), memory: q(r.memoryLimit) },
-  };
 }

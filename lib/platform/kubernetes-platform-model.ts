@@ -1,3 +1,4 @@
+import { Cron } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PlatformKubernetesSpec, PlatformModelSpec, Weekday } from '../core/platform-spec';
@@ -103,9 +104,10 @@ export class KubernetesPlatformModel extends Construct {
       resources: tk.cpu !== undefined && tk.memory !== undefined
         ? { cpuRequest: tk.cpu, cpuLimit: tk.cpu, memoryRequest: tk.memory, memoryLimit: tk.memory }
         : undefined,
-      schedule: t.weeklyOn !== undefined ? `0 ${t.hourUtc ?? DEFAULT_TRAINING_HOUR_UTC} * * ${CRON_DAY[t.weeklyOn]}` : undefined,
       // No weekly run: the pipeline runs on sustained drift (and by hand), as on AWS.
-      createSchedule: t.weeklyOn !== undefined,
+      schedule: t.weeklyOn !== undefined
+        ? Cron.schedule({ minute: '0', hour: String(t.hourUtc ?? DEFAULT_TRAINING_HOUR_UTC), weekDay: String(CRON_DAY[t.weeklyOn]) })
+        : undefined,
       serviceAccountRoleArn: tk.roleArn,
     });
 

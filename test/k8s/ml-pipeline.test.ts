@@ -1,4 +1,4 @@
-import { Testing } from 'cdk8s';
+import { Cron, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { GpuModel } from '../../lib/core/gpu-catalog';
 import { GateComparison, PipelineSpec, PipelineStep, StepKind } from '../../lib/core/pipeline';
@@ -59,10 +59,12 @@ describe('MlPipeline (Kubernetes, Argo Workflows)', () => {
   describe('default', () => {
     const { pipeline, objects, wft, template, task, env } = render();
 
-    it('renders a WorkflowTemplate, CronWorkflow, ServiceAccount, executor token and RBAC, all schema-valid', () => {
+    it('renders a WorkflowTemplate, ServiceAccount, executor token and RBAC, all schema-valid, and no CronWorkflow without a schedule', () => {
       expect(objects.map((o) => o.kind).sort()).toEqual(
-        ['CronWorkflow', 'Namespace', 'Role', 'RoleBinding', 'Secret', 'ServiceAccount', 'WorkflowTemplate'].sort(),
+        ['Namespace', 'Role', 'RoleBinding', 'Secret', 'ServiceAccount', 'WorkflowTemplate'].sort(),
       );
+      expect(pipeline.node.defaultChild).toBe(pipeline.workflowTemplate);
+      expect(pipeline.cronWorkflow).toBeUndefined();
       expect(pipeline.name).toBe('fraud');
       expect(pipeline.namespace).toBe('training');
       expect(one(objects, 'Namespace').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
@@ -161,14 +163,6 @@ describe('MlPipeline (Kubernetes, Argo Workflows)', () => {
       expect(one(objects, 'Role').rules).toEqual([{ apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['create', 'patch'] }]);
     });
 
-    it('schedules the template weekly in UTC, never two runs at once', () => {
-      expect(one(objects, 'CronWorkflow').spec).toMatchObject({
-        schedules: ['0 3 * * 0'],
-        timezone: 'UTC',
-        concurrencyPolicy: 'Forbid',
-        workflowSpec: { workflowTemplateRef: { name: 'fraud' } },
-      });
-    });
   });
 
   describe('configured', () => {
@@ -178,10 +172,15 @@ describe('MlPipeline (Kubernetes, Argo Workflows)', () => {
       expect(render().env('register').REGISTERED_MODEL_NAME).toBeUndefined();
     });
 
-    it('renders no CronWorkflow when told not to (runs start by hand or on an event)', () => {
-      const { objects } = render({ createSchedule: false });
-      expect(objects.map((o) => o.kind)).not.toContain('CronWorkflow');
-      expect(objects.map((o) => o.kind)).toContain('WorkflowTemplate');
+    it('schedules the template on its Cron in UTC, never two runs at once', () => {
+      const { objects, pipeline } = render({ schedule: Cron.schedule({ minute: '0', hour: '3', weekDay: '0' }) });
+      expect(one(objects, 'CronWorkflow').spec).toMatchObject({
+        schedules: ['0 3 * * 0'],
+        timezone: 'UTC',
+        concurrencyPolicy: 'Forbid',
+        workflowSpec: { workflowTemplateRef: { name: 'fraud' } },
+      });
+      expect(pipeline.cronWorkflow?.kind).toBe('CronWorkflow');
     });
 
     it('runs a GPU step on the pool with its GPU, toleration and node selector', () => {
@@ -210,7 +209,7 @@ describe('MlPipeline (Kubernetes, Argo Workflows)', () => {
         name: 'fraud-training',
         namespace: 'ml',
         createNamespace: false,
-        schedule: '@daily',
+        schedule: Cron.daily(),
         timezone: 'Europe/Paris',
         serviceAccountRoleArn: 'arn:aws:iam::123456789012:role/fraud-training',
         resources: { cpuRequest: '500m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '2Gi' },
@@ -226,7 +225,7 @@ describe('MlPipeline (Kubernetes, Argo Workflows)', () => {
       expect(one(objects, 'ServiceAccount').metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/fraud-training' });
       expect(one(objects, 'CronWorkflow')).toMatchObject({
         metadata: { name: 'fraud-training', namespace: 'ml' },
-        spec: { schedules: ['@daily'], timezone: 'Europe/Paris', concurrencyPolicy: 'Forbid', workflowSpec: { workflowTemplateRef: { name: 'fraud-training' } } },
+        spec: { schedules: ['0 0 * * *'], timezone: 'Europe/Paris', concurrencyPolicy: 'Forbid', workflowSpec: { workflowTemplateRef: { name: 'fraud-training' } } },
       });
     });
 
@@ -260,7 +259,7 @@ describe('MlPipeline (Kubernetes, Argo Workflows)', () => {
       ['a step environment setting a pipeline variable', { pipeline: spec({ steps: STEPS.map((s) => (s.name === 'train' ? { ...s, environment: { OUTPUT_MODEL: 'x' } } : s)) }) }, undefined, 'pipeline.steps[3].environment.OUTPUT_MODEL', 'must not be set'],
       ['distributed training', { pipeline: spec({ steps: STEPS.map((s) => (s.name === 'train' ? { ...s, instanceCount: 2 } : s)) }) }, undefined, 'pipeline.steps[3].instanceCount', 'must be 1 on Kubernetes'],
       ['an artifact root with a trailing slash', { artifactRoot: 's3://acme-artifacts/fraud/' }, undefined, 'artifactRoot', 'must not end with "/"'],
-      ['a bad schedule', { schedule: 'every sunday' }, undefined, 'schedule', 'must be a cron expression'],
+      ['a schedule of six fields', { schedule: Cron.schedule({ minute: '0 0', hour: '3' }) }, undefined, 'schedule', 'must be a cron expression'],
       ['a short commit', { codeCommit: 'abc123' }, undefined, 'codeCommit', 'must be a full 40-character'],
     ])('%s', (_w, props, pool, property, allowed) => {
       const e = expectValidationError(() => render(props, pool));
@@ -268,6 +267,48 @@ describe('MlPipeline (Kubernetes, Argo Workflows)', () => {
       expect(p, e.message).toBeDefined();
       expect(p!.constructPath).toBe('test/Fraud');
       expect(p!.allowed).toContain(allowed);
+    });
+  });
+  describe('addStep', () => {
+    const PROPS: MlPipelineProps = {
+      pipeline: spec(),
+      registerImage: img('register', 'f'),
+      trackingUri: 'http://mlflow.mlflow.svc:5000',
+      inputData: 's3://acme-data/fraud/2025-06-01',
+      artifactRoot: 's3://acme-artifacts/fraud',
+      dataVersion: 'tx-2025-06-01',
+      codeCommit: COMMIT,
+      featureSetVersion: 'fraud-v3',
+    };
+    const explain: PipelineStep = { name: 'explain', kind: StepKind.PROCESSING, image: img('explain', '9'), inputs: ['train.model', 'preprocess.test'], outputs: ['shap'] };
+
+    it('renders a step added after construction as a DAG task and a template', () => {
+      const chart = Testing.chart();
+      const p = new MlPipeline(chart, 'Fraud', PROPS);
+      p.addStep(explain);
+      const wft = one(synthValid(chart), 'WorkflowTemplate');
+      const tasks = wft.spec.templates.find((t: any) => t.name === 'pipeline').dag.tasks;
+      expect(tasks.find((t: any) => t.name === 'explain')).toEqual({ name: 'explain', template: 'explain', dependencies: ['preprocess', 'train'] });
+      const env = wft.spec.templates.find((t: any) => t.name === 'explain').container.env;
+      expect(env).toContainEqual({ name: 'INPUT_MODEL', value: `${ROOT}/train/model` });
+      expect(env).toContainEqual({ name: 'OUTPUT_SHAP', value: `${ROOT}/explain/shap` });
+    });
+
+    it('refuses a bad step at once, naming the property', () => {
+      const { pipeline } = render();
+      const e = expectValidationError(() => pipeline.addStep({ ...explain, name: 'register', instanceCount: 2, gpu: GpuModel.A10G }));
+      expect(e.problems.map((x) => `${x.constructPath} ${x.property}`)).toEqual(expect.arrayContaining([
+        'test/Fraud step.name', 'test/Fraud step.instanceCount', 'test/Fraud step.gpu',
+      ]));
+    });
+
+    it('fails synthesis when an added step conflicts with the others (Argo name, missing input)', () => {
+      const chart = Testing.chart();
+      const p = new MlPipeline(chart, 'Fraud', PROPS);
+      p.addStep({ ...explain, name: 'Train' });
+      p.addStep({ ...explain, name: 'other', inputs: ['nowhere.out'] });
+      expect(() => Testing.synth(chart)).toThrow(/test\/Fraud: pipeline\.steps\[4\]\.name must stay unique on Kubernetes/);
+      expect(() => Testing.synth(chart)).toThrow(/test\/Fraud: pipeline\.steps\[5\]\.inputs\[0\] must be produced by an upstream step/);
     });
   });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkImage } from '../image';
-import { DATA_INPUT, MODEL_OUTPUT, StepKind, pipelineSpecSchema } from '../pipeline';
+import { DATA_INPUT, MODEL_OUTPUT, StepKind, pipelineSpecSchema, pipelineStepSchema } from '../pipeline';
 import { gitCommitSha, iamRoleArn, k8sLabelName, s3Uri, versionLabel } from '../primitives';
 import { containerResourcesSchema } from './model-registry';
 
@@ -31,7 +31,14 @@ export function inputName(input: string): string {
  */
 const CRON = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|@every\s+([0-9]+(ns|us|µs|ms|s|m|h))+|([A-Za-z0-9*,/?-]+\s+){4}[A-Za-z0-9*,/?-]+)$/;
 
-/** @internal */
+/** The GPU node pool as the rules need it (name, GPU model, sharing mode). */
+const gpuNodePoolShape = z.strictObject({ name: z.string(), gpu: z.string(), sharingMode: z.string() });
+type PoolShape = z.infer<typeof gpuNodePoolShape>;
+type Step = z.infer<typeof pipelineStepSchema>;
+/** A path under the step being checked. */
+type At = (...rest: Array<string | number>) => Array<string | number>;
+
+/** @internal the plain shape of the Kubernetes MlPipeline props (the schedule as its cron expression) */
 export const k8sPipelineSchema = z
   .strictObject({
     pipeline: pipelineSpecSchema,
@@ -50,13 +57,12 @@ export const k8sPipelineSchema = z
     dataVersion: versionLabel,
     codeCommit: gitCommitSha,
     featureSetVersion: versionLabel,
-    gpuNodePool: z.strictObject({ name: z.string(), gpu: z.string(), sharingMode: z.string() }).optional(),
+    gpuNodePool: gpuNodePoolShape.optional(),
     resources: containerResourcesSchema.optional(),
     name: k8sLabelName.optional(),
     namespace: k8sLabelName.optional(),
     createNamespace: z.boolean().optional(),
     schedule: z.string().regex(CRON, 'must be a cron expression of 5 fields (or @daily, @weekly, @every 6h …), e.g. "0 3 * * 0"').optional(),
-    createSchedule: z.boolean().optional(),
     timezone: z.string().regex(/^(UTC|[A-Za-z]+(\/[A-Za-z0-9_+-]+){1,2})$/, 'must be "UTC" or an IANA time zone such as Europe/Paris').optional(),
     serviceAccountRoleArn: iamRoleArn.optional(),
     secondsAfterSuccess: z.number().int().min(0).max(2147483647).optional(),
@@ -66,78 +72,99 @@ export const k8sPipelineSchema = z
     const steps = Array.isArray(p.pipeline?.steps) ? p.pipeline.steps : [];
     const argoNames = new Map<string, string>();
     steps.forEach((s, i) => {
-      const at = (...path: Array<string | number>) => ['pipeline', 'steps', i, ...path];
       if (typeof s?.name !== 'string') {
         return;
       }
+      checkK8sStep(s, p.gpuNodePool, ctx, ['pipeline', 'steps', i]);
       const argo = argoStepName(s.name);
-      if (/^[0-9]/.test(s.name)) {
-        ctx.addIssue({ code: 'custom', path: at('name'), message: 'must start with a letter on Kubernetes (Argo refuses DAG task names starting with a digit)' });
-      }
-      if (RESERVED_ARGO_NAMES.includes(argo)) {
-        ctx.addIssue({ code: 'custom', path: at('name'), message: `must not be ${RESERVED_ARGO_NAMES.map((n) => `"${n}"`).join(', ')} on Kubernetes (the pipeline's own Argo tasks)` });
-      }
       const other = argoNames.get(argo);
       if (other !== undefined && other !== s.name) {
         ctx.addIssue({
           code: 'custom',
-          path: at('name'),
+          path: ['pipeline', 'steps', i, 'name'],
           message: `must stay unique on Kubernetes after lowercasing and replacing "_" with "-" (Argo task names); "${s.name}" and "${other}" both give "${argo}"`,
         });
       }
       argoNames.set(argo, s.name);
-
-      if ((s.instanceCount ?? 1) > 1) {
-        ctx.addIssue({ code: 'custom', path: at('instanceCount'), message: 'must be 1 on Kubernetes (one pod per step; distributed training is not rendered)' });
-      }
-      if (s.gpuCount !== undefined && !s.gpu) {
-        ctx.addIssue({ code: 'custom', path: at('gpuCount'), message: 'must be set only with gpu' });
-      }
-      if (s.gpu) {
-        const pool = p.gpuNodePool;
-        if (!pool) {
-          ctx.addIssue({ code: 'custom', path: at('gpu'), message: `must have a gpuNodePool offering ${s.gpu} GPUs to run on (set gpuNodePool)` });
-        } else if (pool.gpu !== s.gpu) {
-          ctx.addIssue({ code: 'custom', path: at('gpu'), message: `must be the GPU of gpuNodePool "${pool.name}" (${pool.gpu})` });
-        } else if ((s.gpuCount ?? 1) > 1 && pool.sharingMode !== 'EXCLUSIVE') {
-          ctx.addIssue({
-            code: 'custom',
-            path: at('gpuCount'),
-            message: `must be 1 on a pool with ${pool.sharingMode === 'MIG' ? 'MIG' : 'time-sliced'} GPUs (a second share adds no capacity; the device plugin refuses it)`,
-          });
-        }
-      }
-
-      // Environment variable names derived from inputs and outputs must not collide.
-      const inputEnv = new Map<string, string>();
-      (s.inputs ?? []).forEach((input, j) => {
-        const env = `INPUT_${envSuffix(inputName(input) ?? '')}`;
-        const seen = inputEnv.get(env);
-        if (seen !== undefined && seen !== input) {
-          ctx.addIssue({ code: 'custom', path: at('inputs', j), message: `must have a name distinct from "${seen}" on Kubernetes (both would be ${env})` });
-        }
-        inputEnv.set(env, input);
-      });
-      const outputs = s.kind === StepKind.TRAINING ? [MODEL_OUTPUT] : s.outputs ?? [];
-      const outputEnv = new Map<string, string>();
-      outputs.forEach((output, j) => {
-        const env = `OUTPUT_${envSuffix(output)}`;
-        const seen = outputEnv.get(env);
-        if (seen !== undefined) {
-          ctx.addIssue({ code: 'custom', path: at('outputs', j), message: `must be distinct from "${seen}" on Kubernetes (both would be ${env})` });
-        }
-        outputEnv.set(env, output);
-      });
-      for (const key of Object.keys(s.environment ?? {})) {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-          ctx.addIssue({ code: 'custom', path: at('environment', key), message: 'must be an environment variable name' });
-        } else if (RESERVED_ENV.includes(key) || key.startsWith('INPUT_') || key.startsWith('OUTPUT_')) {
-          ctx.addIssue({
-            code: 'custom',
-            path: at('environment', key),
-            message: `must not be set: the pipeline sets INPUT_*, OUTPUT_* and ${RESERVED_ENV.join(', ')}`,
-          });
-        }
-      }
     });
   });
+
+/** @internal a step added with `MlPipeline.addStep` (the rules between steps run at synthesis, with `k8sPipelineSchema`) */
+export const k8sPipelineStepSchema = z
+  .strictObject({ step: pipelineStepSchema, gpuNodePool: gpuNodePoolShape.optional() })
+  .superRefine((p, ctx) => {
+    if (typeof p.step?.name === 'string') {
+      checkK8sStep(p.step, p.gpuNodePool, ctx, ['step']);
+    }
+  });
+
+/** The rules of one step on Kubernetes: Argo names, one pod, the GPU pool, environment variable names. */
+function checkK8sStep(s: Step, pool: PoolShape | undefined, ctx: z.RefinementCtx, path: Array<string | number>): void {
+  const at: At = (...rest) => [...path, ...rest];
+  const argo = argoStepName(s.name);
+  if (/^[0-9]/.test(s.name)) {
+    ctx.addIssue({ code: 'custom', path: at('name'), message: 'must start with a letter on Kubernetes (Argo refuses DAG task names starting with a digit)' });
+  }
+  if (RESERVED_ARGO_NAMES.includes(argo)) {
+    const reserved = RESERVED_ARGO_NAMES.map((n) => `"${n}"`).join(', ');
+    ctx.addIssue({ code: 'custom', path: at('name'), message: `must not be ${reserved} on Kubernetes (the pipeline's own Argo tasks)` });
+  }
+  if ((s.instanceCount ?? 1) > 1) {
+    ctx.addIssue({ code: 'custom', path: at('instanceCount'), message: 'must be 1 on Kubernetes (one pod per step; distributed training is not rendered)' });
+  }
+  if (s.gpuCount !== undefined && !s.gpu) {
+    ctx.addIssue({ code: 'custom', path: at('gpuCount'), message: 'must be set only with gpu' });
+  }
+  if (s.gpu) {
+    checkGpuPool(s, pool, ctx, at);
+  }
+  checkEnvironment(s, ctx, at);
+}
+
+function checkGpuPool(s: Step, pool: PoolShape | undefined, ctx: z.RefinementCtx, at: At): void {
+  if (!pool) {
+    ctx.addIssue({ code: 'custom', path: at('gpu'), message: `must have a gpuNodePool offering ${s.gpu} GPUs to run on (set gpuNodePool)` });
+  } else if (pool.gpu !== s.gpu) {
+    ctx.addIssue({ code: 'custom', path: at('gpu'), message: `must be the GPU of gpuNodePool "${pool.name}" (${pool.gpu})` });
+  } else if ((s.gpuCount ?? 1) > 1 && pool.sharingMode !== 'EXCLUSIVE') {
+    ctx.addIssue({
+      code: 'custom',
+      path: at('gpuCount'),
+      message: `must be 1 on a pool with ${pool.sharingMode === 'MIG' ? 'MIG' : 'time-sliced'} GPUs (a second share adds no capacity; the device plugin refuses it)`,
+    });
+  }
+}
+
+/** Environment variable names derived from inputs and outputs must not collide, nor be set by the step. */
+function checkEnvironment(s: Step, ctx: z.RefinementCtx, at: At): void {
+  const inputEnv = new Map<string, string>();
+  (s.inputs ?? []).forEach((input, j) => {
+    const env = `INPUT_${envSuffix(inputName(input) ?? '')}`;
+    const seen = inputEnv.get(env);
+    if (seen !== undefined && seen !== input) {
+      ctx.addIssue({ code: 'custom', path: at('inputs', j), message: `must have a name distinct from "${seen}" on Kubernetes (both would be ${env})` });
+    }
+    inputEnv.set(env, input);
+  });
+  const outputs = s.kind === StepKind.TRAINING ? [MODEL_OUTPUT] : s.outputs ?? [];
+  const outputEnv = new Map<string, string>();
+  outputs.forEach((output, j) => {
+    const env = `OUTPUT_${envSuffix(output)}`;
+    const seen = outputEnv.get(env);
+    if (seen !== undefined) {
+      ctx.addIssue({ code: 'custom', path: at('outputs', j), message: `must be distinct from "${seen}" on Kubernetes (both would be ${env})` });
+    }
+    outputEnv.set(env, output);
+  });
+  for (const key of Object.keys(s.environment ?? {})) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      ctx.addIssue({ code: 'custom', path: at('environment', key), message: 'must be an environment variable name' });
+    } else if (RESERVED_ENV.includes(key) || key.startsWith('INPUT_') || key.startsWith('OUTPUT_')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: at('environment', key),
+        message: `must not be set: the pipeline sets INPUT_*, OUTPUT_* and ${RESERVED_ENV.join(', ')}`,
+      });
+    }
+  }
+}
