@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, IResource, Names, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, IResource, Lazy, Names, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,8 +6,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { dataBucket } from './private/data-bucket';
-import { validateProps } from './private/validate';
-import { awsModelRegistrySchema } from '../core/schemas/model-registry';
+import { synthProblems, validateProps } from './private/validate';
+import { awsModelRegistrySchema, crossAccountReadSchema } from '../core/schemas/model-registry';
+import { addWarning } from '../core/warnings';
 
 /**
  * EventBridge detail-type of SageMaker model package state changes.
@@ -325,68 +326,95 @@ export class ModelRegistry extends ModelRegistryBase {
   public readonly artifactBucket?: s3.IBucket;
   public readonly artifactKey?: kms.IKey;
 
+  private readonly props: ModelRegistryProps;
+  /** Accounts with read access, as they are now (props, then `addCrossAccountRead`). */
+  private readonly crossAccountIds: string[] = [];
+  /** The artifact bucket and key policy statements for those accounts, once there is one. */
+  private crossAccountArtifactStatements?: iam.PolicyStatement[];
+
   constructor(scope: Construct, id: string, props: ModelRegistryProps = {}) {
     super(scope, id);
-    validateProps(this, awsModelRegistrySchema, {
-      modelPackageGroupName: props.modelPackageGroupName,
-      description: props.description,
-      crossAccountReadAccountIds: props.crossAccountReadAccountIds,
-      noncurrentVersionExpiration: props.noncurrentVersionExpiration?.toDays({ integral: false }),
-    });
-
-    const groupName =
+    validateProps(this, awsModelRegistrySchema, plainProps(props, props.crossAccountReadAccountIds));
+    this.props = props;
+    this.modelPackageGroupName =
       props.modelPackageGroupName ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).toLowerCase();
-    const accounts = props.crossAccountReadAccountIds ?? [];
-    const removalPolicy = props.artifactRemovalPolicy ?? RemovalPolicy.RETAIN;
+    if (props.artifactBucket) {
+      this.artifactBucket = props.artifactBucket;
+      this.artifactKey = props.artifactKey ?? props.artifactBucket.encryptionKey;
+    } else {
+      this.artifactKey = props.artifactKey ?? this.createArtifactKey();
+      this.artifactBucket = this.createArtifactBucket(this.artifactKey);
+    }
+    const group = new sagemaker.CfnModelPackageGroup(this, 'Resource', {
+      modelPackageGroupName: this.modelPackageGroupName,
+      modelPackageGroupDescription: props.description,
+      modelPackageGroupPolicy: Lazy.any({ produce: () => this.renderGroupPolicy() }),
+    });
+    this.modelPackageGroupArn = group.attrModelPackageGroupArn;
+    (props.crossAccountReadAccountIds ?? []).forEach((a) => this.allowCrossAccountRead(a));
+    // Accounts added later are judged with the rest (an account listed twice).
+    this.node.addValidation({ validate: () => synthProblems(this, awsModelRegistrySchema, plainProps(this.props, this.crossAccountIds)) });
+  }
 
+  /**
+   * Let one more AWS account read the group, its model packages and the artifacts, as an entry of
+   * `crossAccountReadAccountIds` does (resource policies on the group, the bucket and the key).
+   * @param accountId a 12-digit AWS account id (listed twice, it fails synthesis)
+   */
+  public addCrossAccountRead(accountId: string): void {
+    validateProps(this, crossAccountReadSchema, { accountId });
+    this.allowCrossAccountRead(accountId);
+  }
+
+  private allowCrossAccountRead(accountId: string): void {
+    this.crossAccountIds.push(accountId);
+    const principal = new iam.AccountPrincipal(accountId);
+    if (this.crossAccountArtifactStatements) {
+      this.crossAccountArtifactStatements.forEach((st) => st.addPrincipals(principal));
+    } else {
+      this.crossAccountArtifactStatements = this.grantCrossAccountArtifacts(principal);
+    }
+  }
+
+  private createArtifactKey(): kms.Key {
+    return new kms.Key(this, 'ArtifactKey', {
+      description: `Encrypts model artifacts of the ${this.modelPackageGroupName} model registry`,
+      enableKeyRotation: true,
+      removalPolicy: this.props.artifactRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+  }
+
+  private createArtifactBucket(key: kms.IKey): s3.Bucket {
+    return dataBucket(this, 'ArtifactBucket', {
+      key,
+      removalPolicy: this.props.artifactRemovalPolicy ?? RemovalPolicy.RETAIN,
+      accessLogs: this.props.serverAccessLogsBucket,
+      accessLogsPrefix: `${this.modelPackageGroupName}/`,
+      noAccessLogsWarning: { id: 'cdk-mlops:model-registry:no-access-logs', prop: 'serverAccessLogsBucket (to record who read which model)' },
+      lifecycleRules: [
+        {
+          id: 'expire-noncurrent-artifacts',
+          noncurrentVersionExpiration: this.props.noncurrentVersionExpiration ?? DEFAULT_NONCURRENT_VERSION_EXPIRATION,
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+    });
+  }
+
+  /** The group's resource policy: read for the cross-account principals, none without them. */
+  private renderGroupPolicy(): any {
+    if (this.crossAccountIds.length === 0) {
+      return undefined;
+    }
     // The group's own ARN is built from its name: its resource policy cannot refer to its own
     // GetAtt without a circular dependency.
     const groupArn = Stack.of(this).formatArn({
       service: 'sagemaker',
       resource: 'model-package-group',
-      resourceName: groupName,
+      resourceName: this.modelPackageGroupName,
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
-    this.modelPackageGroupName = groupName;
-
-    if (props.artifactBucket) {
-      this.artifactBucket = props.artifactBucket;
-      this.artifactKey = props.artifactKey ?? props.artifactBucket.encryptionKey;
-    } else {
-      const key =
-        props.artifactKey ??
-        new kms.Key(this, 'ArtifactKey', {
-          description: `Encrypts model artifacts of the ${groupName} model registry`,
-          enableKeyRotation: true,
-          removalPolicy,
-        });
-      this.artifactKey = key;
-      this.artifactBucket = dataBucket(this, 'ArtifactBucket', {
-        key,
-        removalPolicy,
-        accessLogs: props.serverAccessLogsBucket,
-        accessLogsPrefix: `${groupName}/`,
-        noAccessLogsWarning: { id: 'cdk-mlops:model-registry:no-access-logs', prop: 'serverAccessLogsBucket (to record who read which model)' },
-        lifecycleRules: [
-          {
-            id: 'expire-noncurrent-artifacts',
-            noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? DEFAULT_NONCURRENT_VERSION_EXPIRATION,
-            abortIncompleteMultipartUploadAfter: Duration.days(7),
-          },
-        ],
-      });
-    }
-
-    const group = new sagemaker.CfnModelPackageGroup(this, 'Resource', {
-      modelPackageGroupName: groupName,
-      modelPackageGroupDescription: props.description,
-      modelPackageGroupPolicy: accounts.length > 0 ? this.crossAccountGroupPolicy(accounts, groupArn) : undefined,
-    });
-    this.modelPackageGroupArn = group.attrModelPackageGroupArn;
-
-    if (accounts.length > 0) {
-      this.grantCrossAccountArtifacts(accounts);
-    }
+    return this.crossAccountGroupPolicy(this.crossAccountIds, groupArn);
   }
 
   private crossAccountGroupPolicy(accounts: string[], groupArn: string): any {
@@ -409,35 +437,43 @@ export class ModelRegistry extends ModelRegistryBase {
     }).toJSON();
   }
 
-  private grantCrossAccountArtifacts(accounts: string[]): void {
-    const principals = accounts.map((a) => new iam.AccountPrincipal(a));
+  /** The artifact bucket and key statements for cross-account read, with their first principal. */
+  private grantCrossAccountArtifacts(principal: iam.IPrincipal): iam.PolicyStatement[] {
     const bucket = this.artifactBucket!;
-    const bucketResult = bucket.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CrossAccountReadArtifacts',
-        principals,
-        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
-        resources: [bucket.bucketArn, bucket.arnForObjects('*')],
-      }),
-    );
-    const keyResult = this.artifactKey?.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CrossAccountDecryptArtifacts',
-        principals,
-        actions: ['kms:Decrypt', 'kms:DescribeKey'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` },
-        },
-      }),
-      /* allowNoOp */ true,
-    );
+    const bucketStatement = new iam.PolicyStatement({
+      sid: 'CrossAccountReadArtifacts',
+      principals: [principal],
+      actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+      resources: [bucket.bucketArn, bucket.arnForObjects('*')],
+    });
+    const keyStatement = new iam.PolicyStatement({
+      sid: 'CrossAccountDecryptArtifacts',
+      principals: [principal],
+      actions: ['kms:Decrypt', 'kms:DescribeKey'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` },
+      },
+    });
+    const bucketResult = bucket.addToResourcePolicy(bucketStatement);
+    const keyResult = this.artifactKey?.addToResourcePolicy(keyStatement, /* allowNoOp */ true);
     if (!bucketResult.statementAdded || (this.artifactKey && !keyResult?.statementAdded)) {
-      Annotations.of(this).addWarningV2(
+      addWarning(
+        this,
         'cdk-mlops:model-registry:cross-account-imported',
         'crossAccountReadAccountIds: the artifact bucket or key was imported, so its resource policy could not be extended; grant the accounts read access where the bucket and key are defined.',
       );
     }
+    return [bucketStatement, keyStatement];
   }
 }
 
+
+/** The props as the schema sees them: the user's keys, the retention in days, the accounts as they are now. */
+function plainProps(props: ModelRegistryProps, accounts: string[] | undefined): Record<string, unknown> {
+  return {
+    ...props,
+    crossAccountReadAccountIds: accounts,
+    noncurrentVersionExpiration: props.noncurrentVersionExpiration?.toDays({ integral: false }),
+  };
+}

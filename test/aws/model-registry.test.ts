@@ -327,6 +327,42 @@ describe('ModelRegistry (AWS)', () => {
     });
   });
 
+  describe('addCrossAccountRead', () => {
+    it('gives an account added after construction exactly the access the prop gives', () => {
+      const stack = newStack();
+      const reg = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+      reg.addCrossAccountRead('210987654321');
+      reg.addCrossAccountRead('111122223333');
+      const viaProps = registry({ modelPackageGroupName: 'fraud', crossAccountReadAccountIds: ['210987654321', '111122223333'] }).t.toJSON();
+      expect(Template.fromStack(stack).toJSON()).toEqual(viaProps);
+      const group = Object.values<any>(viaProps.Resources).find((r) => r.Type === 'AWS::SageMaker::ModelPackageGroup');
+      expect(group.Properties.ModelPackageGroupPolicy.Statement[0].Principal.AWS).toHaveLength(2);
+    });
+
+    it('adds to the accounts of the prop', () => {
+      const stack = newStack();
+      const reg = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'fraud', crossAccountReadAccountIds: ['210987654321'] });
+      reg.addCrossAccountRead('111122223333');
+      const policy = Object.values<any>(Template.fromStack(stack).findResources('AWS::S3::BucketPolicy'))[0];
+      const statement = policy.Properties.PolicyDocument.Statement.find((x: any) => x.Sid === 'CrossAccountReadArtifacts');
+      expect(JSON.stringify(statement.Principal)).toContain(':iam::111122223333:root');
+      expect(JSON.stringify(statement.Principal)).toContain(':iam::210987654321:root');
+    });
+
+    it('rejects an account id that is not one, naming the argument', () => {
+      const reg = new ModelRegistry(newStack(), 'Registry');
+      const e = expectValidationError(() => reg.addCrossAccountRead('12345'));
+      expect(e.problems).toEqual([{ constructPath: 'TestStack/Registry', property: 'accountId', received: '"12345"', allowed: 'must be a 12-digit AWS account id' }]);
+    });
+
+    it('fails synthesis on an account listed twice, naming the construct', () => {
+      const stack = newStack();
+      const reg = new ModelRegistry(stack, 'Registry', { crossAccountReadAccountIds: ['210987654321'] });
+      reg.addCrossAccountRead('210987654321');
+      expect(() => Template.fromStack(stack)).toThrow('TestStack/Registry: crossAccountReadAccountIds must not list an account id twice');
+    });
+  });
+
   describe('rejected', () => {
     it.each([
       [{ crossAccountReadAccountIds: ['12345'] }, 'crossAccountReadAccountIds[0]', '"12345"', 'must be a 12-digit AWS account id'],
@@ -336,6 +372,7 @@ describe('ModelRegistry (AWS)', () => {
       [{ modelPackageGroupName: 'x'.repeat(64) }, 'modelPackageGroupName', `"${'x'.repeat(64)}"`, 'must be 1-63 letters'],
       [{ noncurrentVersionExpiration: Duration.hours(36) }, 'noncurrentVersionExpiration', '1.5', 'must be a whole number of days'],
       [{ noncurrentVersionExpiration: Duration.days(0) }, 'noncurrentVersionExpiration', '0', 'must be at least 1 day'],
+      [{ artifactRemovalPolicy: RemovalPolicy.SNAPSHOT }, 'artifactRemovalPolicy', '"snapshot"', 'buckets and keys have no snapshots'],
     ])('%j', (props, property, received, allowed) => {
       const stack = newStack();
       const e = expectValidationError(() => new ModelRegistry(stack, 'Registry', props));

@@ -16,10 +16,12 @@ import { compareQuantities } from '../quantity';
 // Target-neutral rules for the ModelRegistry props. The target layers map their props (which hold
 // constructs and Durations) onto these plain shapes before validating, keeping the user's names.
 
-/** @internal */
+/** @internal plain shape of the AWS ModelRegistry props (the retention in days, construct references as they are) */
 export const awsModelRegistrySchema = z.strictObject({
   modelPackageGroupName: sagemakerName.optional(),
   description: z.string().max(1024).optional(),
+  artifactBucket: z.any().optional(), // a construct reference: the type system checks it
+  artifactKey: z.any().optional(), // a construct reference: the type system checks it
   crossAccountReadAccountIds: z
     .array(awsAccountId)
     .max(100)
@@ -32,7 +34,15 @@ export const awsModelRegistrySchema = z.strictObject({
     .min(1, 'must be at least 1 day')
     .max(3650, 'must be at most 3650 days')
     .optional(),
+  serverAccessLogsBucket: z.any().optional(), // a construct reference: the type system checks it
+  // RemovalPolicy's values; S3 buckets and KMS keys have no snapshots.
+  artifactRemovalPolicy: z
+    .enum(['retain', 'destroy', 'retain-on-update-or-delete'], 'must be RETAIN, DESTROY or RETAIN_ON_UPDATE_OR_DELETE (buckets and keys have no snapshots)')
+    .optional(),
 });
+
+/** @internal the argument of `ModelRegistry.addCrossAccountRead(accountId)` (listed twice, the registry's schema reports it at synth) */
+export const crossAccountReadSchema = z.strictObject({ accountId: awsAccountId });
 
 /** @internal */
 export const secretKeyRefSchema = z.strictObject({
