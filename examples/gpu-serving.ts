@@ -3,6 +3,7 @@
  * and data capture; and an A/B pair of ranking models.
  */
 import { CfnElement, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -110,7 +111,8 @@ export class GpuServingExampleStack extends Stack {
       groundTruthPrefix: 'fraud/chargebacks',
       groundTruthDelay: Duration.days(1),
       groundTruthWindow: Duration.days(1),
-      schedule: aws.ModelMonitorSchedule.daily(4),
+      // cron(0 4 ? * * *): daily at 04:00 UTC, in the form SageMaker accepts.
+      schedule: events.Schedule.cron({ minute: '0', hour: '4', weekDay: '*' }),
       alarm: { metricName: 'auc', threshold: 0.85, comparison: core.ThresholdComparison.LESS_THAN, alarmOwnership: ONCALL, alarmTopic: alarms },
     });
     const dataQuality = new aws.DataQualityMonitor(this, 'FraudDataQuality', {

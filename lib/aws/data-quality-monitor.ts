@@ -7,9 +7,9 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { ModelMonitorOptions, S3ObjectLocation } from './model-monitor';
 import { DATA_QUALITY_NAMESPACE } from '../core/model-monitor';
-import { MonitorKind, monitorJob, monitoringSchedule, objectUri, sharedInput } from './private/model-monitor';
+import { MonitorKind, concreteRegion, monitorJob, monitoringSchedule, objectUri, plainOptions } from './private/model-monitor';
 import { validateProps } from './private/validate';
-import { dataQualityMonitorSchema } from '../core/schemas/model-monitor';
+import { dataQualityMonitorSchemaFor } from '../core/schemas/model-monitor';
 
 /** Properties of a `DataQualityMonitor`. */
 export interface DataQualityMonitorProps extends ModelMonitorOptions {
@@ -60,11 +60,7 @@ export class DataQualityMonitor extends Construct {
 
   constructor(scope: Construct, id: string, props: DataQualityMonitorProps) {
     super(scope, id);
-    validateProps(this, dataQualityMonitorSchema, {
-      ...sharedInput(this, props),
-      baselineStatistics: { key: props.baselineStatistics?.key },
-      baselineConstraints: { key: props.baselineConstraints?.key },
-    });
+    validateProps(this, dataQualityMonitorSchemaFor(concreteRegion(this)), plainOptions(props));
     const job = monitorJob(this, props, KIND);
     job.readObjects([props.baselineStatistics, props.baselineConstraints]);
     job.grantDecrypt();

@@ -1,9 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { DataCaptureLocation } from './gpu-serving-endpoint';
-import { DATA_QUALITY_NAMESPACE, HOURLY_SCHEDULE, MODEL_QUALITY_NAMESPACE } from '../core/model-monitor';
+import { DATA_QUALITY_NAMESPACE, MODEL_QUALITY_NAMESPACE } from '../core/model-monitor';
 
 // What the SageMaker Model Monitor constructs (`DataQualityMonitor`, `ModelQualityMonitor`) share.
 
@@ -20,48 +22,6 @@ export interface S3ObjectLocation {
   readonly key: string;
 }
 
-/**
- * When a Model Monitor schedule runs. SageMaker accepts only hourly, daily, and every-N-hours cron
- * expressions (all times UTC; a run may start up to 20 minutes late).
- */
-export class ModelMonitorSchedule {
-  /** Every hour, on the hour: `cron(0 * ? * * *)`. */
-  public static hourly(): ModelMonitorSchedule {
-    return new ModelMonitorSchedule(HOURLY_SCHEDULE);
-  }
-
-  /**
-   * Once a day: `cron(0 H ? * * *)`.
-   * @param hourUtc hour of the day, 0-23 (UTC)
-   */
-  public static daily(hourUtc: number = 0): ModelMonitorSchedule {
-    return new ModelMonitorSchedule(`cron(0 ${hourUtc} ? * * *)`);
-  }
-
-  /**
-   * Every `hours` hours (1-24) from `startHourUtc`: `cron(0 H/N ? * * *)`, e.g. every 6 hours.
-   * @param hours hours between runs, 1-24
-   * @param startHourUtc hour of the first run of the day, 0-23 (UTC)
-   */
-  public static everyHours(hours: number, startHourUtc: number = 0): ModelMonitorSchedule {
-    return new ModelMonitorSchedule(`cron(0 ${startHourUtc}/${hours} ? * * *)`);
-  }
-
-  /**
-   * A cron expression written by hand, in one of the forms above (the monitor rejects any other).
-   */
-  public static expression(expression: string): ModelMonitorSchedule {
-    return new ModelMonitorSchedule(expression);
-  }
-
-  /** The `ScheduleExpression` rendered into the monitoring schedule. */
-  public readonly expressionString: string;
-
-  private constructor(expressionString: string) {
-    this.expressionString = expressionString;
-  }
-}
-
 /** Properties every Model Monitor construct takes. */
 export interface ModelMonitorOptions {
   /** Name of the monitored endpoint (its data capture must be on). */
@@ -76,10 +36,14 @@ export interface ModelMonitorOptions {
    */
   readonly reportPrefix?: string;
   /**
-   * When the monitoring job runs.
-   * @default ModelMonitorSchedule.hourly()
+   * When the monitoring job runs, in one of the three forms SageMaker accepts (all times UTC; a run
+   * may start up to 20 minutes late): hourly `cron(0 * ? * * *)`, daily at hour H `cron(0 H ? * * *)`,
+   * or every N hours from hour H `cron(0 H/N ? * * *)`. With `events.Schedule.cron`, give the minute
+   * `'0'`, the hour and `weekDay: '*'`: `events.Schedule.cron({ minute: '0', hour: '4', weekDay: '*' })`
+   * is `cron(0 4 ? * * *)`. Any other expression is refused.
+   * @default - hourly, `cron(0 * ? * * *)`
    */
-  readonly schedule?: ModelMonitorSchedule;
+  readonly schedule?: events.Schedule;
   /**
    * Name of the monitoring schedule (it names the metrics' `MonitoringSchedule` dimension).
    * @default '<endpoint name>-<data-quality | model-quality>', cut to 63 characters with a hash when longer
@@ -90,6 +54,12 @@ export interface ModelMonitorOptions {
    * @default - a new key with rotation, retained on deletion
    */
   readonly encryptionKey?: kms.IKey;
+  /**
+   * Role the monitoring job runs with (assumable by `sagemaker.amazonaws.com`); the monitor adds
+   * its statements to it (`addToPrincipalPolicy`).
+   * @default - a new role with exactly the job's permissions
+   */
+  readonly role?: iam.IRole;
   /**
    * VPC the job runs in (its network is isolated either way).
    * @default - no VPC
@@ -121,7 +91,7 @@ export interface ModelMonitorOptions {
    */
   readonly volumeSizeGb?: number;
   /**
-   * Longest run of one monitoring execution.
+   * Longest run of one monitoring execution, in whole seconds up to 24 hours.
    * @default - 1 hour for data quality; 30 minutes for model quality (the most an hourly schedule allows)
    */
   readonly maxRuntime?: Duration;

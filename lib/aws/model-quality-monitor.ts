@@ -11,9 +11,9 @@ import { ModelMonitorOptions, S3ObjectLocation } from './model-monitor';
 import { MODEL_QUALITY_HOURLY_MAX_RUNTIME_SECONDS, MODEL_QUALITY_NAMESPACE, negativeIsoOffset } from '../core/model-monitor';
 import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
 import { ownedAlarm } from './private/alarms';
-import { MonitorKind, monitorJob, monitoringSchedule, objectUri, sharedInput } from './private/model-monitor';
+import { MonitorJob, MonitorKind, concreteRegion, monitorJob, monitoringSchedule, objectUri, plainOptions } from './private/model-monitor';
 import { validateProps } from './private/validate';
-import { modelQualityMonitorSchema } from '../core/schemas/model-monitor';
+import { modelQualityMonitorSchemaFor } from '../core/schemas/model-monitor';
 
 /** The machine learning problem a model quality job evaluates (`ModelQualityAppSpecification.ProblemType`). */
 export enum ModelQualityProblemType {
@@ -144,27 +144,10 @@ export class ModelQualityMonitor extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelQualityMonitorProps) {
     super(scope, id);
-    const alarm = props.alarm;
-    validateProps(this, modelQualityMonitorSchema, {
-      ...sharedInput(this, props),
-      problemType: props.problemType,
-      inferenceAttribute: props.inferenceAttribute,
-      probabilityAttribute: props.probabilityAttribute,
-      probabilityThreshold: props.probabilityThreshold,
-      groundTruthPrefix: props.groundTruthPrefix,
-      groundTruthDelayHours: props.groundTruthDelay?.toHours({ integral: false }),
-      groundTruthWindowHours: props.groundTruthWindow?.toHours({ integral: false }),
-      baselineConstraints: props.baselineConstraints ? { key: props.baselineConstraints.key } : undefined,
-      alarm: alarm
-        ? {
-          metricName: alarm.metricName,
-          threshold: alarm.threshold,
-          comparison: alarm.comparison,
-          alarmOwnership: alarm.alarmOwnership,
-          evaluationPeriods: alarm.evaluationPeriods,
-          datapointsToAlarm: alarm.datapointsToAlarm,
-        }
-        : undefined,
+    validateProps(this, modelQualityMonitorSchemaFor(concreteRegion(this)), {
+      ...plainOptions(props),
+      groundTruthDelay: props.groundTruthDelay?.toSeconds({ integral: false }),
+      groundTruthWindow: props.groundTruthWindow?.toSeconds({ integral: false }),
     });
     const job = monitorJob(this, props, KIND);
     job.readPrefix(props.groundTruthBucket, props.groundTruthPrefix);
@@ -176,9 +159,42 @@ export class ModelQualityMonitor extends Construct {
     }
     job.grantDecrypt();
 
+    const definition = this.createJobDefinition(props, job);
+    const schedule = monitoringSchedule(this, job, definition, 'ModelQuality');
+
+    this.monitoringScheduleName = job.scheduleName;
+    this.monitoringScheduleArn = schedule.attrMonitoringScheduleArn;
+    this.jobDefinitionArn = definition.attrJobDefinitionArn;
+    this.role = job.role;
+    this.encryptionKey = job.key;
+    this.securityGroups = job.securityGroups;
+    this.endpointName = props.endpointName;
+    this.period = Duration.hours(job.intervalHours);
+    if (props.alarm) {
+      this.qualityAlarm = this.createQualityAlarm(props.alarm);
+    }
+  }
+
+  /**
+   * A quality metric of the job (`accuracy`, `f1`, `auc`, `rmse` …), dimensions `Endpoint` and
+   * `MonitoringSchedule`, Average per schedule interval (one value per run).
+   */
+  public metricQuality(metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: MODEL_QUALITY_NAMESPACE,
+      metricName,
+      dimensionsMap: { Endpoint: this.endpointName, MonitoringSchedule: this.monitoringScheduleName },
+      statistic: 'Average',
+      period: this.period,
+      ...props,
+    });
+  }
+
+  /** The window ends `groundTruthDelay` before each run and spans `groundTruthWindow` (default: the interval). */
+  private createJobDefinition(props: ModelQualityMonitorProps, job: MonitorJob): sagemaker.CfnModelQualityJobDefinition {
     const delayHours = props.groundTruthDelay.toHours();
     const windowHours = props.groundTruthWindow?.toHours() ?? job.intervalHours;
-    const definition = new sagemaker.CfnModelQualityJobDefinition(this, 'JobDefinition', {
+    return new sagemaker.CfnModelQualityJobDefinition(this, 'JobDefinition', {
       modelQualityAppSpecification: { imageUri: job.imageUri, problemType: props.problemType, environment: job.environment },
       modelQualityBaselineConfig: props.baselineConstraints ? { constraintsResource: { s3Uri: objectUri(props.baselineConstraints) } } : undefined,
       modelQualityJobInput: {
@@ -199,51 +215,26 @@ export class ModelQualityMonitor extends Construct {
       stoppingCondition: job.stoppingCondition,
       roleArn: job.role.roleArn,
     });
-    const schedule = monitoringSchedule(this, job, definition, 'ModelQuality');
-
-    this.monitoringScheduleName = job.scheduleName;
-    this.monitoringScheduleArn = schedule.attrMonitoringScheduleArn;
-    this.jobDefinitionArn = definition.attrJobDefinitionArn;
-    this.role = job.role;
-    this.encryptionKey = job.key;
-    this.securityGroups = job.securityGroups;
-    this.endpointName = props.endpointName;
-    this.period = Duration.hours(job.intervalHours);
-
-    if (alarm) {
-      const bad = alarm.comparison === ThresholdComparison.LESS_THAN ? '<' : '>';
-      this.qualityAlarm = ownedAlarm(
-        this,
-        {
-          id: 'QualityAlarm',
-          metric: this.metricQuality(alarm.metricName),
-          threshold: alarm.threshold,
-          comparison: alarm.comparison,
-          evaluationPeriods: alarm.evaluationPeriods ?? 1,
-          datapointsToAlarm: alarm.datapointsToAlarm ?? 1,
-          owner: alarm.alarmOwnership.owner,
-          runbookUrl: alarm.alarmOwnership.runbookUrl,
-          summary: `Model quality of ${props.endpointName}: ${alarm.metricName} ${bad} ${alarm.threshold}`,
-          // A run without labelled traffic publishes nothing: that is not a quality drop.
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        },
-        alarm.alarmTopic,
-      );
-    }
   }
 
-  /**
-   * A quality metric of the job (`accuracy`, `f1`, `auc`, `rmse` …), dimensions `Endpoint` and
-   * `MonitoringSchedule`, Average per schedule interval (one value per run).
-   */
-  public metricQuality(metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: MODEL_QUALITY_NAMESPACE,
-      metricName,
-      dimensionsMap: { Endpoint: this.endpointName, MonitoringSchedule: this.monitoringScheduleName },
-      statistic: 'Average',
-      period: this.period,
-      ...props,
-    });
+  private createQualityAlarm(alarm: ModelQualityAlarmOptions): cloudwatch.Alarm {
+    const bad = alarm.comparison === ThresholdComparison.LESS_THAN ? '<' : '>';
+    return ownedAlarm(
+      this,
+      {
+        id: 'QualityAlarm',
+        metric: this.metricQuality(alarm.metricName),
+        threshold: alarm.threshold,
+        comparison: alarm.comparison,
+        evaluationPeriods: alarm.evaluationPeriods ?? 1,
+        datapointsToAlarm: alarm.datapointsToAlarm ?? 1,
+        owner: alarm.alarmOwnership.owner,
+        runbookUrl: alarm.alarmOwnership.runbookUrl,
+        summary: `Model quality of ${this.endpointName}: ${alarm.metricName} ${bad} ${alarm.threshold}`,
+        // A run without labelled traffic publishes nothing: that is not a quality drop.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+      alarm.alarmTopic,
+    );
   }
 }

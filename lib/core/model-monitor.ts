@@ -96,6 +96,13 @@ export const MONITORING_MAX_RUNTIME_SECONDS = 86400;
  */
 export const ALARM_MAX_EVALUATION_SECONDS = 604800;
 
+/** Instances of a monitoring job when none is given. */
+export const DEFAULT_MONITORING_INSTANCE_COUNT = 1;
+/** Instance type of a monitoring job when none is given (the SageMaker Python SDK's examples). */
+export const DEFAULT_MONITORING_INSTANCE_TYPE = 'ml.m5.xlarge';
+/** Volume of each monitoring instance when none is given, GB. */
+export const DEFAULT_MONITORING_VOLUME_GB = 20;
+
 /** Hourly, the default cadence (`ScheduleConfig.ScheduleExpression`). */
 export const HOURLY_SCHEDULE = 'cron(0 * ? * * *)';
 

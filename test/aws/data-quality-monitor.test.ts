@@ -1,11 +1,13 @@
 import { App, CfnParameter, CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import { DataQualityMonitor, DataQualityMonitorProps } from '../../lib/aws/data-quality-monitor';
-import { DATA_QUALITY_METRIC_NAMESPACE, ModelMonitorSchedule } from '../../lib/aws/model-monitor';
+import { DATA_QUALITY_METRIC_NAMESPACE } from '../../lib/aws/model-monitor';
 import { expectValidationError, newStack } from '../support/aws';
 
 const EU_WEST_1_ANALYZER = '468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer';
@@ -205,7 +207,7 @@ describe('DataQualityMonitor', () => {
       const key = new kms.Key(stack, 'MyKey');
       const { m, t } = monitor(
         {
-          schedule: ModelMonitorSchedule.daily(3),
+          schedule: events.Schedule.cron({ minute: '0', hour: '3', weekDay: '*' }),
           monitoringScheduleName: 'fraud-dq-nightly',
           reportPrefix: 'reports/fraud',
           instanceType: 'ml.m5.2xlarge',
@@ -236,11 +238,11 @@ describe('DataQualityMonitor', () => {
     });
 
     it.each([
-      ['cron(0 * ? * * *)', ModelMonitorSchedule.hourly()],
-      ['cron(0 0 ? * * *)', ModelMonitorSchedule.daily()],
-      ['cron(0 0/6 ? * * *)', ModelMonitorSchedule.everyHours(6)],
-      ['cron(0 17/12 ? * * *)', ModelMonitorSchedule.everyHours(12, 17)],
-      ['cron(0 0/2 ? * * *)', ModelMonitorSchedule.expression('cron(0 0/2 ? * * *)')],
+      ['cron(0 * ? * * *)', events.Schedule.cron({ minute: '0', weekDay: '*' })],
+      ['cron(0 0 ? * * *)', events.Schedule.cron({ minute: '0', hour: '0', weekDay: '*' })],
+      ['cron(0 0/6 ? * * *)', events.Schedule.cron({ minute: '0', hour: '0/6', weekDay: '*' })],
+      ['cron(0 17/12 ? * * *)', events.Schedule.cron({ minute: '0', hour: '17/12', weekDay: '*' })],
+      ['cron(0 0/2 ? * * *)', events.Schedule.expression('cron(0 0/2 ? * * *)')],
     ])('schedules %s', (expression, schedule) => {
       const { t } = monitor({ schedule });
       t.hasResourceProperties('AWS::SageMaker::MonitoringSchedule', { MonitoringScheduleConfig: Match.objectLike({ ScheduleConfig: { ScheduleExpression: expression } }) });
@@ -288,6 +290,21 @@ describe('DataQualityMonitor', () => {
       expect(m.securityGroups).toEqual([group]);
     });
 
+    it('runs the job with a given role, adding its statements to it', () => {
+      const stack = newStack();
+      const role = new iam.Role(stack, 'MonitorRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+      const { m, t } = monitor({ role }, stack);
+      expect(m.role).toBe(role);
+      t.resourceCountIs('AWS::IAM::Role', 1);
+      t.hasResourceProperties('AWS::SageMaker::DataQualityJobDefinition', { RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MonitorRole'), 'Arn'] } });
+      const policy = Object.values<any>(t.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('^MonitorRole') } }))[0];
+      const actions = policy.Properties.PolicyDocument.Statement.flatMap((x: any) => [x.Action].flat());
+      expect(actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject', 'kms:CreateGrant', 'cloudwatch:PutMetricData']));
+      // SageMaker may check the role when the definition is created: the definition waits for the policy.
+      const definition = Object.values<any>(t.findResources('AWS::SageMaker::DataQualityJobDefinition'))[0];
+      expect(definition.DependsOn).toEqual([expect.stringMatching(/^MonitorRoleDefaultPolicy/)]);
+    });
+
     it('names the schedule deterministically within 63 characters for a long endpoint name', () => {
       const endpointName = 'a'.repeat(60);
       const first = monitor({ endpointName }).m.monitoringScheduleName;
@@ -317,18 +334,21 @@ describe('DataQualityMonitor', () => {
 
   describe('rejected', () => {
     it.each<[string, () => unknown, string, string]>([
-      ['a region without the prebuilt analyzer', () => monitor({}, new Stack(new App(), 'TestStack', { env: { account: '123456789012', region: 'ap-northeast-3' } })), 'region', 'must be a region with the prebuilt Model Monitor analyzer'],
-      ['a cron form SageMaker does not run', () => monitor({ schedule: ModelMonitorSchedule.expression('cron(0 12 * * ? *)') }), 'schedule', 'must be one of the forms Model Monitor accepts'],
-      ['a one-off NOW', () => monitor({ schedule: ModelMonitorSchedule.expression('NOW') }), 'schedule', 'cron(0 * ? * * *) (hourly)'],
-      ['an hour past 23', () => monitor({ schedule: ModelMonitorSchedule.daily(24) }), 'schedule', 'H 0-23'],
-      ['every 25 hours', () => monitor({ schedule: ModelMonitorSchedule.everyHours(25) }), 'schedule', 'N 1-24'],
+      ['a region without the prebuilt analyzer', () => monitor({}, new Stack(new App(), 'TestStack', { env: { account: '123456789012', region: 'ap-northeast-3' } })), 'imageUri', 'must be set in ap-northeast-3: the prebuilt Model Monitor analyzer exists only in'],
+      ['a cron form SageMaker does not run', () => monitor({ schedule: events.Schedule.cron({ minute: '0', hour: '12' }) }), 'schedule', "with events.Schedule.cron, give minute '0', the hour and weekDay '*'"],
+      ['a rate', () => monitor({ schedule: events.Schedule.rate(Duration.hours(1)) }), 'schedule', 'must be one of the forms Model Monitor accepts'],
+      ['a one-off NOW', () => monitor({ schedule: events.Schedule.expression('NOW') }), 'schedule', 'cron(0 * ? * * *) (hourly)'],
+      ['an hour past 23', () => monitor({ schedule: events.Schedule.cron({ minute: '0', hour: '24', weekDay: '*' }) }), 'schedule', 'H 0-23'],
+      ['every 25 hours', () => monitor({ schedule: events.Schedule.cron({ minute: '0', hour: '0/25', weekDay: '*' }) }), 'schedule', 'N 1-24'],
       ['a schedule name with an underscore', () => monitor({ monitoringScheduleName: 'fraud_dq' }), 'monitoringScheduleName', 'must be 1-63 letters, digits or hyphens'],
       ['a schedule name over 63 characters', () => monitor({ monitoringScheduleName: 'a'.repeat(64) }), 'monitoringScheduleName', 'must be 1-63 letters'],
       ['a baseline that is not JSON', () => monitor({ baselineStatistics: { bucket: s3.Bucket.fromBucketName(newStack('Other'), 'Baselines', 'baselines'), key: 'fraud/statistics.csv' } }), 'baselineStatistics.key', 'must be the S3 key of a .json file'],
       ['a report prefix with a leading slash', () => monitor({ reportPrefix: '/reports' }), 'reportPrefix', 'without a leading or trailing slash'],
       ['an instance type without ml.', () => monitor({ instanceType: 'm5.xlarge' }), 'instanceType', 'must be an ML instance type'],
       ['no instance', () => monitor({ instanceCount: 0 }), 'instanceCount', 'must be at least 1'],
-      ['a runtime over a day', () => monitor({ maxRuntime: Duration.hours(25) }), 'maxRuntimeSeconds', 'must be at most 86400'],
+      ['a runtime over a day', () => monitor({ maxRuntime: Duration.hours(25) }), 'maxRuntime', 'must be from 1 second to 24 hours (86400 seconds)'],
+      ['a runtime of part of a second', () => monitor({ maxRuntime: Duration.millis(1500) }), 'maxRuntime', 'must be a whole number of seconds'],
+      ['six security groups', () => monitor({ vpc: new ec2.Vpc(newStack('Net'), 'Vpc'), securityGroups: Array.from({ length: 6 }, (_, i) => ec2.SecurityGroup.fromSecurityGroupId(newStack(`G${i}`), 'G', `sg-${i}`)) }), 'securityGroups', 'must list at most 5 security groups'],
       ['subnets without a VPC', () => monitor({ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }), 'vpcSubnets', 'must be set only together with vpc'],
     ])('%s', (_what, build, property, allowed) => {
       const e = expectValidationError(build);

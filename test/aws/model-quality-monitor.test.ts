@@ -4,13 +4,14 @@ import * as path from 'node:path';
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { DataQualityMonitor } from '../../lib/aws/data-quality-monitor';
-import { MODEL_QUALITY_METRIC_NAMESPACE, ModelMonitorSchedule } from '../../lib/aws/model-monitor';
+import { MODEL_QUALITY_METRIC_NAMESPACE } from '../../lib/aws/model-monitor';
 import { ModelQualityMonitor, ModelQualityMonitorProps, ModelQualityProblemType } from '../../lib/aws/model-quality-monitor';
 import { ThresholdComparison } from '../../lib/core/rollback';
 import { ENV, expectValidationError, newStack } from '../support/aws';
@@ -145,7 +146,7 @@ describe('ModelQualityMonitor', () => {
     });
 
     it('writes hour offsets as -PT<n>H, the window defaulting to the schedule interval', () => {
-      const { t } = monitor({ schedule: ModelMonitorSchedule.everyHours(2), groundTruthDelay: Duration.hours(7), maxRuntime: Duration.hours(1) });
+      const { t } = monitor({ schedule: events.Schedule.cron({ minute: '0', hour: '0/2', weekDay: '*' }), groundTruthDelay: Duration.hours(7), maxRuntime: Duration.hours(1) });
       expect(endpointInput(t)).toMatchObject({ StartTimeOffset: '-PT9H', EndTimeOffset: '-PT7H' });
       t.hasResourceProperties('AWS::SageMaker::ModelQualityJobDefinition', { StoppingCondition: { MaxRuntimeInSeconds: 3600 } });
     });
@@ -211,7 +212,7 @@ describe('ModelQualityMonitor', () => {
     it('alarms on an error metric going up, daily', () => {
       const { t } = monitor({
         problemType: ModelQualityProblemType.REGRESSION,
-        schedule: ModelMonitorSchedule.daily(),
+        schedule: events.Schedule.cron({ minute: '0', hour: '0', weekDay: '*' }),
         maxRuntime: Duration.hours(2),
         alarm: { metricName: 'rmse', threshold: 12.5, comparison: ThresholdComparison.GREATER_THAN, alarmOwnership: OWNERSHIP },
       });
@@ -222,14 +223,14 @@ describe('ModelQualityMonitor', () => {
 
   describe('rejected', () => {
     it.each<[string, Partial<ModelQualityMonitorProps>, string, string]>([
-      ['more than 1800 s on an hourly schedule', { maxRuntime: Duration.hours(1) }, 'maxRuntimeSeconds', 'must be at most 1800 seconds on an hourly schedule'],
-      ['no delay: the window would end at the run', { groundTruthDelay: Duration.hours(0) }, 'groundTruthDelayHours', 'must be at least 1 hour'],
-      ['a delay in minutes', { groundTruthDelay: Duration.minutes(90) }, 'groundTruthDelayHours', 'must be a whole number of hours'],
-      ['an empty window', { groundTruthWindow: Duration.hours(0) }, 'groundTruthWindowHours', 'must be at least 1 hour'],
+      ['more than 1800 s on an hourly schedule', { maxRuntime: Duration.hours(1) }, 'maxRuntime', 'must be at most 1800 seconds on an hourly schedule'],
+      ['no delay: the window would end at the run', { groundTruthDelay: Duration.hours(0) }, 'groundTruthDelay', 'must be at least 1 hour'],
+      ['a delay in minutes', { groundTruthDelay: Duration.minutes(90) }, 'groundTruthDelay', 'must be a whole number of hours'],
+      ['an empty window', { groundTruthWindow: Duration.hours(0) }, 'groundTruthWindow', 'must be at least 1 hour'],
       [
         'a window shorter than the schedule interval',
-        { schedule: ModelMonitorSchedule.daily(), maxRuntime: Duration.hours(1), groundTruthWindow: Duration.hours(6) },
-        'groundTruthWindowHours',
+        { schedule: events.Schedule.cron({ minute: '0', hour: '0', weekDay: '*' }), maxRuntime: Duration.hours(1), groundTruthWindow: Duration.hours(6) },
+        'groundTruthWindow',
         'must be at least the schedule interval (24 hours)',
       ],
       ['binary classification with neither attribute', { inferenceAttribute: undefined }, 'inferenceAttribute', 'unless probabilityAttribute and probabilityThreshold are'],
@@ -257,7 +258,7 @@ describe('ModelQualityMonitor', () => {
       [
         'a daily alarm looking back more than a week',
         {
-          schedule: ModelMonitorSchedule.daily(),
+          schedule: events.Schedule.cron({ minute: '0', hour: '0', weekDay: '*' }),
           alarm: { metricName: 'f1', threshold: 0.8, comparison: ThresholdComparison.LESS_THAN, alarmOwnership: OWNERSHIP, evaluationPeriods: 8 },
         },
         'alarm.evaluationPeriods',
@@ -277,7 +278,7 @@ describe('ModelQualityMonitor', () => {
       ],
       ['a ground-truth prefix with a trailing slash', { groundTruthPrefix: 'ground-truth/' }, 'groundTruthPrefix', 'without a leading or trailing slash'],
       ['a bad schedule name', { monitoringScheduleName: '-fraud' }, 'monitoringScheduleName', 'must be 1-63 letters, digits or hyphens'],
-      ['an hourly form SageMaker does not run', { schedule: ModelMonitorSchedule.expression('cron(30 * ? * * *)') }, 'schedule', 'must be one of the forms Model Monitor accepts'],
+      ['an hourly form SageMaker does not run', { schedule: events.Schedule.expression('cron(30 * ? * * *)') }, 'schedule', 'must be one of the forms Model Monitor accepts'],
     ])('%s', (_what, props, property, allowed) => {
       const e = expectValidationError(() => monitor(props));
       const p = e.problems.find((x) => x.property === property);
@@ -295,14 +296,14 @@ describe('ModelQualityMonitor', () => {
         return regional;
       };
       const e = expectValidationError(() => monitor({}, stack()));
-      expect(e.message).toMatch(/^TestStack\/ModelQuality: region must be a region with the prebuilt Model Monitor analyzer \(us-east-1, .*\), or imageUri must be set; got "eu-south-2"$/);
+      expect(e.message).toMatch(/^TestStack\/ModelQuality: imageUri must be set in eu-south-2: the prebuilt Model Monitor analyzer exists only in us-east-1, .*; got undefined$/);
       expect(() => monitor({ imageUri: '123456789012.dkr.ecr.eu-south-2.amazonaws.com/analyzer:1.0' }, stack())).not.toThrow();
     });
 
     it('reports the runtime rule with the received value', () => {
       const e = expectValidationError(() => monitor({ maxRuntime: Duration.hours(1) }));
       expect(e.message).toBe(
-        'TestStack/ModelQuality: maxRuntimeSeconds must be at most 1800 seconds on an hourly schedule: the ground-truth merge job and the monitoring job share the hour; got 3600',
+        'TestStack/ModelQuality: maxRuntime must be at most 1800 seconds on an hourly schedule: the ground-truth merge job and the monitoring job share the hour; got 3600',
       );
     });
   });

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Aws, CfnMapping, CfnResource, Fn, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnMapping, CfnResource, Fn, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,6 +6,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import {
+  DEFAULT_MONITORING_INSTANCE_COUNT,
+  DEFAULT_MONITORING_INSTANCE_TYPE,
+  DEFAULT_MONITORING_VOLUME_GB,
   HOURLY_SCHEDULE,
   MODEL_MONITOR_ANALYZER_ACCOUNTS,
   MODEL_MONITOR_ANALYZER_REPOSITORY,
@@ -13,6 +16,7 @@ import {
   monitorScheduleIntervalHours,
   monitorScheduleName,
 } from '../../core/model-monitor';
+import { addWarning } from '../../core/warnings';
 import { ModelMonitorOptions, S3ObjectLocation } from '../model-monitor';
 
 /** What differs between the kinds of monitor. */
@@ -27,30 +31,27 @@ export interface MonitorKind {
   readonly defaultMaxRuntimeSeconds: number;
 }
 
-/** The plain values every monitor validates (`shared` in core/schemas/model-monitor.ts). */
-export function sharedInput(scope: Construct, props: ModelMonitorOptions): Record<string, unknown> {
-  const region = Stack.of(scope).region;
+/**
+ * The props as the schema sees them: the user's keys, Durations in seconds, the schedule as its
+ * expression (`shared` in core/schemas/model-monitor.ts).
+ */
+export function plainOptions(props: ModelMonitorOptions): Record<string, unknown> {
   return {
-    endpointName: props.endpointName,
-    monitoringScheduleName: props.monitoringScheduleName,
-    region: Token.isUnresolved(region) ? undefined : region,
-    imageUri: props.imageUri,
-    schedule: props.schedule?.expressionString ?? HOURLY_SCHEDULE,
-    instanceType: props.instanceType,
-    instanceCount: props.instanceCount,
-    volumeSizeGb: props.volumeSizeGb,
-    maxRuntimeSeconds: props.maxRuntime?.toSeconds({ integral: false }),
-    reportPrefix: props.reportPrefix,
-    vpc: props.vpc ? true : undefined,
-    vpcSubnets: props.vpcSubnets ? true : undefined,
-    securityGroups: props.securityGroups?.length,
-    publishMetrics: props.publishMetrics,
+    ...props,
+    schedule: props.schedule?.expressionString,
+    maxRuntime: props.maxRuntime?.toSeconds({ integral: false }),
   };
+}
+
+/** The stack's region when it is concrete (the schema checks it has the prebuilt analyzer). */
+export function concreteRegion(scope: Construct): string | undefined {
+  const region = Stack.of(scope).region;
+  return Token.isUnresolved(region) ? undefined : region;
 }
 
 /** Everything a job definition and its schedule are made of, rendered once for both kinds. */
 export interface MonitorJob {
-  readonly role: iam.Role;
+  readonly role: iam.IRole;
   readonly key: kms.IKey;
   readonly securityGroups?: ec2.ISecurityGroup[];
   readonly scheduleName: string;
@@ -83,39 +84,87 @@ const OUTPUT_LOCAL_PATH = '/opt/ml/processing/output';
  * processing-job logs, and publish metrics to the job's namespace only.
  */
 export function monitorJob(scope: Construct, props: ModelMonitorOptions, kind: MonitorKind): MonitorJob {
-  const stack = Stack.of(scope);
   const expression = props.schedule?.expressionString ?? HOURLY_SCHEDULE;
   const intervalHours = monitorScheduleIntervalHours(expression)!;
-  const scheduleName =
-    props.monitoringScheduleName ??
-    (Token.isUnresolved(props.endpointName)
-      ? Names.uniqueResourceName(scope, { maxLength: 63, separator: '-' })
-      : monitorScheduleName(props.endpointName, kind.slug));
   const reportPrefix = props.reportPrefix ?? `model-monitor/${props.endpointName}/${kind.slug}`;
   const maxRuntimeSeconds = props.maxRuntime?.toSeconds() ?? kind.defaultMaxRuntimeSeconds;
   if (maxRuntimeSeconds > intervalHours * 3600) {
-    Annotations.of(scope).addWarningV2(
+    addWarning(
+      scope,
       `cdk-mlops:${kind.slug}-monitor:runtime-exceeds-interval`,
       `maxRuntime (${maxRuntimeSeconds} s) is longer than the schedule interval (${intervalHours} h): a run may still be going ` +
         'when the next is due (AWS: one execution should finish before the next starts).',
     );
   }
-
-  const key =
-    props.encryptionKey ??
-    new kms.Key(scope, 'Key', {
-      description: `Encrypts the ${kind.label} monitoring job of ${props.endpointName}: volumes and reports`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-  const role = new iam.Role(scope, 'Role', {
+  const key = props.encryptionKey ?? createKey(scope, props, kind);
+  const role = props.role ?? new iam.Role(scope, 'Role', {
     assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
     description: `Runs the ${kind.label} monitoring job of ${props.endpointName}`,
   });
-  const decrypt = new Set<kms.IKey>();
-  const readPrefix = (bucket: s3.IBucket, prefix: string, dataKey?: kms.IKey) => {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${prefix}/*`)] }));
-    role.addToPrincipalPolicy(
+  const access = new ReadAccess(role, key);
+  access.readPrefix(props.capture.bucket, props.capture.prefix, props.capture.key);
+  const publish = props.publishMetrics ?? true;
+  grantJobBasics(scope, role, { props, kind, key, reportPrefix, publish });
+  grantImagePull(role, props.imageUri);
+  const network = jobNetwork(scope, role, props, kind);
+  return {
+    role,
+    key,
+    securityGroups: network.securityGroups,
+    scheduleName: scheduleNameOf(scope, props, kind),
+    scheduleExpression: expression,
+    intervalHours,
+    reportPrefix,
+    imageUri: props.imageUri ?? analyzerImage(scope),
+    environment: { publish_cloudwatch_metrics: publish ? 'Enabled' : 'Disabled' },
+    jobResources: {
+      clusterConfig: {
+        instanceCount: props.instanceCount ?? DEFAULT_MONITORING_INSTANCE_COUNT,
+        instanceType: props.instanceType ?? DEFAULT_MONITORING_INSTANCE_TYPE,
+        volumeSizeInGb: props.volumeSizeGb ?? DEFAULT_MONITORING_VOLUME_GB,
+        volumeKmsKeyId: key.keyArn,
+      },
+    },
+    networkConfig: network.config,
+    outputConfig: {
+      kmsKeyId: key.keyArn,
+      monitoringOutputs: [{ s3Output: { localPath: OUTPUT_LOCAL_PATH, s3Uri: `s3://${props.reportBucket.bucketName}/${reportPrefix}`, s3UploadMode: 'EndOfJob' } }],
+    },
+    stoppingCondition: { maxRuntimeInSeconds: maxRuntimeSeconds },
+    endpointLocalPath: ENDPOINT_LOCAL_PATH,
+    readObjects: (objects) => access.readObjects(objects),
+    readPrefix: (bucket, prefix, dataKey) => access.readPrefix(bucket, prefix, dataKey),
+    grantDecrypt: () => access.grantDecrypt(),
+  };
+}
+
+/** The schedule's name: given, or made from the endpoint's name (unique in the stack when that is a token). */
+function scheduleNameOf(scope: Construct, props: ModelMonitorOptions, kind: MonitorKind): string {
+  if (props.monitoringScheduleName !== undefined) {
+    return props.monitoringScheduleName;
+  }
+  return Token.isUnresolved(props.endpointName)
+    ? Names.uniqueResourceName(scope, { maxLength: 63, separator: '-' })
+    : monitorScheduleName(props.endpointName, kind.slug);
+}
+
+function createKey(scope: Construct, props: ModelMonitorOptions, kind: MonitorKind): kms.Key {
+  return new kms.Key(scope, 'Key', {
+    description: `Encrypts the ${kind.label} monitoring job of ${props.endpointName}: volumes and reports`,
+    enableKeyRotation: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+}
+
+/** Reads of S3 prefixes and objects, and `kms:Decrypt` once on every key they name (the job's own key apart). */
+class ReadAccess {
+  private readonly decrypt = new Set<kms.IKey>();
+
+  constructor(private readonly role: iam.IRole, private readonly ownKey: kms.IKey) {}
+
+  public readPrefix(bucket: s3.IBucket, prefix: string, dataKey?: kms.IKey): void {
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${prefix}/*`)] }));
+    this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
         resources: [bucket.bucketArn],
@@ -124,15 +173,33 @@ export function monitorJob(scope: Construct, props: ModelMonitorOptions, kind: M
     );
     const k = dataKey ?? bucket.encryptionKey;
     if (k) {
-      decrypt.add(k);
+      this.decrypt.add(k);
     }
-  };
-  const readObjects = (objects: S3ObjectLocation[]) => {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects.map((o) => o.bucket.arnForObjects(o.key)) }));
-    objects.forEach((o) => o.bucket.encryptionKey && decrypt.add(o.bucket.encryptionKey));
-  };
+  }
 
-  readPrefix(props.capture.bucket, props.capture.prefix, props.capture.key);
+  public readObjects(objects: S3ObjectLocation[]): void {
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects.map((o) => o.bucket.arnForObjects(o.key)) }));
+    objects.forEach((o) => o.bucket.encryptionKey && this.decrypt.add(o.bucket.encryptionKey));
+  }
+
+  public grantDecrypt(): void {
+    const arns = [...this.decrypt].filter((k) => k !== this.ownKey).map((k) => k.keyArn);
+    if (arns.length > 0) {
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: arns }));
+    }
+  }
+}
+
+interface JobBasics {
+  readonly props: ModelMonitorOptions;
+  readonly kind: MonitorKind;
+  readonly key: kms.IKey;
+  readonly reportPrefix: string;
+  readonly publish: boolean;
+}
+
+/** Write the reports, use the job's key, write the processing-job logs, publish to the job's namespace. */
+function grantJobBasics(scope: Construct, role: iam.IRole, { props, kind, key, reportPrefix, publish }: JobBasics): void {
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [props.reportBucket.arnForObjects(`${reportPrefix}/*`)] }),
   );
@@ -145,76 +212,45 @@ export function monitorJob(scope: Construct, props: ModelMonitorOptions, kind: M
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-      resources: [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/ProcessingJobs:*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      resources: [Stack.of(scope).formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/ProcessingJobs:*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
     }),
   );
-  const publish = props.publishMetrics ?? true;
   if (publish) {
     // PutMetricData has no resource-level permissions: the condition limits it to the job's namespace.
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': kind.namespace } } }),
     );
   }
-  const image = props.imageUri ?? analyzerImage(scope);
-  grantImagePull(role, props.imageUri);
+}
 
-  let securityGroups: ec2.ISecurityGroup[] | undefined;
-  let vpcConfig: { securityGroupIds: string[]; subnets: string[] } | undefined;
-  if (props.vpc) {
-    securityGroups = props.securityGroups ?? [defaultSecurityGroup(scope, props.vpc, kind, props.endpointName)];
-    vpcConfig = {
-      securityGroupIds: securityGroups.map((g) => g.securityGroupId),
-      subnets: props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: privateSubnetType(props.vpc) }).subnetIds,
-    };
-    // Jobs in a VPC attach network interfaces (SageMaker developer guide, "Give SageMaker access to
-    // resources in your VPC"); these EC2 actions have no resource-level permissions for that use.
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission',
-          'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeDhcpOptions',
-        ],
-        resources: ['*'],
-      }),
-    );
+/** Network isolation and encrypted inter-container traffic always; in a VPC, its subnets and groups. */
+function jobNetwork(
+  scope: Construct,
+  role: iam.IRole,
+  props: ModelMonitorOptions,
+  kind: MonitorKind,
+): { config: sagemaker.CfnDataQualityJobDefinition.NetworkConfigProperty; securityGroups?: ec2.ISecurityGroup[] } {
+  const isolated = { enableNetworkIsolation: true, enableInterContainerTrafficEncryption: true };
+  if (!props.vpc) {
+    return { config: isolated };
   }
-
-  const grantDecrypt = () => {
-    const arns = [...decrypt].filter((k) => k !== key).map((k) => k.keyArn);
-    if (arns.length > 0) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: arns }));
-    }
+  const securityGroups = props.securityGroups ?? [defaultSecurityGroup(scope, props.vpc, kind, props.endpointName)];
+  const vpcConfig = {
+    securityGroupIds: securityGroups.map((g) => g.securityGroupId),
+    subnets: props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: privateSubnetType(props.vpc) }).subnetIds,
   };
-
-  return {
-    role,
-    key,
-    securityGroups,
-    scheduleName,
-    scheduleExpression: expression,
-    intervalHours,
-    reportPrefix,
-    imageUri: image,
-    environment: { publish_cloudwatch_metrics: publish ? 'Enabled' : 'Disabled' },
-    jobResources: {
-      clusterConfig: {
-        instanceCount: props.instanceCount ?? 1,
-        instanceType: props.instanceType ?? 'ml.m5.xlarge',
-        volumeSizeInGb: props.volumeSizeGb ?? 20,
-        volumeKmsKeyId: key.keyArn,
-      },
-    },
-    networkConfig: { enableNetworkIsolation: true, enableInterContainerTrafficEncryption: true, ...(vpcConfig ? { vpcConfig } : {}) },
-    outputConfig: {
-      kmsKeyId: key.keyArn,
-      monitoringOutputs: [{ s3Output: { localPath: OUTPUT_LOCAL_PATH, s3Uri: `s3://${props.reportBucket.bucketName}/${reportPrefix}`, s3UploadMode: 'EndOfJob' } }],
-    },
-    stoppingCondition: { maxRuntimeInSeconds: maxRuntimeSeconds },
-    endpointLocalPath: ENDPOINT_LOCAL_PATH,
-    readObjects,
-    readPrefix,
-    grantDecrypt,
-  };
+  // Jobs in a VPC attach network interfaces (SageMaker developer guide, "Give SageMaker access to
+  // resources in your VPC"); these EC2 actions have no resource-level permissions for that use.
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: [
+        'ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission',
+        'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeDhcpOptions',
+      ],
+      resources: ['*'],
+    }),
+  );
+  return { config: { ...isolated, vpcConfig }, securityGroups };
 }
 
 /** `s3://bucket/key` of an object. */
@@ -271,7 +307,7 @@ function analyzerImage(scope: Construct): string {
  * Pull rights for an image in a private ECR repository. The prebuilt analyzer needs none: SageMaker
  * pulls it from its own account (it cannot be pulled directly).
  */
-function grantImagePull(role: iam.Role, imageUri: string | undefined): void {
+function grantImagePull(role: iam.IRole, imageUri: string | undefined): void {
   const m = imageUri ? /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^@:]+)/.exec(imageUri) : null;
   if (!m) {
     return;
