@@ -264,6 +264,9 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
       ]);
       const twice = expectValidationError(() => ep.addEnv('MODEL_URI', 'y'));
       expect(twice.problems).toEqual([expect.objectContaining({ property: 'name', allowed: expect.stringContaining('must not be set already') })]);
+      // HOME is the construct's default, not a user's variable: it may be replaced, in its place.
+      ep.addEnv('HOME', '/scratch');
+      expect(ep.defaultChild.toJson().spec.template.spec.containers[0].env.map((e: any) => e.name)).toEqual(['HOME', 'MODEL_URI']);
     });
 
     it('addContainer: a sidecar with the restricted context, explicit resources and probes on its port', () => {
