@@ -126,13 +126,6 @@ export interface DriftMonitorProps {
 }
 
 /**
- * Data and prediction drift on AWS: a scheduled job (a bundled Lambda using the drift math of
- * `core.DriftMath`) reads the endpoint's captured traffic and the training baseline, publishes PSI
- * per feature and for predictions to CloudWatch, and alarms at the investigate (0.1) and act (0.2)
- * thresholds; sustained drift (M of N runs above act on any feature) is a composite alarm whose
- * state change starts retraining (`onSustainedDrift`, or `MlPipeline.startOnAlarm`).
- */
-/**
  * A drift monitor's signals: the PSI metrics its job publishes and its sustained-drift alarm, for
  * dashboards, alarms and retraining. A monitor made here or one of another stack or app.
  */
@@ -220,6 +213,14 @@ abstract class DriftMonitorBase extends Construct implements IDriftMonitor {
   }
 }
 
+/**
+ * Data and prediction drift on AWS: a scheduled job (a bundled Lambda using the drift math of
+ * `core.DriftMath`) reads the endpoint's captured traffic and the training baseline, publishes PSI
+ * per feature and for predictions to CloudWatch, and alarms at the investigate (0.1) and act (0.2)
+ * thresholds; sustained drift (M of N runs above act on any feature) is a composite alarm whose
+ * state change starts retraining (`onSustainedDrift(id, { target: pipeline.startTarget() })`).
+ * Features can be added after construction (`addFeature`).
+ */
 export class DriftMonitor extends DriftMonitorBase {
   /**
    * An existing drift monitor (of another stack or app): its metrics, its sustained-drift alarm and

@@ -5,6 +5,7 @@ import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -218,6 +219,21 @@ describe('ModelQualityMonitor', () => {
       });
       t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'rmse', ComparisonOperator: 'GreaterThanThreshold', Period: 86400, EvaluationPeriods: 1 });
       expect(endpointInput(t)).toMatchObject({ StartTimeOffset: '-P2D', EndTimeOffset: '-P1D' });
+    });
+  });
+
+  describe('role', () => {
+    it('runs with an imported role: its statements go to a policy of that role, which the definition waits for', () => {
+      const stack = newStack();
+      const role = iam.Role.fromRoleArn(stack, 'Existing', 'arn:aws:iam::123456789012:role/model-quality');
+      const { m, t } = monitor({ role }, stack);
+      expect(m.role).toBe(role);
+      t.resourceCountIs('AWS::IAM::Role', 0);
+      t.hasResourceProperties('AWS::SageMaker::ModelQualityJobDefinition', { RoleArn: 'arn:aws:iam::123456789012:role/model-quality' });
+      const [policyId, policy] = Object.entries<any>(t.findResources('AWS::IAM::Policy'))[0];
+      expect(policy.Properties.Roles).toEqual(['model-quality']);
+      expect(policy.Properties.PolicyDocument.Statement.flatMap((x: any) => [x.Action].flat())).toEqual(expect.arrayContaining(['s3:GetObject', 's3:PutObject']));
+      expect(Object.values<any>(t.findResources('AWS::SageMaker::ModelQualityJobDefinition'))[0].DependsOn).toEqual([policyId]);
     });
   });
 

@@ -269,7 +269,8 @@ export function monitoringSchedule(
   definition: CfnResource,
   monitoringType: string,
 ): sagemaker.CfnMonitoringSchedule {
-  const policy = job.role.node.tryFindChild('DefaultPolicy');
+  // A role made here or given has a DefaultPolicy; an imported role (Role.fromRoleArn) gets a Policy of its own.
+  const policy = job.role.node.tryFindChild('DefaultPolicy') ?? job.role.node.children.find((c) => c instanceof iam.Policy);
   if (policy) {
     // SageMaker may check the role's permissions when the definition is created.
     definition.node.addDependency(policy);
