@@ -394,7 +394,7 @@ export class GpuServingEndpoint extends Construct {
    */
   public addContainer(options: ServingContainerOptions): void {
     validateProps(this, servingContainerSchema, options);
-    this.sidecars.push(options);
+    this.sidecars.push({ ...options });
   }
 
   /**
