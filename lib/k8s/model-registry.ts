@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeResources, SecretKeyReference } from './compute-resources';
@@ -6,9 +6,9 @@ import { selectorLabels, standardLabels } from './private/labels';
 import { serverNetworkPolicy } from './private/network-policy';
 import { toContainerResources } from './private/quantities';
 import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS } from './private/security';
-import { validateProps } from './private/validate';
+import { addStateValidation, validateProps } from './private/validate';
 import { DEFAULT_PLATFORM_SERVER_REPLICAS } from '../core/policy';
-import { mlflowServerSchema } from '../core/schemas/model-registry';
+import { clientNamespaceSchema, mlflowServerSchema } from '../core/schemas/model-registry';
 
 const DEFAULT_PORT = 5000;
 const DEFAULT_BACKEND_STORE_PORT = 5432;
@@ -103,145 +103,189 @@ export interface ModelRegistryProps {
  * root filesystem, probes, explicit resources), Service, ServiceAccount, ConfigMap, NetworkPolicy,
  * PodDisruptionBudget and, optionally, its namespace.
  *
+ * `defaultChild` is the server's Deployment object (for `addJsonPatch` where no prop or method
+ * fits); the other objects are properties. Client namespaces can be admitted after construction
+ * (`addAllowedClientNamespace`).
+ *
  * Models registered through the library carry the lineage contract (`core.Lineage`) as MLflow
  * model version tags under the same keys as on SageMaker.
  */
 export class ModelRegistry extends Construct {
   /** The namespace the server runs in. */
   public readonly namespace: string;
+  /** In-cluster URL of the tracking server. */
+  public readonly trackingUri: string;
+  /** The server's Deployment object (`mlflow server`), also `node.defaultChild`. */
+  public readonly defaultChild: ApiObject;
   /** The server's Deployment. */
   public readonly deployment: kplus.Deployment;
   /** The server's Service. */
   public readonly service: kplus.Service;
-  /** In-cluster URL of the tracking server. */
-  public readonly trackingUri: string;
+  /** The server's service account (IRSA annotation with `serviceAccountRoleArn`). */
+  public readonly serviceAccount: kplus.ServiceAccount;
+  /** The server's configuration (`artifactRoot`). */
+  public readonly config: kplus.ConfigMap;
+  /** Ingress from the allowed namespaces; egress to DNS, the backend database and HTTPS. */
+  public readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
+  /**
+   * Keeps one replica serving through voluntary disruptions.
+   * @default - none with a single replica
+   */
+  public readonly disruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
+  /**
+   * The namespace object (restricted Pod Security Standard).
+   * @default - none when `createNamespace` is false
+   */
+  public readonly namespaceObject?: kplus.Namespace;
+
+  private readonly props: ModelRegistryProps;
+  private readonly name: string;
+  private readonly port: number;
+  private readonly labels: Record<string, string>;
+  /** Namespaces admitted besides the server's own, as they are now (props, then `addAllowedClientNamespace`). */
+  private readonly clientNamespaces: string[];
 
   constructor(scope: Construct, id: string, props: ModelRegistryProps) {
     super(scope, id);
     validateProps(this, mlflowServerSchema, props);
-
-    const name = props.name ?? 'mlflow';
-    const namespace = props.namespace ?? 'mlflow';
-    const port = props.port ?? DEFAULT_PORT;
-    const replicas = props.replicas ?? DEFAULT_PLATFORM_SERVER_REPLICAS;
-    const labels = standardLabels('mlflow', name, 'model-registry');
-    const selector = selectorLabels('mlflow', name);
-    const meta = (suffix?: string) => ({ name: suffix ? `${name}-${suffix}` : name, namespace, labels });
-    this.namespace = namespace;
+    this.props = props;
+    this.name = props.name ?? 'mlflow';
+    this.namespace = props.namespace ?? 'mlflow';
+    this.port = props.port ?? DEFAULT_PORT;
+    this.labels = standardLabels('mlflow', this.name, 'model-registry');
+    this.clientNamespaces = [...(props.allowedClientNamespaces ?? [])];
+    this.trackingUri = `http://${this.name}.${this.namespace}.svc.cluster.local:${this.port}`;
 
     if (props.createNamespace ?? true) {
-      new kplus.Namespace(this, 'Namespace', {
-        metadata: {
-          name: namespace,
-          labels: {
-            ...labels,
-            'pod-security.kubernetes.io/enforce': 'restricted',
-            'pod-security.kubernetes.io/enforce-version': 'v1.28',
-          },
-        },
-      });
+      this.namespaceObject = this.createNamespace();
     }
-
-    const config = new kplus.ConfigMap(this, 'Config', {
-      metadata: meta('config'),
-      data: { artifactRoot: props.artifactRoot },
-    });
-
-    const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
+    this.config = new kplus.ConfigMap(this, 'Config', { metadata: this.metadata('config'), data: { artifactRoot: props.artifactRoot } });
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
       metadata: {
-        ...meta(),
+        ...this.metadata(),
         annotations: props.serviceAccountRoleArn ? { 'eks.amazonaws.com/role-arn': props.serviceAccountRoleArn } : undefined,
       },
       automountToken: false,
     });
-
-    const backendSecret = kplus.Secret.fromSecretName(this, 'BackendStoreSecret', props.backendStoreUriSecret.name);
-    const backendVolume = kplus.Volume.fromSecret(this, 'BackendStoreVolume', backendSecret, {
-      name: 'backend-store',
-      items: { [props.backendStoreUriSecret.key]: { path: 'uri' } },
-      defaultMode: 0o400,
-    });
-    const tmpVolume = kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: undefined });
-
-    const probe = (failureThreshold: number) =>
-      kplus.Probe.fromHttpGet('/health', {
-        port,
-        periodSeconds: Duration.seconds(10),
-        timeoutSeconds: Duration.seconds(5),
-        failureThreshold,
-      });
-
-    this.deployment = new kplus.Deployment(this, 'Deployment', {
-      metadata: meta(),
-      podMetadata: { labels },
-      select: false,
-      replicas,
-      serviceAccount,
-      automountServiceAccountToken: false,
-      securityContext: RESTRICTED_POD_PROPS,
-      containers: [
-        {
-          name: 'mlflow',
-          image: props.image,
-          imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
-          portNumber: port,
-          // The backend URI holds credentials: read from the mounted Secret file at start, so it
-          // never appears in the manifest, the environment or `kubectl describe`.
-          command: ['/bin/sh', '-c'],
-          args: [
-            'exec mlflow server --host 0.0.0.0 --port "$MLFLOW_PORT"' +
-              ` --backend-store-uri "$(cat ${BACKEND_SECRET_DIR}/uri)"` +
-              ' --serve-artifacts --artifacts-destination "$MLFLOW_ARTIFACTS_DESTINATION"',
-          ],
-          envVariables: {
-            MLFLOW_PORT: kplus.EnvValue.fromValue(String(port)),
-            MLFLOW_ARTIFACTS_DESTINATION: kplus.EnvValue.fromConfigMap(config, 'artifactRoot'),
-            HOME: kplus.EnvValue.fromValue('/tmp'),
-          },
-          resources: toContainerResources(props.resources ?? DEFAULT_RESOURCES),
-          securityContext: RESTRICTED_CONTAINER_PROPS,
-          // Migrations of the backend store run at start: give them up to 5 minutes.
-          startup: probe(30),
-          readiness: probe(3),
-          liveness: probe(6),
-          volumeMounts: [
-            { path: '/tmp', volume: tmpVolume },
-            { path: BACKEND_SECRET_DIR, volume: backendVolume, readOnly: true },
-          ],
-        },
-      ],
-    });
-    this.deployment.select(kplus.LabelSelector.of({ labels: selector }));
-
-    this.service = new kplus.Service(this, 'Service', {
-      metadata: meta(),
-      type: kplus.ServiceType.CLUSTER_IP,
-      ports: [{ name: 'http', port, targetPort: port, protocol: kplus.Protocol.TCP }],
-    });
-    // Select by the stable app.kubernetes.io labels (not cdk8s' construct-path hash), like the
-    // NetworkPolicy and the PodDisruptionBudget.
-    for (const [k, v] of Object.entries(selector)) {
-      this.service.selectLabel(k, v);
-    }
-    this.trackingUri = `http://${name}.${namespace}.svc.cluster.local:${port}`;
-
-    serverNetworkPolicy(this, 'NetworkPolicy', {
-      metadata: meta(),
-      podLabels: selector,
-      port,
-      clientNamespaces: props.allowedClientNamespaces ?? [],
+    this.deployment = this.createDeployment();
+    this.defaultChild = ApiObject.of(this.deployment);
+    this.node.defaultChild = this.defaultChild;
+    this.service = this.createService();
+    this.networkPolicy = serverNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: this.metadata(),
+      podLabels: selectorLabels('mlflow', this.name),
+      port: this.port,
+      clientNamespaces: this.clientNamespaces,
       // Backend database, and HTTPS for S3 / STS.
       egressPorts: [props.backendStorePort ?? DEFAULT_BACKEND_STORE_PORT, 443],
     });
-
-    if (replicas >= 2) {
-      new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-        metadata: meta(),
+    if ((props.replicas ?? DEFAULT_PLATFORM_SERVER_REPLICAS) >= 2) {
+      this.disruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+        metadata: this.metadata(),
         spec: {
           maxUnavailable: kplus.k8s.IntOrString.fromNumber(1),
-          selector: { matchLabels: selector },
+          selector: { matchLabels: selectorLabels('mlflow', this.name) },
         },
       });
     }
+    // Namespaces added later are judged with the rest (a namespace listed twice).
+    addStateValidation(this, mlflowServerSchema, () => ({ ...this.props, allowedClientNamespaces: this.clientNamespaces }));
+  }
+
+  /**
+   * Let the pods of one more namespace reach the server (its NetworkPolicy admits them), as an
+   * entry of `allowedClientNamespaces` does.
+   * @param namespace a namespace name (listed twice, it fails synthesis)
+   */
+  public addAllowedClientNamespace(namespace: string): void {
+    validateProps(this, clientNamespaceSchema, { namespace });
+    this.clientNamespaces.push(namespace);
+  }
+
+  private metadata(suffix?: string): ApiObjectMetadata {
+    return { name: suffix ? `${this.name}-${suffix}` : this.name, namespace: this.namespace, labels: this.labels };
+  }
+
+  private createNamespace(): kplus.Namespace {
+    return new kplus.Namespace(this, 'Namespace', {
+      metadata: {
+        name: this.namespace,
+        labels: {
+          ...this.labels,
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': 'v1.28',
+        },
+      },
+    });
+  }
+
+  private createDeployment(): kplus.Deployment {
+    const deployment = new kplus.Deployment(this, 'Deployment', {
+      metadata: this.metadata(),
+      podMetadata: { labels: this.labels },
+      select: false,
+      replicas: this.props.replicas ?? DEFAULT_PLATFORM_SERVER_REPLICAS,
+      serviceAccount: this.serviceAccount,
+      automountServiceAccountToken: false,
+      securityContext: RESTRICTED_POD_PROPS,
+      containers: [this.renderServerContainer()],
+    });
+    deployment.select(kplus.LabelSelector.of({ labels: selectorLabels('mlflow', this.name) }));
+    return deployment;
+  }
+
+  private renderServerContainer(): kplus.ContainerProps {
+    const backendSecret = kplus.Secret.fromSecretName(this, 'BackendStoreSecret', this.props.backendStoreUriSecret.name);
+    const backendVolume = kplus.Volume.fromSecret(this, 'BackendStoreVolume', backendSecret, {
+      name: 'backend-store',
+      items: { [this.props.backendStoreUriSecret.key]: { path: 'uri' } },
+      defaultMode: 0o400,
+    });
+    const tmpVolume = kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: undefined });
+    const probe = (failureThreshold: number) =>
+      kplus.Probe.fromHttpGet('/health', { port: this.port, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold });
+    return {
+      name: 'mlflow',
+      image: this.props.image,
+      imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
+      portNumber: this.port,
+      // The backend URI holds credentials: read from the mounted Secret file at start, so it
+      // never appears in the manifest, the environment or `kubectl describe`.
+      command: ['/bin/sh', '-c'],
+      args: [
+        'exec mlflow server --host 0.0.0.0 --port "$MLFLOW_PORT"' +
+          ` --backend-store-uri "$(cat ${BACKEND_SECRET_DIR}/uri)"` +
+          ' --serve-artifacts --artifacts-destination "$MLFLOW_ARTIFACTS_DESTINATION"',
+      ],
+      envVariables: {
+        MLFLOW_PORT: kplus.EnvValue.fromValue(String(this.port)),
+        MLFLOW_ARTIFACTS_DESTINATION: kplus.EnvValue.fromConfigMap(this.config, 'artifactRoot'),
+        HOME: kplus.EnvValue.fromValue('/tmp'),
+      },
+      resources: toContainerResources(this.props.resources ?? DEFAULT_RESOURCES),
+      securityContext: RESTRICTED_CONTAINER_PROPS,
+      // Migrations of the backend store run at start: give them up to 5 minutes.
+      startup: probe(30),
+      readiness: probe(3),
+      liveness: probe(6),
+      volumeMounts: [
+        { path: '/tmp', volume: tmpVolume },
+        { path: BACKEND_SECRET_DIR, volume: backendVolume, readOnly: true },
+      ],
+    };
+  }
+
+  private createService(): kplus.Service {
+    const service = new kplus.Service(this, 'Service', {
+      metadata: this.metadata(),
+      type: kplus.ServiceType.CLUSTER_IP,
+      ports: [{ name: 'http', port: this.port, targetPort: this.port, protocol: kplus.Protocol.TCP }],
+    });
+    // Select by the stable app.kubernetes.io labels (not cdk8s' construct-path hash), like the
+    // NetworkPolicy and the PodDisruptionBudget.
+    for (const [k, v] of Object.entries(selectorLabels('mlflow', this.name))) {
+      service.selectLabel(k, v);
+    }
+    return service;
   }
 }

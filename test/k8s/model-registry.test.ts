@@ -1,4 +1,4 @@
-import { Testing } from 'cdk8s';
+import { ApiObject, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { ModelRegistry, ModelRegistryProps } from '../../lib/k8s/model-registry';
 import { expectValidationError } from '../support/aws';
@@ -166,6 +166,49 @@ describe('ModelRegistry (Kubernetes, MLflow)', () => {
     });
   });
 
+  describe('objects', () => {
+    it('exposes the server Deployment as defaultChild and every other object as a property', () => {
+      const reg = new ModelRegistry(Testing.chart(), 'Registry', REQUIRED);
+      expect(reg.defaultChild).toBe(ApiObject.of(reg.deployment));
+      expect(reg.node.defaultChild).toBe(reg.defaultChild);
+      expect(reg.defaultChild.kind).toBe('Deployment');
+      expect(ApiObject.of(reg.service).kind).toBe('Service');
+      expect(ApiObject.of(reg.config).kind).toBe('ConfigMap');
+      expect(ApiObject.of(reg.serviceAccount).kind).toBe('ServiceAccount');
+      expect(reg.networkPolicy.kind).toBe('NetworkPolicy');
+      expect(reg.disruptionBudget?.kind).toBe('PodDisruptionBudget');
+      expect(ApiObject.of(reg.namespaceObject!).kind).toBe('Namespace');
+    });
+  });
+
+  describe('addAllowedClientNamespace', () => {
+    it('admits a namespace added after construction exactly as the prop does', () => {
+      const chart = Testing.chart();
+      const reg = new ModelRegistry(chart, 'Registry', { ...REQUIRED, allowedClientNamespaces: ['training'] });
+      reg.addAllowedClientNamespace('serving');
+      const objects = synthValid(chart);
+      expect(objects).toEqual(render({ allowedClientNamespaces: ['training', 'serving'] }));
+      expect(one(objects, 'NetworkPolicy').spec.ingress[0].from).toEqual([
+        { podSelector: {} },
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'training' } } },
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'serving' } } },
+      ]);
+    });
+
+    it('rejects a name that is not a namespace, naming the argument', () => {
+      const reg = new ModelRegistry(Testing.chart(), 'Registry', REQUIRED);
+      const e = expectValidationError(() => reg.addAllowedClientNamespace('Serving Team'));
+      expect(e.problems).toEqual([expect.objectContaining({ constructPath: 'test/Registry', property: 'namespace', allowed: expect.stringContaining('DNS-1123 label') })]);
+    });
+
+    it('fails synthesis on a namespace listed twice, naming the construct', () => {
+      const chart = Testing.chart();
+      const reg = new ModelRegistry(chart, 'Registry', { ...REQUIRED, allowedClientNamespaces: ['serving'] });
+      reg.addAllowedClientNamespace('serving');
+      expect(() => Testing.synth(chart)).toThrow('test/Registry: allowedClientNamespaces must not list a namespace twice');
+    });
+  });
+
   describe('rejected', () => {
     it.each([
       [{ image: 'ghcr.io/mlflow/mlflow:latest' }, 'image', 'moving tag'],
@@ -177,6 +220,7 @@ describe('ModelRegistry (Kubernetes, MLflow)', () => {
       [{ resources: { cpuRequest: '4', cpuLimit: '2', memoryRequest: '1Gi', memoryLimit: '1Gi' } }, 'resources.cpuRequest', 'must not exceed cpuLimit (2)'],
       [{ resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '1G', memoryLimit: '2Gi' } }, 'resources.memoryRequest', 'must be a memory quantity'],
       [{ serviceAccountRoleArn: 'mlflow-role' }, 'serviceAccountRoleArn', 'must be an IAM role ARN'],
+      [{ allowedClientNamespaces: ['serving', 'serving'] }, 'allowedClientNamespaces', 'must not list a namespace twice'],
     ])('%j', (props, property, allowed) => {
       const chart = Testing.chart();
       const e = expectValidationError(() => new ModelRegistry(chart, 'Registry', { ...REQUIRED, ...(props as any) }));

@@ -71,7 +71,7 @@ export const containerResourcesSchema = z
     }
   });
 
-/** @internal */
+/** @internal plain shape of the Kubernetes ModelRegistry props (MLflow) */
 export const mlflowServerSchema = z.strictObject({
   image: z.string().superRefine((ref, ctx) => {
     const problem = checkImage(ref, { allowPinnedTag: true, allowMutableTag: false });
@@ -88,6 +88,12 @@ export const mlflowServerSchema = z.strictObject({
   artifactRoot: s3Uri,
   resources: containerResourcesSchema.optional(),
   serviceAccountRoleArn: iamRoleArn.optional(),
-  allowedClientNamespaces: z.array(k8sLabelName).optional(),
+  allowedClientNamespaces: z
+    .array(k8sLabelName)
+    .refine((ns) => new Set(ns).size === ns.length, 'must not list a namespace twice')
+    .optional(),
   backendStorePort: port.optional(),
 });
+
+/** @internal the argument of `ModelRegistry.addAllowedClientNamespace(namespace)` (Kubernetes) */
+export const clientNamespaceSchema = z.strictObject({ namespace: k8sLabelName });

@@ -1,4 +1,4 @@
-import { ApiObjectMetadata } from 'cdk8s';
+import { ApiObjectMetadata, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 
@@ -9,7 +9,7 @@ export interface ServerNetworkPolicyOptions {
   readonly podLabels: Record<string, string>;
   /** The port clients call. */
   readonly port: number;
-  /** Namespaces admitted besides the server's own. */
+  /** Namespaces admitted besides the server's own (read at synth: the caller may add to it). */
   readonly clientNamespaces: string[];
   /** TCP ports the pods may reach, besides DNS (databases, Redis, 443 for AWS APIs). */
   readonly egressPorts: number[];
@@ -29,10 +29,13 @@ export function serverNetworkPolicy(scope: Construct, id: string, o: ServerNetwo
       policyTypes: ['Ingress', 'Egress'],
       ingress: [
         {
-          from: [
-            { podSelector: {} },
-            ...o.clientNamespaces.map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } })),
-          ],
+          // At synth: namespaces added to the array later (addAllowedClientNamespace) are admitted too.
+          from: Lazy.any({
+            produce: () => [
+              { podSelector: {} },
+              ...o.clientNamespaces.map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } })),
+            ],
+          }),
           ports: [port('TCP', o.port)],
         },
       ],
