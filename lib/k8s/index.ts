@@ -6,3 +6,4 @@ export * from './gpu-serving-endpoint';
 export * from './feature-store';
 export * from './ml-pipeline';
 export * from './drift-monitor';
+export * from './warnings';
