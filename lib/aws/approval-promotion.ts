@@ -1,5 +1,6 @@
-import { Annotations, ArnFormat, CfnParameter, CfnResource, DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, CfnParameter, CfnResource, DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,12 +15,12 @@ import { IModelRegistry, ModelRegistry } from './model-registry';
 import { ownedAlarm } from './private/alarms';
 import { runtimeAssetCode } from './private/runtime-asset';
 import { validateProps } from './private/validate';
-import { ValidationProblem } from '../core/errors';
 import { Lineage } from '../core/lineage';
 import { modelPackageVersionArnPattern } from '../core/model-package';
 import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
 import { approvalPromotionSchema, modelPackageParameterSchema } from '../core/schemas/approval-promotion';
-import { renderValue, throwIfAny, validateOrThrow } from '../core/validation';
+import { validateOrThrow } from '../core/validation';
+import { addWarning } from '../core/warnings';
 
 
 /**
@@ -96,6 +97,31 @@ export interface ApprovalPromotionProps {
    * role `cdk deploy` uses); required with any other synthesizer
    */
   readonly cloudFormationExecutionRole?: iam.IRole;
+
+  /**
+   * Role the promotion function runs with, assumable by `lambda.amazonaws.com`; the promotion adds
+   * exactly what one promotion does to it (`addToPrincipalPolicy`).
+   * @default - a new role with exactly the promotion's permissions
+   */
+  readonly role?: iam.IRole;
+
+  /**
+   * VPC the function runs in (it calls SageMaker and CloudFormation: give it a NAT or endpoints).
+   * @default - no VPC
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Subnets of `vpc` the function runs in.
+   * @default - the private subnets of `vpc` (lambda.Function's default)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups of the function in `vpc` (at most 5).
+   * @default - a new group allowing only HTTPS out
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
 /**
@@ -165,6 +191,13 @@ export class ApprovalPromotion extends Construct {
 
   /** The promotion function. */
   public readonly handler: lambda.Function;
+  /** The role the function runs with (`role`, or the one made for it). */
+  public readonly role: iam.IRole;
+  /**
+   * Security groups of the function.
+   * @default - none outside a VPC
+   */
+  public readonly securityGroups?: ec2.ISecurityGroup[];
   /** The rule on approvals of the registry's group. */
   public readonly rule: events.Rule;
   /** Approvals that were not deployed (refused, stack busy too long, undeliverable), as their events. */
@@ -173,94 +206,120 @@ export class ApprovalPromotion extends Construct {
   public readonly errorAlarm: cloudwatch.Alarm;
   /** An approval waits in the dead-letter queue. */
   public readonly deadLetterAlarm: cloudwatch.Alarm;
+  private readonly props: ApprovalPromotionProps;
+  private readonly serving: Stack;
+  private readonly group: string;
+  /** The role CloudFormation updates the serving stack with. */
+  private readonly cloudFormationRoleArn: string;
 
   constructor(scope: Construct, id: string, props: ApprovalPromotionProps) {
     super(scope, id);
-    const parameter = props.modelPackageParameter;
-    validateProps(this, approvalPromotionSchema, {
-      alarmOwnership: props.alarmOwnership,
-      requiredLineageKeys: props.requiredLineageKeys,
-      modelPackageParameterType: parameter.type,
-      allowRollbackToOlderVersion: props.allowRollbackToOlderVersion,
-    });
-    const stack = Stack.of(this);
-    const serving = props.servingStack ?? stack;
-    const synthesizer = serving.synthesizer;
-    const problems: ValidationProblem[] = [];
-    const problem = (property: string, received: unknown, allowed: string) =>
-      problems.push({ constructPath: this.node.path, property, received: renderValue(received), allowed });
-    if (Stack.of(parameter) !== serving) {
-      problem('modelPackageParameter', parameter.node.path, `must be a parameter of the serving stack ${serving.node.path}`);
-    }
-    if (serving.nested) {
-      problem('servingStack', serving.node.path, 'must be a top-level stack: CloudFormation updates a nested stack through its parent');
-    }
-    for (const [dimension, here, there] of [['account', stack.account, serving.account], ['region', stack.region, serving.region]]) {
-      if (!Token.isUnresolved(here) && !Token.isUnresolved(there) && here !== there) {
-        problem('servingStack', `${serving.node.path} (${dimension} ${there})`, `must be in the ${dimension} of the promotion (${here}): the function calls CloudFormation there`);
-      }
-    }
-    const defaultSynthesizer = synthesizer instanceof DefaultStackSynthesizer ? synthesizer : undefined;
-    if (!props.cloudFormationExecutionRole && !defaultSynthesizer && !serving.nested) {
-      problem('cloudFormationExecutionRole', undefined, `must be given: the serving stack's synthesizer (${synthesizer.constructor.name}) names no CloudFormation execution role`);
-    }
-    throwIfAny(problems);
-    if (parameter.allowedPattern === undefined) {
-      Annotations.of(this).addWarningV2(
+    this.serving = props.servingStack ?? Stack.of(this);
+    validateProps(this, approvalPromotionSchema, this.plainProps(props));
+    if (props.modelPackageParameter.allowedPattern === undefined) {
+      addWarning(
+        this,
         'cdk-mlops:approval-promotion:no-allowed-pattern',
         'modelPackageParameter has no AllowedPattern: any value can be deployed; create it with ApprovalPromotion.modelPackageParameter.',
       );
     }
-
-    const group = props.registry.modelPackageGroupName;
+    this.props = props;
+    this.group = props.registry.modelPackageGroupName;
+    const synthesizer = this.serving.synthesizer;
     // The execution role's ARN holds ${AWS::Partition} (and ${AWS::AccountId}/${AWS::Region} for an
     // environment-agnostic stack): Fn::Sub resolves them in this stack, which is in the same environment.
-    const cfnRoleArn = props.cloudFormationExecutionRole?.roleArn ?? Fn.sub(defaultSynthesizer!.cloudFormationExecutionRoleArn);
+    // Without a given role the schema has checked that the synthesizer is a DefaultStackSynthesizer.
+    this.cloudFormationRoleArn = props.cloudFormationExecutionRole?.roleArn
+      ?? Fn.sub((synthesizer as DefaultStackSynthesizer).cloudFormationExecutionRoleArn);
 
-    // --- role: exactly what one promotion does ---------------------------------------------------
     const key = new kms.Key(this, 'Key', {
-      description: `Encrypts the promotion of approved ${group} versions to ${serving.stackName}`,
+      description: `Encrypts the promotion of approved ${this.group} versions to ${this.serving.stackName}`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    key.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`));
+    key.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${Stack.of(this).region}.amazonaws.com`));
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN, encryptionKey: key });
-    const role = new iam.Role(this, 'Role', {
+    this.role = props.role ?? new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Deploys approved ${group} versions to the ${serving.stackName} stack`,
+      description: `Deploys approved ${this.group} versions to the ${this.serving.stackName} stack`,
     });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['sagemaker:DescribeModelPackage'],
-        resources: [stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${group}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['cloudformation:DescribeStacks', 'cloudformation:UpdateStack'],
-        // Its own stack by id; another by name (the id's suffix is assigned when the stack is created).
-        resources: [serving === stack ? stack.stackId : stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${serving.stackName}/*` })],
-      }),
-    );
+    this.grantPromotion(logGroup);
+    this.deadLetterQueue = this.createDeadLetterQueue();
+    this.securityGroups = props.vpc ? (props.securityGroups ?? [this.createSecurityGroup(props.vpc)]) : undefined;
+    this.handler = this.createHandler(key, logGroup);
+    this.rule = this.createRule();
+    [this.errorAlarm, this.deadLetterAlarm] = this.createAlarms();
+  }
+
+  /** The props as the schema sees them: the parameter and the serving stack as facts, deploy-time values left out. */
+  private plainProps(props: ApprovalPromotionProps): Record<string, unknown> {
+    const here = Stack.of(this);
+    const serving = this.serving;
+    const concrete = (v: string) => (Token.isUnresolved(v) ? undefined : v);
+    return {
+      ...props,
+      modelPackageParameter: { type: props.modelPackageParameter.type, stack: Stack.of(props.modelPackageParameter).node.path },
+      servingStack: {
+        path: serving.node.path,
+        nested: serving.nested,
+        account: concrete(serving.account),
+        region: concrete(serving.region),
+        promotionAccount: concrete(here.account),
+        promotionRegion: concrete(here.region),
+        synthesizer: serving.synthesizer.constructor.name,
+        namesExecutionRole: serving.synthesizer instanceof DefaultStackSynthesizer,
+      },
+    };
+  }
+
+  /** Exactly what one promotion does: its logs, the group's packages, the serving stack, passing the CloudFormation role, SSM. */
+  private grantPromotion(logGroup: logs.ILogGroup): void {
+    const stack = Stack.of(this);
+    const serving = this.serving;
+    const allow = (statement: iam.PolicyStatementProps) => this.role.addToPrincipalPolicy(new iam.PolicyStatement(statement));
+    allow({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] });
+    allow({
+      actions: ['sagemaker:DescribeModelPackage'],
+      resources: [stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${this.group}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+    });
+    allow({
+      actions: ['cloudformation:DescribeStacks', 'cloudformation:UpdateStack'],
+      // Its own stack by id; another by name (the id's suffix is assigned when the stack is created).
+      resources: [serving === stack ? stack.stackId : stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${serving.stackName}/*` })],
+    });
     // The role is what CloudFormation updates the stack with; passing it (even the one already
     // associated with the stack) needs iam:PassRole (CloudFormation user guide, "CloudFormation service role").
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: [cfnRoleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
-      }),
-    );
-    // CloudFormation resolves SSM parameter types (the CDK's BootstrapVersion) again on every update,
-    // with the caller's credentials: the CDK bootstrap grants its deploy role ssm:GetParameters on the
-    // version parameter for this ("CreateChangeSet uses this to evaluate any SSM parameters").
+    allow({
+      actions: ['iam:PassRole'],
+      resources: [this.cloudFormationRoleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+    });
+    this.grantSsmParameters();
+    if (this.props.vpc) {
+      // A function in a VPC manages its network interfaces (what AWSLambdaVPCAccessExecutionRole
+      // grants); these EC2 actions have no resource-level permissions for that use.
+      allow({
+        actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+        resources: ['*'],
+      });
+    }
+  }
+
+  /**
+   * CloudFormation resolves SSM parameter types (the CDK's BootstrapVersion) again on every update,
+   * with the caller's credentials: the CDK bootstrap grants its deploy role ssm:GetParameters on the
+   * version parameter for this ("CreateChangeSet uses this to evaluate any SSM parameters").
+   */
+  private grantSsmParameters(): void {
+    const stack = Stack.of(this);
+    const serving = this.serving;
+    const synthesizer = serving.synthesizer instanceof DefaultStackSynthesizer ? serving.synthesizer : undefined;
     const ssmParameters = new Set(ssmParameterNames(serving));
-    if (defaultSynthesizer?.bootstrapQualifier !== undefined) {
-      ssmParameters.add(DefaultStackSynthesizer.DEFAULT_BOOTSTRAP_STACK_VERSION_SSM_PARAMETER.replace('${Qualifier}', defaultSynthesizer.bootstrapQualifier));
+    if (synthesizer?.bootstrapQualifier !== undefined) {
+      ssmParameters.add(DefaultStackSynthesizer.DEFAULT_BOOTSTRAP_STACK_VERSION_SSM_PARAMETER.replace('${Qualifier}', synthesizer.bootstrapQualifier));
     }
     if (ssmParameters.size > 0) {
-      role.addToPrincipalPolicy(
+      this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: ['ssm:GetParameters'],
           resources: [...ssmParameters].map((name) =>
@@ -273,14 +332,18 @@ export class ApprovalPromotion extends Construct {
         .filter((name) => !ssmParameters.has(name))
         .map((name) => `${this.node.path}: the serving stack's SSM parameter ${name} was added after the promotion, which cannot read it on updates; define ApprovalPromotion after it`),
     });
+  }
 
-    // --- the function, its dead-letter queue and the rule ---------------------------------------------
-    // Encrypted with a key of its own: Lambda delivers failed invocations with the function's role
-    // (granted with the queue), EventBridge undeliverable events under the key policy below. The
-    // policy names the account's rules by pattern: naming this rule would make a dependency cycle
-    // (key → rule → function → role policy → key), and the queue policy already limits senders to it.
+  /**
+   * Encrypted with a key of its own: Lambda delivers failed invocations with the function's role
+   * (granted with the queue), EventBridge undeliverable events under the key policy below. The
+   * policy names the account's rules by pattern: naming this rule would make a dependency cycle
+   * (key → rule → function → role policy → key), and the queue policy already limits senders to it.
+   */
+  private createDeadLetterQueue(): sqs.Queue {
+    const stack = Stack.of(this);
     const deadLetterKey = new kms.Key(this, 'DeadLetterKey', {
-      description: `Encrypts the approvals of ${group} versions that could not be deployed`,
+      description: `Encrypts the approvals of ${this.group} versions that could not be deployed`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -293,21 +356,33 @@ export class ApprovalPromotion extends Construct {
         ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }) },
       },
     }));
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+    const queue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: deadLetterKey,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
     // Lambda's asynchronous dead-letter delivery sends with the function's role: it encrypts to the key.
-    deadLetterKey.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
-    this.handler = new lambda.Function(this, 'Handler', {
-      description: `Deploys approved versions of the ${group} model package group to the ${serving.stackName} stack`,
+    deadLetterKey.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
+    return queue;
+  }
+
+  /** The function reaches SageMaker and CloudFormation over HTTPS only. */
+  private createSecurityGroup(vpc: ec2.IVpc): ec2.SecurityGroup {
+    const group = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc, description: `The promotion of ${this.group}: HTTPS out only`, allowAllOutbound: false });
+    group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to SageMaker and CloudFormation');
+    return group;
+  }
+
+  private createHandler(key: kms.IKey, logGroup: logs.ILogGroup): lambda.Function {
+    const props = this.props;
+    const handler = new lambda.Function(this, 'Handler', {
+      description: `Deploys approved versions of the ${this.group} model package group to the ${this.serving.stackName} stack`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
       code: runtimeAssetCode('promotion'),
-      role,
+      role: this.role,
       logGroup,
       memorySize: 256,
       timeout: HANDLER_TIMEOUT,
@@ -318,65 +393,77 @@ export class ApprovalPromotion extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       environmentEncryption: key,
       environment: {
-        STACK_NAME: serving.stackName,
-        PARAMETER_NAME: parameter.logicalId,
-        MODEL_PACKAGE_GROUP_NAME: group,
+        STACK_NAME: this.serving.stackName,
+        PARAMETER_NAME: props.modelPackageParameter.logicalId,
+        MODEL_PACKAGE_GROUP_NAME: this.group,
         REQUIRED_LINEAGE_KEYS: (props.requiredLineageKeys ?? Lineage.metadataKeys()).join(','),
-        CLOUDFORMATION_ROLE_ARN: cfnRoleArn,
+        CLOUDFORMATION_ROLE_ARN: this.cloudFormationRoleArn,
         ALLOW_ROLLBACK: String(props.allowRollbackToOlderVersion ?? false),
         BUSY_WAIT_SECONDS: String(BUSY_WAIT_SECONDS),
       },
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: this.securityGroups,
     });
-    // The function depends on its role through the ARN already; keep only the explicit dependency
-    // on the role's policy (a DependsOn on the role too is redundant: cfn-lint W3005).
-    const policy = role.node.findChild('DefaultPolicy').node.defaultChild as CfnResource;
-    (this.handler.node.defaultChild as lambda.CfnFunction).addOverride('DependsOn', [policy.logicalId]);
+    const policy = this.role.node.tryFindChild('DefaultPolicy')?.node.defaultChild as CfnResource | undefined;
+    if (!props.role && policy) {
+      // The function depends on its role through the ARN already; keep only the explicit dependency
+      // on the role's policy (a DependsOn on the role too is redundant: cfn-lint W3005).
+      (handler.node.defaultChild as lambda.CfnFunction).addOverride('DependsOn', [policy.logicalId]);
+    }
+    return handler;
+  }
 
-    // The rule lives here (the registry imported by name into this construct), so the rule, the
-    // function's permission and the queue's policy never refer to each other across stacks.
-    const registry = ModelRegistry.fromModelRegistryAttributes(this, 'Registry', { modelPackageGroupName: group });
-    this.rule = registry.onApproved('OnApproved', {
-      description: `Deploys approved versions of ${group} to the ${serving.stackName} stack`,
+  /**
+   * The rule lives here (the registry imported by name into this construct), so the rule, the
+   * function's permission and the queue's policy never refer to each other across stacks.
+   */
+  private createRule(): events.Rule {
+    const registry = ModelRegistry.fromModelRegistryAttributes(this, 'Registry', { modelPackageGroupName: this.group });
+    return registry.onApproved('OnApproved', {
+      description: `Deploys approved versions of ${this.group} to the ${this.serving.stackName} stack`,
       target: new targets.LambdaFunction(this.handler, {
         deadLetterQueue: this.deadLetterQueue,
         retryAttempts: EVENTBRIDGE_RETRY_ATTEMPTS,
         maxEventAge: EVENTBRIDGE_MAX_EVENT_AGE,
       }),
     });
+  }
 
-    // --- alarms -------------------------------------------------------------------------------------
-    const own = props.alarmOwnership;
+  private createAlarms(): [cloudwatch.Alarm, cloudwatch.Alarm] {
+    const own = this.props.alarmOwnership;
     const period = Duration.minutes(5);
-    this.errorAlarm = ownedAlarm(
+    // Any failure, any waiting approval: one datapoint above zero.
+    const common = {
+      threshold: 0,
+      comparison: ThresholdComparison.GREATER_THAN,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      owner: own.owner,
+      runbookUrl: own.runbookUrl,
+    };
+    const target = this.serving.stackName;
+    const errorAlarm = ownedAlarm(
       this,
       {
         id: 'ErrorAlarm',
         metric: this.handler.metricErrors({ period }),
-        threshold: 0,
-        comparison: ThresholdComparison.GREATER_THAN,
-        evaluationPeriods: 1,
-        datapointsToAlarm: 1,
-        owner: own.owner,
-        runbookUrl: own.runbookUrl,
-        summary: `A promotion of an approved ${group} version to ${serving.stackName} failed (refused, stack busy or error): read the function's log`,
+        ...common,
+        summary: `A promotion of an approved ${this.group} version to ${target} failed (refused, stack busy or error): read the function's log`,
       },
-      props.alarmTopic,
+      this.props.alarmTopic,
     );
-    this.deadLetterAlarm = ownedAlarm(
+    const deadLetterAlarm = ownedAlarm(
       this,
       {
         id: 'DeadLetterAlarm',
         metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
-        threshold: 0,
-        comparison: ThresholdComparison.GREATER_THAN,
-        evaluationPeriods: 1,
-        datapointsToAlarm: 1,
-        owner: own.owner,
-        runbookUrl: own.runbookUrl,
-        summary: `An approved ${group} version was not deployed to ${serving.stackName}: its event waits in the dead-letter queue (redrive or discard it)`,
+        ...common,
+        summary: `An approved ${this.group} version was not deployed to ${target}: its event waits in the dead-letter queue (redrive or discard it)`,
       },
-      props.alarmTopic,
+      this.props.alarmTopic,
     );
+    return [errorAlarm, deadLetterAlarm];
   }
 }
 

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, CfnElement, CfnParameter, CliCredentialsStackSynthesizer, DefaultStackSynthesizer, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -286,6 +287,26 @@ describe('ApprovalPromotion', () => {
       }
     });
 
+    it('runs with a given role, in a VPC behind an HTTPS-only security group', () => {
+      const stack = newStack('FraudServing');
+      const role = new iam.Role(stack, 'Mine', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+      const { promotion: p, t } = promotion({ role, vpc }, stack);
+      expect(p.role).toBe(role);
+      expect(p.securityGroups).toHaveLength(1);
+      t.hasResourceProperties('AWS::Lambda::Function', {
+        Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Mine'), 'Arn'] },
+        VpcConfig: { SubnetIds: Match.anyValue(), SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^PromotionSecurityGroup'), 'GroupId'] }] },
+      });
+      t.hasResourceProperties('AWS::EC2::SecurityGroup', {
+        GroupDescription: 'The promotion of fraud: HTTPS out only',
+        SecurityGroupEgress: [{ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: 'HTTPS to SageMaker and CloudFormation' }],
+      });
+      const statements = statementsOf(t, 'Mine');
+      expect(statements.flatMap((st) => [st.Action].flat())).toEqual(expect.arrayContaining(['cloudformation:UpdateStack', 'iam:PassRole', 'ec2:CreateNetworkInterface']));
+      expect(Object.keys(t.findResources('AWS::IAM::Role')).filter((id) => id.startsWith('PromotionRole'))).toEqual([]);
+    });
+
     it('warns when the parameter accepts any value', () => {
       const stack = newStack('FraudServing');
       const registry = ModelRegistry.fromModelRegistryAttributes(stack, 'Registry', { modelPackageGroupName: 'fraud' });
@@ -305,7 +326,7 @@ describe('ApprovalPromotion', () => {
       const parameter = ApprovalPromotion.modelPackageParameter(other, 'FraudModelPackage', registry, 1);
       unconsumed(other);
       const e = expectValidationError(() => new ApprovalPromotion(serving, 'Promotion', { registry, modelPackageParameter: parameter, alarmOwnership: OWNERSHIP }));
-      expect(e.message).toBe('FraudServing/Promotion: modelPackageParameter must be a parameter of the serving stack FraudServing; got "Other/FraudModelPackage"');
+      expect(e.message).toBe('FraudServing/Promotion: modelPackageParameter.stack must be the serving stack FraudServing; got "Other"');
     });
 
     it('a serving stack in another region, or nested', () => {
@@ -317,13 +338,13 @@ describe('ApprovalPromotion', () => {
       const delivery = new Stack(app, 'Delivery', { env: ENV });
       const e = expectValidationError(() =>
         new ApprovalPromotion(delivery, 'Promotion', { registry, servingStack: serving, modelPackageParameter: parameter, alarmOwnership: OWNERSHIP }));
-      expect(e.message).toBe('Delivery/Promotion: servingStack must be in the region of the promotion (eu-west-1): the function calls CloudFormation there; got "FraudServing (region us-east-1)"');
+      expect(e.message).toBe('Delivery/Promotion: servingStack.region must be the region of the promotion (eu-west-1): the function calls CloudFormation there; got "us-east-1"');
 
       const nested = new NestedStack(delivery, 'Nested');
       const nestedParameter = new CfnParameter(nested, 'ModelArn', { type: 'String' });
       const n = expectValidationError(() =>
         new ApprovalPromotion(delivery, 'NestedPromotion', { registry, servingStack: nested, modelPackageParameter: nestedParameter, alarmOwnership: OWNERSHIP }));
-      expect(n.problems.map((p) => p.allowed)).toEqual(['must be a top-level stack: CloudFormation updates a nested stack through its parent']);
+      expect(n.problems.map((p) => `${p.property} ${p.allowed}`)).toEqual(['servingStack.nested must be false: CloudFormation updates a nested stack through its parent']);
     });
 
     it('a synthesizer without a CloudFormation execution role, unless one is given', () => {
@@ -341,6 +362,7 @@ describe('ApprovalPromotion', () => {
       ['a lineage key with a comma', { requiredLineageKeys: ['lineage:a,b'] }, 'requiredLineageKeys[0]', 'must be a model package metadata key'],
       ['a lineage key twice', { requiredLineageKeys: ['team', 'team'] }, 'requiredLineageKeys', 'must not list a key twice'],
       ['an http runbook', { alarmOwnership: { owner: 'fraud-oncall', runbookUrl: 'http://wiki/promotion' } }, 'alarmOwnership.runbookUrl', 'must be an https:// link'],
+      ['security groups without a VPC', { securityGroups: [] }, 'securityGroups', 'must be given only with vpc'],
     ])('%s', (_what, props, property, allowed) => {
       const e = expectValidationError(() => promotion(props));
       const problem = e.problems.find((p) => p.property === property)!;
@@ -353,7 +375,7 @@ describe('ApprovalPromotion', () => {
       const registry = ModelRegistry.fromModelRegistryAttributes(stack, 'Registry', { modelPackageGroupName: 'fraud' });
       const parameter = new CfnParameter(stack, 'ModelVersion', { type: 'Number' });
       const e = expectValidationError(() => new ApprovalPromotion(stack, 'Promotion', { registry, modelPackageParameter: parameter, alarmOwnership: OWNERSHIP }));
-      expect(e.message).toBe('FraudServing/Promotion: modelPackageParameterType must be of type String (it holds a model package ARN); got "Number"');
+      expect(e.message).toBe('FraudServing/Promotion: modelPackageParameter.type must be String (the parameter holds a model package ARN); got "Number"');
     });
 
     it('an SSM-typed parameter added to the serving stack after the promotion (it could not read it)', () => {

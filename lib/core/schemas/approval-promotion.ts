@@ -14,16 +14,84 @@ const metadataKey = z
     'must be a model package metadata key: 1-128 letters, digits, spaces and _.:/=+-@, not starting or ending with a space',
   );
 
-/** @internal the plain shape of the ApprovalPromotion props */
-export const approvalPromotionSchema = z.strictObject({
-  alarmOwnership: ownershipSchema,
-  requiredLineageKeys: z
-    .array(metadataKey)
-    .refine((keys) => new Set(keys).size === keys.length, 'must not list a key twice')
-    .optional(),
-  modelPackageParameterType: z.string().refine((t) => t === 'String', 'must be of type String (it holds a model package ARN)'),
-  allowRollbackToOlderVersion: z.boolean().optional(),
-});
+/** A Lambda function takes at most 5 security groups. */
+const MAX_SECURITY_GROUPS = 5;
+
+/**
+ * @internal the plain shape of the ApprovalPromotion props: the parameter and the serving stack as
+ * the facts the rules need (deploy-time values left out), construct references as they are
+ */
+export const approvalPromotionSchema = z
+  .strictObject({
+    // a construct reference: the type system checks it
+    registry: z.any(),
+    modelPackageParameter: z.strictObject({
+      type: z.string().refine((t) => t === 'String', 'must be String (the parameter holds a model package ARN)'),
+      /** Path of the parameter's stack. */
+      stack: z.string(),
+    }),
+    alarmOwnership: ownershipSchema,
+    /** The serving stack (given, or the promotion's own). */
+    servingStack: z.strictObject({
+      path: z.string(),
+      nested: z.boolean(),
+      /** Concrete account and region (absent when deploy-time values), and the promotion's own. */
+      account: z.string().optional(),
+      region: z.string().optional(),
+      promotionAccount: z.string().optional(),
+      promotionRegion: z.string().optional(),
+      /** Class name of its synthesizer, and whether that synthesizer names a CloudFormation execution role. */
+      synthesizer: z.string(),
+      namesExecutionRole: z.boolean(),
+    }),
+    // a construct reference: the type system checks it
+    alarmTopic: z.any().optional(),
+    requiredLineageKeys: z
+      .array(metadataKey)
+      .refine((keys) => new Set(keys).size === keys.length, 'must not list a key twice')
+      .optional(),
+    allowRollbackToOlderVersion: z.boolean().optional(),
+    // a construct reference: the type system checks it
+    cloudFormationExecutionRole: z.any().optional(),
+    // a construct reference: the type system checks it
+    role: z.any().optional(),
+    // a construct reference: the type system checks it
+    vpc: z.any().optional(),
+    // a subnet selection (of constructs): the type system checks it
+    vpcSubnets: z.any().optional(),
+    securityGroups: z.array(z.any()).max(MAX_SECURITY_GROUPS, `must list at most ${MAX_SECURITY_GROUPS} security groups (a Lambda function allows ${MAX_SECURITY_GROUPS})`).optional(),
+  })
+  .superRefine((p, ctx) => {
+    const serving = p.servingStack;
+    if (p.modelPackageParameter && serving && p.modelPackageParameter.stack !== serving.path) {
+      ctx.addIssue({ code: 'custom', path: ['modelPackageParameter', 'stack'], message: `must be the serving stack ${serving.path}` });
+    }
+    if (!serving) {
+      return;
+    }
+    if (serving.nested) {
+      ctx.addIssue({ code: 'custom', path: ['servingStack', 'nested'], message: 'must be false: CloudFormation updates a nested stack through its parent' });
+    }
+    for (const [dimension, here, there] of [['account', serving.promotionAccount, serving.account], ['region', serving.promotionRegion, serving.region]] as const) {
+      if (here !== undefined && there !== undefined && here !== there) {
+        ctx.addIssue({ code: 'custom', path: ['servingStack', dimension], message: `must be the ${dimension} of the promotion (${here}): the function calls CloudFormation there` });
+      }
+    }
+    if (p.cloudFormationExecutionRole === undefined && !serving.namesExecutionRole && !serving.nested) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cloudFormationExecutionRole'],
+        message: `must be given: the serving stack's synthesizer (${serving.synthesizer}) names no CloudFormation execution role`,
+      });
+    }
+    if (p.vpc === undefined) {
+      for (const key of ['vpcSubnets', 'securityGroups'] as const) {
+        if (p[key] !== undefined) {
+          ctx.addIssue({ code: 'custom', path: [key], message: 'must be given only with vpc' });
+        }
+      }
+    }
+  });
 
 /** @internal the initial version of `ApprovalPromotion.modelPackageParameter` */
 export const modelPackageParameterSchema = z.strictObject({
