@@ -11,6 +11,7 @@ import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS, patchPodSeccomp } fro
 import { addStateValidation, validateProps } from './private/validate';
 import { DEFAULT_PLATFORM_SERVER_REPLICAS } from '../core/policy';
 import { k8sFeatureStoreSchema, k8sFeatureViewSchema } from '../core/schemas/feature-store-k8s';
+import { clientNamespaceSchema } from '../core/schemas/model-registry';
 
 const FEAST_PORT = 6566;
 const REPO = '/etc/feast/repo';
@@ -146,7 +147,7 @@ interface FeastVolumes {
  * `defaultChild` is the feature server's Deployment object (for `addJsonPatch` where no prop or
  * method fits); the other objects are properties. Feature views and features can be added after
  * construction (`addFeatureView`, `addFeature`): the generated `features.py`, the version labels
- * and the apply Job's name follow.
+ * and the apply Job's name follow; so can client namespaces (`addAllowedClientNamespace`).
  */
 export class FeatureStore extends Construct {
   /** Namespace. */
@@ -187,13 +188,16 @@ export class FeatureStore extends Construct {
   private readonly tables: Record<string, string>;
   private readonly labels: Record<string, string>;
   private readonly volumes: FeastVolumes;
+  /** Namespaces admitted besides the server's own, as they are now (props, then `addAllowedClientNamespace`). */
+  private readonly clientNamespaces: string[];
 
   constructor(scope: Construct, id: string, props: FeatureStoreProps) {
     super(scope, id);
-    validateProps(this, k8sFeatureStoreSchema, plainProps(props, props.entities, props.offlineStore.tables));
+    validateProps(this, k8sFeatureStoreSchema, plainProps(props, props.entities, props.offlineStore.tables, props.allowedClientNamespaces));
     this.props = props;
     this.entities = [...props.entities];
     this.tables = { ...props.offlineStore.tables };
+    this.clientNamespaces = [...(props.allowedClientNamespaces ?? [])];
     this.namespace = props.namespace ?? 'feast';
     this.labels = { ...standardLabels('feast', NAME, 'feature-store'), 'cdk-mlops.io/feature-set-version': synthString(() => this.version) };
     this.url = `http://${NAME}.${this.namespace}.svc.cluster.local:${FEAST_PORT}`;
@@ -220,7 +224,7 @@ export class FeatureStore extends Construct {
       metadata: this.metadata(),
       podLabels: { 'app.kubernetes.io/name': 'feast' },
       port: FEAST_PORT,
-      clientNamespaces: props.allowedClientNamespaces ?? [],
+      clientNamespaces: this.clientNamespaces,
       egressPorts: [props.redisPort ?? 6379, 443],
     });
     if ((props.replicas ?? DEFAULT_PLATFORM_SERVER_REPLICAS) >= 2) {
@@ -230,7 +234,7 @@ export class FeatureStore extends Construct {
       });
     }
     // What was added later is judged with the rest (an entity or a feature defined twice).
-    addStateValidation(this, k8sFeatureStoreSchema, () => plainProps(this.props, this.entities, this.tables));
+    addStateValidation(this, k8sFeatureStoreSchema, () => plainProps(this.props, this.entities, this.tables, this.clientNamespaces));
   }
 
   /**
@@ -262,6 +266,16 @@ export class FeatureStore extends Construct {
     validateProps(this, featureArgumentsSchema(this.entities.map((e) => e.name)), { entityName, feature });
     const i = this.entities.findIndex((e) => e.name === entityName);
     this.entities[i] = { ...this.entities[i], features: [...this.entities[i].features, feature] };
+  }
+
+  /**
+   * Let the pods of one more namespace call the feature server (its NetworkPolicy admits them), as
+   * an entry of `allowedClientNamespaces` does.
+   * @param namespace a namespace name (listed twice, it fails synthesis)
+   */
+  public addAllowedClientNamespace(namespace: string): void {
+    validateProps(this, clientNamespaceSchema, { namespace });
+    this.clientNamespaces.push(namespace);
   }
 
   private metadata(suffix?: string, name?: string): ApiObjectMetadata {
@@ -421,11 +435,15 @@ export class FeatureStore extends Construct {
   }
 }
 
-/** The props as the schema sees them: the user's keys, the TTL in seconds, the schedule's expression, entities and tables as they are now. */
-function plainProps(props: FeatureStoreProps, entities: EntityDefinition[], tables: Record<string, string>): Record<string, unknown> {
+/**
+ * The props as the schema sees them: the user's keys, the TTL in seconds, the schedule's
+ * expression, entities, tables and client namespaces as they are now.
+ */
+function plainProps(props: FeatureStoreProps, entities: EntityDefinition[], tables: Record<string, string>, clients: string[] | undefined): Record<string, unknown> {
   return {
     ...props,
     entities,
+    allowedClientNamespaces: clients,
     offlineStore: { ...props.offlineStore, tables },
     materializationSchedule: props.materializationSchedule?.expressionString,
     ttl: props.ttl?.toSeconds({ integral: false }),

@@ -186,7 +186,19 @@ describe('FeatureStore (Kubernetes, Feast)', () => {
       expect(Testing.synth(chart)).toEqual(Testing.synth(viaProps));
     });
 
+    it('admits a client namespace added after construction', () => {
+      const chart = Testing.chart();
+      const fs = new FeatureStore(chart, 'Feast', { ...BASE, allowedClientNamespaces: ['serving'] });
+      fs.addAllowedClientNamespace('training');
+      expect(one(synthValid(chart), 'NetworkPolicy').spec.ingress[0].from).toEqual([
+        { podSelector: {} },
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'serving' } } },
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'training' } } },
+      ]);
+    });
+
     it.each<[string, (fs: FeatureStore) => void, string, string]>([
+      ['a bad namespace', (fs) => fs.addAllowedClientNamespace('Serving'), 'namespace', 'DNS-1123 label'],
       ['a view without features', (fs) => fs.addFeatureView({ ...MERCHANT, features: [] }, 'm'), 'entity.features', 'must define at least one feature'],
       ['a view on a bad table name', (fs) => fs.addFeatureView(MERCHANT, 'Merchant Features'), 'offlineTable', 'must be a Glue table name'],
       ['a feature of an unknown entity', (fs) => fs.addFeature('merchant', { name: 'risk', type: FeatureType.FRACTIONAL }), 'entityName', 'must name an entity of the store (user)'],
@@ -198,10 +210,11 @@ describe('FeatureStore (Kubernetes, Feast)', () => {
 
     it.each<[string, (fs: FeatureStore) => void, string]>([
       ['a view added twice', (fs) => fs.addFeatureView({ ...MERCHANT, name: 'user' }, 'u2'), 'test/Feast: entities[1].name must be unique; "user" is defined twice'],
+      ['a client namespace listed twice', (fs) => fs.addAllowedClientNamespace('serving'), 'test/Feast: allowedClientNamespaces must not list a namespace twice'],
       ['a feature name already used', (fs) => fs.addFeature('user', { name: 'TXN_COUNT', type: FeatureType.INTEGRAL }), 'test/Feast: entities[0].features[2].name must be unique in the entity'],
     ])('fails synthesis on %s, naming the construct', (_w, add, message) => {
       const chart = Testing.chart();
-      add(new FeatureStore(chart, 'Feast', BASE));
+      add(new FeatureStore(chart, 'Feast', { ...BASE, allowedClientNamespaces: ['serving'] }));
       expect(() => Testing.synth(chart)).toThrow(message);
     });
   });

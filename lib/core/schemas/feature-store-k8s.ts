@@ -34,7 +34,10 @@ export const k8sFeatureStoreSchema = z
     // Carried in seconds: the Duration is rendered to seconds before validation.
     ttl: z.number().int('must be a whole number of seconds').min(1, 'must be at least 1 second').optional(),
     serviceAccountRoleArn: iamRoleArn.optional(),
-    allowedClientNamespaces: z.array(k8sLabelName).optional(),
+    allowedClientNamespaces: z
+      .array(k8sLabelName)
+      .refine((ns) => new Set(ns).size === ns.length, 'must not list a namespace twice')
+      .optional(),
     redisPort: port.optional(),
   })
   .superRefine((p, ctx) => {
