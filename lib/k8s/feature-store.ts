@@ -439,7 +439,12 @@ export class FeatureStore extends Construct {
  * The props as the schema sees them: the user's keys, the TTL in seconds, the schedule's
  * expression, entities, tables and client namespaces as they are now.
  */
-function plainProps(props: FeatureStoreProps, entities: EntityDefinition[], tables: Record<string, string>, clients: string[] | undefined): Record<string, unknown> {
+function plainProps(
+  props: FeatureStoreProps,
+  entities: EntityDefinition[],
+  tables: Record<string, string>,
+  clients: string[] | undefined,
+): Record<string, unknown> {
   return {
     ...props,
     entities,
