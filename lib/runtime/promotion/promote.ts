@@ -130,90 +130,31 @@ export class StackBusyError extends Error {
 
 /** Promote the package an approval event names, if it is one for this stack; see the module comment. */
 export async function promote(event: ModelPackageStateChangeEvent, config: PromotionConfig, deps: PromotionDeps): Promise<PromotionResult> {
-  // --- the event: an approval of this group? ---------------------------------------------------
-  const detail = event.detail ?? {};
-  if (event.source !== SAGEMAKER_SOURCE || event['detail-type'] !== MODEL_PACKAGE_STATE_CHANGE) {
-    return ignored(`not a ${MODEL_PACKAGE_STATE_CHANGE} event (source ${JSON.stringify(event.source)}, detail-type ${JSON.stringify(event['detail-type'])})`);
+  const eventArn = approvalOf(event, config);
+  if (typeof eventArn !== 'string') {
+    return eventArn;
   }
-  if (detail.ModelPackageGroupName === undefined || !sameModelPackageGroup(detail.ModelPackageGroupName, config.modelPackageGroupName)) {
-    return ignored(`model package group ${JSON.stringify(detail.ModelPackageGroupName)} is not ${JSON.stringify(config.modelPackageGroupName)}`);
-  }
-  if (detail.ModelApprovalStatus !== 'Approved') {
-    return ignored(`approval status ${JSON.stringify(detail.ModelApprovalStatus)} is not Approved`);
-  }
-  const eventArn = detail.ModelPackageArn ?? event.resources?.[0];
-  if (eventArn === undefined || parseModelPackageVersionArn(eventArn) === undefined) {
-    throw new PromotionRefusedError(`the approval event ${event.id ?? ''} names no model package version ARN (detail.ModelPackageArn ${JSON.stringify(detail.ModelPackageArn)}, resources ${JSON.stringify(event.resources)})`);
-  }
-
-  // --- the package as it is now: still approved, with its lineage ---------------------------------
-  const pkg = await deps.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: eventArn }));
-  const packageArn = pkg.ModelPackageArn ?? eventArn;
-  const target = parseModelPackageVersionArn(packageArn);
-  const otherGroup = pkg.ModelPackageGroupName !== undefined && !sameModelPackageGroup(pkg.ModelPackageGroupName, config.modelPackageGroupName);
-  if (target === undefined || otherGroup) {
-    throw new PromotionRefusedError(
-      `${packageArn} is not a version of the model package group ${config.modelPackageGroupName} (SageMaker says group ${JSON.stringify(pkg.ModelPackageGroupName)})`,
-    );
-  }
+  const { packageArn, target } = await approvedPackage(eventArn, config, deps);
   const about = { modelPackageArn: packageArn, modelPackageVersion: target.version };
-  if (pkg.ModelApprovalStatus !== 'Approved') {
-    throw new PromotionRefusedError(`${packageArn} is ${pkg.ModelApprovalStatus ?? 'without an approval status'} now, no longer Approved: not deployed`);
-  }
-  const metadata = pkg.CustomerMetadataProperties ?? {};
-  const missing = config.requiredLineageKeys.filter((k) => (metadata[k] ?? '').trim() === '');
-  if (missing.length > 0) {
-    throw new PromotionRefusedError(
-      `${packageArn} lacks lineage metadata ${missing.join(', ')} (CustomerMetadataProperties): a model that cannot be rebuilt is not deployed; register it with its lineage (core.Lineage)`,
-    );
-  }
 
   // --- the stack: idle, and what it serves --------------------------------------------------------
   const stack = await idleStack(config, deps);
   const parameters = stack.Parameters ?? [];
-  const current = parameters.find((p) => p.ParameterKey === config.parameterName);
-  if (current === undefined) {
-    throw new PromotionRefusedError(`stack ${config.stackName} has no parameter ${config.parameterName} (it has ${parameters.map((p) => p.ParameterKey).join(', ') || 'none'})`);
-  }
-  const servingArn = current.ParameterValue;
+  const servingArn = servingParameter(parameters, config).ParameterValue;
   const serving = servingArn === undefined ? undefined : parseModelPackageVersionArn(servingArn);
   const was = { servingModelPackageArn: servingArn, servingModelPackageVersion: serving?.version };
   if (serving !== undefined && sameVersion(serving, target)) {
     return { outcome: PromotionOutcome.ALREADY_DEPLOYED, reason: `stack ${config.stackName} already serves version ${target.version}`, ...about, ...was };
   }
   if (serving !== undefined && target.version < serving.version) {
-    // An approval older than the stack's last update was overtaken (events can arrive late or out of
-    // order, and retries reorder them): deploying it would silently undo a newer promotion.
-    const approvedAt = event.time === undefined ? undefined : Date.parse(event.time);
-    const updatedAt = (stack.LastUpdatedTime ?? stack.CreationTime)?.getTime();
-    if (approvedAt !== undefined && !Number.isNaN(approvedAt) && updatedAt !== undefined && approvedAt < updatedAt) {
-      return {
-        outcome: PromotionOutcome.IGNORED,
-        reason: `stale approval: version ${target.version} was approved at ${event.time}, before stack ${config.stackName} was last updated (${new Date(updatedAt).toISOString()}) to serve version ${serving.version}`,
-        ...about,
-        ...was,
-      };
-    }
-    if (!config.allowRollback) {
-      throw new PromotionRefusedError(
-        `version ${target.version} is older than version ${serving.version}, which stack ${config.stackName} serves: rolling back on approval is off ` +
-        `(ApprovalPromotion allowRollbackToOlderVersion); to roll back, deploy it explicitly: cdk deploy --parameters ${config.stackName}:${config.parameterName}=${packageArn}`,
-      );
+    const stale = staleApproval(event, stack, config, target, serving, packageArn);
+    if (stale !== undefined) {
+      return { outcome: PromotionOutcome.IGNORED, reason: stale, ...about, ...was };
     }
   }
 
   // --- the update: same template, this one parameter changed --------------------------------------
-  const updateStack: UpdateStackCommandInput = {
-    StackName: config.stackName,
-    UsePreviousTemplate: true,
-    Parameters: parameters.map((p): Parameter => (p.ParameterKey === config.parameterName
-      ? { ParameterKey: p.ParameterKey, ParameterValue: packageArn }
-      : { ParameterKey: p.ParameterKey, UsePreviousValue: true })),
-    Capabilities: [...CDK_CAPABILITIES],
-    ...(config.cloudFormationRoleArn !== undefined ? { RoleARN: config.cloudFormationRoleArn } : {}),
-    // Explicit: a failed deployment (SageMaker's auto-rollback) must roll the parameter back too.
-    DisableRollback: false,
-  };
+  const updateStack = updateRequest(parameters, config, packageArn);
   const direction = serving !== undefined && target.version < serving.version ? 'rolling back' : 'promoting';
   if (config.dryRun) {
     return { outcome: PromotionOutcome.DRY_RUN, reason: `dry run: would update stack ${config.stackName}, ${direction} to version ${target.version}`, ...about, ...was, updateStack };
@@ -228,6 +169,107 @@ export async function promote(event: ModelPackageStateChangeEvent, config: Promo
     throw e;
   }
   return { outcome: PromotionOutcome.UPDATING, reason: `stack ${config.stackName} updating, ${direction} to version ${target.version}`, ...about, ...was, updateStack };
+}
+
+/** The approved version's ARN if the event is an approval of this group, or why it is ignored. */
+function approvalOf(event: ModelPackageStateChangeEvent, config: PromotionConfig): string | PromotionResult {
+  const detail = event.detail ?? {};
+  if (event.source !== SAGEMAKER_SOURCE || event['detail-type'] !== MODEL_PACKAGE_STATE_CHANGE) {
+    return ignored(`not a ${MODEL_PACKAGE_STATE_CHANGE} event (source ${JSON.stringify(event.source)}, detail-type ${JSON.stringify(event['detail-type'])})`);
+  }
+  if (detail.ModelPackageGroupName === undefined || !sameModelPackageGroup(detail.ModelPackageGroupName, config.modelPackageGroupName)) {
+    return ignored(`model package group ${JSON.stringify(detail.ModelPackageGroupName)} is not ${JSON.stringify(config.modelPackageGroupName)}`);
+  }
+  if (detail.ModelApprovalStatus !== 'Approved') {
+    return ignored(`approval status ${JSON.stringify(detail.ModelApprovalStatus)} is not Approved`);
+  }
+  const eventArn = detail.ModelPackageArn ?? event.resources?.[0];
+  if (eventArn === undefined || parseModelPackageVersionArn(eventArn) === undefined) {
+    throw new PromotionRefusedError(`the approval event ${event.id ?? ''} names no model package version ARN (detail.ModelPackageArn ${JSON.stringify(detail.ModelPackageArn)}, resources ${JSON.stringify(event.resources)})`);
+  }
+  return eventArn;
+}
+
+/** An approved version, as SageMaker describes it now. */
+interface ApprovedPackage {
+  readonly packageArn: string;
+  readonly target: ModelPackageVersionArn;
+}
+
+/** The package as it is now: a version of this group, still approved, with its lineage; refused otherwise. */
+async function approvedPackage(eventArn: string, config: PromotionConfig, deps: PromotionDeps): Promise<ApprovedPackage> {
+  const pkg = await deps.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: eventArn }));
+  const packageArn = pkg.ModelPackageArn ?? eventArn;
+  const target = parseModelPackageVersionArn(packageArn);
+  const otherGroup = pkg.ModelPackageGroupName !== undefined && !sameModelPackageGroup(pkg.ModelPackageGroupName, config.modelPackageGroupName);
+  if (target === undefined || otherGroup) {
+    throw new PromotionRefusedError(
+      `${packageArn} is not a version of the model package group ${config.modelPackageGroupName} (SageMaker says group ${JSON.stringify(pkg.ModelPackageGroupName)})`,
+    );
+  }
+  if (pkg.ModelApprovalStatus !== 'Approved') {
+    throw new PromotionRefusedError(`${packageArn} is ${pkg.ModelApprovalStatus ?? 'without an approval status'} now, no longer Approved: not deployed`);
+  }
+  const metadata = pkg.CustomerMetadataProperties ?? {};
+  const missing = config.requiredLineageKeys.filter((k) => (metadata[k] ?? '').trim() === '');
+  if (missing.length > 0) {
+    throw new PromotionRefusedError(
+      `${packageArn} lacks lineage metadata ${missing.join(', ')} (CustomerMetadataProperties): a model that cannot be rebuilt is not deployed; register it with its lineage (core.Lineage)`,
+    );
+  }
+  return { packageArn, target };
+}
+
+/** The stack's model package parameter; refused when the stack has none. */
+function servingParameter(parameters: Parameter[], config: PromotionConfig): Parameter {
+  const current = parameters.find((p) => p.ParameterKey === config.parameterName);
+  if (current === undefined) {
+    throw new PromotionRefusedError(`stack ${config.stackName} has no parameter ${config.parameterName} (it has ${parameters.map((p) => p.ParameterKey).join(', ') || 'none'})`);
+  }
+  return current;
+}
+
+/**
+ * An older version than the one serving: why it is ignored (approved before the stack's last
+ * update), or undefined when it is a rollback to deploy; refused when rollback on approval is off.
+ */
+function staleApproval(
+  event: ModelPackageStateChangeEvent,
+  stack: Stack,
+  config: PromotionConfig,
+  target: ModelPackageVersionArn,
+  serving: ModelPackageVersionArn,
+  packageArn: string,
+): string | undefined {
+  // An approval older than the stack's last update was overtaken (events can arrive late or out of
+  // order, and retries reorder them): deploying it would silently undo a newer promotion.
+  const approvedAt = event.time === undefined ? undefined : Date.parse(event.time);
+  const updatedAt = (stack.LastUpdatedTime ?? stack.CreationTime)?.getTime();
+  if (approvedAt !== undefined && !Number.isNaN(approvedAt) && updatedAt !== undefined && approvedAt < updatedAt) {
+    return `stale approval: version ${target.version} was approved at ${event.time}, before stack ${config.stackName} was last updated (${new Date(updatedAt).toISOString()}) to serve version ${serving.version}`;
+  }
+  if (!config.allowRollback) {
+    throw new PromotionRefusedError(
+      `version ${target.version} is older than version ${serving.version}, which stack ${config.stackName} serves: rolling back on approval is off ` +
+      `(ApprovalPromotion allowRollbackToOlderVersion); to roll back, deploy it explicitly: cdk deploy --parameters ${config.stackName}:${config.parameterName}=${packageArn}`,
+    );
+  }
+  return undefined;
+}
+
+/** UpdateStack with the previous template, the model package parameter set and every other one kept. */
+function updateRequest(parameters: Parameter[], config: PromotionConfig, packageArn: string): UpdateStackCommandInput {
+  return {
+    StackName: config.stackName,
+    UsePreviousTemplate: true,
+    Parameters: parameters.map((p): Parameter => (p.ParameterKey === config.parameterName
+      ? { ParameterKey: p.ParameterKey, ParameterValue: packageArn }
+      : { ParameterKey: p.ParameterKey, UsePreviousValue: true })),
+    Capabilities: [...CDK_CAPABILITIES],
+    ...(config.cloudFormationRoleArn !== undefined ? { RoleARN: config.cloudFormationRoleArn } : {}),
+    // Explicit: a failed deployment (SageMaker's auto-rollback) must roll the parameter back too.
+    DisableRollback: false,
+  };
 }
 
 function ignored(reason: string): PromotionResult {
