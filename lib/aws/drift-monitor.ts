@@ -419,46 +419,32 @@ export class DriftMonitor extends DriftMonitorBase {
   /** The investigate and act alarms of one feature (or the predictions), and its sustained-drift alarm. */
   private createFeatureAlarms(feature: string): void {
     const { alarmOwnership: own, alarmTopic } = this.props;
-    const metric = this.metricPsi(feature, { period: this.period });
     const label = feature === PREDICTION_FEATURE ? 'predictions' : `feature ${feature}`;
     const slug = featureSlug(feature);
     this.alarmedSlugs.add(slug);
+    // No data (an empty window) is not drift.
+    const common = {
+      metric: this.metricPsi(feature, { period: this.period }),
+      comparison: ThresholdComparison.GREATER_THAN,
+      owner: own.owner,
+      runbookUrl: own.runbookUrl,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    };
     const investigate = this.props.investigateThreshold ?? PSI_INVESTIGATE_THRESHOLD;
     const act = this.props.actThreshold ?? PSI_ACT_THRESHOLD;
     for (const [level, threshold] of [['Investigate', investigate], ['Act', act]] as const) {
       const summary = `${level === 'Act' ? 'Act on' : 'Investigate'} drift of ${label} on ${this.endpointName}: PSI > ${threshold}`;
-      this.featureAlarms.push(
-        ownedAlarm(
-          this,
-          {
-            id: `${level}-${slug}`,
-            metric,
-            threshold,
-            comparison: ThresholdComparison.GREATER_THAN,
-            evaluationPeriods: 1,
-            datapointsToAlarm: 1,
-            owner: own.owner,
-            runbookUrl: own.runbookUrl,
-            summary,
-            // No data (an empty window) is not drift.
-            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-          },
-          alarmTopic,
-        ),
-      );
+      const spec = { ...common, id: `${level}-${slug}`, threshold, evaluationPeriods: 1, datapointsToAlarm: 1, summary };
+      this.featureAlarms.push(ownedAlarm(this, spec, alarmTopic));
     }
     this.sustained.push(
       ownedAlarm(this, {
+        ...common,
         id: `Sustained-${slug}`,
-        metric,
         threshold: act,
-        comparison: ThresholdComparison.GREATER_THAN,
         evaluationPeriods: this.props.sustainedPeriods ?? DEFAULT_SUSTAINED_DRIFT_PERIODS,
         datapointsToAlarm: this.props.sustainedDatapoints ?? DEFAULT_SUSTAINED_DRIFT_DATAPOINTS,
-        owner: own.owner,
-        runbookUrl: own.runbookUrl,
         summary: `Sustained drift of ${label} on ${this.endpointName}`,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     );
   }
