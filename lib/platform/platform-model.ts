@@ -73,17 +73,7 @@ export class PlatformModel extends NestedStack {
       serverAccessLogsBucket: props.serverAccessLogsBucket,
     });
 
-    const t = m.training;
-    this.pipeline = new MlPipeline(this, 'Training', {
-      spec: m.pipeline,
-      registry: this.registry,
-      pipelineName: `${base}-training`,
-      codeCommit: t.codeCommit,
-      defaultDataVersion: t.dataVersion,
-      defaultFeatureSetVersion: t.featureSetVersion,
-      defaultInputDataUri: t.inputDataUri,
-      schedule: t.weeklyOn !== undefined ? events.Schedule.cron({ weekDay: t.weeklyOn, hour: String(t.hourUtc ?? DEFAULT_TRAINING_HOUR_UTC), minute: '0' }) : undefined,
-    });
+    this.pipeline = this.createTraining(m, base);
 
     // The version served is a parameter of the platform's stack: an approval updates it (and so the
     // endpoint, through its canary) with a CloudFormation update, which stays the source of truth.
@@ -140,5 +130,20 @@ export class PlatformModel extends NestedStack {
       alarmTopic: props.alarmTopic,
     });
     acknowledgeInherentWildcards(this, m);
+  }
+
+  /** The training pipeline registering into the registry, weekly when the spec asks. */
+  private createTraining(m: PlatformModelSpec, base: string): MlPipeline {
+    const t = m.training;
+    return new MlPipeline(this, 'Training', {
+      spec: m.pipeline,
+      registry: this.registry,
+      pipelineName: `${base}-training`,
+      codeCommit: t.codeCommit,
+      defaultDataVersion: t.dataVersion,
+      defaultFeatureSetVersion: t.featureSetVersion,
+      defaultInputDataUri: t.inputDataUri,
+      schedule: t.weeklyOn !== undefined ? events.Schedule.cron({ weekDay: t.weeklyOn, hour: String(t.hourUtc ?? DEFAULT_TRAINING_HOUR_UTC), minute: '0' }) : undefined,
+    });
   }
 }
