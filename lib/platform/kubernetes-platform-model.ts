@@ -66,27 +66,33 @@ export class KubernetesPlatformModel extends Construct {
 
   constructor(scope: Construct, id: string, props: KubernetesPlatformModelProps) {
     super(scope, id);
-    const m = props.spec;
-    const kube = props.kubernetes;
-    const base = `${props.platformName}-${m.name}`;
-    const ns = props.namespace;
-    this.modelName = m.name;
-    this.namespace = ns;
-    this.registeredModelName = base;
-    const pool = (name: string) => props.nodePools.find((p) => p.name === name)!;
-
+    this.modelName = props.spec.name;
+    this.namespace = props.namespace;
+    this.registeredModelName = `${props.platformName}-${props.spec.name}`;
     // One namespace for the model's server, pipeline and drift job: one owner, one RBAC boundary.
     new kplus.k8s.KubeNamespace(this, 'Namespace', {
       metadata: {
-        name: ns,
+        name: this.namespace,
         labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28' },
       },
     });
+    this.pipeline = this.createPipeline(props);
+    const sk = props.spec.serving.kubernetes!;
+    this.renderer = sk.renderer !== undefined ? (sk.renderer as string as ServingRenderer) : ServingRenderer.ARGO_ROLLOUT;
+    this.endpoint = this.createEndpoint(props);
+    this.drift = this.createDrift(props);
+  }
 
+  /** Trains, evaluates, gates and registers into the platform's MLflow as `<platform>-<model>`. */
+  private createPipeline(props: KubernetesPlatformModelProps): MlPipeline {
+    const m = props.spec;
+    const kube = props.kubernetes;
+    const base = this.registeredModelName;
+    const ns = this.namespace;
     const t = m.training;
     const tk = t.kubernetes ?? {};
     const trainingPool = trainingPoolOf(m, kube);
-    this.pipeline = new MlPipeline(this, 'Training', {
+    return new MlPipeline(this, 'Training', {
       name: `${base}-training`,
       namespace: ns,
       createNamespace: false,
@@ -100,7 +106,7 @@ export class KubernetesPlatformModel extends Construct {
       dataVersion: t.dataVersion,
       codeCommit: t.codeCommit,
       featureSetVersion: t.featureSetVersion,
-      gpuNodePool: trainingPool ? pool(trainingPool.name) : undefined,
+      gpuNodePool: trainingPool ? nodePool(props, trainingPool.name) : undefined,
       resources: tk.cpu !== undefined && tk.memory !== undefined
         ? { cpuRequest: tk.cpu, cpuLimit: tk.cpu, memoryRequest: tk.memory, memoryLimit: tk.memory }
         : undefined,
@@ -110,16 +116,22 @@ export class KubernetesPlatformModel extends Construct {
         : undefined,
       serviceAccountRoleArn: tk.roleArn,
     });
+  }
 
+  /** Serves the model on its node pool, rolled out through the spec's canary, aborted on its rollback triggers. */
+  private createEndpoint(props: KubernetesPlatformModelProps): GpuServingEndpoint {
+    const m = props.spec;
+    const kube = props.kubernetes;
+    const base = this.registeredModelName;
+    const ns = this.namespace;
     const s = m.serving;
     const sk = s.kubernetes!;
-    this.renderer = sk.renderer !== undefined ? (sk.renderer as string as ServingRenderer) : ServingRenderer.ARGO_ROLLOUT;
-    this.endpoint = new GpuServingEndpoint(this, 'Serving', {
+    return new GpuServingEndpoint(this, 'Serving', {
       name: base,
       namespace: ns,
       createNamespace: false,
       image: sk.image ?? m.pipeline.inferenceImage,
-      nodePool: pool(sk.nodePool),
+      nodePool: nodePool(props, sk.nodePool),
       // Request = limit: a GPU server gets Guaranteed QoS and is the last to be evicted.
       resources: { cpuRequest: sk.cpu, cpuLimit: sk.cpu, memoryRequest: sk.memory, memoryLimit: sk.memory },
       alarmOwnership: props.ownership,
@@ -141,9 +153,16 @@ export class KubernetesPlatformModel extends Construct {
       allowedClientNamespaces: sk.allowedClientNamespaces,
       serviceAccountRoleArn: sk.roleArn,
     });
+  }
 
+  /** Watches the served traffic; its sustained-drift alert names the pipeline's WorkflowTemplate. */
+  private createDrift(props: KubernetesPlatformModelProps): DriftMonitor {
+    const m = props.spec;
+    const kube = props.kubernetes;
+    const base = this.registeredModelName;
+    const ns = this.namespace;
     const d = m.drift;
-    this.drift = new DriftMonitor(this, 'Drift', {
+    return new DriftMonitor(this, 'Drift', {
       endpointName: base,
       namespace: ns,
       image: kube.driftImage,
@@ -160,4 +179,9 @@ export class KubernetesPlatformModel extends Construct {
       retrainWorkflowTemplate: { name: this.pipeline.name, namespace: this.pipeline.namespace },
     });
   }
+}
+
+/** The platform's node pool of that name (the spec's schema checked that it exists). */
+function nodePool(props: KubernetesPlatformModelProps, name: string): GpuNodePool {
+  return props.nodePools.find((p) => p.name === name)!;
 }
