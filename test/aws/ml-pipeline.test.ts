@@ -330,6 +330,16 @@ describe('MlPipeline (AWS)', () => {
       expect(p!.allowed).toContain(allowed);
     });
 
+    it('a registry without an artifact bucket and no artifactBucket, with the other problems in one error', () => {
+      const stack = newStack();
+      const registry = ModelRegistry.fromModelRegistryAttributes(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+      const e = expectValidationError(() => new MlPipeline(stack, 'Pipeline', { spec: SPEC, registry, ...BASE, codeCommit: 'abc1234' }));
+      expect(e.problems.map((p) => `${p.property} ${p.allowed}`)).toEqual(expect.arrayContaining([
+        'artifactBucket must be set when the registry has no artifact bucket',
+        expect.stringMatching(/^codeCommit /),
+      ]));
+    });
+
     it.each<[string, Partial<MlPipelineProps>, string]>([
       ['a short commit', { codeCommit: 'abc1234' }, 'codeCommit'],
       ['an input outside S3', { defaultInputDataUri: '/data' }, 'defaultInputDataUri'],
