@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct, IConstruct } from 'constructs';
-import { EntityDefinition, FeatureDefinition, FeatureType, Features, featureArgumentsSchema } from '../core/features';
+import { EntityDefinition, FeatureDefinition, FeatureType, Features, featureArgumentsSchema, ttlDuration } from '../core/features';
 import { dataBucket } from './private/data-bucket';
 import { synthProblems, validateProps } from './private/validate';
 import { awsFeatureGroupSchema, awsFeatureStoreSchema } from '../core/schemas/feature-store';
@@ -406,7 +406,7 @@ export class FeatureStore extends FeatureStoreBase {
       EnableOnlineStore: true,
       SecurityConfig: { KmsKeyId: this.key.keyArn },
       StorageType: online?.storageType ?? OnlineStorageType.STANDARD,
-      TtlDuration: online?.ttl ? ttlDuration(online.ttl) : undefined,
+      TtlDuration: online?.ttl ? ttlDuration(online.ttl.toSeconds()) : undefined,
     };
   }
 
@@ -423,14 +423,9 @@ export class FeatureStore extends FeatureStoreBase {
 
   private renderThroughputConfig(): sagemaker.CfnFeatureGroup.ThroughputConfigProperty {
     const throughputMode = this.props.throughputMode ?? ThroughputMode.ON_DEMAND;
-    if (throughputMode !== ThroughputMode.PROVISIONED) {
-      return { throughputMode };
-    }
-    return {
-      throughputMode,
-      provisionedReadCapacityUnits: this.props.provisionedReadCapacityUnits,
-      provisionedWriteCapacityUnits: this.props.provisionedWriteCapacityUnits,
-    };
+    const { provisionedReadCapacityUnits, provisionedWriteCapacityUnits } = this.props;
+    const provisioned = throughputMode === ThroughputMode.PROVISIONED;
+    return provisioned ? { throughputMode, provisionedReadCapacityUnits, provisionedWriteCapacityUnits } : { throughputMode };
   }
 
   private createAthenaWorkGroup(bucket: s3.IBucket): athena.CfnWorkGroup {
@@ -485,22 +480,11 @@ function plainProps(props: FeatureStoreProps, entities: EntityDefinition[]): Rec
   return {
     ...props,
     entities,
-    onlineStore: props.onlineStore ? { ...props.onlineStore, ttl: props.onlineStore.ttl?.toSeconds() } : undefined,
+    onlineStore: props.onlineStore ? { ...props.onlineStore, ttl: props.onlineStore.ttl?.toSeconds({ integral: false }) } : undefined,
   };
 }
 
 /** Glue lowercases table names and SageMaker suffixes them with a creation timestamp. */
 function glueTablePrefix(groupName: string): string {
   return groupName.toLowerCase().replace(/-/g, '_');
-}
-
-/** A Duration as the largest whole TtlDuration unit (CloudFormation keys). */
-function ttlDuration(ttl: Duration): { Unit: string; Value: number } {
-  const s = ttl.toSeconds();
-  for (const [unit, size] of [['Weeks', 604800], ['Days', 86400], ['Hours', 3600], ['Minutes', 60]] as const) {
-    if (s % size === 0) {
-      return { Unit: unit, Value: s / size };
-    }
-  }
-  return { Unit: 'Seconds', Value: s };
 }

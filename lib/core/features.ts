@@ -140,6 +140,19 @@ export function featureArgumentsSchema(entityNames: ReadonlyArray<string>) {
   });
 }
 
+/**
+ * @internal a time to live in whole seconds as the largest whole SageMaker TtlDuration unit
+ * (CloudFormation keys)
+ */
+export function ttlDuration(seconds: number): { Unit: string; Value: number } {
+  for (const [unit, size] of [['Weeks', 604800], ['Days', 86400], ['Hours', 3600], ['Minutes', 60]] as const) {
+    if (seconds % size === 0) {
+      return { Unit: unit, Value: seconds / size };
+    }
+  }
+  return { Unit: 'Seconds', Value: seconds };
+}
+
 /** Feature definitions, references and versions. */
 export class Features {
   /**

@@ -293,6 +293,7 @@ describe('FeatureStore (AWS)', () => {
       ['a name SageMaker does not allow', { entities: [withFeature({ name: 'spend 30d', type: FeatureType.FRACTIONAL })] }, 'entities[0].features[2].name', 'SageMaker FeatureName'],
       ['a reserved name', { entities: [withFeature({ name: 'write_time', type: FeatureType.STRING })] }, 'entities[0].features[2].name', 'must not be a reserved name'],
       ['a TTL under a minute', { onlineStore: { ttl: Duration.seconds(30) } }, 'onlineStore.ttl', 'must be at least 1 minute'],
+      ['a TTL in fractions of a second', { onlineStore: { ttl: Duration.millis(90500) } }, 'onlineStore.ttl', 'must be a whole number of seconds'],
       ['TTL on an offline-only group', { onlineStore: { enabled: false, ttl: Duration.days(1) } }, 'onlineStore.ttl', 'must not be set on an offline-only feature group'],
       ['no store at all', { onlineStore: { enabled: false }, offlineStore: { enabled: false } }, 'onlineStore.enabled', 'a group needs a store'],
       ['a prefix making the name too long', { namePrefix: 'x'.repeat(41), entities: [{ ...USER, name: 'u'.repeat(30) }] }, 'entities[0].name', 'FeatureGroupName of at most 64'],
