@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { gitCommitSha, s3ObjectUri, versionLabel } from '../primitives';
 
+/** @internal the lineage contract (`LineageProps`): the same keys */
 export const lineageSchema = z.strictObject({
   datasetVersion: versionLabel,
   codeCommit: gitCommitSha,
