@@ -195,6 +195,8 @@ project.testTask.exec('vitest run');
 // Type-check tests, examples and scripts too (vitest strips types without checking them).
 project.testTask.exec('tsc --noEmit -p test/tsconfig.json');
 project.testTask.spawn(project.tasks.tryFind('eslint')!);
+// Structure (CONTRIBUTING, "Structure: how it is measured"): no function in lib/ over 80 lines.
+project.testTask.exec('tsx scripts/measure-structure.ts --max-function-lines 80');
 project.addTask('test:watch', { exec: 'vitest' });
 
 // ---------------------------------------------------------------------------------------------

@@ -74,7 +74,7 @@ export function handValidation(files: string[]): string[] {
   const out: string[] = [];
   for (const file of files.filter((f) => TARGET_LAYERS.some((l) => f.startsWith(path.join(LIB, l) + path.sep)))) {
     fs.readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-      if (/problems\.push\(|throwIfAny\(|new MlopsValidationError\(|constructPath:/.test(line)) {
+      if (/problems\.push\(|throwIfAny\(|new MlopsValidationError\(|^\s*constructPath:|{ constructPath:/.test(line)) {
         out.push(`${path.relative(ROOT, file)}:${i + 1}: ${line.trim()}`);
       }
     });
