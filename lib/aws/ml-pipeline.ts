@@ -244,7 +244,7 @@ export class MlPipeline extends MlPipelineBase {
 
   constructor(scope: Construct, id: string, props: MlPipelineProps) {
     super(scope, id);
-    this.validated = { ...props, cacheExpireAfter: props.cacheExpireAfter?.toSeconds() };
+    this.validated = { ...props, cacheExpireAfter: props.cacheExpireAfter?.toSeconds({ integral: false }) };
     validateProps(this, awsPipelineSchema, this.validated);
     this.props = props;
     this.steps = [...props.spec.steps];

@@ -1,4 +1,4 @@
-import { ApiObject, Cron, Lazy } from 'cdk8s';
+import { ApiObject, Cron, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeResources } from './compute-resources';
@@ -58,10 +58,10 @@ export interface DriftMonitorProps {
    */
   readonly schedule?: Cron;
   /**
-   * Minutes of traffic per run (at least the schedule's interval).
+   * Traffic per run: whole minutes, at least the schedule's interval, at most 31 days.
    * @default - the schedule's interval
    */
-  readonly windowMinutes?: number;
+  readonly window?: Duration;
   /**
    * PSI from which a feature is investigated.
    * @default 0.1
@@ -109,10 +109,11 @@ export interface DriftMonitorProps {
    */
   readonly reference?: DriftReference;
   /**
-   * Minutes of earlier traffic in the reference (at least the window; not with `TRAINING`).
+   * Earlier traffic in the reference: whole minutes, at least the window, at most 31 days (not with
+   * `TRAINING`).
    * @default - 7 days for ROLLING_WINDOW, 1 day for SAME_PERIOD_LAST_YEAR
    */
-  readonly referenceMinutes?: number;
+  readonly referenceSpan?: Duration;
   /**
    * Values a column needs in the reference traffic; with fewer it is compared with the training baseline.
    * @default 1000
@@ -136,9 +137,15 @@ export interface DriftMonitorProps {
  * WorkflowTemplate to submit when `retrainWorkflowTemplate` is set) and a stale-job alert.
  */
 export class DriftMonitor extends Construct {
-  /** The props as the schema sees them: the user's keys, the schedule as its cron expression. */
+  /** The props as the schema sees them: the user's keys, the schedule as its cron expression, times in seconds. */
   private static plainProps(props: DriftMonitorProps, features: string[]): Record<string, unknown> {
-    return { ...props, features, schedule: props.schedule?.expressionString };
+    return {
+      ...props,
+      features,
+      schedule: props.schedule?.expressionString,
+      window: props.window?.toSeconds({ integral: false }),
+      referenceSpan: props.referenceSpan?.toSeconds({ integral: false }),
+    };
   }
 
   /** Name of the CronJob, ConfigMap and PrometheusRule (`drift-<endpoint>`). */
@@ -167,7 +174,7 @@ export class DriftMonitor extends Construct {
     this.features = [...props.features];
     this.schedule = props.schedule ?? Cron.schedule({ minute: '0', hour: `*/${DEFAULT_DRIFT_SCHEDULE_MINUTES / 60}` });
     this.scheduleMinutes = cronIntervalMinutes(this.schedule.expressionString)!;
-    this.windowMinutes = props.windowMinutes ?? this.scheduleMinutes;
+    this.windowMinutes = props.window ? props.window.toSeconds() / 60 : this.scheduleMinutes;
     this.namespace = props.namespace ?? 'monitoring-drift';
     this.name = `drift-${props.endpointName.toLowerCase()}`.slice(0, 52).replace(/-+$/, '');
     this.labels = standardLabels('drift-monitor', this.name, 'drift-monitor');
@@ -222,7 +229,7 @@ export class DriftMonitor extends Construct {
       ...(reference !== DriftReference.TRAINING
         ? {
           reference,
-          referenceMinutes: p.referenceMinutes ?? defaultReferenceMinutes(reference),
+          referenceMinutes: p.referenceSpan ? p.referenceSpan.toSeconds() / 60 : defaultReferenceMinutes(reference),
           ...(p.minReferenceValues !== undefined ? { minReferenceValues: p.minReferenceValues } : {}),
         }
         : {}),

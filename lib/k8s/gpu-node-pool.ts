@@ -165,8 +165,8 @@ export class GpuNodePool extends Construct {
     super(scope, id);
     validateProps(this, gpuNodePoolSchema, {
       ...props,
-      consolidateAfter: props.consolidateAfter?.toSeconds(),
-      expireAfter: props.expireAfter?.toSeconds(),
+      consolidateAfter: props.consolidateAfter?.toSeconds({ integral: false }),
+      expireAfter: props.expireAfter?.toSeconds({ integral: false }),
       sharing: props.sharing?._spec,
     });
     this.props = props;

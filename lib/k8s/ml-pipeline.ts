@@ -1,4 +1,4 @@
-import { ApiObject, Cron, Lazy } from 'cdk8s';
+import { ApiObject, Cron, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeResources } from './compute-resources';
@@ -128,15 +128,16 @@ export interface MlPipelineProps {
    */
   readonly serviceAccountRoleArn?: string;
   /**
-   * Seconds a succeeded workflow is kept.
-   * @default 86400
+   * How long a succeeded workflow is kept (Argo `ttlStrategy.secondsAfterSuccess`, whole seconds).
+   * @default Duration.days(1)
    */
-  readonly secondsAfterSuccess?: number;
+  readonly keepSucceededFor?: Duration;
   /**
-   * Seconds a failed workflow (and its pods, for debugging) is kept.
-   * @default 604800
+   * How long a failed workflow (and its pods, for debugging) is kept (Argo
+   * `ttlStrategy.secondsAfterFailure`, whole seconds).
+   * @default Duration.days(7)
    */
-  readonly secondsAfterFailure?: number;
+  readonly keepFailedFor?: Duration;
 }
 
 /**
@@ -191,6 +192,8 @@ export class MlPipeline extends Construct {
       ...props,
       gpuNodePool: poolShape(props.gpuNodePool),
       schedule: props.schedule?.expressionString,
+      keepSucceededFor: props.keepSucceededFor?.toSeconds({ integral: false }),
+      keepFailedFor: props.keepFailedFor?.toSeconds({ integral: false }),
     };
     validateProps(this, k8sPipelineSchema, this.validated);
     this.props = props;
@@ -308,8 +311,8 @@ export class MlPipeline extends Construct {
       podMetadata: { labels: this.labels },
       podGC: { strategy: 'OnWorkflowSuccess' },
       ttlStrategy: {
-        secondsAfterSuccess: this.props.secondsAfterSuccess ?? ONE_DAY,
-        secondsAfterFailure: this.props.secondsAfterFailure ?? 7 * ONE_DAY,
+        secondsAfterSuccess: this.props.keepSucceededFor?.toSeconds() ?? ONE_DAY,
+        secondsAfterFailure: this.props.keepFailedFor?.toSeconds() ?? 7 * ONE_DAY,
       },
       templates: [
         { name: 'pipeline', dag: { tasks: this.renderTasks(ordered) } },

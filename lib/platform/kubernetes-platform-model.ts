@@ -1,4 +1,4 @@
-import { Cron } from 'cdk8s';
+import { Cron, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PlatformKubernetesSpec, PlatformModelSpec, Weekday } from '../core/platform-spec';
@@ -174,7 +174,7 @@ export class KubernetesPlatformModel extends Construct {
       serviceAccountRoleArn: d.kubernetes!.roleArn,
       prometheusRuleLabels: kube.prometheusRuleLabels,
       reference: d.reference,
-      referenceMinutes: d.referenceSpanMinutes,
+      referenceSpan: d.referenceSpanMinutes !== undefined ? Duration.minutes(d.referenceSpanMinutes) : undefined,
       // capture → drift → retrain: the alert names the WorkflowTemplate an Alertmanager webhook submits.
       retrainWorkflowTemplate: { name: this.pipeline.name, namespace: this.pipeline.namespace },
     });

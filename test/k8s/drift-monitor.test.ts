@@ -1,4 +1,4 @@
-import { Cron, Testing } from 'cdk8s';
+import { Cron, Duration, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { DriftReference } from '../../lib/core/drift-reference';
 import { cronIntervalMinutes } from '../../lib/core/schemas/drift-monitor';
@@ -66,7 +66,7 @@ describe('DriftMonitor (Kubernetes)', () => {
   describe('configured', () => {
     it('every 15 minutes over a 30-minute window, other thresholds', () => {
       const objects = render({
-        schedule: Cron.schedule({ minute: '*/15' }), windowMinutes: 30, investigateThreshold: 0.05, actThreshold: 0.25, sustainedDatapoints: 2, sustainedPeriods: 3,
+        schedule: Cron.schedule({ minute: '*/15' }), window: Duration.minutes(30), investigateThreshold: 0.05, actThreshold: 0.25, sustainedDatapoints: 2, sustainedPeriods: 3,
       });
       expect(one(objects, 'CronJob').spec.schedule).toBe('*/15 * * * *');
       const rules = one(objects, 'PrometheusRule').spec.groups[0].rules;
@@ -87,7 +87,7 @@ describe('DriftMonitor (Kubernetes)', () => {
     it('passes the reference to the job through the ConfigMap', () => {
       const config = JSON.parse(one(render({ reference: DriftReference.ROLLING_WINDOW, minReferenceValues: 200 }), 'ConfigMap').data['config.json']);
       expect(config).toMatchObject({ reference: 'ROLLING_WINDOW', referenceMinutes: 7 * 24 * 60, minReferenceValues: 200 });
-      const lastYear = JSON.parse(one(render({ reference: DriftReference.SAME_PERIOD_LAST_YEAR, referenceMinutes: 180 }), 'ConfigMap').data['config.json']);
+      const lastYear = JSON.parse(one(render({ reference: DriftReference.SAME_PERIOD_LAST_YEAR, referenceSpan: Duration.hours(3) }), 'ConfigMap').data['config.json']);
       expect(lastYear).toMatchObject({ reference: 'SAME_PERIOD_LAST_YEAR', referenceMinutes: 180 });
       expect(lastYear.minReferenceValues).toBeUndefined();
     });
@@ -138,7 +138,7 @@ describe('DriftMonitor (Kubernetes)', () => {
   describe('rejected', () => {
     it.each<[string, Partial<DriftMonitorProps>, string, string]>([
       ['thresholds not increasing', { investigateThreshold: 0.3, actThreshold: 0.2 }, 'actThreshold', 'thresholds increase'],
-      ['a window shorter than the schedule', { schedule: Cron.hourly(), windowMinutes: 30 }, 'windowMinutes', 'must be at least the schedule (60 minutes)'],
+      ['a window shorter than the schedule', { schedule: Cron.hourly(), window: Duration.minutes(30) }, 'window', 'must be at least the schedule (60 minutes)'],
       ['a schedule of uneven intervals', { schedule: Cron.schedule({ minute: '0', hour: '*/5' }) }, 'schedule', 'must be a cron schedule with one interval'],
       ['a schedule under 5 minutes', { schedule: Cron.schedule({ minute: '*/2' }) }, 'schedule', 'must run at most every 5 minutes'],
       ['a capture that is not in S3', { captureUri: 'capture/fraud' }, 'captureUri', 'must be s3://bucket/prefix'],
@@ -146,8 +146,8 @@ describe('DriftMonitor (Kubernetes)', () => {
       ['a namespace that is not a Kubernetes name', { namespace: 'Monitoring' }, 'namespace', 'DNS-1123'],
       ['a baseline that is not JSON in S3', { baselineUri: '/tmp/baseline.json' }, 'baselineUri', 'must be s3://bucket/key.json'],
       ['a moving image tag', { image: 'drift:latest' }, 'image', 'moving tag'],
-      ['a reference shorter than the window', { reference: DriftReference.SAME_PERIOD_LAST_YEAR, windowMinutes: 120, referenceMinutes: 60 }, 'referenceMinutes', 'must be at least the window (120 minutes)'],
-      ['reference minutes with the training baseline', { referenceMinutes: 600 }, 'referenceMinutes', 'must be set only with a ROLLING_WINDOW or SAME_PERIOD_LAST_YEAR reference'],
+      ['a reference shorter than the window', { reference: DriftReference.SAME_PERIOD_LAST_YEAR, window: Duration.minutes(120), referenceSpan: Duration.minutes(60) }, 'referenceSpan', 'must be at least the window (120 minutes)'],
+      ['reference minutes with the training baseline', { referenceSpan: Duration.minutes(600) }, 'referenceSpan', 'must be set only with a ROLLING_WINDOW or SAME_PERIOD_LAST_YEAR reference'],
       ['a retraining template that is not a Kubernetes name', { retrainWorkflowTemplate: { name: 'Fraud_Training', namespace: 'training' } }, 'retrainWorkflowTemplate.name', 'DNS-1123'],
     ])('%s', (_w, props, property, allowed) => {
       const e = expectValidationError(() => render(props));
@@ -157,8 +157,8 @@ describe('DriftMonitor (Kubernetes)', () => {
     });
 
     it('reports schema and Kubernetes problems together', () => {
-      const e = expectValidationError(() => render({ windowMinutes: 30, image: 'drift:latest' }));
-      expect(e.problems.map((p) => p.property).sort()).toEqual(['image', 'windowMinutes']);
+      const e = expectValidationError(() => render({ window: Duration.minutes(30), image: 'drift:latest' }));
+      expect(e.problems.map((p) => p.property).sort()).toEqual(['image', 'window']);
     });
   });
 });

@@ -1,4 +1,4 @@
-import { Cron, Testing } from 'cdk8s';
+import { Cron, Duration, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { GpuModel } from '../../lib/core/gpu-catalog';
 import { GateComparison, PipelineSpec, PipelineStep, StepKind } from '../../lib/core/pipeline';
@@ -203,6 +203,11 @@ describe('MlPipeline (Kubernetes, Argo Workflows)', () => {
       expect(template('train').container.resources.limits).toEqual({ 'cpu': '2', 'memory': '8Gi', 'nvidia.com/mig-1g.10gb': '1' });
     });
 
+    it('refuses a TTL Argo cannot hold, naming the prop', () => {
+      const e = expectValidationError(() => render({ pipeline: spec(), keepSucceededFor: Duration.millis(1500) }));
+      expect(e.problems.map((p) => [p.property, p.allowed])).toEqual([['keepSucceededFor', 'must be whole seconds']]);
+    });
+
     it('also compares with production; resources, schedule, names, IRSA and TTLs as given', () => {
       const { objects, wft, task, template } = render({
         pipeline: spec({ gate: { compareToProduction: true } }),
@@ -213,8 +218,8 @@ describe('MlPipeline (Kubernetes, Argo Workflows)', () => {
         timezone: 'Europe/Paris',
         serviceAccountRoleArn: 'arn:aws:iam::123456789012:role/fraud-training',
         resources: { cpuRequest: '500m', cpuLimit: '1', memoryRequest: '1Gi', memoryLimit: '2Gi' },
-        secondsAfterSuccess: 3600,
-        secondsAfterFailure: 86400,
+        keepSucceededFor: Duration.hours(1),
+        keepFailedFor: Duration.days(1),
       });
       expect(task('register').when).toBe(`${METRIC} >= 0.9 && ${METRIC} >= {{workflow.parameters.production-metric}}`);
       expect(task('gate-failed').when).toBe(`${METRIC} < 0.9 || ${METRIC} < {{workflow.parameters.production-metric}}`);

@@ -245,12 +245,12 @@ export const k8sDriftMonitorSchema = z
       )
       .refine((e) => (cronIntervalMinutes(e) ?? MIN_SCHEDULE_MINUTES) >= MIN_SCHEDULE_MINUTES, `must run at most every ${MIN_SCHEDULE_MINUTES} minutes`)
       .optional(),
-    windowMinutes: z.number().int('must be a whole number of minutes').min(5).max(MAX_WINDOW_MINUTES).optional(),
+    window: minutesAsSeconds(MAX_WINDOW_MINUTES, '31 days').optional(),
     namespace: k8sLabelName.optional(),
     serviceAccountRoleArn: iamRoleArn.optional(),
     prometheusRuleLabels: z.record(z.string(), z.string()).optional(),
     resources: containerResourcesSchema.optional(),
-    referenceMinutes: z.number().int('must be a whole number of minutes').min(5).max(MAX_REFERENCE_MINUTES).optional(),
+    referenceSpan: minutesAsSeconds(MAX_REFERENCE_MINUTES, '31 days').optional(),
     retrainWorkflowTemplate: z.strictObject({ name: k8sLabelName, namespace: k8sLabelName }).optional(),
   })
   .superRefine((p, ctx) => {
@@ -258,10 +258,10 @@ export const k8sDriftMonitorSchema = z
       p,
       {
         scheduleMinutes: p.schedule === undefined ? undefined : cronIntervalMinutes(p.schedule),
-        windowKey: 'windowMinutes',
-        windowMinutes: p.windowMinutes,
-        referenceKey: 'referenceMinutes',
-        referenceMinutes: p.referenceMinutes,
+        windowKey: 'window',
+        windowMinutes: p.window === undefined ? undefined : p.window / 60,
+        referenceKey: 'referenceSpan',
+        referenceMinutes: p.referenceSpan === undefined ? undefined : p.referenceSpan / 60,
       },
       ctx,
     );

@@ -65,8 +65,9 @@ export const k8sPipelineSchema = z
     schedule: z.string().regex(CRON, 'must be a cron expression of 5 fields (or @daily, @weekly, @every 6h …), e.g. "0 3 * * 0"').optional(),
     timezone: z.string().regex(/^(UTC|[A-Za-z]+(\/[A-Za-z0-9_+-]+){1,2})$/, 'must be "UTC" or an IANA time zone such as Europe/Paris').optional(),
     serviceAccountRoleArn: iamRoleArn.optional(),
-    secondsAfterSuccess: z.number().int().min(0).max(2147483647).optional(),
-    secondsAfterFailure: z.number().int().min(0).max(2147483647).optional(),
+    // Durations, in seconds: Argo's ttlStrategy takes whole seconds (an int32).
+    keepSucceededFor: z.number().int('must be whole seconds').min(0).max(2147483647, 'must be at most 2147483647 seconds').optional(),
+    keepFailedFor: z.number().int('must be whole seconds').min(0).max(2147483647, 'must be at most 2147483647 seconds').optional(),
   })
   .superRefine((p, ctx) => {
     const steps = Array.isArray(p.pipeline?.steps) ? p.pipeline.steps : [];
