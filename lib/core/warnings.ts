@@ -5,7 +5,9 @@
  * (type `aws:cdk:warning`, data `<message> [ack: <id>]`), written through `constructs` only, so
  * core stays target-neutral and a cdk8s chart carries warnings the same way a CDK stack does:
  * - on AWS, `cdk synth` prints them, `Annotations.fromStack(stack).hasWarning(...)` finds them and
- *   `Annotations.of(scope).acknowledgeWarning(id)` removes them;
+ *   `Annotations.of(scope).acknowledgeWarning(id)` removes them (call it after the construct is built:
+ *   an acknowledgement recorded before a warning exists is aws-cdk-lib's private state, which this
+ *   target-neutral helper cannot read);
  * - on Kubernetes, `warningsOf(scope)` lists them (cdk8s itself prints nothing).
  */
 

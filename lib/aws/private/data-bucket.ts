@@ -1,7 +1,8 @@
-import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { addWarning } from '../../core/warnings';
 
 /** What differs between the library's data buckets (artifacts, captured data, offline features). */
 export interface DataBucketOptions {
@@ -21,7 +22,7 @@ export interface DataBucketOptions {
  */
 export function dataBucket(scope: Construct, id: string, o: DataBucketOptions): s3.Bucket {
   if (!o.accessLogs) {
-    Annotations.of(scope).addWarningV2(o.noAccessLogsWarning.id, `The ${id} bucket has no server access logs; pass ${o.noAccessLogsWarning.prop}.`);
+    addWarning(scope, o.noAccessLogsWarning.id, `The ${id} bucket has no server access logs; pass ${o.noAccessLogsWarning.prop}.`);
   }
   return new s3.Bucket(scope, id, {
     encryption: s3.BucketEncryption.KMS,
