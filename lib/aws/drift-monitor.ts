@@ -18,8 +18,8 @@ import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
 import { ownedAlarm, ownedDescription, recordOwnership } from './private/alarms';
 import { runtimeAssetCode } from './private/runtime-asset';
 import { validateProps } from './private/validate';
-import { DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
-import { DEFAULT_DRIFT_SCHEDULE_MINUTES, driftFeatureSchema, driftMonitorSchema, featureSlug, rateIntervalMinutes } from '../core/schemas/drift-monitor';
+import { DEFAULT_DRIFT_SCHEDULE_MINUTES, DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
+import { driftFeatureSchema, driftMonitorSchema, featureSlug, rateIntervalMinutes } from '../core/schemas/drift-monitor';
 import { collectProblems } from '../core/validation';
 
 /** Namespace of the drift job's metrics (dimensions: `EndpointName`, and `Feature` for `PSI`). */

@@ -28,6 +28,9 @@ export const GPU_MEMORY_ALARM_PERCENT = 90;
 /** Runs above the act threshold that make drift "sustained" (and start retraining), out of `DEFAULT_SUSTAINED_DRIFT_PERIODS`: one spike is noise, three in four runs is a trend. */
 export const DEFAULT_SUSTAINED_DRIFT_DATAPOINTS = 3;
 
+/** Minutes between two drift runs when no schedule is given (the AWS rate and the Kubernetes cron), and so the default window of traffic each run judges. */
+export const DEFAULT_DRIFT_SCHEDULE_MINUTES = 60;
+
 /** Drift runs looked at for sustained drift. */
 export const DEFAULT_SUSTAINED_DRIFT_PERIODS = 4;
 

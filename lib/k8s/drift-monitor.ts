@@ -6,12 +6,12 @@ import { PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../core/drift';
 import { DriftReference, defaultReferenceMinutes } from '../core/drift-reference';
 import { AlarmOwnership } from '../core/rollback';
 import { toContainerResources } from './private/quantities';
-import { DEFAULT_DRIFT_SCHEDULE_MINUTES, cronIntervalMinutes, driftFeatureSchema, k8sDriftMonitorSchema, parseS3Location } from '../core/schemas/drift-monitor';
+import { cronIntervalMinutes, driftFeatureSchema, k8sDriftMonitorSchema, parseS3Location } from '../core/schemas/drift-monitor';
 import { collectProblems } from '../core/validation';
 import { standardLabels } from './private/labels';
 import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS, patchPodSeccomp } from './private/security';
 import { validateProps } from './private/validate';
-import { DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
+import { DEFAULT_DRIFT_SCHEDULE_MINUTES, DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
 
 const CONFIG_DIR = '/etc/drift';
 const DEFAULT_RESOURCES: ComputeResources = { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '1Gi', memoryLimit: '2Gi' };

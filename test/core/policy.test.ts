@@ -8,7 +8,7 @@ import * as YAML from 'yaml';
 import { PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../../lib/core/drift';
 import { PlatformSpec } from '../../lib/core/platform-spec';
 import {
-  DEFAULT_CANARY_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS,
+  DEFAULT_CANARY_PERCENT, DEFAULT_DRIFT_SCHEDULE_MINUTES, DEFAULT_SERVING_REPLICAS, DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS,
   GPU_MEMORY_ALARM_PERCENT,
 } from '../../lib/core/policy';
 import { DEFAULT_MAX_ERROR_RATE_PERCENT } from '../../lib/core/rollback';
@@ -81,5 +81,15 @@ describe('one policy on both targets (the example platform with default serving 
     const k8sSustained = k8sRule(/Sustained/i).expr;
     expect(k8sSustained).toContain(`> ${PSI_ACT_THRESHOLD})[${DEFAULT_SUSTAINED_DRIFT_PERIODS * 60}m:60m]`);
     expect(k8sSustained).toMatch(new RegExp(`>= ${DEFAULT_SUSTAINED_DRIFT_DATAPOINTS}$`));
+  });
+
+  it('drift runs: the same interval, and each run judges the traffic since the last one', () => {
+    const lambda = Object.values<any>(aws.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Environment?.Variables?.WINDOW_MINUTES);
+    expect(lambda.Properties.Environment.Variables.WINDOW_MINUTES).toBe(String(DEFAULT_DRIFT_SCHEDULE_MINUTES));
+    const rule = Object.values<any>(aws.findResources('AWS::Events::Rule')).find((r) => r.Properties.ScheduleExpression?.startsWith('rate('));
+    expect(rule.Properties.ScheduleExpression).toBe(`rate(${DEFAULT_DRIFT_SCHEDULE_MINUTES / 60} hour)`);
+    const cron = k8s.find((o) => o.kind === 'CronJob' && /drift/.test(o.metadata.name));
+    expect(cron.spec.schedule).toBe(`0 */${DEFAULT_DRIFT_SCHEDULE_MINUTES / 60} * * *`);
+    expect(JSON.parse(k8s.find((o) => o.kind === 'ConfigMap' && /drift/.test(o.metadata.name)).data['config.json']).windowMinutes).toBe(DEFAULT_DRIFT_SCHEDULE_MINUTES);
   });
 });

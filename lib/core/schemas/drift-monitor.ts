@@ -2,17 +2,15 @@ import { z } from 'zod';
 import { PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../drift';
 import { DriftReference, MAX_REFERENCE_MINUTES, defaultReferenceMinutes } from '../drift-reference';
 import { checkImage } from '../image';
-import { DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../policy';
+import { DEFAULT_DRIFT_SCHEDULE_MINUTES, DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../policy';
 import { iamRoleArn, k8sLabelName, sagemakerName } from '../primitives';
 import { ownershipSchema } from '../rollback';
 import { containerResourcesSchema } from './model-registry';
 
 // The DriftMonitor schemas of both targets. Their keys are the props' keys (AWS: times as
-// Durations, validated in seconds, and an EventBridge schedule expression; Kubernetes: minutes and
-// a cron expression); the rules both targets enforce are written once, in `checkDrift`.
-
-/** Minutes between two runs when no schedule is given (both targets). */
-export const DEFAULT_DRIFT_SCHEDULE_MINUTES = 60;
+// Durations, validated in seconds, and an EventBridge schedule expression; Kubernetes: cdk8s
+// Durations in seconds and a cron expression); the rules both targets enforce are written once, in
+// `checkDrift`.
 const MIN_SCHEDULE_MINUTES = 5;
 const MAX_AWS_SCHEDULE_MINUTES = 7 * 24 * 60;
 const MAX_WINDOW_MINUTES = 31 * 24 * 60;
