@@ -1,4 +1,4 @@
-import { CfnResource, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { CfnResource, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -17,10 +17,9 @@ import { DriftReference, defaultReferenceMinutes } from '../core/drift-reference
 import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
 import { ownedAlarm, ownedDescription, recordOwnership } from './private/alarms';
 import { runtimeAssetCode } from './private/runtime-asset';
-import { validateProps } from './private/validate';
+import { synthProblems, validateProps } from './private/validate';
 import { DEFAULT_DRIFT_SCHEDULE_MINUTES, DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
 import { driftFeatureSchema, driftMonitorSchema, featureSlug, rateIntervalMinutes } from '../core/schemas/drift-monitor';
-import { collectProblems } from '../core/validation';
 
 /** Namespace of the drift job's metrics (dimensions: `EndpointName`, and `Feature` for `PSI`). */
 export const DRIFT_METRIC_NAMESPACE = 'CdkMlops/Drift';
@@ -329,9 +328,7 @@ export class DriftMonitor extends DriftMonitorBase {
   }
 
   private validateFeatures(): string[] {
-    const isToken = (v: unknown) => v !== undefined && v !== null && Token.isUnresolved(v);
-    return collectProblems(this.node.path, driftMonitorSchema, this.plainProps(this.props, this.features), isToken)
-      .map((p) => `${p.constructPath}: ${p.property} ${p.allowed} (received ${p.received})`);
+    return synthProblems(this, driftMonitorSchema, this.plainProps(this.props, this.features));
   }
 
   /** Least privilege: its logs, the capture prefix, the baseline, the keys of both, metrics of its namespace. */

@@ -15,23 +15,19 @@ import { hasInstanceStorage } from './private/instance-storage';
 import { synthProblems, validateProps } from './private/validate';
 import { StagedRolloutFallback } from './staged-rollout-fallback';
 import { GpuCatalog } from '../core/gpu-catalog';
-import { DEFAULT_SERVING_REPLICAS, GPU_MEMORY_ALARM_PERCENT } from '../core/policy';
+import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DOWNLOAD_SECONDS_PER_GIB, GPU_MEMORY_ALARM_PERCENT, SCALE_IN_COOLDOWN_SECONDS } from '../core/policy';
 import { AlarmOwnership, RollbackTrigger, RollbackTriggerKind, ThresholdComparison, resolveTrigger } from '../core/rollback';
 import { DEFAULT_ROLLOUT, RolloutPolicy } from '../core/rollout';
 import { DEFAULT_TERMINATION_WAIT_SECONDS, executionTimeoutSeconds, trafficRouting } from '../core/sagemaker-routing';
 import { addRollbackTriggerSchema, addShadowVariantSchema, addVariantSchema, awsGpuServingSchema } from '../core/schemas/gpu-serving';
 import { addWarning } from '../core/warnings';
 
-/** Default data capture sampling: enough for drift statistics at a bounded cost. */
-const DEFAULT_CAPTURE_PERCENT = 10;
 /** Alarm levels of the operational (non-rollback) alarms, percent of one device. */
 const DISK_ALARM_PERCENT = 85;
-/** Cold start of large models: about a minute per GB to download (kserve #2529), plus start-up. */
-const DOWNLOAD_SECONDS_PER_GIB = 60;
+/** Cold start of large models: `DOWNLOAD_SECONDS_PER_GIB` (core policy) to download, plus start-up. */
 const STARTUP_SECONDS_PER_GIB = 30;
 const SAGEMAKER_MAX_TIMEOUT_SECONDS = 3600;
 /** Autoscaling cooldowns: scale in slowly (a GPU instance is slow to come back), out quickly. */
-const DEFAULT_SCALE_IN_COOLDOWN_SECONDS = 600;
 const DEFAULT_SCALE_OUT_COOLDOWN_SECONDS = 120;
 
 /** A GPU serving endpoint. */
@@ -782,7 +778,7 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     });
     target.node.addDependency(endpoint);
     const cooldowns = {
-      scaleInCooldown: a.scaleInCooldown ?? Duration.seconds(DEFAULT_SCALE_IN_COOLDOWN_SECONDS),
+      scaleInCooldown: a.scaleInCooldown ?? Duration.seconds(SCALE_IN_COOLDOWN_SECONDS),
       scaleOutCooldown: a.scaleOutCooldown ?? Duration.seconds(DEFAULT_SCALE_OUT_COOLDOWN_SECONDS),
     };
     if (a.targetInvocationsPerInstance !== undefined) {

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, IResource, Lazy, Names, Resource, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, IResource, Lazy, Names, Resource, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -15,11 +15,13 @@ import {
   PipelineStep,
   StepKind,
   topologicalOrder,
+  DEFAULT_REPORT_FILE,
+  DEFAULT_STEP_MAX_RUNTIME_SECONDS,
+  DEFAULT_STEP_VOLUME_GIB,
 } from '../core/pipeline';
 import { hasInstanceStorage } from './private/instance-storage';
-import { validateProps } from './private/validate';
+import { synthProblems, validateProps } from './private/validate';
 import { awsPipelineSchema, awsPipelineStepSchema } from '../core/schemas/aws-pipeline';
-import { collectProblems } from '../core/validation';
 
 /** A SageMaker pipeline that can be started by events and grants: one made here or an existing one. */
 export interface IMlPipeline extends IResource {
@@ -176,9 +178,6 @@ const CONDITION: Record<GateComparison, string> = {
 const DEFAULT_CACHE_EXPIRE_AFTER = Duration.days(30);
 const DEFAULT_RETRY_ATTEMPTS = 2;
 const DEFAULT_INSTANCE_TYPE = 'ml.m5.xlarge';
-const DEFAULT_VOLUME_GIB = 30;
-const DEFAULT_MAX_RUNTIME_SECONDS = 86400;
-const DEFAULT_REPORT_FILE = 'evaluation.json';
 
 const get = (path: string) => ({ Get: path });
 
@@ -301,8 +300,7 @@ export class MlPipeline extends MlPipelineBase {
   /** The spec with every step added, against the same schema as the props. */
   private validateSteps(): string[] {
     const current = { ...this.validated, spec: { ...this.props.spec, steps: this.steps } };
-    return collectProblems(this.node.path, awsPipelineSchema, current, (v) => v !== undefined && v !== null && Token.isUnresolved(v))
-      .map((p) => `${p.constructPath}: ${p.property} ${p.allowed} (received ${p.received})`);
+    return synthProblems(this, awsPipelineSchema, current);
   }
 
   private renderDefinition(): Record<string, any> {
@@ -350,7 +348,7 @@ export class MlPipeline extends MlPipelineBase {
       OutputDataConfig: { S3OutputPath: `${this.outputRoot}/models`, ...(this.key ? { KmsKeyId: this.key.keyArn } : {}) },
       ResourceConfig: this.renderCluster(s),
       RoleArn: this.role.roleArn,
-      StoppingCondition: { MaxRuntimeInSeconds: s.maxRuntimeSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS },
+      StoppingCondition: { MaxRuntimeInSeconds: s.maxRuntimeSeconds ?? DEFAULT_STEP_MAX_RUNTIME_SECONDS },
       Environment: this.renderEnvironment(s),
       EnableNetworkIsolation: true,
       EnableInterContainerTrafficEncryption: true,
@@ -378,7 +376,7 @@ export class MlPipeline extends MlPipelineBase {
         })),
         ...(this.key ? { KmsKeyId: this.key.keyArn } : {}),
       },
-      StoppingCondition: { MaxRuntimeInSeconds: s.maxRuntimeSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS },
+      StoppingCondition: { MaxRuntimeInSeconds: s.maxRuntimeSeconds ?? DEFAULT_STEP_MAX_RUNTIME_SECONDS },
       Environment: this.renderEnvironment(s),
       NetworkConfig: { EnableInterContainerTrafficEncryption: true, EnableNetworkIsolation: true, ...(this.renderVpc() ?? {}) },
     };
@@ -399,7 +397,7 @@ export class MlPipeline extends MlPipelineBase {
     return {
       InstanceType: instanceType,
       InstanceCount: s.instanceCount ?? 1,
-      VolumeSizeInGB: s.volumeSizeGiB ?? DEFAULT_VOLUME_GIB,
+      VolumeSizeInGB: s.volumeSizeGiB ?? DEFAULT_STEP_VOLUME_GIB,
       ...(this.key && !hasInstanceStorage(instanceType) ? { VolumeKmsKeyId: this.key.keyArn } : {}),
     };
   }

@@ -124,6 +124,15 @@ export const MODEL_OUTPUT = 'model';
 /** Output holding the evaluation report. */
 export const EVALUATION_OUTPUT = 'evaluation';
 
+/** Scratch volume of a step when none is given, GiB (both targets). */
+export const DEFAULT_STEP_VOLUME_GIB = 30;
+
+/** Longest a step may run when none is given, seconds: a day (SageMaker StoppingCondition, Argo activeDeadlineSeconds). */
+export const DEFAULT_STEP_MAX_RUNTIME_SECONDS = 86400;
+
+/** The evaluation report the gate reads when none is named. */
+export const DEFAULT_REPORT_FILE = 'evaluation.json';
+
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
 const pinned = (allowed: string) =>
   z.string().superRefine((ref, ctx) => {

@@ -31,6 +31,19 @@ export const DEFAULT_SUSTAINED_DRIFT_DATAPOINTS = 3;
 /** Minutes between two drift runs when no schedule is given (the AWS rate and the Kubernetes cron), and so the default window of traffic each run judges. */
 export const DEFAULT_DRIFT_SCHEDULE_MINUTES = 60;
 
+/** Share of served requests captured for drift statistics when none is given, percent: enough for drift statistics at a bounded cost. */
+export const DEFAULT_CAPTURE_PERCENT = 10;
+
+/**
+ * Cold start of large models: about a minute per GiB of weights to download (kserve/kserve#2529),
+ * what both targets size their start-up allowance by (the SageMaker download timeout, the Kubernetes
+ * startup probe).
+ */
+export const DOWNLOAD_SECONDS_PER_GIB = 60;
+
+/** Seconds after a scale-in before the fleet shrinks again (SageMaker's scale-in cooldown, the HPA's scale-down stabilization window): GPU capacity comes back slowly. */
+export const SCALE_IN_COOLDOWN_SECONDS = 600;
+
 /** Drift runs looked at for sustained drift. */
 export const DEFAULT_SUSTAINED_DRIFT_PERIODS = 4;
 

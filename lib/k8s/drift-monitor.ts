@@ -5,13 +5,12 @@ import { ComputeResources } from './compute-resources';
 import { PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../core/drift';
 import { DriftReference, defaultReferenceMinutes } from '../core/drift-reference';
 import { AlarmOwnership } from '../core/rollback';
-import { toContainerResources } from './private/quantities';
-import { cronIntervalMinutes, driftFeatureSchema, k8sDriftMonitorSchema, parseS3Location } from '../core/schemas/drift-monitor';
-import { collectProblems } from '../core/validation';
 import { standardLabels } from './private/labels';
+import { toContainerResources } from './private/quantities';
 import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS, patchPodSeccomp } from './private/security';
-import { validateProps } from './private/validate';
+import { addStateValidation, validateProps } from './private/validate';
 import { DEFAULT_DRIFT_SCHEDULE_MINUTES, DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
+import { cronIntervalMinutes, driftFeatureSchema, k8sDriftMonitorSchema, parseS3Location } from '../core/schemas/drift-monitor';
 
 const CONFIG_DIR = '/etc/drift';
 const DEFAULT_RESOURCES: ComputeResources = { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '1Gi', memoryLimit: '2Gi' };
@@ -154,8 +153,10 @@ export class DriftMonitor extends Construct {
   public readonly namespace: string;
   /** The job's configuration (`config.json`: capture, baseline, features, window, reference). */
   public readonly config: kplus.ConfigMap;
-  /** The CronJob running the drift job (also this construct's `defaultChild`). */
+  /** The CronJob running the drift job. */
   public readonly job: kplus.CronJob;
+  /** The main object, the CronJob's `ApiObject` (for `addJsonPatch` where no prop or method fits), also `node.defaultChild`. */
+  public readonly defaultChild: ApiObject;
   /** The PrometheusRule with the drift alerts. */
   public readonly alerts: ApiObject;
 
@@ -189,13 +190,10 @@ export class DriftMonitor extends Construct {
       metadata: { ...this.metadata(), labels: { ...this.labels, ...(props.prometheusRuleLabels ?? {}) } },
       spec: { groups: [{ name: `${this.name}.rules`, rules: this.renderAlertRules() }] },
     });
-    this.node.defaultChild = this.job;
+    this.defaultChild = ApiObject.of(this.job);
+    this.node.defaultChild = this.defaultChild;
     // Features added later are judged with the rest (a feature listed twice).
-    this.node.addValidation({
-      validate: () =>
-        collectProblems(this.node.path, k8sDriftMonitorSchema, DriftMonitor.plainProps(this.props, this.features), (v) => v instanceof Lazy)
-          .map((p) => `${p.constructPath}: ${p.property} ${p.allowed} (received ${p.received})`),
-    });
+    addStateValidation(this, k8sDriftMonitorSchema, () => DriftMonitor.plainProps(this.props, this.features));
   }
 
   /**

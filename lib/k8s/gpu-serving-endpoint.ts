@@ -11,7 +11,7 @@ import { serverNetworkPolicy } from './private/network-policy';
 import { RESTRICTED_CONTAINER, RESTRICTED_POD } from './private/security';
 import { ServingPrometheus } from './private/serving-prometheus';
 import { addStateValidation, validateProps } from './private/validate';
-import { DEFAULT_SERVING_REPLICAS } from '../core/policy';
+import { DEFAULT_SERVING_REPLICAS, DOWNLOAD_SECONDS_PER_GIB, SCALE_IN_COOLDOWN_SECONDS } from '../core/policy';
 import {
   DEFAULT_SERVER_PORT,
   k8sGpuServingSchema,
@@ -22,6 +22,9 @@ import {
 import { addWarning } from '../core/warnings';
 
 const k8s = kplus.k8s;
+
+/** Model weights assumed when `modelSizeGiB` is not given, GiB (for probe and progress timeouts). */
+const DEFAULT_MODEL_SIZE_GIB = 3;
 
 /** How the endpoint is rendered. */
 export enum ServingRenderer {
@@ -470,7 +473,7 @@ export class GpuServingEndpoint extends Construct {
   private renderServerContainer(): kplus.k8s.Container {
     const props = this.props;
     const port = this.shape.port;
-    const startupSeconds = 120 + 60 * (props.modelSizeGiB ?? 3);
+    const startupSeconds = 120 + DOWNLOAD_SECONDS_PER_GIB * (props.modelSizeGiB ?? DEFAULT_MODEL_SIZE_GIB);
     const probe = (path: string, failureThreshold: number) => httpProbe(path, port, failureThreshold);
     return {
       name: 'server',
@@ -531,7 +534,7 @@ export class GpuServingEndpoint extends Construct {
       revisionHistoryLimit: 3,
       selector: { matchLabels: selector },
       // Give GPU replicas time to pull the image and load the model before declaring failure.
-      progressDeadlineSeconds: 600 + 60 * Math.ceil(this.props.modelSizeGiB ?? 3),
+      progressDeadlineSeconds: 600 + DOWNLOAD_SECONDS_PER_GIB * Math.ceil(this.props.modelSizeGiB ?? DEFAULT_MODEL_SIZE_GIB),
       progressDeadlineAbort: true,
       template: k8s.toJson_PodTemplateSpec({ metadata: { labels }, spec: this.renderPodSpec() }),
       strategy: {
@@ -600,7 +603,7 @@ export class GpuServingEndpoint extends Construct {
         maxReplicas,
         metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: this.props.targetCpuUtilizationPercent ?? 70 } } }],
         // Scale in slowly: a GPU replica is expensive to bring back.
-        behavior: { scaleDown: { stabilizationWindowSeconds: 600, policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }] } },
+        behavior: { scaleDown: { stabilizationWindowSeconds: SCALE_IN_COOLDOWN_SECONDS, policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }] } },
       },
     });
   }

@@ -13,6 +13,9 @@ import {
   PipelineStep,
   StepKind,
   topologicalOrder,
+  DEFAULT_REPORT_FILE,
+  DEFAULT_STEP_MAX_RUNTIME_SECONDS,
+  DEFAULT_STEP_VOLUME_GIB,
 } from '../core/pipeline';
 import { cpuMemoryResources, gpuResources } from './private/gpu-pod';
 import { standardLabels } from './private/labels';
@@ -28,9 +31,6 @@ export const METRIC_OUTPUT_PATH = '/tmp/outputs/metric';
 
 const DEFAULT_RESOURCES: ComputeResources = { cpuRequest: '1', cpuLimit: '2', memoryRequest: '4Gi', memoryLimit: '8Gi' };
 const GATE_FAILED_RESOURCES: ComputeResources = { cpuRequest: '100m', cpuLimit: '100m', memoryRequest: '64Mi', memoryLimit: '64Mi' };
-const DEFAULT_MAX_RUNTIME_SECONDS = 86400;
-const DEFAULT_VOLUME_GIB = 30;
-const DEFAULT_REPORT_FILE = 'evaluation.json';
 /** Registration is one MLflow call: an hour is generous. */
 const REGISTER_DEADLINE_SECONDS = 3600;
 /** Failing a run with a message takes seconds. */
@@ -175,6 +175,8 @@ export class MlPipeline extends Construct {
   public readonly serviceAccountName: string;
   /** The Argo `WorkflowTemplate` (also `node.defaultChild`). */
   public readonly workflowTemplate: ApiObject;
+  /** The main object, the Argo `WorkflowTemplate` (for `addJsonPatch` where no prop or method fits). */
+  public readonly defaultChild: ApiObject;
   /**
    * The Argo `CronWorkflow` running the template on `schedule`.
    * @default - none without `schedule`
@@ -213,6 +215,7 @@ export class MlPipeline extends Construct {
       metadata: { name: this.name, namespace: this.namespace, labels: this.labels },
       spec: Lazy.any({ produce: () => this.renderWorkflowSpec() }),
     });
+    this.defaultChild = this.workflowTemplate;
     if (props.schedule) {
       this.cronWorkflow = this.createSchedule(props.schedule);
     }
@@ -357,7 +360,7 @@ export class MlPipeline extends Construct {
     const pool = s.gpu ? this.props.gpuNodePool! : undefined;
     return {
       name: argoStepName(s.name),
-      activeDeadlineSeconds: s.maxRuntimeSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS,
+      activeDeadlineSeconds: s.maxRuntimeSeconds ?? DEFAULT_STEP_MAX_RUNTIME_SECONDS,
       container: this.container({
         image: s.image,
         command: s.command,
@@ -365,7 +368,7 @@ export class MlPipeline extends Construct {
         env: this.renderStepEnv(s, isEvaluation),
         resources: pool ? gpuResources(resources, pool.resourceName, s.gpuCount ?? 1) : cpuMemoryResources(resources),
       }),
-      volumes: tmpVolume(s.volumeSizeGiB ?? DEFAULT_VOLUME_GIB),
+      volumes: tmpVolume(s.volumeSizeGiB ?? DEFAULT_STEP_VOLUME_GIB),
       outputs: isEvaluation ? { parameters: [{ name: 'metric', valueFrom: { path: METRIC_OUTPUT_PATH } }] } : undefined,
       tolerations: pool ? [{ key: pool.taintKey, operator: 'Exists', effect: 'NoSchedule' }] : undefined,
       nodeSelector: pool ? { [GPU_POOL_LABEL]: pool.name } : undefined,

@@ -13,7 +13,7 @@ import { PlatformModelSpec } from '../core/platform-spec';
 import { AlarmOwnership } from '../core/rollback';
 import { acknowledgeInherentWildcards } from './private/nag';
 import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
-import { DEFAULT_SERVING_REPLICAS, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
+import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
 
 /** Properties of a `PlatformModel`. */
 export interface PlatformModelProps {
@@ -97,7 +97,7 @@ export class PlatformModel extends NestedStack {
           targetInvocationsPerInstance: s.targetInvocationsPerInstance ?? 600,
         }
         : undefined,
-      dataCapture: { samplingPercent: s.captureSamplingPercent ?? 10, serverAccessLogsBucket: props.serverAccessLogsBucket },
+      dataCapture: { samplingPercent: s.captureSamplingPercent ?? DEFAULT_CAPTURE_PERCENT, serverAccessLogsBucket: props.serverAccessLogsBucket },
       modelSizeGiB: s.modelSizeGiB,
       alarmTopic: props.alarmTopic,
     });

@@ -1,4 +1,4 @@
-import { Cron, Duration, Testing } from 'cdk8s';
+import { ApiObject, Cron, Duration, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { DriftReference } from '../../lib/core/drift-reference';
 import { cronIntervalMinutes } from '../../lib/core/schemas/drift-monitor';
@@ -118,7 +118,8 @@ describe('DriftMonitor (Kubernetes)', () => {
       drift.addFeature('merchant_risk');
       const config = JSON.parse(one(synthValid(chart), 'ConfigMap').data['config.json']);
       expect(config.featureNames).toEqual(['amount', 'country', 'merchant_risk']);
-      expect(drift.node.defaultChild).toBe(drift.job);
+      expect(drift.node.defaultChild).toBe(drift.defaultChild);
+      expect(drift.defaultChild).toBe(ApiObject.of(drift.job));
     });
 
     it('refuses an empty feature name, naming the argument', () => {

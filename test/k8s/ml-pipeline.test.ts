@@ -64,6 +64,7 @@ describe('MlPipeline (Kubernetes, Argo Workflows)', () => {
         ['Namespace', 'Role', 'RoleBinding', 'Secret', 'ServiceAccount', 'WorkflowTemplate'].sort(),
       );
       expect(pipeline.node.defaultChild).toBe(pipeline.workflowTemplate);
+      expect(pipeline.defaultChild).toBe(pipeline.workflowTemplate);
       expect(pipeline.cronWorkflow).toBeUndefined();
       expect(pipeline.name).toBe('fraud');
       expect(pipeline.namespace).toBe('training');
