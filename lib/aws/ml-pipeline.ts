@@ -1,4 +1,5 @@
 import { ArnFormat, Duration, IResource, Lazy, Names, Resource, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -137,15 +138,20 @@ export interface MlPipelineProps {
    */
   readonly retryAttempts?: number;
   /**
-   * Subnets for the jobs (with `securityGroupIds`).
+   * VPC the processing and training jobs run in.
    * @default - no VPC
    */
-  readonly subnetIds?: string[];
+  readonly vpc?: ec2.IVpc;
   /**
-   * Security groups for the jobs (with `subnetIds`).
-   * @default - no VPC
+   * Subnets of `vpc` for the jobs (1-16).
+   * @default - the VPC's private subnets
    */
-  readonly securityGroupIds?: string[];
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * Security groups of the jobs in `vpc` (1-5).
+   * @default - one group allowing HTTPS out only (S3, ECR and CloudWatch, or their VPC endpoints)
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
   /**
    * Run on a schedule (e.g. `events.Schedule.cron({ weekDay: 'SUN', hour: '3', minute: '0' })`).
    * @default - no schedule
@@ -240,6 +246,7 @@ export class MlPipeline extends MlPipelineBase {
   private readonly prefix: string;
   private readonly key?: kms.IKey;
   private readonly pulledRepositories = new Set<string>();
+  private readonly vpcConfig?: { readonly Subnets: string[]; readonly SecurityGroupIds: string[] };
 
   constructor(scope: Construct, id: string, props: MlPipelineProps) {
     super(scope, id);
@@ -258,6 +265,7 @@ export class MlPipeline extends MlPipelineBase {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: `Runs the ${this.pipelineName} pipeline and its jobs`,
     });
+    this.vpcConfig = this.configureVpc();
     this.grantExecution();
     this.createPipeline();
     if (props.schedule) {
@@ -422,8 +430,22 @@ export class MlPipeline extends MlPipelineBase {
   }
 
   private renderVpc(): Record<string, unknown> | undefined {
-    const { subnetIds, securityGroupIds } = this.props;
-    return subnetIds ? { VpcConfig: { Subnets: subnetIds, SecurityGroupIds: securityGroupIds } } : undefined;
+    return this.vpcConfig ? { VpcConfig: this.vpcConfig } : undefined;
+  }
+
+  /** The jobs' VPC config: the given subnets and groups, or a group allowing HTTPS out only. */
+  private configureVpc(): { Subnets: string[]; SecurityGroupIds: string[] } | undefined {
+    const vpc = this.props.vpc;
+    if (!vpc) {
+      return undefined;
+    }
+    let groups = this.props.securityGroups;
+    if (!groups) {
+      const group = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc, description: `Jobs of the ${this.pipelineName} pipeline`, allowAllOutbound: false });
+      group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to S3, ECR and CloudWatch (or their VPC endpoints)');
+      groups = [group];
+    }
+    return { Subnets: vpc.selectSubnets(this.props.vpcSubnets).subnetIds, SecurityGroupIds: groups.map((g) => g.securityGroupId) };
   }
 
   private renderInputUri(input: string): unknown {
@@ -518,7 +540,7 @@ export class MlPipeline extends MlPipelineBase {
     );
     this.grantData();
     // Jobs in a VPC attach network interfaces; these EC2 actions have no resource-level permissions for SageMaker's use.
-    if (this.props.subnetIds) {
+    if (this.vpcConfig) {
       this.allow(VPC_ACTIONS, ['*']);
     }
     if (this.key) {

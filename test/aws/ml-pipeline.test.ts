@@ -1,5 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
@@ -234,12 +235,23 @@ describe('MlPipeline (AWS)', () => {
     });
 
     it('turns off caching and retries, and runs in a VPC', () => {
-      const { def } = pipeline({ caching: false, retryAttempts: 0, subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] });
+      const inVpc = (props: Partial<MlPipelineProps>, groups?: (vpc: ec2.IVpc, stack: Stack) => ec2.ISecurityGroup[]) => {
+        const stack = newStack();
+        const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-0123456789abcdef0'] });
+        const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+        const p = new MlPipeline(stack, 'Pipeline', { spec: SPEC, registry, pipelineName: 'fraud-training', ...BASE, ...props, vpc, securityGroups: groups?.(vpc, stack) });
+        return { t: Template.fromStack(stack), def: resolvedDefinition(stack, p) };
+      };
+      const { def } = inVpc({ caching: false, retryAttempts: 0 }, (_vpc, stack) => [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-0123456789abcdef0')]);
       expect(def.Steps[0].CacheConfig).toBeUndefined();
       expect(def.Steps[0].RetryPolicies).toBeUndefined();
       expect(def.Steps[0].Arguments.NetworkConfig.VpcConfig).toEqual({ Subnets: ['subnet-0123456789abcdef0'], SecurityGroupIds: ['sg-0123456789abcdef0'] });
       expect(pipelineDefinitionValidator()(def)).toBe(true);
-      const { t } = pipeline({ subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] });
+      const { t } = inVpc({});
+      // Without groups: one that allows HTTPS out only.
+      t.hasResourceProperties('AWS::EC2::SecurityGroup', {
+        SecurityGroupEgress: [{ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: Match.anyValue() }],
+      });
       const actions = Object.values<any>(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement).flatMap((s) => [s.Action].flat());
       expect(actions).toEqual(expect.arrayContaining(['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeSubnets']));
     });
@@ -343,7 +355,7 @@ describe('MlPipeline (AWS)', () => {
     it.each<[string, Partial<MlPipelineProps>, string]>([
       ['a short commit', { codeCommit: 'abc1234' }, 'codeCommit'],
       ['an input outside S3', { defaultInputDataUri: '/data' }, 'defaultInputDataUri'],
-      ['subnets without security groups', { subnetIds: ['subnet-0123456789abcdef0'] }, 'securityGroupIds'],
+      ['security groups without a VPC', { securityGroups: [] }, 'securityGroups'],
       ['a cache kept for less than an hour', { cacheExpireAfter: Duration.minutes(5) }, 'cacheExpireAfter'],
       ['a GPU step without a GPU instance type', { spec: { ...SPEC, steps: SPEC.steps.map((s) => (s.name === 'train' ? { ...s, instanceType: undefined, gpu: GpuModel.A10G } : s)) } }, 'spec.steps[1].instanceType'],
     ])('%s', (_w, props, property) => {

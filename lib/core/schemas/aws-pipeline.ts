@@ -37,16 +37,20 @@ export const awsPipelineSchema = z.strictObject({
     .max(CACHE_EXPIRE_MAX_SECONDS, 'must be at most 3650 days')
     .optional(),
   retryAttempts: z.number().int().min(0).max(20).optional(),
-  subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id')).optional(),
-  securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id')).optional(),
+  // construct references: the type system checks them (SageMaker VpcConfig: 1-5 security groups)
+  vpc: z.any().optional(),
+  vpcSubnets: z.any().optional(),
+  securityGroups: z.array(z.any()).min(1).max(5, 'must list at most 5 security groups (SageMaker VpcConfig)').optional(),
   // an events.Schedule: its factory methods check it
   schedule: z.any().optional(),
   // a construct reference: the type system checks it
   role: z.any().optional(),
 }).superRefine((p, ctx) => {
   (p.spec?.steps ?? []).forEach((s, i) => checkAwsStep(s, ctx, ['spec', 'steps', i]));
-  if (!p.subnetIds !== !p.securityGroupIds) {
-    ctx.addIssue({ code: 'custom', path: ['securityGroupIds'], message: 'must be given together with subnetIds (a VPC config needs both)' });
+  for (const key of ['vpcSubnets', 'securityGroups'] as const) {
+    if (p[key] !== undefined && p.vpc === undefined) {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'must be given only with vpc' });
+    }
   }
   if (p.artifactBucket === undefined && p.registry !== undefined && p.registry.artifactBucket === undefined) {
     ctx.addIssue({ code: 'custom', path: ['artifactBucket'], message: 'must be set when the registry has no artifact bucket' });
