@@ -155,6 +155,8 @@ export class DriftMonitor extends Construct {
   public readonly config: kplus.ConfigMap;
   /** The CronJob running the drift job. */
   public readonly job: kplus.CronJob;
+  /** The ServiceAccount the job runs as (IRSA with `serviceAccountRoleArn`; no API token mounted). */
+  public readonly serviceAccount: kplus.ServiceAccount;
   /** The main object, the CronJob's `ApiObject` (for `addJsonPatch` where no prop or method fits), also `node.defaultChild`. */
   public readonly defaultChild: ApiObject;
   /** The PrometheusRule with the drift alerts. */
@@ -183,6 +185,7 @@ export class DriftMonitor extends Construct {
     this.config = new kplus.ConfigMap(this, 'Config', { metadata: this.metadata('config') });
     // Rendered at synth: features added with addFeature are part of it.
     this.config.addData('config.json', Lazy.any({ produce: () => JSON.stringify(this.renderConfig(), null, 2) }) as unknown as string);
+    this.serviceAccount = this.createServiceAccount();
     this.job = this.createJob();
     this.alerts = new ApiObject(this, 'Alerts', {
       apiVersion: 'monitoring.coreos.com/v1',
@@ -234,12 +237,17 @@ export class DriftMonitor extends Construct {
     };
   }
 
-  private createJob(): kplus.CronJob {
+  private createServiceAccount(): kplus.ServiceAccount {
     const p = this.props;
-    const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
+    return new kplus.ServiceAccount(this, 'ServiceAccount', {
       metadata: { ...this.metadata(), annotations: p.serviceAccountRoleArn ? { 'eks.amazonaws.com/role-arn': p.serviceAccountRoleArn } : undefined },
       automountToken: false,
     });
+  }
+
+  private createJob(): kplus.CronJob {
+    const p = this.props;
+    const serviceAccount = this.serviceAccount;
     const job = new kplus.CronJob(this, 'Job', {
       metadata: this.metadata(),
       podMetadata: { labels: this.labels },

@@ -310,7 +310,7 @@ export class GpuServingEndpoint extends Construct {
   /** The model server's ServiceAccount (no API token mounted). */
   public readonly serviceAccount: kplus.k8s.KubeServiceAccount;
   /** The Namespace, with the restricted Pod Security Standard (when `createNamespace` is true only). */
-  public readonly namespaceResource?: kplus.k8s.KubeNamespace;
+  public readonly namespaceObject?: kplus.k8s.KubeNamespace;
 
   private readonly props: GpuServingEndpointProps;
   private readonly rollout: RolloutPolicy;
@@ -347,7 +347,7 @@ export class GpuServingEndpoint extends Construct {
     };
     this.prometheus = new ServingPrometheus({ ...props, name: this.name, namespace: this.namespace });
 
-    this.namespaceResource = (props.createNamespace ?? true) ? this.createNamespace() : undefined;
+    this.namespaceObject = (props.createNamespace ?? true) ? this.createNamespace() : undefined;
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { ...this.metadata(), annotations: props.serviceAccountRoleArn ? { 'eks.amazonaws.com/role-arn': props.serviceAccountRoleArn } : undefined },
       automountServiceAccountToken: false,

@@ -178,6 +178,19 @@ export class MlPipeline extends Construct {
   /** The main object, the Argo `WorkflowTemplate` (for `addJsonPatch` where no prop or method fits). */
   public readonly defaultChild: ApiObject;
   /**
+   * The namespace, restricted by Pod Security admission.
+   * @default - none when `createNamespace` is false
+   */
+  public readonly namespaceObject?: ApiObject;
+  /** The ServiceAccount the steps run as (no API token mounted). */
+  public readonly serviceAccount: ApiObject;
+  /** The token Secret only the Argo executor mounts. */
+  public readonly executorToken: ApiObject;
+  /** The Role letting the executor report task results, and its RoleBinding. */
+  public readonly executorRole: ApiObject;
+  /** The RoleBinding of `executorRole` to `serviceAccount`. */
+  public readonly executorRoleBinding: ApiObject;
+  /**
    * The Argo `CronWorkflow` running the template on `schedule`.
    * @default - none without `schedule`
    */
@@ -206,9 +219,9 @@ export class MlPipeline extends Construct {
     this.labels = standardLabels(this.name, this.name, 'training-pipeline');
 
     if (props.createNamespace ?? true) {
-      this.createNamespace();
+      this.namespaceObject = this.createNamespace();
     }
-    this.createServiceAccount();
+    [this.serviceAccount, this.executorToken, this.executorRole, this.executorRoleBinding] = this.createServiceAccount();
     this.workflowTemplate = new ApiObject(this, 'Resource', {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'WorkflowTemplate',
@@ -232,8 +245,8 @@ export class MlPipeline extends Construct {
     this.steps.push(step);
   }
 
-  private createNamespace(): void {
-    new k8s.KubeNamespace(this, 'Namespace', {
+  private createNamespace(): ApiObject {
+    return new k8s.KubeNamespace(this, 'Namespace', {
       metadata: {
         name: this.namespace,
         labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28' },
@@ -242,10 +255,10 @@ export class MlPipeline extends Construct {
   }
 
   /** The ServiceAccount, the executor's token and what the emissary executor may do (report task outputs). */
-  private createServiceAccount(): void {
+  private createServiceAccount(): [ApiObject, ApiObject, ApiObject, ApiObject] {
     const ns = this.namespace;
     const labels = this.labels;
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+    const serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: {
         name: this.serviceAccountName,
         namespace: ns,
@@ -255,7 +268,7 @@ export class MlPipeline extends Construct {
       automountServiceAccountToken: false,
     });
     // Kubernetes 1.24+ creates no token Secret: the Argo executor (and only it) mounts this one.
-    new k8s.KubeSecret(this, 'ExecutorToken', {
+    const token = new k8s.KubeSecret(this, 'ExecutorToken', {
       metadata: {
         name: `${this.serviceAccountName}.service-account-token`,
         namespace: ns,
@@ -264,15 +277,16 @@ export class MlPipeline extends Construct {
       },
       type: 'kubernetes.io/service-account-token',
     });
-    new k8s.KubeRole(this, 'ExecutorRole', {
+    const role = new k8s.KubeRole(this, 'ExecutorRole', {
       metadata: { name: `${this.name}-executor`, namespace: ns, labels },
       rules: [{ apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['create', 'patch'] }],
     });
-    new k8s.KubeRoleBinding(this, 'ExecutorRoleBinding', {
+    const binding = new k8s.KubeRoleBinding(this, 'ExecutorRoleBinding', {
       metadata: { name: `${this.name}-executor`, namespace: ns, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${this.name}-executor` },
       subjects: [{ kind: 'ServiceAccount', name: this.serviceAccountName, namespace: ns }],
     });
+    return [serviceAccount, token, role, binding];
   }
 
   private createSchedule(schedule: Cron): ApiObject {

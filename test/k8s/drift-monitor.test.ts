@@ -120,6 +120,7 @@ describe('DriftMonitor (Kubernetes)', () => {
       expect(config.featureNames).toEqual(['amount', 'country', 'merchant_risk']);
       expect(drift.node.defaultChild).toBe(drift.defaultChild);
       expect(drift.defaultChild).toBe(ApiObject.of(drift.job));
+      expect(drift.serviceAccount.automountToken).toBe(false);
     });
 
     it('refuses an empty feature name, naming the argument', () => {

@@ -225,7 +225,7 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
       expect(ep.node.defaultChild).toBe(ep.defaultChild);
       expect(ep.analysisTemplate?.kind).toBe('AnalysisTemplate');
       expect(ep.prometheusRule.kind).toBe('PrometheusRule');
-      const kinds = [ep.service, ep.autoscaler, ep.disruptionBudget, ep.networkPolicy, ep.serviceAccount, ep.namespaceResource].map((o) => o?.kind);
+      const kinds = [ep.service, ep.autoscaler, ep.disruptionBudget, ep.networkPolicy, ep.serviceAccount, ep.namespaceObject].map((o) => o?.kind);
       expect(kinds).toEqual([
         'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy', 'ServiceAccount', 'Namespace',
       ]);
@@ -234,7 +234,7 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
     it('exposes the InferenceService as defaultChild with KServe, and no analysis or Service', () => {
       const { ep } = build({ renderer: ServingRenderer.KSERVE, replicas: 1, createNamespace: false });
       expect(ep.defaultChild.kind).toBe('InferenceService');
-      for (const absent of [ep.analysisTemplate, ep.service, ep.autoscaler, ep.disruptionBudget, ep.namespaceResource]) {
+      for (const absent of [ep.analysisTemplate, ep.service, ep.autoscaler, ep.disruptionBudget, ep.namespaceObject]) {
         expect(absent).toBeUndefined();
       }
     });

@@ -65,6 +65,8 @@ describe('MlPipeline (Kubernetes, Argo Workflows)', () => {
       );
       expect(pipeline.node.defaultChild).toBe(pipeline.workflowTemplate);
       expect(pipeline.defaultChild).toBe(pipeline.workflowTemplate);
+      const typed = [pipeline.namespaceObject, pipeline.serviceAccount, pipeline.executorToken, pipeline.executorRole, pipeline.executorRoleBinding];
+      expect(typed.map((o) => o?.kind)).toEqual(['Namespace', 'ServiceAccount', 'Secret', 'Role', 'RoleBinding']);
       expect(pipeline.cronWorkflow).toBeUndefined();
       expect(pipeline.name).toBe('fraud');
       expect(pipeline.namespace).toBe('training');
