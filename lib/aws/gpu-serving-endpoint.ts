@@ -19,7 +19,7 @@ import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DOWNLOAD_SECONDS_PER
 import { AlarmOwnership, RollbackTrigger, RollbackTriggerKind, ThresholdComparison, resolveTrigger } from '../core/rollback';
 import { DEFAULT_ROLLOUT, RolloutPolicy } from '../core/rollout';
 import { DEFAULT_TERMINATION_WAIT_SECONDS, executionTimeoutSeconds, trafficRouting } from '../core/sagemaker-routing';
-import { addRollbackTriggerSchema, addShadowVariantSchema, addVariantSchema, awsGpuServingSchema } from '../core/schemas/gpu-serving';
+import { addRollbackTriggerSchema, addServingEnvSchema, addShadowVariantSchema, addVariantSchema, awsGpuServingSchema } from '../core/schemas/gpu-serving';
 import { addWarning } from '../core/warnings';
 
 /** Alarm levels of the operational (non-rollback) alarms, percent of one device. */
@@ -425,6 +425,8 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
   private readonly variants: Array<VariantEntry<ProductionVariantOptions>> = [];
   private shadow?: VariantEntry<ShadowVariantOptions>;
   private readonly triggers: RollbackTrigger[] = [];
+  /** Variables `addEnv` set on the primary model's container. */
+  private readonly extraEnv: Record<string, string> = {};
   /** cloudwatch:DescribeAlarms on the rollback alarms: grows with `addRollbackTrigger`. */
   private readonly describeAlarms = new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'] });
   /** The alarms of the dashboard's status widget: rollback alarms first, then operational ones. */
@@ -455,7 +457,7 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     this.grantRuntimeBasics();
     this.vpcConfig = this.configureVpc();
 
-    this.primaryModel = this.createModel('Model', props.model);
+    this.primaryModel = this.createModel('Model', props.model, this.extraEnv);
     (props.variants ?? []).forEach((v) => this.variants.push({ options: v, model: this.createModel(`VariantModel${this.variants.length}`, v.model) }));
     if (props.shadow) {
       this.shadow = { options: props.shadow, model: this.createModel('ShadowModel', props.shadow.model) };
@@ -500,6 +502,16 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
   public addShadowVariant(options: ShadowVariantOptions): void {
     validateProps(this, addShadowVariantSchema(this.shadow !== undefined), { shadow: plainVariant(options) });
     this.shadow = { options, model: this.createModel('ShadowModel', options.model) };
+  }
+
+  /**
+   * Set an environment variable of the primary model's container (e.g. a log level or a batch size
+   * the serving image reads). A name the model source already sets is refused.
+   */
+  public addEnv(name: string, value: string): void {
+    const existing = [...Object.keys(this.props.model._spec.environment ?? {}), ...Object.keys(this.extraEnv)];
+    validateProps(this, addServingEnvSchema(existing), { name, value });
+    this.extraEnv[name] = value;
   }
 
   /**
@@ -573,10 +585,14 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     return { securityGroupIds: securityGroups.map((g) => g.securityGroupId), subnets: vpc.selectSubnets(this.props.vpcSubnets).subnetIds };
   }
 
-  private createModel(id: string, source: ModelSource): sagemaker.CfnModel {
+  private createModel(id: string, source: ModelSource, extraEnv?: Record<string, string>): sagemaker.CfnModel {
+    const container = source._bind(this.role);
     return new sagemaker.CfnModel(this, id, {
       executionRoleArn: this.role.roleArn,
-      primaryContainer: source._bind(this.role),
+      // The primary model's environment renders at synth: `addEnv` adds to it.
+      primaryContainer: extraEnv
+        ? { ...container, environment: Lazy.any({ produce: () => renderEnvironment(container.environment, extraEnv) }) }
+        : container,
       enableNetworkIsolation: true,
       vpcConfig: this.vpcConfig,
     });
@@ -857,4 +873,12 @@ function plainVariant<T extends { readonly model: ModelSource }>(v: T): Record<s
 
 function seconds(d: Duration | undefined): number | undefined {
   return d === undefined || d.isUnresolved() ? undefined : d.toSeconds({ integral: false });
+}
+
+/** The container's own environment with the added variables, or nothing when both are empty. */
+function renderEnvironment(own: unknown, added: Record<string, string>): unknown {
+  if (Object.keys(added).length === 0) {
+    return own;
+  }
+  return { ...((own as Record<string, string> | undefined) ?? {}), ...added };
 }

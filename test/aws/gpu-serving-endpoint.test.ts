@@ -385,6 +385,32 @@ describe('GpuServingEndpoint (AWS)', () => {
   describe('added after construction', () => {
     const treatment = { name: 'treatment', model: ModelSource.fromImage({ image: IMAGE }), weight: 1, instanceType: 'ml.g6.xlarge' };
 
+    it('addEnv: a variable of the primary model\'s container, beside the model source\'s own', () => {
+      const model = ModelSource.fromImage({ image: IMAGE, environment: { SAGEMAKER_PROGRAM: 'serve.py' } });
+      const { stack, ep } = build({ model, variants: [{ name: 'b', model: ModelSource.fromImage({ image: IMAGE }), weight: 1 }] });
+      ep.addEnv('LOG_LEVEL', 'debug');
+      const t = Template.fromStack(stack);
+      const models = Object.entries<any>(t.findResources('AWS::SageMaker::Model'));
+      const primary = models.find(([id]) => /^EndpointModel[0-9A-F]{8}$/.test(id))![1];
+      expect(primary.Properties.PrimaryContainer.Environment).toEqual({ SAGEMAKER_PROGRAM: 'serve.py', LOG_LEVEL: 'debug' });
+      // Only the primary model: a variant serves its own model source.
+      const variant = models.find(([id]) => id.startsWith('EndpointVariantModel0'))![1];
+      expect(variant.Properties.PrimaryContainer.Environment).toBeUndefined();
+    });
+
+    it('addEnv: refuses a bad name, or one set already, naming the property', () => {
+      const { ep } = build({ model: ModelSource.fromImage({ image: IMAGE, environment: { SAGEMAKER_PROGRAM: 'serve.py' } }) });
+      expect(expectValidationError(() => ep.addEnv('1BAD', 'x')).problems.map((p) => [p.property, p.allowed])).toEqual([['name', 'must be an environment variable name']]);
+      expect(expectValidationError(() => ep.addEnv('SAGEMAKER_PROGRAM', 'x')).problems.map((p) => p.property)).toEqual(['name']);
+      ep.addEnv('LOG_LEVEL', 'debug');
+      expect(expectValidationError(() => ep.addEnv('LOG_LEVEL', 'info')).problems[0].allowed).toContain('must not be set already');
+    });
+
+    it('without addEnv the container is rendered exactly as the model source gives it', () => {
+      const { t } = endpoint();
+      expect(resourceOf(t, 'AWS::SageMaker::Model').PrimaryContainer.Environment).toBeUndefined();
+    });
+
     it('addVariant: an A/B variant with its own model, after those of the props', () => {
       const { stack, ep } = build({ variants: [{ name: 'b', model: ModelSource.fromImage({ image: IMAGE }), weight: 2 }] });
       ep.addVariant(treatment);

@@ -31,13 +31,24 @@ export function imageRef(allowMutable: boolean) {
   });
 }
 
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,1023}$/, 'must be an environment variable name');
+const envValue = z.string().max(1024);
+
+/** @internal `GpuServingEndpoint.addEnv`: one variable of the primary model's container, not set already. */
+export function addServingEnvSchema(existing: ReadonlyArray<string>) {
+  return z.strictObject({
+    name: envName.refine((n) => !existing.includes(n), { message: 'must not be set already (by the model source or an earlier addEnv)' }),
+    value: envValue,
+  });
+}
+
 /** @internal the plain shape of a ModelSource */
 export const modelSourceSchema = z
   .strictObject({
     image: z.string().optional(),
     allowMutableImageTag: z.boolean().optional(),
     modelDataUrl: s3Uri.optional(),
-    environment: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,1023}$/, 'must be an environment variable name'), z.string().max(1024)).optional(),
+    environment: z.record(envName, envValue).optional(),
     modelPackageVersion: z.number().int().min(1, 'must be a model package version (1, 2, …)').optional(),
     modelPackageArn: z.string().optional(),
     // The registry's group, when known at synth: a model package ARN must be one of its versions.
