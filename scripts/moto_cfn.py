@@ -19,7 +19,8 @@ harness adds what moto skips: a DependsOn naming an undefined resource (moto ign
 function whose code object no asset publishes (moto creates it without code), a Fn::GetAtt moto
 leaves unresolved, every resource of the template (and of its nested stacks) really created, and a
 resource naming an endpoint (or an endpoint config / model) by a literal string without depending on
-it (CloudFormation may create it first: see NAMED_BY). Types moto does not implement (STUBS) become an
+it, or a model not depending on the policies of its role (CloudFormation may create either first: see
+NAMED_BY and USES_ROLE_AT_CREATION). Types moto does not implement (STUBS) become an
 AWS::SSM::Parameter stub that keeps its logical id (so Ref resolves), DependsOn, Condition, and its
 original properties under Metadata, which moto resolves like the rest of the resource (so a Ref
 inside an alarm's dimensions or a pipeline's definition is checked too). A Ref or Fn::GetAtt of a
@@ -31,8 +32,8 @@ What it cannot prove. Nothing runs: moto does not start SageMaker endpoints, pip
 jobs, evaluate alarms, register scaling targets, or check IAM permissions, KMS key policies, bucket
 policies or most property values against the service's rules (cfn-lint and checkov do some of that);
 stubbed resources are not created at all, only their references are resolved. Creation is
-sequential and instantaneous, so it says nothing about timing, races between a resource and a policy
-it does not depend on (issue 12.2), or update and rollback behaviour.
+sequential and instantaneous, so it says nothing about timing beyond the dependencies above, or about
+update and rollback behaviour.
 """
 from __future__ import annotations
 
@@ -153,6 +154,11 @@ NEEDS_EXISTING: dict[str, set[str]] = {  # type: the types of what it names that
     "AWS::SageMaker::Endpoint": {"AWS::SageMaker::EndpointConfig"},
     "AWS::SageMaker::EndpointConfig": {"AWS::SageMaker::Model"},
 }
+# A resource whose service checks, when it is created, what its role may do must depend on the policies
+# attached to that role as separate resources (AWS::IAM::Policy / ManagedPolicy naming the role), or
+# CloudFormation may create it before them: CreateModel uses the execution role to access the model
+# artifacts and image (issue 12.2; aws/aws-cdk#10064, "Could not access model data").
+USES_ROLE_AT_CREATION = {"AWS::SageMaker::Model": "ExecutionRoleArn"}  # type: its role property
 # A name is a whole string, or the endpoint of an Application Auto Scaling resource id.
 SCALABLE_ENDPOINT = re.compile(r"^endpoint/([^/]+)/variant/[^/]+$")
 
@@ -303,6 +309,23 @@ class Rewriter:
                 self.problem(f"names {owner} ({otype}) by its literal name "
                              f"'{self.resources[owner]['Properties'][NAMED_BY[otype]]}' but neither refers to it nor "
                              f"depends on it: CloudFormation may create it before {owner} exists")
+        policies: dict[str, list[str]] = {}  # role: the policy resources attached to it
+        for lid, r in self.resources.items():
+            if r.get("Type") in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+                for role in (r.get("Properties") or {}).get("Roles") or []:
+                    if isinstance(role, dict) and isinstance(role.get("Ref"), str):
+                        policies.setdefault(role["Ref"], []).append(lid)
+        for lid, r in self.resources.items():
+            prop = USES_ROLE_AT_CREATION.get(r.get("Type", ""))
+            role = (r.get("Properties") or {}).get(prop) if prop else None
+            if not (isinstance(role, dict) and isinstance(role.get("Fn::GetAtt"), list) and role["Fn::GetAtt"]):
+                continue
+            self.current = lid
+            missing = sorted(set(policies.get(role["Fn::GetAtt"][0], [])) - closure(lid))
+            if missing:
+                self.problem(f"uses {role['Fn::GetAtt'][0]} when it is created but does not depend on its "
+                             f"{'policies' if len(missing) > 1 else 'policy'} {', '.join(missing)}: "
+                             "CloudFormation may create it before the role may do what it needs")
         self.current = ""
 
     def run(self) -> dict[str, Any]:
@@ -378,16 +401,19 @@ class Moto:
         self.version = moto.__version__
         self.boto3 = boto3
         self.implemented = set(parsing.get_model_map())
-        self.failures: list[tuple[BaseException, list[str]]] = []
+        self.failures: list[tuple[BaseException, list[tuple[str, str]]]] = []
         self.getatt_warnings: list[str] = []
         create, output = parsing.parse_and_create_resource, parsing.parse_output
 
-        def frame(exc: BaseException, text: str) -> None:
+        def frame(exc: BaseException, stack: str, text: str) -> None:
+            """Record where exc passed, outermost first; a frame names its stack when it changes."""
             for seen, frames in self.failures:
                 if seen is exc:
-                    frames.insert(0, text)
+                    inner_stack, inner = frames[0]
+                    frames[0] = (inner_stack, inner if inner_stack != stack else inner.split(": ", 1)[1])
+                    frames.insert(0, (stack, f"{stack}: {text}"))
                     return
-            self.failures.append((exc, [text]))
+            self.failures.append((exc, [(stack, f"{stack}: {text}")]))
 
         def traced_create(logical_id: str, resource_json: dict[str, Any], resources_map: Any,
                           *args: Any, **kwargs: Any) -> Any:
@@ -396,14 +422,14 @@ class Moto:
             except Exception as exc:  # noqa: BLE001 -- re-raised
                 rtype = ((resource_json.get("Metadata") or {}).get(STUB_KEY) or {}).get("Type")
                 rtype = f"{rtype}, stubbed" if rtype else resource_json.get("Type")
-                frame(exc, f"{resources_map['AWS::StackName']}: {logical_id} ({rtype})")
+                frame(exc, resources_map["AWS::StackName"], f"{logical_id} ({rtype})")
                 raise
 
         def traced_output(output_id: str, output_json: Any, resources_map: Any) -> Any:
             try:
                 return output(output_id, output_json, resources_map)
             except Exception as exc:  # noqa: BLE001 -- re-raised
-                frame(exc, f"{resources_map['AWS::StackName']}: output {output_id}")
+                frame(exc, resources_map["AWS::StackName"], f"output {output_id}")
                 raise
 
         parsing.parse_and_create_resource = traced_create
@@ -454,7 +480,7 @@ class Moto:
         reason = getattr(exc, "message", None) or getattr(exc, "description", None) or str(exc)
         if isinstance(exc, KeyError):
             reason = f"Ref to {exc.args[0]}, which is no parameter, pseudo parameter or resource of the template"
-        return f"{' > '.join(frames)}: {type(exc).__name__}: {reason}"
+        return f"{' > '.join(text for _, text in frames)}: {type(exc).__name__}: {reason}"
 
     def stop(self) -> None:
         self.server.stop()
@@ -576,6 +602,12 @@ def run(stacks: list[Stack], asset_manifests: list[Path], given: dict[str, str],
             s.rewritten = Rewriter(s.name, s.template, moto.implemented, problems).run()
             rewritten[s.path.resolve()] = s.rewritten
             stubbed[s.name] = sum(1 for r in s.rewritten["Resources"].values() if STUB_KEY in r.get("Metadata", {}))
+        labels: dict[Path, str] = {}  # nested template: its stack and resource
+        for s in stacks:
+            for lid, r in s.template["Resources"].items():
+                asset = (r.get("Metadata") or {}).get("aws:asset:path")
+                if r.get("Type") == "AWS::CloudFormation::Stack" and asset:
+                    labels[(s.path.parent / asset).resolve()] = f"{s.name} > {lid} (nested {asset})"
         uploads: list[tuple[str, str, str, bytes]] = []
         for am in asset_manifests:
             for asset in json.loads(am.read_text()).get("files", {}).values():
@@ -585,7 +617,8 @@ def run(stacks: list[Stack], asset_manifests: list[Path], given: dict[str, str],
                 elif source.name.endswith(".template.json"):
                     doc = rewritten.get(source.resolve())
                     if doc is None:
-                        doc = Rewriter(source.name, json.loads(source.read_text()), moto.implemented, problems).run()
+                        label = labels.get(source.resolve(), source.name)
+                        doc = Rewriter(label, json.loads(source.read_text()), moto.implemented, problems).run()
                         rewritten[source.resolve()] = doc
                     body = json.dumps(doc).encode()
                 else:
@@ -678,6 +711,7 @@ def self_test(fixture: Path) -> int:
         "a Fn::GetAtt of an undocumented attribute of a stubbed type": "has no attribute AlarmName",
         "a DependsOn naming an undefined resource (moto ignores it)": "DependsOn MissingTopic",
         "a scalable target naming an endpoint it does not depend on": "names Endpoint (AWS::SageMaker::Endpoint)",
+        "a model not depending on the policy of its role": "Model: uses Role when it is created but does not depend on its policy RolePolicy",
     }
     missed = [what for what, text in expected.items() if not any(text in p for p in problems)]
     if missed:
