@@ -18,6 +18,7 @@ import { GpuCatalog } from '../core/gpu-catalog';
 import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DOWNLOAD_SECONDS_PER_GIB, GPU_MEMORY_ALARM_PERCENT, SCALE_IN_COOLDOWN_SECONDS } from '../core/policy';
 import { AlarmOwnership, RollbackTrigger, RollbackTriggerKind, ThresholdComparison, resolveTrigger } from '../core/rollback';
 import { DEFAULT_ROLLOUT, RolloutPolicy } from '../core/rollout';
+import { RETAINED_VARIANT_PROPERTY_OVERRIDES, SAGEMAKER_AUTOSCALING_ROLE_NAME } from '../core/sagemaker-endpoint';
 import { DEFAULT_TERMINATION_WAIT_SECONDS, executionTimeoutSeconds, trafficRouting } from '../core/sagemaker-routing';
 import { addRollbackTriggerSchema, addServingEnvSchema, addShadowVariantSchema, addVariantSchema, awsGpuServingSchema } from '../core/schemas/gpu-serving';
 import { addWarning } from '../core/warnings';
@@ -192,6 +193,17 @@ export interface EndpointAutoscalingOptions {
    * @default false
    */
   readonly allowScaleToZero?: boolean;
+  /**
+   * Register the primary variant with Application Auto Scaling. SageMaker refuses an update that
+   * changes the instance type of a registered variant ("Update endpoints that use auto scaling"), and
+   * CloudFormation removes a scalable target only after it has updated the endpoint, so changing
+   * `instanceType` of an autoscaled endpoint takes two deployments: first `registered: false` (the
+   * scalable target and its policies are removed; the endpoint, its config and its instance count stay
+   * as they are), then the new `instanceType` with `registered` back to true (the endpoint updates
+   * first, then the variant is registered again). A warning is added while it is false.
+   * @default true
+   */
+  readonly registered?: boolean;
 }
 
 /** Capture of requests and responses to S3, read by `DriftMonitor`. */
@@ -470,8 +482,13 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     (props.rollbackTriggers ?? [RollbackTrigger.errorRate()]).forEach((t) => this.addRollbackAlarm(t));
     // SageMaker reads the rollback alarms with the execution role while it deploys ("Auto-Rollback
     // Configuration and Monitoring": cloudwatch:DescribeAlarms on the auto-rollback alarms).
-    this.role.addToPrincipalPolicy(this.describeAlarms);
+    // In a policy of its own, which the endpoint waits for: the rollback alarms watch the config
+    // being deployed, which waits for its models, which wait for the role's default policy
+    // (createModel); the alarm ARNs in that policy would close a cycle.
+    const alarmsPolicy = new iam.Policy(this, 'RollbackAlarmsPolicy', { statements: [this.describeAlarms] });
+    this.role.attachInlinePolicy(alarmsPolicy);
     const endpoint = this.createEndpoint(config);
+    endpoint.node.addDependency(alarmsPolicy);
 
     this.operationalAlarms = this.createOperationalAlarms();
     if (props.autoscaling) {
@@ -587,7 +604,7 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
 
   private createModel(id: string, source: ModelSource, extraEnv?: Record<string, string>): sagemaker.CfnModel {
     const container = source._bind(this.role);
-    return new sagemaker.CfnModel(this, id, {
+    const model = new sagemaker.CfnModel(this, id, {
       executionRoleArn: this.role.roleArn,
       // The primary model's environment renders at synth: `addEnv` adds to it.
       primaryContainer: extraEnv
@@ -596,6 +613,11 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
       enableNetworkIsolation: true,
       vpcConfig: this.vpcConfig,
     });
+    // CreateModel checks that the execution role can read the model data and pull the image: the
+    // model waits for the role's policies (the role's subtree: its DefaultPolicy, or the Policy an
+    // imported role gets), not only for the role its ARN refers to (aws/aws-cdk#10064).
+    model.node.addDependency(this.role);
+    return model;
   }
 
   /** The capture bucket and prefix, with the role's write access, unless capture is disabled. */
@@ -739,6 +761,14 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     const endpoint = new sagemaker.CfnEndpoint(this, 'Resource', {
       endpointName: this.endpointName,
       endpointConfigName: config.attrEndpointConfigName,
+      // An autoscaled fleet keeps the instance count autoscaling reached through an update (a
+      // promotion), and takes the weights of the new config (core/sagemaker-endpoint.ts).
+      ...(this.props.autoscaling
+        ? {
+          retainAllVariantProperties: true,
+          excludeRetainedVariantProperties: RETAINED_VARIANT_PROPERTY_OVERRIDES.map((t) => ({ variantPropertyType: t })),
+        }
+        : {}),
       deploymentConfig: {
         autoRollbackConfiguration: { alarms: Lazy.any({ produce: () => this.rollbackAlarms.map((a) => ({ alarmName: a.alarmName })) }) },
         blueGreenUpdatePolicy: {
@@ -785,12 +815,21 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
   }
 
   private configureAutoscaling(a: EndpointAutoscalingOptions, endpoint: sagemaker.CfnEndpoint): void {
+    if (!(a.registered ?? true)) {
+      addWarning(this, 'cdk-mlops:gpu-serving-endpoint:autoscaling-deregistered',
+        `autoscaling.registered is false: the ${this.variantName} variant is not autoscaled. After deploying this, change instanceType and `
+        + 'set autoscaling.registered back to true in the next deployment (SageMaker refuses to change the instance type of an autoscaled variant).');
+      return;
+    }
     const target = new appscaling.ScalableTarget(this, 'ScalableTarget', {
       serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
       resourceId: `endpoint/${this.endpointName}/variant/${this.variantName}`,
       scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
       minCapacity: a.minInstances ?? 1,
       maxCapacity: a.maxInstances,
+      // Application Auto Scaling scales SageMaker variants with its service-linked role: naming it
+      // creates no role of our own (core/sagemaker-endpoint.ts).
+      role: iam.Role.fromRoleName(this, 'ScalingRole', SAGEMAKER_AUTOSCALING_ROLE_NAME, { mutable: false }),
     });
     target.node.addDependency(endpoint);
     const cooldowns = {

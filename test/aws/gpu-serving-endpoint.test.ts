@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { GpuServingEndpoint, GpuServingEndpointProps } from '../../lib/aws/gpu-serving-endpoint';
 import { ModelRegistry } from '../../lib/aws/model-registry';
 import { ModelSource } from '../../lib/aws/model-source';
@@ -603,6 +603,140 @@ describe('GpuServingEndpoint (AWS)', () => {
 
     it('accepts a tag when mutable tags are explicitly allowed', () => {
       expect(() => endpoint({ model: ModelSource.fromImage({ image: 'nvcr.io/nvidia/tritonserver:24.08-py3', allowMutableImageTag: true }) })).not.toThrow();
+    });
+  });
+});
+
+/** The logical ids of the resources `type` of the template, with their DependsOn. */
+function dependsOnOf(t: Template, type: string): Array<[string, string[]]> {
+  return Object.entries<any>(t.findResources(type)).map(([id, r]) => [id, r.DependsOn ?? []]);
+}
+
+describe('GpuServingEndpoint (AWS): first deploy and updates', () => {
+  describe('models wait for the execution role\'s policy (aws/aws-cdk#10064)', () => {
+    it('makes every model depend on the default policy of the role created here, like the endpoint', () => {
+      const { ep } = build({ variants: [{ name: 'treatment', weight: 1, model: BASE.model }] });
+      const t = Template.fromStack(Stack.of(ep));
+      const [policy] = Object.keys(t.findResources('AWS::IAM::Policy'));
+      expect(policy).toMatch(/^EndpointExecutionRoleDefaultPolicy/);
+      const models = dependsOnOf(t, 'AWS::SageMaker::Model');
+      expect(models).toHaveLength(2);
+      models.forEach(([, deps]) => expect(deps).toContain(policy));
+      dependsOnOf(t, 'AWS::SageMaker::Endpoint').forEach(([, deps]) => expect(deps).toContain(policy));
+    });
+
+    it('makes the shadow model depend on it too', () => {
+      const { t } = endpoint({ shadow: { model: BASE.model, samplingPercent: 10 } });
+      const [policy] = Object.keys(t.findResources('AWS::IAM::Policy'));
+      dependsOnOf(t, 'AWS::SageMaker::Model').forEach(([, deps]) => expect(deps).toContain(policy));
+    });
+
+    it('makes the models depend on the policy of a role passed in', () => {
+      const stack = newStack();
+      const role = new iam.Role(stack, 'MyRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+      new GpuServingEndpoint(stack, 'Endpoint', { ...BASE, role });
+      const t = Template.fromStack(stack);
+      const [policy] = Object.keys(t.findResources('AWS::IAM::Policy'));
+      expect(policy).toMatch(/^MyRoleDefaultPolicy/);
+      dependsOnOf(t, 'AWS::SageMaker::Model').forEach(([, deps]) => expect(deps).toContain(policy));
+    });
+
+    it('makes the models depend on the policy an imported role gets', () => {
+      const stack = newStack();
+      const role = iam.Role.fromRoleArn(stack, 'Imported', 'arn:aws:iam::123456789012:role/serving');
+      new GpuServingEndpoint(stack, 'Endpoint', { ...BASE, role });
+      const t = Template.fromStack(stack);
+      const [policy] = Object.keys(t.findResources('AWS::IAM::Policy'));
+      expect(policy).toMatch(/^ImportedPolicy/);
+      dependsOnOf(t, 'AWS::SageMaker::Model').forEach(([, deps]) => expect(deps).toContain(policy));
+    });
+  });
+
+  describe('the execution role pulls the image it serves', () => {
+    it('grants pulling a private ECR image to a role passed in (standalone endpoint)', () => {
+      const stack = newStack();
+      const role = new iam.Role(stack, 'MyRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+      new GpuServingEndpoint(stack, 'Endpoint', { ...BASE, role });
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: Match.stringLikeRegexp('^MyRole') }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+              Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecr:eu-west-1:123456789012:repository/fraud/server']] },
+            }),
+            Match.objectLike({ Action: 'ecr:GetAuthorizationToken', Resource: '*' }),
+          ]),
+        },
+      });
+    });
+  });
+
+  describe('a promotion keeps the instance count autoscaling reached (RetainAllVariantProperties)', () => {
+    const autoscaling = { minInstances: 2, maxInstances: 6, targetInvocationsPerInstance: 500 };
+
+    it('retains the variants\' instance counts of an autoscaled endpoint, and applies the weights of the new config', () => {
+      const { t } = endpoint({ autoscaling, variants: [{ name: 'treatment', weight: 1, model: BASE.model }] });
+      const props = resourceOf(t, 'AWS::SageMaker::Endpoint');
+      expect(props.RetainAllVariantProperties).toBe(true);
+      expect(props.ExcludeRetainedVariantProperties).toEqual([{ VariantPropertyType: 'DesiredWeight' }]);
+    });
+
+    it('applies the instance count of the config to a fixed-size endpoint (nothing else sets it)', () => {
+      const props = resourceOf(endpoint().t, 'AWS::SageMaker::Endpoint');
+      expect(props.RetainAllVariantProperties).toBeUndefined();
+      expect(props.ExcludeRetainedVariantProperties).toBeUndefined();
+    });
+  });
+
+  describe('autoscaling uses Application Auto Scaling\'s service-linked role', () => {
+    it('creates no role for the scalable target and names the SageMaker endpoint service-linked role', () => {
+      const { t } = endpoint({ autoscaling: { maxInstances: 4, targetInvocationsPerInstance: 100 } });
+      expect(Object.values<any>(t.findResources('AWS::IAM::Role')).map((r) => r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service))
+        .toEqual(['sagemaker.amazonaws.com']);
+      expect(resourceOf(t, 'AWS::ApplicationAutoScaling::ScalableTarget').RoleARN).toEqual({
+        'Fn::Join': ['', [
+          'arn:', { Ref: 'AWS::Partition' },
+          ':iam::123456789012:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint',
+        ]],
+      });
+    });
+  });
+
+  describe('changing instanceType of an autoscaled endpoint: two deployments', () => {
+    const autoscaling = { minInstances: 2, maxInstances: 6, targetInvocationsPerInstance: 500 };
+    let before: Record<string, any>;
+    let step1: { stack: Stack; t: Template };
+    let step2: Record<string, any>;
+    beforeAll(() => {
+      before = endpoint({ autoscaling }).t.toJSON().Resources;
+      step1 = endpoint({ autoscaling: { ...autoscaling, registered: false } });
+      step2 = endpoint({ instanceType: 'ml.g6.xlarge', autoscaling }).t.toJSON().Resources;
+    });
+    const ofType = (resources: Record<string, any>, type: string) => Object.fromEntries(Object.entries(resources).filter(([, r]) => r.Type === type));
+
+    it('first deregisters the variant and leaves the endpoint and its config untouched', () => {
+      const resources = step1.t.toJSON().Resources;
+      expect(ofType(resources, 'AWS::ApplicationAutoScaling::ScalableTarget')).toEqual({});
+      expect(ofType(resources, 'AWS::ApplicationAutoScaling::ScalingPolicy')).toEqual({});
+      for (const type of ['AWS::SageMaker::Endpoint', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Model']) {
+        expect(ofType(resources, type)).toEqual(ofType(before, type));
+      }
+    });
+
+    it('warns while the variant is deregistered, naming the next step', () => {
+      const warnings = Annotations.fromStack(step1.stack).findWarning('*', Match.stringLikeRegexp('autoscaling.registered'));
+      expect(warnings).toHaveLength(1);
+      expect(JSON.stringify(warnings[0].entry.data)).toContain('change instanceType');
+    });
+
+    it('then changes the instance type and registers the variant again once the endpoint is updated', () => {
+      const [config] = Object.values<any>(ofType(step2, 'AWS::SageMaker::EndpointConfig'));
+      expect(config.Properties.ProductionVariants[0].InstanceType).toBe('ml.g6.xlarge');
+      const [endpointId] = Object.keys(ofType(step2, 'AWS::SageMaker::Endpoint'));
+      const [target] = Object.values<any>(ofType(step2, 'AWS::ApplicationAutoScaling::ScalableTarget'));
+      expect(target.DependsOn).toContain(endpointId);
+      expect(target.Properties.ResourceId).toBe('endpoint/fraud/variant/primary');
     });
   });
 });

@@ -139,6 +139,7 @@ const autoscalingSchema = z
     scaleInCooldown: seconds(0, 3600).optional(),
     scaleOutCooldown: seconds(0, 3600).optional(),
     allowScaleToZero: z.boolean().optional(),
+    registered: z.boolean().optional(),
   })
   .superRefine((a, ctx) => {
     const min = a.minInstances ?? 1;
