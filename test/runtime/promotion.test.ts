@@ -14,7 +14,7 @@ import {
   StackStatus,
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
-import { DescribeModelPackageCommand, ModelApprovalStatus, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { AddTagsCommand, DescribeModelPackageCommand, ListTagsCommand, ModelApprovalStatus, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Lineage } from '../../lib/core/lineage';
@@ -24,9 +24,13 @@ import {
   PromotionConfig,
   PromotionOutcome,
   PromotionRefusedError,
+  RECORD_SIZE,
   StackBusyError,
+  formatRecord,
+  parseRecord,
   promote,
 } from '../../lib/runtime/promotion/promote';
+import { lambdaEndpoint, requeueTo } from '../../lib/runtime/promotion/requeue';
 
 const sagemaker = mockClient(SageMakerClient);
 const cloudformation = mockClient(CloudFormationClient);
@@ -67,8 +71,11 @@ function approval(
   };
 }
 
-function givenPackage(version: number, options: { status?: ModelApprovalStatus; metadata?: Record<string, string> } = {}): void {
+function givenPackage(
+  version: number, options: { status?: ModelApprovalStatus; metadata?: Record<string, string>; lastModified?: Date } = {},
+): void {
   sagemaker.on(DescribeModelPackageCommand, { ModelPackageName: arn(version) }).resolves({
+    LastModifiedTime: options.lastModified,
     ModelPackageGroupName: 'fraud',
     ModelPackageVersion: version,
     ModelPackageArn: arn(version),
@@ -194,7 +201,7 @@ describe('promote', () => {
     const run = promote(approval(4), CONFIG, deps);
 
     await expect(run).rejects.toThrow(StackBusyError);
-    await expect(run).rejects.toThrow('stack FraudServing is UPDATE_IN_PROGRESS (waited 0 s): CloudFormation rejects concurrent updates');
+    await expect(run).rejects.toThrow(/^stack FraudServing is UPDATE_IN_PROGRESS \(waited 0 s, deadline [0-9TZ:.-]+ passed\): CloudFormation rejects concurrent updates/);
     await expect(run).rejects.toMatchObject({ retryable: true });
     expect(updates()).toEqual([]);
   });
@@ -291,6 +298,211 @@ describe('promote', () => {
   });
 });
 
+describe('the record of approvals acted on (a model package group tag)', () => {
+  const KEY = 'cdk-mlops:promotion:FraudServing/FraudModelPackage';
+  const GROUP_ARN = 'arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/fraud';
+  const RECORDED = { ...CONFIG, recordTagKey: KEY };
+  const approvedAt = (iso: string) => new Date(iso);
+  const V12_APPROVED = approvedAt('2026-11-23T10:00:00.000Z');
+  const givenRecord = (value?: string) => sagemaker.on(ListTagsCommand, { ResourceArn: GROUP_ARN })
+    .resolves({ Tags: value === undefined ? [{ Key: 'team', Value: 'fraud' }] : [{ Key: 'team', Value: 'fraud' }, { Key: KEY, Value: value }] });
+  const recordWrites = () => sagemaker.commandCalls(AddTagsCommand).map((c) => c.args[0].input);
+
+  it('records the approval (version and LastModifiedTime) on the group before updating the stack', async () => {
+    givenPackage(12, { lastModified: V12_APPROVED });
+    givenStack(11);
+    givenRecord('10@1763800000000');
+
+    const result = await promote(approval(12), RECORDED, deps);
+
+    expect(result).toMatchObject({ outcome: PromotionOutcome.UPDATING, approvedAt: '2026-11-23T10:00:00.000Z' });
+    expect(recordWrites()).toEqual([{ ResourceArn: GROUP_ARN, Tags: [{ Key: KEY, Value: `10@1763800000000 12@${V12_APPROVED.getTime()}` }] }]);
+    // Written first: an update that started is never forgotten.
+    const [tagged] = sagemaker.commandCalls(AddTagsCommand);
+    const [updated] = cloudformation.commandCalls(UpdateStackCommand);
+    expect(tagged.calledBefore(updated)).toBe(true);
+  });
+
+  it('does nothing for an approval acted on already: the same event after SageMaker rolled the deployment back (issue 12, finding 10)', async () => {
+    // GIVEN the stack rolled back to v11 after v12's deployment failed, and v12's approval recorded
+    givenPackage(12, { lastModified: V12_APPROVED });
+    givenStack(11);
+    givenRecord(`11@1763000000000 12@${V12_APPROVED.getTime()}`);
+
+    // WHEN the approval event of v12 arrives again (before the fix: UPDATING, promoting to version 12)
+    const result = await promote(approval(12, { id: 'event-12-again', time: '2026-11-23T11:00:00Z' }), RECORDED, deps);
+
+    // THEN nothing is deployed
+    expect(result).toMatchObject({
+      outcome: PromotionOutcome.DUPLICATE,
+      reason: 'version 12 approved at 2026-11-23T10:00:00.000Z was acted on already (a repeated event): nothing to do',
+    });
+    expect(updates()).toEqual([]);
+    expect(recordWrites()).toEqual([]);
+    expect(cloudformation.commandCalls(DescribeStacksCommand)).toHaveLength(0);
+  });
+
+  it('promotes a new approval of the same version (rejected, then approved again: a later LastModifiedTime)', async () => {
+    givenPackage(12, { lastModified: approvedAt('2026-11-23T12:00:00.000Z') });
+    givenStack(11);
+    givenRecord(`12@${V12_APPROVED.getTime()}`);
+    const result = await promote(approval(12), RECORDED, deps);
+    expect(result).toMatchObject({ outcome: PromotionOutcome.UPDATING, reason: 'stack FraudServing updating, promoting to version 12' });
+    expect(recordWrites()[0].Tags?.[0].Value).toBe(`12@${V12_APPROVED.getTime()} 12@${Date.parse('2026-11-23T12:00:00.000Z')}`);
+  });
+
+  it('ignores an approval overtaken by a later approval of a newer version, even when that one was rolled back', async () => {
+    // v13 approved after v12 and deployed (then rolled back: the stack serves v11); v12's event comes late.
+    givenPackage(12, { lastModified: V12_APPROVED });
+    givenStack(11);
+    givenRecord(`13@${Date.parse('2026-11-23T10:00:05.000Z')}`);
+    const result = await promote(approval(12), RECORDED, deps);
+    expect(result).toMatchObject({
+      outcome: PromotionOutcome.IGNORED,
+      reason: 'overtaken: version 13 was approved after version 12 (at 2026-11-23T10:00:05.000Z) and its deployment was started',
+    });
+    expect(updates()).toEqual([]);
+  });
+
+  it('restores the record when UpdateStack fails, so a retry deploys', async () => {
+    givenPackage(12, { lastModified: V12_APPROVED });
+    givenStack(11);
+    givenRecord('10@1763800000000');
+    cloudformation.on(UpdateStackCommand).rejects(new Error('Rate exceeded'));
+    await expect(promote(approval(12), RECORDED, deps)).rejects.toThrow('Rate exceeded');
+    expect(recordWrites().map((w) => w.Tags?.[0].Value)).toEqual([`10@1763800000000 12@${V12_APPROVED.getTime()}`, '10@1763800000000']);
+  });
+
+  it('writes no record in a dry run, and an empty record as "-"', async () => {
+    givenPackage(12, { lastModified: V12_APPROVED });
+    givenStack(11);
+    givenRecord();
+    expect((await promote(approval(12), { ...RECORDED, dryRun: true }, deps)).outcome).toBe(PromotionOutcome.DRY_RUN);
+    expect(recordWrites()).toEqual([]);
+    expect(formatRecord([])).toBe('');
+    expect(parseRecord('-')).toEqual([]);
+  });
+
+  it(`keeps the last ${RECORD_SIZE} attempts, within a tag value's 256 characters`, () => {
+    const attempts = Array.from({ length: RECORD_SIZE + 3 }, (_, i) => ({ version: 9_999_999_980 + i, approvedAt: 9_999_999_999_999 }));
+    const value = formatRecord(attempts);
+    expect(value.length).toBeLessThanOrEqual(256);
+    expect(parseRecord(value)).toEqual(attempts.slice(3));
+  });
+});
+
+describe('a busy stack: waiting, requeued until the deployment limit (issue 12, finding 11)', () => {
+  /** A fake clock and sleep, and the requeues the function made of itself. */
+  function harness(start = '2026-11-23T10:00:00Z') {
+    let clock = Date.parse(start);
+    const requeued: ModelPackageStateChangeEvent[] = [];
+    return {
+      deps: {
+        ...deps,
+        now: () => new Date(clock),
+        sleep: async (ms: number) => { clock += ms; },
+        requeue: async (event: ModelPackageStateChangeEvent) => { requeued.push(event); },
+      },
+      requeued,
+      advance: (ms: number) => { clock += ms; },
+      now: () => clock,
+    };
+  }
+  const WAITING = { ...CONFIG, busyWaitSeconds: 600, deploymentWaitSeconds: 3900 };
+
+  it('requeues the approval after busyWaitSeconds, carrying the deadline of its first delivery', async () => {
+    givenPackage(4);
+    givenStack(3, StackStatus.UPDATE_IN_PROGRESS);
+    const h = harness();
+
+    const result = await promote(approval(4), WAITING, h.deps);
+
+    expect(result).toMatchObject({
+      outcome: PromotionOutcome.WAITING,
+      reason: 'stack FraudServing is UPDATE_IN_PROGRESS (waited 600 s): the approval is requeued to wait for it until 2026-11-23T11:05:00.000Z',
+      deadline: '2026-11-23T11:05:00.000Z',
+    });
+    expect(h.requeued).toEqual([{ ...approval(4), 'cdk-mlops:promotion': { deadline: '2026-11-23T11:05:00.000Z', requeues: 1 } }]);
+    expect(updates()).toEqual([]);
+  });
+
+  it('promotes a requeued approval once the stack is idle (v13 after v12\'s deployment: the newer ends serving)', async () => {
+    givenPackage(13);
+    givenStack(12);
+    const h = harness();
+    const requeuedEvent = { ...approval(13), 'cdk-mlops:promotion': { deadline: '2026-11-23T11:05:00.000Z', requeues: 2 } };
+    const result = await promote(requeuedEvent, WAITING, h.deps);
+    expect(result).toMatchObject({ outcome: PromotionOutcome.UPDATING, reason: 'stack FraudServing updating, promoting to version 13' });
+  });
+
+  it('fails with StackBusyError when the stack stays busy longer than the deployment limit (stubbed: moto finishes updates at once)', async () => {
+    // GIVEN a stack busy for longer than the 3,900 s limit, and Lambda running each requeue at once
+    givenPackage(4);
+    givenStack(3, StackStatus.UPDATE_IN_PROGRESS);
+    const h = harness();
+    let event: ModelPackageStateChangeEvent = approval(4);
+    const outcomes: string[] = [];
+
+    // WHEN the approval and its requeues are handled until one fails
+    let failure: unknown;
+    for (let invocation = 0; invocation < 20 && failure === undefined; invocation++) {
+      try {
+        outcomes.push((await promote(event, WAITING, h.deps)).outcome);
+        event = h.requeued[h.requeued.length - 1];
+        h.advance(1_000); // Lambda picks the requeued event up
+      } catch (e) {
+        failure = e;
+      }
+    }
+
+    // THEN it waited through 7 invocations (6 requeues) of up to 600 s, then gave up, never deploying
+    expect(outcomes).toEqual(Array(6).fill(PromotionOutcome.WAITING));
+    expect(h.requeued.map((e) => e['cdk-mlops:promotion'])).toEqual([1, 2, 3, 4, 5, 6].map((requeues) => ({ deadline: '2026-11-23T11:05:00.000Z', requeues })));
+    expect(failure).toBeInstanceOf(StackBusyError);
+    expect((failure as Error).message).toMatch(/^stack FraudServing is UPDATE_IN_PROGRESS \(waited \d+ s, deadline 2026-11-23T11:05:00.000Z passed\)/);
+    expect(h.now()).toBeGreaterThanOrEqual(Date.parse('2026-11-23T11:05:00Z'));
+    expect(updates()).toEqual([]);
+  });
+
+  it('without a requeue (or past the deadline) fails after busyWaitSeconds, as before', async () => {
+    givenPackage(4);
+    givenStack(3, StackStatus.UPDATE_IN_PROGRESS);
+    const { requeue: _, ...withoutRequeue } = harness().deps;
+    await expect(promote(approval(4), WAITING, withoutRequeue)).rejects.toThrow(StackBusyError);
+  });
+});
+
+describe('the requeue (an asynchronous Invoke of the function itself)', () => {
+  it('posts the event to Lambda\'s Invoke API, SigV4-signed, as an Event invocation', async () => {
+    const calls: Array<{ url: string; init: RequestInit }> = [];
+    const fetchStub = (async (url: URL, init: RequestInit) => {
+      calls.push({ url: String(url), init });
+      return new Response('', { status: 202 });
+    }) as unknown as typeof fetch;
+    const credentials = async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', sessionToken: 'token' });
+
+    await requeueTo({ functionName: 'FraudPromotion', region: 'eu-west-1', endpoint: 'https://lambda.eu-west-1.amazonaws.com', credentials, fetch: fetchStub }, approval(4));
+
+    expect(calls).toHaveLength(1);
+    expect(calls[0].url).toBe('https://lambda.eu-west-1.amazonaws.com/2015-03-31/functions/FraudPromotion/invocations');
+    const headers = calls[0].init.headers as Record<string, string>;
+    expect(headers['x-amz-invocation-type']).toBe('Event');
+    expect(headers['x-amz-security-token']).toBe('token');
+    expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/lambda\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);
+    expect(JSON.parse(String(calls[0].init.body))).toEqual(approval(4));
+  });
+
+  it('fails unless Lambda accepted the event, and finds Lambda\'s endpoint', async () => {
+    const fetchStub = (async () => new Response('{"Message":"denied"}', { status: 403 })) as unknown as typeof fetch;
+    const credentials = async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' });
+    await expect(requeueTo({ functionName: 'F', region: 'eu-west-1', endpoint: 'https://lambda.eu-west-1.amazonaws.com', credentials, fetch: fetchStub }, approval(4)))
+      .rejects.toThrow('requeue: Lambda Invoke of F answered HTTP 403: {"Message":"denied"}');
+    expect(lambdaEndpoint({}, 'eu-west-1')).toBe('https://lambda.eu-west-1.amazonaws.com');
+    expect(lambdaEndpoint({}, 'cn-north-1')).toBe('https://lambda.cn-north-1.amazonaws.com.cn');
+    expect(lambdaEndpoint({ AWS_ENDPOINT_URL: 'http://127.0.0.1:5000' }, 'eu-west-1')).toBe('http://127.0.0.1:5000');
+  });
+});
+
 describe('configuration', () => {
   it('names every missing or invalid variable at once', () => {
     expect(() => configFromEnv({
@@ -300,12 +512,15 @@ describe('configuration', () => {
       ALLOW_ROLLBACK: 'yes',
       DRY_RUN: '1',
       BUSY_WAIT_SECONDS: '900',
+      DEPLOYMENT_WAIT_SECONDS: '1.5',
+      RECORD_TAG_KEY: 'a,b',
     })).toThrow(
       'promotion configuration: STACK_NAME must be set to a non-empty value; PARAMETER_NAME must be set to a non-empty value; ' +
       'MODEL_PACKAGE_GROUP_NAME must be a model package group name; got "fraud_models"; ' +
       'REQUIRED_LINEAGE_KEYS must be distinct comma-separated non-empty keys; got "a,,a"; ' +
       'CLOUDFORMATION_ROLE_ARN must be an IAM role ARN; got "cdk-exec-role"; ALLOW_ROLLBACK must be true or false; got "yes"; ' +
-      'DRY_RUN must be true or false; got "1"; BUSY_WAIT_SECONDS must be a whole number of seconds from 0 to 780; got "900"',
+      'DRY_RUN must be true or false; got "1"; BUSY_WAIT_SECONDS must be a whole number of seconds from 0 to 780; got "900"; ' +
+      'DEPLOYMENT_WAIT_SECONDS must be a whole number of seconds from 0 to 115200; got "1.5"; RECORD_TAG_KEY must be a SageMaker tag key; got "a,b"',
     );
   });
 
@@ -331,7 +546,17 @@ describe('configuration', () => {
       ALLOW_ROLLBACK: 'true',
       DRY_RUN: 'true',
       BUSY_WAIT_SECONDS: '600',
-    })).toEqual({ ...CONFIG, requiredLineageKeys: [], allowRollback: true, dryRun: true, busyWaitSeconds: 600 });
+      DEPLOYMENT_WAIT_SECONDS: '3900',
+      RECORD_TAG_KEY: 'cdk-mlops:promotion:FraudServing/FraudModelPackage',
+    })).toEqual({
+      ...CONFIG,
+      requiredLineageKeys: [],
+      allowRollback: true,
+      dryRun: true,
+      busyWaitSeconds: 600,
+      deploymentWaitSeconds: 3900,
+      recordTagKey: 'cdk-mlops:promotion:FraudServing/FraudModelPackage',
+    });
   });
 });
 

@@ -12,7 +12,11 @@
  * - `CLOUDFORMATION_ROLE_ARN`: role CloudFormation updates the stack with; default the stack's own.
  * - `ALLOW_ROLLBACK`: `true` to deploy a re-approved older version; default `false`.
  * - `DRY_RUN`: `true` to decide and log without updating the stack; default `false`.
- * - `BUSY_WAIT_SECONDS`: how long to wait for a stack update in progress; default 0.
+ * - `BUSY_WAIT_SECONDS`: how long to wait for a stack update in progress in one invocation; default 0.
+ * - `DEPLOYMENT_WAIT_SECONDS`: how long an approval may wait for a busy stack in all, requeued to
+ *   the function (`AWS_LAMBDA_FUNCTION_NAME`, set by Lambda) every `BUSY_WAIT_SECONDS`; default 0 (no requeue).
+ * - `RECORD_TAG_KEY`: the model package group's tag recording the approvals acted on (promote.ts);
+ *   default none (no record: a repeated approval after a rollback is deployed again).
  *
  * Each invocation logs one JSON line (`message: "model package promotion"`) saying what happened;
  * a refusal or a busy stack is also thrown, so the function's error alarm fires and Lambda retries.
@@ -24,10 +28,14 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ModelPackageStateChangeEvent, PromotionConfig, PromotionDeps, PromotionResult, promote } from './promote';
+import { lambdaEndpoint, requeueTo } from './requeue';
 import { Lineage } from '../../core/lineage';
 
 /** Longest wait for a busy stack: within Lambda's 15 minutes, with time left for the promotion. */
 export const MAX_BUSY_WAIT_SECONDS = 780;
+
+/** Longest wait for a busy stack in all: SageMaker's longest deployment (28,800 s) and a day to spare. */
+export const MAX_DEPLOYMENT_WAIT_SECONDS = 28_800 + 86_400;
 
 let clients: PromotionDeps | undefined;
 
@@ -35,8 +43,22 @@ let clients: PromotionDeps | undefined;
 export async function handler(event: ModelPackageStateChangeEvent): Promise<PromotionResult> {
   const config = configFromEnv(process.env);
   // Created once per container: later invocations reuse the connections.
-  clients ??= { sagemaker: new SageMakerClient({}), cloudformation: new CloudFormationClient({}) };
+  clients ??= withRequeue({ sagemaker: new SageMakerClient({}), cloudformation: new CloudFormationClient({}) }, process.env);
   return promoteAndLog(event, config, clients);
+}
+
+/** The clients, and the requeue to this function when Lambda runs it (its name and region are set). */
+function withRequeue(deps: PromotionDeps, env: Record<string, string | undefined>): PromotionDeps {
+  const functionName = env.AWS_LAMBDA_FUNCTION_NAME?.trim();
+  const region = env.AWS_REGION?.trim();
+  if (!functionName || !region) {
+    return deps;
+  }
+  const credentials = deps.sagemaker.config.credentials;
+  return {
+    ...deps,
+    requeue: (event) => requeueTo({ functionName, region, endpoint: lambdaEndpoint(env, region), credentials: () => credentials() }, event),
+  };
 }
 
 /** `promote`, logging one JSON line with the outcome, or with the error (then rethrown). */
@@ -103,14 +125,23 @@ export function configFromEnv(env: Record<string, string | undefined>): Promotio
   }
   const allowRollback = flag('ALLOW_ROLLBACK');
   const dryRun = flag('DRY_RUN');
-  let busyWaitSeconds = 0;
-  const wait = env.BUSY_WAIT_SECONDS?.trim();
-  if (wait !== undefined && wait !== '') {
-    if (!/^\d+$/.test(wait) || Number(wait) > MAX_BUSY_WAIT_SECONDS) {
-      errors.push(`BUSY_WAIT_SECONDS must be a whole number of seconds from 0 to ${MAX_BUSY_WAIT_SECONDS}; got ${JSON.stringify(env.BUSY_WAIT_SECONDS)}`);
-    } else {
-      busyWaitSeconds = Number(wait);
+  const seconds = (name: string, max: number): number => {
+    const v = env[name]?.trim();
+    if (v === undefined || v === '') {
+      return 0;
     }
+    if (!/^\d+$/.test(v) || Number(v) > max) {
+      errors.push(`${name} must be a whole number of seconds from 0 to ${max}; got ${JSON.stringify(env[name])}`);
+      return 0;
+    }
+    return Number(v);
+  };
+  const busyWaitSeconds = seconds('BUSY_WAIT_SECONDS', MAX_BUSY_WAIT_SECONDS);
+  const deploymentWaitSeconds = seconds('DEPLOYMENT_WAIT_SECONDS', MAX_DEPLOYMENT_WAIT_SECONDS);
+  const recordTagKey = env.RECORD_TAG_KEY?.trim() || undefined;
+  // A SageMaker tag key: 1-128 letters, digits, spaces and _.:/=+-@ (SageMaker API reference, Tag).
+  if (recordTagKey !== undefined && !/^[\p{L}\p{N}_.:/=+\-@ ]{1,128}$/u.test(recordTagKey)) {
+    errors.push(`RECORD_TAG_KEY must be a SageMaker tag key; got ${JSON.stringify(env.RECORD_TAG_KEY)}`);
   }
   if (errors.length > 0) {
     throw new Error(`promotion configuration: ${errors.join('; ')}`);
@@ -124,6 +155,8 @@ export function configFromEnv(env: Record<string, string | undefined>): Promotio
     allowRollback,
     dryRun,
     busyWaitSeconds,
+    ...(deploymentWaitSeconds > 0 ? { deploymentWaitSeconds } : {}),
+    ...(recordTagKey !== undefined ? { recordTagKey } : {}),
   };
 }
 

@@ -5,13 +5,41 @@
  * (blue/green with auto-rollback alarms). If SageMaker rolls the deployment back, the stack update
  * is expected to fail and CloudFormation to roll the parameter back too (not verified against a
  * live account: see ApprovalPromotion's documentation). CloudFormation stays the record of what serves.
+ *
+ * The record of what was attempted. SageMaker "may send multiple events … for each state change"
+ * (SageMaker developer guide, "Automating SageMaker with Amazon EventBridge"), EventBridge and
+ * Lambda deliver at least once, and a dead-letter redrive repeats an event: after a rollback the
+ * stack again serves the old version, so the stack alone cannot tell a repeated approval from a
+ * new one. Each approval the function acted on (started an UpdateStack for) is therefore recorded
+ * as `<version>@<LastModifiedTime in epoch ms>` in one tag of the model package group
+ * (`RECORD_TAG_KEY`, e.g. `cdk-mlops:promotion:FraudServing/FraudModelPackage`), the last
+ * `RECORD_SIZE` attempts, space-separated. Why there:
+ * - the identity of an approval is the package's `LastModifiedTime` (DescribeModelPackage): a
+ *   repeated event of one state change carries the same one, a rejection and a new approval change
+ *   it (so does any other update of the package, which then counts as a new approval);
+ * - a tag is not the package's state: writing it changes no `LastModifiedTime` and sends no
+ *   model package state change, and the grant is least privilege: `sagemaker:AddTags` on the one
+ *   group with `aws:TagKeys` limited to this key (the function cannot approve anything, as
+ *   `UpdateModelPackage` on the package's metadata would allow), `sagemaker:ListTags` to read it;
+ * - not a stack tag (CloudFormation propagates stack tags to every resource and `cdk deploy`
+ *   resets them) nor a stack parameter (rolled back with the failed update it should remember);
+ * - no resource of its own, and it survives redeploys of the promotion's stack.
+ * The record is written before UpdateStack and restored if UpdateStack fails, so an approval is
+ * never marked as acted on without a deployment having started.
+ *
+ * A busy stack (a deployment of the previous promotion, a CI deploy) is waited for up to
+ * `BUSY_WAIT_SECONDS` in one invocation; while the approval's deadline (`DEPLOYMENT_WAIT_SECONDS`
+ * after it was first handled, derived by ApprovalPromotion from the serving stack's deployment
+ * limit) has not passed, the event is then requeued to the function (an asynchronous Invoke
+ * carrying the deadline) and the invocation ends WAITING; after the deadline it fails with
+ * `StackBusyError` (retried by Lambda, then kept in the dead-letter queue).
  */
 
 // The AWS SDK is a dev dependency: esbuild bundles it into the Lambda asset (scripts/bundle-runtime.ts).
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { CloudFormationClient, DescribeStacksCommand, Parameter, Stack, UpdateStackCommand, UpdateStackCommandInput } from '@aws-sdk/client-cloudformation';
 // eslint-disable-next-line import/no-extraneous-dependencies
-import { DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { AddTagsCommand, DescribeModelPackageCommand, ListTagsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ModelPackageVersionArn, parseModelPackageVersionArn, sameModelPackageGroup } from '../../core/model-package';
 
 /** EventBridge `source` and `detail-type` of model package state changes (SageMaker developer guide). */
@@ -27,6 +55,15 @@ export const CDK_CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPA
 /** How often a busy stack is looked at again while waiting for it. */
 export const BUSY_POLL_SECONDS = 30;
 
+/**
+ * How many attempts the record keeps: a tag value holds at most 256 characters (SageMaker API
+ * reference, `Tag.Value`), an attempt `<version>@<epoch ms>` at most 24 with its separator.
+ */
+export const RECORD_SIZE = 10;
+
+/** The event's key for what a requeue carries (the deadline stays that of the first delivery). */
+export const REQUEUE_KEY = 'cdk-mlops:promotion';
+
 /** The part of a "SageMaker Model Package State Change" event the promotion reads. */
 export interface ModelPackageStateChangeEvent {
   readonly 'id'?: string;
@@ -41,6 +78,16 @@ export interface ModelPackageStateChangeEvent {
     readonly ModelPackageVersion?: number;
     readonly ModelApprovalStatus?: string;
   };
+  /** Set on an event the function requeued to itself while the stack was busy. */
+  readonly 'cdk-mlops:promotion'?: RequeueState;
+}
+
+/** What a requeued event carries. */
+export interface RequeueState {
+  /** Until when (ISO 8601) a busy stack is waited for: the first delivery's time plus the deployment wait. */
+  readonly deadline: string;
+  /** How many times the event was requeued. */
+  readonly requeues: number;
 }
 
 /** What the promotion does, from the environment (handler.ts). */
@@ -62,8 +109,19 @@ export interface PromotionConfig {
   readonly allowRollback: boolean;
   /** Decide and log, but do not update the stack. */
   readonly dryRun: boolean;
-  /** How long to wait for a busy stack (an update in progress) before failing to be retried. */
+  /** How long to wait for a busy stack (an update in progress) in one invocation. */
   readonly busyWaitSeconds: number;
+  /**
+   * How long an approval may wait for a busy stack in all, from its first delivery: while this has
+   * not passed, a stack still busy after `busyWaitSeconds` requeues the event (`PromotionDeps.requeue`).
+   * @default 0 - no requeue: a stack busy after `busyWaitSeconds` fails the invocation
+   */
+  readonly deploymentWaitSeconds?: number;
+  /**
+   * Tag key of the model package group recording the approvals acted on (see the module comment).
+   * @default - no record: a repeated approval event after a rollback deploys the version again
+   */
+  readonly recordTagKey?: string;
 }
 
 /** Clients and clock (injected for tests). */
@@ -74,6 +132,11 @@ export interface PromotionDeps {
   readonly now?: () => Date;
   /** @default - setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Hands the event to a later invocation of the function (an asynchronous Invoke of itself).
+   * @default - none: a busy stack fails the invocation after `busyWaitSeconds`
+   */
+  readonly requeue?: (event: ModelPackageStateChangeEvent) => Promise<void>;
 }
 
 /** What a promotion did. */
@@ -86,6 +149,10 @@ export enum PromotionOutcome {
   ALREADY_DEPLOYED = 'ALREADY_DEPLOYED',
   /** The event is not a promotion for this stack (another group, not Approved, a stale approval). */
   IGNORED = 'IGNORED',
+  /** The approval was acted on already (the record has it): a repeated event, after a rollback too. */
+  DUPLICATE = 'DUPLICATE',
+  /** The stack is still busy: the event was requeued to the function, to be promoted when it is idle. */
+  WAITING = 'WAITING',
 }
 
 /** The result of one promotion (also logged as one JSON line by the handler). */
@@ -101,6 +168,10 @@ export interface PromotionResult {
   readonly servingModelPackageVersion?: number;
   /** The UpdateStack request (sent, or that would have been with `dryRun`). */
   readonly updateStack?: UpdateStackCommandInput;
+  /** The approval's identity: the package's LastModifiedTime (ISO 8601). */
+  readonly approvedAt?: string;
+  /** `WAITING`: until when the requeued event waits for the stack. */
+  readonly deadline?: string;
 }
 
 /**
@@ -134,11 +205,26 @@ export async function promote(event: ModelPackageStateChangeEvent, config: Promo
   if (typeof eventArn !== 'string') {
     return eventArn;
   }
-  const { packageArn, target } = await approvedPackage(eventArn, config, deps);
-  const about = { modelPackageArn: packageArn, modelPackageVersion: target.version };
+  const approval = await approvedPackage(event, eventArn, config, deps);
+  const { packageArn, target } = approval;
+  const about = { modelPackageArn: packageArn, modelPackageVersion: target.version, approvedAt: new Date(approval.approvedAt).toISOString() };
+
+  // --- the record: an approval acted on already, or overtaken by a later approval of a newer version
+  const record = await readRecord(approval, config, deps);
+  const seen = record?.attempts.find((a) => a.version === target.version && a.approvedAt === approval.approvedAt);
+  if (seen !== undefined) {
+    return { outcome: PromotionOutcome.DUPLICATE, reason: `version ${target.version} approved at ${about.approvedAt} was acted on already (a repeated event): nothing to do`, ...about };
+  }
+  const overtaking = record?.attempts.find((a) => a.version > target.version && a.approvedAt > approval.approvedAt);
+  if (overtaking !== undefined) {
+    return ignoredAs(`overtaken: version ${overtaking.version} was approved after version ${target.version} (at ${new Date(overtaking.approvedAt).toISOString()}) and its deployment was started`, about);
+  }
 
   // --- the stack: idle, and what it serves --------------------------------------------------------
-  const stack = await idleStack(config, deps);
+  const stack = await idleStack(event, config, deps);
+  if (!('StackStatus' in stack)) {
+    return { outcome: PromotionOutcome.WAITING, reason: stack.reason, ...about, deadline: stack.deadline };
+  }
   const parameters = stack.Parameters ?? [];
   const servingArn = servingParameter(parameters, config).ParameterValue;
   const serving = servingArn === undefined ? undefined : parseModelPackageVersionArn(servingArn);
@@ -159,6 +245,8 @@ export async function promote(event: ModelPackageStateChangeEvent, config: Promo
   if (config.dryRun) {
     return { outcome: PromotionOutcome.DRY_RUN, reason: `dry run: would update stack ${config.stackName}, ${direction} to version ${target.version}`, ...about, ...was, updateStack };
   }
+  // Recorded first: an UpdateStack that started is never forgotten; restored if it did not start.
+  await writeRecord(approval, config, deps, [...(record?.attempts ?? []), { version: target.version, approvedAt: approval.approvedAt }]);
   try {
     await deps.cloudformation.send(new UpdateStackCommand(updateStack));
   } catch (e) {
@@ -166,6 +254,7 @@ export async function promote(event: ModelPackageStateChangeEvent, config: Promo
     if (e instanceof Error && e.name === 'ValidationError' && /No updates are to be performed/.test(e.message)) {
       return { outcome: PromotionOutcome.ALREADY_DEPLOYED, reason: `stack ${config.stackName}: ${e.message}`, ...about, ...was };
     }
+    await writeRecord(approval, config, deps, record?.attempts ?? []).catch(() => undefined);
     throw e;
   }
   return { outcome: PromotionOutcome.UPDATING, reason: `stack ${config.stackName} updating, ${direction} to version ${target.version}`, ...about, ...was, updateStack };
@@ -194,10 +283,14 @@ function approvalOf(event: ModelPackageStateChangeEvent, config: PromotionConfig
 interface ApprovedPackage {
   readonly packageArn: string;
   readonly target: ModelPackageVersionArn;
+  /** The approval's identity: the package's LastModifiedTime (else the event's time), epoch ms. */
+  readonly approvedAt: number;
 }
 
 /** The package as it is now: a version of this group, still approved, with its lineage; refused otherwise. */
-async function approvedPackage(eventArn: string, config: PromotionConfig, deps: PromotionDeps): Promise<ApprovedPackage> {
+async function approvedPackage(
+  event: ModelPackageStateChangeEvent, eventArn: string, config: PromotionConfig, deps: PromotionDeps,
+): Promise<ApprovedPackage> {
   const pkg = await deps.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: eventArn }));
   const packageArn = pkg.ModelPackageArn ?? eventArn;
   const target = parseModelPackageVersionArn(packageArn);
@@ -217,7 +310,9 @@ async function approvedPackage(eventArn: string, config: PromotionConfig, deps: 
       `${packageArn} lacks lineage metadata ${missing.join(', ')} (CustomerMetadataProperties): a model that cannot be rebuilt is not deployed; register it with its lineage (core.Lineage)`,
     );
   }
-  return { packageArn, target };
+  const eventTime = event.time === undefined ? NaN : Date.parse(event.time);
+  const approvedAt = pkg.LastModifiedTime?.getTime() ?? (Number.isNaN(eventTime) ? 0 : eventTime);
+  return { packageArn, target, approvedAt };
 }
 
 /** The stack's model package parameter; refused when the stack has none. */
@@ -276,15 +371,33 @@ function ignored(reason: string): PromotionResult {
   return { outcome: PromotionOutcome.IGNORED, reason };
 }
 
+function ignoredAs(reason: string, about: Partial<PromotionResult>): PromotionResult {
+  return { ...about, outcome: PromotionOutcome.IGNORED, reason };
+}
+
 function sameVersion(a: ModelPackageVersionArn, b: ModelPackageVersionArn): boolean {
   return a.version === b.version && a.account === b.account && a.region === b.region && sameModelPackageGroup(a.group, b.group);
 }
 
-/** The stack once no operation is in progress on it, or a `StackBusyError` after `busyWaitSeconds`. */
-async function idleStack(config: PromotionConfig, deps: PromotionDeps): Promise<Stack> {
+/** Why a busy stack was not waited for any longer in this invocation: the event was requeued. */
+interface Requeued {
+  readonly reason: string;
+  readonly deadline: string;
+}
+
+/**
+ * The stack once no operation is in progress on it. Busy after `busyWaitSeconds`: the event is
+ * requeued while its deadline has not passed (`Requeued`), else a `StackBusyError`.
+ */
+async function idleStack(event: ModelPackageStateChangeEvent, config: PromotionConfig, deps: PromotionDeps): Promise<Stack | Requeued> {
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const deadline = now().getTime() + config.busyWaitSeconds * 1000;
+  const started = now().getTime();
+  const carried = event[REQUEUE_KEY];
+  const deadline = carried !== undefined && !Number.isNaN(Date.parse(carried.deadline))
+    ? Date.parse(carried.deadline)
+    : started + Math.max(config.deploymentWaitSeconds ?? 0, config.busyWaitSeconds) * 1000;
+  const waitUntil = Math.min(started + config.busyWaitSeconds * 1000, deadline);
   for (;;) {
     const out = await deps.cloudformation.send(new DescribeStacksCommand({ StackName: config.stackName }));
     const stack = out.Stacks?.[0];
@@ -294,12 +407,73 @@ async function idleStack(config: PromotionConfig, deps: PromotionDeps): Promise<
     if (!(stack.StackStatus ?? '').endsWith('_IN_PROGRESS')) {
       return stack;
     }
-    if (now().getTime() + BUSY_POLL_SECONDS * 1000 > deadline) {
-      throw new StackBusyError(
-        `stack ${config.stackName} is ${stack.StackStatus} (waited ${config.busyWaitSeconds} s): CloudFormation rejects concurrent updates; ` +
-        'the event is retried, then kept in the dead-letter queue (do not deploy the serving stack from CI while promoting)',
-      );
+    const remaining = waitUntil - now().getTime();
+    if (remaining > 0) {
+      await sleep(Math.min(BUSY_POLL_SECONDS * 1000, remaining));
+      continue;
     }
-    await sleep(BUSY_POLL_SECONDS * 1000);
+    const waited = Math.round((now().getTime() - started) / 1000);
+    if (deps.requeue !== undefined && now().getTime() < deadline) {
+      const until = new Date(deadline).toISOString();
+      await deps.requeue({ ...event, [REQUEUE_KEY]: { deadline: until, requeues: (carried?.requeues ?? 0) + 1 } });
+      return { reason: `stack ${config.stackName} is ${stack.StackStatus} (waited ${waited} s): the approval is requeued to wait for it until ${until}`, deadline: until };
+    }
+    throw new StackBusyError(
+      `stack ${config.stackName} is ${stack.StackStatus} (waited ${waited} s, deadline ${new Date(deadline).toISOString()} passed): CloudFormation rejects concurrent updates; ` +
+      'the event is retried, then kept in the dead-letter queue (do not deploy the serving stack from CI while promoting)',
+    );
   }
+}
+
+/** One approval acted on: the version and its LastModifiedTime (epoch ms). */
+interface Attempt {
+  readonly version: number;
+  readonly approvedAt: number;
+}
+
+/** The record's tag as read. */
+interface PromotionRecord {
+  readonly attempts: readonly Attempt[];
+}
+
+/** The group's ARN (the tagged resource) from a version's. */
+function groupArnOf(p: ModelPackageVersionArn): string {
+  return `arn:${p.partition}:sagemaker:${p.region}:${p.account}:model-package-group/${p.group}`;
+}
+
+/** Formats and parses the tag value: `<version>@<epoch ms>` separated by spaces, oldest first. */
+export function formatRecord(attempts: readonly Attempt[]): string {
+  return attempts.slice(-RECORD_SIZE).map((a) => `${a.version}@${a.approvedAt}`).join(' ');
+}
+
+export function parseRecord(value: string): Attempt[] {
+  return value.split(' ')
+    .map((part) => /^(\d{1,10})@(\d{1,15})$/.exec(part))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ version: Number(m[1]), approvedAt: Number(m[2]) }));
+}
+
+/** The record, when one is configured (the last tag of its key: an emulator may keep repeated keys). */
+async function readRecord(approval: ApprovedPackage, config: PromotionConfig, deps: PromotionDeps): Promise<PromotionRecord | undefined> {
+  if (config.recordTagKey === undefined) {
+    return undefined;
+  }
+  const values: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const out = await deps.sagemaker.send(new ListTagsCommand({ ResourceArn: groupArnOf(approval.target), NextToken: nextToken }));
+    values.push(...(out.Tags ?? []).filter((t) => t.Key === config.recordTagKey).map((t) => t.Value ?? ''));
+    nextToken = out.NextToken;
+  } while (nextToken);
+  return { attempts: values.length > 0 ? parseRecord(values[values.length - 1]) : [] };
+}
+
+/** Writes the record's tag (AddTags overwrites the value of an existing key). */
+async function writeRecord(approval: ApprovedPackage, config: PromotionConfig, deps: PromotionDeps, attempts: readonly Attempt[]): Promise<void> {
+  if (config.recordTagKey === undefined) {
+    return;
+  }
+  // A tag value cannot be empty in every API: an empty record is written as "-".
+  const value = formatRecord(attempts) || '-';
+  await deps.sagemaker.send(new AddTagsCommand({ ResourceArn: groupArnOf(approval.target), Tags: [{ Key: config.recordTagKey, Value: value }] }));
 }
