@@ -9,6 +9,7 @@ import { GpuServingEndpoint } from '../aws/gpu-serving-endpoint';
 import { MlPipeline } from '../aws/ml-pipeline';
 import { ModelRegistry } from '../aws/model-registry';
 import { ModelSource } from '../aws/model-source';
+import { grantImagePull } from '../aws/private/ecr';
 import { PlatformModelSpec } from '../core/platform-spec';
 import { AlarmOwnership } from '../core/rollback';
 import { acknowledgeInherentWildcards } from './private/nag';
@@ -101,6 +102,9 @@ export class PlatformModel extends NestedStack {
       modelSizeGiB: s.modelSizeGiB,
       alarmTopic: props.alarmTopic,
     });
+    // The versions served are registered by the pipeline with its inference image: CreateModel pulls
+    // it with the serving role, which the model package alone does not grant.
+    grantImagePull(this.endpoint.role, [m.pipeline.inferenceImage]);
 
     const d = m.drift;
     const [, baselineBucket, baselineKey] = /^s3:\/\/([^/]+)\/(.+)$/.exec(d.baselineUri)!;

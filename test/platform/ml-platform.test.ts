@@ -214,3 +214,63 @@ describe('MlPlatform', () => {
     });
   });
 });
+
+describe('MlPlatform: what SageMaker and CloudFormation need at deploy (issue 12)', () => {
+  let t: Template;
+  let root: Template;
+  beforeAll(() => {
+    ({ t, root } = build());
+  });
+  const servingPolicy = () => {
+    const policies = Object.entries<any>(t.findResources('AWS::IAM::Policy'))
+      .filter(([id, p]) => /^ServingExecutionRoleDefaultPolicy/.test(id) && p.Properties.Roles.some((r: any) => /^ServingExecutionRole/.test(r.Ref)))
+      .map(([, p]) => p);
+    expect(policies).toHaveLength(1);
+    return policies[0].Properties.PolicyDocument.Statement as any[];
+  };
+
+  it('lets the serving role pull the inference image the pipeline registers, from its repository only', () => {
+    const statements = servingPolicy();
+    expect(statements).toContainEqual(expect.objectContaining({
+      Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecr:eu-west-1:123456789012:repository/churn/server']] },
+    }));
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'ecr:GetAuthorizationToken', Resource: '*' }));
+  });
+
+  it('creates the model only after the serving role\'s policy (its model data and image grants)', () => {
+    const [policy] = Object.keys(t.findResources('AWS::IAM::Policy')).filter((id) => /^ServingExecutionRoleDefaultPolicy/.test(id));
+    const models = Object.values<any>(t.findResources('AWS::SageMaker::Model'));
+    expect(models).toHaveLength(1);
+    expect(models[0].DependsOn).toContain(policy);
+  });
+
+  it('keeps the instance count autoscaling reached through a promotion, taking the new config\'s weights', () => {
+    const endpoint = Object.values<any>(t.findResources('AWS::SageMaker::Endpoint'))[0].Properties;
+    expect(endpoint.RetainAllVariantProperties).toBe(true);
+    expect(endpoint.ExcludeRetainedVariantProperties).toEqual([{ VariantPropertyType: 'DesiredWeight' }]);
+  });
+
+  it('autoscales with Application Auto Scaling\'s service-linked role: no role of its own', () => {
+    const services = Object.values<any>(t.findResources('AWS::IAM::Role'))
+      .map((r) => r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service);
+    expect(services).not.toContain('application-autoscaling.amazonaws.com');
+    const target = Object.values<any>(t.findResources('AWS::ApplicationAutoScaling::ScalableTarget'))[0].Properties;
+    expect(JSON.stringify(target.RoleARN)).toContain('AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint');
+  });
+
+  it('lets CloudWatch alarms of this account publish to the encrypted alarm topic', () => {
+    const [key] = Object.values<any>(root.findResources('AWS::KMS::Key'));
+    expect(key.Properties.KeyPolicy.Statement).toContainEqual({
+      Sid: 'CloudWatchAlarmsPublish',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Resource: '*',
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': '123456789012' },
+        ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:eu-west-1:123456789012:alarm:*']] } },
+      },
+    });
+  });
+});
