@@ -15,19 +15,19 @@ import { hasInstanceStorage } from './private/instance-storage';
 import { synthProblems, validateProps } from './private/validate';
 import { StagedRolloutFallback } from './staged-rollout-fallback';
 import { GpuCatalog } from '../core/gpu-catalog';
-import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DOWNLOAD_SECONDS_PER_GIB, GPU_MEMORY_ALARM_PERCENT, SCALE_IN_COOLDOWN_SECONDS } from '../core/policy';
+import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, GPU_MEMORY_ALARM_PERCENT, SCALE_IN_COOLDOWN_SECONDS } from '../core/policy';
 import { AlarmOwnership, RollbackTrigger, RollbackTriggerKind, ThresholdComparison, resolveTrigger } from '../core/rollback';
-import { DEFAULT_ROLLOUT, RolloutPolicy } from '../core/rollout';
+import { RolloutPolicy } from '../core/rollout';
 import { RETAINED_VARIANT_PROPERTY_OVERRIDES, SAGEMAKER_AUTOSCALING_ROLE_NAME } from '../core/sagemaker-endpoint';
-import { DEFAULT_TERMINATION_WAIT_SECONDS, executionTimeoutSeconds, trafficRouting } from '../core/sagemaker-routing';
+import {
+  DEFAULT_TERMINATION_WAIT_SECONDS, MAX_VARIANT_TIMEOUT_SECONDS, NEW_FLEET_DIMENSION,
+  canaryShare, coldStartTimeouts, defaultCanaryPercent, executionTimeoutSeconds, trafficRouting,
+} from '../core/sagemaker-routing';
 import { addRollbackTriggerSchema, addServingEnvSchema, addShadowVariantSchema, addVariantSchema, awsGpuServingSchema } from '../core/schemas/gpu-serving';
 import { addWarning } from '../core/warnings';
 
 /** Alarm levels of the operational (non-rollback) alarms, percent of one device. */
 const DISK_ALARM_PERCENT = 85;
-/** Cold start of large models: `DOWNLOAD_SECONDS_PER_GIB` (core policy) to download, plus start-up. */
-const STARTUP_SECONDS_PER_GIB = 30;
-const SAGEMAKER_MAX_TIMEOUT_SECONDS = 3600;
 /** Autoscaling cooldowns: scale in slowly (a GPU instance is slow to come back), out quickly. */
 const DEFAULT_SCALE_OUT_COOLDOWN_SECONDS = 120;
 
@@ -316,6 +316,14 @@ export interface GpuServingEndpointProps {
    */
   readonly stagedRolloutFallback?: StagedRolloutFallback;
   /**
+   * Accept a canary that takes more than twice the traffic `rollout` asks for because the fleet is
+   * small: SageMaker shifts whole instances, so a 10% canary on 2 instances is 1 instance, half the
+   * traffic. Without it such a rollout is refused; a real share up to twice the request is accepted
+   * either way, and any difference is stated in a warning.
+   * @default false
+   */
+  readonly acceptCoarseCanary?: boolean;
+  /**
    * How long the old fleet is kept after a completed deployment (quick manual rollback), whole
    * seconds up to 1 hour.
    * @default Duration.minutes(5)
@@ -419,7 +427,12 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
   public readonly variantName: string;
   /** The role SageMaker assumes to run the models: `role`, or the one created here. */
   public readonly role: iam.IRole;
-  /** The rollback alarms, in the order of `rollbackTriggers`, then of `addRollbackTrigger`. */
+  /**
+   * The rollback alarms, in the order of `rollbackTriggers`, then of `addRollbackTrigger`: for a trigger
+   * on the endpoint's metrics (5xx rate, p99 latency) one per serving variant (the primary's first,
+   * then those of `variants` and `addVariant`), each reading only the fleet of the endpoint config being
+   * deployed; one for a metric trigger.
+   */
   public readonly rollbackAlarms: cloudwatch.Alarm[] = [];
   /** Operational alarms (GPU memory, disk). */
   public readonly operationalAlarms: cloudwatch.Alarm[];
@@ -437,6 +450,8 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
   private readonly variants: Array<VariantEntry<ProductionVariantOptions>> = [];
   private shadow?: VariantEntry<ShadowVariantOptions>;
   private readonly triggers: RollbackTrigger[] = [];
+  /** The endpoint config: its name narrows the rollback alarms to the fleet being deployed. */
+  private readonly endpointConfig: sagemaker.CfnEndpointConfig;
   /** Variables `addEnv` set on the primary model's container. */
   private readonly extraEnv: Record<string, string> = {};
   /** cloudwatch:DescribeAlarms on the rollback alarms: grows with `addRollbackTrigger`. */
@@ -476,7 +491,8 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     }
     this.dataCaptureLocation = this.createCaptureLocation();
     this.key.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:Encrypt');
-    const config = this.createEndpointConfig();
+    this.endpointConfig = this.createEndpointConfig();
+    const config = this.endpointConfig;
 
     // Rollback alarms are defined before the endpoint that deploys with them.
     (props.rollbackTriggers ?? [RollbackTrigger.errorRate()]).forEach((t) => this.addRollbackAlarm(t));
@@ -510,6 +526,8 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
       variants: [...this.variants.map((v) => v.options), options].map(plainVariant),
     });
     this.variants.push({ options, model: this.createModel(`VariantModel${this.variants.length}`, options.model) });
+    // The triggers on the endpoint's metrics watch the new variant too (SageMaker's alarm limit is checked at synthesis).
+    this.triggers.filter((t) => t.kind !== RollbackTriggerKind.METRIC).forEach((t) => this.addVariantRollbackAlarm(t, options.name, false));
   }
 
   /**
@@ -532,9 +550,11 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
   }
 
   /**
-   * Add a trigger that rolls deployments back (like `rollbackTriggers`): its alarm
-   * (`Rollback-<name>`) joins `rollbackAlarms`, the endpoint's `AutoRollbackConfiguration`, the
-   * execution role's `cloudwatch:DescribeAlarms` and the dashboard.
+   * Add a trigger that rolls deployments back (like `rollbackTriggers`): its alarms (`Rollback-<name>`
+   * on the primary variant, `Rollback-<name>-<variant>` on each other serving variant; one for a metric
+   * trigger) join `rollbackAlarms`, the endpoint's `AutoRollbackConfiguration`, the execution role's
+   * `cloudwatch:DescribeAlarms` and the dashboard. SageMaker takes at most 10 rollback alarms: checked
+   * at synthesis. Returns the primary variant's alarm (or the metric trigger's).
    */
   public addRollbackTrigger(trigger: RollbackTrigger): cloudwatch.Alarm {
     validateProps(this, addRollbackTriggerSchema, {
@@ -676,7 +696,7 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
       instanceType,
       initialInstanceCount: count,
       initialVariantWeight: weight,
-      ...coldStartTimeouts(this.props),
+      ...variantTimeouts(this.props),
     };
   }
 
@@ -707,15 +727,36 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     };
   }
 
-  /** The trigger's owned alarm, joined to everything that lists the rollback alarms. */
+  /**
+   * The trigger's owned alarms, joined to everything that lists the rollback alarms: one per serving
+   * variant for a trigger on the endpoint's metrics (the shadow is not watched: its answers are not
+   * served), one for a metric trigger. Returns the first (the primary variant's).
+   */
   private addRollbackAlarm(trigger: RollbackTrigger): cloudwatch.Alarm {
+    this.triggers.push(trigger);
+    const others = trigger.kind === RollbackTriggerKind.METRIC ? [] : this.variants.map((v) => v.options.name);
+    const variants = [this.variantName, ...others];
+    return variants.map((v, i) => this.addVariantRollbackAlarm(trigger, v, i === 0))[0];
+  }
+
+  /**
+   * The trigger's alarm on one serving variant: `Rollback-<name>` on the primary, else
+   * `Rollback-<name>-<variant>` (numbered if a name is used twice: refused at synthesis, not here).
+   */
+  private addVariantRollbackAlarm(trigger: RollbackTrigger, variant: string, primary: boolean): cloudwatch.Alarm {
     const r = resolveTrigger(trigger, this.props.alarmOwnership);
     const unit = r.kind === RollbackTriggerKind.ERROR_RATE ? '%' : r.kind === RollbackTriggerKind.P99_LATENCY ? ' ms' : '';
+    const watched = r.kind === RollbackTriggerKind.METRIC ? '' : ` of the ${variant} variant's new fleet`;
+    const base = primary ? `Rollback-${r.name}` : `Rollback-${r.name}-${variant}`;
+    let id = base;
+    for (let n = 2; this.node.tryFindChild(id); n++) {
+      id = `${base}-${n}`;
+    }
     const alarm = ownedAlarm(
       this,
       {
-        id: `Rollback-${r.name}`,
-        metric: this.rollbackMetric(r),
+        id,
+        metric: this.rollbackMetric(r, variant),
         // ModelLatency is reported in microseconds.
         threshold: r.kind === RollbackTriggerKind.P99_LATENCY ? r.threshold * 1000 : r.threshold,
         comparison: r.comparison,
@@ -723,24 +764,41 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
         datapointsToAlarm: r.datapointsToAlarm,
         owner: r.owner,
         runbookUrl: r.runbookUrl,
-        summary: `Rolls back deployments of ${this.endpointName}: ${r.name} ${r.comparison === ThresholdComparison.LESS_THAN ? '<' : '>'} ${r.threshold}${unit}`,
+        summary: `Rolls back deployments of ${this.endpointName}: ${r.name}${watched} ${r.comparison === ThresholdComparison.LESS_THAN ? '<' : '>'} ${r.threshold}${unit}`,
       },
       this.props.alarmTopic,
     );
-    this.triggers.push(trigger);
     this.dashboardAlarms.splice(this.rollbackAlarms.length, 0, alarm);
     this.rollbackAlarms.push(alarm);
     this.describeAlarms.addResources(alarm.alarmArn);
     return alarm;
   }
 
-  private rollbackMetric(r: ReturnType<typeof resolveTrigger>): cloudwatch.IMetric {
+  /**
+   * What a rollback alarm reads: the endpoint's invocation metrics of one variant's fleet of the config
+   * being deployed (its EndpointConfigName changes with every new config, so the alarm follows the new
+   * fleet: core/sagemaker-routing.ts, NEW_FLEET_DIMENSION), or the user's metric as given.
+   */
+  private rollbackMetric(r: ReturnType<typeof resolveTrigger>, variant: string): cloudwatch.IMetric {
     const period = Duration.seconds(r.periodSeconds);
+    const fleet = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/SageMaker',
+        metricName,
+        dimensionsMap: { EndpointName: this.endpointName, VariantName: variant, [NEW_FLEET_DIMENSION]: this.endpointConfig.attrEndpointConfigName },
+        statistic,
+        period,
+      });
     if (r.kind === RollbackTriggerKind.ERROR_RATE) {
-      return this.metricErrorRate({ period });
+      return new cloudwatch.MathExpression({
+        expression: 'IF(invocations > 0, 100 * errors / invocations, 0)',
+        usingMetrics: { errors: fleet('Invocation5XXErrors', 'Sum'), invocations: fleet('Invocations', 'Sum') },
+        label: `5xx error rate of the ${variant} variant's new fleet (%)`,
+        period,
+      });
     }
     if (r.kind === RollbackTriggerKind.P99_LATENCY) {
-      return this.metricModelLatency({ period, statistic: 'p99' });
+      return fleet('ModelLatency', 'p99');
     }
     return new cloudwatch.Metric({
       namespace: r.cloudWatch!.namespace,
@@ -753,10 +811,19 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
 
   /** The endpoint, deploying blue/green with the rollout and rolling back on the rollback alarms. */
   private createEndpoint(config: sagemaker.CfnEndpointConfig): sagemaker.CfnEndpoint {
-    const rollout = this.props.rollout ?? DEFAULT_ROLLOUT;
-    const routing = trafficRouting(rollout._spec, this.instanceCount, this.props.stagedRolloutFallback ?? StagedRolloutFallback.REJECT);
+    const rollout = this.props.rollout ?? defaultRollout(this.instanceCount);
+    const fallback = this.props.stagedRolloutFallback ?? StagedRolloutFallback.REJECT;
+    const routing = trafficRouting(rollout._spec, this.instanceCount, fallback);
     routing.warnings.forEach((w) => addWarning(this, 'cdk-mlops:gpu-serving-endpoint:staged-rollout', w));
+    const share = canaryShare(rollout._spec, this.instanceCount, fallback, this.props.acceptCoarseCanary);
+    if (share.warning) {
+      addWarning(this, 'cdk-mlops:gpu-serving-endpoint:canary-share', `${this.endpointName}: ${share.warning}`);
+    }
     const terminationWait = this.props.terminationWait?.toSeconds() ?? DEFAULT_TERMINATION_WAIT_SECONDS;
+    // The new fleet's cold start counts (a token timeout as SageMaker's longest).
+    const p = this.props;
+    const coldStart = coldStartTimeouts(
+      p.modelSizeGiB, timeoutSeconds(p.modelDataDownloadTimeout), timeoutSeconds(p.containerStartupHealthCheckTimeout));
     const r = routing.routing!;
     const endpoint = new sagemaker.CfnEndpoint(this, 'Resource', {
       endpointName: this.endpointName,
@@ -779,7 +846,7 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
             linearStepSize: r.LinearStepSize ? { type: 'CAPACITY_PERCENT', value: r.LinearStepSize.Value } : undefined,
           },
           terminationWaitInSeconds: terminationWait,
-          maximumExecutionTimeoutInSeconds: executionTimeoutSeconds(routing.totalWaitSeconds, terminationWait),
+          maximumExecutionTimeoutInSeconds: executionTimeoutSeconds(routing.totalWaitSeconds, terminationWait, coldStart),
         },
       },
     });
@@ -876,14 +943,23 @@ function endpointArn(stack: Stack, name: string): string {
   return stack.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName });
 }
 
-function coldStartTimeouts(props: GpuServingEndpointProps): Partial<VariantProperty> {
-  const size = props.modelSizeGiB;
-  const derived = (perGiB: number, base: number) =>
-    size === undefined ? undefined : Math.min(SAGEMAKER_MAX_TIMEOUT_SECONDS, Math.ceil(base + perGiB * size));
-  return {
-    modelDataDownloadTimeoutInSeconds: props.modelDataDownloadTimeout?.toSeconds() ?? derived(DOWNLOAD_SECONDS_PER_GIB, 120),
-    containerStartupHealthCheckTimeoutInSeconds: props.containerStartupHealthCheckTimeout?.toSeconds() ?? derived(STARTUP_SECONDS_PER_GIB, 300),
-  };
+/** The variant's cold-start timeouts: as given, else from `modelSizeGiB` (core/sagemaker-routing.ts), else SageMaker's. */
+function variantTimeouts(props: GpuServingEndpointProps): Partial<VariantProperty> {
+  const c = coldStartTimeouts(props.modelSizeGiB, props.modelDataDownloadTimeout?.toSeconds(), props.containerStartupHealthCheckTimeout?.toSeconds());
+  return { modelDataDownloadTimeoutInSeconds: c.downloadSeconds, containerStartupHealthCheckTimeoutInSeconds: c.startupSeconds };
+}
+
+/** A timeout in seconds for the deployment time limit: a token counts as SageMaker's longest. */
+function timeoutSeconds(d: Duration | undefined): number | undefined {
+  return d === undefined ? undefined : d.isUnresolved() ? MAX_VARIANT_TIMEOUT_SECONDS : d.toSeconds();
+}
+
+/**
+ * The rollout of an endpoint given none: a canary of `DEFAULT_CANARY_PERCENT`, or of one instance
+ * when the fleet is too small for it (core/sagemaker-routing.ts, `defaultCanaryPercent`).
+ */
+function defaultRollout(instanceCount: number): RolloutPolicy {
+  return RolloutPolicy.canary({ percent: defaultCanaryPercent(instanceCount) });
 }
 
 /**
@@ -897,7 +973,7 @@ function plainProps(p: GpuServingEndpointProps): Record<string, unknown> {
     model: p.model?._spec,
     variants: p.variants?.map(plainVariant),
     shadow: p.shadow ? plainVariant(p.shadow) : undefined,
-    rollout: (p.rollout ?? DEFAULT_ROLLOUT)._spec,
+    rollout: (p.rollout ?? defaultRollout(p.initialInstanceCount ?? DEFAULT_SERVING_REPLICAS))._spec,
     rollbackTriggers: (p.rollbackTriggers ?? [RollbackTrigger.errorRate()]).map((t) => t._spec),
     terminationWait: seconds(p.terminationWait),
     autoscaling: a ? { ...a, scaleInCooldown: seconds(a.scaleInCooldown), scaleOutCooldown: seconds(a.scaleOutCooldown) } : undefined,

@@ -49,11 +49,11 @@ describe('GpuServingEndpoint (AWS)', () => {
   describe('default', () => {
     const { t, ep } = endpoint();
 
-    it('deploys with a 10% canary baking 10 minutes, rolling back on the 5xx alarm', () => {
+    it('deploys with a canary of one of its two instances baking 10 minutes, rolling back on the 5xx alarm', () => {
       const props = resourceOf(t, 'AWS::SageMaker::Endpoint');
       expect(props.EndpointName).toBe('fraud');
       expect(props.DeploymentConfig.BlueGreenUpdatePolicy).toEqual({
-        TrafficRoutingConfiguration: { Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 }, WaitIntervalInSeconds: 600 },
+        TrafficRoutingConfiguration: { Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 50 }, WaitIntervalInSeconds: 600 },
         TerminationWaitInSeconds: 300,
         MaximumExecutionTimeoutInSeconds: 600 + 300 + 1800,
       });
@@ -185,7 +185,7 @@ describe('GpuServingEndpoint (AWS)', () => {
 
     it('approximates an uneven staged plan only when asked, with a warning', () => {
       const staged = RolloutPolicy.staged({ steps: [{ percent: 5 }, { percent: 25 }, { percent: 50 }, { percent: 100 }] });
-      const { stack, t } = endpoint({ rollout: staged, stagedRolloutFallback: StagedRolloutFallback.FIRST_STEP_AS_CANARY });
+      const { stack, t } = endpoint({ rollout: staged, stagedRolloutFallback: StagedRolloutFallback.FIRST_STEP_AS_CANARY, initialInstanceCount: 20 });
       expect(resourceOf(t, 'AWS::SageMaker::Endpoint').DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Value).toBe(5);
       Annotations.fromStack(stack).hasWarning('/TestStack/Endpoint', Match.stringLikeRegexp('cannot express the staged plan'));
     });
@@ -251,7 +251,8 @@ describe('GpuServingEndpoint (AWS)', () => {
       });
       expect(resourceOf(t, 'AWS::SageMaker::Endpoint').DeploymentConfig.BlueGreenUpdatePolicy).toMatchObject({
         TerminationWaitInSeconds: 600,
-        MaximumExecutionTimeoutInSeconds: 600 + 600 + 1800,
+        // The bake, the termination wait, the download and start-up timeouts and the launch margin.
+        MaximumExecutionTimeoutInSeconds: 600 + 600 + 1200 + 900 + 600,
       });
       expect(resourceOf(t, 'AWS::SageMaker::EndpointConfig').ProductionVariants[0]).toMatchObject({
         ModelDataDownloadTimeoutInSeconds: 1200,
@@ -738,5 +739,185 @@ describe('GpuServingEndpoint (AWS): first deploy and updates', () => {
       expect(target.DependsOn).toContain(endpointId);
       expect(target.Properties.ResourceId).toBe('endpoint/fraud/variant/primary');
     });
+  });
+});
+
+/** The alarms of a template, by logical id. */
+function alarmsOf(t: Template): Array<[string, any]> {
+  return Object.entries(t.findResources('AWS::CloudWatch::Alarm')).map(([id, r]: [string, any]) => [id, r.Properties]);
+}
+
+/** The dimensions of every metric an alarm reads (its own, or those of its metric math), as name → value. */
+function alarmDimensions(alarm: any): Array<Record<string, unknown>> {
+  const stats = alarm.Metrics ? alarm.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.Dimensions) : [alarm.Dimensions];
+  return stats.map((dims: any[]) => Object.fromEntries((dims ?? []).map((d) => [d.Name, d.Value])));
+}
+
+const rollbackAlarmIds = (t: Template): string[] =>
+  resourceOf(t, 'AWS::SageMaker::Endpoint').DeploymentConfig.AutoRollbackConfiguration.Alarms.map((a: any) => a.AlarmName.Ref);
+
+describe('GpuServingEndpoint (AWS): what the rollback alarms watch (issue 12.4, 12.5)', () => {
+  const NEW_FLEET = { 'Fn::GetAtt': [expect.stringMatching(/^EndpointConfig[0-9A-F]{8}$/), 'EndpointConfigName'] };
+
+  it('judges the new fleet alone: every invocation metric of a rollback alarm names the config being deployed', () => {
+    const { t } = endpoint({ rollbackTriggers: [RollbackTrigger.errorRate(), RollbackTrigger.p99Latency({ maxMillis: 300 })] });
+    const ids = rollbackAlarmIds(t);
+    expect(ids).toHaveLength(2);
+    for (const [id, alarm] of alarmsOf(t).filter(([i]) => ids.includes(i))) {
+      const dims = alarmDimensions(alarm);
+      expect(dims.length, id).toBeGreaterThan(0);
+      for (const d of dims) {
+        expect(d).toEqual({ EndpointName: 'fraud', VariantName: 'primary', EndpointConfigName: NEW_FLEET });
+      }
+    }
+  });
+
+  it('keeps a metric trigger on the dimensions its owner gave (a business metric has no fleet)', () => {
+    const { t } = endpoint({
+      rollbackTriggers: [
+        RollbackTrigger.metric({
+          name: 'conversion-rate',
+          threshold: 2,
+          comparison: ThresholdComparison.LESS_THAN,
+          cloudWatch: { namespace: 'Acme/Checkout', metricName: 'ConversionRate', dimensions: { Site: 'eu' } },
+        }),
+      ],
+    });
+    const [, alarm] = alarmsOf(t).find(([id]) => id === rollbackAlarmIds(t)[0])!;
+    expect(alarmDimensions(alarm)).toEqual([{ Site: 'eu' }]);
+  });
+
+  it('watches instance metrics by endpoint and variant only: no page documents EndpointConfigName for them', () => {
+    const { t } = endpoint();
+    const instance = alarmsOf(t).filter(([, a]) => a.Namespace === '/aws/sagemaker/Endpoints');
+    expect(instance.map(([, a]) => a.MetricName).sort()).toEqual(['DiskUtilization', 'GPUMemoryUtilization']);
+    for (const [, a] of instance) {
+      expect(alarmDimensions(a)).toEqual([{ EndpointName: 'fraud', VariantName: 'primary' }]);
+    }
+  });
+
+  it('watches every serving variant of an A/B test: one alarm per variant and trigger', () => {
+    const { t, ep } = endpoint({
+      variantName: 'control',
+      rollbackTriggers: [RollbackTrigger.errorRate(), RollbackTrigger.p99Latency({ maxMillis: 300 })],
+      variants: [{ name: 'treatment', model: ModelSource.fromImage({ image: IMAGE }), weight: 1 }],
+    });
+    const ids = rollbackAlarmIds(t);
+    expect(ids).toHaveLength(4);
+    expect(ep.rollbackAlarms).toHaveLength(4);
+    const watched = alarmsOf(t)
+      .filter(([id]) => ids.includes(id))
+      .map(([, a]) => [a.Metrics ? 'error-rate' : a.MetricName, alarmDimensions(a)[0].VariantName]);
+    expect(watched.sort()).toEqual([['ModelLatency', 'control'], ['ModelLatency', 'treatment'], ['error-rate', 'control'], ['error-rate', 'treatment']]);
+  });
+
+  it('addVariant: the added variant is watched by every trigger, the limit checked at synthesis', () => {
+    const { ep } = build({ variantName: 'control' });
+    ep.addVariant({ name: 'treatment', model: ModelSource.fromImage({ image: IMAGE }), weight: 1 });
+    expect(ep.rollbackAlarms).toHaveLength(2);
+    const stack = ep.node.scope as Stack;
+    const t = Template.fromStack(stack);
+    expect(rollbackAlarmIds(t)).toHaveLength(2);
+    expect(alarmsOf(t).filter(([id]) => rollbackAlarmIds(t).includes(id)).map(([, a]) => alarmDimensions(a)[0].VariantName).sort()).toEqual(['control', 'treatment']);
+  });
+
+  it('does not roll back on the shadow: its answers are not served', () => {
+    const { t } = endpoint({ shadow: { model: ModelSource.fromImage({ image: IMAGE }), samplingPercent: 20 } });
+    const ids = rollbackAlarmIds(t);
+    expect(ids).toHaveLength(1);
+    for (const [, a] of alarmsOf(t)) {
+      for (const d of alarmDimensions(a)) {
+        expect(d.VariantName).not.toBe('shadow');
+      }
+    }
+  });
+
+  it('refuses more rollback alarms than AutoRollbackConfiguration takes (10), naming rollbackTriggers', () => {
+    const variants = [1, 2, 3, 4, 5].map((i) => ({ name: `v${i}`, model: ModelSource.fromImage({ image: IMAGE }), weight: 1 }));
+    const e = expectValidationError(() =>
+      new GpuServingEndpoint(newStack(), 'Endpoint', { ...BASE, variants, rollbackTriggers: [RollbackTrigger.errorRate(), RollbackTrigger.p99Latency({ maxMillis: 300 })] }));
+    const problem = e.problems.find((p) => p.property === 'rollbackTriggers')!;
+    expect(problem.allowed).toContain('at most 10 rollback alarms (SageMaker AutoRollbackConfiguration takes 10); got 12');
+  });
+
+  it('refuses at synthesis a variant added past the alarm limit', () => {
+    const { ep } = build({ rollbackTriggers: [RollbackTrigger.errorRate(), RollbackTrigger.p99Latency({ maxMillis: 300 })] });
+    [1, 2, 3, 4, 5].forEach((i) => ep.addVariant({ name: `v${i}`, model: ModelSource.fromImage({ image: IMAGE }), weight: 1 }));
+    expect(() => Template.fromStack(ep.node.scope as Stack)).toThrow(/rollbackTriggers must make at most 10 rollback alarms/);
+  });
+});
+
+describe('GpuServingEndpoint (AWS): the deployment time limit covers the cold start (issue 12.8)', () => {
+  const policy = (t: Template) => resourceOf(t, 'AWS::SageMaker::Endpoint').DeploymentConfig.BlueGreenUpdatePolicy;
+
+  it('a 40 GiB model: the bake, the termination wait, download and start-up timeouts and the launch margin', () => {
+    const { t } = endpoint({ modelSizeGiB: 40 });
+    expect(resourceOf(t, 'AWS::SageMaker::EndpointConfig').ProductionVariants[0]).toMatchObject({
+      ModelDataDownloadTimeoutInSeconds: 2520, ContainerStartupHealthCheckTimeoutInSeconds: 1500,
+    });
+    expect(policy(t).MaximumExecutionTimeoutInSeconds).toBe(600 + 300 + 2520 + 1500 + 600);
+  });
+
+  it('explicit timeouts count as given', () => {
+    const { t } = endpoint({ modelDataDownloadTimeout: Duration.minutes(30), containerStartupHealthCheckTimeout: Duration.minutes(20) });
+    expect(policy(t).MaximumExecutionTimeoutInSeconds).toBe(600 + 300 + 1800 + 1200 + 600);
+  });
+
+  it('without a size or timeouts, keeps the 30 minute provisioning allowance', () => {
+    expect(policy(endpoint().t).MaximumExecutionTimeoutInSeconds).toBe(600 + 300 + 1800);
+  });
+
+  it('refuses bakes that fit only without the cold start (SageMaker MaximumExecutionTimeoutInSeconds ≤ 28800)', () => {
+    // Nine 40 minute intervals (21,600 s) + 300 s: within 28,800 s with 1,800 s to provision, not with 7,800 s.
+    const rollout = RolloutPolicy.linear({ stepPercent: 10, interval: Duration.minutes(40) } as any);
+    expect(() => endpoint({ rollout, initialInstanceCount: 10 })).not.toThrow();
+    const e = expectValidationError(() => endpoint({ rollout, initialInstanceCount: 10, modelSizeGiB: 140 }));
+    const problem = e.problems.find((p) => p.property === 'rollout')!;
+    expect(problem.allowed).toContain('7800 s to bring up the new fleet');
+  });
+});
+
+describe('GpuServingEndpoint (AWS): the canary\'s real share of traffic (issue 12.9)', () => {
+  const canarySize = (t: Template) => resourceOf(t, 'AWS::SageMaker::Endpoint').DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize;
+
+  it('refuses a "10% canary" on 2 instances (one instance, half the traffic), naming rollout.percent', () => {
+    const e = expectValidationError(() => endpoint({ rollout: RolloutPolicy.canary({ percent: 10 }), initialInstanceCount: 2 }));
+    const problem = e.problems.find((p) => p.property === 'rollout.percent')!;
+    expect(problem.allowed).toContain('a 10% canary on 2 instances is 1 instance: 50% of the traffic');
+    expect(problem.allowed).toContain('initialInstanceCount ≥ 10');
+  });
+
+  it('accepts it when asked, stating the real share at synth', () => {
+    const { stack } = endpoint({ rollout: RolloutPolicy.canary({ percent: 10 }), initialInstanceCount: 2, acceptCoarseCanary: true });
+    Annotations.fromStack(stack).hasWarning('/TestStack/Endpoint', Match.stringLikeRegexp('a 10% canary on 2 instances is 1 instance: 50% of the traffic'));
+  });
+
+  it('states a share up to twice the request (10% of 5 instances is 20%) without refusing', () => {
+    const { stack, t } = endpoint({ rollout: RolloutPolicy.canary({ percent: 10 }), initialInstanceCount: 5 });
+    expect(canarySize(t)).toEqual({ Type: 'CAPACITY_PERCENT', Value: 10 });
+    Annotations.fromStack(stack).hasWarning('/TestStack/Endpoint', Match.stringLikeRegexp('is 1 instance: 20% of the traffic'));
+  });
+
+  it('says nothing when the share is what was asked (10% of 10 instances)', () => {
+    const { stack } = endpoint({ rollout: RolloutPolicy.canary({ percent: 10 }), initialInstanceCount: 10 });
+    Annotations.fromStack(stack).hasNoWarning('/TestStack/Endpoint', Match.stringLikeRegexp('canary on'));
+  });
+
+  it('given no rollout, canaries one instance of a small fleet (1 of 2 is 50%), 10% of a large one', () => {
+    expect(canarySize(endpoint().t)).toEqual({ Type: 'CAPACITY_PERCENT', Value: 50 });
+    expect(canarySize(endpoint({ initialInstanceCount: 4 }).t).Value).toBe(25);
+    expect(canarySize(endpoint({ initialInstanceCount: 20 }).t).Value).toBe(10);
+    Annotations.fromStack(endpoint().stack).hasNoWarning('/TestStack/Endpoint', Match.stringLikeRegexp('canary on'));
+  });
+});
+
+describe('GpuServingEndpoint (AWS): GPU metrics add up across the GPUs of an instance', () => {
+  // "The value range is 0–100 and is multiplied by the number of GPUs" (GPUMemoryUtilization,
+  // GPUUtilization: Amazon SageMaker AI metrics in Amazon CloudWatch); DiskUtilization is 0–100.
+  it.each<[string, number]>([['ml.g5.xlarge', 1], ['ml.g5.12xlarge', 4], ['ml.p4d.24xlarge', 8]])('%s: %d GPU(s)', (instanceType, gpus) => {
+    const { t } = endpoint({ instanceType, autoscaling: { maxInstances: 4, targetGpuUtilizationPercent: 70 } });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'GPUMemoryUtilization', Threshold: 90 * gpus });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DiskUtilization', Threshold: 85 });
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', { TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 70 * gpus }) });
   });
 });

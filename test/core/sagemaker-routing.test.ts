@@ -7,8 +7,22 @@ import {
   MIN_LINEAR_STEP_PERCENT,
   FIRST_STEP_AS_CANARY,
   deploymentProblems,
+  INSTANCE_LAUNCH_MARGIN_SECONDS,
+  MAX_CANARY_SHARE_FACTOR,
+  MAX_ROLLBACK_ALARMS,
+  MAX_VARIANT_TIMEOUT_SECONDS,
+  NEW_FLEET_DIMENSION,
+  PROVISIONING_ALLOWANCE_SECONDS,
+  canaryInstances,
+  canaryShare,
+  canarySharePercent,
+  coldStartTimeouts,
+  defaultCanaryPercent,
   executionTimeoutSeconds,
   trafficRouting,
+  provisioningSeconds,
+  rollbackAlarmCount,
+  rollbackAlarmProblems,
 } from '../../lib/core/sagemaker-routing';
 
 // The values of the aws StagedRolloutFallback enum.
@@ -230,14 +244,95 @@ describe('deploymentProblems', () => {
     // 9 linear steps of 60 minutes: 32,400 s of bakes, above 28,800 s with the wait and provisioning.
     const slow = RolloutPolicy.linear({ stepPercent: 10, intervalMinutes: 60 });
     expect(deploymentProblems(slow._spec, 2, REJECT, 300)).toEqual([
-      ['rollout', 'must bake for less than 445 minutes in total (SageMaker MaximumExecutionTimeoutInSeconds ≤ 28800); got 32400 s of bake time'],
+      [
+        'rollout',
+        'must bake for less than 445 minutes in total (SageMaker MaximumExecutionTimeoutInSeconds ≤ 28800 covers the bakes, the termination wait and 1800 s ' +
+          'to bring up the new fleet, the model\'s download and start-up timeouts included); got 32400 s of bake time',
+      ],
     ]);
     expect(deploymentProblems(RolloutPolicy.canary({ percent: 60 })._spec, 1, REJECT, 300).map(([p]) => p)).toEqual(['rollout.percent', 'initialInstanceCount']);
-    expect(deploymentProblems(RolloutPolicy.canary({ percent: 10 })._spec, 2, REJECT, 300)).toEqual([]);
+    expect(deploymentProblems(RolloutPolicy.canary({ percent: 10 })._spec, 10, REJECT, 300)).toEqual([]);
+    // 10% of 2 instances is one instance, half the traffic (issue 12.9).
+    expect(deploymentProblems(RolloutPolicy.canary({ percent: 10 })._spec, 2, REJECT, 300).map(([p]) => p)).toEqual(['rollout.percent']);
   });
 
   it('never times out below SageMaker\'s minimum execution timeout', () => {
     expect(executionTimeoutSeconds(0, 0)).toBe(1800);
     expect(executionTimeoutSeconds(0, 0)).toBeGreaterThanOrEqual(600);
+  });
+});
+
+describe('the new fleet\'s cold start in MaximumExecutionTimeoutInSeconds (issue 12.8)', () => {
+  it('derives the variant timeouts from the model size, capped at SageMaker\'s 3600 s', () => {
+    expect(coldStartTimeouts(40)).toEqual({ downloadSeconds: 2520, startupSeconds: 1500 });
+    expect(coldStartTimeouts(140)).toEqual({ downloadSeconds: MAX_VARIANT_TIMEOUT_SECONDS, startupSeconds: MAX_VARIANT_TIMEOUT_SECONDS });
+    expect(coldStartTimeouts(40, 900)).toEqual({ downloadSeconds: 900, startupSeconds: 1500 });
+    expect(coldStartTimeouts()).toEqual({ downloadSeconds: undefined, startupSeconds: undefined });
+  });
+
+  it('covers the bakes, the termination wait, the timeouts and the launch margin; 30 minutes when they are SageMaker\'s', () => {
+    expect(executionTimeoutSeconds(600, 300, coldStartTimeouts(40))).toBe(600 + 300 + 2520 + 1500 + INSTANCE_LAUNCH_MARGIN_SECONDS);
+    expect(executionTimeoutSeconds(600, 300)).toBe(600 + 300 + PROVISIONING_ALLOWANCE_SECONDS);
+    expect(provisioningSeconds({ downloadSeconds: 300, startupSeconds: 300 })).toBe(PROVISIONING_ALLOWANCE_SECONDS);
+  });
+
+  it('refuses bakes that leave no room for the cold start within 28800 s', () => {
+    const linear = { type: 'LINEAR', stepPercent: 10, interval: 2400 };
+    expect(deploymentProblems(linear, 10, REJECT, 300)).toEqual([]);
+    const problems = deploymentProblems(linear, 10, REJECT, 300, { coldStart: coldStartTimeouts(140) });
+    expect(problems.map(([p]) => p)).toEqual(['rollout']);
+    expect(problems[0][1]).toContain('must bake for less than 345 minutes in total');
+  });
+});
+
+describe('the canary\'s real share (issue 12.9)', () => {
+  it.each<[number, number, number, number]>([
+    [10, 2, 1, 50],
+    [10, 5, 1, 20],
+    [10, 10, 1, 10],
+    [10, 20, 2, 10],
+    [25, 4, 1, 25],
+    [30, 4, 2, 50],
+  ])('%d%% of %d instances is %d instance(s), %d%% of the traffic (rounded up, at least one)', (percent, n, instances, share) => {
+    expect(canaryInstances(percent, n)).toBe(instances);
+    expect(canarySharePercent(percent, n)).toBe(share);
+  });
+
+  it('refuses a share above twice the request unless a coarse canary is accepted, and states any difference', () => {
+    const canary = { type: 'CANARY', percent: 10 };
+    expect(canaryShare(canary, 2, REJECT).problem).toEqual([
+      'rollout.percent',
+      'must not be less than half the canary\'s real share: a 10% canary on 2 instances is 1 instance: 50% of the traffic (SageMaker shifts whole instances); ask for 50%, use initialInstanceCount ≥ 10, or set acceptCoarseCanary',
+    ]);
+    expect(canaryShare(canary, 2, REJECT, true)).toEqual({ warning: 'a 10% canary on 2 instances is 1 instance: 50% of the traffic (SageMaker shifts whole instances).' });
+    expect(canaryShare(canary, 5, REJECT).warning).toContain('20% of the traffic');
+    expect(canaryShare(canary, 10, REJECT)).toEqual({});
+    expect(canaryShare({ type: 'ALL_AT_ONCE' }, 2, REJECT)).toEqual({});
+    expect(MAX_CANARY_SHARE_FACTOR).toBe(2);
+  });
+
+  it('names the steps of a staged plan rendered as a canary', () => {
+    const stagedSpec = { type: 'STAGED', steps: [{ percent: 5 }, { percent: 25 }, { percent: 100 }] };
+    expect(canaryShare(stagedSpec, 2, FIRST_STEP_AS_CANARY).problem?.[0]).toBe('rollout.steps');
+  });
+
+  it('given no rollout, canaries DEFAULT_CANARY_PERCENT or one instance of a small fleet', () => {
+    expect([2, 3, 4, 5, 10, 20].map(defaultCanaryPercent)).toEqual([50, 33, 25, 20, 10, 10]);
+    for (const n of [2, 3, 4, 5, 10, 20, 40]) {
+      expect(canaryShare({ type: 'CANARY', percent: defaultCanaryPercent(n) }, n, REJECT)).toEqual({});
+    }
+  });
+});
+
+describe('rollback alarms against AutoRollbackConfiguration (issue 12.5)', () => {
+  it('counts one alarm per serving variant and trigger on the endpoint\'s metrics, one per metric trigger', () => {
+    expect(MAX_ROLLBACK_ALARMS).toBe(10);
+    expect(rollbackAlarmCount({ perVariantTriggers: 2, metricTriggers: 1, servingVariants: 3 })).toBe(7);
+    expect(rollbackAlarmProblems({ perVariantTriggers: 2, metricTriggers: 0, servingVariants: 5 })).toEqual([]);
+    expect(rollbackAlarmProblems({ perVariantTriggers: 2, metricTriggers: 1, servingVariants: 5 })[0][0]).toBe('rollbackTriggers');
+  });
+
+  it('narrows invocation metrics to the new fleet with the EndpointConfigName dimension', () => {
+    expect(NEW_FLEET_DIMENSION).toBe('EndpointConfigName');
   });
 });

@@ -6,7 +6,7 @@ import { DEFAULT_SERVING_REPLICAS } from '../policy';
 import { s3Uri, sagemakerName } from '../primitives';
 import { ownershipSchema, triggerSchema, uniqueTriggerNames } from '../rollback';
 import { rolloutSchema } from '../rollout';
-import { DEFAULT_TERMINATION_WAIT_SECONDS, FIRST_STEP_AS_CANARY, deploymentProblems } from '../sagemaker-routing';
+import { DEFAULT_TERMINATION_WAIT_SECONDS, FIRST_STEP_AS_CANARY, coldStartTimeouts, deploymentProblems, rollbackAlarmProblems } from '../sagemaker-routing';
 
 /** SageMaker's limit of production variants on one endpoint config. */
 const MAX_PRODUCTION_VARIANTS = 10;
@@ -197,6 +197,7 @@ export const awsGpuServingSchema = z
     rollout: rolloutSchema,
     rollbackTriggers: rollbackTriggersSchema,
     stagedRolloutFallback: z.enum(['REJECT', FIRST_STEP_AS_CANARY]).optional(),
+    acceptCoarseCanary: z.boolean().optional(),
     terminationWait: seconds(0, 3600).optional(),
     autoscaling: autoscalingSchema.optional(),
     dataCapture: dataCaptureSchema.optional(),
@@ -238,16 +239,31 @@ function deploymentRules(p: Record<string, any>, ctx: z.RefinementCtx): void {
   const valid =
     rolloutSchema.safeParse(p.rollout).success &&
     count.optional().safeParse(p.initialInstanceCount).success &&
-    seconds(0, 3600).optional().safeParse(p.terminationWait).success;
-  if (!valid) {
-    return;
+    seconds(0, 3600).optional().safeParse(p.terminationWait).success &&
+    z.number().gt(0).optional().safeParse(p.modelSizeGiB).success &&
+    seconds(60, 3600).optional().safeParse(p.modelDataDownloadTimeout).success &&
+    seconds(60, 3600).optional().safeParse(p.containerStartupHealthCheckTimeout).success;
+  const problems = valid
+    ? deploymentProblems(
+      p.rollout,
+      p.initialInstanceCount ?? DEFAULT_SERVING_REPLICAS,
+      p.stagedRolloutFallback ?? 'REJECT',
+      p.terminationWait ?? DEFAULT_TERMINATION_WAIT_SECONDS,
+      {
+        coldStart: coldStartTimeouts(p.modelSizeGiB, p.modelDataDownloadTimeout, p.containerStartupHealthCheckTimeout),
+        acceptCoarseCanary: p.acceptCoarseCanary,
+      },
+    )
+    : [];
+  if (Array.isArray(p.rollbackTriggers) && (p.variants === undefined || Array.isArray(p.variants))) {
+    // One alarm per serving variant and trigger on the endpoint's metrics (the shadow is not watched).
+    const kinds: unknown[] = p.rollbackTriggers.map((t: any) => t?.kind);
+    problems.push(...rollbackAlarmProblems({
+      perVariantTriggers: kinds.filter((k) => k !== 'METRIC').length,
+      metricTriggers: kinds.filter((k) => k === 'METRIC').length,
+      servingVariants: 1 + (p.variants?.length ?? 0),
+    }));
   }
-  const problems = deploymentProblems(
-    p.rollout,
-    p.initialInstanceCount ?? DEFAULT_SERVING_REPLICAS,
-    p.stagedRolloutFallback ?? 'REJECT',
-    p.terminationWait ?? DEFAULT_TERMINATION_WAIT_SECONDS,
-  );
   for (const [property, message] of problems) {
     ctx.addIssue({ code: 'custom', path: property.split('.'), message });
   }
