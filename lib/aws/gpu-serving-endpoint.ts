@@ -435,7 +435,7 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
    */
   public readonly rollbackAlarms: cloudwatch.Alarm[] = [];
   /** Operational alarms (GPU memory, disk). */
-  public readonly operationalAlarms: cloudwatch.Alarm[];
+  public readonly operationalAlarms: cloudwatch.Alarm[] = [];
   /** Where captured data lands, when capture is enabled. */
   public readonly dataCaptureLocation?: DataCaptureLocation;
   /** The dashboard, when created. */
@@ -506,7 +506,9 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     const endpoint = this.createEndpoint(config);
     endpoint.node.addDependency(alarmsPolicy);
 
-    this.operationalAlarms = this.createOperationalAlarms();
+    // Every serving variant is watched, on its own instance type's GPUs (not the shadow: its answers are not served).
+    this.addOperationalAlarms(this.variantName, props.instanceType, true);
+    this.variants.forEach((v) => this.addOperationalAlarms(v.options.name, v.options.instanceType ?? props.instanceType, false));
     if (props.autoscaling) {
       this.configureAutoscaling(props.autoscaling, endpoint);
     }
@@ -528,6 +530,7 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     this.variants.push({ options, model: this.createModel(`VariantModel${this.variants.length}`, options.model) });
     // The triggers on the endpoint's metrics watch the new variant too (SageMaker's alarm limit is checked at synthesis).
     this.triggers.filter((t) => t.kind !== RollbackTriggerKind.METRIC).forEach((t) => this.addVariantRollbackAlarm(t, options.name, false));
+    this.addOperationalAlarms(options.name, options.instanceType ?? this.props.instanceType, false);
   }
 
   /**
@@ -747,15 +750,10 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     const r = resolveTrigger(trigger, this.props.alarmOwnership);
     const unit = r.kind === RollbackTriggerKind.ERROR_RATE ? '%' : r.kind === RollbackTriggerKind.P99_LATENCY ? ' ms' : '';
     const watched = r.kind === RollbackTriggerKind.METRIC ? '' : ` of the ${variant} variant's new fleet`;
-    const base = primary ? `Rollback-${r.name}` : `Rollback-${r.name}-${variant}`;
-    let id = base;
-    for (let n = 2; this.node.tryFindChild(id); n++) {
-      id = `${base}-${n}`;
-    }
     const alarm = ownedAlarm(
       this,
       {
-        id,
+        id: this.uniqueId(primary ? `Rollback-${r.name}` : `Rollback-${r.name}-${variant}`),
         metric: this.rollbackMetric(r, variant),
         // ModelLatency is reported in microseconds.
         threshold: r.kind === RollbackTriggerKind.P99_LATENCY ? r.threshold * 1000 : r.threshold,
@@ -854,17 +852,33 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     return endpoint;
   }
 
-  private createOperationalAlarms(): cloudwatch.Alarm[] {
+  /** `base`, numbered when taken (a variant name used twice is refused at synthesis, not here). */
+  private uniqueId(base: string): string {
+    let id = base;
+    for (let n = 2; this.node.tryFindChild(id); n++) {
+      id = `${base}-${n}`;
+    }
+    return id;
+  }
+
+  /**
+   * The GPU memory and disk alarms of one serving variant (`GpuMemoryAlarm`, `DiskAlarm` on the
+   * primary, `…-<variant>` on the others), joined to `operationalAlarms` and the dashboard.
+   */
+  private addOperationalAlarms(variant: string, instanceType: string, primary: boolean): void {
     const ownership = this.props.alarmOwnership;
-    // GPU metrics add up across devices: 100% per GPU (CloudWatch SageMaker metrics reference).
-    return [
+    const metric = (name: string) => this.metricInstance(name, { dimensionsMap: { EndpointName: this.endpointName, VariantName: variant } });
+    const of = primary ? this.endpointName : `${this.endpointName} (${variant} variant)`;
+    const suffix = primary ? '' : `-${variant}`;
+    // GPU metrics add up across devices: 100% per GPU (core/policy.ts, GPU_MEMORY_ALARM_PERCENT).
+    const alarms = [
       {
-        id: 'GpuMemoryAlarm',
-        metric: this.metricInstance('GPUMemoryUtilization'),
-        threshold: GPU_MEMORY_ALARM_PERCENT * this.gpusPerInstance,
-        summary: `GPU memory of ${this.endpointName} above ${GPU_MEMORY_ALARM_PERCENT}% (OOM risk)`,
+        id: this.uniqueId(`GpuMemoryAlarm${suffix}`),
+        metric: metric('GPUMemoryUtilization'),
+        threshold: GPU_MEMORY_ALARM_PERCENT * GpuCatalog.forInstanceType(instanceType)!.count,
+        summary: `GPU memory of ${of} above ${GPU_MEMORY_ALARM_PERCENT}% (OOM risk)`,
       },
-      { id: 'DiskAlarm', metric: this.metricInstance('DiskUtilization'), threshold: DISK_ALARM_PERCENT, summary: `Disk of ${this.endpointName} above ${DISK_ALARM_PERCENT}%` },
+      { id: this.uniqueId(`DiskAlarm${suffix}`), metric: metric('DiskUtilization'), threshold: DISK_ALARM_PERCENT, summary: `Disk of ${of} above ${DISK_ALARM_PERCENT}%` },
     ].map((a) =>
       ownedAlarm(
         this,
@@ -879,6 +893,11 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
         this.props.alarmTopic,
       ),
     );
+    this.operationalAlarms.push(...alarms);
+    if (this.dashboard) {
+      // Created after the dashboard (addVariant): its status widget reads the list when it renders.
+      this.dashboardAlarms.push(...alarms);
+    }
   }
 
   private configureAutoscaling(a: EndpointAutoscalingOptions, endpoint: sagemaker.CfnEndpoint): void {

@@ -22,7 +22,14 @@ export const DEFAULT_SERVING_REPLICAS = 2;
  */
 export const DEFAULT_PLATFORM_SERVER_REPLICAS = 2;
 
-/** GPU memory in use above which serving alarms (AWS) and alerts (Kubernetes) fire, percent of the GPUs' memory: near out-of-memory. */
+/**
+ * GPU memory in use above which serving alarms (AWS) and alerts (Kubernetes) fire, percent of the GPUs' memory: near out-of-memory.
+ * On AWS the threshold is this times the GPUs of the instance type: GPUMemoryUtilization (and
+ * GPUUtilization) of `/aws/sagemaker/Endpoints` has "The value range is 0–100 and is multiplied by the
+ * number of GPUs. For example, if there are four GPUs, the GPUMemoryUtilization range is 0%–400%", while
+ * DiskUtilization is 0–100% ("Amazon SageMaker AI metrics in Amazon CloudWatch", endpoint instance metrics,
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html).
+ */
 export const GPU_MEMORY_ALARM_PERCENT = 90;
 
 /** Runs above the act threshold that make drift "sustained" (and start retraining), out of `DEFAULT_SUSTAINED_DRIFT_PERIODS`: one spike is noise, three in four runs is a trend. */

@@ -921,3 +921,35 @@ describe('GpuServingEndpoint (AWS): GPU metrics add up across the GPUs of an ins
     t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', { TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 70 * gpus }) });
   });
 });
+
+describe('GpuServingEndpoint (AWS): operational alarms on every serving variant (issue 12.5)', () => {
+  const instanceAlarms = (t: Template) =>
+    alarmsOf(t).filter(([, a]) => a.Namespace === '/aws/sagemaker/Endpoints').map(([, a]) => [a.MetricName, alarmDimensions(a)[0].VariantName, a.Threshold]);
+
+  it('watches GPU memory and disk of the treatment too, on its own instance type\'s GPUs', () => {
+    const { t, ep } = endpoint({
+      variantName: 'control',
+      variants: [{ name: 'treatment', model: ModelSource.fromImage({ image: IMAGE }), weight: 1, instanceType: 'ml.g5.12xlarge' }],
+    });
+    expect(instanceAlarms(t).sort()).toEqual([
+      ['DiskUtilization', 'control', 85], ['DiskUtilization', 'treatment', 85], ['GPUMemoryUtilization', 'control', 90], ['GPUMemoryUtilization', 'treatment', 360],
+    ]);
+    expect(ep.operationalAlarms).toHaveLength(4);
+  });
+
+  it('addVariant: the added variant gets its alarms, on the dashboard too; the shadow gets none', () => {
+    const { stack, ep } = build({ variantName: 'control' });
+    ep.addVariant({ name: 'treatment', model: ModelSource.fromImage({ image: IMAGE }), weight: 1 });
+    const t = Template.fromStack(stack);
+    expect(instanceAlarms(t).map(([m, v]) => `${m}/${v}`).sort()).toEqual([
+      'DiskUtilization/control', 'DiskUtilization/treatment', 'GPUMemoryUtilization/control', 'GPUMemoryUtilization/treatment',
+    ]);
+    const body = JSON.stringify(stack.resolve(resourceOf(t, 'AWS::CloudWatch::Dashboard').DashboardBody));
+    const alarmIds = alarmsOf(t).map(([id]) => id);
+    for (const id of alarmIds) {
+      expect(body).toContain(id);
+    }
+    const shadow = endpoint({ shadow: { model: ModelSource.fromImage({ image: IMAGE }), samplingPercent: 20 } }).t;
+    expect(instanceAlarms(shadow).map(([, v]) => v)).toEqual(['primary', 'primary']);
+  });
+});
