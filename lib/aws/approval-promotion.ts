@@ -13,6 +13,7 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { IModelRegistry, ModelRegistry } from './model-registry';
 import { ownedAlarm } from './private/alarms';
+import { allowLogsToUseKey } from './private/logs-key';
 import { runtimeAssetCode } from './private/runtime-asset';
 import { validateProps } from './private/validate';
 import { Lineage } from '../core/lineage';
@@ -237,7 +238,7 @@ export class ApprovalPromotion extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    key.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${Stack.of(this).region}.amazonaws.com`));
+    allowLogsToUseKey(key, Stack.of(this));
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN, encryptionKey: key });
     this.role = props.role ?? new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

@@ -16,6 +16,7 @@ import { DriftBaseline, PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../
 import { DriftReference, defaultReferenceMinutes } from '../core/drift-reference';
 import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
 import { ownedAlarm, ownedDescription, recordOwnership } from './private/alarms';
+import { allowLogsToUseKey } from './private/logs-key';
 import { runtimeAssetCode } from './private/runtime-asset';
 import { synthProblems, validateProps } from './private/validate';
 import { DEFAULT_DRIFT_SCHEDULE_MINUTES, DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
@@ -278,7 +279,7 @@ export class DriftMonitor extends DriftMonitorBase {
 
     // One key for the job's logs and environment.
     const key = new kms.Key(this, 'Key', { description: `Encrypts the drift job of ${props.endpointName}`, enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
-    key.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${Stack.of(this).region}.amazonaws.com`));
+    allowLogsToUseKey(key, Stack.of(this));
     const logGroup = new logs.LogGroup(this, 'JobLogs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.RETAIN, encryptionKey: key });
     this.role = props.role ?? new iam.Role(this, 'JobRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `Computes drift of ${props.endpointName}` });
     this.grantJob(logGroup);

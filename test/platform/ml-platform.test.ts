@@ -273,4 +273,22 @@ describe('MlPlatform: what SageMaker and CloudFormation need at deploy (issue 12
       },
     });
   });
+
+  it('lets an AWS service use a key only under a condition naming this account\'s resources', () => {
+    const statements = [root, t].flatMap((tpl) => Object.values<any>(tpl.findResources('AWS::KMS::Key')))
+      .flatMap((k) => k.Properties.KeyPolicy.Statement as any[])
+      .filter((s) => s.Principal?.Service !== undefined);
+    expect(statements.length).toBeGreaterThanOrEqual(4); // alarms topic, dead letters, the drift job's and the promotion's logs
+    statements.forEach((s) => expect(s.Condition, JSON.stringify(s.Principal)).toBeDefined());
+  });
+
+  it('lets CloudWatch Logs use a key only for this account\'s log groups (the aws:logs:arn encryption context)', () => {
+    const logs = Object.values<any>(t.findResources('AWS::KMS::Key'))
+      .flatMap((k) => k.Properties.KeyPolicy.Statement as any[])
+      .filter((s) => s.Principal?.Service === 'logs.eu-west-1.amazonaws.com');
+    expect(logs).toHaveLength(2); // the drift job's and the promotion's
+    logs.forEach((s) => expect(s.Condition).toEqual({
+      ArnLike: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:123456789012:log-group:*']] } },
+    }));
+  });
 });
