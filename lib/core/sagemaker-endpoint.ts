@@ -26,6 +26,10 @@ export const SAGEMAKER_AUTOSCALING_ROLE_NAME =
  *
  * An autoscaled variant keeps the instance count autoscaling reached (otherwise every update resets it to
  * `InitialInstanceCount`, "Update endpoints that use auto scaling") and takes the weights of the new config.
+ * A fixed-size endpoint keeps `RetainAllVariantProperties` false: nothing else sets its count, so a
+ * changed `initialInstanceCount` must apply. Not documented, so not relied on: whether SageMaker keeps
+ * the running endpoint's data capture configuration on a retaining update (`DataCaptureConfig` is a
+ * `VariantPropertyType`, and excluding it is "Not currently supported").
  */
 export const RETAINED_VARIANT_PROPERTY_OVERRIDES = ['DesiredWeight'];
 
