@@ -6,7 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { ModelMonitorOptions, S3ObjectLocation } from './model-monitor';
-import { DATA_QUALITY_NAMESPACE } from '../core/model-monitor';
+import { DATA_QUALITY_FEATURE_DIMENSION, DATA_QUALITY_NAMESPACE } from '../core/model-monitor';
 import { MonitorKind, concreteRegion, monitorJob, monitoringSchedule, objectUri, plainOptions } from './private/model-monitor';
 import { validateProps } from './private/validate';
 import { dataQualityMonitorSchemaFor } from '../core/schemas/model-monitor';
@@ -91,25 +91,27 @@ export class DataQualityMonitor extends Construct {
   }
 
   /**
-   * Distance of a feature's distribution from the baseline (`feature_baseline_drift_<feature>`),
-   * Maximum per schedule interval.
+   * Distance of a feature's distribution from the baseline (`feature_baseline_drift_<feature>`,
+   * dimensions `Endpoint`, `Feature` and `MonitoringSchedule`), Maximum per schedule interval.
    */
   public metricFeatureBaselineDrift(feature: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return this.metric(`feature_baseline_drift_${feature}`, props);
+    return this.metric(`feature_baseline_drift_${feature}`, { ...props, dimensionsMap: { [DATA_QUALITY_FEATURE_DIMENSION]: feature, ...props.dimensionsMap } });
   }
 
   /**
-   * Any metric the job publishes (e.g. `feature_non_null_<feature>`), dimensions `Endpoint` and
-   * `MonitoringSchedule`, Maximum per schedule interval.
+   * Any metric the job publishes, dimensions `Endpoint` and `MonitoringSchedule` plus those of
+   * `props.dimensionsMap`: a metric of one feature (e.g. `feature_non_null_<feature>`) also carries
+   * `Feature` (the feature's name), so pass `{ dimensionsMap: { Feature: '<feature>' } }` for it.
+   * Maximum per schedule interval.
    */
   public metric(metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: DATA_QUALITY_NAMESPACE,
       metricName,
-      dimensionsMap: { Endpoint: this.endpointName, MonitoringSchedule: this.monitoringScheduleName },
       statistic: 'Maximum',
       period: this.period,
       ...props,
+      dimensionsMap: { Endpoint: this.endpointName, MonitoringSchedule: this.monitoringScheduleName, ...props.dimensionsMap },
     });
   }
 }

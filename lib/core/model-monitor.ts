@@ -52,11 +52,26 @@ export function modelMonitorAnalyzerImage(region: string): string | undefined {
 
 /**
  * CloudWatch namespaces of the prebuilt analyzer's metrics for real-time endpoints (dimensions
- * `Endpoint` and `MonitoringSchedule`). Sources: "Model quality metrics and Amazon CloudWatch
+ * `Endpoint` and `MonitoringSchedule`, and `Feature` for a data quality metric of one feature: see
+ * `DATA_QUALITY_FEATURE_DIMENSION`). Sources: "Model quality metrics and Amazon CloudWatch
  * monitoring" (SageMaker developer guide) for model metrics; the SageMaker Python SDK's automatic
  * dashboards (`sagemaker/dashboard/*_dashboard.py`) for both namespaces and their dimensions.
  */
 export const DATA_QUALITY_NAMESPACE = 'aws/sagemaker/Endpoints/data-metrics';
+
+/**
+ * The dimension naming the feature of a data quality metric (`feature_baseline_drift_<feature>`,
+ * `feature_non_null_<feature>` …): the SDK's data quality dashboard searches
+ * `{aws/sagemaker/Endpoints/data-metrics,Endpoint,Feature,MonitoringSchedule}` (model quality:
+ * `{aws/sagemaker/Endpoints/model-metrics,Endpoint,MonitoringSchedule}`), so a per-feature metric read
+ * without `Feature` matches nothing. The developer guide is not consistent here: "CloudWatch Metrics"
+ * (model-monitor-interpreting-cloudwatch) names `/aws/sagemaker/Endpoints/data-metric` with
+ * `EndpointName` and `ScheduleName`, "CloudWatch Metrics for Bring Your Own Containers" names
+ * `/aws/sagemaker/Endpoint/data-metrics` with `Endpoint` and `MonitoringSchedule`; the SDK's dashboards
+ * are the code that reads the prebuilt analyzer's metrics, so they are followed.
+ * https://github.com/aws/sagemaker-python-sdk/blob/master/src/sagemaker/dashboard/data_quality_dashboard.py
+ */
+export const DATA_QUALITY_FEATURE_DIMENSION = 'Feature';
 /** See `DATA_QUALITY_NAMESPACE`. */
 export const MODEL_QUALITY_NAMESPACE = 'aws/sagemaker/Endpoints/model-metrics';
 

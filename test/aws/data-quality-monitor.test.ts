@@ -134,7 +134,11 @@ describe('DataQualityMonitor', () => {
       expect(metric.namespace).toBe(DATA_QUALITY_METRIC_NAMESPACE);
       expect(metric.namespace).toBe('aws/sagemaker/Endpoints/data-metrics');
       expect(metric.metricName).toBe('feature_baseline_drift_amount');
-      expect(metric.dimensions).toEqual({ Endpoint: 'fraud', MonitoringSchedule: 'fraud-data-quality' });
+      // The SDK's data quality dashboard: {aws/sagemaker/Endpoints/data-metrics,Endpoint,Feature,MonitoringSchedule}.
+      expect(metric.dimensions).toEqual({ Endpoint: 'fraud', Feature: 'amount', MonitoringSchedule: 'fraud-data-quality' });
+      expect(m.metric('feature_non_null_amount', { dimensionsMap: { Feature: 'amount' } }).dimensions).toEqual({
+        Endpoint: 'fraud', Feature: 'amount', MonitoringSchedule: 'fraud-data-quality',
+      });
       expect(metric.statistic).toBe('Maximum');
       expect(metric.period.toHours()).toBe(1);
       expect(m.metric('feature_non_null_amount', { statistic: 'Sum' }).statistic).toBe('Sum');
@@ -234,7 +238,7 @@ describe('DataQualityMonitor', () => {
       t.resourceCountIs('AWS::KMS::Key', 2); // the capture key and MyKey, none created
       expect(statements(t).some((x) => [x.Action].flat().includes('cloudwatch:PutMetricData'))).toBe(false);
       expect(m.metricFeatureBaselineDrift('amount').period.toHours()).toBe(24);
-      expect(m.metricFeatureBaselineDrift('amount').dimensions).toEqual({ Endpoint: 'fraud', MonitoringSchedule: 'fraud-dq-nightly' });
+      expect(m.metricFeatureBaselineDrift('amount').dimensions).toEqual({ Endpoint: 'fraud', Feature: 'amount', MonitoringSchedule: 'fraud-dq-nightly' });
     });
 
     it.each([
