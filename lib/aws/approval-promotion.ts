@@ -1,4 +1,5 @@
-import { ArnFormat, CfnParameter, CfnResource, DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { createHash } from 'crypto';
+import { ArnFormat, Aspects, CfnParameter, CfnResource, DefaultStackSynthesizer, Duration, Fn, IAspect, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -7,10 +8,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { IModelRegistry, ModelRegistry } from './model-registry';
 import { ownedAlarm } from './private/alarms';
 import { allowLogsToUseKey } from './private/logs-key';
@@ -19,20 +21,45 @@ import { validateProps } from './private/validate';
 import { Lineage } from '../core/lineage';
 import { modelPackageVersionArnPattern } from '../core/model-package';
 import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
-import { approvalPromotionSchema, modelPackageParameterSchema } from '../core/schemas/approval-promotion';
+import {
+  approvalPromotionSchema,
+  DEFAULT_DEPLOYMENT_LIMIT_SECONDS,
+  DEPLOYMENT_WAIT_MARGIN_SECONDS,
+  modelPackageParameterSchema,
+} from '../core/schemas/approval-promotion';
 import { validateOrThrow } from '../core/validation';
 import { addWarning } from '../core/warnings';
 
 
 /**
- * How long the handler waits for a stack update in progress (a CI deploy, an earlier promotion)
- * before failing so Lambda retries: with Lambda's two retries (one, then two minutes later) an
- * approval survives about half an hour of a busy stack before it lands in the dead-letter queue.
+ * How long one invocation waits for a stack update in progress (a CI deploy, an earlier promotion)
+ * before it requeues the approval to the function (an asynchronous Invoke of itself carrying the
+ * deadline), until the approval's deployment wait has passed.
+ *
+ * The arithmetic of waiting out a deployment (issue 12, finding 11). The deployment wait W is the
+ * serving stack's longest endpoint deployment (`MaximumExecutionTimeoutInSeconds`, after which
+ * SageMaker stops and rolls back: SageMaker API reference, BlueGreenUpdatePolicy) plus
+ * `DEPLOYMENT_WAIT_MARGIN_SECONDS` for CloudFormation's own work (`deploymentWait`, derived at synth).
+ * - One invocation waits at most `BUSY_WAIT_SECONDS` (600 s) within its 720 s timeout, under
+ *   Lambda's 900 s maximum (Lambda developer guide, "Configure Lambda function timeout"); the
+ *   approval is requeued at most ceil(W / 600) times (e.g. W = 3,000 + 900 s: 7 invocations).
+ * - Lambda's asynchronous retries (2: one, then two minutes later) and event age (6 hours) apply to
+ *   each invocation (Lambda developer guide, "How Lambda handles errors and retries with asynchronous
+ *   invocation"): they cover errors, not the wait. A requeued event waits in the function's queue
+ *   while another approval holds the one reserved execution, at most the 6 hours.
+ * - EventBridge's retry policy (at most 185 attempts in 24 hours: Amazon EventBridge user guide,
+ *   "How EventBridge retries delivering events") covers only delivering the event into Lambda's
+ *   asynchronous queue: EventBridge invokes Lambda asynchronously, so a function error is Lambda's
+ *   to retry. On its own, Lambda could wait 3 × 900 s + 3 minutes, about 48 minutes: less than a
+ *   50-minute canary, hence the requeue.
  */
 const BUSY_WAIT_SECONDS = 600;
 
-/** What the handler needs besides the wait: two describes and one UpdateStack call. */
+/** What the handler needs besides the wait: two describes, the record and one UpdateStack call. */
 const HANDLER_TIMEOUT = Duration.seconds(BUSY_WAIT_SECONDS + 120);
+
+/** A SageMaker tag key holds at most 128 characters (SageMaker API reference, Tag). */
+const MAX_TAG_KEY_LENGTH = 128;
 
 /**
  * Lambda's asynchronous retries of a failed promotion (its maximum), and how long an event may wait
@@ -93,6 +120,15 @@ export interface ApprovalPromotionProps {
   readonly allowRollbackToOlderVersion?: boolean;
 
   /**
+   * How long an approval waits for a busy serving stack (a deployment in progress, a CI deploy)
+   * before it is given up (the error alarm fires and its event ends in the dead-letter queue).
+   * The function waits ten minutes at a time and requeues the approval to itself in between.
+   * @default - the longest `MaximumExecutionTimeoutInSeconds` of the serving stack's endpoints (read
+   * at synthesis; an hour when none names one), plus 15 minutes for CloudFormation's own work
+   */
+  readonly deploymentWait?: Duration;
+
+  /**
    * The role CloudFormation updates the serving stack with (passed to `UpdateStack` as `RoleARN`).
    * @default - the serving stack's `DefaultStackSynthesizer` CloudFormation execution role (the
    * role `cdk deploy` uses); required with any other synthesizer
@@ -148,11 +184,19 @@ export interface ApprovalPromotionProps {
  * failed update. After a first rollback, check that the stack's parameter and the endpoint's
  * `EndpointConfigName` agree.)
  *
+ * Repeated events: SageMaker may send several events for one state change, and EventBridge and
+ * Lambda deliver at least once. Each approval the function acted on (the version and the package's
+ * `LastModifiedTime`) is recorded in a tag of the model package group (`recordTagKey`): the same
+ * approval again is a no-op (also after a rollback, when the stack again serves the old version);
+ * a rejection followed by a new approval deploys again; an approval overtaken by a later approval
+ * of a newer version is ignored.
+ *
  * Concurrency: CloudFormation rejects an update while another is in progress. The function runs
- * one promotion at a time (reserved concurrency 1), waits up to ten minutes for a busy stack and
- * then fails, so Lambda retries it twice; an approval that still cannot be deployed, or that is
- * refused, ends in the dead-letter queue (its alarm fires). Do not deploy the serving stack from
- * CI while approving; to redrive an approval, invoke the function with the queued message's body.
+ * one promotion at a time (reserved concurrency 1), waits up to ten minutes for a busy stack, then
+ * requeues the approval to itself until `deploymentWait` (by default the serving stack's longest
+ * deployment limit plus 15 minutes) has passed, and then fails, so Lambda retries it twice; an
+ * approval that still cannot be deployed, or that is refused, ends in the dead-letter queue (its
+ * alarm fires). To redrive an approval, invoke the function with the queued message's body.
  *
  * Trust: the function can update the serving stack with the CloudFormation execution role (the
  * `iam:PassRole` grant is limited to that role and to CloudFormation), so it is as powerful on
@@ -190,6 +234,11 @@ export class ApprovalPromotion extends Construct {
     });
   }
 
+  /**
+   * The model package group's tag key recording the approvals the function acted on (see the
+   * runtime's promote.ts): `cdk-mlops:promotion:<serving stack>/<parameter>`.
+   */
+  public readonly recordTagKey: string;
   /** The promotion function. */
   public readonly handler: lambda.Function;
   /** The role the function runs with (`role`, or the one made for it). */
@@ -226,6 +275,9 @@ export class ApprovalPromotion extends Construct {
     }
     this.props = props;
     this.group = props.registry.modelPackageGroupName;
+    this.recordTagKey = Lazy.string({
+      produce: () => recordTagKeyOf(this.serving.stackName, this.serving.resolve(props.modelPackageParameter.logicalId)),
+    });
     const synthesizer = this.serving.synthesizer;
     // The execution role's ARN holds ${AWS::Partition} (and ${AWS::AccountId}/${AWS::Region} for an
     // environment-agnostic stack): Fn::Sub resolves them in this stack, which is in the same environment.
@@ -259,6 +311,9 @@ export class ApprovalPromotion extends Construct {
     const concrete = (v: string) => (Token.isUnresolved(v) ? undefined : v);
     return {
       ...props,
+      deploymentWait: props.deploymentWait === undefined || props.deploymentWait.isUnresolved()
+        ? undefined
+        : props.deploymentWait.toSeconds({ integral: false }),
       modelPackageParameter: { type: props.modelPackageParameter.type, stack: Stack.of(props.modelPackageParameter).node.path },
       servingStack: {
         path: serving.node.path,
@@ -283,6 +338,10 @@ export class ApprovalPromotion extends Construct {
       actions: ['sagemaker:DescribeModelPackage'],
       resources: [stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${this.group}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
     });
+    // The record of approvals acted on: one tag of the group, read and written (only that key).
+    const groupArn = stack.formatArn({ service: 'sagemaker', resource: 'model-package-group', resourceName: this.group, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    allow({ actions: ['sagemaker:ListTags'], resources: [groupArn] });
+    allow({ actions: ['sagemaker:AddTags'], resources: [groupArn], conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [this.recordTagKey] } } });
     allow({
       actions: ['cloudformation:DescribeStacks', 'cloudformation:UpdateStack'],
       // Its own stack by id; another by name (the id's suffix is assigned when the stack is created).
@@ -310,29 +369,44 @@ export class ApprovalPromotion extends Construct {
    * CloudFormation resolves SSM parameter types (the CDK's BootstrapVersion) again on every update,
    * with the caller's credentials: the CDK bootstrap grants its deploy role ssm:GetParameters on the
    * version parameter for this ("CreateChangeSet uses this to evaluate any SSM parameters").
+   * The names are read at synthesis, so a parameter added to the serving stack after this
+   * construct is granted too: the resources are a `Lazy` list where the bootstrap version parameter
+   * makes the statement certain, else the statement is added at synthesis (an aspect) when any
+   * parameter needs it.
    */
   private grantSsmParameters(): void {
     const stack = Stack.of(this);
     const serving = this.serving;
     const synthesizer = serving.synthesizer instanceof DefaultStackSynthesizer ? serving.synthesizer : undefined;
-    const ssmParameters = new Set(ssmParameterNames(serving));
-    if (synthesizer?.bootstrapQualifier !== undefined) {
-      ssmParameters.add(DefaultStackSynthesizer.DEFAULT_BOOTSTRAP_STACK_VERSION_SSM_PARAMETER.replace('${Qualifier}', synthesizer.bootstrapQualifier));
+    const qualifier = synthesizer?.bootstrapQualifier;
+    const names = (): string[] => {
+      const all = new Set(ssmParameterNames(serving));
+      if (qualifier !== undefined) {
+        all.add(DefaultStackSynthesizer.DEFAULT_BOOTSTRAP_STACK_VERSION_SSM_PARAMETER.replace('${Qualifier}', qualifier));
+      }
+      return [...all];
+    };
+    const arns = (): string[] => names().map((name) =>
+      stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, ''), arnFormat: ArnFormat.SLASH_RESOURCE_NAME }));
+    const grant = (resources: string[]) => this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameters'], resources }));
+    if (qualifier !== undefined) {
+      // One value standing for the list, so that one ARN renders as a string, as a known list would.
+      grant([Token.asString(Lazy.any({ produce: () => (arns().length === 1 ? arns()[0] : arns()) }))]);
+      return;
     }
-    if (ssmParameters.size > 0) {
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['ssm:GetParameters'],
-          resources: [...ssmParameters].map((name) =>
-            stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, ''), arnFormat: ArnFormat.SLASH_RESOURCE_NAME })),
-        }),
-      );
-    }
-    this.node.addValidation({
-      validate: () => ssmParameterNames(serving)
-        .filter((name) => !ssmParameters.has(name))
-        .map((name) => `${this.node.path}: the serving stack's SSM parameter ${name} was added after the promotion, which cannot read it on updates; define ApprovalPromotion after it`),
-    });
+    const role = this.role;
+    Aspects.of(this).add(new (class implements IAspect {
+      private done = false;
+      public visit(node: IConstruct): void {
+        if (!this.done && node === role) {
+          this.done = true;
+          const resources = arns();
+          if (resources.length > 0) {
+            grant(resources);
+          }
+        }
+      }
+    })());
   }
 
   /**
@@ -401,7 +475,14 @@ export class ApprovalPromotion extends Construct {
         CLOUDFORMATION_ROLE_ARN: this.cloudFormationRoleArn,
         ALLOW_ROLLBACK: String(props.allowRollbackToOlderVersion ?? false),
         BUSY_WAIT_SECONDS: String(BUSY_WAIT_SECONDS),
+        DEPLOYMENT_WAIT_SECONDS: Lazy.string({ produce: () => String(this.deploymentWaitSeconds()) }),
+        RECORD_TAG_KEY: this.recordTagKey,
       },
+      // The requeue is a loop by design, bounded by the deadline it carries (at most
+      // ceil(deploymentWait / BUSY_WAIT_SECONDS) invocations per approval): Lambda's recursive loop
+      // detection would stop a long wait after about 16 (Lambda developer guide, "Use Lambda
+      // recursive loop detection to prevent infinite loops").
+      recursiveLoop: lambda.RecursiveLoop.ALLOW,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: this.securityGroups,
@@ -412,7 +493,32 @@ export class ApprovalPromotion extends Construct {
       // on the role's policy (a DependsOn on the role too is redundant: cfn-lint W3005).
       (handler.node.defaultChild as lambda.CfnFunction).addOverride('DependsOn', [policy.logicalId]);
     }
+    // The requeue invokes the function itself: a policy of its own, as the function depends on the
+    // role's default policy (naming the function there would be a dependency cycle).
+    new iam.Policy(this, 'RequeuePolicy', {
+      roles: [this.role],
+      statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [handler.functionArn] })],
+    });
     return handler;
+  }
+
+  /**
+   * `deploymentWait`, or the serving stack's longest endpoint deployment limit plus the margin (read
+   * at synthesis from every `AWS::SageMaker::Endpoint` of the stack and of its nested stacks, which
+   * its update updates too, whatever construct made it).
+   */
+  private deploymentWaitSeconds(): number {
+    if (this.props.deploymentWait !== undefined) {
+      return this.props.deploymentWait.toSeconds();
+    }
+    const limits = this.serving.node.findAll()
+      .filter((c): c is sagemaker.CfnEndpoint => c instanceof sagemaker.CfnEndpoint && updatedWith(Stack.of(c), this.serving))
+      .map((endpoint) => {
+        const config = this.serving.resolve(endpoint.deploymentConfig) ?? {};
+        return config.blueGreenUpdatePolicy?.maximumExecutionTimeoutInSeconds ?? config.rollingUpdatePolicy?.maximumExecutionTimeoutInSeconds;
+      })
+      .filter((limit): limit is number => typeof limit === 'number');
+    return (limits.length > 0 ? Math.max(...limits) : DEFAULT_DEPLOYMENT_LIMIT_SECONDS) + DEPLOYMENT_WAIT_MARGIN_SECONDS;
   }
 
   /**
@@ -466,6 +572,29 @@ export class ApprovalPromotion extends Construct {
     );
     return [errorAlarm, deadLetterAlarm];
   }
+}
+
+/**
+ * The record's tag key: `cdk-mlops:promotion:<stack>/<parameter>`, or, past a tag key's 128
+ * characters, the stack's name cut and a hash of both to keep it unique.
+ */
+function recordTagKeyOf(stackName: string, parameterName: string): string {
+  const key = `cdk-mlops:promotion:${stackName}/${parameterName}`;
+  if (key.length <= MAX_TAG_KEY_LENGTH) {
+    return key;
+  }
+  const hash = createHash('sha256').update(`${stackName}/${parameterName}`).digest('hex').slice(0, 16);
+  return `${key.slice(0, MAX_TAG_KEY_LENGTH - hash.length - 1)}-${hash}`;
+}
+
+/** Whether an update of `serving` updates `stack`: the stack itself or one nested in it. */
+function updatedWith(stack: Stack, serving: Stack): boolean {
+  for (let s: Stack | undefined = stack; s !== undefined; s = s.nestedStackParent) {
+    if (s === serving) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Names of the stack's parameters of an SSM parameter type (with a concrete default), in tree order. */

@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, CfnElement, CfnParameter, CliCredentialsStackSynthesizer, DefaultStackSynthesizer, NestedStack, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnElement, CfnParameter, CliCredentialsStackSynthesizer, DefaultStackSynthesizer, Duration, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
@@ -46,11 +47,25 @@ function unconsumed(stack: Stack): void {
   Validations.of(stack).acknowledge({ id: 'CloudFormation-Validate::W2001', reason }, { id: 'CloudFormation-Validate::F0001', reason });
 }
 
-function statementsOf(t: Template, rolePrefix: string): any[] {
-  const policies = Object.values<any>(t.findResources('AWS::IAM::Policy')).filter((p) => p.Properties.Roles[0].Ref.startsWith(rolePrefix));
-  expect(policies).toHaveLength(1);
-  return policies[0].Properties.PolicyDocument.Statement;
+/** The serving stack, the registry's parameter and the promotion, not synthesized yet (to add to it). */
+function unsynthesized(props: Partial<ApprovalPromotionProps> = {}, stack = newStack('FraudServing')): Stack {
+  const registry = ModelRegistry.fromModelRegistryAttributes(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+  const parameter = ApprovalPromotion.modelPackageParameter(stack, 'FraudModelPackage', registry, 3);
+  unconsumed(stack);
+  new ApprovalPromotion(stack, 'Promotion', { registry, modelPackageParameter: parameter, alarmOwnership: OWNERSHIP, ...props });
+  return stack;
 }
+
+/** The statements of the role's default policy (the requeue's own policy apart: `requeueStatements`). */
+function statementsOf(t: Template, rolePrefix: string): any[] {
+  const policies = Object.entries<any>(t.findResources('AWS::IAM::Policy'))
+    .filter(([id, p]) => p.Properties.Roles[0].Ref.startsWith(rolePrefix) && !id.startsWith('PromotionRequeuePolicy'));
+  expect(policies).toHaveLength(1);
+  return policies[0][1].Properties.PolicyDocument.Statement;
+}
+
+const GROUP_ARN = { 'Fn::Join': ['', ['arn:', PARTITION, ':sagemaker:eu-west-1:123456789012:model-package-group/fraud']] };
+const RECORD_TAG_KEY = 'cdk-mlops:promotion:FraudServing/FraudModelPackage';
 
 describe('ApprovalPromotion', () => {
   describe('default', () => {
@@ -109,6 +124,8 @@ describe('ApprovalPromotion', () => {
           Action: 'sagemaker:DescribeModelPackage',
           Resource: { 'Fn::Join': ['', ['arn:', PARTITION, ':sagemaker:eu-west-1:123456789012:model-package/fraud/*']] },
         },
+        { Effect: 'Allow', Action: 'sagemaker:ListTags', Resource: GROUP_ARN },
+        { Effect: 'Allow', Action: 'sagemaker:AddTags', Resource: GROUP_ARN, Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [RECORD_TAG_KEY] } } },
         { Effect: 'Allow', Action: ['cloudformation:DescribeStacks', 'cloudformation:UpdateStack'], Resource: { Ref: 'AWS::StackId' } },
         {
           Effect: 'Allow',
@@ -222,6 +239,106 @@ describe('ApprovalPromotion', () => {
   });
 
   describe('configured', () => {
+    it('grants an SSM-typed parameter added to the serving stack after the promotion (read at synthesis)', () => {
+      // GIVEN the promotion, then a parameter CloudFormation resolves on every update
+      const stack = unsynthesized();
+      new CfnParameter(stack, 'Late', { type: 'AWS::SSM::Parameter::Value<String>', default: '/fraud/late' });
+
+      // THEN the promotion may read it (before: synthesis failed, "define ApprovalPromotion after it")
+      const statements = statementsOf(Template.fromStack(stack), 'PromotionRole');
+      expect(statements.find((s) => s.Action === 'ssm:GetParameters').Resource).toEqual([
+        { 'Fn::Join': ['', ['arn:', PARTITION, ':ssm:eu-west-1:123456789012:parameter/fraud/late']] },
+        { 'Fn::Join': ['', ['arn:', PARTITION, ':ssm:eu-west-1:123456789012:parameter/cdk-bootstrap/hnb659fds/version']] },
+      ]);
+    });
+
+    it('without a bootstrap version parameter, grants SSM only when the serving stack has SSM-typed parameters at synthesis', () => {
+      const role = iam.Role.fromRoleArn(new Stack(new App(), 'Roles', { env: ENV }), 'Deployer', 'arn:aws:iam::123456789012:role/fraud-deployer');
+      const serving = () => new Stack(new App(), 'FraudServing', { env: ENV, synthesizer: new CliCredentialsStackSynthesizer() });
+      const none = promotion({ cloudFormationExecutionRole: role }, serving());
+      expect(statementsOf(none.t, 'PromotionRole').filter((s) => s.Action === 'ssm:GetParameters')).toEqual([]);
+
+      const late = unsynthesized({ cloudFormationExecutionRole: role }, serving());
+      new CfnParameter(late, 'Late', { type: 'AWS::SSM::Parameter::Value<String>', default: '/fraud/late' });
+      expect(statementsOf(Template.fromStack(late), 'PromotionRole').filter((s) => s.Action === 'ssm:GetParameters')).toEqual([
+        { Effect: 'Allow', Action: 'ssm:GetParameters', Resource: { 'Fn::Join': ['', ['arn:', PARTITION, ':ssm:eu-west-1:123456789012:parameter/fraud/late']] } },
+      ]);
+    });
+
+    it('records approvals in one tag of the group and requeues itself while the stack is busy', () => {
+      const { t } = promotion();
+      t.hasResourceProperties('AWS::Lambda::Function', {
+        RecursiveLoop: 'Allow',
+        Environment: { Variables: Match.objectLike({ RECORD_TAG_KEY, DEPLOYMENT_WAIT_SECONDS: '4500' }) },
+      });
+      const requeue = Object.entries<any>(t.findResources('AWS::IAM::Policy')).filter(([id]) => id.startsWith('PromotionRequeuePolicy'));
+      expect(requeue.map(([, p]) => p.Properties)).toEqual([{
+        PolicyName: expect.any(String),
+        Roles: [{ Ref: expect.stringMatching(/^PromotionRole/) }],
+        PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^PromotionHandler/), 'Arn'] } }] },
+      }]);
+    });
+
+    it('keeps the record\'s tag key within 128 characters for a long stack name', () => {
+      const { t } = promotion({}, newStack('Fraud'.repeat(25)));
+      const fn = Object.values<any>(t.findResources('AWS::Lambda::Function'))[0];
+      const key: string = fn.Properties.Environment.Variables.RECORD_TAG_KEY;
+      expect(key).toHaveLength(128);
+      expect(key).toMatch(/^cdk-mlops:promotion:(Fraud)+[A-Za-z]*-[0-9a-f]{16}$/);
+    });
+
+    it('waits as long as the serving stack\'s longest deployment limit plus 15 minutes, read at synthesis (issue 12, finding 11)', () => {
+      // GIVEN a serving stack whose endpoints are defined after the promotion: a long canary and a short one
+      const stack = newStack('FraudServing');
+      const registry = ModelRegistry.fromModelRegistryAttributes(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+      const parameter = ApprovalPromotion.modelPackageParameter(stack, 'FraudModelPackage', registry, 3);
+      new ApprovalPromotion(stack, 'Promotion', { registry, modelPackageParameter: parameter, alarmOwnership: OWNERSHIP });
+      const endpoint = (id: string, terminationWait: Duration) => new GpuServingEndpoint(stack, id, {
+        model: ModelSource.fromModelPackageArn(registry, parameter.valueAsString),
+        instanceType: 'ml.g5.xlarge',
+        alarmOwnership: OWNERSHIP,
+        terminationWait,
+      });
+      endpoint('Long', Duration.minutes(50));
+      endpoint('Short', Duration.minutes(5));
+      const t = Template.fromStack(stack);
+
+      // THEN the wait is the longest MaximumExecutionTimeoutInSeconds + 900 s
+      const limits = Object.values<any>(t.findResources('AWS::SageMaker::Endpoint'))
+        .map((e) => e.Properties.DeploymentConfig.BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds);
+      expect(limits).toHaveLength(2);
+      const fn = Object.values<any>(t.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Environment?.Variables?.STACK_NAME);
+      expect(fn.Properties.Environment.Variables.DEPLOYMENT_WAIT_SECONDS).toBe(String(Math.max(...limits) + 900));
+      expect(Math.max(...limits)).toBeGreaterThan(3000);
+    });
+
+    it('counts the endpoints of the serving stack\'s nested stacks (updated with it), not of other stacks', () => {
+      const stack = newStack('FraudServing');
+      const registry = ModelRegistry.fromModelRegistryAttributes(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+      const parameter = ApprovalPromotion.modelPackageParameter(stack, 'FraudModelPackage', registry, 3);
+      new ApprovalPromotion(stack, 'Promotion', { registry, modelPackageParameter: parameter, alarmOwnership: OWNERSHIP });
+      const nested = new NestedStack(stack, 'Churn');
+      new sagemaker.CfnEndpoint(nested, 'Endpoint', {
+        endpointConfigName: 'fraud-config',
+        deploymentConfig: { blueGreenUpdatePolicy: { trafficRoutingConfiguration: { type: 'ALL_AT_ONCE' }, maximumExecutionTimeoutInSeconds: 7200 } },
+      });
+      const other = new Stack(stack.node.scope as App, 'Other', { env: ENV });
+      new sagemaker.CfnEndpoint(other, 'Endpoint', {
+        endpointConfigName: 'other-config',
+        deploymentConfig: { blueGreenUpdatePolicy: { trafficRoutingConfiguration: { type: 'ALL_AT_ONCE' }, maximumExecutionTimeoutInSeconds: 28800 } },
+      });
+      Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DEPLOYMENT_WAIT_SECONDS: '8100' }) } });
+    });
+
+    it('takes a given deploymentWait, and refuses fractions and more than SageMaker\'s longest deployment and a day', () => {
+      const { t } = promotion({ deploymentWait: Duration.hours(2) });
+      t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DEPLOYMENT_WAIT_SECONDS: '7200' }) } });
+      expect(expectValidationError(() => promotion({ deploymentWait: Duration.seconds(90.5) })).message)
+        .toBe('FraudServing/Promotion: deploymentWait must be a whole number of seconds; got 90.5');
+      expect(expectValidationError(() => promotion({ deploymentWait: Duration.hours(33) })).message)
+        .toBe('FraudServing/Promotion: deploymentWait must be at most 32 hours (115200 seconds: SageMaker\'s longest deployment and a day); got 118800');
+    });
+
     it('updates a serving stack elsewhere by name, with the registry of a third stack, and no reference across stacks', () => {
       // GIVEN a registry stack, a serving stack with the endpoint, and a delivery stack with the promotion
       const app = new App();
@@ -378,18 +495,6 @@ describe('ApprovalPromotion', () => {
       expect(e.message).toBe('FraudServing/Promotion: modelPackageParameter.type must be String (the parameter holds a model package ARN); got "Number"');
     });
 
-    it('an SSM-typed parameter added to the serving stack after the promotion (it could not read it)', () => {
-      const { stack } = (() => {
-        const s = newStack('FraudServing');
-        const registry = ModelRegistry.fromModelRegistryAttributes(s, 'Registry', { modelPackageGroupName: 'fraud' });
-        const parameter = ApprovalPromotion.modelPackageParameter(s, 'FraudModelPackage', registry, 3);
-        unconsumed(s);
-        new ApprovalPromotion(s, 'Promotion', { registry, modelPackageParameter: parameter, alarmOwnership: OWNERSHIP });
-        return { stack: s };
-      })();
-      new CfnParameter(stack, 'Late', { type: 'AWS::SSM::Parameter::Value<String>', default: '/fraud/late' });
-      expect(() => Template.fromStack(stack)).toThrow(/FraudServing\/Promotion: the serving stack's SSM parameter \/fraud\/late was added after the promotion/);
-    });
   });
 
   it('passes cdk-nag AwsSolutions with a GpuServingEndpoint serving the parameter, acknowledging only inherent wildcards', () => {

@@ -18,6 +18,26 @@ const metadataKey = z
 const MAX_SECURITY_GROUPS = 5;
 
 /**
+ * How long CloudFormation works on a serving stack's update besides the endpoint's deployment:
+ * creating the new Model and EndpointConfig before it, deleting the old ones after it
+ * (`UPDATE_COMPLETE_CLEANUP_IN_PROGRESS`), or rolling a failed one back. A margin, not an AWS limit.
+ */
+export const DEPLOYMENT_WAIT_MARGIN_SECONDS = 900;
+
+/**
+ * The deployment limit assumed for a serving stack whose endpoints name none (no `DeploymentConfig`
+ * with a `MaximumExecutionTimeoutInSeconds`, or no endpoint in the stack): an hour.
+ */
+export const DEFAULT_DEPLOYMENT_LIMIT_SECONDS = 3600;
+
+/**
+ * The longest `deploymentWait`: SageMaker's longest deployment (`MaximumExecutionTimeoutInSeconds`
+ * at most 28,800 s: SageMaker API reference, BlueGreenUpdatePolicy / RollingUpdatePolicy) and a day
+ * to spare; the handler refuses more (lib/runtime/promotion/handler.ts).
+ */
+export const MAX_DEPLOYMENT_WAIT_SECONDS = 28_800 + 86_400;
+
+/**
  * @internal the plain shape of the ApprovalPromotion props: the parameter and the serving stack as
  * the facts the rules need (deploy-time values left out), construct references as they are
  */
@@ -51,6 +71,12 @@ export const approvalPromotionSchema = z
       .refine((keys) => new Set(keys).size === keys.length, 'must not list a key twice')
       .optional(),
     allowRollbackToOlderVersion: z.boolean().optional(),
+    deploymentWait: z
+      .number()
+      .int('must be a whole number of seconds')
+      .min(0, 'must not be negative')
+      .max(MAX_DEPLOYMENT_WAIT_SECONDS, `must be at most ${MAX_DEPLOYMENT_WAIT_SECONDS / 3600} hours (${MAX_DEPLOYMENT_WAIT_SECONDS} seconds: SageMaker's longest deployment and a day)`)
+      .optional(),
     // a construct reference: the type system checks it
     cloudFormationExecutionRole: z.any().optional(),
     // a construct reference: the type system checks it

@@ -32,14 +32,26 @@ export interface RequeueTarget {
   readonly fetch?: typeof fetch;
 }
 
+/** Bytes of what the signer hashes (a string, an ArrayBuffer or a view of one). */
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+
+function bytes(data: SourceData): Buffer {
+  if (typeof data === 'string') {
+    return Buffer.from(data, 'utf-8');
+  }
+  return ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
+}
+
 /** SHA-256 (or its HMAC with a key) for the signer, from node:crypto. */
 class Sha256 {
+  private readonly key?: Buffer;
   private hash: Hash | Hmac;
-  constructor(private readonly secret?: string | Uint8Array) {
+  constructor(secret?: SourceData) {
+    this.key = secret === undefined ? undefined : bytes(secret);
     this.hash = this.fresh();
   }
-  public update(data: string | Uint8Array): void {
-    this.hash.update(typeof data === 'string' ? Buffer.from(data, 'utf-8') : data);
+  public update(data: SourceData): void {
+    this.hash.update(bytes(data));
   }
   public async digest(): Promise<Uint8Array> {
     return new Uint8Array(this.hash.digest());
@@ -48,7 +60,7 @@ class Sha256 {
     this.hash = this.fresh();
   }
   private fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', typeof this.secret === 'string' ? Buffer.from(this.secret, 'utf-8') : this.secret);
+    return this.key === undefined ? createHash('sha256') : createHmac('sha256', this.key);
   }
 }
 
