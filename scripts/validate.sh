@@ -7,7 +7,9 @@
 #   5. self-test: each tool must reject test/fixtures/broken, proving it really ran
 #   6. the drift job's bundles (Lambda and CLI) against moto's S3 + CloudWatch emulator
 #      (scripts/drift-emulator.sh: `npm test` mocks the SDK instead, as it must run without Python)
-#   7. every stack created in moto's CloudFormation, in dependency order (scripts/moto_cfn.py), and
+#   7. the promotion's bundled handler against moto's SageMaker + CloudFormation: repeated approvals
+#      after a rollback, racing approvals, a stack busy past the deployment limit (scripts/promotion-emulator.sh)
+#   8. every stack created in moto's CloudFormation, in dependency order (scripts/moto_cfn.py), and
 #      its self-test on test/fixtures/broken/broken.moto-cfn.template.json
 # Run through `npm run validate`, which installs the tools and synthesizes the examples first.
 set -euo pipefail
@@ -58,6 +60,9 @@ expect_failure manifest-schema npx --no-install tsx scripts/manifest-schema.ts "
 
 step "drift job bundles against moto_server (S3 + CloudWatch emulator)"
 bash scripts/drift-emulator.sh
+
+step "promotion handler bundle against moto_server (SageMaker model packages + CloudFormation)"
+bash scripts/promotion-emulator.sh
 
 step "stacks created in moto's CloudFormation (types moto lacks stubbed; every Ref/GetAtt/DependsOn resolved)"
 .tools/emulator-venv/bin/python scripts/moto_cfn.py --self-test
