@@ -71,7 +71,7 @@ export class DataQualityMonitor extends Construct {
         statisticsResource: { s3Uri: objectUri(props.baselineStatistics) },
         constraintsResource: { s3Uri: objectUri(props.baselineConstraints) },
       },
-      dataQualityJobInput: { endpointInput: { endpointName: props.endpointName, localPath: job.endpointLocalPath } },
+      dataQualityJobInput: { endpointInput: { endpointName: props.endpoint.endpointName, localPath: job.endpointLocalPath } },
       dataQualityJobOutputConfig: job.outputConfig,
       jobResources: job.jobResources,
       networkConfig: job.networkConfig,
@@ -86,7 +86,7 @@ export class DataQualityMonitor extends Construct {
     this.role = job.role;
     this.encryptionKey = job.key;
     this.securityGroups = job.securityGroups;
-    this.endpointName = props.endpointName;
+    this.endpointName = props.endpoint.endpointName;
     this.period = Duration.hours(job.intervalHours);
   }
 

@@ -4,7 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { DataCaptureLocation } from './gpu-serving-endpoint';
+import { DataCaptureLocation, IGpuServingEndpoint } from './gpu-serving-endpoint';
 import { DATA_QUALITY_NAMESPACE, MODEL_QUALITY_NAMESPACE } from '../core/model-monitor';
 
 // What the SageMaker Model Monitor constructs (`DataQualityMonitor`, `ModelQualityMonitor`) share.
@@ -24,8 +24,13 @@ export interface S3ObjectLocation {
 
 /** Properties every Model Monitor construct takes. */
 export interface ModelMonitorOptions {
-  /** Name of the monitored endpoint (its data capture must be on). */
-  readonly endpointName: string;
+  /**
+   * The monitored endpoint (its data capture must be on): a `GpuServingEndpoint`, or one imported
+   * with `GpuServingEndpoint.fromGpuServingEndpointAttributes`. SageMaker refuses a job definition
+   * whose endpoint does not exist yet, so an endpoint defined in this app is created first (the job
+   * definition depends on it; in another stack, this stack depends on that one).
+   */
+  readonly endpoint: IGpuServingEndpoint;
   /** Where the endpoint captures its traffic (`GpuServingEndpoint.dataCaptureLocation`): read only. */
   readonly capture: DataCaptureLocation;
   /** Bucket the monitoring reports are written to (under `reportPrefix` only). */

@@ -168,7 +168,7 @@ export class ModelQualityMonitor extends Construct {
     this.role = job.role;
     this.encryptionKey = job.key;
     this.securityGroups = job.securityGroups;
-    this.endpointName = props.endpointName;
+    this.endpointName = props.endpoint.endpointName;
     this.period = Duration.hours(job.intervalHours);
     if (props.alarm) {
       this.qualityAlarm = this.createQualityAlarm(props.alarm);
@@ -199,7 +199,7 @@ export class ModelQualityMonitor extends Construct {
       modelQualityBaselineConfig: props.baselineConstraints ? { constraintsResource: { s3Uri: objectUri(props.baselineConstraints) } } : undefined,
       modelQualityJobInput: {
         endpointInput: {
-          endpointName: props.endpointName,
+          endpointName: props.endpoint.endpointName,
           localPath: job.endpointLocalPath,
           inferenceAttribute: props.inferenceAttribute,
           probabilityAttribute: props.probabilityAttribute,

@@ -7,6 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import { DataQualityMonitor, DataQualityMonitorProps } from '../../lib/aws/data-quality-monitor';
+import { GpuServingEndpoint } from '../../lib/aws/gpu-serving-endpoint';
 import { DATA_QUALITY_METRIC_NAMESPACE } from '../../lib/aws/model-monitor';
 import { expectValidationError, newStack } from '../support/aws';
 
@@ -17,7 +18,7 @@ function monitor(props: Partial<DataQualityMonitorProps> = {}, stack: Stack = ne
   const bucket = new s3.Bucket(stack, 'Capture', { encryptionKey: key });
   const baselines = s3.Bucket.fromBucketName(stack, 'Baselines', 'baselines');
   const m = new DataQualityMonitor(stack, 'DataQuality', {
-    endpointName: 'fraud',
+    endpoint: GpuServingEndpoint.fromGpuServingEndpointAttributes(stack, 'Endpoint', { endpointName: 'fraud' }),
     capture: { bucket, prefix: 'data-capture/fraud', s3Uri: 's3://x/data-capture/fraud', key },
     reportBucket: s3.Bucket.fromBucketName(stack, 'Reports', 'reports'),
     baselineStatistics: { bucket: baselines, key: 'fraud/v42/statistics.json' },
@@ -310,9 +311,9 @@ describe('DataQualityMonitor', () => {
     });
 
     it('names the schedule deterministically within 63 characters for a long endpoint name', () => {
-      const endpointName = 'a'.repeat(60);
-      const first = monitor({ endpointName }).m.monitoringScheduleName;
-      const second = monitor({ endpointName }).m.monitoringScheduleName;
+      const named = (stack: Stack) => monitor({ endpoint: GpuServingEndpoint.fromGpuServingEndpointAttributes(stack, 'Long', { endpointName: 'a'.repeat(60) }) }, stack);
+      const first = named(newStack()).m.monitoringScheduleName;
+      const second = named(newStack()).m.monitoringScheduleName;
       expect(first).toBe(second);
       expect(first.length).toBeLessThanOrEqual(63);
       expect(first).toMatch(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/);
@@ -322,7 +323,7 @@ describe('DataQualityMonitor', () => {
     it('names the schedule from its path when the endpoint name is only known at deploy time', () => {
       const stack = newStack();
       const endpointName = new CfnParameter(stack, 'EndpointName', { type: 'String' });
-      const { m, t } = monitor({ endpointName: endpointName.valueAsString }, stack);
+      const { m, t } = monitor({ endpoint: GpuServingEndpoint.fromGpuServingEndpointAttributes(stack, 'Deployed', { endpointName: endpointName.valueAsString }) }, stack);
       expect(m.monitoringScheduleName).toMatch(/^TestStack-DataQuality-[0-9A-F]{8}$/);
       expect(m.monitoringScheduleName).toMatch(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/);
       t.hasResourceProperties('AWS::SageMaker::DataQualityJobDefinition', {

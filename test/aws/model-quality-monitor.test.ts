@@ -12,6 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { DataQualityMonitor } from '../../lib/aws/data-quality-monitor';
+import { GpuServingEndpoint } from '../../lib/aws/gpu-serving-endpoint';
 import { MODEL_QUALITY_METRIC_NAMESPACE } from '../../lib/aws/model-monitor';
 import { ModelQualityMonitor, ModelQualityMonitorProps, ModelQualityProblemType } from '../../lib/aws/model-quality-monitor';
 import { ThresholdComparison } from '../../lib/core/rollback';
@@ -23,7 +24,7 @@ function monitor(props: Partial<ModelQualityMonitorProps> = {}, stack: Stack = n
   const key = new kms.Key(stack, 'CaptureKey');
   const bucket = new s3.Bucket(stack, 'Capture', { encryptionKey: key });
   const m = new ModelQualityMonitor(stack, 'ModelQuality', {
-    endpointName: 'fraud',
+    endpoint: GpuServingEndpoint.fromGpuServingEndpointAttributes(stack, 'Endpoint', { endpointName: 'fraud' }),
     capture: { bucket, prefix: 'data-capture/fraud', s3Uri: 's3://x/data-capture/fraud', key },
     reportBucket: s3.Bucket.fromBucketName(stack, 'Reports', 'reports'),
     problemType: ModelQualityProblemType.BINARY_CLASSIFICATION,
@@ -336,7 +337,8 @@ describe('DataQualityMonitor and ModelQualityMonitor together', () => {
     const reports = s3.Bucket.fromBucketName(stack, 'Reports', 'reports');
     const baselines = s3.Bucket.fromBucketName(stack, 'Baselines', 'baselines');
     const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-0123456789abcdef0'] });
-    const common = { endpointName: 'fraud', capture: { bucket: capture, prefix: 'data-capture/fraud', s3Uri: 's3://capture/data-capture/fraud', key: captureKey }, reportBucket: reports, vpc };
+    const endpoint = GpuServingEndpoint.fromGpuServingEndpointAttributes(stack, 'Fraud', { endpointName: 'fraud' });
+    const common = { endpoint, capture: { bucket: capture, prefix: 'data-capture/fraud', s3Uri: 's3://capture/data-capture/fraud', key: captureKey }, reportBucket: reports, vpc };
     const data = new DataQualityMonitor(stack, 'DataQuality', {
       ...common,
       baselineStatistics: { bucket: baselines, key: 'fraud/statistics.json' },

@@ -17,6 +17,7 @@ import {
   monitorScheduleName,
 } from '../../core/model-monitor';
 import { addWarning } from '../../core/warnings';
+import { IGpuServingEndpoint } from '../gpu-serving-endpoint';
 import { ModelMonitorOptions, S3ObjectLocation } from '../model-monitor';
 
 /** What differs between the kinds of monitor. */
@@ -51,6 +52,8 @@ export function concreteRegion(scope: Construct): string | undefined {
 
 /** Everything a job definition and its schedule are made of, rendered once for both kinds. */
 export interface MonitorJob {
+  /** The monitored endpoint. */
+  readonly endpoint: IGpuServingEndpoint;
   readonly role: iam.IRole;
   readonly key: kms.IKey;
   readonly securityGroups?: ec2.ISecurityGroup[];
@@ -86,7 +89,8 @@ const OUTPUT_LOCAL_PATH = '/opt/ml/processing/output';
 export function monitorJob(scope: Construct, props: ModelMonitorOptions, kind: MonitorKind): MonitorJob {
   const expression = props.schedule?.expressionString ?? HOURLY_SCHEDULE;
   const intervalHours = monitorScheduleIntervalHours(expression)!;
-  const reportPrefix = props.reportPrefix ?? `model-monitor/${props.endpointName}/${kind.slug}`;
+  const endpointName = props.endpoint.endpointName;
+  const reportPrefix = props.reportPrefix ?? `model-monitor/${endpointName}/${kind.slug}`;
   const maxRuntimeSeconds = props.maxRuntime?.toSeconds() ?? kind.defaultMaxRuntimeSeconds;
   if (maxRuntimeSeconds > intervalHours * 3600) {
     addWarning(
@@ -96,10 +100,10 @@ export function monitorJob(scope: Construct, props: ModelMonitorOptions, kind: M
         'when the next is due (AWS: one execution should finish before the next starts).',
     );
   }
-  const key = props.encryptionKey ?? createKey(scope, props, kind);
+  const key = props.encryptionKey ?? createKey(scope, endpointName, kind);
   const role = props.role ?? new iam.Role(scope, 'Role', {
     assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
-    description: `Runs the ${kind.label} monitoring job of ${props.endpointName}`,
+    description: `Runs the ${kind.label} monitoring job of ${endpointName}`,
   });
   const access = new ReadAccess(role, key);
   access.readPrefix(props.capture.bucket, props.capture.prefix, props.capture.key);
@@ -108,6 +112,7 @@ export function monitorJob(scope: Construct, props: ModelMonitorOptions, kind: M
   grantImagePull(role, props.imageUri);
   const network = jobNetwork(scope, role, props, kind);
   return {
+    endpoint: props.endpoint,
     role,
     key,
     securityGroups: network.securityGroups,
@@ -143,14 +148,15 @@ function scheduleNameOf(scope: Construct, props: ModelMonitorOptions, kind: Moni
   if (props.monitoringScheduleName !== undefined) {
     return props.monitoringScheduleName;
   }
-  return Token.isUnresolved(props.endpointName)
+  const endpointName = props.endpoint.endpointName;
+  return Token.isUnresolved(endpointName)
     ? Names.uniqueResourceName(scope, { maxLength: 63, separator: '-' })
-    : monitorScheduleName(props.endpointName, kind.slug);
+    : monitorScheduleName(endpointName, kind.slug);
 }
 
-function createKey(scope: Construct, props: ModelMonitorOptions, kind: MonitorKind): kms.Key {
+function createKey(scope: Construct, endpointName: string, kind: MonitorKind): kms.Key {
   return new kms.Key(scope, 'Key', {
-    description: `Encrypts the ${kind.label} monitoring job of ${props.endpointName}: volumes and reports`,
+    description: `Encrypts the ${kind.label} monitoring job of ${endpointName}: volumes and reports`,
     enableKeyRotation: true,
     removalPolicy: RemovalPolicy.RETAIN,
   });
@@ -234,7 +240,7 @@ function jobNetwork(
   if (!props.vpc) {
     return { config: isolated };
   }
-  const securityGroups = props.securityGroups ?? [defaultSecurityGroup(scope, props.vpc, kind, props.endpointName)];
+  const securityGroups = props.securityGroups ?? [defaultSecurityGroup(scope, props.vpc, kind, props.endpoint.endpointName)];
   const vpcConfig = {
     securityGroupIds: securityGroups.map((g) => g.securityGroupId),
     subnets: props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: privateSubnetType(props.vpc) }).subnetIds,
@@ -262,6 +268,15 @@ export function objectUri(o: S3ObjectLocation): string {
  * The monitoring schedule of a job definition. The definition is left unnamed (each of its
  * properties forces a replacement, which a fixed name would make fail) and its generated name is
  * taken from its ARN, the definition's `Ref`: `arn:…:<kind>-job-definition/<name>`.
+ *
+ * The definition is created after its endpoint: it names the endpoint by its name (a literal string,
+ * no dependency CloudFormation can see), and SageMaker checks that the endpoint of a monitoring input
+ * exists when the definition is created ("SageMaker verifies that an endpoint exists in the same
+ * workspace as the monitoring schedule", https://github.com/aws/sagemaker-python-sdk/issues/4873).
+ * A `GpuServingEndpoint` is waited for by its `AWS::SageMaker::Endpoint` (its default child; another
+ * implementation as a whole), one in another stack of the app by a stack dependency; an imported
+ * endpoint has no resource, so nothing is added. The schedule refers to the definition, so it follows
+ * too (and is deleted before the endpoint).
  */
 export function monitoringSchedule(
   scope: Construct,
@@ -275,6 +290,7 @@ export function monitoringSchedule(
     // SageMaker may check the role's permissions when the definition is created.
     definition.node.addDependency(policy);
   }
+  definition.node.addDependency(job.endpoint.node.defaultChild ?? job.endpoint);
   return new sagemaker.CfnMonitoringSchedule(scope, 'Resource', {
     monitoringScheduleName: job.scheduleName,
     monitoringScheduleConfig: {

@@ -50,7 +50,7 @@ const monitoringScheduleExpression = z.string().refine((e) => monitorScheduleInt
 
 /** What every monitor validates: the keys of `ModelMonitorOptions` (Durations in seconds, the schedule as its expression). */
 const shared = {
-  endpointName: sagemakerName,
+  endpoint: constructRef, // a construct reference: the type system checks it
   capture: constructRef, // a construct reference: the type system checks it
   reportBucket: constructRef, // a construct reference: the type system checks it
   reportPrefix: keyPrefix.optional(),
