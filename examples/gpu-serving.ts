@@ -101,7 +101,7 @@ export class GpuServingExampleStack extends Stack {
     // quality against the baselining job's statistics and constraints.
     const fraudCapture = this.fraud.dataCaptureLocation!;
     const modelQuality = new aws.ModelQualityMonitor(this, 'FraudModelQuality', {
-      endpointName: this.fraud.endpointName,
+      endpoint: this.fraud,
       capture: fraudCapture,
       reportBucket: fraudCapture.bucket,
       problemType: aws.ModelQualityProblemType.BINARY_CLASSIFICATION,
@@ -116,7 +116,7 @@ export class GpuServingExampleStack extends Stack {
       alarm: { metricName: 'auc', threshold: 0.85, comparison: core.ThresholdComparison.LESS_THAN, alarmOwnership: ONCALL, alarmTopic: alarms },
     });
     const dataQuality = new aws.DataQualityMonitor(this, 'FraudDataQuality', {
-      endpointName: this.fraud.endpointName,
+      endpoint: this.fraud,
       capture: fraudCapture,
       reportBucket: fraudCapture.bucket,
       baselineStatistics: { bucket: s3.Bucket.fromBucketName(this, 'MonitorBaselines', 'acme-ml-baselines'), key: 'fraud/v42/statistics.json' },
