@@ -338,7 +338,9 @@ export class ApprovalPromotion extends Construct {
       actions: ['sagemaker:DescribeModelPackage'],
       resources: [stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${this.group}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
     });
-    // The record of approvals acted on: one tag of the group, read and written (only that key).
+    // The record of approvals acted on: one tag of the group, read and written (only that key:
+    // SageMaker's AddTags takes the aws:TagKeys condition, Service Authorization Reference,
+    // "Actions, resources, and condition keys for Amazon SageMaker AI").
     const groupArn = stack.formatArn({ service: 'sagemaker', resource: 'model-package-group', resourceName: this.group, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
     allow({ actions: ['sagemaker:ListTags'], resources: [groupArn] });
     allow({ actions: ['sagemaker:AddTags'], resources: [groupArn], conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [this.recordTagKey] } } });

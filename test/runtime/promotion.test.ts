@@ -3,7 +3,10 @@
  * CloudFormation clients: the mock checks what the handler sends (the exact UpdateStack request)
  * and feeds it what the services answer. What it cannot check is the services' behaviour (an
  * UpdateStack with the previous template really starting the blue/green deployment, rollbacks):
- * that needs an AWS account and is not tested here.
+ * that needs an AWS account and is not tested here. The same handler, bundled, runs against moto's
+ * SageMaker and CloudFormation in test/emulator/promotion.emulator.ts (scripts/validate.sh); a stack
+ * busy for longer than the deployment limit is simulated here with a stubbed client and a fake
+ * clock (moto finishes every stack update at once; the emulator fakes the busy status in a proxy).
  */
 
 import {

@@ -23,7 +23,8 @@
  *   `UpdateModelPackage` on the package's metadata would allow), `sagemaker:ListTags` to read it;
  * - not a stack tag (CloudFormation propagates stack tags to every resource and `cdk deploy`
  *   resets them) nor a stack parameter (rolled back with the failed update it should remember);
- * - no resource of its own, and it survives redeploys of the promotion's stack.
+ * - no resource of its own, and it survives redeploys of the promotion's stack and of the group's
+ *   (CloudFormation adds and removes only the tags its template names).
  * The record is written before UpdateStack and restored if UpdateStack fails, so an approval is
  * never marked as acted on without a deployment having started.
  *
