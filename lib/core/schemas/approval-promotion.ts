@@ -33,7 +33,7 @@ export const DEFAULT_DEPLOYMENT_LIMIT_SECONDS = 3600;
 /**
  * The longest `deploymentWait`: SageMaker's longest deployment (`MaximumExecutionTimeoutInSeconds`
  * at most 28,800 s: SageMaker API reference, BlueGreenUpdatePolicy / RollingUpdatePolicy) and a day
- * to spare; the handler refuses more (lib/runtime/promotion/handler.ts).
+ * to spare; the handler refuses more in `DEPLOYMENT_WAIT_SECONDS` (lib/runtime/promotion/handler.ts).
  */
 export const MAX_DEPLOYMENT_WAIT_SECONDS = 28_800 + 86_400;
 

@@ -30,12 +30,11 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ModelPackageStateChangeEvent, PromotionConfig, PromotionDeps, PromotionResult, promote } from './promote';
 import { lambdaEndpoint, requeueTo } from './requeue';
 import { Lineage } from '../../core/lineage';
+import { MAX_DEPLOYMENT_WAIT_SECONDS } from '../../core/schemas/approval-promotion';
 
 /** Longest wait for a busy stack: within Lambda's 15 minutes, with time left for the promotion. */
 export const MAX_BUSY_WAIT_SECONDS = 780;
 
-/** Longest wait for a busy stack in all: SageMaker's longest deployment (28,800 s) and a day to spare. */
-export const MAX_DEPLOYMENT_WAIT_SECONDS = 28_800 + 86_400;
 
 let clients: PromotionDeps | undefined;
 
