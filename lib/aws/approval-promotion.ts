@@ -396,11 +396,12 @@ export class ApprovalPromotion extends Construct {
       grant([Token.asString(Lazy.any({ produce: () => (arns().length === 1 ? arns()[0] : arns()) }))]);
       return;
     }
-    const role = this.role;
+    // Visiting this construct (a given role may live elsewhere, outside the aspect's reach).
+    const self: IConstruct = this;
     Aspects.of(this).add(new (class implements IAspect {
       private done = false;
       public visit(node: IConstruct): void {
-        if (!this.done && node === role) {
+        if (!this.done && node === self) {
           this.done = true;
           const resources = arns();
           if (resources.length > 0) {

@@ -263,6 +263,13 @@ describe('ApprovalPromotion', () => {
       expect(statementsOf(Template.fromStack(late), 'PromotionRole').filter((s) => s.Action === 'ssm:GetParameters')).toEqual([
         { Effect: 'Allow', Action: 'ssm:GetParameters', Resource: { 'Fn::Join': ['', ['arn:', PARTITION, ':ssm:eu-west-1:123456789012:parameter/fraud/late']] } },
       ]);
+
+      // A given role outside the promotion (here beside it) gets the grant too.
+      const withRole = serving();
+      const given = new iam.Role(withRole, 'Promoter', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      unsynthesized({ cloudFormationExecutionRole: role, role: given }, withRole);
+      new CfnParameter(withRole, 'Late', { type: 'AWS::SSM::Parameter::Value<String>', default: '/fraud/late' });
+      expect(statementsOf(Template.fromStack(withRole), 'Promoter').filter((s) => s.Action === 'ssm:GetParameters')).toHaveLength(1);
     });
 
     it('records approvals in one tag of the group and requeues itself while the stack is busy', () => {
