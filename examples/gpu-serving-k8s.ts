@@ -79,9 +79,9 @@ export class GpuServingK8sExampleChart extends Chart {
       maxReplicas: 12,
       rollout: core.RolloutPolicy.staged({
         steps: [
-          { percent: 5, bakeMinutes: 10 },
-          { percent: 25, bakeMinutes: 10 },
-          { percent: 50, bakeMinutes: 15 },
+          { percent: 5, bake: Duration.minutes(10) },
+          { percent: 25, bake: Duration.minutes(10) },
+          { percent: 50, bake: Duration.minutes(15) },
           { percent: 100 },
         ],
       }),

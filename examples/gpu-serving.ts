@@ -26,7 +26,8 @@ export class GpuServingExampleStack extends Stack {
     const alarms = new sns.Topic(this, 'Alarms', { masterKey: topicKey, enforceSSL: true });
     const accessLogs = accessLogsBucket(this);
 
-    // Canary 10% for 10 minutes; rolls back on 5xx > 1%, p99 > 300 ms or conversion < 2%.
+    // Canary of one of the two instances (50%: SageMaker shifts whole instances) for 10 minutes;
+    // rolls back on 5xx > 1%, p99 > 300 ms or conversion < 2%, judged on the new fleet alone.
     this.fraud = new aws.GpuServingEndpoint(this, 'Fraud', {
       model: aws.ModelSource.fromImage({
         image: `${ECR}/fraud/server@${digest('a1')}`,
@@ -35,7 +36,7 @@ export class GpuServingExampleStack extends Stack {
       instanceType: 'ml.g5.xlarge',
       initialInstanceCount: 2,
       alarmOwnership: ONCALL,
-      rollout: core.RolloutPolicy.canary({ percent: 10, bakeMinutes: 10 }),
+      rollout: core.RolloutPolicy.canary({ percent: 50, bake: Duration.minutes(10) }),
       rollbackTriggers: [
         core.RollbackTrigger.errorRate({ maxPercent: 1 }),
         core.RollbackTrigger.p99Latency({ maxMillis: 300 }),
@@ -67,7 +68,7 @@ export class GpuServingExampleStack extends Stack {
       instanceType: 'ml.g6.2xlarge',
       variantName: 'control',
       alarmOwnership: { owner: 'ranking-ml-oncall', runbookUrl: 'https://runbooks.example.com/ml/ranking-endpoint' },
-      rollout: core.RolloutPolicy.linear({ stepPercent: 50, intervalMinutes: 5 }),
+      rollout: core.RolloutPolicy.linear({ stepPercent: 50, interval: Duration.minutes(5) }),
       variants: [{ name: 'treatment', model: aws.ModelSource.fromImage({ image: `${ECR}/ranking/server@${digest('d4')}` }), weight: 1 }],
       dataCapture: { serverAccessLogsBucket: accessLogs },
       alarmTopic: alarms,

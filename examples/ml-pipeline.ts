@@ -2,7 +2,7 @@
  * MlPipeline on AWS: the fraud-detection training pipeline, validate → preprocess → train (GPU) →
  * evaluate → gate (AUC ≥ 0.90 and at least the production model) → register, weekly and on drift.
  */
-import { CfnElement, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnElement, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { accessLogsBucket } from './shared';
@@ -23,7 +23,7 @@ export const FRAUD_PIPELINE: core.PipelineSpec = {
       inputs: ['preprocess.train'],
       instanceType: 'ml.g5.2xlarge',
       gpu: core.GpuModel.A10G,
-      maxRuntimeSeconds: 4 * 3600,
+      maxRuntime: Duration.hours(4),
     },
     { name: 'evaluate', kind: core.StepKind.PROCESSING, image: pin('fraud/evaluate', 'd4'), inputs: ['train.model', 'preprocess.test'], outputs: ['evaluation'] },
   ],

@@ -301,7 +301,7 @@ export interface GpuServingEndpointProps {
   readonly shadow?: ShadowVariantOptions;
   /**
    * How a new model version takes traffic (SageMaker blue/green deployment).
-   * @default RolloutPolicy.canary({ percent: 10, bakeMinutes: 10 })
+   * @default RolloutPolicy.canary({ percent: 10, bake: Duration.minutes(10) })
    */
   readonly rollout?: RolloutPolicy;
   /**

@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { IModelRegistry } from './model-registry';
+import { secondsOf } from '../core/duration';
 import { Lineage } from '../core/lineage';
 import {
   DATA_INPUT,
@@ -19,6 +20,8 @@ import {
   DEFAULT_REPORT_FILE,
   DEFAULT_STEP_MAX_RUNTIME_SECONDS,
   DEFAULT_STEP_VOLUME_GIB,
+  plainPipelineSpec,
+  plainStep,
 } from '../core/pipeline';
 import { hasInstanceStorage } from './private/instance-storage';
 import { synthProblems, validateProps } from './private/validate';
@@ -250,7 +253,7 @@ export class MlPipeline extends MlPipelineBase {
 
   constructor(scope: Construct, id: string, props: MlPipelineProps) {
     super(scope, id);
-    this.validated = { ...props, cacheExpireAfter: props.cacheExpireAfter?.toSeconds({ integral: false }) };
+    this.validated = { ...props, spec: plainPipelineSpec(props.spec), cacheExpireAfter: secondsOf(props.cacheExpireAfter) };
     validateProps(this, awsPipelineSchema, this.validated);
     this.props = props;
     this.steps = [...props.spec.steps];
@@ -285,7 +288,7 @@ export class MlPipeline extends MlPipelineBase {
    * cycle, one training step) at synthesis.
    */
   public addStep(step: PipelineStep): void {
-    validateProps(this, awsPipelineStepSchema, { step });
+    validateProps(this, awsPipelineStepSchema, { step: plainStep(step) });
     this.steps.push(step);
     this.grantImagePull([step.image]);
   }
@@ -307,7 +310,7 @@ export class MlPipeline extends MlPipelineBase {
 
   /** The spec with every step added, against the same schema as the props. */
   private validateSteps(): string[] {
-    const current = { ...this.validated, spec: { ...this.props.spec, steps: this.steps } };
+    const current = { ...this.validated, spec: plainPipelineSpec(this.props.spec, this.steps) };
     return synthProblems(this, awsPipelineSchema, current);
   }
 
@@ -356,7 +359,7 @@ export class MlPipeline extends MlPipelineBase {
       OutputDataConfig: { S3OutputPath: `${this.outputRoot}/models`, ...(this.key ? { KmsKeyId: this.key.keyArn } : {}) },
       ResourceConfig: this.renderCluster(s),
       RoleArn: this.role.roleArn,
-      StoppingCondition: { MaxRuntimeInSeconds: s.maxRuntimeSeconds ?? DEFAULT_STEP_MAX_RUNTIME_SECONDS },
+      StoppingCondition: { MaxRuntimeInSeconds: s.maxRuntime?.toSeconds() ?? DEFAULT_STEP_MAX_RUNTIME_SECONDS },
       Environment: this.renderEnvironment(s),
       EnableNetworkIsolation: true,
       EnableInterContainerTrafficEncryption: true,
@@ -384,7 +387,7 @@ export class MlPipeline extends MlPipelineBase {
         })),
         ...(this.key ? { KmsKeyId: this.key.keyArn } : {}),
       },
-      StoppingCondition: { MaxRuntimeInSeconds: s.maxRuntimeSeconds ?? DEFAULT_STEP_MAX_RUNTIME_SECONDS },
+      StoppingCondition: { MaxRuntimeInSeconds: s.maxRuntime?.toSeconds() ?? DEFAULT_STEP_MAX_RUNTIME_SECONDS },
       Environment: this.renderEnvironment(s),
       NetworkConfig: { EnableInterContainerTrafficEncryption: true, EnableNetworkIsolation: true, ...(this.renderVpc() ?? {}) },
     };

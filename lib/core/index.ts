@@ -2,6 +2,7 @@ export * from './errors';
 export * from './policy';
 export * from './gpu-catalog';
 export * from './lineage';
+export * from './duration';
 export * from './rollback';
 export * from './rollout';
 export * from './features';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IDuration, secondsOf } from './duration';
 import { GpuCatalog, GpuModel } from './gpu-catalog';
 import { checkImage } from './image';
 
@@ -18,8 +19,8 @@ export enum GateComparison {
   LESS_THAN = 'LESS_THAN',
 }
 
-/** One step of a training pipeline. */
-export interface PipelineStep {
+/** What a step of a training pipeline is, in code and in a platform spec document alike (all but its run time). */
+export interface PipelineStepBase {
   /** Unique step name (letters, digits, `-`, `_`). */
   readonly name: string;
   /** Processing or training. */
@@ -73,15 +74,20 @@ export interface PipelineStep {
    */
   readonly volumeSizeGiB?: number;
   /**
-   * Longest run, seconds.
-   * @default 86400
-   */
-  readonly maxRuntimeSeconds?: number;
-  /**
    * Environment variables.
    * @default - none
    */
   readonly environment?: Record<string, string>;
+}
+
+/** One step of a training pipeline. */
+export interface PipelineStep extends PipelineStepBase {
+  /**
+   * Longest run: whole seconds from a minute to 28 days (`Duration` of aws-cdk-lib or cdk8s;
+   * SageMaker's StoppingCondition, Argo's activeDeadlineSeconds).
+   * @default Duration.days(1)
+   */
+  readonly maxRuntime?: IDuration;
 }
 
 /** The go/no-go gate between evaluation and registration. */
@@ -142,8 +148,7 @@ const pinned = (allowed: string) =>
     }
   });
 
-/** @internal one step of a pipeline, as `PipelineSpec.steps` and `addStep` take it */
-export const pipelineStepSchema = z.strictObject({
+const stepShape = {
   name: z.string().regex(NAME, 'must be 1-48 letters, digits, "-" or "_", starting with a letter or digit'),
   kind: z.enum(StepKind),
   image: pinned('reproducible training'),
@@ -156,79 +161,107 @@ export const pipelineStepSchema = z.strictObject({
   gpu: z.enum(GpuModel).optional(),
   gpuCount: z.number().int().min(1).max(16).optional(),
   volumeSizeGiB: z.number().int().min(1).max(16384).optional(),
-  maxRuntimeSeconds: z.number().int().min(60).max(28 * 86400).optional(),
-  environment: z.record(z.string(), z.string()).optional(),
-}).superRefine((s, ctx) => {
+};
+const environment = z.record(z.string(), z.string()).optional();
+
+// The longest run in whole seconds: at least a minute, at most 28 days (SageMaker's MaxRuntimeInSeconds bound).
+const maxRuntimeSeconds = z.number().int('must be whole seconds').min(60, 'must be at least a minute').max(28 * 86400, 'must be at most 28 days').optional();
+
+function stepRules(s: { kind: StepKind; outputs?: string[]; gpu?: GpuModel; instanceType?: string }, ctx: z.RefinementCtx): void {
   if (s.kind === StepKind.TRAINING && s.outputs?.length) {
     ctx.addIssue({ code: 'custom', path: ['outputs'], message: 'must not be set on a training step (its output is "model")' });
   }
   if (s.gpu && s.instanceType && GpuCatalog.forInstanceType(s.instanceType)?.gpu !== s.gpu) {
     ctx.addIssue({ code: 'custom', path: ['instanceType'], message: `must have ${s.gpu} GPUs when gpu is ${s.gpu}` });
   }
+}
+
+/** @internal one step of a pipeline, as `PipelineSpec.steps` and `addStep` take it (`maxRuntime` in seconds: `plainStep`) */
+export const pipelineStepSchema = z.strictObject({ ...stepShape, maxRuntime: maxRuntimeSeconds, environment }).superRefine(stepRules);
+
+/** @internal one step of a platform spec document's pipeline (`maxRuntimeSeconds`) */
+export const platformPipelineStepSchema = z.strictObject({ ...stepShape, maxRuntimeSeconds, environment }).superRefine(stepRules);
+
+/** @internal a step as its schema validates it: the Duration in seconds */
+export function plainStep(step: PipelineStep): Record<string, unknown> {
+  return { ...step, maxRuntime: secondsOf(step.maxRuntime) };
+}
+
+/** @internal a pipeline spec as its schema validates it, with the steps given (default: its own) */
+export function plainPipelineSpec(spec: PipelineSpec, steps: readonly PipelineStep[] = spec.steps): Record<string, unknown> {
+  return { ...spec, steps: steps.map(plainStep) };
+}
+
+const gateSchema = z.strictObject({
+  evaluationStep: z.string(),
+  metric: z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+|\[\d+\])*$/, 'must be a JSON path such as metrics.auc.value'),
+  comparison: z.enum(GateComparison),
+  threshold: z.number().refine(Number.isFinite, 'must be a finite number'),
+  compareToProduction: z.boolean().optional(),
+  reportFile: z.string().regex(/^[A-Za-z0-9_.-]+\.json$/, 'must be a .json file name').optional(),
 });
 
-/** @internal */
-export const pipelineSpecSchema = z
-  .strictObject({
-    steps: z
-      .array(pipelineStepSchema)
-      .min(2, 'must have at least a training step and an evaluation step'),
-    gate: z.strictObject({
-      evaluationStep: z.string(),
-      metric: z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+|\[\d+\])*$/, 'must be a JSON path such as metrics.auc.value'),
-      comparison: z.enum(GateComparison),
-      threshold: z.number().refine(Number.isFinite, 'must be a finite number'),
-      compareToProduction: z.boolean().optional(),
-      reportFile: z.string().regex(/^[A-Za-z0-9_.-]+\.json$/, 'must be a .json file name').optional(),
-    }),
-    inferenceImage: pinned('what is registered is what will serve'),
-  })
-  .superRefine((p, ctx) => {
-    const steps = p.steps ?? [];
-    const byName = new Map<string, (typeof steps)[number]>();
-    steps.forEach((s, i) => {
-      if (byName.has(s.name)) {
-        ctx.addIssue({ code: 'custom', path: ['steps', i, 'name'], message: `must be unique; "${s.name}" is used twice` });
-      }
-      byName.set(s.name, s);
-    });
-    const outputsOf = (s: (typeof steps)[number]) => (s.kind === StepKind.TRAINING ? [MODEL_OUTPUT] : s.outputs ?? []);
-    // Every input produced upstream.
-    steps.forEach((s, i) => {
-      (s.inputs ?? []).forEach((input, j) => {
-        if (input === DATA_INPUT) {
-          return;
-        }
-        const [from, output] = input.split('.');
-        const producer = byName.get(from);
-        if (!producer || !outputsOf(producer).includes(output)) {
-          ctx.addIssue({ code: 'custom', path: ['steps', i, 'inputs', j], message: `must be produced by an upstream step; no step outputs "${input}"` });
-        } else if (from === s.name) {
-          ctx.addIssue({ code: 'custom', path: ['steps', i, 'inputs', j], message: 'must not read its own output' });
-        }
-      });
-    });
-    // No cycles.
-    const cycle = findCycle(steps.map((s) => ({ name: s.name, deps: dependencies(s) })));
-    if (cycle) {
-      ctx.addIssue({ code: 'custom', path: ['steps'], message: `must form a DAG; cycle ${cycle.join(' → ')}` });
+type StepLike = { name: string; kind: StepKind; image: string; inputs?: string[]; outputs?: string[] };
+
+/** The rules of a whole pipeline: unique names, inputs produced upstream, a DAG, one training step, the gate after it. */
+function pipelineRules(p: { steps: StepLike[]; gate: { evaluationStep: string }; inferenceImage: string }, ctx: z.RefinementCtx): void {
+  const steps = p.steps ?? [];
+  const byName = new Map<string, (typeof steps)[number]>();
+  steps.forEach((s, i) => {
+    if (byName.has(s.name)) {
+      ctx.addIssue({ code: 'custom', path: ['steps', i, 'name'], message: `must be unique; "${s.name}" is used twice` });
     }
-    // Training and evaluation exist, the gate reads the evaluation report, after training.
-    const training = steps.filter((s) => s.kind === StepKind.TRAINING);
-    if (training.length !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['steps'], message: `must have exactly one training step (its model is registered); got ${training.length}` });
-    }
-    const evaluation = byName.get(p.gate?.evaluationStep);
-    if (!evaluation || evaluation.kind !== StepKind.PROCESSING || !outputsOf(evaluation).includes(EVALUATION_OUTPUT)) {
-      ctx.addIssue({ code: 'custom', path: ['gate', 'evaluationStep'], message: `must name a processing step with output "${EVALUATION_OUTPUT}"` });
-    } else if (training.length === 1 && !upstreamOf(evaluation.name, steps).has(training[0].name)) {
-      ctx.addIssue({ code: 'custom', path: ['gate', 'evaluationStep'], message: `must run after the training step "${training[0].name}" (evaluate what was trained)` });
-    }
-    const trainingImages = new Set(training.map((s) => s.image));
-    if (trainingImages.has(p.inferenceImage)) {
-      ctx.addIssue({ code: 'custom', path: ['inferenceImage'], message: 'must differ from the training image (serve a minimal inference image)' });
-    }
+    byName.set(s.name, s);
   });
+  const outputsOf = (s: (typeof steps)[number]) => (s.kind === StepKind.TRAINING ? [MODEL_OUTPUT] : s.outputs ?? []);
+  // Every input produced upstream.
+  steps.forEach((s, i) => {
+    (s.inputs ?? []).forEach((input, j) => {
+      if (input === DATA_INPUT) {
+        return;
+      }
+      const [from, output] = input.split('.');
+      const producer = byName.get(from);
+      if (!producer || !outputsOf(producer).includes(output)) {
+        ctx.addIssue({ code: 'custom', path: ['steps', i, 'inputs', j], message: `must be produced by an upstream step; no step outputs "${input}"` });
+      } else if (from === s.name) {
+        ctx.addIssue({ code: 'custom', path: ['steps', i, 'inputs', j], message: 'must not read its own output' });
+      }
+    });
+  });
+  // No cycles.
+  const cycle = findCycle(steps.map((s) => ({ name: s.name, deps: dependencies(s) })));
+  if (cycle) {
+    ctx.addIssue({ code: 'custom', path: ['steps'], message: `must form a DAG; cycle ${cycle.join(' → ')}` });
+  }
+  // Training and evaluation exist, the gate reads the evaluation report, after training.
+  const training = steps.filter((s) => s.kind === StepKind.TRAINING);
+  if (training.length !== 1) {
+    ctx.addIssue({ code: 'custom', path: ['steps'], message: `must have exactly one training step (its model is registered); got ${training.length}` });
+  }
+  const evaluation = byName.get(p.gate?.evaluationStep);
+  if (!evaluation || evaluation.kind !== StepKind.PROCESSING || !outputsOf(evaluation).includes(EVALUATION_OUTPUT)) {
+    ctx.addIssue({ code: 'custom', path: ['gate', 'evaluationStep'], message: `must name a processing step with output "${EVALUATION_OUTPUT}"` });
+  } else if (training.length === 1 && !upstreamOf(evaluation.name, steps).has(training[0].name)) {
+    ctx.addIssue({ code: 'custom', path: ['gate', 'evaluationStep'], message: `must run after the training step "${training[0].name}" (evaluate what was trained)` });
+  }
+  const trainingImages = new Set(training.map((s) => s.image));
+  if (trainingImages.has(p.inferenceImage)) {
+    ctx.addIssue({ code: 'custom', path: ['inferenceImage'], message: 'must differ from the training image (serve a minimal inference image)' });
+  }
+}
+
+const atLeastTwo = 'must have at least a training step and an evaluation step';
+
+/** @internal a pipeline spec (`maxRuntime` in seconds: `plainPipelineSpec`) */
+export const pipelineSpecSchema = z
+  .strictObject({ steps: z.array(pipelineStepSchema).min(2, atLeastTwo), gate: gateSchema, inferenceImage: pinned('what is registered is what will serve') })
+  .superRefine(pipelineRules);
+
+/** @internal the pipeline of a platform spec document (`maxRuntimeSeconds`) */
+export const platformPipelineSpecSchema = z
+  .strictObject({ steps: z.array(platformPipelineStepSchema).min(2, atLeastTwo), gate: gateSchema, inferenceImage: pinned('what is registered is what will serve') })
+  .superRefine(pipelineRules);
 
 function dependencies(s: { inputs?: string[] }): string[] {
   return (s.inputs ?? []).filter((i) => i !== DATA_INPUT).map((i) => i.split('.')[0]);

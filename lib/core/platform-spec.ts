@@ -9,7 +9,7 @@
 
 import { DriftReference } from './drift-reference';
 import { GpuModel } from './gpu-catalog';
-import { PipelineSpec } from './pipeline';
+import { PipelineGate, PipelineStepBase } from './pipeline';
 import { AlarmOwnership } from './rollback';
 
 /** Day of the week of a scheduled retraining run. */
@@ -184,6 +184,25 @@ export interface PlatformMlflowSpec {
   readonly replicas?: number;
 }
 
+/** A step of a platform's training pipeline: a `core.PipelineStep` whose longest run is a number of seconds, as a spec document writes it. */
+export interface PlatformPipelineStep extends PipelineStepBase {
+  /**
+   * Longest run, whole seconds from 60 to 28 days.
+   * @default 86400
+   */
+  readonly maxRuntimeSeconds?: number;
+}
+
+/** A platform's training pipeline: `core.PipelineSpec` as a spec document writes it. */
+export interface PlatformPipelineSpec {
+  /** The steps (validate → preprocess → train → evaluate …), in any order: the DAG comes from inputs. */
+  readonly steps: PlatformPipelineStep[];
+  /** The gate; registration only happens when it passes. */
+  readonly gate: PipelineGate;
+  /** Inference image of the registered model, pinned by digest and different from the training image. */
+  readonly inferenceImage: string;
+}
+
 /** One model of the platform, through its whole lifecycle. */
 export interface PlatformModelSpec {
   /** Model name: lowercase letters, digits and "-", 1-20 characters, unique in the platform. */
@@ -193,8 +212,8 @@ export interface PlatformModelSpec {
    * @default - the platform's ownership
    */
   readonly ownership?: AlarmOwnership;
-  /** The training pipeline: steps, gate and inference image (`core.PipelineSpec`). */
-  readonly pipeline: PipelineSpec;
+  /** The training pipeline: steps, gate and inference image (`core.PipelineSpec`, run times in seconds). */
+  readonly pipeline: PlatformPipelineSpec;
   /** Lineage defaults and schedule of training runs. */
   readonly training: PlatformTrainingSpec;
   /** How approved versions are served. */
@@ -276,8 +295,9 @@ export interface PlatformServingSpec {
    */
   readonly targetInvocationsPerInstance?: number;
   /**
-   * Share of traffic the canary gets before the rest, 1-50.
-   * @default 10
+   * Share of traffic the canary gets before the rest, 1-50. On AWS a canary is whole instances: a
+   * share far coarser than asked (10 % of 2 instances is one: 50 %) is refused.
+   * @default - 10, or one instance when `instanceCount` is too small for it (50 for 2 instances)
    */
   readonly canaryPercent?: number;
   /**

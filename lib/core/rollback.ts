@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IDuration, secondsOf } from './duration';
 
 /** Default 5xx error-rate threshold (percent of invocations) that rolls a deployment back. */
 export const DEFAULT_MAX_ERROR_RATE_PERCENT = 1;
@@ -59,10 +60,10 @@ export interface RollbackTriggerOptions {
    */
   readonly evaluationPeriods?: number;
   /**
-   * Length of a period in seconds (a multiple of 60).
-   * @default 60
+   * Length of a period: whole minutes (`Duration` of aws-cdk-lib or cdk8s).
+   * @default Duration.minutes(1)
    */
-  readonly periodSeconds?: number;
+  readonly period?: IDuration;
 }
 
 /** Options of `RollbackTrigger.errorRate`. */
@@ -153,7 +154,8 @@ export class RollbackTrigger {
   public readonly _spec: Record<string, any>;
 
   private constructor(public readonly kind: RollbackTriggerKind, spec: Record<string, unknown>) {
-    this._spec = { kind, ...spec };
+    // The period is carried in seconds, validated under the user's name `period`.
+    this._spec = { kind, ...spec, period: secondsOf(spec.period as IDuration | undefined) };
   }
 
   /** Short name of the trigger (`error-rate`, `p99-latency`, or the metric's name). */
@@ -199,7 +201,7 @@ export function resolveTrigger(trigger: RollbackTrigger, ownership: AlarmOwnersh
     runbookUrl: s.runbookUrl ?? ownership.runbookUrl,
     datapointsToAlarm: s.datapointsToAlarm ?? DEFAULT_DATAPOINTS_TO_ALARM,
     evaluationPeriods: s.evaluationPeriods ?? DEFAULT_EVALUATION_PERIODS,
-    periodSeconds: s.periodSeconds ?? DEFAULT_PERIOD_SECONDS,
+    periodSeconds: s.period ?? DEFAULT_PERIOD_SECONDS,
     cloudWatch: s.cloudWatch,
     prometheusQuery: s.prometheusQuery,
   };
@@ -234,7 +236,7 @@ export const triggerSchema = z
     runbookUrl: ownershipSchema.shape.runbookUrl.optional(),
     datapointsToAlarm: z.number().int().min(1).optional(),
     evaluationPeriods: z.number().int().min(1).max(100).optional(),
-    periodSeconds: z.number().int().min(60).refine((n) => n % 60 === 0, 'must be a multiple of 60 seconds').optional(),
+    period: z.number().min(60, 'must be at least a minute').refine((n) => n % 60 === 0, 'must be whole minutes').optional(),
     cloudWatch: z
       .strictObject({
         namespace: z.string().min(1).max(255),

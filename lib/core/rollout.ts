@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IDuration, secondsOf } from './duration';
 import { DEFAULT_CANARY_PERCENT } from './policy';
 
 /** Default bake time at each rollout step. Source: team practice (DESIGN.md), 10-minute bakes. */
@@ -24,19 +25,21 @@ export interface RolloutStep {
   /** Share of traffic on the new version during this step, in (0, 100]. */
   readonly percent: number;
   /**
-   * Minutes to observe this step (its rollback triggers armed) before the next one.
-   * @default 10
+   * How long to observe this step (its rollback triggers armed) before the next one: whole
+   * seconds, at most a day (`Duration` of aws-cdk-lib or cdk8s).
+   * @default Duration.minutes(10)
    */
-  readonly bakeMinutes?: number;
+  readonly bake?: IDuration;
 }
 
 /** Options of `RolloutPolicy.allAtOnce`. */
 export interface AllAtOnceOptions {
   /**
-   * Minutes to watch the rollback triggers after the switch before the old fleet is released.
-   * @default 10
+   * How long to watch the rollback triggers after the switch before the old fleet is released:
+   * whole seconds, at most a day.
+   * @default Duration.minutes(10)
    */
-  readonly bakeMinutes?: number;
+  readonly bake?: IDuration;
 }
 
 /** Options of `RolloutPolicy.canary`. */
@@ -44,10 +47,10 @@ export interface CanaryOptions {
   /** Share of traffic sent to the canary, in (0, 100). */
   readonly percent: number;
   /**
-   * Minutes the canary bakes before the rest of the traffic moves.
-   * @default 10
+   * How long the canary bakes before the rest of the traffic moves: whole seconds, at most a day.
+   * @default Duration.minutes(10)
    */
-  readonly bakeMinutes?: number;
+  readonly bake?: IDuration;
 }
 
 /** Options of `RolloutPolicy.linear`. */
@@ -55,10 +58,10 @@ export interface LinearOptions {
   /** Share of traffic moved at each step, in (0, 100). */
   readonly stepPercent: number;
   /**
-   * Minutes between steps.
-   * @default 10
+   * Time between steps: whole seconds, at most a day.
+   * @default Duration.minutes(10)
    */
-  readonly intervalMinutes?: number;
+  readonly interval?: IDuration;
 }
 
 /** Options of `RolloutPolicy.staged`. */
@@ -75,25 +78,22 @@ export interface StagedOptions {
 export class RolloutPolicy {
   /** Switch all traffic at once, then bake. */
   public static allAtOnce(options: AllAtOnceOptions = {}): RolloutPolicy {
-    return new RolloutPolicy(RolloutType.ALL_AT_ONCE, { bakeMinutes: options.bakeMinutes });
+    return new RolloutPolicy(RolloutType.ALL_AT_ONCE, { bake: secondsOf(options.bake) });
   }
 
   /** Send `percent` of traffic to the new version, bake, then move the rest. */
   public static canary(options: CanaryOptions): RolloutPolicy {
-    return new RolloutPolicy(RolloutType.CANARY, { percent: options.percent, bakeMinutes: options.bakeMinutes });
+    return new RolloutPolicy(RolloutType.CANARY, { percent: options.percent, bake: secondsOf(options.bake) });
   }
 
-  /** Move `stepPercent` of traffic every `intervalMinutes` until all of it has moved. */
+  /** Move `stepPercent` of traffic every `interval` until all of it has moved. */
   public static linear(options: LinearOptions): RolloutPolicy {
-    return new RolloutPolicy(RolloutType.LINEAR, {
-      stepPercent: options.stepPercent,
-      intervalMinutes: options.intervalMinutes,
-    });
+    return new RolloutPolicy(RolloutType.LINEAR, { stepPercent: options.stepPercent, interval: secondsOf(options.interval) });
   }
 
   /** Explicit steps, e.g. 5% → 25% → 50% → 100%, each with its own bake time. */
   public static staged(options: StagedOptions): RolloutPolicy {
-    return new RolloutPolicy(RolloutType.STAGED, { steps: options.steps?.map((s) => ({ ...s })) });
+    return new RolloutPolicy(RolloutType.STAGED, { steps: options.steps?.map((s) => ({ ...s, bake: secondsOf(s.bake) })) });
   }
 
   /** @internal the options as given, validated by `rolloutSchema` with the construct's path */
@@ -102,50 +102,47 @@ export class RolloutPolicy {
   private constructor(public readonly type: RolloutType, options: Record<string, unknown>) {
     this._spec = { type, ...options };
   }
-
-  /**
-   * The rollout as explicit steps ending at 100%, each with its bake time in minutes. Call after
-   * validation (constructs validate before rendering).
-   */
-  public get steps(): RolloutStep[] {
-    return expandSteps(this._spec);
-  }
 }
 
-/** The normalised steps of a (valid) rollout spec. */
-export function expandSteps(spec: Record<string, unknown>): Array<Required<RolloutStep>> {
-  const bake = (m: unknown) => (typeof m === 'number' ? m : DEFAULT_BAKE_MINUTES);
+/**
+ * The normalised steps of a (valid) rollout spec (`RolloutPolicy._spec`), ending at 100 %, each with
+ * its bake time in seconds.
+ */
+export function expandSteps(spec: Record<string, unknown>): Array<{ readonly percent: number; readonly bakeSeconds: number }> {
+  const bake = (seconds: unknown) => (typeof seconds === 'number' ? seconds : DEFAULT_BAKE_MINUTES * 60);
   switch (spec.type) {
     case RolloutType.ALL_AT_ONCE:
-      return [{ percent: 100, bakeMinutes: bake(spec.bakeMinutes) }];
+      return [{ percent: 100, bakeSeconds: bake(spec.bake) }];
     case RolloutType.CANARY:
       return [
-        { percent: spec.percent as number, bakeMinutes: bake(spec.bakeMinutes) },
-        { percent: 100, bakeMinutes: 0 },
+        { percent: spec.percent as number, bakeSeconds: bake(spec.bake) },
+        { percent: 100, bakeSeconds: 0 },
       ];
     case RolloutType.LINEAR: {
       const step = spec.stepPercent as number;
-      const out: Array<Required<RolloutStep>> = [];
+      const out: ReturnType<typeof expandSteps> = [];
       // Multiply rather than add (no drift), and stop before a step that rounds to 100.
       for (let k = 1; ; k++) {
         const p = Math.round(k * step * 1000) / 1000;
         if (p >= 100) {
           break;
         }
-        out.push({ percent: p, bakeMinutes: bake(spec.intervalMinutes) });
+        out.push({ percent: p, bakeSeconds: bake(spec.interval) });
       }
-      out.push({ percent: 100, bakeMinutes: 0 });
+      out.push({ percent: 100, bakeSeconds: 0 });
       return out;
     }
     default:
-      return (spec.steps as RolloutStep[]).map((s) => ({ percent: s.percent, bakeMinutes: bake(s.bakeMinutes) }));
+      return (spec.steps as Array<{ percent: number; bake?: number }>).map((s) => ({ percent: s.percent, bakeSeconds: bake(s.bake) }));
   }
 }
 
-const bakeMinutes = z
+// Carried in seconds: the Duration is rendered to seconds by the factory (`secondsOf`).
+const bake = z
   .number()
-  .min(0, 'must be at least 0 minutes')
-  .max(MAX_BAKE_MINUTES, `must be at most ${MAX_BAKE_MINUTES} minutes (one day)`)
+  .min(0, 'must be at least 0 seconds')
+  .max(MAX_BAKE_MINUTES * 60, `must be at most ${MAX_BAKE_MINUTES * 60} seconds (one day)`)
+  .refine(Number.isInteger, 'must be whole seconds')
   .optional();
 
 const partialPercent = z
@@ -155,8 +152,8 @@ const partialPercent = z
 
 /** @internal zod schema of a rollout spec (`RolloutPolicy._spec`) */
 export const rolloutSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal(RolloutType.ALL_AT_ONCE), bakeMinutes }),
-  z.strictObject({ type: z.literal(RolloutType.CANARY), percent: partialPercent, bakeMinutes }),
+  z.strictObject({ type: z.literal(RolloutType.ALL_AT_ONCE), bake }),
+  z.strictObject({ type: z.literal(RolloutType.CANARY), percent: partialPercent, bake }),
   // At least 1% per step: smaller steps are not expressible on any target and would expand to
   // an unbounded number of steps.
   z.strictObject({
@@ -165,7 +162,7 @@ export const rolloutSchema = z.discriminatedUnion('type', [
       .number()
       .min(1, 'must be at least 1 (percent of traffic per step)')
       .lt(100, 'must be less than 100 (a 100% step is an all-at-once rollout)'),
-    intervalMinutes: bakeMinutes,
+    interval: bake,
   }),
   z.strictObject({
     type: z.literal(RolloutType.STAGED),
@@ -173,7 +170,7 @@ export const rolloutSchema = z.discriminatedUnion('type', [
       .array(
         z.strictObject({
           percent: z.number().gt(0, 'must be a percentage greater than 0').max(100, 'must be at most 100'),
-          bakeMinutes,
+          bake,
         }),
       )
       .min(1, 'must have at least one step')
@@ -188,4 +185,4 @@ export const rolloutSchema = z.discriminatedUnion('type', [
 ]);
 
 /** The rollout of a serving construct that is given none, on both targets: a canary of `DEFAULT_CANARY_PERCENT` baking `DEFAULT_BAKE_MINUTES`. */
-export const DEFAULT_ROLLOUT = RolloutPolicy.canary({ percent: DEFAULT_CANARY_PERCENT, bakeMinutes: DEFAULT_BAKE_MINUTES });
+export const DEFAULT_ROLLOUT = RolloutPolicy.canary({ percent: DEFAULT_CANARY_PERCENT });

@@ -287,7 +287,7 @@ export function trafficRouting(
   }
   switch (shape.type) {
     case RolloutType.ALL_AT_ONCE: {
-      const wait = waitOf(ctx, steps[steps.length - 1].bakeMinutes, ctx.prop('rollout.bakeMinutes'));
+      const wait = waitOf(ctx, steps[steps.length - 1].bakeSeconds, ctx.prop('rollout.bake'));
       return { routing: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: wait }, totalWaitSeconds: wait, problems: ctx.problems, warnings };
     }
     case RolloutType.CANARY:
@@ -299,7 +299,7 @@ export function trafficRouting(
 
 function stagedShape(steps: ReturnType<typeof expandSteps>, fallback: string): StagedShape {
   const increments = steps.map((s, i) => s.percent - (i === 0 ? 0 : steps[i - 1].percent));
-  const bakes = steps.slice(0, -1).map((s) => s.bakeMinutes);
+  const bakes = steps.slice(0, -1).map((s) => s.bakeSeconds);
   const equal = increments.every((d) => Math.abs(d - increments[0]) < 1e-9) && bakes.every((b) => b === bakes[0]);
   if (steps.length === 1) {
     return { type: RolloutType.ALL_AT_ONCE };
@@ -331,7 +331,7 @@ function canary(ctx: RoutingContext, percent: number): Pick<RenderedRouting, 'ro
     ctx.problems.push([ctx.prop('rollout.percent'), `must be a whole percentage on SageMaker (CanarySize is an integer); got ${percent}`]);
   }
   needsFleet(ctx, 'canary');
-  const wait = waitOf(ctx, ctx.steps[0].bakeMinutes, ctx.prop('rollout.bakeMinutes'));
+  const wait = waitOf(ctx, ctx.steps[0].bakeSeconds, ctx.prop('rollout.bake'));
   return { routing: { Type: 'CANARY', WaitIntervalInSeconds: wait, CanarySize: { Type: 'CAPACITY_PERCENT', Value: percent } }, totalWaitSeconds: wait };
 }
 
@@ -343,15 +343,14 @@ function linear(ctx: RoutingContext, step: number): Pick<RenderedRouting, 'routi
     ]);
   }
   needsFleet(ctx, 'linear');
-  const wait = waitOf(ctx, ctx.steps[0].bakeMinutes, ctx.prop('rollout.intervalMinutes'));
+  const wait = waitOf(ctx, ctx.steps[0].bakeSeconds, ctx.prop('rollout.interval'));
   return {
     routing: { Type: 'LINEAR', WaitIntervalInSeconds: wait, LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: step } },
     totalWaitSeconds: wait * (ctx.steps.length - 1),
   };
 }
 
-function waitOf(ctx: RoutingContext, minutes: number, property: string): number {
-  const s = Math.round(minutes * 60);
+function waitOf(ctx: RoutingContext, s: number, property: string): number {
   if (s > MAX_WAIT_INTERVAL_SECONDS) {
     ctx.problems.push([property, `must be at most ${MAX_WAIT_INTERVAL_SECONDS / 60} minutes on SageMaker (WaitIntervalInSeconds ≤ ${MAX_WAIT_INTERVAL_SECONDS})`]);
   }

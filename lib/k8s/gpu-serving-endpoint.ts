@@ -209,7 +209,7 @@ export interface GpuServingEndpointProps {
   readonly targetCpuUtilizationPercent?: number;
   /**
    * How a new version takes traffic.
-   * @default RolloutPolicy.canary({ percent: 10, bakeMinutes: 10 })
+   * @default RolloutPolicy.canary({ percent: 10, bake: Duration.minutes(10) })
    */
   readonly rollout?: RolloutPolicy;
   /**
@@ -555,16 +555,16 @@ export class GpuServingEndpoint extends Construct {
   /** The rollout policy as Argo steps: setWeight and a pause per bake, the last (100 %) step implied. */
   private renderCanarySteps(): Array<Record<string, unknown>> {
     const steps = expandSteps(this.rollout._spec);
-    const pause = (minutes: number) => ({ pause: { duration: `${Math.round(minutes * 60)}s` } });
+    const pause = (seconds: number) => ({ pause: { duration: `${seconds}s` } });
     const argoSteps: Array<Record<string, unknown>> = [];
     for (const step of steps.slice(0, -1)) {
       argoSteps.push({ setWeight: step.percent });
-      if (step.bakeMinutes > 0) {
-        argoSteps.push(pause(step.bakeMinutes));
+      if (step.bakeSeconds > 0) {
+        argoSteps.push(pause(step.bakeSeconds));
       }
     }
-    if (this.rollout.type === RolloutType.ALL_AT_ONCE && steps[0].bakeMinutes > 0) {
-      argoSteps.push({ setWeight: 100 }, pause(steps[0].bakeMinutes));
+    if (this.rollout.type === RolloutType.ALL_AT_ONCE && steps[0].bakeSeconds > 0) {
+      argoSteps.push({ setWeight: 100 }, pause(steps[0].bakeSeconds));
     }
     return argoSteps;
   }
@@ -631,7 +631,7 @@ export class GpuServingEndpoint extends Construct {
         labels: this.shape.labels,
         minReplicas: this.shape.replicas,
         maxReplicas: this.props.maxReplicas ?? this.shape.replicas,
-        canaryTrafficPercent: rollout.type === RolloutType.CANARY ? rollout.steps[0].percent : undefined,
+        canaryTrafficPercent: rollout.type === RolloutType.CANARY ? expandSteps(rollout._spec)[0].percent : undefined,
         serviceAccountName: podJson.serviceAccountName,
         automountServiceAccountToken: false,
         securityContext: podJson.securityContext,

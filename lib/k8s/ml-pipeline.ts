@@ -16,6 +16,8 @@ import {
   DEFAULT_REPORT_FILE,
   DEFAULT_STEP_MAX_RUNTIME_SECONDS,
   DEFAULT_STEP_VOLUME_GIB,
+  plainPipelineSpec,
+  plainStep,
 } from '../core/pipeline';
 import { cpuMemoryResources, gpuResources } from './private/gpu-pod';
 import { standardLabels } from './private/labels';
@@ -205,6 +207,7 @@ export class MlPipeline extends Construct {
     super(scope, id);
     this.validated = {
       ...props,
+      pipeline: plainPipelineSpec(props.pipeline),
       gpuNodePool: poolShape(props.gpuNodePool),
       schedule: props.schedule?.expressionString,
       keepSucceededFor: props.keepSucceededFor?.toSeconds({ integral: false }),
@@ -241,7 +244,7 @@ export class MlPipeline extends Construct {
    * cycle, one training step) at synthesis.
    */
   public addStep(step: PipelineStep): void {
-    validateProps(this, k8sPipelineStepSchema, { step, gpuNodePool: poolShape(this.props.gpuNodePool) });
+    validateProps(this, k8sPipelineStepSchema, { step: plainStep(step), gpuNodePool: poolShape(this.props.gpuNodePool) });
     this.steps.push(step);
   }
 
@@ -310,7 +313,7 @@ export class MlPipeline extends Construct {
 
   /** The steps with every one added, against the same schema as the props. */
   private validateSteps(): string[] {
-    const current = { ...this.validated, pipeline: { ...this.props.pipeline, steps: this.steps } };
+    const current = { ...this.validated, pipeline: plainPipelineSpec(this.props.pipeline, this.steps) };
     return collectProblems(this.node.path, k8sPipelineSchema, current, (v) => v instanceof Lazy)
       .map((p) => `${p.constructPath}: ${p.property} ${p.allowed} (received ${p.received})`);
   }
@@ -374,7 +377,7 @@ export class MlPipeline extends Construct {
     const pool = s.gpu ? this.props.gpuNodePool! : undefined;
     return {
       name: argoStepName(s.name),
-      activeDeadlineSeconds: s.maxRuntimeSeconds ?? DEFAULT_STEP_MAX_RUNTIME_SECONDS,
+      activeDeadlineSeconds: s.maxRuntime?.toSeconds() ?? DEFAULT_STEP_MAX_RUNTIME_SECONDS,
       container: this.container({
         image: s.image,
         command: s.command,

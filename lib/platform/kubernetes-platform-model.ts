@@ -10,6 +10,7 @@ import { GpuServingEndpoint, ServingRenderer } from '../k8s/gpu-serving-endpoint
 import { MlPipeline } from '../k8s/ml-pipeline';
 import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
 import { DEFAULT_SERVING_REPLICAS, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
+import { pipelineSpecOf } from './private/pipeline-spec';
 
 /** Day-of-week field of a cron expression (0 is Sunday). */
 const CRON_DAY: Record<Weekday, number> = {
@@ -96,7 +97,7 @@ export class KubernetesPlatformModel extends Construct {
       name: `${base}-training`,
       namespace: ns,
       createNamespace: false,
-      pipeline: m.pipeline,
+      pipeline: pipelineSpecOf(m.pipeline),
       registerImage: kube.registerImage,
       registerCommand: kube.registerCommand,
       trackingUri: props.trackingUri,

@@ -15,6 +15,7 @@ import { AlarmOwnership } from '../core/rollback';
 import { acknowledgeInherentWildcards } from './private/nag';
 import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
 import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
+import { pipelineSpecOf } from './private/pipeline-spec';
 
 /** Properties of a `PlatformModel`. */
 export interface PlatformModelProps {
@@ -140,7 +141,7 @@ export class PlatformModel extends NestedStack {
   private createTraining(m: PlatformModelSpec, base: string): MlPipeline {
     const t = m.training;
     return new MlPipeline(this, 'Training', {
-      spec: m.pipeline,
+      spec: pipelineSpecOf(m.pipeline),
       registry: this.registry,
       pipelineName: `${base}-training`,
       codeCommit: t.codeCommit,

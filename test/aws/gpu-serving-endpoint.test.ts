@@ -170,14 +170,14 @@ describe('GpuServingEndpoint (AWS)', () => {
     it('renders linear and all-at-once rollouts, and equal staged steps as linear', () => {
       const routing = (rollout: RolloutPolicy) =>
         resourceOf(endpoint({ rollout }).t, 'AWS::SageMaker::Endpoint').DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration;
-      expect(routing(RolloutPolicy.linear({ stepPercent: 20, intervalMinutes: 5 }))).toEqual({
+      expect(routing(RolloutPolicy.linear({ stepPercent: 20, interval: Duration.minutes(5) }))).toEqual({
         Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 20 }, WaitIntervalInSeconds: 300,
       });
-      expect(routing(RolloutPolicy.allAtOnce({ bakeMinutes: 15 }))).toEqual({ Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 900 });
+      expect(routing(RolloutPolicy.allAtOnce({ bake: Duration.minutes(15) }))).toEqual({ Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 900 });
       expect(
         routing(
           RolloutPolicy.staged({
-            steps: [{ percent: 25, bakeMinutes: 5 }, { percent: 50, bakeMinutes: 5 }, { percent: 75, bakeMinutes: 5 }, { percent: 100 }],
+            steps: [...[25, 50, 75].map((percent) => ({ percent, bake: Duration.minutes(5) })), { percent: 100 }],
           }),
         ),
       ).toEqual({ Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 25 }, WaitIntervalInSeconds: 300 });
@@ -568,8 +568,8 @@ describe('GpuServingEndpoint (AWS)', () => {
       ['a download timeout under a minute', { modelDataDownloadTimeout: Duration.seconds(30) }, 'modelDataDownloadTimeout', 'must be at least 60 seconds'],
       ['a start-up timeout above an hour', { containerStartupHealthCheckTimeout: Duration.minutes(61) }, 'containerStartupHealthCheckTimeout', 'must be at most 60 minutes'],
       ['a cooldown in fractions of a second', { autoscaling: { maxInstances: 2, targetInvocationsPerInstance: 10, scaleInCooldown: Duration.millis(1500) } }, 'autoscaling.scaleInCooldown', 'must be a whole number of seconds'],
-      ['bakes longer than SageMaker deploys', { rollout: RolloutPolicy.linear({ stepPercent: 10, intervalMinutes: 60 }) }, 'rollout', 'SageMaker MaximumExecutionTimeoutInSeconds ≤ 28800'],
-      ['a wait interval above an hour', { rollout: RolloutPolicy.canary({ percent: 10, bakeMinutes: 90 }) }, 'rollout.bakeMinutes', 'must be at most 60 minutes on SageMaker'],
+      ['bakes longer than SageMaker deploys', { rollout: RolloutPolicy.linear({ stepPercent: 10, interval: Duration.minutes(60) }) }, 'rollout', 'SageMaker MaximumExecutionTimeoutInSeconds ≤ 28800'],
+      ['a wait interval above an hour', { rollout: RolloutPolicy.canary({ percent: 10, bake: Duration.minutes(90) }) }, 'rollout.bake', 'must be at most 60 minutes on SageMaker'],
       ['subnets without a VPC', { vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }, 'vpcSubnets', 'must be given only with vpc'],
       ['a version of another group', { model: ModelSource.fromModelPackageArn(FRAUD_REGISTRY, 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/ranking/3') }, 'model.modelPackageArn', 'must be a version of the registry\'s model package group "fraud"'],
     ])('%s', (_what, props, property, allowed) => {

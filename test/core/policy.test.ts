@@ -14,6 +14,7 @@ import {
 } from '../../lib/core/policy';
 import { DEFAULT_MAX_ERROR_RATE_PERCENT } from '../../lib/core/rollback';
 import { DEFAULT_BAKE_MINUTES } from '../../lib/core/rollout';
+import { defaultCanaryPercent } from '../../lib/core/sagemaker-routing';
 import { MlPlatform } from '../../lib/platform/ml-platform';
 import { MlPlatformChart } from '../../lib/platform/ml-platform-chart';
 import { ENV } from '../support/aws';
@@ -47,10 +48,14 @@ describe('one policy on both targets (the example platform with default serving 
   });
 
   it('the canary: the same share of traffic and the same bake before the rest moves', () => {
+    // 10 %, or one instance of a fleet too small for it: on the default 2 instances, one of them (50 %).
+    const share = defaultCanaryPercent(DEFAULT_SERVING_REPLICAS);
+    expect(share).toBe(50);
+    expect(defaultCanaryPercent(10)).toBe(DEFAULT_CANARY_PERCENT);
     const routing = Object.values<any>(aws.findResources('AWS::SageMaker::Endpoint'))[0].Properties.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration;
-    expect(routing).toEqual({ Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: DEFAULT_CANARY_PERCENT }, WaitIntervalInSeconds: DEFAULT_BAKE_MINUTES * 60 });
+    expect(routing).toEqual({ Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: share }, WaitIntervalInSeconds: DEFAULT_BAKE_MINUTES * 60 });
     const steps = k8s.find((o) => o.kind === 'Rollout').spec.strategy.canary.steps;
-    expect(steps.slice(0, 2)).toEqual([{ setWeight: DEFAULT_CANARY_PERCENT }, { pause: { duration: `${DEFAULT_BAKE_MINUTES * 60}s` } }]);
+    expect(steps.slice(0, 2)).toEqual([{ setWeight: share }, { pause: { duration: `${DEFAULT_BAKE_MINUTES * 60}s` } }]);
   });
 
   it('the fleet: the same number of instances and replicas', () => {

@@ -1,3 +1,5 @@
+import { Duration } from 'aws-cdk-lib';
+import { Duration as K8sDuration } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import {
   AlarmOwnership,
@@ -103,7 +105,7 @@ describe('resolveTrigger', () => {
       runbookUrl: 'https://wiki.example.com/runbooks/latency',
       datapointsToAlarm: 5,
       evaluationPeriods: 10,
-      periodSeconds: 300,
+      period: Duration.seconds(300),
     });
     expect(resolveTrigger(t, OWNERSHIP)).toMatchObject({
       kind: RollbackTriggerKind.P99_LATENCY,
@@ -147,7 +149,7 @@ describe('triggerSchema', () => {
         runbookUrl: 'https://wiki.example.com/x',
         datapointsToAlarm: 3,
         evaluationPeriods: 3,
-        periodSeconds: 300,
+        period: Duration.seconds(300),
       }),
     ],
     ['p99Latency', RollbackTrigger.p99Latency({ maxMillis: 250 })],
@@ -164,8 +166,8 @@ describe('triggerSchema', () => {
     ['a name with capitals', conversion({ name: 'ConversionRate' }), 'name', '"ConversionRate"', 'must be 1-40 lowercase letters, digits or hyphens'],
     ['a name ending with a hyphen', conversion({ name: 'conversion-' }), 'name', '"conversion-"', 'must be 1-40 lowercase letters, digits or hyphens'],
     ['a name of 41 characters', conversion({ name: 'a'.repeat(41) }), 'name', `"${'a'.repeat(41)}"`, 'must be 1-40 lowercase letters, digits or hyphens'],
-    ['periodSeconds 90', RollbackTrigger.errorRate({ periodSeconds: 90 }), 'periodSeconds', '90', 'must be a multiple of 60 seconds'],
-    ['periodSeconds 60.5', RollbackTrigger.errorRate({ periodSeconds: 60.5 }), 'periodSeconds', '60.5', 'must be an int'],
+    ['a period of 90 seconds', RollbackTrigger.errorRate({ period: Duration.seconds(90) }), 'period', '90', 'must be whole minutes'],
+    ['a period of 60.5 seconds', RollbackTrigger.errorRate({ period: Duration.millis(60500) }), 'period', '60.5', 'must be whole minutes'],
     ['datapointsToAlarm 4 > evaluationPeriods 3 (default)', RollbackTrigger.errorRate({ datapointsToAlarm: 4 }), 'datapointsToAlarm', '4', 'must not exceed evaluationPeriods'],
     [
       'datapointsToAlarm 2 (default) > evaluationPeriods 1',
@@ -206,11 +208,18 @@ describe('triggerSchema', () => {
     expect(problemsOf(trigger)).toEqual([{ constructPath: PATH, property, received, allowed }]);
   });
 
-  it('reports a period below one minute as both too short and not a multiple of 60', () => {
-    expect(problemsOf(RollbackTrigger.errorRate({ periodSeconds: 30 }))).toEqual([
-      { constructPath: PATH, property: 'periodSeconds', received: '30', allowed: 'must be at least 60' },
-      { constructPath: PATH, property: 'periodSeconds', received: '30', allowed: 'must be a multiple of 60 seconds' },
+  it('reports a period below one minute as both too short and not whole minutes', () => {
+    expect(problemsOf(RollbackTrigger.errorRate({ period: Duration.seconds(30) }))).toEqual([
+      { constructPath: PATH, property: 'period', received: '30', allowed: 'must be at least a minute' },
+      { constructPath: PATH, property: 'period', received: '30', allowed: 'must be whole minutes' },
     ]);
+  });
+
+  it('takes the Duration of either target (aws-cdk-lib or cdk8s)', () => {
+    const aws = resolveTrigger(RollbackTrigger.errorRate({ period: Duration.minutes(5) }), OWNERSHIP);
+    const k8s = resolveTrigger(RollbackTrigger.errorRate({ period: K8sDuration.minutes(5) }), OWNERSHIP);
+    expect(aws).toEqual(k8s);
+    expect(aws.periodSeconds).toBe(300);
   });
 
   it('reports the cross-field rule together with the field rules', () => {

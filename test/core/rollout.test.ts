@@ -1,3 +1,5 @@
+import { Duration } from 'aws-cdk-lib';
+import { Duration as K8sDuration } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_BAKE_MINUTES,
@@ -25,114 +27,122 @@ describe('constants', () => {
 });
 
 describe('RolloutPolicy factories', () => {
+  it('takes the Duration of either target (aws-cdk-lib or cdk8s) and carries it in seconds', () => {
+    const onAws = RolloutPolicy.canary({ percent: 10, bake: Duration.minutes(15) });
+    expect(onAws._spec).toEqual(RolloutPolicy.canary({ percent: 10, bake: K8sDuration.minutes(15) })._spec);
+    expect(RolloutPolicy.linear({ stepPercent: 25, interval: K8sDuration.seconds(90) })._spec).toEqual({ type: 'LINEAR', stepPercent: 25, interval: 90 });
+  });
+
   it('allAtOnce keeps its type and options as the spec', () => {
-    const policy = RolloutPolicy.allAtOnce({ bakeMinutes: 30 });
+    const policy = RolloutPolicy.allAtOnce({ bake: Duration.minutes(30) });
     expect(policy.type).toBe(RolloutType.ALL_AT_ONCE);
-    expect(policy._spec).toEqual({ type: 'ALL_AT_ONCE', bakeMinutes: 30 });
+    expect(policy._spec).toEqual({ type: 'ALL_AT_ONCE', bake: 1800 });
   });
 
   it('allAtOnce without options leaves the bake unset (defaults are applied later)', () => {
     const policy = RolloutPolicy.allAtOnce();
-    expect(policy._spec).toStrictEqual({ type: 'ALL_AT_ONCE', bakeMinutes: undefined });
+    expect(policy._spec).toStrictEqual({ type: 'ALL_AT_ONCE', bake: undefined });
   });
 
   it('canary keeps percent and bake', () => {
-    const policy = RolloutPolicy.canary({ percent: 10, bakeMinutes: 15 });
+    const policy = RolloutPolicy.canary({ percent: 10, bake: Duration.minutes(15) });
     expect(policy.type).toBe(RolloutType.CANARY);
-    expect(policy._spec).toEqual({ type: 'CANARY', percent: 10, bakeMinutes: 15 });
+    expect(policy._spec).toEqual({ type: 'CANARY', percent: 10, bake: 900 });
   });
 
   it('linear keeps step and interval', () => {
-    const policy = RolloutPolicy.linear({ stepPercent: 25, intervalMinutes: 5 });
+    const policy = RolloutPolicy.linear({ stepPercent: 25, interval: Duration.minutes(5) });
     expect(policy.type).toBe(RolloutType.LINEAR);
-    expect(policy._spec).toEqual({ type: 'LINEAR', stepPercent: 25, intervalMinutes: 5 });
+    expect(policy._spec).toEqual({ type: 'LINEAR', stepPercent: 25, interval: 300 });
   });
 
   it('staged copies the steps, so later changes to the caller\'s array do not leak in', () => {
-    const steps: RolloutStep[] = [{ percent: 5, bakeMinutes: 20 }, { percent: 100 }];
+    const steps: RolloutStep[] = [{ percent: 5, bake: Duration.minutes(20) }, { percent: 100 }];
     const policy = RolloutPolicy.staged({ steps });
     (steps[0] as { percent: number }).percent = 50;
     steps.push({ percent: 7 });
     expect(policy.type).toBe(RolloutType.STAGED);
-    expect(policy._spec).toEqual({ type: 'STAGED', steps: [{ percent: 5, bakeMinutes: 20 }, { percent: 100 }] });
+    expect(policy._spec).toEqual({ type: 'STAGED', steps: [{ percent: 5, bake: 1200 }, { percent: 100 }] });
   });
 });
 
 describe('RolloutPolicy.steps', () => {
-  it.each<[string, RolloutPolicy, Array<Required<RolloutStep>>]>([
-    ['all at once, default bake', RolloutPolicy.allAtOnce(), [{ percent: 100, bakeMinutes: 10 }]],
-    ['all at once, 30 minute bake', RolloutPolicy.allAtOnce({ bakeMinutes: 30 }), [{ percent: 100, bakeMinutes: 30 }]],
-    ['all at once, no bake', RolloutPolicy.allAtOnce({ bakeMinutes: 0 }), [{ percent: 100, bakeMinutes: 0 }]],
+  it.each<[string, RolloutPolicy, Array<{ percent: number; bakeSeconds: number }>]>([
+    ['all at once, default bake', RolloutPolicy.allAtOnce(), [{ percent: 100, bakeSeconds: 600 }]],
+    ['all at once, 30 minute bake', RolloutPolicy.allAtOnce({ bake: Duration.minutes(30) }), [{ percent: 100, bakeSeconds: 1800 }]],
+    ['all at once, no bake', RolloutPolicy.allAtOnce({ bake: Duration.minutes(0) }), [{ percent: 100, bakeSeconds: 0 }]],
     [
       'canary 10%, default bake',
       RolloutPolicy.canary({ percent: 10 }),
-      [{ percent: 10, bakeMinutes: 10 }, { percent: 100, bakeMinutes: 0 }],
+      [{ percent: 10, bakeSeconds: 600 }, { percent: 100, bakeSeconds: 0 }],
     ],
     [
       'canary 5%, 45 minute bake',
-      RolloutPolicy.canary({ percent: 5, bakeMinutes: 45 }),
-      [{ percent: 5, bakeMinutes: 45 }, { percent: 100, bakeMinutes: 0 }],
+      RolloutPolicy.canary({ percent: 5, bake: Duration.minutes(45) }),
+      [{ percent: 5, bakeSeconds: 2700 }, { percent: 100, bakeSeconds: 0 }],
     ],
     [
       'linear 25%, default interval',
       RolloutPolicy.linear({ stepPercent: 25 }),
       [
-        { percent: 25, bakeMinutes: 10 },
-        { percent: 50, bakeMinutes: 10 },
-        { percent: 75, bakeMinutes: 10 },
-        { percent: 100, bakeMinutes: 0 },
+        { percent: 25, bakeSeconds: 600 },
+        { percent: 50, bakeSeconds: 600 },
+        { percent: 75, bakeSeconds: 600 },
+        { percent: 100, bakeSeconds: 0 },
       ],
     ],
     [
       'linear 30% (last step shorter), 5 minute interval',
-      RolloutPolicy.linear({ stepPercent: 30, intervalMinutes: 5 }),
+      RolloutPolicy.linear({ stepPercent: 30, interval: Duration.minutes(5) }),
       [
-        { percent: 30, bakeMinutes: 5 },
-        { percent: 60, bakeMinutes: 5 },
-        { percent: 90, bakeMinutes: 5 },
-        { percent: 100, bakeMinutes: 0 },
+        { percent: 30, bakeSeconds: 300 },
+        { percent: 60, bakeSeconds: 300 },
+        { percent: 90, bakeSeconds: 300 },
+        { percent: 100, bakeSeconds: 0 },
       ],
     ],
     [
       'linear 50%',
-      RolloutPolicy.linear({ stepPercent: 50, intervalMinutes: 1 }),
-      [{ percent: 50, bakeMinutes: 1 }, { percent: 100, bakeMinutes: 0 }],
+      RolloutPolicy.linear({ stepPercent: 50, interval: Duration.minutes(1) }),
+      [{ percent: 50, bakeSeconds: 60 }, { percent: 100, bakeSeconds: 0 }],
     ],
     [
       'linear a third (rounded to 3 decimals)',
       RolloutPolicy.linear({ stepPercent: 100 / 3 }),
       [
-        { percent: 33.333, bakeMinutes: 10 },
-        { percent: 66.667, bakeMinutes: 10 },
-        { percent: 100, bakeMinutes: 0 },
+        { percent: 33.333, bakeSeconds: 600 },
+        { percent: 66.667, bakeSeconds: 600 },
+        { percent: 100, bakeSeconds: 0 },
       ],
     ],
     [
       'staged, kept as given with default bakes filled in (the last step bakes too)',
-      RolloutPolicy.staged({ steps: [{ percent: 5, bakeMinutes: 30 }, { percent: 25 }, { percent: 50, bakeMinutes: 0 }, { percent: 100 }] }),
+      RolloutPolicy.staged({
+        steps: [{ percent: 5, bake: Duration.minutes(30) }, { percent: 25 }, { percent: 50, bake: Duration.minutes(0) }, { percent: 100 }],
+      }),
       [
-        { percent: 5, bakeMinutes: 30 },
-        { percent: 25, bakeMinutes: 10 },
-        { percent: 50, bakeMinutes: 0 },
-        { percent: 100, bakeMinutes: 10 },
+        { percent: 5, bakeSeconds: 1800 },
+        { percent: 25, bakeSeconds: 600 },
+        { percent: 50, bakeSeconds: 0 },
+        { percent: 100, bakeSeconds: 600 },
       ],
     ],
-    ['staged, one step', RolloutPolicy.staged({ steps: [{ percent: 100, bakeMinutes: 3 }] }), [{ percent: 100, bakeMinutes: 3 }]],
+    ['staged, one step', RolloutPolicy.staged({ steps: [{ percent: 100, bake: Duration.minutes(3) }] }), [{ percent: 100, bakeSeconds: 180 }]],
   ])('%s', (_name, policy, expected) => {
-    expect(policy.steps).toEqual(expected);
+    expect(expandSteps(policy._spec)).toEqual(expected);
   });
 
   it('expandSteps works on a bare spec', () => {
     expect(expandSteps({ type: RolloutType.CANARY, percent: 20 })).toEqual([
-      { percent: 20, bakeMinutes: DEFAULT_BAKE_MINUTES },
-      { percent: 100, bakeMinutes: 0 },
+      { percent: 20, bakeSeconds: DEFAULT_BAKE_MINUTES * 60 },
+      { percent: 100, bakeSeconds: 0 },
     ]);
   });
 
   it('returns a fresh array each time (callers may not corrupt the policy)', () => {
     const policy = RolloutPolicy.staged({ steps: [{ percent: 50 }, { percent: 100 }] });
-    policy.steps.pop();
-    expect(policy.steps).toHaveLength(2);
+    expandSteps(policy._spec).pop();
+    expect(expandSteps(policy._spec)).toHaveLength(2);
   });
 
   // A step the schema accepts must expand to steps that increase and end at exactly one 100% step
@@ -140,26 +150,26 @@ describe('RolloutPolicy.steps', () => {
   it.each([[33.3333], [33.33333], [100 / 3], [12.5], [30], [1]])('linear step of %s percent expands to strictly increasing steps ending at one 100 percent step', (stepPercent) => {
     const policy = RolloutPolicy.linear({ stepPercent });
     expect(problemsOf(policy)).toEqual([]);
-    const percents = policy.steps.map((s) => s.percent);
+    const percents = expandSteps(policy._spec).map((s) => s.percent);
     expect(percents[0]).toBeGreaterThan(0);
     // steps that do not rise above the one before them
     expect(percents.filter((p, i) => i > 0 && p <= percents[i - 1])).toEqual([]);
     expect(percents.filter((p) => p === 100)).toEqual([100]);
-    expect(policy.steps[policy.steps.length - 1]).toEqual({ percent: 100, bakeMinutes: 0 });
+    expect(expandSteps(policy._spec)[expandSteps(policy._spec).length - 1]).toEqual({ percent: 100, bakeSeconds: 0 });
   });
 });
 
 describe('rolloutSchema', () => {
   it.each<[string, RolloutPolicy]>([
     ['all at once, defaults', RolloutPolicy.allAtOnce()],
-    ['all at once, no bake', RolloutPolicy.allAtOnce({ bakeMinutes: 0 })],
-    ['all at once, one-day bake', RolloutPolicy.allAtOnce({ bakeMinutes: 1440 })],
+    ['all at once, no bake', RolloutPolicy.allAtOnce({ bake: Duration.minutes(0) })],
+    ['all at once, one-day bake', RolloutPolicy.allAtOnce({ bake: Duration.minutes(1440) })],
     ['canary 10%', RolloutPolicy.canary({ percent: 10 })],
-    ['canary 0.5%', RolloutPolicy.canary({ percent: 0.5, bakeMinutes: 60 })],
+    ['canary 0.5%', RolloutPolicy.canary({ percent: 0.5, bake: Duration.minutes(60) })],
     ['canary 99%', RolloutPolicy.canary({ percent: 99 })],
     ['linear 25%', RolloutPolicy.linear({ stepPercent: 25 })],
-    ['linear 50%, 1440 minute interval', RolloutPolicy.linear({ stepPercent: 50, intervalMinutes: 1440 })],
-    ['staged 5 → 25 → 50 → 100', RolloutPolicy.staged({ steps: [{ percent: 5, bakeMinutes: 30 }, { percent: 25 }, { percent: 50 }, { percent: 100 }] })],
+    ['linear 50%, 1440 minute interval', RolloutPolicy.linear({ stepPercent: 50, interval: Duration.minutes(1440) })],
+    ['staged 5 → 25 → 50 → 100', RolloutPolicy.staged({ steps: [{ percent: 5, bake: Duration.minutes(30) }, { percent: 25 }, { percent: 50 }, { percent: 100 }] })],
     ['staged 100 only', RolloutPolicy.staged({ steps: [{ percent: 100 }] })],
   ])('accepts %s', (_name, policy) => {
     expect(problemsOf(policy)).toEqual([]);
@@ -171,15 +181,12 @@ describe('rolloutSchema', () => {
     ['canary -5%', RolloutPolicy.canary({ percent: -5 }), 'percent', '-5', 'must be a percentage greater than 0'],
     ['canary 100%', RolloutPolicy.canary({ percent: 100 }), 'percent', '100', 'must be less than 100 (a 100% step is an all-at-once rollout)'],
     ['canary 150%', RolloutPolicy.canary({ percent: 150 }), 'percent', '150', 'must be less than 100 (a 100% step is an all-at-once rollout)'],
-    ['canary bake -1', RolloutPolicy.canary({ percent: 10, bakeMinutes: -1 }), 'bakeMinutes', '-1', 'must be at least 0 minutes'],
-    ['canary bake 2000', RolloutPolicy.canary({ percent: 10, bakeMinutes: 2000 }), 'bakeMinutes', '2000', 'must be at most 1440 minutes (one day)'],
-    ['canary bake 1441', RolloutPolicy.canary({ percent: 10, bakeMinutes: 1441 }), 'bakeMinutes', '1441', 'must be at most 1440 minutes (one day)'],
-    ['all at once bake -1', RolloutPolicy.allAtOnce({ bakeMinutes: -1 }), 'bakeMinutes', '-1', 'must be at least 0 minutes'],
-    ['all at once bake 2000', RolloutPolicy.allAtOnce({ bakeMinutes: 2000 }), 'bakeMinutes', '2000', 'must be at most 1440 minutes (one day)'],
+    ['canary bake 2000', RolloutPolicy.canary({ percent: 10, bake: Duration.minutes(2000) }), 'bake', '120000', 'must be at most 86400 seconds (one day)'],
+    ['canary bake 1441', RolloutPolicy.canary({ percent: 10, bake: Duration.minutes(1441) }), 'bake', '86460', 'must be at most 86400 seconds (one day)'],
+    ['all at once bake 2000', RolloutPolicy.allAtOnce({ bake: Duration.minutes(2000) }), 'bake', '120000', 'must be at most 86400 seconds (one day)'],
     ['linear 0%', RolloutPolicy.linear({ stepPercent: 0 }), 'stepPercent', '0', 'must be at least 1 (percent of traffic per step)'],
     ['linear 100%', RolloutPolicy.linear({ stepPercent: 100 }), 'stepPercent', '100', 'must be less than 100 (a 100% step is an all-at-once rollout)'],
-    ['linear interval -1', RolloutPolicy.linear({ stepPercent: 25, intervalMinutes: -1 }), 'intervalMinutes', '-1', 'must be at least 0 minutes'],
-    ['linear interval 2000', RolloutPolicy.linear({ stepPercent: 25, intervalMinutes: 2000 }), 'intervalMinutes', '2000', 'must be at most 1440 minutes (one day)'],
+    ['linear interval 2000', RolloutPolicy.linear({ stepPercent: 25, interval: Duration.minutes(2000) }), 'interval', '120000', 'must be at most 86400 seconds (one day)'],
     ['linear 0.0004% (unbounded steps)', RolloutPolicy.linear({ stepPercent: 0.0004 }), 'stepPercent', '0.0004', 'must be at least 1 (percent of traffic per step)'],
     [
       'staged steps not increasing',
@@ -209,24 +216,18 @@ describe('rolloutSchema', () => {
       '0',
       'must be a percentage greater than 0',
     ],
-    [
-      'staged step bake -1',
-      RolloutPolicy.staged({ steps: [{ percent: 10, bakeMinutes: -1 }, { percent: 100 }] }),
-      'steps[0].bakeMinutes',
-      '-1',
-      'must be at least 0 minutes',
-    ],
+    ['canary bake of half a second', RolloutPolicy.canary({ percent: 10, bake: Duration.millis(500) }), 'bake', '0.5', 'must be whole seconds'],
     [
       'staged step bake 2000',
-      RolloutPolicy.staged({ steps: [{ percent: 10 }, { percent: 100, bakeMinutes: 2000 }] }),
-      'steps[1].bakeMinutes',
-      '2000',
-      'must be at most 1440 minutes (one day)',
+      RolloutPolicy.staged({ steps: [{ percent: 10 }, { percent: 100, bake: Duration.minutes(2000) }] }),
+      'steps[1].bake',
+      '120000',
+      'must be at most 86400 seconds (one day)',
     ],
     [
       'staged step with a misspelt key',
-      RolloutPolicy.staged({ steps: [{ percent: 10, bake: 5 } as RolloutStep, { percent: 100 }] }),
-      'steps[0].bake',
+      RolloutPolicy.staged({ steps: [{ percent: 10, bakeMinutes: 5 } as RolloutStep, { percent: 100 }] }),
+      'steps[0].bakeMinutes',
       '5',
       'is not a known property (check its spelling and nesting)',
     ],
@@ -249,9 +250,9 @@ describe('rolloutSchema', () => {
   });
 
   it('reports every problem of one policy together', () => {
-    expect(problemsOf(RolloutPolicy.canary({ percent: 0, bakeMinutes: -1 }))).toEqual([
+    expect(problemsOf(RolloutPolicy.canary({ percent: 0, bake: Duration.days(2) }))).toEqual([
       { constructPath: PATH, property: 'percent', received: '0', allowed: 'must be a percentage greater than 0' },
-      { constructPath: PATH, property: 'bakeMinutes', received: '-1', allowed: 'must be at least 0 minutes' },
+      { constructPath: PATH, property: 'bake', received: '172800', allowed: 'must be at most 86400 seconds (one day)' },
     ]);
   });
 

@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { RolloutPolicy, RolloutStep } from '../../lib/core/rollout';
 import {
@@ -6,7 +7,6 @@ import {
   MAX_WAIT_INTERVAL_SECONDS,
   MIN_LINEAR_STEP_PERCENT,
   FIRST_STEP_AS_CANARY,
-  deploymentProblems,
   INSTANCE_LAUNCH_MARGIN_SECONDS,
   MAX_CANARY_SHARE_FACTOR,
   MAX_ROLLBACK_ALARMS,
@@ -18,11 +18,12 @@ import {
   canarySharePercent,
   coldStartTimeouts,
   defaultCanaryPercent,
+  deploymentProblems,
   executionTimeoutSeconds,
-  trafficRouting,
   provisioningSeconds,
   rollbackAlarmCount,
   rollbackAlarmProblems,
+  trafficRouting,
 } from '../../lib/core/sagemaker-routing';
 
 // The values of the aws StagedRolloutFallback enum.
@@ -47,9 +48,9 @@ describe('SageMaker limits', () => {
 describe('ALL_AT_ONCE', () => {
   it.each<[string, RolloutPolicy, number]>([
     ['default bake', RolloutPolicy.allAtOnce(), 600],
-    ['no bake', RolloutPolicy.allAtOnce({ bakeMinutes: 0 }), 0],
-    ['30 minute bake', RolloutPolicy.allAtOnce({ bakeMinutes: 30 }), 1800],
-    ['60 minute bake (the limit)', RolloutPolicy.allAtOnce({ bakeMinutes: 60 }), 3600],
+    ['no bake', RolloutPolicy.allAtOnce({ bake: Duration.minutes(0) }), 0],
+    ['30 minute bake', RolloutPolicy.allAtOnce({ bake: Duration.minutes(30) }), 1800],
+    ['60 minute bake (the limit)', RolloutPolicy.allAtOnce({ bake: Duration.minutes(60) }), 3600],
   ])('waits bake × 60 seconds (%s)', (_name, policy, wait) => {
     expect(render(policy)).toStrictEqual({
       routing: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: wait },
@@ -64,13 +65,13 @@ describe('ALL_AT_ONCE', () => {
   });
 
   it('rejects a 90 minute bake', () => {
-    expect(render(RolloutPolicy.allAtOnce({ bakeMinutes: 90 })).problems).toEqual([['rollout.bakeMinutes', WAIT_TOO_LONG]]);
+    expect(render(RolloutPolicy.allAtOnce({ bake: Duration.minutes(90) })).problems).toEqual([['rollout.bake', WAIT_TOO_LONG]]);
   });
 });
 
 describe('CANARY', () => {
   it('renders a 10% canary baking 10 minutes on 2 instances', () => {
-    expect(render(RolloutPolicy.canary({ percent: 10, bakeMinutes: 10 }), 2)).toStrictEqual({
+    expect(render(RolloutPolicy.canary({ percent: 10, bake: Duration.minutes(10) }), 2)).toStrictEqual({
       routing: { Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 }, WaitIntervalInSeconds: 600 },
       totalWaitSeconds: 600,
       problems: [],
@@ -91,15 +92,15 @@ describe('CANARY', () => {
   it.each<[string, RolloutPolicy, number, Array<[string, string]>]>([
     ['a 60% canary', RolloutPolicy.canary({ percent: 60 }), 2, [['rollout.percent', 'must be at most 50 on SageMaker (CanarySize ≤ 50% of the fleet); got 60']]],
     ['one instance', RolloutPolicy.canary({ percent: 10 }), 1, [['initialInstanceCount', ONE_INSTANCE('canary')]]],
-    ['a 90 minute bake', RolloutPolicy.canary({ percent: 10, bakeMinutes: 90 }), 2, [['rollout.bakeMinutes', WAIT_TOO_LONG]]],
+    ['a 90 minute bake', RolloutPolicy.canary({ percent: 10, bake: Duration.minutes(90) }), 2, [['rollout.bake', WAIT_TOO_LONG]]],
     [
       'all three at once',
-      RolloutPolicy.canary({ percent: 75, bakeMinutes: 61 }),
+      RolloutPolicy.canary({ percent: 75, bake: Duration.minutes(61) }),
       1,
       [
         ['rollout.percent', 'must be at most 50 on SageMaker (CanarySize ≤ 50% of the fleet); got 75'],
         ['initialInstanceCount', ONE_INSTANCE('canary')],
-        ['rollout.bakeMinutes', WAIT_TOO_LONG],
+        ['rollout.bake', WAIT_TOO_LONG],
       ],
     ],
   ])('rejects %s', (_name, policy, instances, problems) => {
@@ -117,7 +118,7 @@ describe('CANARY', () => {
 
 describe('LINEAR', () => {
   it('renders 25% steps every 5 minutes as three waits', () => {
-    expect(render(RolloutPolicy.linear({ stepPercent: 25, intervalMinutes: 5 }))).toStrictEqual({
+    expect(render(RolloutPolicy.linear({ stepPercent: 25, interval: Duration.minutes(5) }))).toStrictEqual({
       routing: { Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 25 }, WaitIntervalInSeconds: 300 },
       totalWaitSeconds: 900,
       problems: [],
@@ -142,7 +143,7 @@ describe('LINEAR', () => {
     ['60% steps', RolloutPolicy.linear({ stepPercent: 60 }), 2, [['rollout.stepPercent', 'must be whole steps of 10-50% on SageMaker (LinearStepSize); got 60']]],
     ['12.5% steps', RolloutPolicy.linear({ stepPercent: 12.5 }), 2, [['rollout.stepPercent', 'must be whole steps of 10-50% on SageMaker (LinearStepSize); got 12.5']]],
     ['one instance', RolloutPolicy.linear({ stepPercent: 25 }), 1, [['initialInstanceCount', ONE_INSTANCE('linear')]]],
-    ['a 90 minute interval', RolloutPolicy.linear({ stepPercent: 25, intervalMinutes: 90 }), 2, [['rollout.intervalMinutes', WAIT_TOO_LONG]]],
+    ['a 90 minute interval', RolloutPolicy.linear({ stepPercent: 25, interval: Duration.minutes(90) }), 2, [['rollout.interval', WAIT_TOO_LONG]]],
   ])('rejects %s', (_name, policy, instances, problems) => {
     expect(render(policy, instances).problems).toEqual(problems);
   });
@@ -150,7 +151,8 @@ describe('LINEAR', () => {
 
 describe('STAGED', () => {
   it('renders equal steps with equal bakes exactly as LINEAR', () => {
-    const policy = staged({ percent: 25, bakeMinutes: 15 }, { percent: 50, bakeMinutes: 15 }, { percent: 75, bakeMinutes: 15 }, { percent: 100 });
+    const bake = Duration.minutes(15);
+    const policy = staged({ percent: 25, bake }, { percent: 50, bake }, { percent: 75, bake }, { percent: 100 });
     expect(render(policy)).toStrictEqual({
       routing: { Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 25 }, WaitIntervalInSeconds: 900 },
       totalWaitSeconds: 2700,
@@ -166,7 +168,7 @@ describe('STAGED', () => {
   });
 
   it('renders a single 100% step as ALL_AT_ONCE', () => {
-    expect(render(staged({ percent: 100, bakeMinutes: 20 }), 1)).toStrictEqual({
+    expect(render(staged({ percent: 100, bake: Duration.minutes(20) }), 1)).toStrictEqual({
       routing: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 1200 },
       totalWaitSeconds: 1200,
       problems: [],
@@ -190,7 +192,8 @@ describe('STAGED', () => {
   });
 
   it('rejects equal steps with unequal bakes', () => {
-    const r = render(staged({ percent: 25, bakeMinutes: 5 }, { percent: 50, bakeMinutes: 30 }, { percent: 75 }, { percent: 100 }), 2, REJECT);
+    const plan = staged({ percent: 25, bake: Duration.minutes(5) }, { percent: 50, bake: Duration.minutes(30) }, { percent: 75 }, { percent: 100 });
+    const r = render(plan, 2, REJECT);
     expect(r.routing).toBeUndefined();
     expect(r.totalWaitSeconds).toBe(0);
     expect(r.problems).toEqual([
@@ -218,7 +221,7 @@ describe('STAGED', () => {
       [['rollout.steps', 'must be whole steps of 10-50% on SageMaker (LinearStepSize); got 5']],
     ],
     ['one instance', staged({ percent: 50 }, { percent: 100 }), 1, [['initialInstanceCount', ONE_INSTANCE('linear')]]],
-    ['equal 90 minute bakes', staged({ percent: 50, bakeMinutes: 90 }, { percent: 100 }), 2, [['rollout.steps', WAIT_TOO_LONG]]],
+    ['equal 90 minute bakes', staged({ percent: 50, bake: Duration.minutes(90) }, { percent: 100 }), 2, [['rollout.steps', WAIT_TOO_LONG]]],
   ])('rejects equal staged %s', (_name, policy, instances, problems) => {
     expect(render(policy, instances).problems).toEqual(problems);
   });
@@ -226,7 +229,7 @@ describe('STAGED', () => {
   // A staged policy has no `percent` or `bakeMinutes`: problems of its canary rendering must point
   // at its steps, as the LINEAR rendering of a staged policy does ('rollout.steps').
   it('names the steps, not properties a staged policy does not have, when its canary rendering is rejected', () => {
-    const r = render(staged({ percent: 60, bakeMinutes: 90 }, { percent: 80 }, { percent: 100 }), 2, FIRST_STEP_AS_CANARY);
+    const r = render(staged({ percent: 60, bake: Duration.minutes(90) }, { percent: 80 }, { percent: 100 }), 2, FIRST_STEP_AS_CANARY);
     expect(r.problems).toEqual([
       ['rollout.steps', 'must be at most 50 on SageMaker (CanarySize ≤ 50% of the fleet); got 60'],
       ['rollout.steps', WAIT_TOO_LONG],
@@ -234,7 +237,7 @@ describe('STAGED', () => {
   });
 
   it('names the steps when a single-step staged policy bakes too long', () => {
-    const r = render(staged({ percent: 100, bakeMinutes: 90 }), 2);
+    const r = render(staged({ percent: 100, bake: Duration.minutes(90) }), 2);
     expect(r.problems).toEqual([['rollout.steps', WAIT_TOO_LONG]]);
   });
 });
@@ -242,7 +245,7 @@ describe('STAGED', () => {
 describe('deploymentProblems', () => {
   it('adds the total time SageMaker allows a deployment to the routing problems', () => {
     // 9 linear steps of 60 minutes: 32,400 s of bakes, above 28,800 s with the wait and provisioning.
-    const slow = RolloutPolicy.linear({ stepPercent: 10, intervalMinutes: 60 });
+    const slow = RolloutPolicy.linear({ stepPercent: 10, interval: Duration.minutes(60) });
     expect(deploymentProblems(slow._spec, 2, REJECT, 300)).toEqual([
       [
         'rollout',

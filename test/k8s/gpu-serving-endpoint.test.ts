@@ -1,4 +1,4 @@
-import { ApiObject, App, Chart, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Duration, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import * as YAML from 'yaml';
 import { GpuModel } from '../../lib/core/gpu-catalog';
@@ -147,7 +147,7 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
         replicas: 4,
         maxReplicas: 10,
         rollout: RolloutPolicy.staged({
-          steps: [{ percent: 5, bakeMinutes: 10 }, { percent: 25, bakeMinutes: 10 }, { percent: 50, bakeMinutes: 15 }, { percent: 100 }],
+          steps: [{ percent: 5, bake: Duration.minutes(10) }, { percent: 25, bake: Duration.minutes(10) }, { percent: 50, bake: Duration.minutes(15) }, { percent: 100 }],
         }),
         rollbackTriggers: [
           RollbackTrigger.p99Latency({ maxMillis: 300 }),

@@ -187,7 +187,7 @@ describe('MlPipeline (Kubernetes, Argo Workflows)', () => {
     });
 
     it('runs a GPU step on the pool with its GPU, toleration and node selector', () => {
-      const steps = gpuSteps(GpuModel.A10G, { gpuCount: 2, maxRuntimeSeconds: 7200, volumeSizeGiB: 100 });
+      const steps = gpuSteps(GpuModel.A10G, { gpuCount: 2, maxRuntime: Duration.seconds(7200), volumeSizeGiB: 100 });
       const { template } = render({ pipeline: spec({ steps }) }, {});
       const train = template('train');
       expect(train.container.resources).toEqual({

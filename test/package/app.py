@@ -10,7 +10,7 @@ import json
 import os
 import sys
 
-from aws_cdk import App, Environment, Stack
+from aws_cdk import App, Duration, Environment, Stack
 import cdk8s
 from cdk_mlops import aws, core, platform
 
@@ -30,7 +30,7 @@ aws.GpuServingEndpoint(
     instance_type="ml.g5.xlarge",
     initial_instance_count=2,
     alarm_ownership=core.AlarmOwnership(owner="fraud-ml-oncall", runbook_url="https://runbooks.example.com/ml/fraud"),
-    rollout=core.RolloutPolicy.canary(percent=50, bake_minutes=10),
+    rollout=core.RolloutPolicy.canary(percent=50, bake=Duration.minutes(10)),
     rollback_triggers=[
         core.RollbackTrigger.error_rate(max_percent=1),
         core.RollbackTrigger.p99_latency(max_millis=300),

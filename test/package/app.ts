@@ -8,7 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 // The package by name, as users import it (type-checked here through a tsconfig path to lib/).
 // eslint-disable-next-line import/no-unresolved
 import { aws, core, platform } from 'cdk-mlops';
@@ -28,7 +28,7 @@ new aws.GpuServingEndpoint(serving, 'Fraud', {
   instanceType: 'ml.g5.xlarge',
   initialInstanceCount: 2,
   alarmOwnership: { owner: 'fraud-ml-oncall', runbookUrl: 'https://runbooks.example.com/ml/fraud' },
-  rollout: core.RolloutPolicy.canary({ percent: 50, bakeMinutes: 10 }),
+  rollout: core.RolloutPolicy.canary({ percent: 50, bake: Duration.minutes(10) }),
   rollbackTriggers: [
     core.RollbackTrigger.errorRate({ maxPercent: 1 }),
     core.RollbackTrigger.p99Latency({ maxMillis: 300 }),

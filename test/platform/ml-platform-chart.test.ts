@@ -158,7 +158,7 @@ describe('MlPlatformChart', () => {
     it('canaries with the spec\'s percentage and bake, aborted on its 5xx rate and p99 thresholds; scales 2 to 6', () => {
       const rollout = find(objects, 'Rollout', 'acme-churn');
       expect(rollout.spec.replicas).toBe(2);
-      expect(rollout.spec.strategy.canary.steps).toEqual([{ setWeight: 10 }, { pause: { duration: '900s' } }]);
+      expect(rollout.spec.strategy.canary.steps).toEqual([{ setWeight: 50 }, { pause: { duration: '900s' } }]);
       expect(rollout.spec.strategy.canary.analysis.templates).toEqual([{ templateName: 'acme-churn-rollback' }]);
       const metrics = find(objects, 'AnalysisTemplate', 'acme-churn-rollback').spec.metrics;
       expect(metrics.map((m: any) => [m.name, m.failureCondition])).toEqual([
@@ -256,7 +256,7 @@ describe('MlPlatformChart', () => {
       }));
       const isvc = one(objects, 'InferenceService');
       expect(isvc.metadata).toMatchObject({ name: 'acme-churn', namespace: 'ml-churn', annotations: { 'serving.kserve.io/deploymentMode': 'Serverless' } });
-      expect(isvc.spec.predictor).toMatchObject({ minReplicas: 2, maxReplicas: 6, canaryTrafficPercent: 10 });
+      expect(isvc.spec.predictor).toMatchObject({ minReplicas: 2, maxReplicas: 6, canaryTrafficPercent: 50 });
       expect(isvc.spec.predictor.containers[0]).toMatchObject({ image, args: ['tritonserver', '--http-port=8000'], ports: [{ containerPort: 8000 }] });
       expect(objects.map((o) => o.kind)).not.toContain('Rollout');
       expect(JSON.parse(find(objects, 'ConfigMap', 'nvidia-device-plugin-config').data['a10g-serving']).sharing.timeSlicing.resources)

@@ -62,7 +62,7 @@ describe('MlPlatform', () => {
       expect(platform.models.map((m) => m.modelName)).toEqual(['churn']);
     });
 
-    it('serves the initial approved version through a 10% canary that rolls back on its alarms', () => {
+    it('serves the initial approved version through a canary of one of its two instances that rolls back on its alarms', () => {
       // The version served is a parameter of the platform's stack, passed into the model's nested stack.
       root.hasParameter('ChurnModelPackageArn', {
         Type: 'String',
@@ -74,7 +74,7 @@ describe('MlPlatform', () => {
       t.hasResourceProperties('AWS::SageMaker::Model', { PrimaryContainer: { ModelPackageName: { Ref: passedAs } } });
       const endpoint = Object.values<any>(t.findResources('AWS::SageMaker::Endpoint'))[0].Properties;
       expect(endpoint.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration).toMatchObject({
-        Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 }, WaitIntervalInSeconds: 900,
+        Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 50 }, WaitIntervalInSeconds: 900,
       });
       expect(endpoint.DeploymentConfig.AutoRollbackConfiguration.Alarms).toHaveLength(2); // 5xx rate and p99
     });
@@ -110,7 +110,10 @@ describe('MlPlatform', () => {
         expect(a.summary, a.path).not.toBe('');
       }
       const byAction = (text: string) => alarms.filter((a) => a.action.includes(text)).map((a) => a.summary);
-      expect(byAction('rolls back')).toEqual(['Rolls back deployments of acme-churn: error-rate > 1%', 'Rolls back deployments of acme-churn: p99-latency > 250 ms']);
+      expect(byAction('rolls back')).toEqual([
+        "Rolls back deployments of acme-churn: error-rate of the primary variant's new fleet > 1%",
+        "Rolls back deployments of acme-churn: p99-latency of the primary variant's new fleet > 250 ms",
+      ]);
       expect(byAction('starts the training pipeline acme-churn-training')).toEqual(['Sustained drift on acme-churn: retrain (the training pipeline starts on this alarm).']);
       expect(byAction('counts towards')).toHaveLength(5); // 4 features and the predictions
       expect(alarms.filter((a) => a.action.startsWith('none'))).toEqual([]);

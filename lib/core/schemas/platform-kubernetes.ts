@@ -97,7 +97,8 @@ function pipelineIssues(m: PlatformModelSpec, kube: PlatformKubernetesSpec): Spe
     });
   }
   const checked = k8sPipelineSchema.safeParse({
-    pipeline: m.pipeline,
+    // The construct's plain shape: the document's maxRuntimeSeconds is its maxRuntime, in seconds.
+    pipeline: { ...m.pipeline, steps: m.pipeline.steps.map(({ maxRuntimeSeconds, ...step }) => ({ ...step, maxRuntime: maxRuntimeSeconds })) },
     registerImage: kube.registerImage,
     trackingUri: 'http://mlflow:5000',
     inputData: m.training.inputDataUri,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DriftReference, MAX_REFERENCE_MINUTES } from '../drift-reference';
 import { GpuModel } from '../gpu-catalog';
 import { checkImage } from '../image';
-import { pipelineSpecSchema } from '../pipeline';
+import { platformPipelineSpecSchema } from '../pipeline';
 import { KubernetesServingRenderer, Weekday } from '../platform-spec';
 import { cpuQuantity, iamRoleArn, k8sLabelName, k8sSubdomainName, memoryQuantity, port, s3Uri } from '../primitives';
 import { ownershipSchema } from '../rollback';
@@ -103,7 +103,7 @@ export const platformSpecSchema = z
         z.strictObject({
           name: shortName('model name'),
           ownership: ownershipSchema.optional(),
-          pipeline: pipelineSpecSchema,
+          pipeline: platformPipelineSpecSchema,
           training: z.strictObject({
             codeCommit: z.string().regex(/^[0-9a-f]{40}$/, 'must be a full 40-character git commit SHA'),
             dataVersion: z.string().min(1).max(200),
