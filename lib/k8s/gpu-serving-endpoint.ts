@@ -105,8 +105,10 @@ export interface ServingContainerOptions {
    */
   readonly env?: Record<string, string>;
   /**
-   * Port the container listens on, other than the model server's. It gets readiness and liveness
-   * probes on it; it is not exposed through the Service or admitted by the NetworkPolicy.
+   * Port the container listens on, other than the model server's (e.g. a metrics exporter's). It
+   * gets readiness and liveness probes on it, the NetworkPolicy admits it from the sources the model
+   * server admits (its namespace and `allowedClientNamespaces`), and the Service (ARGO_ROLLOUT
+   * renderer) exposes it as `port-<port>`.
    * @default - no port and no probes
    */
   readonly port?: number;
@@ -368,6 +370,7 @@ export class GpuServingEndpoint extends Construct {
       metadata: this.metadata(),
       podLabels: this.shape.selector,
       port: this.shape.port,
+      morePorts: () => this.sidecarPorts(),
       clientNamespaces: this.clientNamespaces(),
       egressPorts: [443],
     });
@@ -404,10 +407,12 @@ export class GpuServingEndpoint extends Construct {
    * Add a rollback trigger: a metric of the rollout analysis (ARGO_ROLLOUT renderer) and an owned
    * alert of the PrometheusRule. The default error-rate trigger stays when `rollbackTriggers` was
    * not set. Its name must be unique among the triggers (checked at synthesis).
+   * @returns the name of its PrometheusRule alert (as the AWS endpoint returns its alarm)
    */
-  public addRollbackTrigger(trigger: RollbackTrigger): void {
+  public addRollbackTrigger(trigger: RollbackTrigger): string {
     validateProps(this, k8sTriggerSchema, trigger._spec);
     this.triggers.push(trigger);
+    return this.prometheus.triggerAlertNames([trigger.name])[0];
   }
 
   /** The props as the schema sees them, with what `addX` methods added. */
@@ -584,10 +589,21 @@ export class GpuServingEndpoint extends Construct {
 
   private createService(): kplus.k8s.KubeService {
     const { selector, port } = this.shape;
+    const servicePort = (name: string, n: number) => ({ name, port: n, targetPort: k8s.IntOrString.fromNumber(n), protocol: 'TCP' });
     return new k8s.KubeService(this, 'Service', {
       metadata: this.metadata(),
-      spec: { type: 'ClusterIP', selector, ports: [{ name: 'http', port, targetPort: k8s.IntOrString.fromNumber(port), protocol: 'TCP' }] },
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        // At synth: ports of sidecars added later are exposed too (`port-<n>`: a valid IANA service name).
+        ports: Lazy.any({ produce: () => [servicePort('http', port), ...this.sidecarPorts().map((n) => servicePort(`port-${n}`, n))] }),
+      },
     });
+  }
+
+  /** The ports of the sidecars, in their order. */
+  private sidecarPorts(): number[] {
+    return this.sidecars.flatMap((c) => (c.port === undefined ? [] : [c.port]));
   }
 
   private createAutoscaler(): kplus.k8s.KubeHorizontalPodAutoscalerV2 | undefined {

@@ -147,7 +147,12 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
         replicas: 4,
         maxReplicas: 10,
         rollout: RolloutPolicy.staged({
-          steps: [{ percent: 5, bake: Duration.minutes(10) }, { percent: 25, bake: Duration.minutes(10) }, { percent: 50, bake: Duration.minutes(15) }, { percent: 100 }],
+          steps: [
+            { percent: 5, bake: Duration.minutes(10) },
+            { percent: 25, bake: Duration.minutes(10) },
+            { percent: 50, bake: Duration.minutes(15) },
+            { percent: 100 },
+          ],
         }),
         rollbackTriggers: [
           RollbackTrigger.p99Latency({ maxMillis: 300 }),
@@ -291,6 +296,22 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
       expect(exporter.readinessProbe).toEqual({ tcpSocket: { port: 9091 }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 });
     });
 
+    it('addContainer: a sidecar\'s port is reachable: the NetworkPolicy admits it and the Service exposes it', () => {
+      const { chart, ep } = build();
+      const objects = () => servingObjects(chart);
+      const policyPorts = () => one(objects(), 'NetworkPolicy').spec.ingress[0].ports.map((p: any) => p.port);
+      expect(policyPorts()).toEqual([8080]);
+      expect(one(objects(), 'Service').spec.ports.map((p: any) => p.name)).toEqual(['http']);
+      ep.addContainer({ name: 'exporter', image: SIDECAR_IMAGE, resources: SIDECAR_RESOURCES, port: 9091 });
+      ep.addContainer({ name: 'request-logger', image: SIDECAR_IMAGE, resources: SIDECAR_RESOURCES });
+      expect(policyPorts()).toEqual([8080, 9091]);
+      expect(one(objects(), 'NetworkPolicy').spec.ingress[0].from).toContainEqual({ podSelector: {} });
+      expect(one(objects(), 'Service').spec.ports).toEqual([
+        { name: 'http', port: 8080, targetPort: 8080, protocol: 'TCP' },
+        { name: 'port-9091', port: 9091, targetPort: 9091, protocol: 'TCP' },
+      ]);
+    });
+
     it('addContainer: the sidecar joins the KServe predictor after kserve-container', () => {
       const { chart, ep } = build({ renderer: ServingRenderer.KSERVE });
       ep.addContainer({ name: 'request-logger', image: SIDECAR_IMAGE, resources: SIDECAR_RESOURCES });
@@ -320,7 +341,7 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
 
     it('addRollbackTrigger: a metric of the analysis and an owned alert', () => {
       const { chart, ep } = build();
-      ep.addRollbackTrigger(RollbackTrigger.p99Latency({ maxMillis: 250 }));
+      expect(ep.addRollbackTrigger(RollbackTrigger.p99Latency({ maxMillis: 250 }))).toBe('FraudP99Latency');
       const objects = servingObjects(chart);
       expect(one(objects, 'AnalysisTemplate').spec.metrics.map((m: any) => m.name)).toEqual(['enough-traffic', 'error-rate', 'p99-latency']);
       expect(ep.triggerAlertNames).toEqual(['FraudErrorRate', 'FraudP99Latency']);

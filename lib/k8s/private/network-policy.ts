@@ -9,6 +9,8 @@ export interface ServerNetworkPolicyOptions {
   readonly podLabels: Record<string, string>;
   /** The port clients call. */
   readonly port: number;
+  /** More ports admitted from the same sources, read at synth (e.g. sidecars added later). */
+  readonly morePorts?: () => number[];
   /** Namespaces admitted besides the server's own (read at synth: the caller may add to it). */
   readonly clientNamespaces: string[];
   /** TCP ports the pods may reach, besides DNS (databases, Redis, 443 for AWS APIs). */
@@ -36,7 +38,7 @@ export function serverNetworkPolicy(scope: Construct, id: string, o: ServerNetwo
               ...o.clientNamespaces.map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } })),
             ],
           }),
-          ports: [port('TCP', o.port)],
+          ports: o.morePorts ? Lazy.any({ produce: () => [o.port, ...o.morePorts!()].map((n) => port('TCP', n)) }) : [port('TCP', o.port)],
         },
       ],
       egress: [
