@@ -20,7 +20,7 @@ import { allowLogsToUseKey } from './private/logs-key';
 import { runtimeAssetCode } from './private/runtime-asset';
 import { synthProblems, validateProps } from './private/validate';
 import { DEFAULT_DRIFT_SCHEDULE_MINUTES, DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
-import { driftFeatureSchema, driftMonitorSchema, featureSlug, rateIntervalMinutes } from '../core/schemas/drift-monitor';
+import { driftFeatureSchema, driftMonitorSchema, featureSlug, plainDriftProps, rateIntervalMinutes } from '../core/schemas/drift-monitor';
 
 /** Namespace of the drift job's metrics (dimensions: `EndpointName`, and `Feature` for `PSI`). */
 export const DRIFT_METRIC_NAMESPACE = 'CdkMlops/Drift';
@@ -267,7 +267,7 @@ export class DriftMonitor extends DriftMonitorBase {
 
   constructor(scope: Construct, id: string, props: DriftMonitorProps) {
     super(scope, id);
-    validateProps(this, driftMonitorSchema, this.plainProps(props, props.features));
+    validateProps(this, driftMonitorSchema, plainDriftProps(props, props.features));
     this.props = props;
     this.endpointName = props.endpointName;
     this.schedule = props.schedule ?? events.Schedule.rate(Duration.minutes(DEFAULT_DRIFT_SCHEDULE_MINUTES));
@@ -318,18 +318,8 @@ export class DriftMonitor extends DriftMonitorBase {
   }
 
   /** The props as the schema sees them: the user's keys, Durations in seconds, the schedule's expression. */
-  private plainProps(props: DriftMonitorProps, features: string[]): Record<string, unknown> {
-    return {
-      ...props,
-      features,
-      schedule: props.schedule?.expressionString,
-      window: props.window?.toSeconds({ integral: false }),
-      referenceSpan: props.referenceSpan?.toSeconds({ integral: false }),
-    };
-  }
-
   private validateFeatures(): string[] {
-    return synthProblems(this, driftMonitorSchema, this.plainProps(this.props, this.features));
+    return synthProblems(this, driftMonitorSchema, plainDriftProps(this.props, this.features));
   }
 
   /** Least privilege: its logs, the capture prefix, the baseline, the keys of both, metrics of its namespace. */

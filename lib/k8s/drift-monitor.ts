@@ -10,7 +10,7 @@ import { toContainerResources } from './private/quantities';
 import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS, patchPodSeccomp } from './private/security';
 import { addStateValidation, validateProps } from './private/validate';
 import { DEFAULT_DRIFT_SCHEDULE_MINUTES, DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
-import { cronIntervalMinutes, driftFeatureSchema, k8sDriftMonitorSchema, parseS3Location } from '../core/schemas/drift-monitor';
+import { cronIntervalMinutes, driftFeatureSchema, k8sDriftMonitorSchema, parseS3Location, plainDriftProps } from '../core/schemas/drift-monitor';
 
 const CONFIG_DIR = '/etc/drift';
 const DEFAULT_RESOURCES: ComputeResources = { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '1Gi', memoryLimit: '2Gi' };
@@ -137,16 +137,6 @@ export interface DriftMonitorProps {
  */
 export class DriftMonitor extends Construct {
   /** The props as the schema sees them: the user's keys, the schedule as its cron expression, times in seconds. */
-  private static plainProps(props: DriftMonitorProps, features: string[]): Record<string, unknown> {
-    return {
-      ...props,
-      features,
-      schedule: props.schedule?.expressionString,
-      window: props.window?.toSeconds({ integral: false }),
-      referenceSpan: props.referenceSpan?.toSeconds({ integral: false }),
-    };
-  }
-
   /** Name of the CronJob, ConfigMap and PrometheusRule (`drift-<endpoint>`). */
   public readonly name: string;
   /** Namespace of the objects. */
@@ -172,7 +162,7 @@ export class DriftMonitor extends Construct {
 
   constructor(scope: Construct, id: string, props: DriftMonitorProps) {
     super(scope, id);
-    validateProps(this, k8sDriftMonitorSchema, DriftMonitor.plainProps(props, props.features));
+    validateProps(this, k8sDriftMonitorSchema, plainDriftProps(props, props.features));
     this.props = props;
     this.features = [...props.features];
     this.schedule = props.schedule ?? Cron.schedule({ minute: '0', hour: `*/${DEFAULT_DRIFT_SCHEDULE_MINUTES / 60}` });
@@ -196,7 +186,7 @@ export class DriftMonitor extends Construct {
     this.defaultChild = ApiObject.of(this.job);
     this.node.defaultChild = this.defaultChild;
     // Features added later are judged with the rest (a feature listed twice).
-    addStateValidation(this, k8sDriftMonitorSchema, () => DriftMonitor.plainProps(this.props, this.features));
+    addStateValidation(this, k8sDriftMonitorSchema, () => plainDriftProps(this.props, this.features));
   }
 
   /**

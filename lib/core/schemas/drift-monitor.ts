@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../drift';
 import { DriftReference, MAX_REFERENCE_MINUTES, defaultReferenceMinutes } from '../drift-reference';
+import { IDuration, secondsOf } from '../duration';
 import { checkImage } from '../image';
 import { DEFAULT_DRIFT_SCHEDULE_MINUTES, DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../policy';
 import { iamRoleArn, k8sLabelName, sagemakerName } from '../primitives';
@@ -264,3 +265,15 @@ export const k8sDriftMonitorSchema = z
       ctx,
     );
   });
+
+/**
+ * @internal the plain shape both drift monitors validate: the props with the features as they are
+ * now, the Durations in seconds and the schedule (EventBridge or cdk8s Cron) as its expression
+ */
+export function plainDriftProps<P extends { schedule?: { expressionString: string }; window?: IDuration; referenceSpan?: IDuration }>(
+  props: P,
+  features: string[],
+): Record<string, unknown> {
+  const { window, referenceSpan } = props;
+  return { ...props, features, schedule: props.schedule?.expressionString, window: secondsOf(window), referenceSpan: secondsOf(referenceSpan) };
+}
