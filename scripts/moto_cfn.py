@@ -321,7 +321,10 @@ class Rewriter:
             if not (isinstance(role, dict) and isinstance(role.get("Fn::GetAtt"), list) and role["Fn::GetAtt"]):
                 continue
             self.current = lid
-            missing = sorted(set(policies.get(role["Fn::GetAtt"][0], [])) - closure(lid))
+            # A policy that itself comes after this resource (it refers to something built on it, e.g. the
+            # rollback-alarms policy naming alarms of the endpoint config that uses the model) cannot be
+            # waited for without a cycle; what it grants is not needed to create this resource.
+            missing = sorted(p for p in set(policies.get(role["Fn::GetAtt"][0], [])) - closure(lid) if lid not in closure(p))
             if missing:
                 self.problem(f"uses {role['Fn::GetAtt'][0]} when it is created but does not depend on its "
                              f"{'policies' if len(missing) > 1 else 'policy'} {', '.join(missing)}: "
