@@ -11,12 +11,14 @@ import { Construct } from 'constructs';
 import { ModelSource } from './model-source';
 import { ownedAlarm } from './private/alarms';
 import { dataBucket } from './private/data-bucket';
+import { eventAlarm } from './private/event-alarm';
 import { hasInstanceStorage } from './private/instance-storage';
 import { synthProblems, validateProps } from './private/validate';
 import { StagedRolloutFallback } from './staged-rollout-fallback';
 import { GpuCatalog } from '../core/gpu-catalog';
 import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, GPU_MEMORY_ALARM_PERCENT, SCALE_IN_COOLDOWN_SECONDS } from '../core/policy';
 import { AlarmOwnership, RollbackTrigger, RollbackTriggerKind, ThresholdComparison, resolveTrigger } from '../core/rollback';
+import { endpointRollbackPattern } from '../core/rollback-events';
 import { RolloutPolicy } from '../core/rollout';
 import { RETAINED_VARIANT_PROPERTY_OVERRIDES, SAGEMAKER_AUTOSCALING_ROLE_NAME } from '../core/sagemaker-endpoint';
 import {
@@ -436,6 +438,12 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
   public readonly rollbackAlarms: cloudwatch.Alarm[] = [];
   /** Operational alarms (GPU memory, disk). */
   public readonly operationalAlarms: cloudwatch.Alarm[] = [];
+  /**
+   * Fires when SageMaker reports a deployment of this endpoint rolled back or failed (its endpoint
+   * and deployment state change events, `core/rollback-events.ts`); owned and notifying
+   * `alarmTopic` like the others.
+   */
+  public readonly deploymentRollbackAlarm: cloudwatch.Alarm;
   /** Where captured data lands, when capture is enabled. */
   public readonly dataCaptureLocation?: DataCaptureLocation;
   /** The dashboard, when created. */
@@ -509,6 +517,19 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     // Every serving variant is watched, on its own instance type's GPUs (not the shadow: its answers are not served).
     this.addOperationalAlarms(this.variantName, props.instanceType, true);
     this.variants.forEach((v) => this.addOperationalAlarms(v.options.name, v.options.instanceType ?? props.instanceType, false));
+    // A rollback alarm that fired says a deployment is being rolled back; this says SageMaker rolled
+    // one back (or it failed), whatever stopped it, to the same owner.
+    this.deploymentRollbackAlarm = eventAlarm(this, {
+      id: 'DeploymentRollback',
+      description: `Deployments of the ${this.endpointName} endpoint that SageMaker rolled back or that failed`,
+      pattern: endpointRollbackPattern(this.endpointName),
+      // CloudFormation may or may not fail the stack update on it (unverified): what the stack records
+      // as served must be checked against the endpoint's EndpointConfigName.
+      summary: `SageMaker rolled back (or failed) a deployment of ${this.endpointName}: the previous endpoint config serves; check that the stack records it`,
+      owner: props.alarmOwnership.owner,
+      runbookUrl: props.alarmOwnership.runbookUrl,
+    }, props.alarmTopic).alarm;
+    this.dashboardAlarms.push(this.deploymentRollbackAlarm);
     if (props.autoscaling) {
       this.configureAutoscaling(props.autoscaling, endpoint);
     }

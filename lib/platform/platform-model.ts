@@ -1,4 +1,5 @@
 import { CfnParameter, Duration, NestedStack, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -10,8 +11,10 @@ import { MlPipeline } from '../aws/ml-pipeline';
 import { ModelRegistry } from '../aws/model-registry';
 import { ModelSource } from '../aws/model-source';
 import { grantImagePull } from '../aws/private/ecr';
+import { eventAlarm } from '../aws/private/event-alarm';
 import { PlatformModelSpec } from '../core/platform-spec';
 import { AlarmOwnership } from '../core/rollback';
+import { stackRollbackPattern } from '../core/rollback-events';
 import { acknowledgeInherentWildcards } from './private/nag';
 import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
 import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
@@ -62,6 +65,11 @@ export class PlatformModel extends NestedStack {
   public readonly modelPackageParameter: CfnParameter;
   /** Deploys an approved version through the canary by updating `modelPackageParameter`. */
   public readonly promotion: ApprovalPromotion;
+  /**
+   * Fires when the serving stack (the platform's) rolls an update back: `modelPackageParameter` is
+   * back to the version before, whatever the update was (a promotion, a deploy).
+   */
+  public readonly servingStackRollbackAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: PlatformModelProps) {
     super(scope, id, { description: `${props.platformName} ML platform: the ${props.spec.name} model (registry, training, serving, drift)` });
@@ -134,6 +142,16 @@ export class PlatformModel extends NestedStack {
       alarmOwnership: props.ownership,
       alarmTopic: props.alarmTopic,
     });
+    // The stack's rollback, told to the model's owner: the endpoint's own alarm says SageMaker rolled
+    // back, this that CloudFormation did (and so the served version's parameter is the previous one).
+    this.servingStackRollbackAlarm = eventAlarm(this, {
+      id: 'ServingStackRollback',
+      description: `Updates of the serving stack of ${base} rolled back`,
+      pattern: stackRollbackPattern(platformStack.stackId),
+      summary: `The serving stack ${platformStack.stackName} rolled an update back: ${base} serves the version before it`,
+      owner: props.ownership.owner,
+      runbookUrl: props.ownership.runbookUrl,
+    }, props.alarmTopic).alarm;
     acknowledgeInherentWildcards(this, m);
   }
 

@@ -13,6 +13,7 @@ import { RollbackTrigger, ThresholdComparison } from '../../lib/core/rollback';
 import { RolloutPolicy } from '../../lib/core/rollout';
 import { FIRST_STEP_AS_CANARY } from '../../lib/core/sagemaker-routing';
 import { expectValidationError, newStack } from '../support/aws';
+import { HAS_EMULATOR, eventBridgeMatches, sageMakerDeploymentSample, sageMakerEndpointStateSample } from '../support/event-pattern';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud/server@${DIGEST}`;
@@ -115,7 +116,8 @@ describe('GpuServingEndpoint (AWS)', () => {
     });
 
     it('alarms on the 5xx rate with owner and runbook, and on GPU memory and disk', () => {
-      t.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+      // And on SageMaker's rollback events (issue 12.12, below).
+      t.resourceCountIs('AWS::CloudWatch::Alarm', 4);
       t.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Threshold: 1,
         ComparisonOperator: 'GreaterThanThreshold',
@@ -951,5 +953,77 @@ describe('GpuServingEndpoint (AWS): operational alarms on every serving variant 
     }
     const shadow = endpoint({ shadow: { model: ModelSource.fromImage({ image: IMAGE }), samplingPercent: 20 } }).t;
     expect(instanceAlarms(shadow).map(([, v]) => v)).toEqual(['primary', 'primary']);
+  });
+});
+
+describe('GpuServingEndpoint: a deployment SageMaker rolled back is told to the owner (issue 12.12)', () => {
+  const ruleOf = (t: Template) => {
+    const rules = Object.values(t.findResources('AWS::Events::Rule')) as any[];
+    expect(rules).toHaveLength(1);
+    return rules[0].Properties;
+  };
+
+  it('has a rule on the endpoint\'s rollback events and an owned alarm on it that notifies the topic', () => {
+    const stack = newStack();
+    const topic = new sns.Topic(stack, 'Topic');
+    const ep = new GpuServingEndpoint(stack, 'Endpoint', { ...BASE, alarmTopic: topic });
+    const t = Template.fromStack(stack);
+    const rule = ruleOf(t);
+    expect(rule.EventPattern).toEqual({
+      'source': ['aws.sagemaker'],
+      'detail-type': ['SageMaker Endpoint State Change', 'SageMaker Endpoint Deployment State Change'],
+      'detail': {
+        EndpointName: ['fraud'],
+        $or: [
+          { EndpointStatus: ['RollingBack', 'ROLLING_BACK', 'Failed', 'FAILED', 'UpdateRollbackFailed', 'UPDATE_ROLLBACK_FAILED'] },
+          { FailureReason: [{ exists: true }] },
+        ],
+      },
+    });
+    const alarm = stack.resolve((ep.deploymentRollbackAlarm.node.defaultChild as any)._toCloudFormation()).Resources;
+    const props = (Object.values(alarm)[0] as any).Properties;
+    const ruleId = Object.keys(t.findResources('AWS::Events::Rule'))[0];
+    expect(props).toMatchObject({
+      Namespace: 'AWS/Events',
+      MetricName: 'TriggeredRules',
+      Dimensions: [{ Name: 'RuleName', Value: { Ref: ruleId } }],
+      Statistic: 'Sum',
+      Period: 60,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(props.AlarmDescription).toContain('Owner: fraud-oncall');
+    expect(props.AlarmDescription).toContain('Runbook: https://runbooks.example.com/fraud');
+    const topicId = Object.keys(t.findResources('AWS::SNS::Topic'))[0];
+    expect(props.AlarmActions).toEqual([{ Ref: topicId }]);
+    expect(props.OKActions).toEqual([{ Ref: topicId }]);
+    // Not a rollback alarm of the deployment itself (it would roll back every later deployment).
+    expect(ep.rollbackAlarms).not.toContain(ep.deploymentRollbackAlarm);
+    expect(JSON.stringify(resourceOf(t, 'AWS::SageMaker::Endpoint').DeploymentConfig)).not.toContain('DeploymentRollback');
+  });
+
+  it.skipIf(!HAS_EMULATOR)('the rule matches a rolled back or failed deployment of this endpoint only, as EventBridge matches (moto)', () => {
+    const { t } = endpoint();
+    const pattern = ruleOf(t).EventPattern;
+    const deploying = sageMakerDeploymentSample('fraud');
+    // The documentation's samples: a deployment baking and an endpoint in service are no rollback.
+    const inService = sageMakerEndpointStateSample('fraud');
+    // No sample of a rollback is documented: the same events with DescribeEndpoint's rollback and
+    // failure statuses, or back in service with a FailureReason (a blue/green auto-rollback).
+    const rolledBack = { ...inService, detail: { ...inService.detail, FailureReason: 'Deployment stopped: alarm fraud-Rollback-error-rate in ALARM' } };
+    const withStatus = (e: any, s: string) => ({ ...e, detail: { ...e.detail, EndpointStatus: s } });
+    expect(eventBridgeMatches(pattern, [
+      deploying,
+      inService,
+      rolledBack,
+      withStatus(deploying, 'UPDATE_ROLLBACK_FAILED'),
+      withStatus(inService, 'FAILED'),
+      withStatus(deploying, 'RollingBack'),
+      // Another endpoint's rollback.
+      { ...rolledBack, detail: { ...rolledBack.detail, EndpointName: 'other' } },
+      { ...rolledBack, source: 'aws.cloudformation' },
+    ])).toEqual([false, false, true, true, true, true, false, false]);
   });
 });

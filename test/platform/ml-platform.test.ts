@@ -14,6 +14,7 @@ import { PlatformSpec } from '../../lib/core/platform-spec';
 import { platformSpecSchema } from '../../lib/core/schemas/platform';
 import { MlPlatform } from '../../lib/platform/ml-platform';
 import { ENV, expectValidationError } from '../support/aws';
+import { HAS_EMULATOR, eventBridgeMatches, stackStatusSample, withDeployedValue } from '../support/event-pattern';
 
 const SPEC_FILE = path.join(__dirname, '..', '..', 'examples', 'platform.yaml');
 const SPEC: PlatformSpec = YAML.parse(fs.readFileSync(SPEC_FILE, 'utf-8'));
@@ -293,5 +294,63 @@ describe('MlPlatform: what SageMaker and CloudFormation need at deploy (issue 12
     logs.forEach((s) => expect(s.Condition).toEqual({
       ArnLike: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:123456789012:log-group:*']] } },
     }));
+  });
+});
+
+describe('MlPlatform: rollbacks are told to the model\'s owner (issue 12.12)', () => {
+  const { platform, t, root } = build();
+  const STACK_ARN = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/PlatformStack/dca9d690-12fc-11ed-acb4-0e99ce9abea2';
+  const rulesOf = (source: string) => Object.values<any>(t.findResources('AWS::Events::Rule'))
+    .filter((r) => JSON.stringify(r.Properties.EventPattern?.source) === JSON.stringify([source]));
+
+  it('watches the serving stack (the platform\'s, by its id) reaching UPDATE_ROLLBACK_COMPLETE or _FAILED', () => {
+    const rules = rulesOf('aws.cloudformation');
+    expect(rules).toHaveLength(1);
+    const pattern = rules[0].Properties.EventPattern;
+    expect(pattern['detail-type']).toEqual(['CloudFormation Stack Status Change']);
+    expect(pattern.detail['status-details']).toEqual({ status: ['UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_FAILED'] });
+    // The model's nested stack gets the platform stack's id as a parameter.
+    const [param] = pattern.detail['stack-id'].map((v: any) => v.Ref);
+    const nested = Object.values<any>(root.findResources('AWS::CloudFormation::Stack')).find((s) => s.Properties.Parameters?.[param] !== undefined);
+    expect(nested.Properties.Parameters[param]).toEqual({ Ref: 'AWS::StackId' });
+    // And the endpoint's own SageMaker rollback events.
+    expect(rulesOf('aws.sagemaker').map((r) => r.Properties.EventPattern.detail.EndpointName).filter((n) => n)).toEqual([['acme-churn']]);
+  });
+
+  it.skipIf(!HAS_EMULATOR)('the stack rule matches its stack\'s rollback only, as EventBridge matches (moto)', () => {
+    const pattern = withDeployedValue(rulesOf('aws.cloudformation')[0].Properties.EventPattern, STACK_ARN);
+    const other = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/OtherStack/0e99ce9a-12fc-11ed-acb4-dca9d690bea2';
+    expect(eventBridgeMatches(pattern, [
+      stackStatusSample(STACK_ARN), // the documentation's example: created
+      stackStatusSample(STACK_ARN, 'UPDATE_COMPLETE'),
+      stackStatusSample(STACK_ARN, 'UPDATE_ROLLBACK_IN_PROGRESS'),
+      stackStatusSample(STACK_ARN, 'UPDATE_ROLLBACK_COMPLETE'),
+      stackStatusSample(STACK_ARN, 'UPDATE_ROLLBACK_FAILED'),
+      stackStatusSample(other, 'UPDATE_ROLLBACK_COMPLETE'),
+    ])).toEqual([false, false, false, true, true, false]);
+  });
+
+  it('lists both alarms with owner, runbook and action, and writes them in the runbook', () => {
+    const alarms = platform.alarms();
+    const rollbacks = alarms.filter((a) => a.condition.startsWith('AWS/Events TriggeredRules'));
+    expect(rollbacks.map((a) => [a.path, a.summary, a.condition, a.action, a.owner, a.runbookUrl])).toEqual([
+      ['Churn/Serving/DeploymentRollbackAlarm',
+        'SageMaker rolled back (or failed) a deployment of acme-churn: the previous endpoint config serves; check that the stack records it',
+        'AWS/Events TriggeredRules Sum > 0 in 1 of 1 period of 1 min', 'notifies the alarm topic', 'churn-ml-oncall', 'https://runbooks.example.com/ml/churn'],
+      ['Churn/ServingStackRollbackAlarm',
+        'The serving stack PlatformStack rolled an update back: acme-churn serves the version before it',
+        'AWS/Events TriggeredRules Sum > 0 in 1 of 1 period of 1 min', 'notifies the alarm topic', 'churn-ml-oncall', 'https://runbooks.example.com/ml/churn'],
+    ]);
+    const doc = platform.runbook();
+    for (const a of rollbacks) {
+      expect(doc).toContain(`| ${a.summary} | ${a.condition} | notifies the alarm topic | churn-ml-oncall | https://runbooks.example.com/ml/churn |`);
+    }
+    // Both notify the platform's topic.
+    const topic = Object.keys(root.findResources('AWS::SNS::Topic'))[0];
+    const param = Object.values<any>(root.findResources('AWS::CloudFormation::Stack'))[0].Properties.Parameters;
+    const topicParam = Object.keys(param).find((k) => JSON.stringify(param[k]) === JSON.stringify({ Ref: topic }));
+    const byMetric = Object.values<any>(t.findResources('AWS::CloudWatch::Alarm')).filter((a) => a.Properties.MetricName === 'TriggeredRules');
+    expect(byMetric).toHaveLength(2);
+    byMetric.forEach((a) => expect(a.Properties.AlarmActions).toEqual([{ Ref: topicParam }]));
   });
 });
