@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, IResource, Lazy, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Aspects, Duration, IResource, Lazy, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -658,9 +658,18 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
       vpcConfig: this.vpcConfig,
     });
     // CreateModel checks that the execution role can read the model data and pull the image: the
-    // model waits for the role's policies (the role's subtree: its DefaultPolicy, or the Policy an
-    // imported role gets), not only for the role its ARN refers to (aws/aws-cdk#10064).
-    model.node.addDependency(this.role);
+    // model waits for the role's policies (its DefaultPolicy, or the Policy an imported role gets),
+    // not only for the role its ARN refers to (aws/aws-cdk#10064). Found at synthesis, so grants
+    // made after construction count; the role itself is left out (the GetAtt orders it already,
+    // and cfn-lint W3005 refuses a redundant DependsOn).
+    const role = this.role;
+    Aspects.of(model).add({
+      visit: (node) => {
+        if (node === model) {
+          role.node.findAll().filter((c): c is iam.CfnPolicy => c instanceof iam.CfnPolicy).forEach((policy) => model.addDependency(policy));
+        }
+      },
+    });
     return model;
   }
 
