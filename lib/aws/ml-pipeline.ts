@@ -1,11 +1,11 @@
-import { ArnFormat, Duration, IResource, Lazy, Names, Resource, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnResource, Duration, IResource, Lazy, Names, Resource, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { IModelRegistry } from './model-registry';
 import { secondsOf } from '../core/duration';
 import { Lineage } from '../core/lineage';
@@ -25,7 +25,13 @@ import {
 } from '../core/pipeline';
 import { hasInstanceStorage } from './private/instance-storage';
 import { synthProblems, validateProps } from './private/validate';
-import { awsPipelineSchema, awsPipelineStepSchema } from '../core/schemas/aws-pipeline';
+import {
+  awsPipelineSchema,
+  awsPipelineStepSchema,
+  DATA_SNAPSHOT_EVENT_PATH,
+  DATA_SNAPSHOT_MANUAL,
+  DATA_SNAPSHOT_PARAMETER,
+} from '../core/schemas/aws-pipeline';
 
 /** A SageMaker pipeline that can be started by events and grants: one made here or an existing one. */
 export interface IMlPipeline extends IResource {
@@ -44,7 +50,9 @@ export interface IMlPipeline extends IResource {
   /**
    * An EventBridge target that starts a run, with the role EventBridge assumes to start it (one per
    * pipeline): `drift.onSustainedDrift('RetrainOnDrift', { target: pipeline.startTarget() })`, or
-   * `rule.addTarget(pipeline.startTarget())` for any other rule.
+   * `rule.addTarget(pipeline.startTarget())` for any other `events.Rule`. A pipeline made by an
+   * `MlPipeline` receives the event's time as its `DataSnapshot` parameter, so the run never reuses a
+   * cached result of an earlier run and registers `<DataVersion>@<event time>` as its dataset version.
    */
   startTarget(): events.IRuleTarget;
 
@@ -56,17 +64,33 @@ export interface IMlPipeline extends IResource {
 export interface MlPipelineAttributes {
   /** Name of the pipeline, in the stack's account and region. */
   readonly pipelineName: string;
+  /**
+   * The pipeline declares the `DataSnapshot` parameter (it was made by an `MlPipeline`): rules starting
+   * it pass their event's time in it, so a rule-started run never reuses an earlier run's cached results.
+   * @default false - rules pass no parameters (SageMaker refuses parameters a pipeline does not declare)
+   */
+  readonly declaresDataSnapshot?: boolean;
 }
 
 abstract class MlPipelineBase extends Resource implements IMlPipeline {
   public abstract readonly pipelineName: string;
   public abstract readonly pipelineArn: string;
+  /** Whether the pipeline declares `DataSnapshot` (rule targets then pass the event's time in it). */
+  protected abstract readonly declaresDataSnapshot: boolean;
   private eventsRole?: iam.Role;
 
   public startTarget(): events.IRuleTarget {
     const arn = this.pipelineArn;
     const role = this.startRole();
-    return { bind: () => ({ arn, role }) };
+    const snapshot = this.declaresDataSnapshot;
+    return {
+      bind: (rule, id) => {
+        if (snapshot) {
+          passDataSnapshot(rule, id);
+        }
+        return { arn, role };
+      },
+    };
   }
 
   public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
@@ -86,6 +110,21 @@ abstract class MlPipelineBase extends Resource implements IMlPipeline {
   }
 }
 
+/**
+ * Make the rule pass the time of its event as the run's `DataSnapshot` (aws-cdk-lib's target config has
+ * no SageMaker pipeline parameters, so they are set on the rule's target `Target<n>` directly).
+ */
+function passDataSnapshot(rule: IConstruct, id: string | undefined): void {
+  const cfn = rule.node.defaultChild;
+  const index = /^Target(\d+)$/.exec(id ?? '');
+  if (!CfnResource.isCfnResource(cfn) || cfn.cfnResourceType !== 'AWS::Events::Rule' || !index) {
+    throw new Error(`${rule.node.path}: cannot pass the run's ${DATA_SNAPSHOT_PARAMETER} to the pipeline (add startTarget() to an events.Rule)`);
+  }
+  cfn.addPropertyOverride(`Targets.${index[1]}.SageMakerPipelineParameters`, {
+    PipelineParameterList: [{ Name: DATA_SNAPSHOT_PARAMETER, Value: DATA_SNAPSHOT_EVENT_PATH }],
+  });
+}
+
 /** Properties of an `MlPipeline`. */
 export interface MlPipelineProps {
   /** The steps, the gate and the inference image. */
@@ -94,7 +133,11 @@ export interface MlPipelineProps {
   readonly registry: IModelRegistry;
   /** Git commit of the training code deployed with this pipeline (recorded on every model). */
   readonly codeCommit: string;
-  /** Data version used when a run does not pass `DataVersion` (scheduled and drift-triggered runs). */
+  /**
+   * Data version used when a run does not pass `DataVersion` (scheduled and drift-triggered runs), at
+   * most 179 characters: a rule-started run registers `<defaultDataVersion>@<event time>` as the dataset
+   * version of its model, since the data under `defaultInputDataUri` changes between runs.
+   */
   readonly defaultDataVersion: string;
   /** Feature-set version used when a run does not pass `FeatureSetVersion`. */
   readonly defaultFeatureSetVersion: string;
@@ -126,7 +169,11 @@ export interface MlPipelineProps {
    */
   readonly encryptionKey?: kms.IKey;
   /**
-   * Reuse a step's results when its inputs and arguments are unchanged.
+   * Reuse a step's results when its inputs and arguments are unchanged (SageMaker compares the
+   * arguments, S3 URIs included, not the data behind them). Runs started by rules (`schedule`,
+   * `startTarget()`) always run every step: they pass the event's time as `DataSnapshot`, which every
+   * job receives; a run started by hand reuses results only with the same `DataVersion`, `InputDataUri`
+   * and `DataSnapshot` as an earlier one.
    * @default true
    */
   readonly caching?: boolean;
@@ -172,6 +219,7 @@ export interface MlPipelineProps {
 const P = {
   input: 'InputDataUri',
   dataVersion: 'DataVersion',
+  dataSnapshot: DATA_SNAPSHOT_PARAMETER,
   codeCommit: 'CodeCommit',
   featureSetVersion: 'FeatureSetVersion',
   production: 'ProductionMetric',
@@ -230,6 +278,7 @@ export class MlPipeline extends MlPipelineBase {
   public static fromMlPipelineAttributes(scope: Construct, id: string, attrs: MlPipelineAttributes): IMlPipeline {
     class Import extends MlPipelineBase {
       public readonly pipelineName = attrs.pipelineName;
+      protected readonly declaresDataSnapshot = attrs.declaresDataSnapshot ?? false;
       public readonly pipelineArn = Stack.of(scope).formatArn({ service: 'sagemaker', resource: 'pipeline', resourceName: attrs.pipelineName.toLowerCase() });
     }
     return new Import(scope, id);
@@ -241,6 +290,7 @@ export class MlPipeline extends MlPipelineBase {
   public readonly pipelineArn: string;
   /** Execution role of the pipeline and its jobs (`role`, or the one made for the pipeline). */
   public readonly role: iam.IRole;
+  protected readonly declaresDataSnapshot = true;
   private readonly props: MlPipelineProps;
   /** The props as validated (plain values), re-validated with the steps added at synthesis. */
   private readonly validated: Record<string, unknown>;
@@ -322,6 +372,8 @@ export class MlPipeline extends MlPipelineBase {
       Parameters: [
         { Name: P.input, Type: 'String', DefaultValue: this.props.defaultInputDataUri },
         { Name: P.dataVersion, Type: 'String', DefaultValue: this.props.defaultDataVersion },
+        // When the run's data was taken: rules pass their event's time, a run by hand names its data by DataVersion.
+        { Name: P.dataSnapshot, Type: 'String', DefaultValue: DATA_SNAPSHOT_MANUAL },
         { Name: P.codeCommit, Type: 'String', DefaultValue: this.props.codeCommit },
         { Name: P.featureSetVersion, Type: 'String', DefaultValue: this.props.defaultFeatureSetVersion },
         { Name: P.production, Type: 'Float', DefaultValue: spec.gate.threshold },
@@ -398,6 +450,8 @@ export class MlPipeline extends MlPipelineBase {
     return {
       ...(s.environment ?? {}),
       DATA_VERSION: get(`Parameters.${P.dataVersion}`),
+      // In every job's Environment, a cache-key attribute: a new snapshot reruns every step.
+      DATA_SNAPSHOT: get(`Parameters.${P.dataSnapshot}`),
       CODE_COMMIT: get(`Parameters.${P.codeCommit}`),
       FEATURE_SET_VERSION: get(`Parameters.${P.featureSetVersion}`),
     };
@@ -519,7 +573,8 @@ export class MlPipeline extends MlPipelineBase {
         },
         ModelMetrics: { ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: reportUri } } },
         CustomerMetadataProperties: {
-          [Lineage.DATASET_VERSION_KEY]: get(`Parameters.${P.dataVersion}`),
+          // The data of this run: its version and when it was taken (`tx@latest@2026-11-29T03:00:00Z`).
+          [Lineage.DATASET_VERSION_KEY]: { 'Std:Join': { On: '@', Values: [get(`Parameters.${P.dataVersion}`), get(`Parameters.${P.dataSnapshot}`)] } },
           [Lineage.CODE_COMMIT_KEY]: get(`Parameters.${P.codeCommit}`),
           [Lineage.FEATURE_SET_VERSION_KEY]: get(`Parameters.${P.featureSetVersion}`),
           [Lineage.EVALUATION_REPORT_KEY]: reportUri,

@@ -8,6 +8,7 @@ import { DriftMonitor } from '../../lib/aws/drift-monitor';
 import { MlPipeline, MlPipelineProps } from '../../lib/aws/ml-pipeline';
 import { ModelRegistry } from '../../lib/aws/model-registry';
 import { GpuModel } from '../../lib/core/gpu-catalog';
+import { Lineage } from '../../lib/core/lineage';
 import { GateComparison, PipelineSpec, StepKind } from '../../lib/core/pipeline';
 import { expectValidationError, newStack } from '../support/aws';
 import { pipelineDefinitionValidator } from '../support/pipeline-schema';
@@ -81,6 +82,7 @@ describe('MlPipeline (AWS)', () => {
       expect(def.Parameters).toEqual([
         { Name: 'InputDataUri', Type: 'String', DefaultValue: 's3://data/fraud/' },
         { Name: 'DataVersion', Type: 'String', DefaultValue: 'tx@2026-11-01' },
+        { Name: 'DataSnapshot', Type: 'String', DefaultValue: 'manual' },
         { Name: 'CodeCommit', Type: 'String', DefaultValue: '0123456789abcdef0123456789abcdef01234567' },
         { Name: 'FeatureSetVersion', Type: 'String', DefaultValue: 'fs-abc' },
         { Name: 'ProductionMetric', Type: 'Float', DefaultValue: 0.9 },
@@ -115,7 +117,7 @@ describe('MlPipeline (AWS)', () => {
       const report = { 'Std:Join': { On: '/', Values: [{ Get: "Steps.evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri" }, 'evaluation.json'] } };
       expect(reg.ModelMetrics).toEqual({ ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: report } } });
       expect(reg.CustomerMetadataProperties).toEqual({
-        'lineage:dataset-version': { Get: 'Parameters.DataVersion' },
+        'lineage:dataset-version': { 'Std:Join': { On: '@', Values: [{ Get: 'Parameters.DataVersion' }, { Get: 'Parameters.DataSnapshot' }] } },
         'lineage:code-commit': { Get: 'Parameters.CodeCommit' },
         'lineage:feature-set-version': { Get: 'Parameters.FeatureSetVersion' },
         'lineage:evaluation-report': report,
@@ -206,6 +208,88 @@ describe('MlPipeline (AWS)', () => {
       expect(startRoles).toHaveLength(1);
       const grantee = new iam.Role(stack, 'Ops', { assumedBy: new iam.AccountRootPrincipal() });
       expect(p.grantStartExecution(grantee).success).toBe(true);
+    });
+
+    describe('a rule-started run trains on the data of that run (issue 12.6)', () => {
+      // SageMaker's cache key per step type ("Default cache key attributes by pipeline step type").
+      const KEY: Record<string, string[]> = {
+        Processing: ['AppSpecification', 'Environment', 'ProcessingInputs'],
+        Training: ['AlgorithmSpecification', 'CheckpointConfig', 'DebugHookConfig', 'DebugRuleConfigurations', 'Environment', 'HyperParameters', 'InputDataConfig'],
+      };
+      /** What StartPipelineExecution receives from a rule target for an event (dynamic JSON paths read from it). */
+      const passed = (target: any, event: Record<string, string>) =>
+        Object.fromEntries((target.SageMakerPipelineParameters?.PipelineParameterList ?? []).map((p: any) =>
+          [p.Name, p.Value.startsWith('$.') ? event[p.Value.slice(2)] : p.Value]));
+      /** A step's cache key in a run with these parameters (upstream step references left as they are). */
+      const cacheKey = (step: any, params: Record<string, string>, def: any) => {
+        const values = { ...Object.fromEntries(def.Parameters.map((p: any) => [p.Name, p.DefaultValue])), ...params };
+        const resolve = (v: any): any => v && typeof v === 'object'
+          ? (typeof v.Get === 'string' && v.Get.startsWith('Parameters.') ? values[v.Get.slice(11)] : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)])))
+          : v;
+        return JSON.stringify(KEY[step.Type].map((k) => resolve(step.Arguments[k])));
+      };
+
+      function started() {
+        const stack = newStack();
+        const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+        const p = new MlPipeline(stack, 'Pipeline', { spec: SPEC, registry, pipelineName: 'fraud-training', ...BASE, schedule: events.Schedule.cron({ weekDay: 'SUN', hour: '3', minute: '0' }) });
+        const drift = DriftMonitor.fromDriftMonitorAttributes(stack, 'Drift', { endpointName: 'fraud', sustainedDriftAlarmArn: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:fraud-drift' });
+        drift.onSustainedDrift('RetrainOnDrift', { target: p.startTarget() });
+        const targets = Object.values<any>(Template.fromStack(stack).findResources('AWS::Events::Rule')).map((r) => r.Properties.Targets[0]);
+        return { def: resolvedDefinition(stack, p), targets };
+      }
+
+      it('two runs of a rule (a week apart, or two drift alarms) reuse no cached result of any step', () => {
+        const { def, targets } = started();
+        expect(targets).toHaveLength(2);
+        const cached = def.Steps.filter((s: any) => s.CacheConfig?.Enabled);
+        expect(cached.map((s: any) => s.Name)).toEqual(['prep', 'train', 'evaluate']);
+        for (const target of targets) {
+          const first = passed(target, { time: '2026-11-22T03:00:00Z', id: 'a' });
+          const next = passed(target, { time: '2026-11-29T03:00:00Z', id: 'b' });
+          for (const step of cached) {
+            expect(cacheKey(step, next, def), `${step.Name} would reuse the earlier run's result`).not.toBe(cacheKey(step, first, def));
+          }
+        }
+      });
+
+      it('passes the event time as DataSnapshot, a declared parameter every job receives', () => {
+        const { def, targets } = started();
+        for (const target of targets) {
+          expect(target.SageMakerPipelineParameters).toEqual({ PipelineParameterList: [{ Name: 'DataSnapshot', Value: '$.time' }] });
+        }
+        expect(def.Parameters).toContainEqual({ Name: 'DataSnapshot', Type: 'String', DefaultValue: 'manual' });
+        for (const s of def.Steps.slice(0, 3)) {
+          expect(s.Arguments.Environment.DATA_SNAPSHOT).toEqual({ Get: 'Parameters.DataSnapshot' });
+        }
+      });
+
+      it('registers the data of the run as its dataset version: <DataVersion>@<DataSnapshot>', () => {
+        const { def } = started();
+        const reg = def.Steps[3].Arguments.IfSteps[0].Arguments;
+        expect(reg.CustomerMetadataProperties['lineage:dataset-version']).toEqual({
+          'Std:Join': { On: '@', Values: [{ Get: 'Parameters.DataVersion' }, { Get: 'Parameters.DataSnapshot' }] },
+        });
+        // what a scheduled run registers is a valid lineage record
+        expect(() => Lineage.validate({
+          datasetVersion: `${BASE.defaultDataVersion}@2026-11-29T03:00:00Z`,
+          codeCommit: BASE.codeCommit,
+          featureSetVersion: BASE.defaultFeatureSetVersion,
+          evaluationReportUri: 's3://bucket/pipelines/fraud-training/run/evaluate/evaluation/evaluation.json',
+        })).not.toThrow();
+      });
+
+      it('passes DataSnapshot to an imported pipeline only when it declares it', () => {
+        const stack = newStack();
+        const mine = MlPipeline.fromMlPipelineAttributes(stack, 'Mine', { pipelineName: 'fraud-training', declaresDataSnapshot: true });
+        const other = MlPipeline.fromMlPipelineAttributes(stack, 'Other', { pipelineName: 'other-training' });
+        new events.Rule(stack, 'Nightly', { schedule: events.Schedule.cron({ hour: '2', minute: '0' }), targets: [other.startTarget(), mine.startTarget()] });
+        const [rule] = Object.values<any>(Template.fromStack(stack).findResources('AWS::Events::Rule'));
+        expect(rule.Properties.Targets.map((x: any) => x.SageMakerPipelineParameters)).toEqual([
+          undefined,
+          { PipelineParameterList: [{ Name: 'DataSnapshot', Value: '$.time' }] },
+        ]);
+      });
     });
 
     it('makes no EventBridge role when nothing starts the pipeline', () => {
@@ -355,6 +439,7 @@ describe('MlPipeline (AWS)', () => {
     it.each<[string, Partial<MlPipelineProps>, string]>([
       ['a short commit', { codeCommit: 'abc1234' }, 'codeCommit'],
       ['an input outside S3', { defaultInputDataUri: '/data' }, 'defaultInputDataUri'],
+      ['a data version too long for <version>@<event time>', { defaultDataVersion: `tx@${'a'.repeat(177)}` }, 'defaultDataVersion'],
       ['security groups without a VPC', { securityGroups: [] }, 'securityGroups'],
       ['a cache kept for less than an hour', { cacheExpireAfter: Duration.minutes(5) }, 'cacheExpireAfter'],
       ['a GPU step without a GPU instance type', { spec: { ...SPEC, steps: SPEC.steps.map((s) => (s.name === 'train' ? { ...s, instanceType: undefined, gpu: GpuModel.A10G } : s)) } }, 'spec.steps[1].instanceType'],

@@ -2,6 +2,41 @@ import { z } from 'zod';
 import { pipelineSpecSchema, pipelineStepSchema } from '../pipeline';
 import { gitCommitSha, s3Uri, versionLabel } from '../primitives';
 
+/**
+ * The pipeline parameter in which a rule-started run receives the time of the event that started it.
+ *
+ * SageMaker Pipelines reuses a step's earlier result when its cache-key attributes are unchanged
+ * (processing: AppSpecification, Environment, ProcessingInputs; training: AlgorithmSpecification,
+ * Environment, HyperParameters, InputDataConfig …): the S3 URIs in them are compared, not the data
+ * behind them ("Caching pipeline steps", "Default cache key attributes by pipeline step type",
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/pipelines-default-keys.html). A run started by a
+ * rule with no parameters has the same arguments as the last one and reuses its results for
+ * `ExpireAfter`. So every job's `Environment` carries this parameter, and the registered dataset
+ * version names it.
+ */
+export const DATA_SNAPSHOT_PARAMETER = 'DataSnapshot';
+
+/** What a run started by hand records when it passes no `DataSnapshot` (its `DataVersion` names its data). */
+export const DATA_SNAPSHOT_MANUAL = 'manual';
+
+/**
+ * The value an EventBridge rule passes in `DataSnapshot`: the `time` of the event envelope (a
+ * schedule's firing time, an alarm state change's time), as a dynamic JSON path. "Parameter values can
+ * be static or dynamic … Dynamic values are specified using a JSON path. EventBridge parses the value
+ * from an event payload" (SageMaker "Schedule Pipeline Runs",
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/pipeline-eventbridge.html); "To pass data to an
+ * SageMaker pipeline, you can use the SageMakerPipelineParameters field, including optional dynamic JSON
+ * path syntax" (EventBridge "Targets", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-targets.html);
+ * the whole value must be the path. `time` is an envelope field of every event (EventBridge "Event
+ * structure", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-events-structure.html).
+ */
+export const DATA_SNAPSHOT_EVENT_PATH = '$.time';
+
+/** Characters an event time adds to the registered dataset version: `@` and `yyyy-mm-ddThh:mm:ssZ`. */
+const DATA_SNAPSHOT_SUFFIX_LENGTH = 21;
+/** The longest lineage version label (`versionLabel`). */
+const VERSION_LABEL_MAX = 200;
+
 /** How long cached step results may be reused (SageMaker `CacheConfig.ExpireAfter`), seconds. */
 const CACHE_EXPIRE_MIN_SECONDS = 3600;
 const CACHE_EXPIRE_MAX_SECONDS = 3650 * 86400;
@@ -51,6 +86,13 @@ export const awsPipelineSchema = z.strictObject({
     if (p[key] !== undefined && p.vpc === undefined) {
       ctx.addIssue({ code: 'custom', path: [key], message: 'must be given only with vpc' });
     }
+  }
+  if (typeof p.defaultDataVersion === 'string' && p.defaultDataVersion.length > VERSION_LABEL_MAX - DATA_SNAPSHOT_SUFFIX_LENGTH) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['defaultDataVersion'],
+      message: `must be at most ${VERSION_LABEL_MAX - DATA_SNAPSHOT_SUFFIX_LENGTH} characters: a rule-started run registers <defaultDataVersion>@<event time> as its dataset version (at most ${VERSION_LABEL_MAX})`,
+    });
   }
   if (p.artifactBucket === undefined && p.registry !== undefined && p.registry.artifactBucket === undefined) {
     ctx.addIssue({ code: 'custom', path: ['artifactBucket'], message: 'must be set when the registry has no artifact bucket' });
