@@ -142,17 +142,23 @@ export class PlatformModel extends NestedStack {
       alarmOwnership: props.ownership,
       alarmTopic: props.alarmTopic,
     });
-    // The stack's rollback, told to the model's owner: the endpoint's own alarm says SageMaker rolled
-    // back, this that CloudFormation did (and so the served version's parameter is the previous one).
-    this.servingStackRollbackAlarm = eventAlarm(this, {
+    this.servingStackRollbackAlarm = this.createServingStackRollbackAlarm(platformStack, base, props);
+    acknowledgeInherentWildcards(this, m);
+  }
+
+  /**
+   * The serving stack's rollback, told to the model's owner: the endpoint's own alarm says SageMaker
+   * rolled back, this that CloudFormation did (and so the served version's parameter is the previous one).
+   */
+  private createServingStackRollbackAlarm(servingStack: Stack, base: string, props: PlatformModelProps): cloudwatch.Alarm {
+    return eventAlarm(this, {
       id: 'ServingStackRollback',
       description: `Updates of the serving stack of ${base} rolled back`,
-      pattern: stackRollbackPattern(platformStack.stackId),
-      summary: `The serving stack ${platformStack.stackName} rolled an update back: ${base} serves the version before it`,
+      pattern: stackRollbackPattern(servingStack.stackId),
+      summary: `The serving stack ${servingStack.stackName} rolled an update back: ${base} serves the version before it`,
       owner: props.ownership.owner,
       runbookUrl: props.ownership.runbookUrl,
     }, props.alarmTopic).alarm;
-    acknowledgeInherentWildcards(this, m);
   }
 
   /** The training pipeline registering into the registry, weekly when the spec asks. */
