@@ -53,7 +53,9 @@ export class MlPipelineExampleStack extends Stack {
     });
     // capture → drift → retrain: the serving stack's sustained drift starts a run (the gate and the
     // manual approval still stand between that run and production). The rule lives in this stack, on
-    // the drift monitor imported here: in the serving stack it would need this stack's start role.
+    // the drift monitor imported here: in the serving stack it would need this stack's start role. Like
+    // the weekly schedule, the rule passes its event's time as DataSnapshot: the run trains on the data
+    // of that moment (no cached step) and registers transactions@latest-snapshot@<time> as its lineage.
     const drift = aws.DriftMonitor.fromDriftMonitorAttributes(this, 'FraudDrift', {
       endpointName: props.retrainOn.endpointName,
       sustainedDriftAlarmArn: props.retrainOn.sustainedDriftAlarm.alarmArn,
