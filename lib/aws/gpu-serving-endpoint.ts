@@ -525,7 +525,7 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
       pattern: endpointRollbackPattern(this.endpointName),
       // CloudFormation may or may not fail the stack update on it (unverified): what the stack records
       // as served must be checked against the endpoint's EndpointConfigName.
-      summary: `SageMaker rolled back (or failed) a deployment of ${this.endpointName}: the previous endpoint config serves; check that the stack records it`,
+      summary: `SageMaker rolled back or failed a deployment of ${this.endpointName}: check which endpoint config serves and that the stack records it`,
       owner: props.alarmOwnership.owner,
       runbookUrl: props.alarmOwnership.runbookUrl,
     }, props.alarmTopic).alarm;

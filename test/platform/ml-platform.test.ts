@@ -335,7 +335,7 @@ describe('MlPlatform: rollbacks are told to the model\'s owner (issue 12.12)', (
     const rollbacks = alarms.filter((a) => a.condition.startsWith('AWS/Events TriggeredRules'));
     expect(rollbacks.map((a) => [a.path, a.summary, a.condition, a.action, a.owner, a.runbookUrl])).toEqual([
       ['Churn/Serving/DeploymentRollbackAlarm',
-        'SageMaker rolled back (or failed) a deployment of acme-churn: the previous endpoint config serves; check that the stack records it',
+        'SageMaker rolled back or failed a deployment of acme-churn: check which endpoint config serves and that the stack records it',
         'AWS/Events TriggeredRules Sum > 0 in 1 of 1 period of 1 min', 'notifies the alarm topic', 'churn-ml-oncall', 'https://runbooks.example.com/ml/churn'],
       ['Churn/ServingStackRollbackAlarm',
         'The serving stack PlatformStack rolled an update back: acme-churn serves the version before it',
