@@ -666,7 +666,7 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     Aspects.of(model).add({
       visit: (node) => {
         if (node === model) {
-          role.node.findAll().filter((c): c is iam.CfnPolicy => c instanceof iam.CfnPolicy).forEach((policy) => model.addDependency(policy));
+          role.node.findAll().filter((c): c is iam.CfnPolicy => c instanceof iam.CfnPolicy).forEach((policy) => model.node.addDependency(policy));
         }
       },
     });
