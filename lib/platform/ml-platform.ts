@@ -12,7 +12,7 @@ import { cell, pascal, renderRunbook } from './private/runbook';
 import { ownershipOf } from '../aws/private/alarms';
 import { acknowledgeNag } from '../aws/private/nag';
 import { PlatformSpec } from '../core/platform-spec';
-import { DEPLOY_TIME_VALUE, platformSpecSchema, platformStackSchema } from '../core/schemas/platform';
+import { DEPLOY_TIME_VALUE, platformAwsSpecSchema, platformSpecSchema, platformStackSchema } from '../core/schemas/platform';
 import { validateAllOrThrow, validateOrThrow } from '../core/validation';
 import { parseSpecDocument } from './private/spec-document';
 
@@ -111,6 +111,7 @@ export class MlPlatform extends Construct {
     const concrete = (v: string) => (Token.isUnresolved(v) ? DEPLOY_TIME_VALUE : v);
     validateAllOrThrow(this.node.path, [
       [platformSpecSchema, props.spec],
+      [platformAwsSpecSchema, props.spec],
       [platformStackSchema, { 'stack region': concrete(stack.region), 'stack account': concrete(stack.account) }],
     ]);
     const spec = props.spec;

@@ -188,6 +188,12 @@ describe('MlPlatform', () => {
   describe('rejects a bad spec with the key that is wrong', () => {
     it.each<[string, PlatformSpec, string, string]>([
       ['a canary above 50%', withModel((m) => { m.serving.canaryPercent = 80; }), 'models[0].serving.canaryPercent', 'must be from 1 to 50'],
+      [
+        'a 10% canary on 2 instances (one instance: 50% of the traffic on SageMaker)',
+        withModel((m) => { m.serving.canaryPercent = 10; m.serving.instanceCount = 2; }),
+        'models[0].serving.canaryPercent',
+        'must not be under half its real share on AWS: a 10% canary on 2 instances is 1 instance, 50% of the traffic',
+      ],
       ['a short commit', withModel((m) => { m.training.codeCommit = 'abc123'; }), 'models[0].training.codeCommit', '40-character'],
       ['autoscaling below the instance count', withModel((m) => { m.serving.maxInstanceCount = 1; }), 'models[0].serving.maxInstanceCount', 'at least instanceCount (2)'],
       ['a reference span with the training baseline', withModel((m) => { m.drift.reference = DriftReference.TRAINING; m.drift.referenceSpanMinutes = 600; }), 'models[0].drift.referenceSpanMinutes', 'applies only to'],

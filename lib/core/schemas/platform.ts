@@ -9,6 +9,7 @@ import { ownershipSchema } from '../rollback';
 import { gpuNodePoolSchema, gpuSharingSchema } from './k8s-gpu';
 import { mlflowServerSchema, secretKeyRefSchema } from './model-registry';
 import { DEFAULT_SERVING_REPLICAS } from '../policy';
+import { MAX_CANARY_SHARE_FACTOR, canaryInstances, canarySharePercent } from '../sagemaker-routing';
 
 const shortName = (what: string) => z.string().regex(/^[a-z][a-z0-9-]{0,18}[a-z0-9]$|^[a-z]$/, `must be a ${what}: lowercase letters, digits and "-", 1-20 characters, starting with a letter`);
 const percent = (min: number, max: number) => z.number().min(min, `must be from ${min} to ${max}`).max(max, `must be from ${min} to ${max}`);
@@ -247,3 +248,33 @@ export const platformStackSchema = z.strictObject({
   'stack region': concrete('region'),
   'stack account': concrete('account'),
 });
+
+/**
+ * What only the AWS rendering of a platform spec adds (`MlPlatform`): a model's canary must be
+ * within `MAX_CANARY_SHARE_FACTOR` of its real share on SageMaker, which shifts whole instances (10 %
+ * of 2 instances is one: 50 %). Named by the spec's key, not the endpoint's prop it becomes.
+ */
+export const platformAwsSpecSchema = z
+  .object({
+    models: z.array(z.object({ serving: z.object({ canaryPercent: z.number().optional(), instanceCount: z.number().optional() }).optional() })),
+  })
+  .superRefine((spec, ctx) => {
+    spec.models.forEach((m, i) => {
+      const asked = m.serving?.canaryPercent;
+      const instanceCount = m.serving?.instanceCount ?? DEFAULT_SERVING_REPLICAS;
+      if (asked === undefined || asked <= 0 || asked >= 100 || instanceCount < 1) {
+        return; // the spec schema judges the numbers themselves
+      }
+      const share = canarySharePercent(asked, instanceCount);
+      if (share > MAX_CANARY_SHARE_FACTOR * asked) {
+        const instances = canaryInstances(asked, instanceCount);
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', i, 'serving', 'canaryPercent'],
+          message: `must not be under half its real share on AWS: a ${asked}% canary on ${instanceCount} instances is ${instances} ` +
+            `instance${instances === 1 ? '' : 's'}, ${Math.round(share)}% of the traffic (SageMaker shifts whole instances); ` +
+            `ask for ${Math.round(share)}, or an instanceCount of at least ${Math.ceil(100 / asked)}`,
+        });
+      }
+    });
+  });
