@@ -295,11 +295,26 @@ export interface PlatformServingSpec {
    */
   readonly targetInvocationsPerInstance?: number;
   /**
+   * Whether autoscaling is registered for the endpoint's variant (with `maxInstanceCount`, AWS).
+   * SageMaker refuses to change the instance type of an autoscaled variant: changing `instanceType`
+   * takes two deployments, first with `false` (autoscaling deregistered, the fleet stays as it is),
+   * then the new `instanceType` with this back to `true`.
+   * @default true
+   */
+  readonly autoscalingRegistered?: boolean;
+  /**
    * Share of traffic the canary gets before the rest, 1-50. On AWS a canary is whole instances: a
-   * share far coarser than asked (10 % of 2 instances is one: 50 %) is refused.
+   * share far coarser than asked (10 % of 2 instances is one: 50 %) is refused unless
+   * `acceptCoarseCanary`.
    * @default - 10, or one instance when `instanceCount` is too small for it (50 for 2 instances)
    */
   readonly canaryPercent?: number;
+  /**
+   * Accept a canary more than twice as coarse as `canaryPercent` on AWS (the real share is still stated
+   * as a warning at synthesis).
+   * @default false
+   */
+  readonly acceptCoarseCanary?: boolean;
   /**
    * Minutes the canary bakes before full traffic.
    * @default 10

@@ -164,7 +164,33 @@ export function defaultCanaryPercent(instanceCount: number): number {
   return Math.min(MAX_CANARY_PERCENT, Math.max(DEFAULT_CANARY_PERCENT, Math.floor(100 / Math.max(1, instanceCount))));
 }
 
-/** The canary's real share of traffic: the problem when it is too coarse, else a warning when it differs from the request. */
+/** A share of the fleet as SageMaker deploys it: whole instances (see `canaryInstances`). */
+export interface InstanceShare {
+  /** Instances the share becomes. */
+  readonly instances: number;
+  /** The share of traffic those instances take, percent. */
+  readonly sharePercent: number;
+  /** The real share differs from the request (after rounding to a whole percent). */
+  readonly differs: boolean;
+  /** The real share is more than `MAX_CANARY_SHARE_FACTOR` times the request. */
+  readonly tooCoarse: boolean;
+}
+
+/** What `percent` of `instanceCount` instances really is: one rule for the endpoint and the platform spec. */
+export function instanceShare(percent: number, instanceCount: number): InstanceShare {
+  const sharePercent = canarySharePercent(percent, instanceCount);
+  return {
+    instances: canaryInstances(percent, instanceCount),
+    sharePercent,
+    differs: Math.round(sharePercent) !== percent,
+    tooCoarse: sharePercent > MAX_CANARY_SHARE_FACTOR * percent,
+  };
+}
+
+/**
+ * The real share of traffic of a canary, or of each step of a linear rollout (LinearStepSize is whole
+ * instances too): the problem when it is too coarse, else a warning when it differs from the request.
+ */
 export function canaryShare(
   spec: Record<string, unknown>,
   instanceCount: number,
@@ -172,22 +198,24 @@ export function canaryShare(
   acceptCoarse = false,
 ): { readonly problem?: [string, string]; readonly warning?: string } {
   const routing = trafficRouting(spec, instanceCount, fallback);
-  const percent = routing.routing?.CanarySize?.Value;
+  const canarySize = routing.routing?.CanarySize?.Value;
+  const percent = canarySize ?? routing.routing?.LinearStepSize?.Value;
   if (percent === undefined || routing.problems.length > 0) {
     return {};
   }
-  const instances = canaryInstances(percent, instanceCount);
-  const share = canarySharePercent(percent, instanceCount);
-  if (Math.round(share) === percent) {
+  const s = instanceShare(percent, instanceCount);
+  if (!s.differs) {
     return {};
   }
-  const real = `a ${percent}% canary on ${instanceCount} instances is ${instances} instance${instances === 1 ? '' : 's'}: ${Math.round(share)}% of the traffic (SageMaker shifts whole instances)`;
-  if (share > MAX_CANARY_SHARE_FACTOR * percent && !acceptCoarse) {
+  const what = canarySize !== undefined ? 'canary' : 'linear step';
+  const real = `a ${percent}% ${what} on ${instanceCount} instances is ${s.instances} instance${s.instances === 1 ? '' : 's'}: ${Math.round(s.sharePercent)}% of the traffic (SageMaker shifts whole instances)`;
+  if (s.tooCoarse && !acceptCoarse) {
     const enough = Math.ceil(100 / percent);
+    const property = spec.type === RolloutType.STAGED ? 'rollout.steps' : canarySize !== undefined ? 'rollout.percent' : 'rollout.stepPercent';
     return {
       problem: [
-        spec.type === RolloutType.STAGED ? 'rollout.steps' : 'rollout.percent',
-        `must not be less than half the canary's real share: ${real}; ask for ${Math.round(share)}%, use initialInstanceCount ≥ ${enough}, or set acceptCoarseCanary`,
+        property,
+        `must not be less than half the ${what}'s real share: ${real}; ask for ${Math.round(s.sharePercent)}%, use initialInstanceCount ≥ ${enough}, or set acceptCoarseCanary`,
       ],
     };
   }

@@ -105,8 +105,10 @@ export class PlatformModel extends NestedStack {
           minInstances: s.instanceCount ?? DEFAULT_SERVING_REPLICAS,
           maxInstances: s.maxInstanceCount,
           targetInvocationsPerInstance: s.targetInvocationsPerInstance ?? 600,
+          registered: s.autoscalingRegistered,
         }
         : undefined,
+      acceptCoarseCanary: s.acceptCoarseCanary,
       dataCapture: { samplingPercent: s.captureSamplingPercent ?? DEFAULT_CAPTURE_PERCENT, serverAccessLogsBucket: props.serverAccessLogsBucket },
       modelSizeGiB: s.modelSizeGiB,
       alarmTopic: props.alarmTopic,

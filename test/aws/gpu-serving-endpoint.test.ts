@@ -172,8 +172,8 @@ describe('GpuServingEndpoint (AWS)', () => {
     it('renders linear and all-at-once rollouts, and equal staged steps as linear', () => {
       const routing = (rollout: RolloutPolicy) =>
         resourceOf(endpoint({ rollout }).t, 'AWS::SageMaker::Endpoint').DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration;
-      expect(routing(RolloutPolicy.linear({ stepPercent: 20, interval: Duration.minutes(5) }))).toEqual({
-        Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 20 }, WaitIntervalInSeconds: 300,
+      expect(routing(RolloutPolicy.linear({ stepPercent: 50, interval: Duration.minutes(5) }))).toEqual({
+        Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 50 }, WaitIntervalInSeconds: 300,
       });
       expect(routing(RolloutPolicy.allAtOnce({ bake: Duration.minutes(15) }))).toEqual({ Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 900 });
       expect(

@@ -15,6 +15,7 @@ import {
   PROVISIONING_ALLOWANCE_SECONDS,
   canaryInstances,
   canaryShare,
+  instanceShare,
   canarySharePercent,
   coldStartTimeouts,
   defaultCanaryPercent,
@@ -246,7 +247,7 @@ describe('deploymentProblems', () => {
   it('adds the total time SageMaker allows a deployment to the routing problems', () => {
     // 9 linear steps of 60 minutes: 32,400 s of bakes, above 28,800 s with the wait and provisioning.
     const slow = RolloutPolicy.linear({ stepPercent: 10, interval: Duration.minutes(60) });
-    expect(deploymentProblems(slow._spec, 2, REJECT, 300)).toEqual([
+    expect(deploymentProblems(slow._spec, 10, REJECT, 300)).toEqual([
       [
         'rollout',
         'must bake for less than 445 minutes in total (SageMaker MaximumExecutionTimeoutInSeconds ≤ 28800 covers the bakes, the termination wait and 1800 s ' +
@@ -296,7 +297,7 @@ describe('the canary\'s real share (issue 12.9)', () => {
     [10, 20, 2, 10],
     [25, 4, 1, 25],
     [30, 4, 2, 50],
-  ])('%d%% of %d instances is %d instance(s), %d%% of the traffic (rounded up, at least one)', (percent, n, instances, share) => {
+  ])('%d percent of %d instances is %d instance(s), %d percent of the traffic (rounded up, at least one)', (percent, n, instances, share) => {
     expect(canaryInstances(percent, n)).toBe(instances);
     expect(canarySharePercent(percent, n)).toBe(share);
   });
@@ -312,6 +313,22 @@ describe('the canary\'s real share (issue 12.9)', () => {
     expect(canaryShare(canary, 10, REJECT)).toEqual({});
     expect(canaryShare({ type: 'ALL_AT_ONCE' }, 2, REJECT)).toEqual({});
     expect(MAX_CANARY_SHARE_FACTOR).toBe(2);
+  });
+
+  it('judges each step of a linear rollout the same way (LinearStepSize is whole instances too)', () => {
+    const linear = { type: 'LINEAR', stepPercent: 10, interval: 600 };
+    expect(canaryShare(linear, 2, REJECT).problem).toEqual([
+      'rollout.stepPercent',
+      'must not be less than half the linear step\'s real share: a 10% linear step on 2 instances is 1 instance: 50% of the traffic (SageMaker shifts whole instances); ask for 50%, use initialInstanceCount ≥ 10, or set acceptCoarseCanary',
+    ]);
+    expect(canaryShare(linear, 4, REJECT, true).warning).toBe('a 10% linear step on 4 instances is 1 instance: 25% of the traffic (SageMaker shifts whole instances).');
+    expect(canaryShare({ ...linear, stepPercent: 25 }, 4, REJECT)).toEqual({});
+  });
+
+  it('is one rule for the endpoint and the platform spec (instanceShare)', () => {
+    expect(instanceShare(10, 2)).toEqual({ instances: 1, sharePercent: 50, differs: true, tooCoarse: true });
+    expect(instanceShare(10, 5)).toEqual({ instances: 1, sharePercent: 20, differs: true, tooCoarse: false });
+    expect(instanceShare(25, 4)).toEqual({ instances: 1, sharePercent: 25, differs: false, tooCoarse: false });
   });
 
   it('names the steps of a staged plan rendered as a canary', () => {

@@ -303,6 +303,30 @@ describe('MlPlatform: what SageMaker and CloudFormation need at deploy (issue 12
   });
 });
 
+describe('MlPlatform: the endpoint choices a spec can make (issue 12.3, 12.9)', () => {
+  it('deregisters autoscaling for step 1 of an instance-type change (autoscalingRegistered: false), warning what comes next', () => {
+    const { stack, t } = build(withModel((m) => { m.serving.autoscalingRegistered = false; }));
+    expect(t.findResources('AWS::ApplicationAutoScaling::ScalableTarget')).toEqual({});
+    const before = build().t;
+    expect(t.findResources('AWS::SageMaker::EndpointConfig')).toEqual(before.findResources('AWS::SageMaker::EndpointConfig'));
+    const warnings = stack.node.findAll().flatMap((c) => c.node.metadata).filter((m) => m.type === 'aws:cdk:warning');
+    expect(warnings.map((w) => String(w.data)).join('\n')).toContain('autoscaling.registered is false');
+  });
+
+  it('refuses autoscalingRegistered without autoscaling', () => {
+    const e = expectValidationError(() => build(withModel((m) => { delete m.serving.maxInstanceCount; m.serving.autoscalingRegistered = false; })));
+    expect(e.problems.find((p) => p.property === 'models[0].serving.autoscalingRegistered')?.allowed).toContain('applies only with maxInstanceCount (autoscaling)');
+  });
+
+  it('accepts a coarse canary when the spec says so (acceptCoarseCanary), stating the real share', () => {
+    const { stack, t } = build(withModel((m) => { m.serving.canaryPercent = 10; m.serving.instanceCount = 2; m.serving.acceptCoarseCanary = true; }));
+    const [endpoint] = Object.values<any>(t.findResources('AWS::SageMaker::Endpoint'));
+    expect(endpoint.Properties.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize).toEqual({ Type: 'CAPACITY_PERCENT', Value: 10 });
+    const warnings = stack.node.findAll().flatMap((c) => c.node.metadata).filter((m) => m.type === 'aws:cdk:warning').map((w) => String(w.data));
+    expect(warnings.join('\n')).toContain('a 10% canary on 2 instances is 1 instance: 50% of the traffic');
+  });
+});
+
 describe('MlPlatform: rollbacks are told to the model\'s owner (issue 12.12)', () => {
   const { platform, t, root } = build();
   const STACK_ARN = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/PlatformStack/dca9d690-12fc-11ed-acb4-0e99ce9abea2';

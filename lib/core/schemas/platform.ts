@@ -9,7 +9,7 @@ import { ownershipSchema } from '../rollback';
 import { gpuNodePoolSchema, gpuSharingSchema } from './k8s-gpu';
 import { mlflowServerSchema, secretKeyRefSchema } from './model-registry';
 import { DEFAULT_SERVING_REPLICAS } from '../policy';
-import { MAX_CANARY_SHARE_FACTOR, canaryInstances, canarySharePercent } from '../sagemaker-routing';
+import { instanceShare } from '../sagemaker-routing';
 
 const shortName = (what: string) => z.string().regex(/^[a-z][a-z0-9-]{0,18}[a-z0-9]$|^[a-z]$/, `must be a ${what}: lowercase letters, digits and "-", 1-20 characters, starting with a letter`);
 const percent = (min: number, max: number) => z.number().min(min, `must be from ${min} to ${max}`).max(max, `must be from ${min} to ${max}`);
@@ -135,6 +135,8 @@ export const platformSpecSchema = z
               maxInstanceCount: z.number().int().min(1).max(100).optional(),
               targetInvocationsPerInstance: z.number().int().min(1).optional(),
               canaryPercent: percent(1, 50).optional(),
+              acceptCoarseCanary: z.boolean().optional(),
+              autoscalingRegistered: z.boolean().optional(),
               bakeMinutes: z.number().int().min(1).max(120).optional(),
               maxErrorRatePercent: percent(0.01, 50).optional(),
               maxP99LatencyMillis: z.number().int().min(1).optional(),
@@ -160,6 +162,9 @@ export const platformSpecSchema = z
               }
               if (s.targetInvocationsPerInstance !== undefined && s.maxInstanceCount === undefined) {
                 ctx.addIssue({ code: 'custom', path: ['targetInvocationsPerInstance'], message: 'applies only with maxInstanceCount (autoscaling)' });
+              }
+              if (s.autoscalingRegistered !== undefined && s.maxInstanceCount === undefined) {
+                ctx.addIssue({ code: 'custom', path: ['autoscalingRegistered'], message: 'applies only with maxInstanceCount (autoscaling)' });
               }
             }),
           drift: z
@@ -256,24 +261,26 @@ export const platformStackSchema = z.strictObject({
  */
 export const platformAwsSpecSchema = z
   .object({
-    models: z.array(z.object({ serving: z.object({ canaryPercent: z.number().optional(), instanceCount: z.number().optional() }).optional() })),
+    models: z.array(z.object({
+      serving: z.object({ canaryPercent: z.number().optional(), instanceCount: z.number().optional(), acceptCoarseCanary: z.boolean().optional() }).optional(),
+    })),
   })
   .superRefine((spec, ctx) => {
     spec.models.forEach((m, i) => {
       const asked = m.serving?.canaryPercent;
       const instanceCount = m.serving?.instanceCount ?? DEFAULT_SERVING_REPLICAS;
-      if (asked === undefined || asked <= 0 || asked >= 100 || instanceCount < 1) {
+      if (asked === undefined || asked <= 0 || asked >= 100 || instanceCount < 1 || m.serving?.acceptCoarseCanary) {
         return; // the spec schema judges the numbers themselves
       }
-      const share = canarySharePercent(asked, instanceCount);
-      if (share > MAX_CANARY_SHARE_FACTOR * asked) {
-        const instances = canaryInstances(asked, instanceCount);
+      const s = instanceShare(asked, instanceCount);
+      if (s.tooCoarse) {
+        const share = s.sharePercent;
         ctx.addIssue({
           code: 'custom',
           path: ['models', i, 'serving', 'canaryPercent'],
-          message: `must not be under half its real share on AWS: a ${asked}% canary on ${instanceCount} instances is ${instances} ` +
-            `instance${instances === 1 ? '' : 's'}, ${Math.round(share)}% of the traffic (SageMaker shifts whole instances); ` +
-            `ask for ${Math.round(share)}, or an instanceCount of at least ${Math.ceil(100 / asked)}`,
+          message: `must not be under half its real share on AWS: a ${asked}% canary on ${instanceCount} instances is ${s.instances} ` +
+            `instance${s.instances === 1 ? '' : 's'}, ${Math.round(share)}% of the traffic (SageMaker shifts whole instances); ` +
+            `ask for ${Math.round(share)}, an instanceCount of at least ${Math.ceil(100 / asked)}, or set acceptCoarseCanary`,
         });
       }
     });
