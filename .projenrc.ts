@@ -90,6 +90,9 @@ const project = new cdk.JsiiProject({
     // the @aws-sdk/core and @smithy versions already installed for client-s3.
     '@aws-sdk/client-cloudformation@3.1169.0',
     '@aws-sdk/client-sagemaker@3.1142.0',
+    // The promotion's requeue signs its Lambda Invoke with the SDK's own signer (the version the
+    // clients above install), declared rather than reached through their dependencies.
+    '@smithy/signature-v4@5.7.5',
     'aws-sdk-client-mock@4.1.0',
   ],
   tsconfig: {

@@ -5,7 +5,7 @@
  * execution is free. Lambda API reference, "Invoke".
  *
  * Written against the HTTP API because the bundle carries only the SageMaker and CloudFormation
- * clients; the signer is the SDK's own (@smithy/signature-v4, bundled with them).
+ * clients; the signer is the SDK's own (@smithy/signature-v4, a declared dev dependency at the version the clients install).
  */
 
 import { createHash, createHmac, Hash, Hmac } from 'crypto';
