@@ -320,6 +320,18 @@ export class GpuCatalog {
   }
 
   /**
+   * The EC2 instance types of the catalog that carry this accelerator model, with their device
+   * counts, in the catalog's order.
+   *
+   * @param model the accelerator model
+   */
+  public static instanceTypes(model: GpuModel): InstanceGpus[] {
+    return Object.entries(INSTANCES)
+      .filter(([, row]) => row.gpu === model)
+      .map(([instanceType, row]) => ({ instanceType, gpu: row.gpu, count: row.count }));
+  }
+
+  /**
    * Whether a device of this model can be partitioned into the named MIG profile (e.g. `1g.10gb`).
    * Always false for devices that do not support MIG.
    *

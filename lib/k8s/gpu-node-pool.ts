@@ -3,9 +3,16 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { GpuSharing, GpuSharingMode } from './gpu-sharing';
 import { GpuCatalog, GpuModel } from '../core/gpu-catalog';
+import { poolGpuCounts, SharingFacts, sharedNodeCapacity, sharesPerGpu } from '../core/gpu-sharing-capacity';
 import { standardLabels } from './private/labels';
 import { validateProps } from './private/validate';
-import { DEFAULT_CONSOLIDATE_AFTER_MINUTES, DEFAULT_EXPIRE_AFTER_HOURS, gpuNodePoolSchema } from '../core/schemas/k8s-gpu';
+import {
+  DEFAULT_AL2023_AMI_VERSION,
+  DEFAULT_CONSOLIDATE_AFTER_MINUTES,
+  DEFAULT_DEVICE_PLUGIN_NAMESPACE,
+  DEFAULT_EXPIRE_AFTER_HOURS,
+  gpuNodePoolSchema,
+} from '../core/schemas/k8s-gpu';
 import { addWarning } from '../core/warnings';
 
 /** Node label every GPU pool's nodes carry; workloads are attracted to a pool by it. */
@@ -64,8 +71,12 @@ export interface GpuNodePoolProps {
    */
   readonly amiFamily?: GpuAmiFamily;
   /**
-   * AMI release in the alias (`al2023@<version>`). Pin it for reproducible nodes.
-   * @default 'latest'
+   * AMI release in the alias (`al2023@<version>`, `bottlerocket@<version>`). Pinned, so nodes change
+   * only when you change it: Karpenter advises against `latest` in production, where every AMI
+   * release replaces the nodes (drift). `'latest'` is accepted with a warning. Required with
+   * Bottlerocket. Raise it with the cluster's Kubernetes version (a release has AMIs only for the
+   * versions EKS supported then).
+   * @default - the AL2023 release this library version pins (`v20260818`)
    */
   readonly amiVersion?: string;
   /**
@@ -79,7 +90,9 @@ export interface GpuNodePoolProps {
    */
   readonly modelWeightsGiB?: number;
   /**
-   * Most GPUs in the pool (a cost guard).
+   * Most physical GPUs in the pool (a cost guard), whatever the sharing: rendered as the NodePool
+   * limit on the resource Karpenter counts, `nvidia.com/gpu` × replicas when time-sliced,
+   * `nvidia.com/mig-<profile>` × MIG instances per GPU with MIG (a MIG node has no `nvidia.com/gpu`).
    * @default - no GPU limit
    */
   readonly maxGpus?: number;
@@ -116,8 +129,10 @@ export interface GpuNodePoolProps {
    */
   readonly sharing?: GpuSharing;
   /**
-   * Namespace of the NVIDIA device plugin (where its configuration ConfigMap goes).
-   * @default 'kube-system'
+   * Namespace of the device plugin's configuration ConfigMap: where the NVIDIA GPU operator reads
+   * the ConfigMap its ClusterPolicy `devicePlugin.config.name` names (its own namespace), or, with the
+   * standalone device plugin Helm chart, the chart's release namespace (`config.name`).
+   * @default 'gpu-operator'
    */
   readonly devicePluginNamespace?: string;
 }
@@ -130,7 +145,10 @@ export interface GpuNodePoolProps {
  *
  * The NVIDIA device plugin (or GPU operator) must run on these nodes and tolerate the taint, or
  * they never report GPUs (karpenter-provider-aws #1914); point it at the ConfigMap
- * `nvidia-device-plugin-config` (Helm `config.name`), where every pool of the chart has its key.
+ * `nvidia-device-plugin-config` (GPU operator ClusterPolicy / Helm `devicePlugin.config.name`, the
+ * ConfigMap in the operator's namespace), where every pool of the chart has its key.
+ * Shared pools render Karpenter `NodeOverlay`s: start Karpenter with the feature gate
+ * `NodeOverlay=true`, or MIG pods never get a node.
  * Keep all pools of a cluster in one chart: a second chart would render a second ConfigMap of the
  * same name.
  * On Bottlerocket the built-in device plugin is configured through Bottlerocket settings instead,
@@ -156,6 +174,14 @@ export class GpuNodePool extends Construct {
    * (NVIDIA GPUs only).
    */
   public readonly devicePluginConfig?: kplus.ConfigMap;
+  /**
+   * Karpenter `NodeOverlay`s (karpenter.sh/v1alpha1, feature gate `NodeOverlay=true`) declaring what a
+   * shared node offers, one per GPU count of the pool's instance types: `nvidia.com/gpu` = GPUs ×
+   * replicas when time-sliced; `nvidia.com/mig-<profile>` = GPUs × instances per GPU and no
+   * `nvidia.com/gpu` with MIG. Without them Karpenter never launches a node for a MIG pod and counts
+   * time-sliced shares as whole GPUs. Empty for exclusive GPUs.
+   */
+  public readonly capacityOverlays: ApiObject[];
 
   private readonly props: GpuNodePoolProps;
   private readonly nvidia: boolean;
@@ -182,10 +208,18 @@ export class GpuNodePool extends Construct {
     if (warning) {
       addWarning(this, 'cdk-mlops:gpu-node-pool:time-slicing', warning);
     }
+    if (props.amiVersion === 'latest') {
+      addWarning(this, 'cdk-mlops:gpu-node-pool:ami-latest', `GPU pool ${this.name}: amiVersion 'latest' replaces every node at each AMI release (Karpenter advises against it in production); pin a release.`);
+    }
     this.nodeClass = this.createNodeClass();
     this.defaultChild = this.createNodePool();
     this.node.defaultChild = this.defaultChild;
+    this.capacityOverlays = this.createCapacityOverlays();
     this.devicePluginConfig = this.nvidia ? this.addDevicePluginConfig(warning) : undefined;
+  }
+
+  private sharingFacts(): SharingFacts {
+    return { mode: this.sharing.mode as unknown as SharingFacts['mode'], replicas: this.sharing.replicas, migProfile: this.sharing.migProfile };
   }
 
   /** Time-slicing shares memory and faults between pods: say so. */
@@ -206,7 +240,7 @@ export class GpuNodePool extends Construct {
       metadata: { name: this.name, labels: this.labels },
       spec: {
         role: props.nodeRole,
-        amiSelectorTerms: [{ alias: `${amiFamily === GpuAmiFamily.AL2023 ? 'al2023' : 'bottlerocket'}@${props.amiVersion ?? 'latest'}` }],
+        amiSelectorTerms: [{ alias: `${amiFamily === GpuAmiFamily.AL2023 ? 'al2023' : 'bottlerocket'}@${props.amiVersion ?? DEFAULT_AL2023_AMI_VERSION}` }],
         subnetSelectorTerms: [{ tags: { 'karpenter.sh/discovery': props.clusterName } }],
         securityGroupSelectorTerms: [{ tags: { 'karpenter.sh/discovery': props.clusterName } }],
         blockDeviceMappings: [
@@ -277,11 +311,20 @@ export class GpuNodePool extends Construct {
     ];
   }
 
+  /**
+   * NodePool limits. Karpenter sums the capacity of the pool's nodes per resource, so the GPU limit
+   * is on the resource a node advertises, in its units: physical GPUs × shares per GPU.
+   */
   private renderLimits(): Record<string, string> {
     const props = this.props;
     const limits: Record<string, string> = {};
     if (props.maxGpus !== undefined) {
-      limits[this.nvidia ? 'nvidia.com/gpu' : 'aws.amazon.com/neuron'] = String(props.maxGpus);
+      if (this.nvidia) {
+        const share = sharesPerGpu(this.gpu, this.sharingFacts());
+        limits[share.resource] = String(props.maxGpus * share.quantity);
+      } else {
+        limits['aws.amazon.com/neuron'] = String(props.maxGpus);
+      }
     }
     if (props.maxCpu !== undefined) {
       limits.cpu = String(props.maxCpu);
@@ -292,9 +335,35 @@ export class GpuNodePool extends Construct {
     return limits;
   }
 
+  /**
+   * One NodeOverlay per GPU count: the capacity of a shared node, for this pool's instance types
+   * only (`karpenter.sh/nodepool`), so Karpenter's simulation and limits see what the device plugin
+   * will advertise.
+   */
+  private createCapacityOverlays(): ApiObject[] {
+    if (!this.nvidia || this.sharing.mode === GpuSharingMode.EXCLUSIVE) {
+      return [];
+    }
+    const props = this.props;
+    return poolGpuCounts(this.gpu, props.instanceFamilies, props.gpuCounts).map((count) => new ApiObject(this, `CapacityOverlay${count}`, {
+      apiVersion: 'karpenter.sh/v1alpha1',
+      kind: 'NodeOverlay',
+      metadata: { name: `${this.name}-${count}gpu`, labels: this.labels },
+      spec: {
+        requirements: [
+          { key: 'karpenter.sh/nodepool', operator: 'In', values: [this.name] },
+          { key: 'karpenter.k8s.aws/instance-gpu-count', operator: 'In', values: [String(count)] },
+        ],
+        capacity: Object.fromEntries(
+          Object.entries(sharedNodeCapacity(this.gpu, this.sharingFacts(), count)).map(([r, q]) => [r, String(q)]),
+        ),
+      },
+    }));
+  }
+
   /** This pool's key in the chart's device plugin ConfigMap (the warning, if any, as an annotation). */
   private addDevicePluginConfig(warning: string | undefined): kplus.ConfigMap {
-    const config = devicePluginConfigMap(this, this.props.devicePluginNamespace ?? 'kube-system');
+    const config = devicePluginConfigMap(this, this.props.devicePluginNamespace ?? DEFAULT_DEVICE_PLUGIN_NAMESPACE);
     config.addData(this.name, devicePluginConfig(this.sharing));
     if (warning) {
       config.metadata.addAnnotation(`cdk-mlops.io/warning-${this.name}`, warning);

@@ -49,7 +49,8 @@ describe('GpuNodePool', () => {
     it('uses AL2023 with encrypted gp3 root volumes, IMDSv2 and discovery by cluster tag', () => {
       expect(nodeClass.spec).toMatchObject({
         role: 'KarpenterNodeRole-ml',
-        amiSelectorTerms: [{ alias: 'al2023@latest' }],
+        // Pinned (13.13): Karpenter advises against @latest in production.
+        amiSelectorTerms: [{ alias: 'al2023@v20260818' }],
         subnetSelectorTerms: [{ tags: { 'karpenter.sh/discovery': 'ml' } }],
         securityGroupSelectorTerms: [{ tags: { 'karpenter.sh/discovery': 'ml' } }],
         blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { volumeSize: '100Gi', volumeType: 'gp3', encrypted: true, deleteOnTermination: true } }],
@@ -60,7 +61,8 @@ describe('GpuNodePool', () => {
 
     it('configures the device plugin for exclusive GPUs', () => {
       const cm = one(objects, 'ConfigMap');
-      expect(cm.metadata).toMatchObject({ name: 'nvidia-device-plugin-config', namespace: 'kube-system' });
+      // Where the GPU operator reads devicePlugin.config.name (13.13), not kube-system.
+      expect(cm.metadata).toMatchObject({ name: 'nvidia-device-plugin-config', namespace: 'gpu-operator' });
       expect(YAML.parse(cm.data['gpu-a10g'])).toEqual({ version: 'v1', flags: { migStrategy: 'none' } });
       expect(warningsOf(pool)).toEqual([]);
     });
@@ -120,6 +122,14 @@ describe('GpuNodePool', () => {
       const cm = one(synthValid(chart), 'ConfigMap');
       expect(Object.keys(cm.data).sort()).toEqual(['gpu-a10g', 'gpu-h100']);
       expect(YAML.parse(cm.data['gpu-h100']).flags.migStrategy).toBe('mixed');
+    });
+
+    it('amiVersion latest is followed only when asked, with a warning; Bottlerocket must pin', () => {
+      const { pool, objects } = render({ amiVersion: 'latest' });
+      expect(one(objects, 'EC2NodeClass').spec.amiSelectorTerms).toEqual([{ alias: 'al2023@latest' }]);
+      expect(warningsOf(pool).map((w) => w.id)).toEqual(['cdk-mlops:gpu-node-pool:ami-latest']);
+      const e = expectValidationError(() => render({ amiFamily: GpuAmiFamily.BOTTLEROCKET }));
+      expect(e.problems.find((x) => x.property === 'amiVersion')?.allowed).toContain('must be set with BOTTLEROCKET');
     });
 
     it('durations render in the largest whole unit Karpenter reads', () => {

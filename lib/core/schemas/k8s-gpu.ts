@@ -9,6 +9,23 @@ const DAY = 24 * HOUR;
 export const DEFAULT_CONSOLIDATE_AFTER_MINUTES = 10;
 /** @internal age after which a GPU node is replaced (Karpenter `expireAfter`): 30 days */
 export const DEFAULT_EXPIRE_AFTER_HOURS = 720;
+/**
+ * @internal the AL2023 EKS-optimized AMI release a GPU pool pins by default (`al2023@<release>`):
+ * Karpenter resolves an alias through the SSM parameters of that release, and advises against
+ * `@latest` in production, where every new release would roll the nodes (karpenter.sh docs,
+ * "NodeClasses", `amiSelectorTerms` alias). Release tag of awslabs/amazon-eks-ami (v20260818, the
+ * upstream release named in its PRs #2807 and #2815); raise it as clusters move to newer Kubernetes
+ * versions, for which an older release has no AMI.
+ */
+export const DEFAULT_AL2023_AMI_VERSION = 'v20260818';
+/**
+ * @internal where the NVIDIA GPU operator reads the device plugin ConfigMap named by its
+ * ClusterPolicy `devicePlugin.config.name` (Helm `devicePlugin.config.name`): the operator's own
+ * namespace, `gpu-operator` in NVIDIA's install guide ("Time-Slicing GPUs in Kubernetes",
+ * https://docs.nvidia.com/datacenter/cloud-native/gpu-operator/latest/gpu-sharing.html:
+ * `kubectl create -n gpu-operator -f time-slicing-config.yaml`).
+ */
+export const DEFAULT_DEVICE_PLUGIN_NAMESPACE = 'gpu-operator';
 
 /** @internal */
 export const gpuSharingSchema = z.strictObject({
@@ -69,6 +86,13 @@ export const gpuNodePoolSchema = z
         path: ['sharing'],
         message:
           'must be exclusive with BOTTLEROCKET: its built-in NVIDIA device plugin is configured through Bottlerocket settings (settings.kubelet-device-plugins.nvidia), not the device plugin ConfigMap; use AL2023',
+      });
+    }
+    if (p.amiFamily === 'BOTTLEROCKET' && p.amiVersion === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['amiVersion'],
+        message: 'must be set with BOTTLEROCKET: pin a Bottlerocket release such as v1.46.0 (or "latest" to follow every release, which Karpenter advises against in production)',
       });
     }
     if (sharing && sharing.mode !== 'EXCLUSIVE' && spec.manufacturer !== 'nvidia') {
