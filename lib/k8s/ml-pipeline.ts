@@ -39,6 +39,30 @@ const REGISTER_DEADLINE_SECONDS = 3600;
 const GATE_FAILED_DEADLINE_SECONDS = 300;
 const ONE_DAY = 86400;
 
+/**
+ * The restricted security context of Argo's executor containers. The workflow-controller adds an
+ * `init` and a `wait` container (image argoexec) to every step's pod, with the controller's
+ * `executor.securityContext`, empty by default (argo-workflows v4.1.2
+ * workflow/controller/workflowpod.go `newExecContainer`), so Pod Security `restricted` refuses the
+ * pod (allowPrivilegeEscalation, capabilities). The workflow's `podSpecPatch` is applied last, by
+ * strategic merge on container names, after init and wait are added (`podBuilder.build` →
+ * `util.ApplyPodSpecPatch`): it makes them restricted whatever the controller's settings. Root
+ * filesystem left writable, as Argo's own `MinimalCtrSC` leaves it for init and wait
+ * (argo-workflows #10787); run as non-root with RuntimeDefault seccomp from the pod as well.
+ */
+const EXECUTOR_SECURITY_CONTEXT = {
+  runAsNonRoot: true,
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+/** The workflow's `podSpecPatch`: the executor's `init` and `wait` containers restricted. */
+const EXECUTOR_POD_SPEC_PATCH = JSON.stringify({
+  initContainers: [{ name: 'init', securityContext: EXECUTOR_SECURITY_CONTEXT }],
+  containers: [{ name: 'wait', securityContext: EXECUTOR_SECURITY_CONTEXT }],
+});
+
 /** The lineage of a run, as every step container and the registration see it. */
 const LINEAGE_ENV: kplus.k8s.EnvVar[] = [
   { name: 'DATA_VERSION', value: '{{workflow.parameters.data-version}}' },
@@ -163,10 +187,14 @@ export interface MlPipelineProps {
  *
  * Every container runs non-root with a read-only root filesystem and an emptyDir at `/tmp`. The
  * main containers get no Kubernetes API token; the Argo executor gets the ServiceAccount's token
- * from the Secret `<name>.service-account-token` (Argo 3.4+ looks it up by that name). In a
- * namespace enforcing the restricted Pod Security Standard, the workflow controller's
- * `executor.securityContext` must be restricted too (non-root, no privilege escalation, all
- * capabilities dropped, RuntimeDefault seccomp), or the pods are refused.
+ * from the Secret `<name>.service-account-token` (Argo 3.4+ looks it up by that name). The
+ * executor's own `init` and `wait` containers, which the workflow controller adds to every pod, are
+ * made restricted by the workflow's `podSpecPatch` (no privilege escalation, all capabilities
+ * dropped), so the pods pass the restricted Pod Security Standard with the controller's default
+ * `executor` settings. The patch names `init` and `wait`, the containers of Argo's default pod
+ * layout: with the controller's beta `initlessPod` layout it would add an `init` container without
+ * an image; there, remove it (`defaultChild.addJsonPatch(JsonPatch.remove('/spec/podSpecPatch'))`)
+ * and set the controller's `executor.securityContext` instead.
  */
 export class MlPipeline extends Construct {
   /** Name of the WorkflowTemplate (and CronWorkflow). */
@@ -328,6 +356,8 @@ export class MlPipeline extends Construct {
       automountServiceAccountToken: false,
       executor: { serviceAccountName: this.serviceAccountName },
       securityContext: k8s.toJson_PodSecurityContext(RESTRICTED_POD),
+      // Argo's executor containers (init, wait) restricted too: see EXECUTOR_POD_SPEC_PATCH.
+      podSpecPatch: EXECUTOR_POD_SPEC_PATCH,
       podMetadata: { labels: this.labels },
       podGC: { strategy: 'OnWorkflowSuccess' },
       ttlStrategy: {
