@@ -55,7 +55,10 @@ export class GpuServingK8sExampleChart extends Chart {
       resources: { cpuRequest: '2', cpuLimit: '4', memoryRequest: '8Gi', memoryLimit: '16Gi' },
       alarmOwnership: ONCALL,
       modelSizeGiB: 6,
-      args: ['tritonserver', '--model-repository=s3://acme-ml-models/fraud/repository', '--http-port=8080'],
+      // Triton exports nv_inference_* on 8002; the p99 trigger reads its latency summary, exported
+      // only with summary_latencies=true.
+      args: ['tritonserver', '--model-repository=s3://acme-ml-models/fraud/repository', '--http-port=8080', '--metrics-config=summary_latencies=true'],
+      metricsPreset: core.ServingMetrics.TRITON,
       rollbackTriggers: [
         core.RollbackTrigger.errorRate({ maxPercent: 1 }),
         core.RollbackTrigger.p99Latency({ maxMillis: 300 }),

@@ -11,6 +11,9 @@
 #      after a rollback, racing approvals, a stack busy past the deployment limit (scripts/promotion-emulator.sh)
 #   8. every stack created in moto's CloudFormation, in dependency order (scripts/moto_cfn.py), and
 #      its self-test on test/fixtures/broken/broken.moto-cfn.template.json
+#   9. alert and analysis semantics by promtool (scripts/promtool-rules.ts): `check rules` and unit
+#      tests for every PrometheusRule alert and every AnalysisTemplate query (healthy, bad, absent
+#      series, the GPU operator's exported_* labels), and its self-test on broken.promtool.k8s.yaml
 # Run through `npm run validate`, which installs the tools and synthesizes the examples first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -67,5 +70,15 @@ bash scripts/promotion-emulator.sh
 step "stacks created in moto's CloudFormation (types moto lacks stubbed; every Ref/GetAtt/DependsOn resolved)"
 .tools/emulator-venv/bin/python scripts/moto_cfn.py --self-test
 .tools/emulator-venv/bin/python scripts/moto_cfn.py "$out"
+
+step "alert and analysis semantics (promtool check rules + test rules)"
+npx --no-install tsx scripts/promtool-rules.ts "$out/k8s"
+if broken_out=$(npx --no-install tsx scripts/promtool-rules.ts "$broken/broken.promtool.k8s.yaml" 2>&1); then
+  echo "validate: promtool-rules passed the broken rules: it is not really testing" >&2
+  exit 1
+fi
+# Failing for another reason (no promtool, a parse error) would prove nothing: its unit tests must fail.
+grep -q 'FAILED:' <<< "$broken_out" || { echo "validate: promtool-rules failed on the broken rules without a failing test:" >&2; echo "$broken_out" >&2; exit 1; }
+echo "promtool-rules rejects the broken rules: ok"
 
 printf '\nvalidate: all checks passed\n'

@@ -289,7 +289,9 @@ export class DriftMonitor extends Construct {
       ),
       this.alertRule(
         'DriftJobStale',
-        `time() - max(cdk_mlops_drift_last_run_timestamp_seconds{${sel}}) > ${2 * every * 60}`,
+        // absent(): a job that never reported (or whose series the Pushgateway lost) is stale too;
+        // without it the comparison of no series is empty and the alert never fires.
+        `(time() - max(cdk_mlops_drift_last_run_timestamp_seconds{${sel}}) > ${2 * every * 60}) or absent(cdk_mlops_drift_last_run_timestamp_seconds{${sel}})`,
         'warning',
         'The drift job has not reported for two schedules: drift is not being measured',
       ),

@@ -10,6 +10,8 @@ import { selectorLabels, standardLabels } from './private/labels';
 import { serverNetworkPolicy } from './private/network-policy';
 import { RESTRICTED_CONTAINER, RESTRICTED_POD } from './private/security';
 import { ServingPrometheus } from './private/serving-prometheus';
+import { servingPodMonitor } from './private/serving-scrape';
+import { ServingMetrics, metricsPort } from '../core/serving-metrics';
 import { addStateValidation, validateProps } from './private/validate';
 import { DEFAULT_SERVING_REPLICAS, DOWNLOAD_SECONDS_PER_GIB, SCALE_IN_COOLDOWN_SECONDS } from '../core/policy';
 import {
@@ -231,7 +233,15 @@ export interface GpuServingEndpointProps {
    */
   readonly prometheusAddress?: string;
   /**
-   * Serving metric names.
+   * What the model server exports: decides the port and path the PodMonitor scrapes (and the
+   * NetworkPolicy opens to `monitoringNamespace`), and the metric names of the analysis, the alerts
+   * and the autoscaler. TRITON: `nv_inference_*` on 8002; VLLM: `vllm:*` and `http_requests_total`
+   * on `port`; GENERIC_HTTP: the names of `metrics` on `port`.
+   * @default ServingMetrics.GENERIC_HTTP
+   */
+  readonly metricsPreset?: ServingMetrics;
+  /**
+   * Serving metric names of the GENERIC_HTTP preset (`selector` applies to every preset).
    * @default - see `PrometheusServingMetrics`
    */
   readonly metrics?: PrometheusServingMetrics;
@@ -309,6 +319,8 @@ export class GpuServingEndpoint extends Construct {
   public readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
   /** The `PrometheusRule` with the endpoint's owned alerts. */
   public readonly prometheusRule: ApiObject;
+  /** The prometheus-operator `PodMonitor` scraping the model server on the metrics preset's port and path. */
+  public readonly podMonitor: ApiObject;
   /** The model server's ServiceAccount (no API token mounted). */
   public readonly serviceAccount: kplus.k8s.KubeServiceAccount;
   /** The Namespace, with the restricted Pod Security Standard (when `createNamespace` is true only). */
@@ -347,7 +359,7 @@ export class GpuServingEndpoint extends Construct {
       replicas: props.replicas ?? DEFAULT_SERVING_REPLICAS,
       port: props.port ?? DEFAULT_SERVER_PORT,
     };
-    this.prometheus = new ServingPrometheus({ ...props, name: this.name, namespace: this.namespace });
+    this.prometheus = new ServingPrometheus({ ...props, name: this.name, namespace: this.namespace, metricsPreset: this.metricsPreset });
 
     this.namespaceObject = (props.createNamespace ?? true) ? this.createNamespace() : undefined;
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
@@ -373,8 +385,15 @@ export class GpuServingEndpoint extends Construct {
       morePorts: () => this.sidecarPorts(),
       clientNamespaces: this.clientNamespaces(),
       egressPorts: [443],
+      scrape: this.metricsPort !== this.shape.port ? { port: this.metricsPort, namespace: props.monitoringNamespace ?? 'monitoring' } : undefined,
     });
     this.prometheusRule = this.createPrometheusRule();
+    this.podMonitor = servingPodMonitor(this, 'PodMonitor', {
+      metadata: { ...this.metadata(), labels: { ...this.shape.labels, ...(props.prometheusRuleLabels ?? {}) } },
+      podLabels: this.shape.selector,
+      port: this.metricsPort,
+      declaredPort: this.metricsPort !== this.shape.port && !this.declaresMetricsPort ? this.shape.port : undefined,
+    });
   }
 
   /**
@@ -382,7 +401,7 @@ export class GpuServingEndpoint extends Construct {
    * ARGO_ROLLOUT renderer the same conditions, measured on the canary, abort a rollout.
    */
   public get triggerAlertNames(): string[] {
-    return this.prometheus.triggerAlertNames(this.triggers.map((t) => t.name));
+    return this.prometheus.triggerAlertNames(this.triggers);
   }
 
   /**
@@ -412,7 +431,7 @@ export class GpuServingEndpoint extends Construct {
   public addRollbackTrigger(trigger: RollbackTrigger): string {
     validateProps(this, k8sTriggerSchema, trigger._spec);
     this.triggers.push(trigger);
-    return this.prometheus.triggerAlertNames([trigger.name])[0];
+    return this.prometheus.triggerAlertNames([trigger])[0];
   }
 
   /** The props as the schema sees them, with what `addX` methods added. */
@@ -424,6 +443,20 @@ export class GpuServingEndpoint extends Construct {
       rollout: this.rollout._spec,
       rollbackTriggers: this.triggers.map((t) => t._spec),
     };
+  }
+
+  private get metricsPreset(): ServingMetrics {
+    return this.props.metricsPreset ?? ServingMetrics.GENERIC_HTTP;
+  }
+
+  /** The port Prometheus scrapes: the preset's (Triton's 8002), else the server's. */
+  private get metricsPort(): number {
+    return metricsPort(this.metricsPreset, this.shape.port);
+  }
+
+  /** Whether the server container can declare the metrics port: not on KServe Serverless (Knative admits one port). */
+  private get declaresMetricsPort(): boolean {
+    return !(this.renderer === ServingRenderer.KSERVE && (this.props.kserveDeploymentMode ?? KServeDeploymentMode.SERVERLESS) === KServeDeploymentMode.SERVERLESS);
   }
 
   private metadata(name = this.name) {
@@ -487,7 +520,11 @@ export class GpuServingEndpoint extends Construct {
       command: props.command,
       args: props.args,
       env: envList(this.env),
-      ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
+      ports: [
+        { name: 'http', containerPort: port, protocol: 'TCP' },
+        // The PodMonitor's `portNumber` finds only declared ports.
+        ...(this.metricsPort !== port && this.declaresMetricsPort ? [{ name: 'metrics', containerPort: this.metricsPort, protocol: 'TCP' }] : []),
+      ],
       resources: gpuResources(props.resources, props.nodePool.resourceName, props.gpusPerReplica ?? 1),
       securityContext: RESTRICTED_CONTAINER,
       startupProbe: probe(props.readinessPath ?? '/v2/health/ready', Math.ceil(startupSeconds / 10)),

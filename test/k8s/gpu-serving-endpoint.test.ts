@@ -53,7 +53,7 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
 
     it('renders a Rollout, AnalysisTemplate, Service, PDB, NetworkPolicy and PrometheusRule, all schema-valid', () => {
       expect(objects.map((o) => o.kind).sort()).toEqual(
-        ['AnalysisTemplate', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'PrometheusRule', 'Rollout', 'Service', 'ServiceAccount'].sort(),
+        ['AnalysisTemplate', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'PodMonitor', 'PrometheusRule', 'Rollout', 'Service', 'ServiceAccount'].sort(),
       );
       expect(ep.name).toBe('fraud');
     });

@@ -5,6 +5,7 @@ import { RolloutType, expandSteps, rolloutSchema } from '../rollout';
 import { imageRef } from './gpu-serving';
 import { containerResourcesSchema } from './model-registry';
 import { DEFAULT_SERVING_REPLICAS } from '../policy';
+import { TRITON_METRICS_PORT } from '../serving-metrics';
 
 /** Container names of the model server (ARGO_ROLLOUT, KSERVE): an added container takes another. */
 const SERVER_CONTAINER_NAMES = ['server', 'kserve-container'];
@@ -86,6 +87,7 @@ export const k8sGpuServingSchema = z
     alarmOwnership: ownershipSchema,
     minRequestsPerSecond: z.number().min(0).optional(),
     prometheusAddress: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL').optional(),
+    metricsPreset: z.enum(['TRITON', 'VLLM', 'GENERIC_HTTP']).optional(),
     metrics: z
       .strictObject({
         requestsTotal: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a Prometheus metric name').optional(),
@@ -121,7 +123,23 @@ export const k8sGpuServingSchema = z
     uniqueTriggerNames(p.rollbackTriggers ?? [], ctx, ['rollbackTriggers']);
     checkContainers(p.containers ?? [], p.port ?? DEFAULT_SERVER_PORT, ctx);
     checkRollout(p, ctx);
+    checkMetrics(p, ctx);
   });
+
+/** The metric names of `metrics` are the GENERIC_HTTP preset's; Triton and vLLM export fixed names. */
+function checkMetrics(p: { metricsPreset?: string; metrics?: Record<string, unknown>; port?: number }, ctx: z.RefinementCtx): void {
+  const preset = p.metricsPreset ?? 'GENERIC_HTTP';
+  if (preset !== 'GENERIC_HTTP') {
+    for (const key of ['requestsTotal', 'errorMatcher', 'latencyHistogram', 'latencyUnitSeconds']) {
+      if (p.metrics?.[key] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['metrics', key], message: `must not be set with metricsPreset ${preset} (its metric names are fixed); use GENERIC_HTTP for other names` });
+      }
+    }
+  }
+  if (preset === 'TRITON' && p.port === TRITON_METRICS_PORT) {
+    ctx.addIssue({ code: 'custom', path: ['port'], message: `must not be ${TRITON_METRICS_PORT} with metricsPreset TRITON (Triton's metrics port)` });
+  }
+}
 
 /** Added containers: names unique in the pod, ports free (the pod's containers share one network). */
 function checkContainers(containers: ReadonlyArray<{ name?: unknown; port?: unknown }>, serverPort: number, ctx: z.RefinementCtx): void {

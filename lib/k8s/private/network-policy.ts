@@ -15,6 +15,8 @@ export interface ServerNetworkPolicyOptions {
   readonly clientNamespaces: string[];
   /** TCP ports the pods may reach, besides DNS (databases, Redis, 443 for AWS APIs). */
   readonly egressPorts: number[];
+  /** A metrics port apart from the served ones, admitted from Prometheus' namespace only (e.g. Triton's 8002). */
+  readonly scrape?: { readonly port: number; readonly namespace: string };
 }
 
 const port = (protocol: string, n: number) => ({ protocol, port: kplus.k8s.IntOrString.fromNumber(n) });
@@ -40,6 +42,9 @@ export function serverNetworkPolicy(scope: Construct, id: string, o: ServerNetwo
           }),
           ports: o.morePorts ? Lazy.any({ produce: () => [o.port, ...o.morePorts!()].map((n) => port('TCP', n)) }) : [port('TCP', o.port)],
         },
+        ...(o.scrape
+          ? [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': o.scrape.namespace } } }], ports: [port('TCP', o.scrape.port)] }]
+          : []),
       ],
       egress: [
         {

@@ -1,5 +1,15 @@
 import { GPU_MEMORY_ALARM_PERCENT } from '../../core/policy';
+import { sha256Hex } from '../../core/sha256';
 import { AlarmOwnership, ResolvedTrigger, RollbackTriggerKind, ThresholdComparison } from '../../core/rollback';
+import {
+  ServingMetrics,
+  dcgmSeries,
+  errorRatePercentQuery,
+  gpuMemoryUsedRatioQuery,
+  gpuUtilizationSumQuery,
+  p99LatencyMillisQuery,
+  requestRateQuery,
+} from '../../core/serving-metrics';
 import type { PrometheusServingMetrics } from '../gpu-serving-endpoint';
 
 /** What the serving endpoint's Prometheus queries need to know. */
@@ -8,6 +18,8 @@ export interface ServingPrometheusContext {
   readonly namespace: string;
   readonly alarmOwnership: AlarmOwnership;
   readonly metrics?: PrometheusServingMetrics;
+  /** What the server exports (the queries' metric names). */
+  readonly metricsPreset: ServingMetrics;
   readonly prometheusAddress?: string;
   readonly minRequestsPerSecond?: number;
 }
@@ -20,9 +32,11 @@ export class ServingPrometheus {
   constructor(private readonly ctx: ServingPrometheusContext) {}
 
   /** Names of the trigger alerts, in the triggers' order (`fraud` + `error-rate` → `FraudErrorRate`). */
-  public triggerAlertNames(triggerNames: string[]): string[] {
+  public triggerAlertNames(triggers: Array<{ readonly name: string; readonly kind: RollbackTriggerKind }>): string[] {
     const base = camel(this.ctx.name);
-    return triggerNames.map((t) => `${base}${camel(t)}`);
+    // A metric trigger watches the business, not this endpoint: its alert is named (and labelled)
+    // without the endpoint, so two endpoints sharing it raise one alert (one page), not two.
+    return triggers.map((t) => (t.kind === RollbackTriggerKind.METRIC ? `Business${camel(t.name)}` : `${base}${camel(t.name)}`));
   }
 
   /** A traffic guard, then one metric per rollback trigger, each inconclusive on empty results. */
@@ -63,7 +77,8 @@ export class ServingPrometheus {
     const sel = `namespace="${this.ctx.namespace}",pod=~"${this.ctx.name}-.*"`;
     const owner = this.ctx.alarmOwnership;
     const base = camel(this.ctx.name);
-    const names = this.triggerAlertNames(triggers.map((t) => t.name));
+    const names = this.triggerAlertNames(triggers);
+    const fleet = `${this.ctx.name}-.*`;
     const alert = (name: string, expr: string, forSeconds: number, severity: string, summary: string, o: AlarmOwnership) => ({
       alert: name,
       expr,
@@ -76,17 +91,19 @@ export class ServingPrometheus {
         const below = t.comparison === ThresholdComparison.LESS_THAN;
         const unit = t.kind === RollbackTriggerKind.ERROR_RATE ? '%' : t.kind === RollbackTriggerKind.P99_LATENCY ? ' ms' : '';
         const expr = `(${this.triggerQuery(t, `${2 * t.periodSeconds}s`).replaceAll('{{args.canary-hash}}', '.*')}) ${below ? '<' : '>'} ${t.threshold}`;
-        return alert(names[i], expr, t.datapointsToAlarm * t.periodSeconds, 'critical', `${t.name} ${below ? 'below' : 'above'} ${t.threshold}${unit}`, t);
+        const summary = `${t.name} ${below ? 'below' : 'above'} ${t.threshold}${unit}`;
+        const rule = alert(names[i], expr, t.datapointsToAlarm * t.periodSeconds, 'critical', summary, t);
+        return t.kind === RollbackTriggerKind.METRIC ? sharedTriggerAlert(rule, t, summary) : rule;
       }),
       alert(
         `${base}GpuMemoryHigh`,
-        `max by (pod) (DCGM_FI_DEV_FB_USED{${sel}} / (DCGM_FI_DEV_FB_USED{${sel}} + DCGM_FI_DEV_FB_FREE{${sel}})) > ${GPU_MEMORY_ALARM_PERCENT / 100}`,
+        `${gpuMemoryUsedRatioQuery(this.ctx.namespace, fleet)} > ${GPU_MEMORY_ALARM_PERCENT / 100}`,
         300,
         'warning',
         `GPU memory above ${GPU_MEMORY_ALARM_PERCENT}% (out-of-memory risk)`,
         owner,
       ),
-      alert(`${base}GpuXidErrors`, `max by (pod) (DCGM_FI_DEV_XID_ERRORS{${sel}}) > 0`, 0, 'critical', 'GPU reported an XID error (driver or hardware fault)', owner),
+      alert(`${base}GpuXidErrors`, `max by (pod) (${dcgmSeries('DCGM_FI_DEV_XID_ERRORS', this.ctx.namespace, fleet)}) > 0`, 0, 'critical', 'GPU reported an XID error (driver or hardware fault)', owner),
       alert(`${base}Restarting`, `increase(kube_pod_container_status_restarts_total{${sel}}[15m]) > 2`, 0, 'warning', 'Model server restarted more than twice in 15 minutes', owner),
       alert(
         `${base}OomKilled`,
@@ -108,28 +125,48 @@ export class ServingPrometheus {
     return this.ctx.metrics?.selector ?? `namespace="${this.ctx.namespace}",pod=~"${this.ctx.name}-{{args.canary-hash}}-.*"`;
   }
 
-  private requestRateQuery(window: string): string {
-    const requests = this.ctx.metrics?.requestsTotal ?? 'http_requests_total';
-    return `sum(rate(${requests}{${this.selector()}}[${window}]))`;
+  /** Requests per second of the canary (the analysis's traffic guard), in the preset's metrics. */
+  public requestRateQuery(window: string): string {
+    return requestRateQuery(this.ctx.metricsPreset, this.selector(), window, this.ctx.metrics);
   }
 
-  private triggerQuery(t: ResolvedTrigger, window: string): string {
-    const m = this.ctx.metrics ?? {};
-    const sel = this.selector();
-    const requests = m.requestsTotal ?? 'http_requests_total';
+  /** A trigger's value on the canary (`{{args.canary-hash}}`), in the preset's metrics; a metric trigger's own query. */
+  public triggerQuery(t: ResolvedTrigger, window: string): string {
+    const preset = this.ctx.metricsPreset;
     switch (t.kind) {
       case RollbackTriggerKind.ERROR_RATE:
-        // No 5xx series at all means no errors, not no data: `or vector(0)` keeps the ratio defined
-        // while the denominator (no traffic) still yields an empty, inconclusive result.
-        return `100 * (sum(rate(${requests}{${sel},${m.errorMatcher ?? 'code=~"5.."'}}[${window}])) or vector(0)) / sum(rate(${requests}{${sel}}[${window}]))`;
-      case RollbackTriggerKind.P99_LATENCY: {
-        const scale = (m.latencyUnitSeconds ?? true) ? '1000 * ' : '';
-        return `${scale}histogram_quantile(0.99, sum by (le) (rate(${m.latencyHistogram ?? 'http_request_duration_seconds'}_bucket{${sel}}[${window}])))`;
-      }
+        return errorRatePercentQuery(preset, this.selector(), window, this.ctx.metrics);
+      case RollbackTriggerKind.P99_LATENCY:
+        return p99LatencyMillisQuery(preset, this.selector(), window, this.ctx.metrics);
       default:
         return t.prometheusQuery!;
     }
   }
+
+  /** Requests per second of the whole fleet (the autoscaler's request-rate metric). */
+  public fleetRequestRateQuery(window: string): string {
+    return requestRateQuery(this.ctx.metricsPreset, this.selector().replaceAll('{{args.canary-hash}}', '.*'), window, this.ctx.metrics);
+  }
+
+  /** GPU utilisation summed over the fleet's pods, percent (the autoscaler's GPU metric). */
+  public fleetGpuUtilizationQuery(): string {
+    return gpuUtilizationSumQuery(this.ctx.namespace, `${this.ctx.name}-.*`);
+  }
+}
+
+/**
+ * The alert of a metric (business) trigger, the same whichever endpoint renders it: no endpoint
+ * label and an endpoint-free description, so the copies two endpoints render carry one label set and
+ * Alertmanager, which identifies an alert by its labels, sends one notification. The `trigger_query`
+ * label (a hash of the expression) keeps two different queries that share a name apart.
+ */
+function sharedTriggerAlert(rule: Record<string, any>, t: ResolvedTrigger, summary: string): Record<string, unknown> {
+  const { endpoint: _endpoint, ...labels } = rule.labels as Record<string, string>;
+  return {
+    ...rule,
+    labels: { ...labels, trigger: t.name, trigger_query: sha256Hex(String(rule.expr)).slice(0, 12) },
+    annotations: { ...rule.annotations, description: `${summary} (rollback trigger ${t.name}: it also aborts the rollout of every endpoint using it)` },
+  };
 }
 
 /** `fraud-model` → `FraudModel` (alert names). */

@@ -1,0 +1,133 @@
+/**
+ * The metrics a model server exports, by server, and the PromQL the library builds from them for the
+ * canary analysis, the alerts and the autoscaler. Pure functions: the Kubernetes constructs render
+ * the scrape object, the NetworkPolicy port and the queries from the same table.
+ *
+ * Sources of the names:
+ * - Triton Inference Server, docs/user_guide/metrics.md (triton-inference-server/server r24.04):
+ *   metrics on port 8002 (`--metrics-port`) at `/metrics`; counters `nv_inference_request_success`
+ *   and `nv_inference_request_failure` (per model and version; failures carry a `reason` since
+ *   24.0x); latencies are cumulative counters in microseconds (`nv_inference_request_duration_us`)
+ *   and, only with `--metrics-config summary_latencies=true`, the summary
+ *   `nv_inference_request_summary_us` with the quantiles 0.5, 0.9, 0.95 and 0.99.
+ * - vLLM, docs/design/v1/metrics.md and vllm/entrypoints/openai/api_server.py (vllm-project/vllm):
+ *   `/metrics` on the API server's own port; `vllm:e2e_request_latency_seconds` (histogram, seconds),
+ *   `vllm:request_success_total`; HTTP requests counted by prometheus-fastapi-instrumentator as
+ *   `http_requests_total{handler,method,status}` with the status grouped (`2xx`, `5xx`: the
+ *   instrumentator's default `should_group_status_codes=True`).
+ * - Generic HTTP (KServe's and custom servers): the names of `PrometheusServingMetrics`, by default
+ *   `http_requests_total{code}` and the histogram `http_request_duration_seconds`, on the server port.
+ * - DCGM exporter (NVIDIA/dcgm-exporter, default-counters.csv): `DCGM_FI_DEV_FB_USED`,
+ *   `DCGM_FI_DEV_FB_FREE` (MiB), `DCGM_FI_DEV_GPU_UTIL` (percent), `DCGM_FI_DEV_XID_ERRORS`. Scraped
+ *   through the GPU operator's ServiceMonitor (no `honorLabels`), the exporter's `namespace` and `pod`
+ *   labels arrive renamed `exported_namespace` / `exported_pod` (NVIDIA/gpu-operator#2938), while a
+ *   scrape that honours labels keeps `namespace` / `pod`: `dcgmSeries` matches both.
+ */
+
+/** Which metrics the model server exports: decides the scrape port and path and the PromQL of analysis, alerts and autoscaling. */
+export enum ServingMetrics {
+  /**
+   * NVIDIA Triton Inference Server: `nv_inference_*` on port 8002 at `/metrics`. The p99 latency
+   * trigger reads `nv_inference_request_summary_us`, which Triton exports only when started with
+   * `--metrics-config summary_latencies=true`.
+   */
+  TRITON = 'TRITON',
+  /** vLLM's OpenAI-compatible server: `vllm:*` and `http_requests_total` on the API port at `/metrics`. */
+  VLLM = 'VLLM',
+  /**
+   * Any HTTP server (KServe's model servers, custom ones) exporting a request counter with a status
+   * code label and a latency histogram on its own port at `/metrics`: the names of `metrics`.
+   */
+  GENERIC_HTTP = 'GENERIC_HTTP',
+}
+
+/** Port of Triton's metrics endpoint unless `--metrics-port` says otherwise (Triton docs, metrics.md). */
+export const TRITON_METRICS_PORT = 8002;
+
+/** Path every preset serves its metrics on. */
+export const METRICS_PATH = '/metrics';
+
+/** Metric names of the generic HTTP preset (`PrometheusServingMetrics`) */
+export interface GenericMetricNames {
+  readonly requestsTotal?: string;
+  readonly errorMatcher?: string;
+  readonly latencyHistogram?: string;
+  readonly latencyUnitSeconds?: boolean;
+}
+
+/** The port Prometheus scrapes: Triton's own metrics port, else the server's */
+export function metricsPort(preset: ServingMetrics, serverPort: number): number {
+  return preset === ServingMetrics.TRITON ? TRITON_METRICS_PORT : serverPort;
+}
+
+/** Requests per second of the selected pods over `window`; empty when the server exports nothing. */
+export function requestRateQuery(preset: ServingMetrics, sel: string, window: string, names: GenericMetricNames = {}): string {
+  switch (preset) {
+    case ServingMetrics.TRITON:
+      // Failures are counted apart from successes; a server without a failure series has none.
+      return `(sum(rate(nv_inference_request_success{${sel}}[${window}])) + (sum(rate(nv_inference_request_failure{${sel}}[${window}])) or vector(0)))`;
+    case ServingMetrics.VLLM:
+      return `sum(rate(http_requests_total{${sel},${VLLM_API_HANDLERS}}[${window}]))`;
+    default:
+      return `sum(rate(${names.requestsTotal ?? 'http_requests_total'}{${sel}}[${window}]))`;
+  }
+}
+
+/**
+ * Share of failed requests, percent. No error series at all means no errors, not no data: `or
+ * vector(0)` keeps the ratio defined, while no requests at all (an empty or zero denominator) yields
+ * an empty result or NaN, both inconclusive for the analysis and silent for the alert.
+ */
+export function errorRatePercentQuery(preset: ServingMetrics, sel: string, window: string, names: GenericMetricNames = {}): string {
+  switch (preset) {
+    case ServingMetrics.TRITON:
+      return `100 * (sum(rate(nv_inference_request_failure{${sel}}[${window}])) or vector(0)) / ${requestRateQuery(preset, sel, window)}`;
+    case ServingMetrics.VLLM:
+      return `100 * (sum(rate(http_requests_total{${sel},${VLLM_API_HANDLERS},status="5xx"}[${window}])) or vector(0)) / ${requestRateQuery(preset, sel, window)}`;
+    default: {
+      const requests = names.requestsTotal ?? 'http_requests_total';
+      return `100 * (sum(rate(${requests}{${sel},${names.errorMatcher ?? 'code=~"5.."'}}[${window}])) or vector(0)) / sum(rate(${requests}{${sel}}[${window}]))`;
+    }
+  }
+}
+
+/** 99th percentile request latency, milliseconds. */
+export function p99LatencyMillisQuery(preset: ServingMetrics, sel: string, window: string, names: GenericMetricNames = {}): string {
+  switch (preset) {
+    case ServingMetrics.TRITON:
+      // A summary: its quantiles are already over Triton's own sliding window; the slowest pod's counts.
+      return `max(nv_inference_request_summary_us{${sel},quantile="0.99"}) / 1000`;
+    case ServingMetrics.VLLM:
+      return `1000 * histogram_quantile(0.99, sum by (le) (rate(vllm:e2e_request_latency_seconds_bucket{${sel}}[${window}])))`;
+    default: {
+      const scale = (names.latencyUnitSeconds ?? true) ? '1000 * ' : '';
+      return `${scale}histogram_quantile(0.99, sum by (le) (rate(${names.latencyHistogram ?? 'http_request_duration_seconds'}_bucket{${sel}}[${window}])))`;
+    }
+  }
+}
+
+/** vLLM's API routes (`/v1/completions`, `/v1/chat/completions`, …), not its health or metrics handlers. */
+const VLLM_API_HANDLERS = 'handler=~"/v1/.*"';
+
+/**
+ * A DCGM exporter series of the pods `podRegex` in `namespace`, whichever way it was scraped: with the
+ * exporter's labels renamed `exported_namespace` / `exported_pod` (the GPU operator's ServiceMonitor,
+ * gpu-operator#2938) — copied back to `namespace` / `pod` — or kept as `namespace` / `pod`.
+ */
+export function dcgmSeries(metric: string, namespace: string, podRegex: string): string {
+  const exported = `${metric}{exported_namespace="${namespace}",exported_pod=~"${podRegex}"}`;
+  const relabelled = `label_replace(label_replace(${exported}, "namespace", "$1", "exported_namespace", "(.+)"), "pod", "$1", "exported_pod", "(.+)")`;
+  return `(${relabelled} or ${metric}{namespace="${namespace}",pod=~"${podRegex}"})`;
+}
+
+/** Share of GPU memory in use per pod, 0-1 (either label form). */
+export function gpuMemoryUsedRatioQuery(namespace: string, podRegex: string): string {
+  const used = dcgmSeries('DCGM_FI_DEV_FB_USED', namespace, podRegex);
+  const free = dcgmSeries('DCGM_FI_DEV_FB_FREE', namespace, podRegex);
+  return `max by (pod) (${used} / (${used} + ${free}))`;
+}
+
+/** GPU utilisation summed over the pods, percent (one fully busy GPU per pod: 100 per pod). */
+export function gpuUtilizationSumQuery(namespace: string, podRegex: string): string {
+  return `sum(max by (pod) (${dcgmSeries('DCGM_FI_DEV_GPU_UTIL', namespace, podRegex)}))`;
+}

@@ -1,0 +1,185 @@
+/**
+ * Series that `scripts/promtool-rules.ts` feeds promtool for each alert and analysis query: per
+ * metric family, the healthy state and the bad states, in the label forms the exporters really use
+ * (Triton, vLLM and generic HTTP servers scraped by the endpoint's PodMonitor; DCGM through the GPU
+ * operator's ServiceMonitor — `exported_namespace` / `exported_pod` — or with its labels kept; kube-
+ * state-metrics; the drift job through the Pushgateway). An alert or query reading a metric no family
+ * here knows fails the check: add its family.
+ */
+
+/** A promtool input series: `metric{labels}` and its values at the test's 1-minute interval. */
+export interface Series {
+  readonly series: string;
+  readonly values: string;
+}
+
+/** What a family writes series for. */
+export interface SeriesContext {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly endpoint: string;
+  /** DCGM label form: as the GPU operator's ServiceMonitor delivers it (`exported_*`), or kept. */
+  readonly dcgm: 'exported' | 'direct';
+}
+
+/** Bad states, one per kind of alert; a family writes healthy series for a state it does not know. */
+export type State = 'healthy' | 'errors' | 'idle' | 'slow' | 'gpu-memory-full' | 'xid' | 'restarts' | 'oom' | 'drift' | 'stale' | 'conversion-drop';
+
+export interface Family {
+  readonly name: string;
+  /** Metric names of the family (as they appear in a query). */
+  readonly metrics: readonly string[];
+  /** Per pod (the analysis writes a canary and a stable pod) or once (business, drift). */
+  readonly podScoped: boolean;
+  readonly series: (ctx: SeriesContext, state: State) => Series[];
+}
+
+/** Samples per series, one a minute: past the latest evaluation time (5 h, for the drift alerts' 4-hour window). */
+const N = 310;
+const counter = (perMinute: number) => `0+${perMinute}x${N}`;
+const gauge = (v: number) => `${v}x${N}`;
+const sel = (labels: Record<string, string>) =>
+  `{${Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(',')}}`;
+const pod = (c: SeriesContext, more: Record<string, string> = {}) => sel({ namespace: c.namespace, pod: c.pod, container: 'server', ...more });
+
+/** A histogram's `_bucket` series (cumulative per `le`), `perMinute` observations all at `seconds`. */
+function histogram(metric: string, labels: (more: Record<string, string>) => string, perMinute: number, seconds: number): Series[] {
+  const les = ['0.05', '0.1', '0.25', '0.5', '1', '2.5', '+Inf'];
+  return les.map((le) => ({ series: `${metric}_bucket${labels({ le })}`, values: counter(le === '+Inf' || Number(le) >= seconds ? perMinute : 0) }));
+}
+
+/** Requests per minute: 600 (10/s) healthy, 6 (0.1/s) idle; errors 60 a minute (about 9 %) when failing. */
+const REQUESTS = 600;
+const IDLE = 6;
+const ERRORS = 60;
+
+export const FAMILIES: Family[] = [
+  {
+    name: 'triton-requests',
+    metrics: ['nv_inference_request_success', 'nv_inference_request_failure'],
+    podScoped: true,
+    series: (c, s) => [
+      { series: `nv_inference_request_success${pod(c, { model: 'fraud', version: '1' })}`, values: counter(s === 'idle' ? IDLE : REQUESTS) },
+      { series: `nv_inference_request_failure${pod(c, { model: 'fraud', version: '1', reason: 'BACKEND' })}`, values: counter(s === 'errors' ? ERRORS : 0) },
+    ],
+  },
+  {
+    name: 'triton-latency',
+    metrics: ['nv_inference_request_summary_us'],
+    podScoped: true,
+    series: (c, s) => [
+      { series: `nv_inference_request_summary_us${pod(c, { model: 'fraud', version: '1', quantile: '0.99' })}`, values: gauge(s === 'slow' ? 2_000_000 : 40_000) },
+      { series: `nv_inference_request_summary_us${pod(c, { model: 'fraud', version: '1', quantile: '0.5' })}`, values: gauge(20_000) },
+    ],
+  },
+  {
+    name: 'vllm-requests',
+    metrics: ['http_requests_total#vllm'],
+    podScoped: true,
+    series: (c, s) => [
+      { series: `http_requests_total${pod(c, { handler: '/v1/chat/completions', method: 'POST', status: '2xx' })}`, values: counter(s === 'idle' ? IDLE : REQUESTS) },
+      { series: `http_requests_total${pod(c, { handler: '/v1/chat/completions', method: 'POST', status: '5xx' })}`, values: counter(s === 'errors' ? ERRORS : 0) },
+      // Health checks are not requests: a busy probe must not hide an idle server.
+      { series: `http_requests_total${pod(c, { handler: '/health', method: 'GET', status: '2xx' })}`, values: counter(REQUESTS) },
+    ],
+  },
+  {
+    name: 'vllm-latency',
+    metrics: ['vllm:e2e_request_latency_seconds_bucket'],
+    podScoped: true,
+    series: (c, s) => histogram('vllm:e2e_request_latency_seconds', (m) => pod(c, { model_name: 'fraud', ...m }), REQUESTS, s === 'slow' ? 2 : 0.08),
+  },
+  {
+    name: 'http-requests',
+    metrics: ['http_requests_total'],
+    podScoped: true,
+    series: (c, s) => [
+      { series: `http_requests_total${pod(c, { code: '200', method: 'POST' })}`, values: counter(s === 'idle' ? IDLE : REQUESTS) },
+      { series: `http_requests_total${pod(c, { code: '503', method: 'POST' })}`, values: counter(s === 'errors' ? ERRORS : 0) },
+    ],
+  },
+  {
+    name: 'http-latency',
+    metrics: ['http_request_duration_seconds_bucket'],
+    podScoped: true,
+    series: (c, s) => histogram('http_request_duration_seconds', (m) => pod(c, { method: 'POST', ...m }), REQUESTS, s === 'slow' ? 2 : 0.08),
+  },
+  {
+    name: 'dcgm',
+    metrics: ['DCGM_FI_DEV_FB_USED', 'DCGM_FI_DEV_FB_FREE', 'DCGM_FI_DEV_XID_ERRORS', 'DCGM_FI_DEV_GPU_UTIL'],
+    podScoped: true,
+    series: (c, s) => {
+      // The GPU operator's ServiceMonitor: the exporter's own pod and namespace, the workload's as exported_*.
+      const labels = c.dcgm === 'exported'
+        ? sel({ namespace: 'gpu-operator', pod: 'nvidia-dcgm-exporter-x7k2p', container: 'nvidia-dcgm-exporter', exported_namespace: c.namespace, exported_pod: c.pod, exported_container: 'server', gpu: '0', UUID: `GPU-${c.pod}` })
+        : sel({ namespace: c.namespace, pod: c.pod, container: 'server', gpu: '0', UUID: `GPU-${c.pod}` });
+      const full = s === 'gpu-memory-full';
+      return [
+        { series: `DCGM_FI_DEV_FB_USED${labels}`, values: gauge(full ? 22_000 : 8_000) },
+        { series: `DCGM_FI_DEV_FB_FREE${labels}`, values: gauge(full ? 500 : 14_500) },
+        { series: `DCGM_FI_DEV_XID_ERRORS${labels}`, values: gauge(s === 'xid' ? 79 : 0) },
+        { series: `DCGM_FI_DEV_GPU_UTIL${labels}`, values: gauge(40) },
+      ];
+    },
+  },
+  {
+    name: 'kube-state-metrics',
+    metrics: ['kube_pod_container_status_restarts_total', 'kube_pod_container_status_last_terminated_reason'],
+    podScoped: true,
+    series: (c, s) => {
+      const ksm = (more: Record<string, string> = {}) => sel({ namespace: c.namespace, pod: c.pod, container: 'server', job: 'kube-state-metrics', ...more });
+      return [
+        { series: `kube_pod_container_status_restarts_total${ksm()}`, values: counter(s === 'restarts' ? 1 : 0) },
+        { series: `kube_pod_container_status_last_terminated_reason${ksm({ reason: s === 'oom' ? 'OOMKilled' : 'Completed' })}`, values: gauge(1) },
+      ];
+    },
+  },
+  {
+    name: 'drift',
+    metrics: ['cdk_mlops_drift_psi', 'cdk_mlops_drift_last_run_timestamp_seconds'],
+    podScoped: false,
+    series: (c, s) => [
+      ...['amount', 'country'].map((feature) => ({
+        series: `cdk_mlops_drift_psi${sel({ endpoint: c.endpoint, feature, job: 'pushgateway' })}`,
+        values: gauge(s === 'drift' && feature === 'amount' ? 0.5 : 0.02),
+      })),
+      // The timestamp of the last run: now (fresh) or 0 (the job stopped reporting long ago).
+      { series: `cdk_mlops_drift_last_run_timestamp_seconds${sel({ endpoint: c.endpoint, job: 'pushgateway' })}`, values: s === 'stale' ? gauge(0) : counter(60) },
+    ],
+  },
+  {
+    // The example's business trigger (examples/gpu-serving-k8s.ts): conversions per session.
+    name: 'checkout',
+    metrics: ['checkout_conversions_total', 'checkout_sessions_total'],
+    podScoped: false,
+    series: (_c, s) => [
+      { series: 'checkout_sessions_total{job="checkout"}', values: counter(1000) },
+      { series: 'checkout_conversions_total{job="checkout"}', values: counter(s === 'conversion-drop' ? 10 : 50) },
+    ],
+  },
+];
+
+/** What an alert or analysis metric watches, by its name: the bad state and what absent series mean. */
+export interface Kind {
+  readonly bad: State;
+  /** Whether no series at all must fire (a staleness alert) rather than stay silent. */
+  readonly firesWhenAbsent?: boolean;
+  /** The DCGM alerts are tested in both label forms and must name the workload's pod. */
+  readonly perPod?: boolean;
+}
+
+/** Kinds by alert name (suffix) or analysis metric name. */
+export const KINDS: Array<{ readonly match: RegExp; readonly kind: Kind }> = [
+  { match: /(ErrorRate|^error-rate)$/, kind: { bad: 'errors' } },
+  { match: /(P99Latency|^p99-latency)$/, kind: { bad: 'slow' } },
+  { match: /^enough-traffic$/, kind: { bad: 'idle' } },
+  { match: /GpuMemoryHigh$/, kind: { bad: 'gpu-memory-full', perPod: true } },
+  { match: /GpuXidErrors$/, kind: { bad: 'xid', perPod: true } },
+  { match: /Restarting$/, kind: { bad: 'restarts' } },
+  { match: /OomKilled$/, kind: { bad: 'oom' } },
+  { match: /^Drift(Investigate|Act|Sustained)$/, kind: { bad: 'drift' } },
+  { match: /^DriftJobStale$/, kind: { bad: 'stale', firesWhenAbsent: true } },
+  { match: /^(BusinessConversionRate|conversion-rate)$/, kind: { bad: 'conversion-drop' } },
+];
