@@ -3,11 +3,13 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeResources } from './compute-resources';
 import { GpuNodePool, GPU_POOL_LABEL } from './gpu-node-pool';
+import { ServiceAccountRoleMode } from './service-account-role';
 import { AlarmOwnership, ResolvedTrigger, RollbackTrigger, resolveTrigger } from '../core/rollback';
 import { DEFAULT_ROLLOUT, RolloutPolicy, RolloutType, expandSteps } from '../core/rollout';
 import { cpuMemoryResources, gpuResources } from './private/gpu-pod';
 import { selectorLabels, standardLabels } from './private/labels';
 import { serverNetworkPolicy } from './private/network-policy';
+import { roleAnnotations, roleEgress } from './private/service-account-role';
 import { RESTRICTED_CONTAINER, RESTRICTED_POD } from './private/security';
 import { ServingPrometheus } from './private/serving-prometheus';
 import { servingPodMonitor } from './private/serving-scrape';
@@ -272,10 +274,19 @@ export interface GpuServingEndpointProps {
   readonly monitoringNamespace?: string;
   /**
    * IAM role of the server's service account (IRSA), e.g. to read the model weights from S3. The
-   * EKS webhook projects its token; the Kubernetes API token stays unmounted.
+   * EKS webhook projects its token; the Kubernetes API token stays unmounted. A pod never gets the
+   * node's role (the pool's IMDS hop limit is 1): a server that reads S3 needs this, or
+   * `serviceAccountRoleMode: POD_IDENTITY`.
    * @default - no role annotation
    */
   readonly serviceAccountRoleArn?: string;
+  /**
+   * How the server's pods get their IAM role: the IRSA annotation of `serviceAccountRoleArn`, or an
+   * EKS Pod Identity association made outside the chart (then the NetworkPolicy admits the node's
+   * Pod Identity agent, and `serviceAccountRoleArn` is not set).
+   * @default ServiceAccountRoleMode.IRSA
+   */
+  readonly serviceAccountRoleMode?: ServiceAccountRoleMode;
 }
 
 
@@ -363,7 +374,7 @@ export class GpuServingEndpoint extends Construct {
 
     this.namespaceObject = (props.createNamespace ?? true) ? this.createNamespace() : undefined;
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { ...this.metadata(), annotations: props.serviceAccountRoleArn ? { 'eks.amazonaws.com/role-arn': props.serviceAccountRoleArn } : undefined },
+      metadata: { ...this.metadata(), annotations: roleAnnotations(props.serviceAccountRoleArn, props.serviceAccountRoleMode) },
       automountServiceAccountToken: false,
     });
     if (this.renderer === ServingRenderer.ARGO_ROLLOUT) {
@@ -385,6 +396,7 @@ export class GpuServingEndpoint extends Construct {
       morePorts: () => this.sidecarPorts(),
       clientNamespaces: this.clientNamespaces(),
       egressPorts: [443],
+      moreEgress: roleEgress(props.serviceAccountRoleMode),
       scrape: this.metricsPort !== this.shape.port ? { port: this.metricsPort, namespace: props.monitoringNamespace ?? 'monitoring' } : undefined,
     });
     this.prometheusRule = this.createPrometheusRule();

@@ -3,6 +3,7 @@ export * from './model-registry';
 export * from './gpu-sharing';
 export * from './gpu-node-pool';
 export * from './gpu-serving-endpoint';
+export * from './service-account-role';
 export * from './feature-store';
 export * from './ml-pipeline';
 export * from './drift-monitor';

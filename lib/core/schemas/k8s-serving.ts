@@ -103,8 +103,16 @@ export const k8sGpuServingSchema = z
     allowedClientNamespaces: z.array(k8sLabelName).optional(),
     monitoringNamespace: k8sLabelName.optional(),
     serviceAccountRoleArn: iamRoleArn.optional(),
+    serviceAccountRoleMode: z.enum(['IRSA', 'POD_IDENTITY']).optional(),
   })
   .superRefine((p, ctx) => {
+    if (p.serviceAccountRoleMode === 'POD_IDENTITY' && p.serviceAccountRoleArn !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['serviceAccountRoleArn'],
+        message: 'must not be set with POD_IDENTITY: the role comes from the Pod Identity association of the ServiceAccount (made outside the chart); an IRSA annotation would take precedence in the SDK',
+      });
+    }
     const img = imageRef(p.allowMutableImageTag ?? false).safeParse(p.image);
     if (!img.success) {
       ctx.addIssue({ code: 'custom', path: ['image'], message: img.error.issues[0].message });

@@ -15,6 +15,8 @@ export interface ServerNetworkPolicyOptions {
   readonly clientNamespaces: string[];
   /** TCP ports the pods may reach, besides DNS (databases, Redis, 443 for AWS APIs). */
   readonly egressPorts: number[];
+  /** More egress rules, e.g. to the EKS Pod Identity agent (`roleEgress`). */
+  readonly moreEgress?: kplus.k8s.NetworkPolicyEgressRule[];
   /** A metrics port apart from the served ones, admitted from Prometheus' namespace only (e.g. Triton's 8002). */
   readonly scrape?: { readonly port: number; readonly namespace: string };
 }
@@ -52,6 +54,7 @@ export function serverNetworkPolicy(scope: Construct, id: string, o: ServerNetwo
           ports: [port('UDP', 53), port('TCP', 53)],
         },
         { ports: o.egressPorts.map((p) => port('TCP', p)) },
+        ...(o.moreEgress ?? []),
       ],
     },
   });
