@@ -15,12 +15,14 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
 import { IModelRegistry, ModelRegistry } from './model-registry';
 import { ownedAlarm } from './private/alarms';
+import { eventAlarm } from './private/event-alarm';
 import { allowLogsToUseKey } from './private/logs-key';
 import { runtimeAssetCode } from './private/runtime-asset';
 import { validateProps } from './private/validate';
 import { Lineage } from '../core/lineage';
 import { modelPackageVersionArnPattern } from '../core/model-package';
 import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
+import { stackRollbackPattern } from '../core/rollback-events';
 import {
   approvalPromotionSchema,
   DEFAULT_DEPLOYMENT_LIMIT_SECONDS,
@@ -256,6 +258,13 @@ export class ApprovalPromotion extends Construct {
   public readonly errorAlarm: cloudwatch.Alarm;
   /** An approval waits in the dead-letter queue. */
   public readonly deadLetterAlarm: cloudwatch.Alarm;
+  /**
+   * Fires when the serving stack rolls an update back (`UPDATE_ROLLBACK_COMPLETE` or `_FAILED`):
+   * `modelPackageParameter` is back to the version before, whatever the update was (a promotion, a
+   * deploy). The endpoint's own `deploymentRollbackAlarm` says SageMaker rolled back; this, that
+   * CloudFormation did.
+   */
+  public readonly servingStackRollbackAlarm: cloudwatch.Alarm;
   private readonly props: ApprovalPromotionProps;
   private readonly serving: Stack;
   private readonly group: string;
@@ -302,6 +311,26 @@ export class ApprovalPromotion extends Construct {
     this.handler = this.createHandler(key, logGroup);
     this.rule = this.createRule();
     [this.errorAlarm, this.deadLetterAlarm] = this.createAlarms();
+    this.servingStackRollbackAlarm = eventAlarm(this, {
+      id: 'ServingStackRollback',
+      description: `Updates of the serving stack of ${this.group} rolled back`,
+      pattern: this.servingStackPattern(),
+      summary: `The serving stack ${this.serving.stackName} rolled an update back: ${this.group} serves the version before it`,
+      owner: props.alarmOwnership.owner,
+      runbookUrl: props.alarmOwnership.runbookUrl,
+    }, props.alarmTopic).alarm;
+  }
+
+  /**
+   * The serving stack's rollbacks: by its id when it is this stack or one this stack is nested in (a
+   * parameter carries a parent's id), else by its name's ARN prefix, which needs no reference across stacks.
+   */
+  private servingStackPattern() {
+    const here = Stack.of(this);
+    if (updatedWith(here, this.serving)) {
+      return stackRollbackPattern(this.serving.stackId);
+    }
+    return stackRollbackPattern(here.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${this.serving.stackName}/` }), true);
   }
 
   /** The props as the schema sees them: the parameter and the serving stack as facts, deploy-time values left out. */

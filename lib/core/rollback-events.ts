@@ -73,13 +73,17 @@ export function endpointRollbackPattern(endpointName: string): EventPatternJson 
   };
 }
 
-/** The pattern of a stack's update rolled back (or failing to roll back). */
-export function stackRollbackPattern(stackId: string): EventPatternJson {
+/**
+ * The pattern of a stack's update rolled back (or failing to roll back): the stack by its id, or, with
+ * `byPrefix`, every stack whose id starts with the given ARN prefix (`arn:…:stack/<name>/`: a stack
+ * named by its name, whose id's suffix is assigned when it is created).
+ */
+export function stackRollbackPattern(stackId: string, byPrefix = false): EventPatternJson {
   return {
     'source': [CLOUDFORMATION_EVENT_SOURCE],
     'detail-type': [STACK_STATUS_CHANGE],
     'detail': {
-      'stack-id': [stackId],
+      'stack-id': [byPrefix ? { prefix: stackId } : stackId],
       'status-details': { status: [...STACK_ROLLBACK_STATUSES] },
     },
   };

@@ -11,10 +11,8 @@ import { MlPipeline } from '../aws/ml-pipeline';
 import { ModelRegistry } from '../aws/model-registry';
 import { ModelSource } from '../aws/model-source';
 import { grantImagePull } from '../aws/private/ecr';
-import { eventAlarm } from '../aws/private/event-alarm';
 import { PlatformModelSpec } from '../core/platform-spec';
 import { AlarmOwnership } from '../core/rollback';
-import { stackRollbackPattern } from '../core/rollback-events';
 import { acknowledgeInherentWildcards } from './private/nag';
 import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
 import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
@@ -144,23 +142,8 @@ export class PlatformModel extends NestedStack {
       alarmOwnership: props.ownership,
       alarmTopic: props.alarmTopic,
     });
-    this.servingStackRollbackAlarm = this.createServingStackRollbackAlarm(platformStack, base, props);
+    this.servingStackRollbackAlarm = this.promotion.servingStackRollbackAlarm;
     acknowledgeInherentWildcards(this, m);
-  }
-
-  /**
-   * The serving stack's rollback, told to the model's owner: the endpoint's own alarm says SageMaker
-   * rolled back, this that CloudFormation did (and so the served version's parameter is the previous one).
-   */
-  private createServingStackRollbackAlarm(servingStack: Stack, base: string, props: PlatformModelProps): cloudwatch.Alarm {
-    return eventAlarm(this, {
-      id: 'ServingStackRollback',
-      description: `Updates of the serving stack of ${base} rolled back`,
-      pattern: stackRollbackPattern(servingStack.stackId),
-      summary: `The serving stack ${servingStack.stackName} rolled an update back: ${base} serves the version before it`,
-      owner: props.ownership.owner,
-      runbookUrl: props.ownership.runbookUrl,
-    }, props.alarmTopic).alarm;
   }
 
   /** The training pipeline registering into the registry, weekly when the spec asks. */

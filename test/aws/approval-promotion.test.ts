@@ -15,6 +15,7 @@ import { GpuServingEndpoint } from '../../lib/aws/gpu-serving-endpoint';
 import { IModelRegistry, ModelRegistry } from '../../lib/aws/model-registry';
 import { ModelSource } from '../../lib/aws/model-source';
 import { ENV, expectValidationError, newStack } from '../support/aws';
+import { HAS_EMULATOR, eventBridgeMatches, stackStatusSample, withDeployedValue } from '../support/event-pattern';
 
 const OWNERSHIP = { owner: 'fraud-oncall', runbookUrl: 'https://runbooks.example.com/fraud/promotion' };
 const PARTITION = { Ref: 'AWS::Partition' };
@@ -69,7 +70,8 @@ const RECORD_TAG_KEY = 'cdk-mlops:promotion:FraudServing/FraudModelPackage';
 
 describe('ApprovalPromotion', () => {
   describe('default', () => {
-    const { t } = promotion();
+    const fixture = promotion();
+    const { t } = fixture;
 
     it('runs the bundled handler on approvals of the group, retried by EventBridge and Lambda into one dead-letter queue', () => {
       t.hasResourceProperties('AWS::Events::Rule', {
@@ -196,7 +198,22 @@ describe('ApprovalPromotion', () => {
         AlarmDescription: Match.stringLikeRegexp('^An approved fraud version was not deployed to FraudServing: its event waits in the dead-letter queue'),
         Tags: [{ Key: 'mlops:owner', Value: 'fraud-oncall' }, { Key: 'mlops:runbook', Value: OWNERSHIP.runbookUrl }],
       });
-      t.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+      t.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    });
+
+    it('alarms, owned, when the serving stack (its own) rolls an update back: the served version is the one before', () => {
+      const rules = Object.values<any>(t.findResources('AWS::Events::Rule')).filter((r) => r.Properties.EventPattern.source?.[0] === 'aws.cloudformation');
+      expect(rules).toHaveLength(1);
+      expect(rules[0].Properties.EventPattern.detail).toEqual({
+        'stack-id': [{ Ref: 'AWS::StackId' }],
+        'status-details': { status: ['UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_FAILED'] },
+      });
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Events',
+        MetricName: 'TriggeredRules',
+        AlarmDescription: Match.stringLikeRegexp('^The serving stack FraudServing rolled an update back: fraud serves the version before it\nOwner: fraud-oncall'),
+      });
+      expect(fixture.promotion.servingStackRollbackAlarm).toBeDefined();
     });
   });
 
@@ -359,7 +376,7 @@ describe('ApprovalPromotion', () => {
       new ApprovalPromotion(delivery, 'Promotion', { registry, servingStack: serving, modelPackageParameter: parameter, alarmOwnership: OWNERSHIP });
       // THEN the rule is the delivery stack's, the stack is named by ARN pattern, and nothing is imported
       const t = Template.fromStack(delivery);
-      t.resourceCountIs('AWS::Events::Rule', 1);
+      t.resourceCountIs('AWS::Events::Rule', 2); // the approvals and the serving stack's rollbacks
       expect(statementsOf(t, 'PromotionRole')).toContainEqual({
         Effect: 'Allow',
         Action: ['cloudformation:DescribeStacks', 'cloudformation:UpdateStack'],
@@ -368,6 +385,30 @@ describe('ApprovalPromotion', () => {
       expect(JSON.stringify(t.toJSON())).not.toContain('Fn::ImportValue');
       expect(delivery.dependencies).toEqual([]);
       Template.fromStack(registryStack).resourceCountIs('AWS::Events::Rule', 0);
+    });
+
+    it('watches a serving stack elsewhere for rollbacks by its name (ARN prefix), as EventBridge matches it', () => {
+      const app = new App();
+      const serving = new Stack(app, 'FraudServing', { env: ENV });
+      const registry = ModelRegistry.fromModelRegistryAttributes(serving, 'Registry', { modelPackageGroupName: 'fraud' });
+      const parameter = ApprovalPromotion.modelPackageParameter(serving, 'FraudModelPackage', registry, 1);
+      unconsumed(serving);
+      const delivery = new Stack(app, 'Delivery', { env: ENV });
+      new ApprovalPromotion(delivery, 'Promotion', { registry, servingStack: serving, modelPackageParameter: parameter, alarmOwnership: OWNERSHIP });
+      const t = Template.fromStack(delivery);
+      const [rule] = Object.values<any>(t.findResources('AWS::Events::Rule')).filter((r) => r.Properties.EventPattern.source?.[0] === 'aws.cloudformation');
+      const prefix = { 'Fn::Join': ['', ['arn:', PARTITION, ':cloudformation:eu-west-1:123456789012:stack/FraudServing/']] };
+      expect(rule.Properties.EventPattern.detail['stack-id']).toEqual([{ prefix }]);
+      if (HAS_EMULATOR) {
+        const pattern = withDeployedValue(rule.Properties.EventPattern, 'arn:aws:cloudformation:eu-west-1:123456789012:stack/FraudServing/');
+        const stack = (name: string) => `arn:aws:cloudformation:eu-west-1:123456789012:stack/${name}/dca9d690-12fc-11ed-acb4-0e99ce9abea2`;
+        expect(eventBridgeMatches(pattern, [
+          stackStatusSample(stack('FraudServing'), 'UPDATE_ROLLBACK_COMPLETE'),
+          stackStatusSample(stack('FraudServing'), 'UPDATE_COMPLETE'),
+          stackStatusSample(stack('FraudServing2'), 'UPDATE_ROLLBACK_COMPLETE'),
+          stackStatusSample(stack('Delivery'), 'UPDATE_ROLLBACK_FAILED'),
+        ])).toEqual([true, false, false, false]);
+      }
     });
 
     it('passes a given CloudFormation execution role, or the one of a custom bootstrap qualifier', () => {

@@ -367,7 +367,7 @@ describe('MlPlatform: rollbacks are told to the model\'s owner (issue 12.12)', (
       ['Churn/Serving/DeploymentRollbackAlarm',
         'SageMaker rolled back or failed a deployment of acme-churn: check which endpoint config serves and that the stack records it',
         'AWS/Events TriggeredRules Sum > 0 in 1 of 1 period of 1 min', 'notifies the alarm topic', 'churn-ml-oncall', 'https://runbooks.example.com/ml/churn'],
-      ['Churn/ServingStackRollbackAlarm',
+      ['Churn/Promotion/ServingStackRollbackAlarm',
         'The serving stack PlatformStack rolled an update back: acme-churn serves the version before it',
         'AWS/Events TriggeredRules Sum > 0 in 1 of 1 period of 1 min', 'notifies the alarm topic', 'churn-ml-oncall', 'https://runbooks.example.com/ml/churn'],
     ]);

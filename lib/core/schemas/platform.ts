@@ -262,7 +262,11 @@ export const platformStackSchema = z.strictObject({
 export const platformAwsSpecSchema = z
   .object({
     models: z.array(z.object({
-      serving: z.object({ canaryPercent: z.number().optional(), instanceCount: z.number().optional(), acceptCoarseCanary: z.boolean().optional() }).optional(),
+      serving: z.object({
+        canaryPercent: z.number().optional(),
+        instanceCount: z.number().optional(),
+        acceptCoarseCanary: z.boolean().optional(),
+      }).optional(),
     })),
   })
   .superRefine((spec, ctx) => {
