@@ -23,7 +23,7 @@ export interface SeriesContext {
 }
 
 /** Bad states, one per kind of alert; a family writes healthy series for a state it does not know. */
-export type State = 'healthy' | 'errors' | 'idle' | 'slow' | 'gpu-memory-full' | 'xid' | 'restarts' | 'oom' | 'drift' | 'stale' | 'conversion-drop';
+export type State = 'healthy' | 'errors' | 'idle' | 'busy' | 'gpu-busy' | 'slow' | 'gpu-memory-full' | 'xid' | 'restarts' | 'oom' | 'drift' | 'stale' | 'conversion-drop';
 
 export interface Family {
   readonly name: string;
@@ -50,8 +50,10 @@ function histogram(metric: string, labels: (more: Record<string, string>) => str
   return les.map((le) => ({ series: `${metric}_bucket${labels({ le })}`, values: counter(le === '+Inf' || Number(le) >= seconds ? perMinute : 0) }));
 }
 
-/** Requests per minute: 600 (10/s) healthy, 6 (0.1/s) idle; errors 60 a minute (about 9 %) when failing. */
+/** Requests per minute: 600 (10/s) healthy, 6 (0.1/s) idle, 6000 (100/s) busy; errors 60 a minute (about 9 %) when failing. */
 const REQUESTS = 600;
+const BUSY = 6000;
+const rate = (s: State) => (s === 'idle' ? IDLE : s === 'busy' ? BUSY : REQUESTS);
 const IDLE = 6;
 const ERRORS = 60;
 
@@ -61,7 +63,7 @@ export const FAMILIES: Family[] = [
     metrics: ['nv_inference_request_success', 'nv_inference_request_failure'],
     podScoped: true,
     series: (c, s) => [
-      { series: `nv_inference_request_success${pod(c, { model: 'fraud', version: '1' })}`, values: counter(s === 'idle' ? IDLE : REQUESTS) },
+      { series: `nv_inference_request_success${pod(c, { model: 'fraud', version: '1' })}`, values: counter(rate(s)) },
       { series: `nv_inference_request_failure${pod(c, { model: 'fraud', version: '1', reason: 'BACKEND' })}`, values: counter(s === 'errors' ? ERRORS : 0) },
     ],
   },
@@ -79,7 +81,7 @@ export const FAMILIES: Family[] = [
     metrics: ['http_requests_total#vllm'],
     podScoped: true,
     series: (c, s) => [
-      { series: `http_requests_total${pod(c, { handler: '/v1/chat/completions', method: 'POST', status: '2xx' })}`, values: counter(s === 'idle' ? IDLE : REQUESTS) },
+      { series: `http_requests_total${pod(c, { handler: '/v1/chat/completions', method: 'POST', status: '2xx' })}`, values: counter(rate(s)) },
       { series: `http_requests_total${pod(c, { handler: '/v1/chat/completions', method: 'POST', status: '5xx' })}`, values: counter(s === 'errors' ? ERRORS : 0) },
       // Health checks are not requests: a busy probe must not hide an idle server.
       { series: `http_requests_total${pod(c, { handler: '/health', method: 'GET', status: '2xx' })}`, values: counter(REQUESTS) },
@@ -96,7 +98,7 @@ export const FAMILIES: Family[] = [
     metrics: ['http_requests_total'],
     podScoped: true,
     series: (c, s) => [
-      { series: `http_requests_total${pod(c, { code: '200', method: 'POST' })}`, values: counter(s === 'idle' ? IDLE : REQUESTS) },
+      { series: `http_requests_total${pod(c, { code: '200', method: 'POST' })}`, values: counter(rate(s)) },
       { series: `http_requests_total${pod(c, { code: '503', method: 'POST' })}`, values: counter(s === 'errors' ? ERRORS : 0) },
     ],
   },
@@ -120,7 +122,7 @@ export const FAMILIES: Family[] = [
         { series: `DCGM_FI_DEV_FB_USED${labels}`, values: gauge(full ? 22_000 : 8_000) },
         { series: `DCGM_FI_DEV_FB_FREE${labels}`, values: gauge(full ? 500 : 14_500) },
         { series: `DCGM_FI_DEV_XID_ERRORS${labels}`, values: gauge(s === 'xid' ? 79 : 0) },
-        { series: `DCGM_FI_DEV_GPU_UTIL${labels}`, values: gauge(40) },
+        { series: `DCGM_FI_DEV_GPU_UTIL${labels}`, values: gauge(s === 'gpu-busy' ? 97 : 40) },
       ];
     },
   },
@@ -166,8 +168,10 @@ export interface Kind {
   readonly bad: State;
   /** Whether no series at all must fire (a staleness alert) rather than stay silent. */
   readonly firesWhenAbsent?: boolean;
-  /** The DCGM alerts are tested in both label forms and must name the workload's pod. */
+  /** DCGM queries are tested in both label forms (the GPU operator's exported_* and kept labels). */
   readonly perPod?: boolean;
+  /** The alert must name the workload's pod (`max by (pod)`), whichever the label form. */
+  readonly podLabel?: boolean;
 }
 
 /** Kinds by alert name (suffix) or analysis metric name. */
@@ -175,11 +179,13 @@ export const KINDS: Array<{ readonly match: RegExp; readonly kind: Kind }> = [
   { match: /(ErrorRate|^error-rate)$/, kind: { bad: 'errors' } },
   { match: /(P99Latency|^p99-latency)$/, kind: { bad: 'slow' } },
   { match: /^enough-traffic$/, kind: { bad: 'idle' } },
-  { match: /GpuMemoryHigh$/, kind: { bad: 'gpu-memory-full', perPod: true } },
-  { match: /GpuXidErrors$/, kind: { bad: 'xid', perPod: true } },
+  { match: /GpuMemoryHigh$/, kind: { bad: 'gpu-memory-full', perPod: true, podLabel: true } },
+  { match: /GpuXidErrors$/, kind: { bad: 'xid', perPod: true, podLabel: true } },
   { match: /Restarting$/, kind: { bad: 'restarts' } },
   { match: /OomKilled$/, kind: { bad: 'oom' } },
   { match: /^Drift(Investigate|Act|Sustained)$/, kind: { bad: 'drift' } },
   { match: /^DriftJobStale$/, kind: { bad: 'stale', firesWhenAbsent: true } },
   { match: /^(BusinessConversionRate|conversion-rate)$/, kind: { bad: 'conversion-drop' } },
+  { match: /^keda:.*:gpu$/, kind: { bad: 'gpu-busy', perPod: true } },
+  { match: /^keda:.*:requests$/, kind: { bad: 'busy' } },
 ];

@@ -14,6 +14,8 @@
  *    errors or latency, a full GPU, drift, …), silent on absent series (firing for a staleness
  *    alert), and for the GPU alerts both DCGM label forms (the GPU operator's `exported_*`). The
  *    analysis is also fed the stable pods in the opposite state: only the canary may count.
+ * 4. Every KEDA `ScaledObject` Prometheus trigger, as `(query) > threshold` (KEDA's HPA then wants more
+ *    than one replica): silent at the healthy load of one pod, firing when it is busy, silent on absent series.
  *
  * promtool comes from scripts/promtool.sh (Debian's prometheus package). Exit 1 on any failure.
  */
@@ -78,6 +80,17 @@ function main(): void {
       const file = path.join(dir, `analysis.${ns}.${o.metadata.name}.yaml`);
       fs.writeFileSync(file, YAML.stringify({ groups: [{ name: `${o.metadata.name}.analysis`, interval: '1m', rules }] }));
       files.push({ file, source, namespace: ns, rules, rollout: rollout.metadata.name });
+    } else if (o.kind === 'ScaledObject') {
+      // KEDA's HPA wants ceil(value / threshold) replicas: above the threshold, more than one.
+      const rules: Rule[] = (o.spec.triggers as any[]).filter((t) => t.type === 'prometheus').map((t) => ({
+        alert: `keda:${o.metadata.name}:${/DCGM_FI_DEV_GPU_UTIL/.test(t.metadata.query) ? 'gpu' : 'requests'}`,
+        expr: `(${t.metadata.query}) > ${Number(t.metadata.threshold)}`,
+        labels: { endpoint: o.spec.scaleTargetRef.name },
+      }));
+      if (rules.length === 0) continue;
+      const file = path.join(dir, `scaler.${ns}.${o.metadata.name}.yaml`);
+      fs.writeFileSync(file, YAML.stringify({ groups: [{ name: `${o.metadata.name}.scaler`, interval: '1m', rules }] }));
+      files.push({ file, source, namespace: ns, rules });
     }
   }
   if (files.length === 0) throw new Error(`no PrometheusRule or AnalysisTemplate in ${inputs.join(' ')}`);
@@ -176,7 +189,7 @@ function testCases(f: RulesFile, r: Rule): unknown[] {
         ...(analysis && fam.podScoped ? fam.series(ctx(stablePod), other) : []),
       ]);
       const fires = firesWhen(state);
-      cases.push(alertCase(`${r.alert} ${state}${kind.perPod ? ` (DCGM ${dcgm} labels)` : ''}`, r.alert, minutes, series, fires, kind.perPod && fires ? canaryPod : undefined));
+      cases.push(alertCase(`${r.alert} ${state}${kind.perPod ? ` (DCGM ${dcgm} labels)` : ''}`, r.alert, minutes, series, fires, kind.podLabel && fires ? canaryPod : undefined));
     }
   }
   const absentFires = outcome === undefined && kind.firesWhenAbsent === true;

@@ -131,3 +131,36 @@ export function gpuMemoryUsedRatioQuery(namespace: string, podRegex: string): st
 export function gpuUtilizationSumQuery(namespace: string, podRegex: string): string {
   return `sum(max by (pod) (${dcgmSeries('DCGM_FI_DEV_GPU_UTIL', namespace, podRegex)}))`;
 }
+
+/** What the serving autoscaler follows (Kubernetes `GpuServingEndpoint` with the ARGO_ROLLOUT renderer). */
+export enum ServingScaleMetric {
+  /**
+   * GPU utilisation of the replicas (DCGM `DCGM_FI_DEV_GPU_UTIL`, either label form), through a KEDA
+   * `ScaledObject` with a Prometheus trigger. On a time-sliced or MIG pool the utilisation is the
+   * whole GPU's, shared with other pods: prefer REQUEST_RATE there.
+   */
+  GPU_UTILIZATION = 'GPU_UTILIZATION',
+  /** Requests per second per replica, in the metrics preset's request counter, through a KEDA `ScaledObject`. */
+  REQUEST_RATE = 'REQUEST_RATE',
+  /**
+   * CPU utilisation of the CPU request (a plain `HorizontalPodAutoscaler`): only for servers whose
+   * CPU work tracks the load (pre- and post-processing); a GPU-bound server's CPU stays low while
+   * its GPU saturates.
+   */
+  CPU = 'CPU',
+}
+
+/** Default GPU utilisation target of the autoscaler, percent per replica (NVIDIA's Triton autoscaling guides use 60-80). */
+export const DEFAULT_TARGET_GPU_UTILIZATION_PERCENT = 70;
+
+/**
+ * The autoscaler's metric: the one asked for; else CPU when a CPU target is given (the explicit
+ * choice of earlier versions), REQUEST_RATE when a request-rate target is given, GPU_UTILIZATION
+ * otherwise.
+ */
+export function resolveScaleMetric(p: { scaleMetric?: ServingScaleMetric; targetCpuUtilizationPercent?: number; targetRequestsPerSecond?: number }): ServingScaleMetric {
+  if (p.scaleMetric !== undefined) return p.scaleMetric;
+  if (p.targetCpuUtilizationPercent !== undefined) return ServingScaleMetric.CPU;
+  if (p.targetRequestsPerSecond !== undefined) return ServingScaleMetric.REQUEST_RATE;
+  return ServingScaleMetric.GPU_UTILIZATION;
+}

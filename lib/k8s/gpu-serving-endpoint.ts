@@ -13,7 +13,8 @@ import { roleAnnotations, roleEgress } from './private/service-account-role';
 import { RESTRICTED_CONTAINER, RESTRICTED_POD } from './private/security';
 import { ServingPrometheus } from './private/serving-prometheus';
 import { servingPodMonitor } from './private/serving-scrape';
-import { ServingMetrics, metricsPort } from '../core/serving-metrics';
+import { ServingMetrics, ServingScaleMetric, DEFAULT_TARGET_GPU_UTILIZATION_PERCENT, metricsPort, resolveScaleMetric } from '../core/serving-metrics';
+import { servingScaledObject } from './private/serving-autoscaling';
 import { addStateValidation, validateProps } from './private/validate';
 import { DEFAULT_SERVING_REPLICAS, DOWNLOAD_SECONDS_PER_GIB, SCALE_IN_COOLDOWN_SECONDS } from '../core/policy';
 import {
@@ -209,7 +210,23 @@ export interface GpuServingEndpointProps {
    */
   readonly maxReplicas?: number;
   /**
-   * CPU utilization target of the HPA, percent of the request.
+   * What the autoscaler follows (with `maxReplicas` above `replicas`): GPU utilisation or requests
+   * per second through a KEDA `ScaledObject` on Prometheus, or CPU through a plain HPA.
+   * @default - CPU when `targetCpuUtilizationPercent` is set, REQUEST_RATE when `targetRequestsPerSecond` is, else GPU_UTILIZATION
+   */
+  readonly scaleMetric?: ServingScaleMetric;
+  /**
+   * GPU utilisation target of the autoscaler (GPU_UTILIZATION), percent per replica.
+   * @default 70
+   */
+  readonly targetGpuUtilizationPercent?: number;
+  /**
+   * Requests per second one replica should serve (REQUEST_RATE); required with it.
+   * @default - none (GPU utilisation is followed)
+   */
+  readonly targetRequestsPerSecond?: number;
+  /**
+   * CPU utilization target of the HPA (scaleMetric CPU), percent of the request. Setting it chooses CPU.
    * @default 70
    */
   readonly targetCpuUtilizationPercent?: number;
@@ -322,8 +339,10 @@ export class GpuServingEndpoint extends Construct {
   public readonly analysisTemplate?: ApiObject;
   /** The ClusterIP Service of the model server (ARGO_ROLLOUT renderer only: KServe creates its own). */
   public readonly service?: kplus.k8s.KubeService;
-  /** The HorizontalPodAutoscaler (ARGO_ROLLOUT renderer with `maxReplicas` above `replicas` only). */
+  /** The HorizontalPodAutoscaler on CPU (ARGO_ROLLOUT renderer, `maxReplicas` above `replicas`, scaleMetric CPU only). */
   public readonly autoscaler?: kplus.k8s.KubeHorizontalPodAutoscalerV2;
+  /** The KEDA `ScaledObject` on GPU utilisation or request rate (ARGO_ROLLOUT renderer, `maxReplicas` above `replicas`, scaleMetric not CPU). */
+  public readonly scaledObject?: ApiObject;
   /** The PodDisruptionBudget (with two replicas or more only). */
   public readonly disruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
   /** The NetworkPolicy admitting clients, Prometheus (and Knative for KServe Serverless). */
@@ -383,6 +402,7 @@ export class GpuServingEndpoint extends Construct {
       this.analysisTemplate = this.createAnalysisTemplate();
       this.service = this.createService();
       this.autoscaler = this.createAutoscaler();
+      this.scaledObject = this.createScaledObject();
     } else {
       this.defaultChild = this.createInferenceService();
     }
@@ -655,9 +675,45 @@ export class GpuServingEndpoint extends Construct {
     return this.sidecars.flatMap((c) => (c.port === undefined ? [] : [c.port]));
   }
 
+  /** Whether the replicas scale (`maxReplicas` above `replicas`). */
+  private get scales(): boolean {
+    return this.props.maxReplicas !== undefined && this.props.maxReplicas > this.shape.replicas;
+  }
+
+  /** Scale in slowly: a GPU replica is expensive to bring back. */
+  private get scaleBehavior() {
+    return { scaleDown: { stabilizationWindowSeconds: SCALE_IN_COOLDOWN_SECONDS, policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }] } };
+  }
+
+  /** KEDA on GPU utilisation or request rate, from the same PromQL as the alerts (`ServingScaleMetric`). */
+  private createScaledObject(): ApiObject | undefined {
+    const metric = resolveScaleMetric(this.props);
+    if (!this.scales || metric === ServingScaleMetric.CPU) {
+      return undefined;
+    }
+    const gpu = metric === ServingScaleMetric.GPU_UTILIZATION;
+    if (gpu && (this.props.nodePool.sharing?.mode ?? 'EXCLUSIVE') !== 'EXCLUSIVE') {
+      addWarning(
+        this,
+        'cdk-mlops:gpu-serving-endpoint:gpu-utilization-shared',
+        `${this.name}: the autoscaler follows GPU utilisation on a ${this.props.nodePool.sharing?.mode} pool, where it is the whole GPU's, shared with other pods; set targetRequestsPerSecond (scaleMetric REQUEST_RATE).`,
+      );
+    }
+    return servingScaledObject(this, 'ScaledObject', {
+      metadata: this.metadata(),
+      rolloutName: this.name,
+      minReplicas: this.shape.replicas,
+      maxReplicas: this.props.maxReplicas!,
+      prometheusAddress: this.props.prometheusAddress ?? 'http://prometheus-operated.monitoring.svc.cluster.local:9090',
+      query: gpu ? this.prometheus.fleetGpuUtilizationQuery() : this.prometheus.fleetRequestRateQuery('2m'),
+      threshold: gpu ? (this.props.targetGpuUtilizationPercent ?? DEFAULT_TARGET_GPU_UTILIZATION_PERCENT) : this.props.targetRequestsPerSecond!,
+      behavior: this.scaleBehavior,
+    });
+  }
+
   private createAutoscaler(): kplus.k8s.KubeHorizontalPodAutoscalerV2 | undefined {
     const maxReplicas = this.props.maxReplicas;
-    if (maxReplicas === undefined || maxReplicas <= this.shape.replicas) {
+    if (maxReplicas === undefined || !this.scales || resolveScaleMetric(this.props) !== ServingScaleMetric.CPU) {
       return undefined;
     }
     return new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
@@ -667,8 +723,7 @@ export class GpuServingEndpoint extends Construct {
         minReplicas: this.shape.replicas,
         maxReplicas,
         metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: this.props.targetCpuUtilizationPercent ?? 70 } } }],
-        // Scale in slowly: a GPU replica is expensive to bring back.
-        behavior: { scaleDown: { stabilizationWindowSeconds: SCALE_IN_COOLDOWN_SECONDS, policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }] } },
+        behavior: this.scaleBehavior,
       },
     });
   }

@@ -6,7 +6,9 @@ import { Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import * as YAML from 'yaml';
 import { RollbackTrigger, ThresholdComparison } from '../../lib/core/rollback';
-import { ServingMetrics } from '../../lib/core/serving-metrics';
+import { ServingMetrics, ServingScaleMetric } from '../../lib/core/serving-metrics';
+import { warningsOf } from '../../lib/core/warnings';
+import { GpuSharing } from '../../lib/k8s/gpu-sharing';
 import { DriftMonitor } from '../../lib/k8s/drift-monitor';
 import { GpuNodePool } from '../../lib/k8s/gpu-node-pool';
 import { GpuServingEndpoint, GpuServingEndpointProps, KServeDeploymentMode, ServingRenderer } from '../../lib/k8s/gpu-serving-endpoint';
@@ -116,6 +118,53 @@ describe('alerts that can fire (issue 13.9)', () => {
   });
 });
 
+describe('the autoscaler follows the GPU or the requests, CPU only when asked (issue 13.13)', () => {
+  it('GPU utilisation by default: a KEDA ScaledObject on DCGM (both label forms), no CPU HPA', () => {
+    const objects = render({ replicas: 2, maxReplicas: 6 });
+    expect(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')).toEqual([]);
+    const scaler = one(objects, 'ScaledObject');
+    expect(scaler.apiVersion).toBe('keda.sh/v1alpha1');
+    expect(scaler.spec).toMatchObject({
+      scaleTargetRef: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'fraud' },
+      minReplicaCount: 2,
+      maxReplicaCount: 6,
+      advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }] } } } },
+    });
+    const trigger = scaler.spec.triggers[0];
+    expect(trigger).toMatchObject({ type: 'prometheus', metricType: 'AverageValue', metadata: { threshold: '70', serverAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090' } });
+    expect(trigger.metadata.query).toContain('DCGM_FI_DEV_GPU_UTIL{exported_namespace="serving",exported_pod=~"fraud-.*"}');
+  });
+
+  it('REQUEST_RATE when a per-replica target is given: the preset\'s request counter over the fleet', () => {
+    const objects = render({ replicas: 2, maxReplicas: 6, metricsPreset: ServingMetrics.TRITON, targetRequestsPerSecond: 25 });
+    const trigger = one(objects, 'ScaledObject').spec.triggers[0];
+    expect(trigger.metadata.threshold).toBe('25');
+    expect(trigger.metadata.query).toContain('nv_inference_request_success{namespace="serving",pod=~"fraud-.*-.*"}[2m]');
+  });
+
+  it('CPU only when asked (targetCpuUtilizationPercent or scaleMetric CPU): the plain HPA', () => {
+    for (const props of [{ targetCpuUtilizationPercent: 60 }, { scaleMetric: ServingScaleMetric.CPU }]) {
+      const objects = render({ replicas: 2, maxReplicas: 6, ...props });
+      expect(objects.filter((o) => o.kind === 'ScaledObject')).toEqual([]);
+      expect(one(objects, 'HorizontalPodAutoscaler').spec.metrics[0].resource.name).toBe('cpu');
+    }
+  });
+
+  it('refuses a target of another metric, and REQUEST_RATE without its target', () => {
+    const noTarget = expectValidationError(() => render({ maxReplicas: 6, scaleMetric: ServingScaleMetric.REQUEST_RATE }));
+    expect(noTarget.problems).toEqual([expect.objectContaining({ property: 'targetRequestsPerSecond', allowed: expect.stringContaining('must be set with scaleMetric REQUEST_RATE') })]);
+    const mixed = expectValidationError(() => render({ maxReplicas: 6, scaleMetric: ServingScaleMetric.GPU_UTILIZATION, targetCpuUtilizationPercent: 60 }));
+    expect(mixed.problems).toEqual([expect.objectContaining({ property: 'targetCpuUtilizationPercent', allowed: expect.stringContaining('must not be set with scaleMetric GPU_UTILIZATION') })]);
+  });
+
+  it('warns that GPU utilisation on a time-sliced pool is the whole GPU\'s', () => {
+    const chart = Testing.chart();
+    const pool = new GpuNodePool(chart, 'Pool', { gpu: GpuModel.A10G, clusterName: 'ml', nodeRole: 'NodeRole', sharing: GpuSharing.timeSlicing(4) });
+    const ep = new GpuServingEndpoint(chart, 'Fraud', { image: IMAGE, nodePool: pool, resources: RESOURCES, alarmOwnership: OWNERSHIP, replicas: 4, maxReplicas: 8 });
+    expect(warningsOf(ep).map((w) => w.id)).toContain('cdk-mlops:gpu-serving-endpoint:gpu-utilization-shared');
+  });
+});
+
 describe('a business trigger shared by two endpoints pages once (issue 13.13)', () => {
   const conversion = () => RollbackTrigger.metric({
     name: 'conversion-rate',
@@ -172,7 +221,10 @@ describe.skipIf(!hasPromtool)('promtool unit tests of the rendered rules and ana
       metricsPreset: preset,
       port: preset === ServingMetrics.VLLM ? 8000 : undefined,
       rollbackTriggers: [RollbackTrigger.errorRate(), RollbackTrigger.p99Latency({ maxMillis: 300 })],
+      maxReplicas: 6,
+      targetRequestsPerSecond: preset === ServingMetrics.GENERIC_HTTP ? undefined : 20,
     });
+    expect(objects.filter((o) => o.kind === 'ScaledObject')).toHaveLength(1);
     const run = promtoolRules(objects);
     expect(run.out).toMatch(/unit tests passed/);
     expect(run.status).toBe(0);

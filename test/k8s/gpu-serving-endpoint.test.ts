@@ -165,8 +165,9 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
         { setWeight: 25 }, { pause: { duration: '600s' } },
         { setWeight: 50 }, { pause: { duration: '900s' } },
       ]);
-      const hpa = one(objects, 'HorizontalPodAutoscaler');
-      expect(hpa.spec).toMatchObject({ scaleTargetRef: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'fraud' }, minReplicas: 4, maxReplicas: 10 });
+      // GPU utilisation by default (issue 13.13), through KEDA: it creates the HPA.
+      const scaler = one(objects, 'ScaledObject');
+      expect(scaler.spec).toMatchObject({ scaleTargetRef: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'fraud' }, minReplicaCount: 4, maxReplicaCount: 10 });
       const metrics = one(objects, 'AnalysisTemplate').spec.metrics;
       expect(metrics[1]).toMatchObject({
         name: 'p99-latency',
@@ -224,7 +225,7 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
 
   describe('children', () => {
     it('exposes the Rollout as defaultChild and every other object as a typed property', () => {
-      const { ep } = build({ maxReplicas: 4 });
+      const { ep } = build({ maxReplicas: 4, targetCpuUtilizationPercent: 60 });
       expect(ep.defaultChild).toBeInstanceOf(ApiObject);
       expect(ep.defaultChild.kind).toBe('Rollout');
       expect(ep.node.defaultChild).toBe(ep.defaultChild);

@@ -5,7 +5,7 @@ import { RolloutType, expandSteps, rolloutSchema } from '../rollout';
 import { imageRef } from './gpu-serving';
 import { containerResourcesSchema } from './model-registry';
 import { DEFAULT_SERVING_REPLICAS } from '../policy';
-import { TRITON_METRICS_PORT } from '../serving-metrics';
+import { TRITON_METRICS_PORT, resolveScaleMetric } from '../serving-metrics';
 
 /** Container names of the model server (ARGO_ROLLOUT, KSERVE): an added container takes another. */
 const SERVER_CONTAINER_NAMES = ['server', 'kserve-container'];
@@ -82,6 +82,9 @@ export const k8sGpuServingSchema = z
     replicas: z.number().int().min(1, 'must be at least 1 (a GPU replica takes minutes to start)').max(1000).optional(),
     maxReplicas: z.number().int().min(1).max(1000).optional(),
     targetCpuUtilizationPercent: z.number().int().min(1).max(100).optional(),
+    scaleMetric: z.enum(['GPU_UTILIZATION', 'REQUEST_RATE', 'CPU']).optional(),
+    targetGpuUtilizationPercent: z.number().int().min(1).max(100).optional(),
+    targetRequestsPerSecond: z.number().gt(0, 'must be greater than 0 (requests per second per replica)').optional(),
     rollout: rolloutSchema,
     rollbackTriggers: z.array(k8sTriggerSchema).min(1, 'must have at least one trigger: a rollout needs a way back'),
     alarmOwnership: ownershipSchema,
@@ -132,7 +135,25 @@ export const k8sGpuServingSchema = z
     checkContainers(p.containers ?? [], p.port ?? DEFAULT_SERVER_PORT, ctx);
     checkRollout(p, ctx);
     checkMetrics(p, ctx);
+    checkScaling(p, ctx);
   });
+
+/** Each autoscaling target belongs to one scale metric; REQUEST_RATE has no default target. */
+function checkScaling(
+  p: { scaleMetric?: string; targetCpuUtilizationPercent?: number; targetGpuUtilizationPercent?: number; targetRequestsPerSecond?: number },
+  ctx: z.RefinementCtx,
+): void {
+  const metric: string = resolveScaleMetric(p as Parameters<typeof resolveScaleMetric>[0]);
+  const owners: Array<[keyof typeof p, string]> = [['targetCpuUtilizationPercent', 'CPU'], ['targetGpuUtilizationPercent', 'GPU_UTILIZATION'], ['targetRequestsPerSecond', 'REQUEST_RATE']];
+  for (const [key, owner] of owners) {
+    if (p[key] !== undefined && metric !== owner) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `must not be set with scaleMetric ${metric} (it is the target of ${owner})` });
+    }
+  }
+  if (metric === 'REQUEST_RATE' && p.targetRequestsPerSecond === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['targetRequestsPerSecond'], message: 'must be set with scaleMetric REQUEST_RATE (requests per second one replica should serve)' });
+  }
+}
 
 /** The metric names of `metrics` are the GENERIC_HTTP preset's; Triton and vLLM export fixed names. */
 function checkMetrics(p: { metricsPreset?: string; metrics?: Record<string, unknown>; port?: number }, ctx: z.RefinementCtx): void {
