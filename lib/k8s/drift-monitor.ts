@@ -242,6 +242,13 @@ export class DriftMonitor extends Construct {
       metadata: this.metadata(),
       podMetadata: { labels: this.labels },
       schedule: this.schedule,
+      // The CronJob controller skips a run it reaches later than startingDeadlineSeconds after its
+      // time (kubernetes pkg/controller/cronjob/cronjob_controllerv2.go, syncCronJob: `tooLate :=
+      // scheduledTime.Add(StartingDeadlineSeconds).Before(now)`); cdk8s-plus' default of 10 s loses
+      // a run to any controller restart or backlog ("CronJob limitations",
+      // https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/). One schedule interval
+      // (at least 5 minutes) lets a late run start until the next one is due.
+      startingDeadline: Duration.minutes(this.scheduleMinutes),
       concurrencyPolicy: kplus.ConcurrencyPolicy.FORBID,
       successfulJobsRetained: 3,
       failedJobsRetained: 3,
