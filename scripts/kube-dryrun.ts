@@ -50,6 +50,15 @@ export interface ArgoExecutorSettings {
 export const ARGO_WORKFLOWS_VERSION = 'v4.1.2';
 export const ARGO_EXECUTOR_DEFAULTS: ArgoExecutorSettings = {};
 
+/**
+ * The namespaces a chart may use without creating them, as the README documents: `kube-system`
+ * (in every cluster) and the NVIDIA GPU operator's (`GpuNodePool.devicePluginNamespace`, default
+ * `gpu-operator`: the operator reads the device plugin's ConfigMap there and its Helm release
+ * creates it). Every other namespace of a chart's objects is created by the chart
+ * (test/k8s/namespaces.test.ts); the dry-run creates these first, as a cluster has them.
+ */
+export const PREREQUISITE_NAMESPACES = ['kube-system', 'gpu-operator'];
+
 /** A Pod a workload would create, and what it was built from. */
 export interface WorkloadPod {
   /** e.g. `Deployment serving/fraud` or `WorkflowTemplate training/fraud-training template train`. */
@@ -518,7 +527,13 @@ async function main(): Promise<void> {
     rejections.push(`[${file}] ${what}: ${message(r)}`);
   };
 
-  // For real, first: the namespaces (restricted), then the service accounts pods run as.
+  // For real, first: the namespaces a cluster has, the chart's (restricted), then the service accounts pods run as.
+  for (const name of PREREQUISITE_NAMESPACES) {
+    const r = await api.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, false);
+    if (r.status !== 201 && r.status !== 409) {
+      throw new Error(`Namespace ${name}: ${message(r)}`);
+    }
+  }
   for (const kind of ['Namespace', 'ServiceAccount']) {
     for (const { file, obj } of docs.filter((d) => d.obj.kind === kind && d.obj.apiVersion === 'v1')) {
       const r = await api.create(kind === 'Namespace' ? restrictedNamespace(obj) : obj, false);

@@ -1,4 +1,4 @@
-import { ApiObject, Cron, Duration, Lazy } from 'cdk8s';
+import { ApiObject, Chart, Cron, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeResources } from './compute-resources';
@@ -87,6 +87,13 @@ export interface DriftMonitorProps {
    */
   readonly namespace?: string;
   /**
+   * Create the namespace (restricted Pod Security Standard), unless an object of the chart creates
+   * it already (e.g. another monitor in the same namespace, or the model's namespace in a platform).
+   * Without it, the namespace must exist before the chart is applied.
+   * @default true
+   */
+  readonly createNamespace?: boolean;
+  /**
    * IAM role for the service account (IRSA): read the capture prefix and the baseline.
    * @default - none
    */
@@ -141,6 +148,11 @@ export class DriftMonitor extends Construct {
   public readonly name: string;
   /** Namespace of the objects. */
   public readonly namespace: string;
+  /**
+   * The Namespace this monitor creates, restricted by Pod Security admission.
+   * @default - none when `createNamespace` is false or an object of the chart created it first
+   */
+  public readonly namespaceObject?: ApiObject;
   /** The job's configuration (`config.json`: capture, baseline, features, window, reference). */
   public readonly config: kplus.ConfigMap;
   /** The CronJob running the drift job. */
@@ -171,6 +183,14 @@ export class DriftMonitor extends Construct {
     this.namespace = props.namespace ?? 'monitoring-drift';
     this.name = `drift-${props.endpointName.toLowerCase()}`.slice(0, 52).replace(/-+$/, '');
     this.labels = standardLabels('drift-monitor', this.name, 'drift-monitor');
+    if ((props.createNamespace ?? true) && !namespaceInChart(this, this.namespace)) {
+      this.namespaceObject = new kplus.k8s.KubeNamespace(this, 'Namespace', {
+        metadata: {
+          name: this.namespace,
+          labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28' },
+        },
+      });
+    }
 
     this.config = new kplus.ConfigMap(this, 'Config', { metadata: this.metadata('config') });
     // Rendered at synth: features added with addFeature are part of it.
@@ -315,4 +335,9 @@ export class DriftMonitor extends Construct {
       annotations: { summary, description: `${summary} (endpoint ${endpointName})`, runbook_url: own.runbookUrl, owner: own.owner },
     };
   }
+}
+
+/** Whether an object of the chart of `scope` creates the Namespace `name`. */
+function namespaceInChart(scope: Construct, name: string): boolean {
+  return Chart.of(scope).node.findAll().some((c) => c instanceof ApiObject && c.kind === 'Namespace' && c.name === name);
 }

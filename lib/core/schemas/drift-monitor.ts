@@ -246,6 +246,7 @@ export const k8sDriftMonitorSchema = z
       .optional(),
     window: minutesAsSeconds(MAX_WINDOW_MINUTES, '31 days').optional(),
     namespace: k8sLabelName.optional(),
+    createNamespace: z.boolean().optional(),
     serviceAccountRoleArn: iamRoleArn.optional(),
     prometheusRuleLabels: z.record(z.string(), z.string()).optional(),
     resources: containerResourcesSchema.optional(),
