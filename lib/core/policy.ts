@@ -56,3 +56,21 @@ export const DEFAULT_SUSTAINED_DRIFT_PERIODS = 4;
 
 /** Hour of the day (UTC) at which scheduled training runs start when the spec names a weekday but no hour: a quiet hour for most traffic. */
 export const DEFAULT_TRAINING_HOUR_UTC = 3;
+
+/**
+ * Scrape interval the canary analysis assumes, seconds: Prometheus' default `global.scrape_interval`
+ * is 1m (https://prometheus.io/docs/prometheus/latest/configuration/configuration/), the longest a
+ * ServiceMonitor/PodMonitor without `interval` gets. A canary's first series sample arrives within one
+ * interval of its first request, and `rate()` needs two samples, so the analysis waits
+ * (`initialDelay`) one interval plus the rate window before its first measurement.
+ */
+export const ANALYSIS_SCRAPE_INTERVAL_SECONDS = 60;
+
+/**
+ * Empty or NaN results (no canary series, no traffic: 0/0) a canary analysis metric tolerates before
+ * it is Inconclusive, which pauses the Rollout for a person (`kubectl argo rollouts promote` or
+ * `abort`): one missed scrape or a Prometheus restart is no verdict, a third empty interval is.
+ * Argo counts `result.Inconclusive > inconclusiveLimit` over the run (argo-rollouts
+ * analysis/analysis.go `assessMetricFailureInconclusiveOrError`; the default limit is 0).
+ */
+export const ANALYSIS_INCONCLUSIVE_LIMIT = 2;

@@ -104,15 +104,15 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
       const metrics = one(objects, 'AnalysisTemplate').spec.metrics;
       expect(metrics.map((m: any) => m.name)).toEqual(['enough-traffic', 'error-rate']);
       const errorRate = metrics[1];
-      expect(errorRate.successCondition).toBe('len(result) > 0 && result[0] <= 1');
-      expect(errorRate.failureCondition).toBe('len(result) > 0 && result[0] > 1');
+      expect(errorRate.successCondition).toBe('len(result) > 0 && !isNaN(result[0]) && result[0] <= 1');
+      expect(errorRate.failureCondition).toBe('len(result) > 0 && !isNaN(result[0]) && result[0] > 1');
       expect(errorRate.failureLimit).toBe(1);
       // Only the canary's pods (by pod template hash); no 5xx series counts as zero errors.
       const canary = 'namespace="serving",pod=~"fraud-{{args.canary-hash}}-.*"';
       expect(errorRate.provider.prometheus.query).toBe(
         `100 * (sum(rate(http_requests_total{${canary},code=~"5.."}[120s])) or vector(0)) / sum(rate(http_requests_total{${canary}}[120s]))`,
       );
-      expect(metrics[0]).toMatchObject({ successCondition: 'len(result) > 0 && result[0] >= 0.5', failureCondition: 'false', inconclusiveLimit: 0 });
+      expect(metrics[0]).toMatchObject({ successCondition: 'len(result) > 0 && !isNaN(result[0]) && result[0] >= 0.5', failureCondition: 'false', inconclusiveLimit: 2 });
     });
 
     it('alerts with owner and runbook on error rate, GPU memory, XID errors, restarts and OOMKilled', () => {
@@ -171,14 +171,14 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
       const metrics = one(objects, 'AnalysisTemplate').spec.metrics;
       expect(metrics[1]).toMatchObject({
         name: 'p99-latency',
-        successCondition: 'len(result) > 0 && result[0] <= 300',
+        successCondition: 'len(result) > 0 && !isNaN(result[0]) && result[0] <= 300',
         provider: {
           prometheus: {
             query: '1000 * histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="serving",pod=~"fraud-{{args.canary-hash}}-.*"}[120s])))',
           },
         },
       });
-      expect(metrics[2]).toMatchObject({ name: 'conversion-rate', successCondition: 'len(result) > 0 && result[0] >= 2', failureCondition: 'len(result) > 0 && result[0] < 2' });
+      expect(metrics[2]).toMatchObject({ name: 'conversion-rate', successCondition: 'len(result) > 0 && !isNaN(result[0]) && result[0] >= 2', failureCondition: 'len(result) > 0 && !isNaN(result[0]) && result[0] < 2' });
       expect(one(objects, 'PrometheusRule').metadata.labels.release).toBe('kube-prometheus-stack');
     });
 

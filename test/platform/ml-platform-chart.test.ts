@@ -163,8 +163,8 @@ describe('MlPlatformChart', () => {
       const metrics = find(objects, 'AnalysisTemplate', 'acme-churn-rollback').spec.metrics;
       expect(metrics.map((m: any) => [m.name, m.failureCondition])).toEqual([
         ['enough-traffic', 'false'],
-        ['error-rate', 'len(result) > 0 && result[0] > 1'],
-        ['p99-latency', 'len(result) > 0 && result[0] > 250'],
+        ['error-rate', 'len(result) > 0 && !isNaN(result[0]) && result[0] > 1'],
+        ['p99-latency', 'len(result) > 0 && !isNaN(result[0]) && result[0] > 250'],
       ]);
       expect(metrics[1].provider.prometheus.address).toBe('http://prometheus-operated.monitoring.svc.cluster.local:9090');
       expect(find(objects, 'HorizontalPodAutoscaler', 'acme-churn').spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });

@@ -11,6 +11,7 @@ import {
   requestRateQuery,
 } from '../../core/serving-metrics';
 import type { PrometheusServingMetrics } from '../gpu-serving-endpoint';
+import { rolloutAnalysisSpec } from './rollout-analysis';
 
 /** What the serving endpoint's Prometheus queries need to know. */
 export interface ServingPrometheusContext {
@@ -39,37 +40,17 @@ export class ServingPrometheus {
     return triggers.map((t) => (t.kind === RollbackTriggerKind.METRIC ? `Business${camel(t.name)}` : `${base}${camel(t.name)}`));
   }
 
-  /** A traffic guard, then one metric per rollback trigger, each inconclusive on empty results. */
+  /** The canary analysis from these queries (its structure: `rolloutAnalysisSpec`). */
   public analysisSpec(triggers: ResolvedTrigger[]): Record<string, unknown> {
-    const interval = (t: ResolvedTrigger) => `${t.periodSeconds}s`;
-    const window = (t: ResolvedTrigger) => `${2 * t.periodSeconds}s`;
-    const prometheus = { address: this.ctx.prometheusAddress ?? 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
-    const first = triggers[0];
-    const below = (t: ResolvedTrigger) => t.comparison === ThresholdComparison.LESS_THAN;
-    return {
-      args: [{ name: 'canary-hash' }],
-      metrics: [
-        // With too little traffic nothing can be judged: inconclusive pauses the rollout.
-        {
-          name: 'enough-traffic',
-          interval: interval(first),
-          successCondition: `len(result) > 0 && result[0] >= ${this.ctx.minRequestsPerSecond ?? 0.5}`,
-          failureCondition: 'false',
-          inconclusiveLimit: 0,
-          provider: { prometheus: { ...prometheus, query: this.requestRateQuery(window(first)) } },
-        },
-        ...triggers.map((t) => ({
-          name: t.name,
-          interval: interval(t),
-          failureLimit: t.datapointsToAlarm - 1,
-          // Guarded: an empty result (or NaN from 0/0) is neither success nor failure, so it is
-          // inconclusive, never an index error that aborts (argo-rollouts #1466).
-          successCondition: `len(result) > 0 && result[0] ${below(t) ? '>=' : '<='} ${t.threshold}`,
-          failureCondition: `len(result) > 0 && result[0] ${below(t) ? '<' : '>'} ${t.threshold}`,
-          provider: { prometheus: { ...prometheus, query: this.triggerQuery(t, window(t)) } },
-        })),
-      ],
-    };
+    return rolloutAnalysisSpec(
+      {
+        address: this.ctx.prometheusAddress ?? 'http://prometheus-operated.monitoring.svc.cluster.local:9090',
+        requestRate: (window) => this.requestRateQuery(window),
+        trigger: (t, window) => this.triggerQuery(t, window),
+      },
+      triggers,
+      this.ctx.minRequestsPerSecond,
+    );
   }
 
   /** One owned alert per rollback trigger (on the whole fleet), then the GPU and pod health alerts. */
