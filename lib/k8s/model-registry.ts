@@ -1,4 +1,4 @@
-import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeResources, SecretKeyReference } from './compute-resources';
@@ -7,6 +7,7 @@ import { serverNetworkPolicy } from './private/network-policy';
 import { toContainerResources } from './private/quantities';
 import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS } from './private/security';
 import { addStateValidation, validateProps } from './private/validate';
+import { MLFLOW_ALLOWED_HOSTS_ENV, MLFLOW_HOST_CHECKED_PROBE_PATH, mlflowAllowedHosts } from '../core/mlflow';
 import { DEFAULT_PLATFORM_SERVER_REPLICAS } from '../core/policy';
 import { clientNamespaceSchema, mlflowServerSchema } from '../core/schemas/model-registry';
 
@@ -96,6 +97,17 @@ export interface ModelRegistryProps {
    * @default - only pods in the server's namespace
    */
   readonly allowedClientNamespaces?: string[];
+
+  /**
+   * Host headers the server accepts besides its Service's names, e.g. the host of an Ingress
+   * (`mlflow.example.com`, with `:port` when it is not the scheme's default). MLflow 3.5 and later
+   * answer any other Host with 403 (DNS rebinding protection); `*` inside an entry matches any
+   * characters, `*` alone turns the check off.
+   * @default - the Service's in-cluster names with the port (`mlflow:5000`, `mlflow.mlflow:5000`,
+   * `mlflow.mlflow.svc:5000`, `mlflow.mlflow.svc.cluster.local:5000`) and localhost (`kubectl
+   * port-forward`)
+   */
+  readonly allowedHosts?: string[];
 }
 
 /**
@@ -231,7 +243,21 @@ export class ModelRegistry extends Construct {
       containers: [this.renderServerContainer()],
     });
     deployment.select(kplus.LabelSelector.of({ labels: selectorLabels('mlflow', this.name) }));
+    // Ready means the register step's calls are answered: an API read sent with the in-cluster
+    // Host header (/health is exempt from MLflow's host check, so it stays green on a wrong host
+    // list). cdk8s-plus has no probe headers: patched in (the kubelet sends a Host entry as the
+    // request's Host, k8s.io/kubernetes pkg/probe/http/request.go).
+    const readiness = '/spec/template/spec/containers/0/readinessProbe/httpGet';
+    ApiObject.of(deployment).addJsonPatch(
+      JsonPatch.replace(`${readiness}/path`, MLFLOW_HOST_CHECKED_PROBE_PATH),
+      JsonPatch.add(`${readiness}/httpHeaders`, [{ name: 'Host', value: `${this.name}.${this.namespace}.svc.cluster.local:${this.port}` }]),
+    );
     return deployment;
+  }
+
+  /** The Host headers the server accepts. */
+  private allowedHosts(): string[] {
+    return mlflowAllowedHosts(this.name, this.namespace, this.port, this.props.allowedHosts ?? []);
   }
 
   private renderServerContainer(): kplus.ContainerProps {
@@ -259,12 +285,17 @@ export class ModelRegistry extends Construct {
       ],
       envVariables: {
         MLFLOW_PORT: kplus.EnvValue.fromValue(String(this.port)),
+        // The Host headers MLflow >= 3.5 accepts (403 for any other): the Service's names. An
+        // environment variable, which older versions ignore, rather than --allowed-hosts, which
+        // they refuse.
+        [MLFLOW_ALLOWED_HOSTS_ENV]: kplus.EnvValue.fromValue(this.allowedHosts().join(',')),
         MLFLOW_ARTIFACTS_DESTINATION: kplus.EnvValue.fromConfigMap(this.config, 'artifactRoot'),
         HOME: kplus.EnvValue.fromValue('/tmp'),
       },
       resources: toContainerResources(this.props.resources ?? DEFAULT_RESOURCES),
       securityContext: RESTRICTED_CONTAINER_PROPS,
-      // Migrations of the backend store run at start: give them up to 5 minutes.
+      // Migrations of the backend store run at start: give them up to 5 minutes. Liveness and
+      // startup ask /health (the process answers); readiness asks the API (patched below).
       startup: probe(30),
       readiness: probe(3),
       liveness: probe(6),

@@ -65,10 +65,16 @@ describe('ModelRegistry (Kubernetes, MLflow)', () => {
       expect(container.volumeMounts).toContainEqual({ mountPath: '/tmp', name: 'tmp' });
     });
 
-    it('has startup, readiness and liveness probes on /health', () => {
-      for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+    it('has startup and liveness probes on /health, readiness on the API with the in-cluster Host header', () => {
+      for (const probe of ['startupProbe', 'livenessProbe']) {
         expect(container[probe].httpGet).toEqual({ path: '/health', port: 5000, scheme: 'HTTP' });
       }
+      expect(container.readinessProbe.httpGet).toEqual({
+        path: '/api/2.0/mlflow/experiments/search?max_results=1',
+        port: 5000,
+        scheme: 'HTTP',
+        httpHeaders: [{ name: 'Host', value: 'mlflow.mlflow.svc.cluster.local:5000' }],
+      });
       // migrations at start get 30 x 10 s
       expect(container.startupProbe.failureThreshold * container.startupProbe.periodSeconds).toBe(300);
     });

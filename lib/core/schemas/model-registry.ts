@@ -93,6 +93,16 @@ export const mlflowServerSchema = z.strictObject({
     .refine((ns) => new Set(ns).size === ns.length, 'must not list a namespace twice')
     .optional(),
   backendStorePort: port.optional(),
+  // One entry of MLFLOW_SERVER_ALLOWED_HOSTS, which MLflow splits on commas (core/mlflow.ts).
+  allowedHosts: z
+    .array(
+      z.string().regex(
+        /^[A-Za-z0-9*.[\]:-]{1,261}$/,
+        'must be a Host header or pattern: a host name or IP address, optionally :port, "*" matching any characters (no commas or spaces)',
+      ),
+    )
+    .refine((hs) => new Set(hs).size === hs.length, 'must not list a host twice')
+    .optional(),
 });
 
 /** @internal the argument of `ModelRegistry.addAllowedClientNamespace(namespace)` (Kubernetes) */
