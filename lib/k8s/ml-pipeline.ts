@@ -19,6 +19,7 @@ import {
   plainPipelineSpec,
   plainStep,
 } from '../core/pipeline';
+import { warnEntrypointLookup } from './private/argo-entrypoint';
 import { cpuMemoryResources, gpuResources } from './private/gpu-pod';
 import { standardLabels } from './private/labels';
 import { RESTRICTED_CONTAINER, RESTRICTED_POD } from './private/security';
@@ -264,6 +265,10 @@ export class MlPipeline extends Construct {
       this.cronWorkflow = this.createSchedule(props.schedule);
     }
     this.node.addValidation({ validate: () => this.validateSteps() });
+    for (const s of this.steps) {
+      warnEntrypointLookup(this, this.name, s.name, s.image, s.command);
+    }
+    warnEntrypointLookup(this, this.name, 'register', props.registerImage, props.registerCommand);
   }
 
   /**
@@ -274,6 +279,7 @@ export class MlPipeline extends Construct {
   public addStep(step: PipelineStep): void {
     validateProps(this, k8sPipelineStepSchema, { step: plainStep(step), gpuNodePool: poolShape(this.props.gpuNodePool) });
     this.steps.push(step);
+    warnEntrypointLookup(this, this.name, step.name, step.image, step.command);
   }
 
   private createNamespace(): ApiObject {
