@@ -11,6 +11,7 @@ import { selectorLabels, standardLabels } from './private/labels';
 import { serverNetworkPolicy } from './private/network-policy';
 import { roleAnnotations, roleEgress } from './private/service-account-role';
 import { RESTRICTED_CONTAINER, RESTRICTED_POD } from './private/security';
+import { DEFAULT_NGINX_NAMESPACE, basicCanaryPods, canaryRouting, canaryServiceName, stableIngress } from './private/rollout-traffic';
 import { ServingPrometheus } from './private/serving-prometheus';
 import { servingPodMonitor } from './private/serving-scrape';
 import { ServingMetrics, ServingScaleMetric, DEFAULT_TARGET_GPU_UTILIZATION_PERCENT, metricsPort, resolveScaleMetric } from '../core/serving-metrics';
@@ -45,6 +46,23 @@ export enum KServeDeploymentMode {
   SERVERLESS = 'Serverless',
   /** Plain Deployments: ignores `canaryTrafficPercent` before KServe 0.20. */
   RAW_DEPLOYMENT = 'RawDeployment',
+}
+
+/**
+ * What splits traffic between the stable and the canary version of an ARGO_ROLLOUT endpoint.
+ */
+export enum TrafficRouter {
+  /**
+   * No router: Argo approximates each `setWeight` by the canary's share of pods (with 4 replicas,
+   * 5 % is one pod in five, 20 %); the construct warns with the real share.
+   */
+  NONE = 'NONE',
+  /**
+   * ingress-nginx splits exactly: the construct renders a stable Ingress and a canary Service, and
+   * Argo creates the canary Ingress with NGINX's `canary-weight` annotation. Only traffic through
+   * the Ingress is split: in-cluster clients calling the Service directly reach the stable version.
+   */
+  NGINX = 'NGINX',
 }
 
 /** Names of the serving metrics in Prometheus. */
@@ -236,6 +254,27 @@ export interface GpuServingEndpointProps {
    */
   readonly rollout?: RolloutPolicy;
   /**
+   * What splits traffic during a rollout (ARGO_ROLLOUT renderer). NGINX needs ingress-nginx
+   * installed; its namespace (`ingressControllerNamespace`) is admitted by the NetworkPolicy.
+   * @default TrafficRouter.NONE (weights approximated by replicas)
+   */
+  readonly trafficRouter?: TrafficRouter;
+  /**
+   * Host of the stable Ingress (NGINX router).
+   * @default - every host
+   */
+  readonly ingressHost?: string;
+  /**
+   * `ingressClassName` of the stable Ingress (NGINX router).
+   * @default 'nginx'
+   */
+  readonly ingressClassName?: string;
+  /**
+   * Namespace of the ingress controller's pods, admitted by the NetworkPolicy (NGINX router).
+   * @default 'ingress-nginx'
+   */
+  readonly ingressControllerNamespace?: string;
+  /**
    * What aborts the rollout and raises an alert; `addRollbackTrigger` adds more.
    * @default [RollbackTrigger.errorRate()]
    */
@@ -337,10 +376,14 @@ export class GpuServingEndpoint extends Construct {
   public readonly defaultChild: ApiObject;
   /** The Argo `AnalysisTemplate` judging the canary on the rollback triggers (ARGO_ROLLOUT renderer only). */
   public readonly analysisTemplate?: ApiObject;
-  /** The ClusterIP Service of the model server (ARGO_ROLLOUT renderer only: KServe creates its own). */
+  /** The ClusterIP Service of the model server (ARGO_ROLLOUT renderer only: KServe creates its own); the stable Service with a traffic router. */
   public readonly service?: kplus.k8s.KubeService;
   /** The HorizontalPodAutoscaler on CPU (ARGO_ROLLOUT renderer, `maxReplicas` above `replicas`, scaleMetric CPU only). */
   public readonly autoscaler?: kplus.k8s.KubeHorizontalPodAutoscalerV2;
+  /** The canary Service `<name>-canary` (ARGO_ROLLOUT renderer with a traffic router only). */
+  public readonly canaryService?: kplus.k8s.KubeService;
+  /** The stable Ingress whose traffic Argo splits (NGINX traffic router only). */
+  public readonly ingress?: kplus.k8s.KubeIngress;
   /** The KEDA `ScaledObject` on GPU utilisation or request rate (ARGO_ROLLOUT renderer, `maxReplicas` above `replicas`, scaleMetric not CPU). */
   public readonly scaledObject?: ApiObject;
   /** The PodDisruptionBudget (with two replicas or more only). */
@@ -401,6 +444,10 @@ export class GpuServingEndpoint extends Construct {
       this.defaultChild = this.createRollout();
       this.analysisTemplate = this.createAnalysisTemplate();
       this.service = this.createService();
+      if (this.trafficRouter === TrafficRouter.NGINX) {
+        this.canaryService = this.createService('CanaryService', canaryServiceName(this.name));
+        this.ingress = stableIngress(this, 'Ingress', { metadata: this.metadata(), host: props.ingressHost, ingressClassName: props.ingressClassName });
+      }
       this.autoscaler = this.createAutoscaler();
       this.scaledObject = this.createScaledObject();
     } else {
@@ -504,17 +551,31 @@ export class GpuServingEndpoint extends Construct {
     });
   }
 
-  /** Argo approximates a weight by replicas without a traffic router: say how coarse the first step is. */
+  /**
+   * Argo approximates a weight by pods without a traffic router: say the real share of every step
+   * that is off (Argo's own rounding, with the one pod of surge the strategy allows).
+   */
   private warnIfWeightsApproximated(): void {
-    const smallest = Math.min(...expandSteps(this.rollout._spec).map((s) => s.percent));
+    if (this.trafficRouter !== TrafficRouter.NONE) {
+      return;
+    }
     const replicas = this.shape.replicas;
-    if (replicas * smallest < 100) {
+    const off = expandSteps(this.rollout._spec)
+      .filter((s) => s.percent < 100)
+      .map((s) => ({ percent: s.percent, ...basicCanaryPods(replicas, s.percent, 1) }))
+      .filter((s) => Math.abs((100 * s.canary) / s.total - s.percent) >= 0.5);
+    if (off.length > 0) {
+      const shares = off.map((s) => `setWeight ${s.percent}% is ${s.canary} of ${s.total} pods (${Math.round((1000 * s.canary) / s.total) / 10}% of traffic)`);
       addWarning(
         this,
         'cdk-mlops:gpu-serving-endpoint:weight-by-replicas',
-        `${this.name}: without a traffic router Argo approximates setWeight ${smallest}% by replicas; with ${replicas} replicas the first step sends ${Math.round(100 / replicas)}% of traffic to the canary.`,
+        `${this.name}: without a traffic router Argo approximates weights by pods; with ${replicas} replicas ${shares.join(', ')}. Set trafficRouter (TrafficRouter.NGINX) for exact weights.`,
       );
     }
+  }
+
+  private get trafficRouter(): TrafficRouter {
+    return this.props.trafficRouter ?? TrafficRouter.NONE;
   }
 
   /** The pod: service account, restricted context, the pool's toleration and affinity, the containers. */
@@ -615,6 +676,7 @@ export class GpuServingEndpoint extends Construct {
         canary: {
           maxSurge: 1,
           maxUnavailable: 0,
+          ...canaryRouting(this.trafficRouter, this.name),
           steps: this.renderCanarySteps(),
           analysis: {
             templates: [{ templateName: this.analysisName }],
@@ -656,11 +718,11 @@ export class GpuServingEndpoint extends Construct {
     });
   }
 
-  private createService(): kplus.k8s.KubeService {
+  private createService(id = 'Service', name = this.name): kplus.k8s.KubeService {
     const { selector, port } = this.shape;
     const servicePort = (name: string, n: number) => ({ name, port: n, targetPort: k8s.IntOrString.fromNumber(n), protocol: 'TCP' });
-    return new k8s.KubeService(this, 'Service', {
-      metadata: this.metadata(),
+    return new k8s.KubeService(this, id, {
+      metadata: this.metadata(name),
       spec: {
         type: 'ClusterIP',
         selector,
@@ -794,7 +856,8 @@ export class GpuServingEndpoint extends Construct {
       this.renderer === ServingRenderer.KSERVE && (props.kserveDeploymentMode ?? KServeDeploymentMode.SERVERLESS) === KServeDeploymentMode.SERVERLESS
         ? ['knative-serving']
         : [];
-    return [...new Set([...(props.allowedClientNamespaces ?? []), props.monitoringNamespace ?? 'monitoring', ...knative])];
+    const ingress = this.trafficRouter === TrafficRouter.NGINX ? [props.ingressControllerNamespace ?? DEFAULT_NGINX_NAMESPACE] : [];
+    return [...new Set([...(props.allowedClientNamespaces ?? []), props.monitoringNamespace ?? 'monitoring', ...knative, ...ingress])];
   }
 }
 

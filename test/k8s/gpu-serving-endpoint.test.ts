@@ -245,10 +245,10 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
       }
     });
 
-    it('warns (addWarning) when Argo approximates the first weight by replicas', () => {
+    it('warns (addWarning) when Argo approximates the first weight by replicas, with the real share (Argo surges a pod)', () => {
       const { ep } = build();
       expect(warningsOf(ep)).toEqual([
-        { constructPath: 'test/Fraud', id: 'cdk-mlops:gpu-serving-endpoint:weight-by-replicas', message: expect.stringContaining('with 2 replicas the first step sends 50%') },
+        { constructPath: 'test/Fraud', id: 'cdk-mlops:gpu-serving-endpoint:weight-by-replicas', message: expect.stringContaining('with 2 replicas setWeight 10% is 1 of 3 pods (33.3% of traffic)') },
       ]);
       expect(warningsOf(build({ replicas: 10 }).ep)).toEqual([]);
     });

@@ -3,6 +3,7 @@ import { iamRoleArn, k8sLabelName, port } from '../primitives';
 import { ownershipSchema, triggerSchema, uniqueTriggerNames } from '../rollback';
 import { RolloutType, expandSteps, rolloutSchema } from '../rollout';
 import { imageRef } from './gpu-serving';
+import { checkTrafficRouter, trafficRouterKeys } from './k8s-traffic';
 import { containerResourcesSchema } from './model-registry';
 import { DEFAULT_SERVING_REPLICAS } from '../policy';
 import { TRITON_METRICS_PORT, resolveScaleMetric } from '../serving-metrics';
@@ -86,6 +87,7 @@ export const k8sGpuServingSchema = z
     targetGpuUtilizationPercent: z.number().int().min(1).max(100).optional(),
     targetRequestsPerSecond: z.number().gt(0, 'must be greater than 0 (requests per second per replica)').optional(),
     rollout: rolloutSchema,
+    ...trafficRouterKeys,
     rollbackTriggers: z.array(k8sTriggerSchema).min(1, 'must have at least one trigger: a rollout needs a way back'),
     alarmOwnership: ownershipSchema,
     minRequestsPerSecond: z.number().min(0).optional(),
@@ -134,6 +136,7 @@ export const k8sGpuServingSchema = z
     uniqueTriggerNames(p.rollbackTriggers ?? [], ctx, ['rollbackTriggers']);
     checkContainers(p.containers ?? [], p.port ?? DEFAULT_SERVER_PORT, ctx);
     checkRollout(p, ctx);
+    checkTrafficRouter(p, ctx);
     checkMetrics(p, ctx);
     checkScaling(p, ctx);
   });
