@@ -80,6 +80,8 @@ export class GpuServingK8sExampleChart extends Chart {
       nodePool: pools.shared,
       replicas: 4,
       maxReplicas: 12,
+      // On a time-sliced GPU the utilisation is the whole GPU's: scale on requests (KEDA, Triton's counters).
+      targetRequestsPerSecond: 40,
       rollout: core.RolloutPolicy.staged({
         steps: [
           { percent: 5, bake: Duration.minutes(10) },

@@ -10,6 +10,7 @@
 import { DriftReference } from './drift-reference';
 import { GpuModel } from './gpu-catalog';
 import { PipelineGate, PipelineStepBase } from './pipeline';
+import { ServingMetrics } from './serving-metrics';
 import { AlarmOwnership } from './rollback';
 
 /** Day of the week of a scheduled retraining run. */
@@ -342,10 +343,10 @@ export interface PlatformServingSpec {
   readonly modelSizeGiB?: number;
   /**
    * Serving on Kubernetes: where the weights are, which node pool, how big a replica is.
-   * `instanceCount` (replicas), `maxInstanceCount` (an HPA on CPU), `canaryPercent`, `bakeMinutes`,
+   * `instanceCount` (replicas), `maxInstanceCount` with `targetInvocationsPerInstance` (KEDA on the
+   * requests per second, the target divided by 60), `canaryPercent`, `bakeMinutes`,
    * `maxErrorRatePercent`, `maxP99LatencyMillis` and `modelSizeGiB` apply there too;
-   * `instanceType`, `initialModelVersion`, `targetInvocationsPerInstance` and
-   * `captureSamplingPercent` are AWS-only.
+   * `instanceType`, `initialModelVersion` and `captureSamplingPercent` are AWS-only.
    * @default - none: required by `MlPlatformChart`
    */
   readonly kubernetes?: PlatformServingKubernetesSpec;
@@ -401,6 +402,11 @@ export interface PlatformServingKubernetesSpec {
    * @default - only the model's namespace
    */
   readonly allowedClientNamespaces?: string[];
+  /**
+   * What the model server exports (scrape port and path, metric names of analysis, alerts and autoscaling).
+   * @default ServingMetrics.GENERIC_HTTP
+   */
+  readonly metricsPreset?: ServingMetrics;
 }
 
 /** Drift monitoring of a model. */

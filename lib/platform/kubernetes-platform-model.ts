@@ -153,6 +153,9 @@ export class KubernetesPlatformModel extends Construct {
       monitoringNamespace: kube.monitoringNamespace,
       allowedClientNamespaces: sk.allowedClientNamespaces,
       serviceAccountRoleArn: sk.roleArn,
+      metricsPreset: sk.metricsPreset,
+      // Autoscaling on the requests, as on AWS: invocations per instance per minute (600 there by default).
+      targetRequestsPerSecond: s.maxInstanceCount !== undefined ? (s.targetInvocationsPerInstance ?? 600) / 60 : undefined,
     });
   }
 

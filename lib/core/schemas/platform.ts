@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ServingMetrics } from '../serving-metrics';
 import { DriftReference, MAX_REFERENCE_MINUTES } from '../drift-reference';
 import { GpuModel } from '../gpu-catalog';
 import { checkImage } from '../image';
@@ -154,6 +155,7 @@ export const platformSpecSchema = z
                 args: z.array(z.string()).optional(),
                 roleArn: iamRoleArn.optional(),
                 allowedClientNamespaces: z.array(k8sLabelName).optional(),
+                metricsPreset: z.enum(ServingMetrics).optional(),
               }).optional(),
             })
             .superRefine((s, ctx) => {
