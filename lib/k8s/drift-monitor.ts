@@ -7,6 +7,7 @@ import { DriftReference, defaultReferenceMinutes } from '../core/drift-reference
 import { AlarmOwnership } from '../core/rollback';
 import { standardLabels } from './private/labels';
 import { toContainerResources } from './private/quantities';
+import { LOGS_ONLY_DISK } from '../core/ephemeral-storage';
 import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS, patchPodSeccomp } from './private/security';
 import { addStateValidation, validateProps } from './private/validate';
 import { DEFAULT_DRIFT_SCHEDULE_MINUTES, DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
@@ -283,7 +284,7 @@ export class DriftMonitor extends Construct {
           imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
           command: ['node', '/opt/cdk-mlops/drift-job.js'],
           args: ['--config', `${CONFIG_DIR}/config.json`, '--window-minutes', String(this.windowMinutes), '--pushgateway', p.pushgatewayUrl],
-          resources: toContainerResources(p.resources ?? DEFAULT_RESOURCES),
+          resources: toContainerResources(p.resources ?? DEFAULT_RESOURCES, LOGS_ONLY_DISK),
           securityContext: RESTRICTED_CONTAINER_PROPS,
           volumeMounts: [{ path: CONFIG_DIR, volume: kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.config, { name: 'config' }), readOnly: true }],
         },

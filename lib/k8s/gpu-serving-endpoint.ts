@@ -26,6 +26,7 @@ import {
   servingEnvEntrySchema,
 } from '../core/schemas/k8s-serving';
 import { addWarning } from '../core/warnings';
+import { DiskPlan, LOGS_ONLY_DISK, servingDisk } from '../core/ephemeral-storage';
 
 const k8s = kplus.k8s;
 
@@ -578,6 +579,11 @@ export class GpuServingEndpoint extends Construct {
     return this.props.trafficRouter ?? TrafficRouter.NONE;
   }
 
+  /** Local disk of the server: its /tmp sized for the download, requests and limits to match. */
+  private get disk(): DiskPlan {
+    return servingDisk(this.props.modelSizeGiB ?? DEFAULT_MODEL_SIZE_GIB);
+  }
+
   /** The pod: service account, restricted context, the pool's toleration and affinity, the containers. */
   private renderPodSpec(): kplus.k8s.PodSpec {
     const pool = this.props.nodePool;
@@ -586,7 +592,8 @@ export class GpuServingEndpoint extends Construct {
       automountServiceAccountToken: false,
       securityContext: RESTRICTED_POD,
       containers: [this.renderServerContainer(), ...this.sidecars.map((c) => this.renderSidecar(c))],
-      volumes: [{ name: 'tmp', emptyDir: {} }],
+      // The weights are downloaded to /tmp: bounded, so a download cannot fill the node's disk.
+      volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(this.disk.scratchSizeLimit) } }],
       tolerations: [{ key: pool.taintKey, operator: 'Exists', effect: 'NoSchedule' }],
       affinity: {
         nodeAffinity: {
@@ -618,7 +625,7 @@ export class GpuServingEndpoint extends Construct {
         // The PodMonitor's `portNumber` finds only declared ports.
         ...(this.metricsPort !== port && this.declaresMetricsPort ? [{ name: 'metrics', containerPort: this.metricsPort, protocol: 'TCP' }] : []),
       ],
-      resources: gpuResources(props.resources, props.nodePool.resourceName, props.gpusPerReplica ?? 1),
+      resources: gpuResources(props.resources, props.nodePool.resourceName, props.gpusPerReplica ?? 1, this.disk),
       securityContext: RESTRICTED_CONTAINER,
       startupProbe: probe(props.readinessPath ?? '/v2/health/ready', Math.ceil(startupSeconds / 10)),
       readinessProbe: probe(props.readinessPath ?? '/v2/health/ready', 3),
@@ -644,7 +651,7 @@ export class GpuServingEndpoint extends Construct {
       args: c.args,
       env: envList(c.env ?? {}),
       ports: c.port !== undefined ? [{ containerPort: c.port, protocol: 'TCP' }] : undefined,
-      resources: cpuMemoryResources(c.resources),
+      resources: cpuMemoryResources(c.resources, LOGS_ONLY_DISK),
       securityContext: RESTRICTED_CONTAINER,
       readinessProbe: probe(),
       livenessProbe: probe(),

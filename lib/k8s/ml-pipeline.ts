@@ -21,6 +21,7 @@ import {
 } from '../core/pipeline';
 import { warnEntrypointLookup } from './private/argo-entrypoint';
 import { cpuMemoryResources, gpuResources } from './private/gpu-pod';
+import { HELPER_STEP_SCRATCH_GIB, stepDisk } from '../core/ephemeral-storage';
 import { standardLabels } from './private/labels';
 import { RESTRICTED_CONTAINER, RESTRICTED_POD } from './private/security';
 import { validateProps } from './private/validate';
@@ -411,6 +412,7 @@ export class MlPipeline extends Construct {
     const isEvaluation = s.name === this.gate.evaluationStep;
     const resources = this.props.resources ?? DEFAULT_RESOURCES;
     const pool = s.gpu ? this.props.gpuNodePool! : undefined;
+    const disk = stepDisk(s.volumeSizeGiB ?? DEFAULT_STEP_VOLUME_GIB);
     return {
       name: argoStepName(s.name),
       activeDeadlineSeconds: s.maxRuntime?.toSeconds() ?? DEFAULT_STEP_MAX_RUNTIME_SECONDS,
@@ -419,9 +421,9 @@ export class MlPipeline extends Construct {
         command: s.command,
         args: s.args,
         env: this.renderStepEnv(s, isEvaluation),
-        resources: pool ? gpuResources(resources, pool.resourceName, s.gpuCount ?? 1) : cpuMemoryResources(resources),
+        resources: pool ? gpuResources(resources, pool.resourceName, s.gpuCount ?? 1, disk) : cpuMemoryResources(resources, disk),
       }),
-      volumes: tmpVolume(s.volumeSizeGiB ?? DEFAULT_STEP_VOLUME_GIB),
+      volumes: tmpVolume(disk.scratchSizeLimit),
       outputs: isEvaluation ? { parameters: [{ name: 'metric', valueFrom: { path: METRIC_OUTPUT_PATH } }] } : undefined,
       tolerations: pool ? [{ key: pool.taintKey, operator: 'Exists', effect: 'NoSchedule' }] : undefined,
       nodeSelector: pool ? { [GPU_POOL_LABEL]: pool.name } : undefined,
@@ -469,9 +471,9 @@ export class MlPipeline extends Construct {
           ...LINEAGE_ENV,
           { name: 'HOME', value: '/tmp' },
         ],
-        resources: cpuMemoryResources(props.resources ?? DEFAULT_RESOURCES),
+        resources: cpuMemoryResources(props.resources ?? DEFAULT_RESOURCES, stepDisk(HELPER_STEP_SCRATCH_GIB)),
       }),
-      volumes: tmpVolume(),
+      volumes: tmpVolume(stepDisk(HELPER_STEP_SCRATCH_GIB).scratchSizeLimit),
     };
   }
 
@@ -486,9 +488,9 @@ export class MlPipeline extends Construct {
         image: this.props.registerImage,
         command: ['/bin/sh', '-c', 'echo "$MESSAGE" >&2; exit 1'],
         env: [{ name: 'MESSAGE', value: `gate failed: ${gate.metric} = {{inputs.parameters.metric}} does not pass ${passes}; the model is not registered` }],
-        resources: cpuMemoryResources(GATE_FAILED_RESOURCES),
+        resources: cpuMemoryResources(GATE_FAILED_RESOURCES, stepDisk(HELPER_STEP_SCRATCH_GIB)),
       }),
-      volumes: tmpVolume(),
+      volumes: tmpVolume(stepDisk(HELPER_STEP_SCRATCH_GIB).scratchSizeLimit),
     };
   }
 
@@ -541,8 +543,9 @@ function poolShape(pool: GpuNodePool | undefined): { name: string; gpu: string; 
 }
 
 /** The writable `/tmp` of every container (the root filesystem is read-only). */
-function tmpVolume(sizeGiB?: number) {
-  return [{ name: 'tmp', emptyDir: { sizeLimit: sizeGiB ? `${sizeGiB}Gi` : undefined } }];
+/** The step's scratch /tmp, bounded (lib/core/ephemeral-storage.ts). */
+function tmpVolume(sizeLimit: string) {
+  return [{ name: 'tmp', emptyDir: { sizeLimit } }];
 }
 
 const OPERATORS: Record<GateComparison, string> = {

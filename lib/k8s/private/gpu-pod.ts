@@ -10,8 +10,8 @@ const k8s = kplus.k8s;
  * the pod templates of GPU workloads are therefore typed L1 objects whose quantities are
  * `Quantity` values, rendered through `toJson_*`.
  */
-export function gpuResources(r: ComputeResources, resourceName: string, count: number): kplus.k8s.ResourceRequirements {
-  const plain = cpuMemoryResources(r);
+export function gpuResources(r: ComputeResources, resourceName: string, count: number, disk?: Disk): kplus.k8s.ResourceRequirements {
+  const plain = cpuMemoryResources(r, disk);
   // Extended resources cannot be overcommitted: request and limit must be equal.
   const accelerators = { [resourceName]: k8s.Quantity.fromString(String(count)) };
   return {
@@ -22,11 +22,17 @@ export function gpuResources(r: ComputeResources, resourceName: string, count: n
 
 type Quantities = Record<string, kplus.k8s.Quantity>;
 
-/** CPU and memory requests and limits of a typed L1 container without accelerators (a sidecar). */
-export function cpuMemoryResources(r: ComputeResources): { requests: Quantities; limits: Quantities } {
+/** A container's local disk (`ephemeral-storage`) request and limit (lib/core/ephemeral-storage.ts). */
+export interface Disk {
+  readonly request: string;
+  readonly limit: string;
+}
+
+/** CPU and memory (and with `disk`, ephemeral-storage) requests and limits of a typed L1 container without accelerators. */
+export function cpuMemoryResources(r: ComputeResources, disk?: Disk): { requests: Quantities; limits: Quantities } {
   const q = (s: string) => k8s.Quantity.fromString(s);
   return {
-    requests: { cpu: q(r.cpuRequest), memory: q(r.memoryRequest) },
-    limits: { cpu: q(r.cpuLimit), memory: q(r.memoryLimit) },
+    requests: { cpu: q(r.cpuRequest), memory: q(r.memoryRequest), ...(disk ? { 'ephemeral-storage': q(disk.request) } : {}) },
+    limits: { cpu: q(r.cpuLimit), memory: q(r.memoryLimit), ...(disk ? { 'ephemeral-storage': q(disk.limit) } : {}) },
   };
 }

@@ -2,11 +2,15 @@ import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { ComputeResources } from '../compute-resources';
 
-/** Core-validated quantity strings → cdk8s-plus resources (always explicit, never defaulted). */
-export function toContainerResources(r: ComputeResources): kplus.ContainerResources {
+/**
+ * Core-validated quantity strings → cdk8s-plus resources (always explicit, never defaulted); with
+ * `disk`, the container's ephemeral-storage request and limit (lib/core/ephemeral-storage.ts).
+ */
+export function toContainerResources(r: ComputeResources, disk?: { readonly request: string; readonly limit: string }): kplus.ContainerResources {
   return {
     cpu: { request: cpu(r.cpuRequest), limit: cpu(r.cpuLimit) },
     memory: { request: memory(r.memoryRequest), limit: memory(r.memoryLimit) },
+    ephemeralStorage: disk ? { request: memory(disk.request), limit: memory(disk.limit) } : undefined,
   };
 }
 
