@@ -14,6 +14,9 @@
 #   9. alert and analysis semantics by promtool (scripts/promtool-rules.ts): `check rules` and unit
 #      tests for every PrometheusRule alert and every AnalysisTemplate query (healthy, bad, absent
 #      series, the GPU operator's exported_* labels), and its self-test on broken.promtool.k8s.yaml
+#  10. KServe predictors in Knative mode through Knative Serving's own SetDefaults + Validate
+#      (scripts/knative-validate: knative.dev/serving v0.48.1, KServe 0.20's; the feature flags of its
+#      config-features.yaml, as the README asks), and its self-test on broken.knative-isvc.yaml
 # Run through `npm run validate`, which installs the tools and synthesizes the examples first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -80,5 +83,9 @@ fi
 # Failing for another reason (no promtool, a parse error) would prove nothing: its unit tests must fail.
 grep -q 'FAILED:' <<< "$broken_out" || { echo "validate: promtool-rules failed on the broken rules without a failing test:" >&2; echo "$broken_out" >&2; exit 1; }
 echo "promtool-rules rejects the broken rules: ok"
+
+step "KServe predictors through Knative Serving's validation (Knative mode, the README's feature flags)"
+bash scripts/knative-validate/run.sh "${manifests[@]}"
+bash scripts/knative-validate/run.sh -expect-reject "$broken/broken.knative-isvc.yaml"
 
 printf '\nvalidate: all checks passed\n'

@@ -8,6 +8,7 @@ import { AlarmOwnership, ResolvedTrigger, RollbackTrigger, resolveTrigger } from
 import { DEFAULT_ROLLOUT, RolloutPolicy, RolloutType, expandSteps } from '../core/rollout';
 import { cpuMemoryResources, gpuResources } from './private/gpu-pod';
 import { selectorLabels, standardLabels } from './private/labels';
+import { isKnativeMode, knativeIngressRules, kservePredictor } from './private/kserve';
 import { serverNetworkPolicy } from './private/network-policy';
 import { roleAnnotations, roleEgress } from './private/service-account-role';
 import { RESTRICTED_CONTAINER, RESTRICTED_POD } from './private/security';
@@ -18,6 +19,7 @@ import { ServingMetrics, ServingScaleMetric, DEFAULT_TARGET_GPU_UTILIZATION_PERC
 import { servingScaledObject } from './private/serving-autoscaling';
 import { addStateValidation, validateProps } from './private/validate';
 import { DEFAULT_SERVING_REPLICAS, DOWNLOAD_SECONDS_PER_GIB, SCALE_IN_COOLDOWN_SECONDS } from '../core/policy';
+import { DEFAULT_KNATIVE_INGRESS_NAMESPACE } from '../core/knative';
 import {
   DEFAULT_SERVER_PORT,
   k8sGpuServingSchema,
@@ -41,11 +43,25 @@ export enum ServingRenderer {
   KSERVE = 'KSERVE',
 }
 
-/** KServe deployment modes. */
+/**
+ * KServe deployment modes: the value of the `serving.kserve.io/deploymentMode` annotation. KServe
+ * 0.16 renamed `Serverless` to `Knative` and `RawDeployment` to `Standard`; 0.16 to 0.20 still
+ * accept the old names and rewrite them (kserve v0.20.0 pkg/constants/constants.go).
+ */
 export enum KServeDeploymentMode {
-  /** Knative-based: supports `canaryTrafficPercent`. */
+  /** Knative-based (KServe 0.16 and newer): supports `canaryTrafficPercent`. */
+  KNATIVE = 'Knative',
+  /** Plain Deployments (KServe 0.16 and newer): ignores `canaryTrafficPercent`. */
+  STANDARD = 'Standard',
+  /**
+   * `KNATIVE` under its name up to KServe 0.15.
+   * @deprecated KServe 0.16 and newer call it KNATIVE; use SERVERLESS only with KServe 0.15 or older.
+   */
   SERVERLESS = 'Serverless',
-  /** Plain Deployments: ignores `canaryTrafficPercent` before KServe 0.20. */
+  /**
+   * `STANDARD` under its name up to KServe 0.15.
+   * @deprecated KServe 0.16 and newer call it STANDARD; use RAW_DEPLOYMENT only with KServe 0.15 or older.
+   */
   RAW_DEPLOYMENT = 'RawDeployment',
 }
 
@@ -315,10 +331,18 @@ export interface GpuServingEndpointProps {
    */
   readonly renderer?: ServingRenderer;
   /**
-   * KServe deployment mode (KSERVE renderer).
-   * @default KServeDeploymentMode.SERVERLESS
+   * KServe deployment mode (KSERVE renderer). In Knative mode Knative Serving must allow the pod's
+   * fields: see the README for its `config-features` flags.
+   * @default KServeDeploymentMode.KNATIVE (KServe 0.16 or newer; SERVERLESS for older)
    */
   readonly kserveDeploymentMode?: KServeDeploymentMode;
+  /**
+   * Namespace of the ingress gateway in front of Knative (KSERVE renderer in Knative mode),
+   * admitted with the activator to the queue-proxy's ports: `kourier-system` for Kourier
+   * (`knative-serving` when the Knative Operator installed it).
+   * @default 'istio-system' (KServe's default network layer, Istio)
+   */
+  readonly knativeIngressNamespace?: string;
   /**
    * Namespaces allowed to call the endpoint, besides its own.
    * @default - only its own namespace
@@ -389,7 +413,7 @@ export class GpuServingEndpoint extends Construct {
   public readonly scaledObject?: ApiObject;
   /** The PodDisruptionBudget (with two replicas or more only). */
   public readonly disruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
-  /** The NetworkPolicy admitting clients, Prometheus (and Knative for KServe Serverless). */
+  /** The NetworkPolicy admitting clients, Prometheus (and in KServe's Knative mode the activator, autoscaler and ingress gateway to the queue-proxy). */
   public readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
   /** The `PrometheusRule` with the endpoint's owned alerts. */
   public readonly prometheusRule: ApiObject;
@@ -466,6 +490,14 @@ export class GpuServingEndpoint extends Construct {
       egressPorts: [443],
       moreEgress: roleEgress(props.serviceAccountRoleMode),
       scrape: this.metricsPort !== this.shape.port ? { port: this.metricsPort, namespace: props.monitoringNamespace ?? 'monitoring' } : undefined,
+      // Knative: requests come through the queue-proxy of each pod, on its own ports.
+      moreIngress: this.knative
+        ? knativeIngressRules({
+          clientNamespaces: props.allowedClientNamespaces ?? [],
+          ingressNamespace: props.knativeIngressNamespace ?? DEFAULT_KNATIVE_INGRESS_NAMESPACE,
+          monitoringNamespace: props.monitoringNamespace ?? 'monitoring',
+        })
+        : undefined,
     });
     this.prometheusRule = this.createPrometheusRule();
     this.podMonitor = servingPodMonitor(this, 'PodMonitor', {
@@ -536,7 +568,12 @@ export class GpuServingEndpoint extends Construct {
 
   /** Whether the server container can declare the metrics port: not on KServe Serverless (Knative admits one port). */
   private get declaresMetricsPort(): boolean {
-    return !(this.renderer === ServingRenderer.KSERVE && (this.props.kserveDeploymentMode ?? KServeDeploymentMode.SERVERLESS) === KServeDeploymentMode.SERVERLESS);
+    return !this.knative;
+  }
+
+  /** Whether KServe serves the endpoint through Knative (KSERVE renderer in Knative mode). */
+  private get knative(): boolean {
+    return this.renderer === ServingRenderer.KSERVE && isKnativeMode(this.props.kserveDeploymentMode ?? KServeDeploymentMode.KNATIVE);
   }
 
   private metadata(name = this.name) {
@@ -803,7 +840,7 @@ export class GpuServingEndpoint extends Construct {
       kind: 'InferenceService',
       metadata: {
         ...this.metadata(),
-        annotations: { 'serving.kserve.io/deploymentMode': this.props.kserveDeploymentMode ?? KServeDeploymentMode.SERVERLESS },
+        annotations: { 'serving.kserve.io/deploymentMode': this.props.kserveDeploymentMode ?? KServeDeploymentMode.KNATIVE },
       },
       spec: Lazy.any({ produce: () => this.renderInferenceServiceSpec() }),
     });
@@ -811,25 +848,16 @@ export class GpuServingEndpoint extends Construct {
 
   /** The KServe predictor: the same pod, the model server renamed `kserve-container`. */
   private renderInferenceServiceSpec(): Record<string, unknown> {
-    const pod = this.renderPodSpec();
-    const [server, ...sidecars] = pod.containers;
-    const podJson = k8s.toJson_PodSpec(pod)!;
     const rollout = this.rollout;
     return {
-      predictor: {
+      predictor: kservePredictor({
+        pod: this.renderPodSpec(),
         labels: this.shape.labels,
         minReplicas: this.shape.replicas,
         maxReplicas: this.props.maxReplicas ?? this.shape.replicas,
         canaryTrafficPercent: rollout.type === RolloutType.CANARY ? expandSteps(rollout._spec)[0].percent : undefined,
-        serviceAccountName: podJson.serviceAccountName,
-        automountServiceAccountToken: false,
-        securityContext: podJson.securityContext,
-        tolerations: podJson.tolerations,
-        affinity: podJson.affinity,
-        volumes: podJson.volumes,
-        terminationGracePeriodSeconds: podJson.terminationGracePeriodSeconds,
-        containers: [{ ...k8s.toJson_Container(server)!, name: 'kserve-container' }, ...sidecars.map((c) => k8s.toJson_Container(c))],
-      },
+        knative: this.knative,
+      }),
     };
   }
 
@@ -856,15 +884,11 @@ export class GpuServingEndpoint extends Construct {
     return this.triggers.map((t) => resolveTrigger(t, this.props.alarmOwnership));
   }
 
-  /** Namespaces admitted besides the endpoint's own: clients, Prometheus, and Knative for KServe Serverless. */
+  /** Namespaces admitted to the server's port besides the endpoint's own: clients, Prometheus (Knative's callers reach the queue-proxy: `knativeIngressRules`). */
   private clientNamespaces(): string[] {
     const props = this.props;
-    const knative =
-      this.renderer === ServingRenderer.KSERVE && (props.kserveDeploymentMode ?? KServeDeploymentMode.SERVERLESS) === KServeDeploymentMode.SERVERLESS
-        ? ['knative-serving']
-        : [];
     const ingress = this.trafficRouter === TrafficRouter.NGINX ? [props.ingressControllerNamespace ?? DEFAULT_NGINX_NAMESPACE] : [];
-    return [...new Set([...(props.allowedClientNamespaces ?? []), props.monitoringNamespace ?? 'monitoring', ...knative, ...ingress])];
+    return [...new Set([...(props.allowedClientNamespaces ?? []), props.monitoringNamespace ?? 'monitoring', ...ingress])];
   }
 }
 

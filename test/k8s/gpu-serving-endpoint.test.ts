@@ -197,19 +197,19 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
       expect(one(objects, 'Rollout').spec.template.spec.containers[0].resources.limits).toEqual({ 'cpu': '4', 'memory': '16Gi', 'nvidia.com/mig-1g.10gb': '1' });
     });
 
-    it('renders a KServe InferenceService with a canary percentage in Serverless mode', () => {
+    it('renders a KServe InferenceService with a canary percentage in Knative mode', () => {
       const { objects } = render({ renderer: ServingRenderer.KSERVE, maxReplicas: 4 });
       const isvc = one(objects, 'InferenceService');
-      expect(isvc.metadata.annotations).toEqual({ 'serving.kserve.io/deploymentMode': 'Serverless' });
+      expect(isvc.metadata.annotations).toEqual({ 'serving.kserve.io/deploymentMode': 'Knative' });
       expect(isvc.spec.predictor).toMatchObject({ minReplicas: 2, maxReplicas: 4, canaryTrafficPercent: 10 });
       expect(isvc.spec.predictor.containers[0]).toMatchObject({ name: 'kserve-container', image: IMAGE, resources: { limits: { 'nvidia.com/gpu': '1' } } });
       expect(objects.map((o) => o.kind)).not.toContain('Rollout');
     });
 
-    it('admits Knative for KServe Serverless, and the namespaces it is told to', () => {
+    it('admits the namespaces it is told to to the server (Knative to the queue-proxy: gpu-serving-endpoint.kserve.test.ts)', () => {
       const { objects } = render({ renderer: ServingRenderer.KSERVE, allowedClientNamespaces: ['checkout'], monitoringNamespace: 'observability' });
       expect(one(objects, 'NetworkPolicy').spec.ingress[0].from.map((f: any) => f.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'])).toEqual([
-        undefined, 'checkout', 'observability', 'knative-serving',
+        undefined, 'checkout', 'observability',
       ]);
     });
 

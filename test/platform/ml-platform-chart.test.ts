@@ -255,7 +255,7 @@ describe('MlPlatformChart', () => {
         Object.assign(s.models[0].serving.kubernetes, { renderer: KubernetesServingRenderer.KSERVE, image, port: 8000, args: ['tritonserver', '--http-port=8000'] });
       }));
       const isvc = one(objects, 'InferenceService');
-      expect(isvc.metadata).toMatchObject({ name: 'acme-churn', namespace: 'ml-churn', annotations: { 'serving.kserve.io/deploymentMode': 'Serverless' } });
+      expect(isvc.metadata).toMatchObject({ name: 'acme-churn', namespace: 'ml-churn', annotations: { 'serving.kserve.io/deploymentMode': 'Knative' } });
       expect(isvc.spec.predictor).toMatchObject({ minReplicas: 2, maxReplicas: 6, canaryTrafficPercent: 50 });
       expect(isvc.spec.predictor.containers[0]).toMatchObject({ image, args: ['tritonserver', '--http-port=8000'], ports: [{ containerPort: 8000 }] });
       expect(objects.map((o) => o.kind)).not.toContain('Rollout');

@@ -5,6 +5,7 @@ import { RolloutType, expandSteps, rolloutSchema } from '../rollout';
 import { imageRef } from './gpu-serving';
 import { checkTrafficRouter, trafficRouterKeys } from './k8s-traffic';
 import { containerResourcesSchema } from './model-registry';
+import { KSERVE_KNATIVE_MODES } from '../knative';
 import { DEFAULT_SERVING_REPLICAS } from '../policy';
 import { TRITON_METRICS_PORT, resolveScaleMetric } from '../serving-metrics';
 
@@ -104,7 +105,8 @@ export const k8sGpuServingSchema = z
       .optional(),
     prometheusRuleLabels: z.record(z.string(), z.string()).optional(),
     renderer: z.enum(['ARGO_ROLLOUT', 'KSERVE']).optional(),
-    kserveDeploymentMode: z.enum(['Serverless', 'RawDeployment']).optional(),
+    kserveDeploymentMode: z.enum(['Knative', 'Standard', 'Serverless', 'RawDeployment']).optional(),
+    knativeIngressNamespace: k8sLabelName.optional(),
     allowedClientNamespaces: z.array(k8sLabelName).optional(),
     monitoringNamespace: k8sLabelName.optional(),
     serviceAccountRoleArn: iamRoleArn.optional(),
@@ -136,6 +138,7 @@ export const k8sGpuServingSchema = z
     uniqueTriggerNames(p.rollbackTriggers ?? [], ctx, ['rollbackTriggers']);
     checkContainers(p.containers ?? [], p.port ?? DEFAULT_SERVER_PORT, ctx);
     checkRollout(p, ctx);
+    checkKnative(p, ctx);
     checkTrafficRouter(p, ctx);
     checkMetrics(p, ctx);
     checkScaling(p, ctx);
@@ -191,6 +194,29 @@ function checkContainers(containers: ReadonlyArray<{ name?: unknown; port?: unkn
   });
 }
 
+/**
+ * KServe in Knative mode: Knative Serving admits one container port in the pod, the model server's
+ * ("more than one container port is set", knative.dev/serving v0.48.1 pkg/apis/serving/k8s_validation.go
+ * validateContainersPorts); a sidecar still listens on its port without declaring it.
+ */
+function checkKnative(
+  p: { renderer?: string; kserveDeploymentMode?: string; containers?: ReadonlyArray<{ port?: unknown }> },
+  ctx: z.RefinementCtx,
+): void {
+  if ((p.renderer ?? 'ARGO_ROLLOUT') !== 'KSERVE' || !KSERVE_KNATIVE_MODES.includes(p.kserveDeploymentMode ?? 'Knative')) {
+    return;
+  }
+  (p.containers ?? []).forEach((c, i) => {
+    if (c?.port !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['containers', i, 'port'],
+        message: 'must not be set with KServe in Knative mode: Knative admits one container port per pod, the model server\'s; use the Standard mode or the ARGO_ROLLOUT renderer',
+      });
+    }
+  });
+}
+
 /** What each renderer can do with the rollout policy. */
 function checkRollout(p: { rollout?: unknown; renderer?: string; kserveDeploymentMode?: string }, ctx: z.RefinementCtx): void {
   const rollout = p.rollout as Record<string, unknown> | undefined;
@@ -204,12 +230,12 @@ function checkRollout(p: { rollout?: unknown; renderer?: string; kserveDeploymen
         path: ['rollout'],
         message: 'must be a canary or all-at-once with KServe (one canaryTrafficPercent, promoted by hand); use the ARGO_ROLLOUT renderer for steps',
       });
-    } else if (rollout.type === RolloutType.CANARY && (p.kserveDeploymentMode ?? 'Serverless') === 'RawDeployment') {
+    } else if (rollout.type === RolloutType.CANARY && !KSERVE_KNATIVE_MODES.includes(p.kserveDeploymentMode ?? 'Knative')) {
       ctx.addIssue({
         code: 'custom',
         path: ['kserveDeploymentMode'],
         message:
-          'must be Serverless for a canary: KServe silently ignores canaryTrafficPercent in RawDeployment mode (kserve #5335, #4074); or use the ARGO_ROLLOUT renderer',
+          'must be Knative for a canary: KServe silently ignores canaryTrafficPercent in Standard (RawDeployment) mode (kserve #5335, #4074); or use the ARGO_ROLLOUT renderer',
       });
     }
   }

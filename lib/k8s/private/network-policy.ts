@@ -19,6 +19,8 @@ export interface ServerNetworkPolicyOptions {
   readonly moreEgress?: kplus.k8s.NetworkPolicyEgressRule[];
   /** A metrics port apart from the served ones, admitted from Prometheus' namespace only (e.g. Triton's 8002). */
   readonly scrape?: { readonly port: number; readonly namespace: string };
+  /** More ingress rules, e.g. Knative's queue-proxy ports (`knativeIngressRules`). */
+  readonly moreIngress?: kplus.k8s.NetworkPolicyIngressRule[];
 }
 
 const port = (protocol: string, n: number) => ({ protocol, port: kplus.k8s.IntOrString.fromNumber(n) });
@@ -47,6 +49,7 @@ export function serverNetworkPolicy(scope: Construct, id: string, o: ServerNetwo
         ...(o.scrape
           ? [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': o.scrape.namespace } } }], ports: [port('TCP', o.scrape.port)] }]
           : []),
+        ...(o.moreIngress ?? []),
       ],
       egress: [
         {
