@@ -22,7 +22,7 @@ import { validateProps } from './private/validate';
 import { Lineage } from '../core/lineage';
 import { modelPackageVersionArnPattern } from '../core/model-package';
 import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
-import { stackRollbackPattern } from '../core/rollback-events';
+import { endpointsRollbackPattern, stackRollbackPattern } from '../core/rollback-events';
 import {
   approvalPromotionSchema,
   DEFAULT_DEPLOYMENT_LIMIT_SECONDS,
@@ -179,12 +179,17 @@ export interface ApprovalPromotionProps {
  * default), so later deploys keep the promoted version.
  *
  * On auto-rollback: when a rollback alarm fires during the deployment, SageMaker shifts traffic
- * back to the old fleet and fails the update; CloudFormation then rolls the stack back, parameter
- * included, so the stack again names the version that serves. The endpoint's rollback alarms page
- * their owners; the rejected version stays `Approved` in the registry until someone rejects it.
- * (Not yet verified against a live account: that CloudFormation reports SageMaker's rollback as a
- * failed update. After a first rollback, check that the stack's parameter and the endpoint's
- * `EndpointConfigName` agree.)
+ * back to the old fleet and fails the update. Whether CloudFormation then fails and rolls the stack
+ * back (parameter included) is not verified against a live account, so either answer is made safe:
+ * the function also receives the serving stack's endpoint rollback events (`endpointRule`) and,
+ * once the stack is no longer busy, does nothing when the stack rolled back itself
+ * (`UPDATE_ROLLBACK_COMPLETE`); otherwise it reads what the endpoint serves (DescribeEndpoint,
+ * DescribeEndpointConfig, DescribeModel: the container's `ModelPackageName`) and, when the parameter
+ * names another version, updates the stack back to the serving one (outcome `RECONCILED`) and
+ * records the refused approval as acted on, so a repeated event of it is not deployed again (a new
+ * approval, rejected then approved, is). What cannot be read fails the function (error alarm). The
+ * endpoint's rollback alarms page their owners; the refused version stays `Approved` in the
+ * registry until someone rejects it.
  *
  * Repeated events: SageMaker may send several events for one state change, and EventBridge and
  * Lambda deliver at least once. Each approval the function acted on (the version and the package's
@@ -252,6 +257,12 @@ export class ApprovalPromotion extends Construct {
   public readonly securityGroups?: ec2.ISecurityGroup[];
   /** The rule on approvals of the registry's group. */
   public readonly rule: events.Rule;
+  /**
+   * The rule on the serving stack's endpoint events saying a deployment was rolled back or failed
+   * (the endpoints with a name known at synthesis, of the serving stack and its nested stacks): the
+   * function reconciles `modelPackageParameter` with the version the endpoint serves.
+   */
+  public readonly endpointRule: events.Rule;
   /** Approvals that were not deployed (refused, stack busy too long, undeliverable), as their events. */
   public readonly deadLetterQueue: sqs.Queue;
   /** The function fails: an approval was refused or could not be deployed yet. */
@@ -310,6 +321,7 @@ export class ApprovalPromotion extends Construct {
     this.securityGroups = props.vpc ? (props.securityGroups ?? [this.createSecurityGroup(props.vpc)]) : undefined;
     this.handler = this.createHandler(key, logGroup);
     this.rule = this.createRule();
+    this.endpointRule = this.createEndpointRule();
     [this.errorAlarm, this.deadLetterAlarm] = this.createAlarms();
     this.servingStackRollbackAlarm = eventAlarm(this, {
       id: 'ServingStackRollback',
@@ -386,6 +398,7 @@ export class ApprovalPromotion extends Construct {
       conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
     });
     this.grantSsmParameters();
+    this.grantEndpointReads();
     if (this.props.vpc) {
       // A function in a VPC manages its network interfaces (what AWSLambdaVPCAccessExecutionRole
       // grants); these EC2 actions have no resource-level permissions for that use.
@@ -394,6 +407,59 @@ export class ApprovalPromotion extends Construct {
         resources: ['*'],
       });
     }
+  }
+
+  /**
+   * The serving stack's endpoints with a name known at synthesis (of the stack and of its nested
+   * stacks, whatever construct made them), in tree order: their rollback events are reconciled.
+   */
+  private servingEndpointNames(): string[] {
+    const names = this.serving.node.findAll()
+      .filter((c): c is sagemaker.CfnEndpoint => c instanceof sagemaker.CfnEndpoint && updatedWith(Stack.of(c), this.serving))
+      .map((endpoint) => endpoint.endpointName)
+      .filter((name): name is string => typeof name === 'string' && !Token.isUnresolved(name));
+    return [...new Set(names)];
+  }
+
+  /**
+   * What the reconcile reads (`endpointRule`), added at synthesis when the serving stack has named
+   * endpoints: DescribeEndpoint on exactly those, DescribeEndpointConfig and DescribeModel on the
+   * configs and models CloudFormation made in the serving stack or its nested stacks (their names are
+   * generated, so by the `aws:cloudformation:stack-name` tag CloudFormation adds: CloudFormation user
+   * guide, "Resource tag"; SageMaker's resources take `aws:ResourceTag`, Service Authorization
+   * Reference, "Actions, resources, and condition keys for Amazon SageMaker AI").
+   */
+  private grantEndpointReads(): void {
+    const stack = Stack.of(this);
+    const serving = this.serving;
+    const self: IConstruct = this;
+    const outer = this;
+    Aspects.of(this).add(new (class implements IAspect {
+      private done = false;
+      public visit(node: IConstruct): void {
+        if (this.done || node !== self) {
+          return;
+        }
+        this.done = true;
+        const names = outer.servingEndpointNames();
+        if (names.length === 0) {
+          return;
+        }
+        const arn = (resource: string, resourceName: string) =>
+          stack.formatArn({ service: 'sagemaker', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+        // SageMaker lowercases endpoint names in ARNs.
+        outer.role.addToPrincipalPolicy(new iam.PolicyStatement({
+          actions: ['sagemaker:DescribeEndpoint'],
+          resources: names.map((name) => arn('endpoint', name.toLowerCase())),
+        }));
+        outer.role.addToPrincipalPolicy(new iam.PolicyStatement({
+          actions: ['sagemaker:DescribeEndpointConfig', 'sagemaker:DescribeModel'],
+          resources: [arn('endpoint-config', '*'), arn('model', '*')],
+          // A nested stack's name is `<parent>-<logical id>-<suffix>`.
+          conditions: { StringLike: { 'aws:ResourceTag/aws:cloudformation:stack-name': [serving.stackName, `${serving.stackName}-*`] } },
+        }));
+      }
+    })());
   }
 
   /**
@@ -509,6 +575,7 @@ export class ApprovalPromotion extends Construct {
         BUSY_WAIT_SECONDS: String(BUSY_WAIT_SECONDS),
         DEPLOYMENT_WAIT_SECONDS: Lazy.string({ produce: () => String(this.deploymentWaitSeconds()) }),
         RECORD_TAG_KEY: this.recordTagKey,
+        ENDPOINT_NAMES: Lazy.string({ produce: () => this.servingEndpointNames().join(',') }),
       },
       // The requeue is a loop by design, bounded by the deadline it carries (at most
       // ceil(deploymentWait / BUSY_WAIT_SECONDS) invocations per approval): Lambda's recursive loop
@@ -567,6 +634,25 @@ export class ApprovalPromotion extends Construct {
         maxEventAge: EVENTBRIDGE_MAX_EVENT_AGE,
       }),
     });
+  }
+
+  /**
+   * The serving stack's endpoint rollback events, to the same function and dead-letter queue (the
+   * endpoints are read at synthesis: an endpoint added after this construct counts too).
+   */
+  private createEndpointRule(): events.Rule {
+    const rule = new events.Rule(this, 'OnEndpointRollback', {
+      description: `Reconciles the ${this.serving.stackName} stack's ${this.group} version with what its endpoints serve after a rollback`,
+      // Rendered at synthesis below; this part keeps the Rule's own validation content.
+      eventPattern: { source: ['aws.sagemaker'] },
+      targets: [new targets.LambdaFunction(this.handler, {
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: EVENTBRIDGE_RETRY_ATTEMPTS,
+        maxEventAge: EVENTBRIDGE_MAX_EVENT_AGE,
+      })],
+    });
+    (rule.node.defaultChild as events.CfnRule).addPropertyOverride('EventPattern', Lazy.any({ produce: () => endpointsRollbackPattern(this.servingEndpointNames()) }));
+    return rule;
   }
 
   private createAlarms(): [cloudwatch.Alarm, cloudwatch.Alarm] {

@@ -74,6 +74,17 @@ export function endpointRollbackPattern(endpointName: string): EventPatternJson 
 }
 
 /**
+ * The pattern of rolled back or failed deployments of any of these endpoints (`endpointRollbackPattern`
+ * for several). With none, a pattern no endpoint event matches (every one names its endpoint), as a
+ * rule needs a pattern.
+ */
+export function endpointsRollbackPattern(endpointNames: readonly string[]): EventPatternJson {
+  const pattern = endpointRollbackPattern('');
+  const detail = pattern.detail as Record<string, unknown>;
+  return { ...pattern, detail: { ...detail, EndpointName: endpointNames.length > 0 ? [...endpointNames] : [{ exists: false }] } };
+}
+
+/**
  * The pattern of a stack's update rolled back (or failing to roll back): the stack by its id, or, with
  * `byPrefix`, every stack whose id starts with the given ARN prefix (`arn:…:stack/<name>/`: a stack
  * named by its name, whose id's suffix is assigned when it is created).

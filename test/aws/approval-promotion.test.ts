@@ -15,7 +15,7 @@ import { GpuServingEndpoint } from '../../lib/aws/gpu-serving-endpoint';
 import { IModelRegistry, ModelRegistry } from '../../lib/aws/model-registry';
 import { ModelSource } from '../../lib/aws/model-source';
 import { ENV, expectValidationError, newStack } from '../support/aws';
-import { HAS_EMULATOR, eventBridgeMatches, stackStatusSample, withDeployedValue } from '../support/event-pattern';
+import { HAS_EMULATOR, eventBridgeMatches, sageMakerEndpointStateSample, stackStatusSample, withDeployedValue } from '../support/event-pattern';
 
 const OWNERSHIP = { owner: 'fraud-oncall', runbookUrl: 'https://runbooks.example.com/fraud/promotion' };
 const PARTITION = { Ref: 'AWS::Partition' };
@@ -174,6 +174,12 @@ describe('ApprovalPromotion', () => {
               Action: 'sqs:SendMessage',
               Principal: { Service: 'events.amazonaws.com' },
               Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [Match.stringLikeRegexp('^PromotionRegistryOnApproved'), 'Arn'] } } },
+            }),
+            Match.objectLike({
+              Effect: 'Allow',
+              Action: 'sqs:SendMessage',
+              Principal: { Service: 'events.amazonaws.com' },
+              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [Match.stringLikeRegexp('^PromotionOnEndpointRollback'), 'Arn'] } } },
             }),
           ],
         },
@@ -376,7 +382,7 @@ describe('ApprovalPromotion', () => {
       new ApprovalPromotion(delivery, 'Promotion', { registry, servingStack: serving, modelPackageParameter: parameter, alarmOwnership: OWNERSHIP });
       // THEN the rule is the delivery stack's, the stack is named by ARN pattern, and nothing is imported
       const t = Template.fromStack(delivery);
-      t.resourceCountIs('AWS::Events::Rule', 2); // the approvals and the serving stack's rollbacks
+      t.resourceCountIs('AWS::Events::Rule', 3); // the approvals, the serving stack's rollbacks (alarm), its endpoints' rollbacks (reconcile)
       expect(statementsOf(t, 'PromotionRole')).toContainEqual({
         Effect: 'Allow',
         Action: ['cloudformation:DescribeStacks', 'cloudformation:UpdateStack'],
@@ -482,6 +488,75 @@ describe('ApprovalPromotion', () => {
     });
   });
 
+  describe('reconciles the serving stack with its endpoints after a rollback (issue 12.12)', () => {
+    /** A serving stack whose endpoint (named, added after the promotion) serves the parameter. */
+    function withEndpoint(): { t: Template; promotion: ApprovalPromotion } {
+      const stack = newStack('FraudServing');
+      const registry = ModelRegistry.fromModelRegistryAttributes(stack, 'Registry', { modelPackageGroupName: 'fraud' });
+      const parameter = ApprovalPromotion.modelPackageParameter(stack, 'FraudModelPackage', registry, 3);
+      const p = new ApprovalPromotion(stack, 'Promotion', { registry, modelPackageParameter: parameter, alarmOwnership: OWNERSHIP });
+      new GpuServingEndpoint(stack, 'Fraud', {
+        model: ModelSource.fromModelPackageArn(registry, parameter.valueAsString),
+        instanceType: 'ml.g5.xlarge',
+        alarmOwnership: OWNERSHIP,
+        endpointName: 'Fraud-Serving',
+      });
+      return { t: Template.fromStack(stack), promotion: p };
+    }
+    const endpointRule = (t: Template) => Object.entries<any>(t.findResources('AWS::Events::Rule')).find(([id]) => id.startsWith('PromotionOnEndpointRollback'))!;
+
+    it('sends the serving endpoints\' rollback events to the function, with the dead-letter queue', () => {
+      const { t } = withEndpoint();
+      const [, rule] = endpointRule(t);
+      expect(rule.Properties.EventPattern).toEqual({
+        'source': ['aws.sagemaker'],
+        'detail-type': ['SageMaker Endpoint State Change', 'SageMaker Endpoint Deployment State Change'],
+        'detail': {
+          EndpointName: ['Fraud-Serving'],
+          $or: [
+            { EndpointStatus: ['RollingBack', 'ROLLING_BACK', 'Failed', 'FAILED', 'UpdateRollbackFailed', 'UPDATE_ROLLBACK_FAILED'] },
+            { FailureReason: [{ exists: true }] },
+          ],
+        },
+      });
+      expect(rule.Properties.Targets).toEqual([expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [expect.stringMatching(/^PromotionHandler/), 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^PromotionDeadLetterQueue/), 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+      })]);
+      t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ENDPOINT_NAMES: 'Fraud-Serving' }) } });
+      if (HAS_EMULATOR) {
+        const failed = { ...sageMakerEndpointStateSample('Fraud-Serving'), detail: { ...sageMakerEndpointStateSample('Fraud-Serving').detail, FailureReason: 'Deployment stopped: alarm in ALARM' } };
+        expect(eventBridgeMatches(rule.Properties.EventPattern, [
+          failed,
+          sageMakerEndpointStateSample('Fraud-Serving'),
+          { ...failed, detail: { ...failed.detail, EndpointName: 'other' } },
+        ])).toEqual([true, false, false]);
+      }
+    });
+
+    it('reads exactly the serving stack\'s endpoint, and configs and models by the stack\'s tag', () => {
+      const { t } = withEndpoint();
+      const statements = statementsOf(t, 'PromotionRole');
+      const sagemakerArn = (resource: string) => ({ 'Fn::Join': ['', ['arn:', PARTITION, `:sagemaker:eu-west-1:123456789012:${resource}`]] });
+      expect(statements).toContainEqual({ Effect: 'Allow', Action: 'sagemaker:DescribeEndpoint', Resource: sagemakerArn('endpoint/fraud-serving') });
+      expect(statements).toContainEqual({
+        Effect: 'Allow',
+        Action: ['sagemaker:DescribeEndpointConfig', 'sagemaker:DescribeModel'],
+        Resource: [sagemakerArn('endpoint-config/*'), sagemakerArn('model/*')],
+        Condition: { StringLike: { 'aws:ResourceTag/aws:cloudformation:stack-name': ['FraudServing', 'FraudServing-*'] } },
+      });
+    });
+
+    it('without a named endpoint: a rule no event matches, and no read granted', () => {
+      const { t } = promotion();
+      const [, rule] = endpointRule(t);
+      expect(rule.Properties.EventPattern.detail.EndpointName).toEqual([{ exists: false }]);
+      expect(JSON.stringify(statementsOf(t, 'PromotionRole'))).not.toMatch(/DescribeEndpoint|DescribeModel"/);
+      t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ENDPOINT_NAMES: '' }) } });
+    });
+  });
+
   describe('rejected', () => {
     it('a parameter of another stack than the serving stack', () => {
       const app = new App();
@@ -577,6 +652,12 @@ describe('ApprovalPromotion', () => {
         reason: 'SageMaker names the log streams of the endpoint at run time; the pattern covers only this endpoint\'s log group.',
       },
       { id: `AwsSolutions-IAM5[Resource::<${logicalId(capture.bucket)}.Arn>/${capture.prefix}/*]`, reason: 'SageMaker writes captured requests under dated keys below this endpoint\'s capture prefix.' },
+    );
+    Validations.of(p.handler.role!).acknowledge(
+      ...['endpoint-config', 'model'].map((type) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:eu-west-1:123456789012:${type}/*]`,
+        reason: 'CloudFormation names the serving stack\'s endpoint configs and models; a condition on its aws:cloudformation:stack-name tag limits the reads to that stack\'s.',
+      })),
     );
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 

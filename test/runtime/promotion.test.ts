@@ -17,7 +17,16 @@ import {
   StackStatus,
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
-import { AddTagsCommand, DescribeModelPackageCommand, ListTagsCommand, ModelApprovalStatus, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import {
+  AddTagsCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  DescribeModelPackageCommand,
+  ListTagsCommand,
+  ModelApprovalStatus,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Lineage } from '../../lib/core/lineage';
@@ -33,6 +42,7 @@ import {
   parseRecord,
   promote,
 } from '../../lib/runtime/promotion/promote';
+import { UnreconciledError, reconcile } from '../../lib/runtime/promotion/reconcile';
 import { lambdaEndpoint, requeueTo } from '../../lib/runtime/promotion/requeue';
 
 const sagemaker = mockClient(SageMakerClient);
@@ -472,6 +482,133 @@ describe('a busy stack: waiting, requeued until the deployment limit (issue 12, 
     givenStack(3, StackStatus.UPDATE_IN_PROGRESS);
     const { requeue: _, ...withoutRequeue } = harness().deps;
     await expect(promote(approval(4), WAITING, withoutRequeue)).rejects.toThrow(StackBusyError);
+  });
+});
+
+describe('the reconcile of an endpoint rollback: the stack records what serves (issue 12, finding 12)', () => {
+  const KEY = 'cdk-mlops:promotion:FraudServing/FraudModelPackage';
+  const GROUP_ARN = 'arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/fraud';
+  const RECONCILING = { ...CONFIG, recordTagKey: KEY, endpointNames: ['fraud-serving'] };
+  const V12_APPROVED = new Date('2026-11-23T10:00:00.000Z');
+
+  /** SageMaker's event of a blue/green deployment it rolled back: back in service, with a failure reason. */
+  function rolledBack(endpointName = 'fraud-serving'): ModelPackageStateChangeEvent {
+    return {
+      'id': 'endpoint-event-1',
+      'source': 'aws.sagemaker',
+      'detail-type': 'SageMaker Endpoint State Change',
+      'time': '2026-11-23T10:40:00Z',
+      'resources': [`arn:aws:sagemaker:eu-west-1:123456789012:endpoint/${endpointName}`],
+      'detail': { EndpointName: endpointName, EndpointStatus: 'IN_SERVICE', FailureReason: 'Deployment stopped: alarm fraud-Rollback-error-rate in ALARM' },
+    };
+  }
+
+  /** The endpoint serving `version` (config and model as CloudFormation named them). */
+  function givenEndpointServes(version: number, endpointName = 'fraud-serving'): void {
+    sagemaker.on(DescribeEndpointCommand, { EndpointName: endpointName }).resolves({ EndpointName: endpointName, EndpointConfigName: `FraudConfig-v${version}`, EndpointStatus: 'InService' } as never);
+    sagemaker.on(DescribeEndpointConfigCommand, { EndpointConfigName: `FraudConfig-v${version}` }).resolves({
+      EndpointConfigName: `FraudConfig-v${version}`,
+      ProductionVariants: [{ VariantName: 'primary', ModelName: `FraudModel-v${version}` }],
+    } as never);
+    sagemaker.on(DescribeModelCommand, { ModelName: `FraudModel-v${version}` }).resolves({ ModelName: `FraudModel-v${version}`, PrimaryContainer: { ModelPackageName: arn(version) } } as never);
+  }
+  const givenRecord = (value: string) => sagemaker.on(ListTagsCommand, { ResourceArn: GROUP_ARN }).resolves({ Tags: [{ Key: KEY, Value: value }] });
+  const recordWrites = () => sagemaker.commandCalls(AddTagsCommand).map((c) => c.args[0].input);
+
+  it('puts the parameter back to the version the endpoint serves when CloudFormation missed SageMaker\'s rollback', async () => {
+    // GIVEN the stack names v12 (its update completed) but SageMaker rolled v12's deployment back to v11
+    givenStack(12);
+    givenEndpointServes(11);
+    givenPackage(12, { lastModified: V12_APPROVED });
+    givenRecord('10@1763800000000');
+
+    const result = await reconcile(rolledBack(), RECONCILING, deps);
+
+    expect(result).toMatchObject({
+      outcome: PromotionOutcome.RECONCILED,
+      endpointName: 'fraud-serving',
+      modelPackageArn: arn(11),
+      servingModelPackageVersion: 12,
+    });
+    expect(updates()).toEqual([{
+      StackName: 'FraudServing',
+      UsePreviousTemplate: true,
+      Parameters: [
+        { ParameterKey: 'BootstrapVersion', UsePreviousValue: true },
+        { ParameterKey: 'FraudModelPackage', ParameterValue: arn(11) },
+        { ParameterKey: 'AlarmEmail', UsePreviousValue: true },
+      ],
+      Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
+      RoleARN: CFN_ROLE,
+      DisableRollback: false,
+    }]);
+    // The refused approval is recorded as acted on: its repeated event is a DUPLICATE, not a redeploy.
+    expect(recordWrites()).toEqual([{ ResourceArn: GROUP_ARN, Tags: [{ Key: KEY, Value: `10@1763800000000 12@${V12_APPROVED.getTime()}` }] }]);
+    givenRecord(`10@1763800000000 12@${V12_APPROVED.getTime()}`);
+    givenStack(11);
+    expect(await promote(approval(12), RECONCILING, deps)).toMatchObject({ outcome: PromotionOutcome.DUPLICATE });
+    // A new approval of v12 (rejected, then approved again) is deployed.
+    givenPackage(12, { lastModified: new Date('2026-11-24T08:00:00Z') });
+    expect(await promote(approval(12, { time: '2026-11-24T08:00:00Z' }), RECONCILING, deps)).toMatchObject({ outcome: PromotionOutcome.UPDATING });
+  });
+
+  it('does nothing when the stack rolled its update back itself', async () => {
+    givenStack(11, StackStatus.UPDATE_ROLLBACK_COMPLETE);
+    givenEndpointServes(11);
+    const result = await reconcile(rolledBack(), RECONCILING, deps);
+    expect(result).toMatchObject({ outcome: PromotionOutcome.IN_SYNC, reason: expect.stringContaining('rolled its update back itself') });
+    expect(updates()).toEqual([]);
+    expect(sagemaker.commandCalls(DescribeEndpointCommand)).toHaveLength(0);
+  });
+
+  it('does nothing when the stack names the version that serves', async () => {
+    givenStack(11);
+    givenEndpointServes(11);
+    expect(await reconcile(rolledBack(), RECONCILING, deps)).toMatchObject({ outcome: PromotionOutcome.IN_SYNC });
+    expect(updates()).toEqual([]);
+    expect(recordWrites()).toEqual([]);
+  });
+
+  it('waits for a busy stack: requeued, as an approval is', async () => {
+    givenStack(12, StackStatus.UPDATE_IN_PROGRESS);
+    const requeued: ModelPackageStateChangeEvent[] = [];
+    const result = await reconcile(rolledBack(), { ...RECONCILING, deploymentWaitSeconds: 3900 }, {
+      ...deps, now: () => new Date('2026-11-23T10:40:00Z'), requeue: async (e) => { requeued.push(e); },
+    });
+    expect(result).toMatchObject({ outcome: PromotionOutcome.WAITING, reason: expect.stringContaining('the endpoint event is requeued') });
+    expect(requeued).toEqual([{ ...rolledBack(), 'cdk-mlops:promotion': { deadline: '2026-11-23T11:45:00.000Z', requeues: 1 } }]);
+    expect(updates()).toEqual([]);
+  });
+
+  it('ignores another endpoint\'s events', async () => {
+    expect(await reconcile(rolledBack('other'), RECONCILING, deps)).toMatchObject({ outcome: PromotionOutcome.IGNORED });
+    expect(cloudformation.calls()).toHaveLength(0);
+  });
+
+  it('fails, leaving the stack as it is, when what serves cannot be read (a config CloudFormation deleted)', async () => {
+    givenStack(12);
+    sagemaker.on(DescribeEndpointCommand).resolves({ EndpointName: 'fraud-serving', EndpointConfigName: 'FraudConfig-v11' } as never);
+    sagemaker.on(DescribeEndpointConfigCommand).rejects(Object.assign(new Error('Could not find endpoint configuration'), { name: 'ValidationException' }));
+    await expect(reconcile(rolledBack(), RECONCILING, deps)).rejects.toThrow(UnreconciledError);
+    expect(updates()).toEqual([]);
+  });
+
+  it('the handler reconciles endpoint events and logs them', async () => {
+    Object.assign(process.env, {
+      STACK_NAME: 'FraudServing', PARAMETER_NAME: 'FraudModelPackage', MODEL_PACKAGE_GROUP_NAME: 'fraud', CLOUDFORMATION_ROLE_ARN: CFN_ROLE, ENDPOINT_NAMES: 'fraud-serving',
+    });
+    givenStack(12);
+    givenEndpointServes(11);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      expect((await handler(rolledBack())).outcome).toBe(PromotionOutcome.RECONCILED);
+      expect(JSON.parse(log.mock.calls[0][0])).toMatchObject({ message: 'model package promotion', outcome: 'RECONCILED', endpointName: 'fraud-serving', modelPackageVersion: 11 });
+    } finally {
+      log.mockRestore();
+      for (const k of ['STACK_NAME', 'PARAMETER_NAME', 'MODEL_PACKAGE_GROUP_NAME', 'CLOUDFORMATION_ROLE_ARN', 'ENDPOINT_NAMES']) {
+        delete process.env[k];
+      }
+    }
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * Lambda entry point of the promotion on approval (bundled to assets/promotion/index.js, handler
  * `index.handler`), the target of an EventBridge rule on "SageMaker Model Package State Change"
- * events of one model package group (`ApprovalPromotion`).
+ * events of one model package group (`ApprovalPromotion`), and of a second rule on the serving
+ * stack's endpoint rollback events, which it reconciles (reconcile.ts).
  *
  * Environment:
  * - `STACK_NAME`: the serving stack; required.
@@ -17,6 +18,8 @@
  *   the function (`AWS_LAMBDA_FUNCTION_NAME`, set by Lambda) every `BUSY_WAIT_SECONDS`; default 0 (no requeue).
  * - `RECORD_TAG_KEY`: the model package group's tag recording the approvals acted on (promote.ts);
  *   default none (no record: a repeated approval after a rollback is deployed again).
+ * - `ENDPOINT_NAMES`: comma-separated names of the serving stack's endpoints whose events are
+ *   reconciled; default none (endpoint events are ignored).
  *
  * Each invocation logs one JSON line (`message: "model package promotion"`) saying what happened;
  * a refusal or a busy stack is also thrown, so the function's error alarm fires and Lambda retries.
@@ -28,6 +31,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ModelPackageStateChangeEvent, PromotionConfig, PromotionDeps, PromotionResult, promote } from './promote';
+import { isEndpointEvent, reconcile } from './reconcile';
 import { lambdaEndpoint, requeueTo } from './requeue';
 import { Lineage } from '../../core/lineage';
 import { MAX_DEPLOYMENT_WAIT_SECONDS } from '../../core/schemas/approval-promotion';
@@ -70,16 +74,17 @@ export async function promoteAndLog(event: ModelPackageStateChangeEvent, config:
     dryRun: config.dryRun,
   };
   try {
-    const result = await promote(event, config, deps);
+    const result = await (isEndpointEvent(event) ? reconcile(event, config, deps) : promote(event, config, deps));
     console.log(JSON.stringify({ ...context, ...result }));
     return result;
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
-    const outcome = error.name === 'PromotionRefusedError' ? 'REFUSED' : error.name === 'StackBusyError' ? 'STACK_BUSY' : 'FAILED';
+    const outcomes: Record<string, string> = { PromotionRefusedError: 'REFUSED', StackBusyError: 'STACK_BUSY', UnreconciledError: 'UNRECONCILED' };
+    const outcome = outcomes[error.name] ?? 'FAILED';
     console.log(JSON.stringify({
       ...context,
       outcome,
-      modelPackageArn: event.detail?.ModelPackageArn ?? event.resources?.[0],
+      ...(isEndpointEvent(event) ? { endpointName: event.detail?.EndpointName } : { modelPackageArn: event.detail?.ModelPackageArn ?? event.resources?.[0] }),
       error: `${error.name}: ${error.message}`,
     }));
     throw error;
@@ -138,6 +143,11 @@ export function configFromEnv(env: Record<string, string | undefined>): Promotio
   const busyWaitSeconds = seconds('BUSY_WAIT_SECONDS', MAX_BUSY_WAIT_SECONDS);
   const deploymentWaitSeconds = seconds('DEPLOYMENT_WAIT_SECONDS', MAX_DEPLOYMENT_WAIT_SECONDS);
   const recordTagKey = env.RECORD_TAG_KEY?.trim() || undefined;
+  const endpointNames = (env.ENDPOINT_NAMES ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '');
+  // A SageMaker endpoint name (SageMaker API reference, CreateEndpoint: EndpointName).
+  if (endpointNames.some((n) => !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(n))) {
+    errors.push(`ENDPOINT_NAMES must be comma-separated endpoint names; got ${JSON.stringify(env.ENDPOINT_NAMES)}`);
+  }
   // A SageMaker tag key: 1-128 letters, digits, spaces and _.:/=+-@ (SageMaker API reference, Tag).
   if (recordTagKey !== undefined && !/^[\p{L}\p{N}_.:/=+\-@ ]{1,128}$/u.test(recordTagKey)) {
     errors.push(`RECORD_TAG_KEY must be a SageMaker tag key; got ${JSON.stringify(env.RECORD_TAG_KEY)}`);
@@ -156,6 +166,7 @@ export function configFromEnv(env: Record<string, string | undefined>): Promotio
     busyWaitSeconds,
     ...(deploymentWaitSeconds > 0 ? { deploymentWaitSeconds } : {}),
     ...(recordTagKey !== undefined ? { recordTagKey } : {}),
+    ...(endpointNames.length > 0 ? { endpointNames } : {}),
   };
 }
 

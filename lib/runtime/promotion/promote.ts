@@ -65,7 +65,10 @@ export const RECORD_SIZE = 10;
 /** The event's key for what a requeue carries (the deadline stays that of the first delivery). */
 export const REQUEUE_KEY = 'cdk-mlops:promotion';
 
-/** The part of a "SageMaker Model Package State Change" event the promotion reads. */
+/**
+ * The part of a "SageMaker Model Package State Change" event the promotion reads, and of the
+ * endpoint events the reconcile reads (reconcile.ts): both reach the one function.
+ */
 export interface ModelPackageStateChangeEvent {
   readonly 'id'?: string;
   readonly 'source'?: string;
@@ -78,6 +81,10 @@ export interface ModelPackageStateChangeEvent {
     readonly ModelPackageArn?: string;
     readonly ModelPackageVersion?: number;
     readonly ModelApprovalStatus?: string;
+    /** Endpoint events (reconcile.ts): the endpoint, its status, why its update failed. */
+    readonly EndpointName?: string;
+    readonly EndpointStatus?: string;
+    readonly FailureReason?: string;
   };
   /** Set on an event the function requeued to itself while the stack was busy. */
   readonly 'cdk-mlops:promotion'?: RequeueState;
@@ -123,6 +130,11 @@ export interface PromotionConfig {
    * @default - no record: a repeated approval event after a rollback deploys the version again
    */
   readonly recordTagKey?: string;
+  /**
+   * The serving stack's endpoints (names): their rollback events are reconciled (reconcile.ts).
+   * @default - none: endpoint events are ignored
+   */
+  readonly endpointNames?: readonly string[];
 }
 
 /** Clients and clock (injected for tests). */
@@ -154,6 +166,14 @@ export enum PromotionOutcome {
   DUPLICATE = 'DUPLICATE',
   /** The stack is still busy: the event was requeued to the function, to be promoted when it is idle. */
   WAITING = 'WAITING',
+  /**
+   * An endpoint event (reconcile.ts): the stack named another version than the one the endpoint
+   * serves (SageMaker rolled a deployment back and CloudFormation did not); the stack update to the
+   * serving version started, and the refused version's approval is recorded as acted on.
+   */
+  RECONCILED = 'RECONCILED',
+  /** An endpoint event: the stack names the version the endpoint serves, or rolled back itself. */
+  IN_SYNC = 'IN_SYNC',
 }
 
 /** The result of one promotion (also logged as one JSON line by the handler). */
@@ -167,6 +187,8 @@ export interface PromotionResult {
   /** The package the stack served before. */
   readonly servingModelPackageArn?: string;
   readonly servingModelPackageVersion?: number;
+  /** An endpoint event (reconcile.ts): the endpoint it is about. */
+  readonly endpointName?: string;
   /** The UpdateStack request (sent, or that would have been with `dryRun`). */
   readonly updateStack?: UpdateStackCommandInput;
   /** The approval's identity: the package's LastModifiedTime (ISO 8601). */
@@ -281,7 +303,7 @@ function approvalOf(event: ModelPackageStateChangeEvent, config: PromotionConfig
 }
 
 /** An approved version, as SageMaker describes it now. */
-interface ApprovedPackage {
+export interface ApprovedPackage {
   readonly packageArn: string;
   readonly target: ModelPackageVersionArn;
   /** The approval's identity: the package's LastModifiedTime (else the event's time), epoch ms. */
@@ -317,7 +339,7 @@ async function approvedPackage(
 }
 
 /** The stack's model package parameter; refused when the stack has none. */
-function servingParameter(parameters: Parameter[], config: PromotionConfig): Parameter {
+export function servingParameter(parameters: Parameter[], config: PromotionConfig): Parameter {
   const current = parameters.find((p) => p.ParameterKey === config.parameterName);
   if (current === undefined) {
     throw new PromotionRefusedError(`stack ${config.stackName} has no parameter ${config.parameterName} (it has ${parameters.map((p) => p.ParameterKey).join(', ') || 'none'})`);
@@ -354,7 +376,7 @@ function staleApproval(
 }
 
 /** UpdateStack with the previous template, the model package parameter set and every other one kept. */
-function updateRequest(parameters: Parameter[], config: PromotionConfig, packageArn: string): UpdateStackCommandInput {
+export function updateRequest(parameters: Parameter[], config: PromotionConfig, packageArn: string): UpdateStackCommandInput {
   return {
     StackName: config.stackName,
     UsePreviousTemplate: true,
@@ -376,12 +398,12 @@ function ignoredAs(reason: string, about: Partial<PromotionResult>): PromotionRe
   return { ...about, outcome: PromotionOutcome.IGNORED, reason };
 }
 
-function sameVersion(a: ModelPackageVersionArn, b: ModelPackageVersionArn): boolean {
+export function sameVersion(a: ModelPackageVersionArn, b: ModelPackageVersionArn): boolean {
   return a.version === b.version && a.account === b.account && a.region === b.region && sameModelPackageGroup(a.group, b.group);
 }
 
 /** Why a busy stack was not waited for any longer in this invocation: the event was requeued. */
-interface Requeued {
+export interface Requeued {
   readonly reason: string;
   readonly deadline: string;
 }
@@ -390,7 +412,7 @@ interface Requeued {
  * The stack once no operation is in progress on it. Busy after `busyWaitSeconds`: the event is
  * requeued while its deadline has not passed (`Requeued`), else a `StackBusyError`.
  */
-async function idleStack(event: ModelPackageStateChangeEvent, config: PromotionConfig, deps: PromotionDeps): Promise<Stack | Requeued> {
+export async function idleStack(event: ModelPackageStateChangeEvent, config: PromotionConfig, deps: PromotionDeps): Promise<Stack | Requeued> {
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const started = now().getTime();
@@ -417,7 +439,8 @@ async function idleStack(event: ModelPackageStateChangeEvent, config: PromotionC
     if (deps.requeue !== undefined && now().getTime() < deadline) {
       const until = new Date(deadline).toISOString();
       await deps.requeue({ ...event, [REQUEUE_KEY]: { deadline: until, requeues: (carried?.requeues ?? 0) + 1 } });
-      return { reason: `stack ${config.stackName} is ${stack.StackStatus} (waited ${waited} s): the approval is requeued to wait for it until ${until}`, deadline: until };
+      const what = event.detail?.EndpointName !== undefined ? 'endpoint event' : 'approval';
+      return { reason: `stack ${config.stackName} is ${stack.StackStatus} (waited ${waited} s): the ${what} is requeued to wait for it until ${until}`, deadline: until };
     }
     throw new StackBusyError(
       `stack ${config.stackName} is ${stack.StackStatus} (waited ${waited} s, deadline ${new Date(deadline).toISOString()} passed): CloudFormation rejects concurrent updates; ` +
@@ -427,13 +450,13 @@ async function idleStack(event: ModelPackageStateChangeEvent, config: PromotionC
 }
 
 /** One approval acted on: the version and its LastModifiedTime (epoch ms). */
-interface Attempt {
+export interface Attempt {
   readonly version: number;
   readonly approvedAt: number;
 }
 
 /** The record's tag as read. */
-interface PromotionRecord {
+export interface PromotionRecord {
   readonly attempts: readonly Attempt[];
 }
 
@@ -455,7 +478,7 @@ export function parseRecord(value: string): Attempt[] {
 }
 
 /** The record, when one is configured (the last tag of its key: an emulator may keep repeated keys). */
-async function readRecord(approval: ApprovedPackage, config: PromotionConfig, deps: PromotionDeps): Promise<PromotionRecord | undefined> {
+export async function readRecord(approval: ApprovedPackage, config: PromotionConfig, deps: PromotionDeps): Promise<PromotionRecord | undefined> {
   if (config.recordTagKey === undefined) {
     return undefined;
   }
@@ -470,7 +493,7 @@ async function readRecord(approval: ApprovedPackage, config: PromotionConfig, de
 }
 
 /** Writes the record's tag (AddTags overwrites the value of an existing key). */
-async function writeRecord(approval: ApprovedPackage, config: PromotionConfig, deps: PromotionDeps, attempts: readonly Attempt[]): Promise<void> {
+export async function writeRecord(approval: ApprovedPackage, config: PromotionConfig, deps: PromotionDeps, attempts: readonly Attempt[]): Promise<void> {
   if (config.recordTagKey === undefined) {
     return;
   }
