@@ -1,5 +1,4 @@
 import { ArnFormat, Aspects, Duration, IResource, Lazy, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
-import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,27 +10,25 @@ import { Construct } from 'constructs';
 import { ModelSource } from './model-source';
 import { ownedAlarm } from './private/alarms';
 import { dataBucket } from './private/data-bucket';
+import { operationalAlarmSpecs, rollbackAlarmSpec } from './private/endpoint-alarms';
+import { configureEndpointAutoscaling } from './private/endpoint-autoscaling';
 import { eventAlarm } from './private/event-alarm';
 import { hasInstanceStorage } from './private/instance-storage';
 import { synthProblems, validateProps } from './private/validate';
 import { StagedRolloutFallback } from './staged-rollout-fallback';
 import { GpuCatalog } from '../core/gpu-catalog';
-import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, GPU_MEMORY_ALARM_PERCENT, SCALE_IN_COOLDOWN_SECONDS } from '../core/policy';
-import { AlarmOwnership, RollbackTrigger, RollbackTriggerKind, ThresholdComparison, resolveTrigger } from '../core/rollback';
+import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS } from '../core/policy';
+import { AlarmOwnership, RollbackTrigger, RollbackTriggerKind, resolveTrigger } from '../core/rollback';
 import { endpointRollbackPattern } from '../core/rollback-events';
 import { RolloutPolicy } from '../core/rollout';
-import { RETAINED_VARIANT_PROPERTY_OVERRIDES, SAGEMAKER_AUTOSCALING_ROLE_NAME } from '../core/sagemaker-endpoint';
+import { RETAINED_VARIANT_PROPERTY_OVERRIDES } from '../core/sagemaker-endpoint';
 import {
-  DEFAULT_TERMINATION_WAIT_SECONDS, MAX_VARIANT_TIMEOUT_SECONDS, NEW_FLEET_DIMENSION,
+  DEFAULT_TERMINATION_WAIT_SECONDS, MAX_VARIANT_TIMEOUT_SECONDS,
   canaryShare, coldStartTimeouts, defaultCanaryPercent, executionTimeoutSeconds, trafficRouting,
 } from '../core/sagemaker-routing';
 import { addRollbackTriggerSchema, addServingEnvSchema, addShadowVariantSchema, addVariantSchema, awsGpuServingSchema } from '../core/schemas/gpu-serving';
 import { addWarning } from '../core/warnings';
 
-/** Alarm levels of the operational (non-rollback) alarms, percent of one device. */
-const DISK_ALARM_PERCENT = 85;
-/** Autoscaling cooldowns: scale in slowly (a GPU instance is slow to come back), out quickly. */
-const DEFAULT_SCALE_OUT_COOLDOWN_SECONDS = 120;
 
 /** A GPU serving endpoint. */
 export interface IGpuServingEndpoint extends IResource {
@@ -531,7 +528,13 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     }, props.alarmTopic).alarm;
     this.dashboardAlarms.push(this.deploymentRollbackAlarm);
     if (props.autoscaling) {
-      this.configureAutoscaling(props.autoscaling, endpoint);
+      configureEndpointAutoscaling(this, props.autoscaling, {
+        endpoint,
+        endpointName: this.endpointName,
+        variantName: this.variantName,
+        gpusPerInstance: this.gpusPerInstance,
+        gpuUtilization: this.metricInstance('GPUUtilization'),
+      });
     }
     if (props.dashboard ?? true) {
       this.dashboard = this.createDashboard();
@@ -772,69 +775,15 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     return variants.map((v, i) => this.addVariantRollbackAlarm(trigger, v, i === 0))[0];
   }
 
-  /**
-   * The trigger's alarm on one serving variant: `Rollback-<name>` on the primary, else
-   * `Rollback-<name>-<variant>` (numbered if a name is used twice: refused at synthesis, not here).
-   */
+  /** The trigger's alarm on one serving variant (endpoint-alarms.ts), joined to the rollback alarm lists. */
   private addVariantRollbackAlarm(trigger: RollbackTrigger, variant: string, primary: boolean): cloudwatch.Alarm {
-    const r = resolveTrigger(trigger, this.props.alarmOwnership);
-    const unit = r.kind === RollbackTriggerKind.ERROR_RATE ? '%' : r.kind === RollbackTriggerKind.P99_LATENCY ? ' ms' : '';
-    const watched = r.kind === RollbackTriggerKind.METRIC ? '' : ` of the ${variant} variant's new fleet`;
-    const alarm = ownedAlarm(
-      this,
-      {
-        id: this.uniqueId(primary ? `Rollback-${r.name}` : `Rollback-${r.name}-${variant}`),
-        metric: this.rollbackMetric(r, variant),
-        // ModelLatency is reported in microseconds.
-        threshold: r.kind === RollbackTriggerKind.P99_LATENCY ? r.threshold * 1000 : r.threshold,
-        comparison: r.comparison,
-        evaluationPeriods: r.evaluationPeriods,
-        datapointsToAlarm: r.datapointsToAlarm,
-        owner: r.owner,
-        runbookUrl: r.runbookUrl,
-        summary: `Rolls back deployments of ${this.endpointName}: ${r.name}${watched} ${r.comparison === ThresholdComparison.LESS_THAN ? '<' : '>'} ${r.threshold}${unit}`,
-      },
-      this.props.alarmTopic,
-    );
+    const of = { endpointName: this.endpointName, variant, primary };
+    const spec = rollbackAlarmSpec(resolveTrigger(trigger, this.props.alarmOwnership), of, this.endpointConfig.attrEndpointConfigName);
+    const alarm = ownedAlarm(this, { ...spec, id: this.uniqueId(spec.id) }, this.props.alarmTopic);
     this.dashboardAlarms.splice(this.rollbackAlarms.length, 0, alarm);
     this.rollbackAlarms.push(alarm);
     this.describeAlarms.addResources(alarm.alarmArn);
     return alarm;
-  }
-
-  /**
-   * What a rollback alarm reads: the endpoint's invocation metrics of one variant's fleet of the config
-   * being deployed (its EndpointConfigName changes with every new config, so the alarm follows the new
-   * fleet: core/sagemaker-routing.ts, NEW_FLEET_DIMENSION), or the user's metric as given.
-   */
-  private rollbackMetric(r: ReturnType<typeof resolveTrigger>, variant: string): cloudwatch.IMetric {
-    const period = Duration.seconds(r.periodSeconds);
-    const fleet = (metricName: string, statistic: string) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/SageMaker',
-        metricName,
-        dimensionsMap: { EndpointName: this.endpointName, VariantName: variant, [NEW_FLEET_DIMENSION]: this.endpointConfig.attrEndpointConfigName },
-        statistic,
-        period,
-      });
-    if (r.kind === RollbackTriggerKind.ERROR_RATE) {
-      return new cloudwatch.MathExpression({
-        expression: 'IF(invocations > 0, 100 * errors / invocations, 0)',
-        usingMetrics: { errors: fleet('Invocation5XXErrors', 'Sum'), invocations: fleet('Invocations', 'Sum') },
-        label: `5xx error rate of the ${variant} variant's new fleet (%)`,
-        period,
-      });
-    }
-    if (r.kind === RollbackTriggerKind.P99_LATENCY) {
-      return fleet('ModelLatency', 'p99');
-    }
-    return new cloudwatch.Metric({
-      namespace: r.cloudWatch!.namespace,
-      metricName: r.cloudWatch!.metricName,
-      dimensionsMap: r.cloudWatch!.dimensions,
-      statistic: r.cloudWatch!.statistic ?? 'Average',
-      period,
-    });
   }
 
   /** The endpoint, deploying blue/green with the rollout and rolling back on the rollback alarms. */
@@ -891,81 +840,16 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
     return id;
   }
 
-  /**
-   * The GPU memory and disk alarms of one serving variant (`GpuMemoryAlarm`, `DiskAlarm` on the
-   * primary, `…-<variant>` on the others), joined to `operationalAlarms` and the dashboard.
-   */
+  /** The GPU memory and disk alarms of one serving variant (endpoint-alarms.ts), joined to `operationalAlarms` and the dashboard. */
   private addOperationalAlarms(variant: string, instanceType: string, primary: boolean): void {
-    const ownership = this.props.alarmOwnership;
     const metric = (name: string) => this.metricInstance(name, { dimensionsMap: { EndpointName: this.endpointName, VariantName: variant } });
-    const of = primary ? this.endpointName : `${this.endpointName} (${variant} variant)`;
-    const suffix = primary ? '' : `-${variant}`;
-    // GPU metrics add up across devices: 100% per GPU (core/policy.ts, GPU_MEMORY_ALARM_PERCENT).
-    const alarms = [
-      {
-        id: this.uniqueId(`GpuMemoryAlarm${suffix}`),
-        metric: metric('GPUMemoryUtilization'),
-        threshold: GPU_MEMORY_ALARM_PERCENT * GpuCatalog.forInstanceType(instanceType)!.count,
-        summary: `GPU memory of ${of} above ${GPU_MEMORY_ALARM_PERCENT}% (OOM risk)`,
-      },
-      { id: this.uniqueId(`DiskAlarm${suffix}`), metric: metric('DiskUtilization'), threshold: DISK_ALARM_PERCENT, summary: `Disk of ${of} above ${DISK_ALARM_PERCENT}%` },
-    ].map((a) =>
-      ownedAlarm(
-        this,
-        {
-          ...a,
-          comparison: ThresholdComparison.GREATER_THAN,
-          evaluationPeriods: 5,
-          datapointsToAlarm: 5,
-          owner: ownership.owner,
-          runbookUrl: ownership.runbookUrl,
-        },
-        this.props.alarmTopic,
-      ),
-    );
+    const of = { endpointName: this.endpointName, variant, primary };
+    const alarms = operationalAlarmSpecs(of, instanceType, this.props.alarmOwnership, metric)
+      .map((spec) => ownedAlarm(this, { ...spec, id: this.uniqueId(spec.id) }, this.props.alarmTopic));
     this.operationalAlarms.push(...alarms);
     if (this.dashboard) {
       // Created after the dashboard (addVariant): its status widget reads the list when it renders.
       this.dashboardAlarms.push(...alarms);
-    }
-  }
-
-  private configureAutoscaling(a: EndpointAutoscalingOptions, endpoint: sagemaker.CfnEndpoint): void {
-    if (!(a.registered ?? true)) {
-      addWarning(this, 'cdk-mlops:gpu-serving-endpoint:autoscaling-deregistered',
-        `autoscaling.registered is false: the ${this.variantName} variant is not autoscaled. After deploying this, change instanceType and `
-        + 'set autoscaling.registered back to true in the next deployment (SageMaker refuses to change the instance type of an autoscaled variant).');
-      return;
-    }
-    const target = new appscaling.ScalableTarget(this, 'ScalableTarget', {
-      serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
-      resourceId: `endpoint/${this.endpointName}/variant/${this.variantName}`,
-      scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
-      minCapacity: a.minInstances ?? 1,
-      maxCapacity: a.maxInstances,
-      // Application Auto Scaling scales SageMaker variants with its service-linked role: naming it
-      // creates no role of our own (core/sagemaker-endpoint.ts).
-      role: iam.Role.fromRoleName(this, 'ScalingRole', SAGEMAKER_AUTOSCALING_ROLE_NAME, { mutable: false }),
-    });
-    target.node.addDependency(endpoint);
-    const cooldowns = {
-      scaleInCooldown: a.scaleInCooldown ?? Duration.seconds(SCALE_IN_COOLDOWN_SECONDS),
-      scaleOutCooldown: a.scaleOutCooldown ?? Duration.seconds(DEFAULT_SCALE_OUT_COOLDOWN_SECONDS),
-    };
-    if (a.targetInvocationsPerInstance !== undefined) {
-      target.scaleToTrackMetric('InvocationsPerInstance', {
-        targetValue: a.targetInvocationsPerInstance,
-        predefinedMetric: appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
-        ...cooldowns,
-      });
-    }
-    if (a.targetGpuUtilizationPercent !== undefined) {
-      // GPUUtilization adds up across the instance's GPUs (100% per GPU).
-      target.scaleToTrackMetric('GpuUtilization', {
-        targetValue: a.targetGpuUtilizationPercent * this.gpusPerInstance,
-        customMetric: this.metricInstance('GPUUtilization'),
-        ...cooldowns,
-      });
     }
   }
 
