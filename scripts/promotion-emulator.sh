@@ -2,7 +2,8 @@
 # Run the promotion's bundled Lambda handler (assets/promotion/index.js) against moto's server
 # (SageMaker model packages, CloudFormation stacks) on a free port of 127.0.0.1:
 # test/emulator/promotion.emulator.ts (duplicate approvals after a rollback, racing approvals, a
-# stack busy longer than the deployment limit). The server is stopped however the test ends.
+# stack busy longer than the deployment limit, an endpoint rollback CloudFormation missed). The
+# server is stopped however the test ends.
 # Needs .tools/emulator-venv (bash scripts/install-emulator.sh); a step of `npm run validate`.
 set -euo pipefail
 cd "$(dirname "$0")/.."

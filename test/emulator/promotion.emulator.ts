@@ -22,6 +22,14 @@
  *    never the older after it, even when the newer one was rolled back;
  * 3. a stack busy longer than the deployment limit: requeued while the deadline holds, then a
  *    StackBusyError (Lambda retries, then the dead-letter queue); a redrive once idle promotes.
+ * 4. SageMaker rolled a deployment back and CloudFormation did not notice (finding 12): the endpoint's
+ *    rollback event puts the stack's parameter back to the version the endpoint serves (read through
+ *    moto's DescribeEndpoint, DescribeEndpointConfig and DescribeModel), and the refused approval's
+ *    repeated event is a duplicate; a stack that rolled back itself is left alone; a busy stack is
+ *    waited for (requeued). moto has no UpdateEndpoint, so the "rolled back" endpoint is one created
+ *    on the old version's config that the stack update never touched (the serving stack here holds
+ *    only the parameter): what SageMaker's auto-rollback leaves. moto cannot fail a stack update
+ *    either, so UPDATE_ROLLBACK_COMPLETE is reported by the proxy, as the busy status is.
  *
  * Run: `bash scripts/promotion-emulator.sh` (after `bash scripts/install-emulator.sh`).
  * `PROMOTION_BUNDLE=<file>` runs another build of the handler (e.g. an older one, to see a finding).
@@ -33,6 +41,9 @@ import { AddressInfo } from 'net';
 import * as path from 'path';
 import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
 import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
   DescribeModelPackageCommand,
@@ -85,6 +96,9 @@ const TEMPLATE = JSON.stringify({
 // The proxy between the handler and moto: busy stacks and Lambda's asynchronous queue.
 
 let busy = false;
+/** A status the proxy reports for the stack instead of moto's (a stack that rolled an update back). */
+let statusOverride: string | undefined;
+let updateStackCalls = 0;
 const requeued: ModelPackageStateChangeEvent[] = [];
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -109,11 +123,15 @@ async function proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
   }
   const target = new URL(req.url ?? '/', MOTO);
   const describeStacks = /(^|&)Action=DescribeStacks(&|$)/.test(body.toString('utf-8'));
+  if (/(^|&)Action=UpdateStack(&|$)/.test(body.toString('utf-8'))) {
+    updateStackCalls += 1;
+  }
   const upstream = httpRequest(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (answer) => {
     void readBody(answer).then((data) => {
       let out = data;
-      if (busy && describeStacks) {
-        out = Buffer.from(data.toString('utf-8').replace(/<StackStatus>[A-Z_]+<\/StackStatus>/g, '<StackStatus>UPDATE_IN_PROGRESS</StackStatus>'));
+      if ((busy || statusOverride !== undefined) && describeStacks) {
+        const status = busy ? 'UPDATE_IN_PROGRESS' : statusOverride;
+        out = Buffer.from(data.toString('utf-8').replace(/<StackStatus>[A-Z_]+<\/StackStatus>/g, `<StackStatus>${status}</StackStatus>`));
       }
       const headers = { ...answer.headers, 'content-length': String(out.length) };
       res.writeHead(answer.statusCode ?? 500, headers).end(out);
@@ -281,13 +299,75 @@ async function busyLongerThanTheLimit(): Promise<void> {
   }
 }
 
+const ENDPOINT = 'fraud-serving';
+
+/** A model and endpoint config serving `version` (as CloudFormation would make them from the parameter). */
+async function servingConfig(version: number): Promise<string> {
+  await sagemaker.send(new CreateModelCommand({
+    ModelName: `FraudModel-v${version}`,
+    ExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/fraud-endpoint`,
+    PrimaryContainer: { ModelPackageName: arn(version) },
+  }));
+  await sagemaker.send(new CreateEndpointConfigCommand({
+    EndpointConfigName: `FraudConfig-v${version}`,
+    ProductionVariants: [{ VariantName: 'primary', ModelName: `FraudModel-v${version}`, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }],
+  }));
+  return `FraudConfig-v${version}`;
+}
+
+/** SageMaker's event of a blue/green deployment it rolled back: the endpoint in service again, with a failure reason. */
+function endpointRolledBack(): ModelPackageStateChangeEvent {
+  eventCount += 1;
+  return {
+    'id': `00000000-0000-0000-0000-${String(eventCount).padStart(12, '0')}`,
+    'source': 'aws.sagemaker',
+    'detail-type': 'SageMaker Endpoint State Change',
+    'time': new Date().toISOString(),
+    'resources': [`arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint/${ENDPOINT}`],
+    'detail': { EndpointName: ENDPOINT, EndpointStatus: 'IN_SERVICE', FailureReason: 'Deployment stopped: alarm fraud-Rollback-error-rate in ALARM' },
+  };
+}
+
+async function rollbackMissedByCloudFormation(): Promise<void> {
+  console.log('4. SageMaker rolled a deployment back, CloudFormation did not notice');
+  // The endpoint serves v17 (what the stack names after scenario 3); v18's deployment is rolled back by SageMaker.
+  await sagemaker.send(new CreateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: await servingConfig(17) }));
+  await servingConfig(18);
+  const e18 = await approve(18);
+  await expectOutcome(e18, 'UPDATING', /promoting to version 18$/, 'v18 approved while v17 serves');
+  assert.equal(await servedVersion(), 18, 'the stack update completed: the stack names v18');
+  // ... while the endpoint still serves v17's config (SageMaker's auto-rollback).
+  const rollback = endpointRolledBack();
+
+  // A busy stack first: the endpoint event waits, requeued.
+  busy = true;
+  await expectOutcome(rollback, 'WAITING', /the endpoint event is requeued/, 'the rollback event while the stack is busy');
+  const requeuedRollback = takeRequeued();
+  busy = false;
+
+  // A stack that rolled its update back itself: nothing to do.
+  statusOverride = 'UPDATE_ROLLBACK_COMPLETE';
+  const before = updateStackCalls;
+  await expectOutcome(endpointRolledBack(), 'IN_SYNC', /rolled its update back itself/, 'the rollback event when the stack rolled back itself');
+  assert.equal(updateStackCalls, before, 'no stack update');
+  statusOverride = undefined;
+
+  // The stack completed the update CloudFormation thought succeeded: put back to what serves.
+  const reconciled = await expectOutcome(requeuedRollback, 'RECONCILED', /endpoint fraud-serving serves version 17 but stack FraudServing named version 18/, 'the requeued rollback event once the stack is idle');
+  assert.equal(reconciled.modelPackageArn, arn(17));
+  assert.equal(await servedVersion(), 17, 'the parameter is back to the version the endpoint serves');
+  await expectOutcome(again(e18), 'DUPLICATE', /acted on already/, 'v18\'s approval event again after the reconcile');
+  assert.equal(await servedVersion(), 17, 'the refused version is not deployed again');
+  await expectOutcome(endpointRolledBack(), 'IN_SYNC', /names version 17, which endpoint fraud-serving serves/, 'the rollback event again');
+}
+
 async function main(): Promise<void> {
   const server = createServer((req, res) => void proxy(req, res).catch((e) => res.writeHead(500).end(String(e))));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const proxyUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
     await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: GROUP }));
-    for (let v = 1; v <= 17; v++) {
+    for (let v = 1; v <= 18; v++) {
       await sagemaker.send(new CreateModelPackageCommand({
         ModelPackageGroupName: GROUP,
         ModelApprovalStatus: ModelApprovalStatus.PENDING_MANUAL_APPROVAL,
@@ -309,6 +389,7 @@ async function main(): Promise<void> {
       BUSY_WAIT_SECONDS: '0',
       DEPLOYMENT_WAIT_SECONDS: '3600',
       RECORD_TAG_KEY,
+      ENDPOINT_NAMES: ENDPOINT,
     });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     handler = require(BUNDLE).handler;
@@ -317,7 +398,8 @@ async function main(): Promise<void> {
     await duplicateAfterRollback();
     await racingApprovals();
     await busyLongerThanTheLimit();
-    console.log('promotion emulator: 3 scenarios passed');
+    await rollbackMissedByCloudFormation();
+    console.log('promotion emulator: 4 scenarios passed');
   } finally {
     server.close();
   }
