@@ -4,7 +4,8 @@
  * then replaces the Model and EndpointConfig and updates the Endpoint through its DeploymentConfig
  * (blue/green with auto-rollback alarms). If SageMaker rolls the deployment back, the stack update
  * is expected to fail and CloudFormation to roll the parameter back too (not verified against a
- * live account: see ApprovalPromotion's documentation). CloudFormation stays the record of what serves.
+ * live account): if it does not, the endpoint's rollback event makes the function put the parameter
+ * back to what serves (reconcile.ts). CloudFormation stays the record of what serves.
  *
  * The record of what was attempted. SageMaker "may send multiple events … for each state change"
  * (SageMaker developer guide, "Automating SageMaker with Amazon EventBridge"), EventBridge and
