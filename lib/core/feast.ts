@@ -1,3 +1,4 @@
+import { athenaUtcTimestamp, quoteIdentifier } from './athena-sql';
 import { EntityDefinition, FeatureType, Features } from './features';
 
 /**
@@ -53,6 +54,50 @@ export function feastFeatureStoreYaml(project: string, registry: string, offline
   );
 }
 
+/** Catalog of the offline tables (the Glue Data Catalog, as Athena names it). */
+const ATHENA_CATALOG = 'AwsDataCatalog';
+
+/** The Athena query a Feast source reads, and how Feast maps its columns back to the names. */
+export interface FeastAthenaSourceQuery {
+  /** `SELECT … FROM "AwsDataCatalog"."<database>"."<table>"`, every offline column renamed. */
+  readonly query: string;
+  /** The query's event time column (a UTC timestamp). */
+  readonly timestampField: string;
+  /** Query column → record identifier or feature name (Feast's `field_mapping`). */
+  readonly fieldMapping: Record<string, string>;
+}
+
+/**
+ * The query a Feast AthenaSource reads for an entity. Feast writes the source's column names into
+ * its own SQL unquoted (feast/infra/offline_stores/contrib/athena_offline_store/athena.py,
+ * `pull_latest_from_table_or_query`: `SELECT {field_string} … WHERE {timestamp_field} BETWEEN
+ * TIMESTAMP '…'`), which Athena refuses for a name starting with a digit or holding `-` (and for
+ * a reserved word), and compares the event time column with timestamps, which Athena refuses for
+ * the text column SageMaker writes. So the source is a query over the offline table that quotes
+ * every column, renames it to a plain identifier (`c<i>_<name>`, position first so no two clash)
+ * and converts the event time to a UTC timestamp; `field_mapping` gives the record identifier and
+ * the features their names back (Feast reverse-maps join keys and features before it writes SQL,
+ * feast/utils.py `_get_column_names`). Checked with Feast's own SQL generation, Trino's parser and
+ * DuckDB by scripts/feast-sql-check.sh.
+ */
+export function feastAthenaSourceQuery(e: EntityDefinition, database: string, table: string): FeastAthenaSourceQuery {
+  const alias = (i: number, name: string) => `c${i}_${name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
+  const key = alias(0, e.recordIdentifier);
+  const time = alias(1, e.eventTime);
+  const features = e.features.map((f, i) => ({ name: f.name, column: alias(i + 2, f.name) }));
+  const select = [
+    `${quoteIdentifier(e.recordIdentifier)} AS ${key}`,
+    `${athenaUtcTimestamp(quoteIdentifier(e.eventTime), e.eventTimeType ?? FeatureType.STRING)} AS ${time}`,
+    ...features.map((f) => `${quoteIdentifier(f.name)} AS ${f.column}`),
+  ];
+  const from = [ATHENA_CATALOG, database, table].map(quoteIdentifier).join('.');
+  return {
+    query: `SELECT ${select.join(', ')} FROM ${from}`,
+    timestampField: time,
+    fieldMapping: Object.fromEntries([[key, e.recordIdentifier], ...features.map((f) => [f.column, f.name])]),
+  };
+}
+
 /** `features.py`: one Entity, AthenaSource and FeatureView per entity. */
 export function feastFeatureDefinitions(entities: EntityDefinition[], offline: FeastAthenaOffline, ttlSeconds: number | undefined): string {
   const version = Features.version(entities);
@@ -69,9 +114,17 @@ export function feastFeatureDefinitions(entities: EntityDefinition[], offline: F
   ];
   for (const e of [...entities].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const v = ident(e.name);
+    const source = feastAthenaSourceQuery(e, offline.database, offline.tables[e.name] ?? e.name);
     lines.push(
       `${v}_entity = Entity(name=${py(e.name)}, join_keys=[${py(e.recordIdentifier)}], value_type=${VALUE_TYPES[e.recordIdentifierType ?? FeatureType.STRING]})`,
-      `${v}_source = AthenaSource(name=${py(`${e.name}_offline`)}, table=${py(offline.tables[e.name] ?? e.name)}, database=${py(offline.database)}, data_source="AwsDataCatalog", timestamp_field=${py(e.eventTime)})`,
+      `${v}_source = AthenaSource(`,
+      `    name=${py(`${e.name}_offline`)},`,
+      `    query=${py(source.query)},`,
+      `    database=${py(offline.database)},`,
+      `    data_source=${py(ATHENA_CATALOG)},`,
+      `    timestamp_field=${py(source.timestampField)},`,
+      `    field_mapping={${Object.entries(source.fieldMapping).map(([k, n]) => `${py(k)}: ${py(n)}`).join(', ')}},`,
+      ')',
       `${v}_view = FeatureView(`,
       `    name=${py(e.name)},`,
       `    entities=[${v}_entity],`,

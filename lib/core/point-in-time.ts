@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { athenaUtcTimestamp, quoteIdentifier as quote } from './athena-sql';
 import { EntityDefinition, FeatureReference, FeatureType, Features, entitiesSchema } from './features';
 import { validateOrThrow } from './validation';
 
@@ -196,14 +197,7 @@ function toTimestamp(column: string, type: string, dialect: SqlDialect): string 
   }
   // from_iso8601_timestamp and from_unixtime return a timestamp with time zone; comparing it with
   // a timestamp would read the latter in the session time zone, so convert explicitly to UTC.
-  return type === FeatureType.FRACTIONAL
-    ? `CAST(from_unixtime(${column}) AT TIME ZONE 'UTC' AS timestamp)`
-    : `CAST(from_iso8601_timestamp(${column}) AT TIME ZONE 'UTC' AS timestamp)`;
-}
-
-/** A double-quoted identifier: feature names may start with a digit or hold `-`. */
-function quote(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
+  return athenaUtcTimestamp(column, type as FeatureType);
 }
 
 function isNonEmptyString(x: unknown): x is string {

@@ -32,10 +32,11 @@ export interface FeastOfflineStoreOptions {
    */
   readonly database?: string;
   /**
-   * Glue table or view per entity (SageMaker names tables `<group>_<creation time>`). Feast needs a
-   * timestamp-typed event time column, while SageMaker stores event times as text or Unix seconds:
-   * point this at a view that casts them (`from_iso8601_timestamp` / `from_unixtime`) and drops
-   * deleted records (`is_deleted`). Required for every entity.
+   * Glue table per entity: its SageMaker offline store table (SageMaker names it `<group>_<creation
+   * time>`), or a view with the same columns and types (e.g. one that drops deleted records). Feast
+   * reads it through a generated query that quotes every column (feature names may start with a
+   * digit) and converts the event time, text or Unix seconds as `eventTimeType` declares, to a
+   * timestamp. Required for every entity.
    */
   readonly tables: Record<string, string>;
 }

@@ -60,7 +60,8 @@ describe('FeatureStore (Kubernetes, Feast)', () => {
       expect(py).toContain('_user_entity = Entity(name="user", join_keys=["user_id"], value_type=ValueType.STRING)');
       expect(py).toContain('Field(name="30d_spend", dtype=Float64),');
       expect(py).toContain('Field(name="txn_count", dtype=Int64),');
-      expect(py).toContain('timestamp_field="event_time"');
+      // The source is a query over the offline table (issue 13.12): the event time column converted.
+      expect(py).toContain('timestamp_field="c1_event_time"');
       expect(py).toContain('ttl=None,');
       expect(fs.version).toBe(Features.version([USER]));
     });
@@ -122,7 +123,7 @@ describe('FeatureStore (Kubernetes, Feast)', () => {
       });
       const config = one(objects, 'ConfigMap');
       expect(config.data['features.py']).toContain('ttl=timedelta(seconds=3600),');
-      expect(config.data['features.py']).toContain('table="user_features_v"');
+      expect(config.data['features.py']).toContain('FROM \\"AwsDataCatalog\\".\\"sagemaker_featurestore\\".\\"user_features_v\\"');
       expect(YAML.parse(config.data['feature_store.yaml']).project).toBe('fraud');
       expect(one(objects, 'CronJob').spec.schedule).toBe('*/15 * * * *');
       expect(one(objects, 'ServiceAccount').metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/feast' });
@@ -171,7 +172,7 @@ describe('FeatureStore (Kubernetes, Feast)', () => {
       expect(fs.version).toBe(version);
       const py = one(objects, 'ConfigMap').data['features.py'];
       expect(py).toContain(`version ${version}`);
-      expect(py).toContain('table="merchant_features_v"');
+      expect(py).toContain('\\"sagemaker_featurestore\\".\\"merchant_features_v\\"');
       expect(py).toContain('Field(name="country", dtype=String),');
       expect(one(objects, 'Job').metadata.name).toBe(`feast-apply-${version}`);
       expect(objects.every((o) => o.metadata.labels['cdk-mlops.io/feature-set-version'] === version)).toBe(true);

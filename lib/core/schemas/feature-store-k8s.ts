@@ -48,8 +48,8 @@ export const k8sFeatureStoreSchema = z
         ctx.addIssue({ code: 'custom', path: ['offlineStore', 'tables', key], message: `must name a defined entity (${[...names].join(', ')})` });
       }
     }
-    // SageMaker names offline tables <group>_<creation time>, and Feast needs a timestamp-typed
-    // event time: there is no usable default, every entity needs its table or view.
+    // SageMaker names offline tables <group>_<creation time>: there is no usable default, every
+    // entity needs its table (or a view with its columns).
     for (const name of names) {
       if (name && p.offlineStore && !(name in tables)) {
         ctx.addIssue({ code: 'custom', path: ['offlineStore', 'tables', name], message: 'must be set: the Glue table or view Feast reads for this entity' });
