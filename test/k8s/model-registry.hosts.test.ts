@@ -66,8 +66,8 @@ describe('ModelRegistry (Kubernetes) and MLflow\'s Host header check', () => {
   });
 
   it('rejects an allowed host MLflow would split or never match', () => {
-    expectValidationError(() => render({ allowedHosts: ['a.example.com,b.example.com'] }), /allowedHosts\.0.*no commas/s);
-    expectValidationError(() => render({ allowedHosts: ['http://mlflow.example.com'] }), /allowedHosts\.0/);
-    expectValidationError(() => render({ allowedHosts: ['x.example.com', 'x.example.com'] }), /allowedHosts.*twice/s);
+    expect(expectValidationError(() => render({ allowedHosts: ['a.example.com,b.example.com'] })).message).toMatch(/allowedHosts.*no commas/s);
+    expect(expectValidationError(() => render({ allowedHosts: ['http://mlflow.example.com'] })).message).toMatch(/allowedHosts/);
+    expect(expectValidationError(() => render({ allowedHosts: ['x.example.com', 'x.example.com'] })).message).toMatch(/allowedHosts.*twice/s);
   });
 });
