@@ -60,8 +60,9 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
 
     it('requests the pool\'s GPU with explicit CPU and memory, as real quantities', () => {
       expect(c.resources).toEqual({
-        requests: { 'cpu': '2', 'memory': '8Gi', 'nvidia.com/gpu': '1' },
-        limits: { 'cpu': '4', 'memory': '16Gi', 'nvidia.com/gpu': '1' },
+        // ephemeral-storage (13.13): one copy of the 10 GiB model + 1 GiB; the whole /tmp + 1 GiB.
+        requests: { 'cpu': '2', 'memory': '8Gi', 'nvidia.com/gpu': '1', 'ephemeral-storage': '11Gi' },
+        limits: { 'cpu': '4', 'memory': '16Gi', 'nvidia.com/gpu': '1', 'ephemeral-storage': '22Gi' },
       });
       // The FACTS.md trap: the GPU value must survive YAML synthesis too, not only Testing.synth.
       const app = new App();
@@ -194,7 +195,7 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
 
     it('requests a MIG slice on a MIG pool', () => {
       const { objects } = render({}, GpuSharing.mig('1g.10gb'), GpuModel.H100);
-      expect(one(objects, 'Rollout').spec.template.spec.containers[0].resources.limits).toEqual({ 'cpu': '4', 'memory': '16Gi', 'nvidia.com/mig-1g.10gb': '1' });
+      expect(one(objects, 'Rollout').spec.template.spec.containers[0].resources.limits).toEqual({ 'cpu': '4', 'memory': '16Gi', 'nvidia.com/mig-1g.10gb': '1', 'ephemeral-storage': '8Gi' });
     });
 
     it('renders a KServe InferenceService with a canary percentage in Knative mode', () => {

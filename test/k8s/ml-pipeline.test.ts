@@ -140,7 +140,11 @@ describe('MlPipeline (Kubernetes, Argo Workflows)', () => {
         expect(t.volumes[0].name, t.name).toBe('tmp');
         expect(t.activeDeadlineSeconds, t.name).toBeGreaterThan(0);
       }
-      expect(template('train').container.resources).toEqual({ requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '8Gi' } });
+      // ephemeral-storage (13.13): the step's 30 GiB scratch reserved, + 1 GiB for logs at most.
+      expect(template('train').container.resources).toEqual({
+        requests: { 'cpu': '1', 'memory': '4Gi', 'ephemeral-storage': '30Gi' },
+        limits: { 'cpu': '2', 'memory': '8Gi', 'ephemeral-storage': '31Gi' },
+      });
       expect(template('train').activeDeadlineSeconds).toBe(86400);
       expect(template('train').volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '30Gi' } }]);
       expect(template('train').tolerations).toBeUndefined();
@@ -191,8 +195,8 @@ describe('MlPipeline (Kubernetes, Argo Workflows)', () => {
       const { template } = render({ pipeline: spec({ steps }) }, {});
       const train = template('train');
       expect(train.container.resources).toEqual({
-        requests: { 'cpu': '1', 'memory': '4Gi', 'nvidia.com/gpu': '2' },
-        limits: { 'cpu': '2', 'memory': '8Gi', 'nvidia.com/gpu': '2' },
+        requests: { 'cpu': '1', 'memory': '4Gi', 'nvidia.com/gpu': '2', 'ephemeral-storage': '100Gi' },
+        limits: { 'cpu': '2', 'memory': '8Gi', 'nvidia.com/gpu': '2', 'ephemeral-storage': '101Gi' },
       });
       expect(train.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
       expect(train.nodeSelector).toEqual({ 'cdk-mlops.io/gpu-pool': 'gpu-a10g' });
@@ -203,7 +207,7 @@ describe('MlPipeline (Kubernetes, Argo Workflows)', () => {
 
     it('requests the MIG slice of a MIG pool', () => {
       const { template } = render({ pipeline: spec({ steps: gpuSteps(GpuModel.H100) }) }, { gpu: GpuModel.H100, sharing: GpuSharing.mig('1g.10gb') });
-      expect(template('train').container.resources.limits).toEqual({ 'cpu': '2', 'memory': '8Gi', 'nvidia.com/mig-1g.10gb': '1' });
+      expect(template('train').container.resources.limits).toEqual({ 'cpu': '2', 'memory': '8Gi', 'nvidia.com/mig-1g.10gb': '1', 'ephemeral-storage': '31Gi' });
     });
 
     it('refuses a TTL Argo cannot hold, naming the prop', () => {
@@ -226,7 +230,10 @@ describe('MlPipeline (Kubernetes, Argo Workflows)', () => {
       });
       expect(task('register').when).toBe(`${METRIC} >= 0.9 && ${METRIC} >= {{workflow.parameters.production-metric}}`);
       expect(task('gate-failed').when).toBe(`${METRIC} < 0.9 || ${METRIC} < {{workflow.parameters.production-metric}}`);
-      expect(template('validate').container.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } });
+      expect(template('validate').container.resources).toEqual({
+        requests: { 'cpu': '500m', 'memory': '1Gi', 'ephemeral-storage': '30Gi' },
+        limits: { 'cpu': '1', 'memory': '2Gi', 'ephemeral-storage': '31Gi' },
+      });
       expect(wft.metadata).toMatchObject({ name: 'fraud-training', namespace: 'ml' });
       expect(wft.spec.ttlStrategy).toEqual({ secondsAfterSuccess: 3600, secondsAfterFailure: 86400 });
       expect(objects.map((o) => o.kind)).not.toContain('Namespace');
