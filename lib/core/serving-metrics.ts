@@ -158,7 +158,11 @@ export const DEFAULT_TARGET_GPU_UTILIZATION_PERCENT = 70;
  * choice of earlier versions), REQUEST_RATE when a request-rate target is given, GPU_UTILIZATION
  * otherwise.
  */
-export function resolveScaleMetric(p: { scaleMetric?: ServingScaleMetric; targetCpuUtilizationPercent?: number; targetRequestsPerSecond?: number }): ServingScaleMetric {
+export function resolveScaleMetric(p: {
+  scaleMetric?: ServingScaleMetric;
+  targetCpuUtilizationPercent?: number;
+  targetRequestsPerSecond?: number;
+}): ServingScaleMetric {
   if (p.scaleMetric !== undefined) return p.scaleMetric;
   if (p.targetCpuUtilizationPercent !== undefined) return ServingScaleMetric.CPU;
   if (p.targetRequestsPerSecond !== undefined) return ServingScaleMetric.REQUEST_RATE;

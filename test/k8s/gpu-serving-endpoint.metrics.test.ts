@@ -5,14 +5,14 @@ import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import * as YAML from 'yaml';
+import { GpuModel } from '../../lib/core/gpu-catalog';
 import { RollbackTrigger, ThresholdComparison } from '../../lib/core/rollback';
 import { ServingMetrics, ServingScaleMetric } from '../../lib/core/serving-metrics';
 import { warningsOf } from '../../lib/core/warnings';
-import { GpuSharing } from '../../lib/k8s/gpu-sharing';
 import { DriftMonitor } from '../../lib/k8s/drift-monitor';
 import { GpuNodePool } from '../../lib/k8s/gpu-node-pool';
 import { GpuServingEndpoint, GpuServingEndpointProps, KServeDeploymentMode, ServingRenderer } from '../../lib/k8s/gpu-serving-endpoint';
-import { GpuModel } from '../../lib/core/gpu-catalog';
+import { GpuSharing } from '../../lib/k8s/gpu-sharing';
 import { expectValidationError } from '../support/aws';
 import { one, synthValid } from '../support/k8s';
 
@@ -64,7 +64,11 @@ describe('GpuServingEndpoint metrics presets (issue 13.4)', () => {
   });
 
   it('TRITON on KServe Serverless: 8002 stays undeclared (Knative admits one port); the PodMonitor rewrites the address', () => {
-    const objects = render({ metricsPreset: ServingMetrics.TRITON, renderer: ServingRenderer.KSERVE, kserveDeploymentMode: KServeDeploymentMode.SERVERLESS });
+    const objects = render({
+      metricsPreset: ServingMetrics.TRITON,
+      renderer: ServingRenderer.KSERVE,
+      kserveDeploymentMode: KServeDeploymentMode.SERVERLESS,
+    });
     expect(one(objects, 'InferenceService').spec.predictor.containers[0].ports).toHaveLength(1);
     expect(one(objects, 'PodMonitor').spec.podMetricsEndpoints[0]).toMatchObject({
       portNumber: 8080,
@@ -73,7 +77,11 @@ describe('GpuServingEndpoint metrics presets (issue 13.4)', () => {
   });
 
   it('VLLM: the API port, vllm:e2e_request_latency_seconds and the API handlers of http_requests_total', () => {
-    const objects = render({ metricsPreset: ServingMetrics.VLLM, port: 8000, rollbackTriggers: [RollbackTrigger.errorRate(), RollbackTrigger.p99Latency({ maxMillis: 2000 })] });
+    const objects = render({
+      metricsPreset: ServingMetrics.VLLM,
+      port: 8000,
+      rollbackTriggers: [RollbackTrigger.errorRate(), RollbackTrigger.p99Latency({ maxMillis: 2000 })],
+    });
     expect(one(objects, 'PodMonitor').spec.podMetricsEndpoints[0].portNumber).toBe(8000);
     expect(ingressPorts(one(objects, 'NetworkPolicy'))).toHaveLength(1);
     expect(queries(objects)).toContain('http_requests_total{namespace="serving",pod=~"fraud-{{args.canary-hash}}-.*",handler=~"/v1/.*",status="5xx"}');
@@ -153,7 +161,8 @@ describe('the autoscaler follows the GPU or the requests, CPU only when asked (i
   it('refuses a target of another metric, and REQUEST_RATE without its target', () => {
     const noTarget = expectValidationError(() => render({ maxReplicas: 6, scaleMetric: ServingScaleMetric.REQUEST_RATE }));
     expect(noTarget.problems).toEqual([expect.objectContaining({ property: 'targetRequestsPerSecond', allowed: expect.stringContaining('must be set with scaleMetric REQUEST_RATE') })]);
-    const mixed = expectValidationError(() => render({ maxReplicas: 6, scaleMetric: ServingScaleMetric.GPU_UTILIZATION, targetCpuUtilizationPercent: 60 }));
+    const mixed = expectValidationError(() =>
+      render({ maxReplicas: 6, scaleMetric: ServingScaleMetric.GPU_UTILIZATION, targetCpuUtilizationPercent: 60 }));
     expect(mixed.problems).toEqual([expect.objectContaining({ property: 'targetCpuUtilizationPercent', allowed: expect.stringContaining('must not be set with scaleMetric GPU_UTILIZATION') })]);
   });
 

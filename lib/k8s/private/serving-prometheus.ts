@@ -1,5 +1,4 @@
 import { GPU_MEMORY_ALARM_PERCENT } from '../../core/policy';
-import { sha256Hex } from '../../core/sha256';
 import { AlarmOwnership, ResolvedTrigger, RollbackTriggerKind, ThresholdComparison } from '../../core/rollback';
 import {
   ServingMetrics,
@@ -10,6 +9,7 @@ import {
   p99LatencyMillisQuery,
   requestRateQuery,
 } from '../../core/serving-metrics';
+import { sha256Hex } from '../../core/sha256';
 import type { PrometheusServingMetrics } from '../gpu-serving-endpoint';
 import { rolloutAnalysisSpec } from './rollout-analysis';
 
