@@ -56,6 +56,10 @@ export function acknowledgeInherentWildcards(model: PlatformModel, spec: Platfor
       resource: `arn:<AWS::Partition>:cloudformation:${region}:${account}:stack/${Stack.of(model.modelPackageParameter).stackName}/*`,
       reason: 'A stack\'s ARN ends in the unique id CloudFormation gives it at creation; the statement names the platform\'s stack.',
     },
+    ...['endpoint-config', 'model'].map((type) => ({
+      resource: arn('sagemaker', `${type}/*`),
+      reason: 'CloudFormation names the serving stack\'s endpoint configs and models; a condition on its aws:cloudformation:stack-name tag limits the reconcile\'s reads to that stack\'s.',
+    })),
   ]);
   acknowledge(model.drift.job.role!, [
     { resource: '*', reason: 'cloudwatch:PutMetricData has no resource-level permissions; a condition limits it to the drift namespace.' },
