@@ -17,6 +17,10 @@
 #  10. KServe predictors in Knative mode through Knative Serving's own SetDefaults + Validate
 #      (scripts/knative-validate: knative.dev/serving v0.48.1, KServe 0.20's; the feature flags of its
 #      config-features.yaml, as the README asks), and its self-test on broken.knative-isvc.yaml
+#  12. the MLflow server from PyPI (scripts/mlflow-host-check.sh) started on loopback as each ModelRegistry
+#      runs it: the in-cluster Host headers get 200, a foreign one 403; self-test on broken.mlflow-host.k8s.yaml
+#  13. Feast's own Athena SQL for every FeatureStore (scripts/feast-sql-check.sh) through Trino's parser and
+#      run in DuckDB over the offline store's columns; self-test on broken.feast-sql.k8s.yaml
 # Run through `npm run validate`, which installs the tools and synthesizes the examples first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -87,5 +91,13 @@ echo "promtool-rules rejects the broken rules: ok"
 step "KServe predictors through Knative Serving's validation (Knative mode, the README's feature flags)"
 bash scripts/knative-validate/run.sh "${manifests[@]}"
 bash scripts/knative-validate/run.sh -expect-reject "$broken/broken.knative-isvc.yaml"
+
+step "MLflow (PyPI) answering the rendered Host headers (403 for a foreign one)"
+bash scripts/mlflow-host-check.sh "${manifests[@]}"
+bash scripts/mlflow-host-check.sh --self-test
+
+step "Feast's Athena SQL through Trino's parser and DuckDB"
+bash scripts/feast-sql-check.sh "${manifests[@]}"
+bash scripts/feast-sql-check.sh --self-test
 
 printf '\nvalidate: all checks passed\n'
