@@ -91,9 +91,9 @@ describe('MlPlatformChart', () => {
       });
       const kinds = objects.filter((o) => o.metadata.namespace === 'acme-churn').map((o) => o.kind).sort();
       expect(kinds).toEqual([
-        'AnalysisTemplate', 'ConfigMap', 'CronJob', 'CronWorkflow', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget',
-        'PrometheusRule', 'PrometheusRule', 'Role', 'RoleBinding', 'Rollout', 'Secret', 'Service', 'ServiceAccount', 'ServiceAccount',
-        'ServiceAccount', 'WorkflowTemplate',
+        'AnalysisTemplate', 'ConfigMap', 'CronJob', 'CronWorkflow', 'NetworkPolicy', 'PodDisruptionBudget', 'PodMonitor',
+        'PrometheusRule', 'PrometheusRule', 'Role', 'RoleBinding', 'Rollout', 'ScaledObject', 'Secret', 'Service', 'ServiceAccount',
+        'ServiceAccount', 'ServiceAccount', 'WorkflowTemplate',
       ]);
       expect(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual(['acme-mlflow', 'acme-churn']);
     });
@@ -167,7 +167,10 @@ describe('MlPlatformChart', () => {
         ['p99-latency', 'len(result) > 0 && !isNaN(result[0]) && result[0] > 250'],
       ]);
       expect(metrics[1].provider.prometheus.address).toBe('http://prometheus-operated.monitoring.svc.cluster.local:9090');
-      expect(find(objects, 'HorizontalPodAutoscaler', 'acme-churn').spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
+      // Autoscaling on requests as on AWS: targetInvocationsPerInstance (600 a minute by default) / 60 per replica.
+      const scaler = find(objects, 'ScaledObject', 'acme-churn').spec;
+      expect(scaler).toMatchObject({ minReplicaCount: 2, maxReplicaCount: 6 });
+      expect(scaler.triggers[0].metadata.threshold).toBe('10');
     });
 
     it('runs the drift job on the model\'s capture, baseline, features and rolling reference, pushing to the Pushgateway', () => {
