@@ -343,8 +343,8 @@ describe('MlPlatform: rollbacks are told to the model\'s owner (issue 12.12)', (
     const [param] = pattern.detail['stack-id'].map((v: any) => v.Ref);
     const nested = Object.values<any>(root.findResources('AWS::CloudFormation::Stack')).find((s) => s.Properties.Parameters?.[param] !== undefined);
     expect(nested.Properties.Parameters[param]).toEqual({ Ref: 'AWS::StackId' });
-    // And the endpoint's own SageMaker rollback events.
-    expect(rulesOf('aws.sagemaker').map((r) => r.Properties.EventPattern.detail.EndpointName).filter((n) => n)).toEqual([['acme-churn']]);
+    // And the endpoint's own SageMaker rollback events: its alarm's rule and the promotion's reconcile.
+    expect(rulesOf('aws.sagemaker').map((r) => r.Properties.EventPattern.detail.EndpointName).filter((n) => n)).toEqual([['acme-churn'], ['acme-churn']]);
   });
 
   it.skipIf(!HAS_EMULATOR)('the stack rule matches its stack\'s rollback only, as EventBridge matches (moto)', () => {
