@@ -21,6 +21,12 @@
 #      runs it: the in-cluster Host headers get 200, a foreign one 403; self-test on broken.mlflow-host.k8s.yaml
 #  13. Feast's own Athena SQL for every FeatureStore (scripts/feast-sql-check.sh) through Trino's parser and
 #      run in DuckDB over the offline store's columns; self-test on broken.feast-sql.k8s.yaml
+#  14. every Argo Rollout through Argo Rollouts' own code (scripts/argo-analysis.sh, v1.10.1): the
+#      controller's validation with the Services, Ingresses and AnalysisTemplates it names, and its
+#      analysis controller on a simulated clock with healthy, failing, empty and NaN results (a healthy
+#      canary's first measurement Successful, a failing one Failed before its steps end, no data
+#      Inconclusive); also an NGINX-routed endpoint (scripts/argo-analysis/render-routed.ts); self-test
+#      on broken.argo-*.yaml (built once per machine, cached in ~/.cache/cdk-mlops)
 # Run through `npm run validate`, which installs the tools and synthesizes the examples first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -99,5 +105,12 @@ bash scripts/mlflow-host-check.sh --self-test
 step "Feast's Athena SQL through Trino's parser and DuckDB"
 bash scripts/feast-sql-check.sh "${manifests[@]}"
 bash scripts/feast-sql-check.sh --self-test
+
+step "Argo Rollouts: the controller's validation and its analysis on healthy, failing, empty and NaN results"
+routed=$(mktemp --suffix=.yaml)
+npx --no-install tsx scripts/argo-analysis/render-routed.ts "$routed"
+bash scripts/argo-analysis.sh "${manifests[@]}" "$routed"
+rm -f "$routed"
+bash scripts/argo-analysis.sh --self-test
 
 printf '\nvalidate: all checks passed\n'
