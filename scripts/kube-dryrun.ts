@@ -59,6 +59,9 @@ export const ARGO_EXECUTOR_DEFAULTS: ArgoExecutorSettings = {};
  */
 export const PREREQUISITE_NAMESPACES = ['kube-system', 'gpu-operator'];
 
+/** Annotation of a self-test object: a part of the message the server must reject it with. */
+export const EXPECTED_REJECTION = 'dryrun.cdk-mlops.io/expected-rejection';
+
 /** A Pod a workload would create, and what it was built from. */
 export interface WorkloadPod {
   /** e.g. `Deployment serving/fraud` or `WorkflowTemplate training/fraud-training template train`. */
@@ -136,7 +139,12 @@ function resolveWorkflowTemplateRef(spec: Obj, namespace: string | undefined, do
  * aliases, DNS); the template's deadline; then the workflow's and the template's `podSpecPatch`,
  * applied last by strategic merge (util.ApplyPodSpecPatch), so they reach `init` and `wait` too.
  */
-export function argoWorkflowPods(workflowName: string, namespace: string | undefined, spec: Obj, executor: ArgoExecutorSettings = ARGO_EXECUTOR_DEFAULTS): WorkloadPod[] {
+export function argoWorkflowPods(
+  workflowName: string,
+  namespace: string | undefined,
+  spec: Obj,
+  executor: ArgoExecutorSettings = ARGO_EXECUTOR_DEFAULTS,
+): WorkloadPod[] {
   const pods: WorkloadPod[] = [];
   for (const t of spec.templates ?? []) {
     if (t.containerSet || t.resource || t.data) {
@@ -193,17 +201,17 @@ function argoPod(workflowName: string, namespace: string | undefined, wf: Obj, t
   const varRunArgo = { name: 'var-run-argo', mountPath: '/var/run/argo' };
   const source = t.container ?? t.script;
   const { source: _script, ...mainFields } = source;
-  const main: Obj = { ...mainFields, name: 'main' };
+  const mainCtr: Obj = { ...mainFields, name: 'main' };
   // Without a command the controller reads the image's entrypoint from its registry (not done
   // here: the entrypoint does not change what the API server judges).
-  main.command = ['/var/run/argo/argoexec', 'emissary', ...EXECUTOR_LOG_OPTS, '--', ...(main.command ?? []), ...(t.script ? ['/argo/staging/script'] : [])];
+  mainCtr.command = ['/var/run/argo/argoexec', 'emissary', ...EXECUTOR_LOG_OPTS, '--', ...(mainCtr.command ?? []), ...(t.script ? ['/argo/staging/script'] : [])];
   const wait = execContainer('wait', ['argoexec', 'wait']);
-  const containers = [wait, main, ...(t.sidecars ?? [])];
+  const containers = [wait, mainCtr, ...(t.sidecars ?? [])];
   const initContainers = [execContainer('init', ['argoexec', 'init']), ...(t.initContainers ?? [])];
   if (t.script) {
     volumes.push({ name: 'argo-staging', emptyDir: {} });
     initContainers[0].volumeMounts = [...(initContainers[0].volumeMounts ?? []), { name: 'argo-staging', mountPath: '/argo/staging' }];
-    main.volumeMounts = [...(main.volumeMounts ?? []), { name: 'argo-staging', mountPath: '/argo/staging' }];
+    mainCtr.volumeMounts = [...(mainCtr.volumeMounts ?? []), { name: 'argo-staging', mountPath: '/argo/staging' }];
   }
   // addVolumeReferences: the workflow's volumes the containers mount.
   for (const c of [...containers, ...initContainers]) {
@@ -352,7 +360,7 @@ class ApiServer {
       const req = https.request(new URL(urlPath, this.url), {
         method,
         ca: this.ca,
-        headers: { 'Authorization': `Bearer ${this.token}`, 'Accept': 'application/json', ...(data ? { 'Content-Type': 'application/json' } : {}) },
+        headers: { Authorization: `Bearer ${this.token}`, Accept: 'application/json', ...(data ? { 'Content-Type': 'application/json' } : {}) },
         timeout: 30_000,
       }, (res) => {
         const chunks: Buffer[] = [];
@@ -523,6 +531,8 @@ async function main(): Promise<void> {
   const all = docs.map((d) => d.obj);
   const rejections: string[] = [];
   const accepted: string[] = [];
+  /** Self-test: objects rejected for another reason than their annotation names. */
+  const wrongReason: string[] = [];
   const reject = (file: string, what: string, r: Reply) => {
     rejections.push(`[${file}] ${what}: ${message(r)}`);
   };
@@ -572,6 +582,10 @@ async function main(): Promise<void> {
     if (rejections.length === before) {
       accepted.push(`[${file}] ${describe(obj)}`);
     }
+    const expected = obj.metadata?.annotations?.[EXPECTED_REJECTION];
+    if (expectRejected && rejections.length > before && !rejections.slice(before).every((m) => m.includes(expected ?? '\0'))) {
+      wrongReason.push(`[${file}] ${describe(obj)}: expected a rejection containing ${JSON.stringify(expected)}, got:\n    ${rejections.slice(before).join('\n    ')}`);
+    }
   }
 
   if (expectRejected) {
@@ -580,6 +594,10 @@ async function main(): Promise<void> {
     }
     if (accepted.length > 0) {
       console.error(`kube-dryrun: the API server accepted broken objects, so the check is not really checking:\n  ${accepted.join('\n  ')}`);
+      process.exit(1);
+    }
+    if (wrongReason.length > 0) {
+      console.error(`kube-dryrun: broken objects rejected for another reason than the one they test:\n  ${wrongReason.join('\n  ')}`);
       process.exit(1);
     }
     console.log(`kube-dryrun: every one of the ${objects} broken objects rejected: ok`);

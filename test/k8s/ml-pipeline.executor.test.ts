@@ -1,9 +1,9 @@
 import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
+import { buildExamples } from '../../examples';
 import { GateComparison, PipelineStep, StepKind } from '../../lib/core/pipeline';
 import { MlPipeline } from '../../lib/k8s/ml-pipeline';
 import { ARGO_EXECUTOR_DEFAULTS, argoWorkflowPods, strategicMergePodSpec } from '../../scripts/kube-dryrun';
-import { buildExamples } from '../../examples';
 
 /**
  * Argo Workflows' pods are built by its workflow-controller, not by the chart: beside the step's
