@@ -17,6 +17,10 @@
 #  10. KServe predictors in Knative mode through Knative Serving's own SetDefaults + Validate
 #      (scripts/knative-validate: knative.dev/serving v0.48.1, KServe 0.20's; the feature flags of its
 #      config-features.yaml, as the README asks), and its self-test on broken.knative-isvc.yaml
+#  11. a real kube-apiserver v1.34 + etcd on loopback (scripts/kube-apiserver.sh): CRDs installed, every
+#      object and the Pod each workload creates (Argo workflow pods built as the controller does) sent
+#      with dryRun=All&fieldValidation=Strict, namespaces enforcing restricted Pod Security; and its
+#      self-test on broken.apiserver.k8s.yaml (built once per machine, ~15 min, cached in ~/.cache/cdk-mlops)
 #  12. the MLflow server from PyPI (scripts/mlflow-host-check.sh) started on loopback as each ModelRegistry
 #      runs it: the in-cluster Host headers get 200, a foreign one 403; self-test on broken.mlflow-host.k8s.yaml
 #  13. Feast's own Athena SQL for every FeatureStore (scripts/feast-sql-check.sh) through Trino's parser and
@@ -97,6 +101,9 @@ echo "promtool-rules rejects the broken rules: ok"
 step "KServe predictors through Knative Serving's validation (Knative mode, the README's feature flags)"
 bash scripts/knative-validate/run.sh "${manifests[@]}"
 bash scripts/knative-validate/run.sh -expect-reject "$broken/broken.knative-isvc.yaml"
+
+step "a real kube-apiserver + etcd: every object and workload pod, dryRun=All, fieldValidation=Strict, Pod Security restricted"
+bash scripts/kube-apiserver.sh "${manifests[@]}"
 
 step "MLflow (PyPI) answering the rendered Host headers (403 for a foreign one)"
 bash scripts/mlflow-host-check.sh "${manifests[@]}"
