@@ -11,4 +11,4 @@ export * from './pipeline';
 export * from './drift';
 export * from './drift-reference';
 export * from './platform-spec';
-export { ServingMetrics, ServingScaleMetric } from './serving-metrics';
+export * from './serving-metrics';

@@ -10,8 +10,8 @@
 import { DriftReference } from './drift-reference';
 import { GpuModel } from './gpu-catalog';
 import { PipelineGate, PipelineStepBase } from './pipeline';
-import { ServingMetrics } from './serving-metrics';
 import { AlarmOwnership } from './rollback';
+import { ServingMetrics } from './serving-metrics';
 
 /** Day of the week of a scheduled retraining run. */
 export enum Weekday {

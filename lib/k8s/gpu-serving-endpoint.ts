@@ -7,18 +7,19 @@ import { ServiceAccountRoleMode } from './service-account-role';
 import { AlarmOwnership, ResolvedTrigger, RollbackTrigger, resolveTrigger } from '../core/rollback';
 import { DEFAULT_ROLLOUT, RolloutPolicy, RolloutType, expandSteps } from '../core/rollout';
 import { cpuMemoryResources, gpuResources } from './private/gpu-pod';
-import { selectorLabels, standardLabels } from './private/labels';
 import { isKnativeMode, knativeIngressRules, kservePredictor } from './private/kserve';
+import { selectorLabels, standardLabels } from './private/labels';
 import { serverNetworkPolicy } from './private/network-policy';
-import { roleAnnotations, roleEgress } from './private/service-account-role';
-import { RESTRICTED_CONTAINER, RESTRICTED_POD } from './private/security';
 import { DEFAULT_NGINX_NAMESPACE, basicCanaryPods, canaryRouting, canaryServiceName, stableIngress } from './private/rollout-traffic';
+import { RESTRICTED_CONTAINER, RESTRICTED_POD } from './private/security';
+import { roleAnnotations, roleEgress } from './private/service-account-role';
+import { servingScaledObject } from './private/serving-autoscaling';
 import { ServingPrometheus } from './private/serving-prometheus';
 import { servingPodMonitor } from './private/serving-scrape';
-import { ServingMetrics, ServingScaleMetric, DEFAULT_TARGET_GPU_UTILIZATION_PERCENT, metricsPort, resolveScaleMetric } from '../core/serving-metrics';
-import { servingScaledObject } from './private/serving-autoscaling';
-import { addStateValidation, validateProps } from './private/validate';
+import { DiskPlan, LOGS_ONLY_DISK, servingDisk } from '../core/ephemeral-storage';
 import { DEFAULT_SERVING_REPLICAS, DOWNLOAD_SECONDS_PER_GIB, SCALE_IN_COOLDOWN_SECONDS } from '../core/policy';
+import { ServingMetrics, ServingScaleMetric, DEFAULT_TARGET_GPU_UTILIZATION_PERCENT, metricsPort, resolveScaleMetric } from '../core/serving-metrics';
+import { addStateValidation, validateProps } from './private/validate';
 import { DEFAULT_KNATIVE_INGRESS_NAMESPACE } from '../core/knative';
 import {
   DEFAULT_SERVER_PORT,
@@ -28,7 +29,6 @@ import {
   servingEnvEntrySchema,
 } from '../core/schemas/k8s-serving';
 import { addWarning } from '../core/warnings';
-import { DiskPlan, LOGS_ONLY_DISK, servingDisk } from '../core/ephemeral-storage';
 
 const k8s = kplus.k8s;
 
@@ -764,7 +764,7 @@ export class GpuServingEndpoint extends Construct {
 
   private createService(id = 'Service', name = this.name): kplus.k8s.KubeService {
     const { selector, port } = this.shape;
-    const servicePort = (name: string, n: number) => ({ name, port: n, targetPort: k8s.IntOrString.fromNumber(n), protocol: 'TCP' });
+    const servicePort = (portName: string, n: number) => ({ name: portName, port: n, targetPort: k8s.IntOrString.fromNumber(n), protocol: 'TCP' });
     return new k8s.KubeService(this, id, {
       metadata: this.metadata(name),
       spec: {

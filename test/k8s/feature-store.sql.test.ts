@@ -67,9 +67,9 @@ describe('FeatureStore (Kubernetes): the SQL Feast writes for Athena', () => {
   });
 
   it('converts the event time to a UTC timestamp as its declared type says', () => {
-    expect(feastAthenaSourceQuery(USER, 'db', 't').query).toContain(`CAST(from_iso8601_timestamp("event_time") AT TIME ZONE 'UTC' AS timestamp) AS c1_event_time`);
+    expect(feastAthenaSourceQuery(USER, 'db', 't').query).toContain('CAST(from_iso8601_timestamp("event_time") AT TIME ZONE \'UTC\' AS timestamp) AS c1_event_time');
     const merchant = feastAthenaSourceQuery(MERCHANT, 'db', 't');
-    expect(merchant.query).toContain(`CAST(from_unixtime("ts") AT TIME ZONE 'UTC' AS timestamp) AS c1_ts`);
+    expect(merchant.query).toContain('CAST(from_unixtime("ts") AT TIME ZONE \'UTC\' AS timestamp) AS c1_ts');
     expect(merchant.timestampField).toBe('c1_ts');
     // The event time is not a feature: Feast reads it by the query's name, unmapped.
     expect(Object.keys(merchant.fieldMapping)).not.toContain('c1_ts');

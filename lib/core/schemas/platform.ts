@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ServingMetrics } from '../serving-metrics';
 import { DriftReference, MAX_REFERENCE_MINUTES } from '../drift-reference';
 import { GpuModel } from '../gpu-catalog';
 import { checkImage } from '../image';
@@ -11,6 +10,7 @@ import { gpuNodePoolSchema, gpuSharingSchema } from './k8s-gpu';
 import { mlflowServerSchema, secretKeyRefSchema } from './model-registry';
 import { DEFAULT_SERVING_REPLICAS } from '../policy';
 import { instanceShare } from '../sagemaker-routing';
+import { ServingMetrics } from '../serving-metrics';
 
 const shortName = (what: string) => z.string().regex(/^[a-z][a-z0-9-]{0,18}[a-z0-9]$|^[a-z]$/, `must be a ${what}: lowercase letters, digits and "-", 1-20 characters, starting with a letter`);
 const percent = (min: number, max: number) => z.number().min(min, `must be from ${min} to ${max}`).max(max, `must be from ${min} to ${max}`);

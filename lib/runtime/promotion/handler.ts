@@ -84,7 +84,9 @@ export async function promoteAndLog(event: ModelPackageStateChangeEvent, config:
     console.log(JSON.stringify({
       ...context,
       outcome,
-      ...(isEndpointEvent(event) ? { endpointName: event.detail?.EndpointName } : { modelPackageArn: event.detail?.ModelPackageArn ?? event.resources?.[0] }),
+      ...(isEndpointEvent(event)
+        ? { endpointName: event.detail?.EndpointName }
+        : { modelPackageArn: event.detail?.ModelPackageArn ?? event.resources?.[0] }),
       error: `${error.name}: ${error.message}`,
     }));
     throw error;

@@ -494,7 +494,9 @@ export async function readRecord(approval: ApprovedPackage, config: PromotionCon
 }
 
 /** Writes the record's tag (AddTags overwrites the value of an existing key). */
-export async function writeRecord(approval: ApprovedPackage, config: PromotionConfig, deps: PromotionDeps, attempts: readonly Attempt[]): Promise<void> {
+export async function writeRecord(
+  approval: ApprovedPackage, config: PromotionConfig, deps: PromotionDeps, attempts: readonly Attempt[],
+): Promise<void> {
   if (config.recordTagKey === undefined) {
     return;
   }

@@ -142,7 +142,8 @@ async function servedVersions(endpointName: string, config: PromotionConfig, dep
     const containers = [...(model.PrimaryContainer ? [model.PrimaryContainer] : []), ...(model.Containers ?? [])];
     for (const name of containers.map((c) => c.ModelPackageName).filter((n): n is string => n !== undefined)) {
       const version = parseModelPackageVersionArn(name);
-      if (version !== undefined && sameModelPackageGroup(version.group, config.modelPackageGroupName) && !versions.some((v) => sameVersion(v, version))) {
+      const ours = version !== undefined && sameModelPackageGroup(version.group, config.modelPackageGroupName);
+      if (ours && !versions.some((v) => sameVersion(v, version))) {
         versions.push(version);
       }
     }
