@@ -67,7 +67,7 @@ describe('one policy on both targets (the example platform with default serving 
   it('the rollback trigger: the same 5xx rate, judged on AWS by the alarm and on Kubernetes by the analysis and the alert', () => {
     expect(awsAlarm('ServingRollbackerrorrate').Threshold).toBe(DEFAULT_MAX_ERROR_RATE_PERCENT);
     const analysis = k8s.find((o) => o.kind === 'AnalysisTemplate').spec.metrics.find((m: any) => /error/.test(m.name));
-    expect(analysis.failureCondition).toBe(`len(result) > 0 && result[0] > ${DEFAULT_MAX_ERROR_RATE_PERCENT}`);
+    expect(analysis.failureCondition).toBe(`len(result) > 0 && !isNaN(result[0]) && result[0] > ${DEFAULT_MAX_ERROR_RATE_PERCENT}`);
     expect(k8sRule(/error/i).expr).toMatch(new RegExp(`\\) > ${DEFAULT_MAX_ERROR_RATE_PERCENT}$`));
   });
 

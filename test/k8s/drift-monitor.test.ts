@@ -56,7 +56,9 @@ describe('DriftMonitor (Kubernetes)', () => {
       expect(rules[0].expr).toBe('max by (feature) (cdk_mlops_drift_psi{endpoint="fraud"}) > 0.1');
       expect(rules[1].expr).toBe('max by (feature) (cdk_mlops_drift_psi{endpoint="fraud"}) > 0.2');
       expect(rules[2].expr).toBe('max by (feature) (count_over_time((cdk_mlops_drift_psi{endpoint="fraud"} > 0.2)[240m:60m])) >= 3');
-      expect(rules[3].expr).toBe('time() - max(cdk_mlops_drift_last_run_timestamp_seconds{endpoint="fraud"}) > 7200');
+      // absent(): a job that never reported (or whose series expired) is stale too (issue 13.9).
+      expect(rules[3].expr).toBe('(time() - max(cdk_mlops_drift_last_run_timestamp_seconds{endpoint="fraud"}) > 7200) '
+        + 'or absent(cdk_mlops_drift_last_run_timestamp_seconds{endpoint="fraud"})');
       for (const r of rules) {
         expect(r.annotations).toMatchObject({ runbook_url: 'https://runbooks.example.com/drift', owner: 'fraud-oncall' });
       }

@@ -123,9 +123,10 @@ describe('MlPlatformChart', () => {
       const train = template('train');
       expect(train.nodeSelector).toEqual({ 'cdk-mlops.io/gpu-pool': 'a10g-training' });
       expect(train.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+      // ephemeral-storage: the step's 30 GiB scratch volume, + 1 GiB for logs (core/ephemeral-storage.ts).
       expect(train.container.resources).toEqual({
-        requests: { 'cpu': '4', 'memory': '16Gi', 'nvidia.com/gpu': '1' },
-        limits: { 'cpu': '4', 'memory': '16Gi', 'nvidia.com/gpu': '1' },
+        requests: { 'cpu': '4', 'memory': '16Gi', 'nvidia.com/gpu': '1', 'ephemeral-storage': '30Gi' },
+        limits: { 'cpu': '4', 'memory': '16Gi', 'nvidia.com/gpu': '1', 'ephemeral-storage': '31Gi' },
       });
       expect(find(objects, 'ServiceAccount', 'acme-churn-training').metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/acme-churn-training' });
     });
@@ -142,9 +143,10 @@ describe('MlPlatformChart', () => {
       const c = pod.containers[0];
       expect(c.image).toBe(SPEC.models[0].pipeline.inferenceImage);
       expect(c.env).toEqual([{ name: 'HOME', value: '/tmp' }, { name: 'MODEL_URI', value: 's3://acme-ml-models/churn/7/' }]);
+      // ephemeral-storage: one copy of the weights + 1 GiB requested, the whole scratch + 1 GiB the limit.
       expect(c.resources).toEqual({
-        requests: { 'cpu': '4', 'memory': '16Gi', 'nvidia.com/gpu': '1' },
-        limits: { 'cpu': '4', 'memory': '16Gi', 'nvidia.com/gpu': '1' },
+        requests: { 'cpu': '4', 'memory': '16Gi', 'nvidia.com/gpu': '1', 'ephemeral-storage': '4Gi' },
+        limits: { 'cpu': '4', 'memory': '16Gi', 'nvidia.com/gpu': '1', 'ephemeral-storage': '8Gi' },
       });
       expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
       expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
