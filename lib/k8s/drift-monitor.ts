@@ -11,7 +11,7 @@ import { LOGS_ONLY_DISK } from '../core/ephemeral-storage';
 import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS, patchPodSeccomp } from './private/security';
 import { addStateValidation, validateProps } from './private/validate';
 import { DEFAULT_DRIFT_SCHEDULE_MINUTES, DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
-import { cronIntervalMinutes, driftFeatureSchema, k8sDriftMonitorSchema, parseS3Location, plainDriftProps } from '../core/schemas/drift-monitor';
+import { cronIntervalMinutes, cronStartingDeadlineMinutes, driftFeatureSchema, k8sDriftMonitorSchema, parseS3Location, plainDriftProps } from '../core/schemas/drift-monitor';
 
 const CONFIG_DIR = '/etc/drift';
 const DEFAULT_RESOURCES: ComputeResources = { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '1Gi', memoryLimit: '2Gi' };
@@ -263,13 +263,8 @@ export class DriftMonitor extends Construct {
       metadata: this.metadata(),
       podMetadata: { labels: this.labels },
       schedule: this.schedule,
-      // The CronJob controller skips a run it reaches later than startingDeadlineSeconds after its
-      // time (kubernetes pkg/controller/cronjob/cronjob_controllerv2.go, syncCronJob: `tooLate :=
-      // scheduledTime.Add(StartingDeadlineSeconds).Before(now)`); cdk8s-plus' default of 10 s loses
-      // a run to any controller restart or backlog ("CronJob limitations",
-      // https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/). One schedule interval
-      // (at least 5 minutes) lets a late run start until the next one is due.
-      startingDeadline: Duration.minutes(this.scheduleMinutes),
+      // One schedule interval: a run the controller reaches late still starts (core, cronStartingDeadlineMinutes).
+      startingDeadline: Duration.minutes(cronStartingDeadlineMinutes(this.schedule.expressionString)),
       concurrencyPolicy: kplus.ConcurrencyPolicy.FORBID,
       successfulJobsRetained: 3,
       failedJobsRetained: 3,

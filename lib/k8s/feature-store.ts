@@ -10,6 +10,7 @@ import { toContainerResources } from './private/quantities';
 import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS, patchPodSeccomp } from './private/security';
 import { addStateValidation, validateProps } from './private/validate';
 import { DEFAULT_PLATFORM_SERVER_REPLICAS } from '../core/policy';
+import { cronStartingDeadlineMinutes } from '../core/schemas/drift-monitor';
 import { k8sFeatureStoreSchema, k8sFeatureViewSchema } from '../core/schemas/feature-store-k8s';
 import { clientNamespaceSchema } from '../core/schemas/model-registry';
 
@@ -408,6 +409,8 @@ export class FeatureStore extends Construct {
       metadata: this.metadata('materialize'),
       ...this.podProps(),
       schedule: this.props.materializationSchedule ?? Cron.hourly(),
+      // One schedule interval: a run the controller reaches late still starts (core, cronStartingDeadlineMinutes).
+      startingDeadline: Duration.minutes(cronStartingDeadlineMinutes((this.props.materializationSchedule ?? Cron.hourly()).expressionString)),
       concurrencyPolicy: kplus.ConcurrencyPolicy.FORBID,
       successfulJobsRetained: 3,
       failedJobsRetained: 3,

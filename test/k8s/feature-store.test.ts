@@ -89,6 +89,8 @@ describe('FeatureStore (Kubernetes, Feast)', () => {
       const cron = one(objects, 'CronJob');
       expect(cron.spec.schedule).toBe('0 * * * *');
       expect(cron.spec.concurrencyPolicy).toBe('Forbid');
+      // A run the controller reaches late still starts until the next is due (was cdk8s-plus' 10 s: issue 13.13).
+      expect(cron.spec.startingDeadlineSeconds).toBe(3600);
       const jobPod = cron.spec.jobTemplate.spec.template.spec;
       expect(jobPod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
       expect(jobPod.containers[0].args[0]).toContain('"materialize-incremental", now');

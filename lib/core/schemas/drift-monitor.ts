@@ -46,6 +46,23 @@ export function rateIntervalMinutes(expression: string): number | undefined {
 }
 
 /**
+ * `startingDeadlineSeconds` of a CronJob on `expression`, in minutes: one schedule interval, at least
+ * `MIN_STARTING_DEADLINE_MINUTES` (and that for an expression of uneven intervals). The CronJob
+ * controller skips a run it reaches later than startingDeadlineSeconds after its time (kubernetes
+ * pkg/controller/cronjob/cronjob_controllerv2.go, syncCronJob: `tooLate :=
+ * scheduledTime.Add(StartingDeadlineSeconds).Before(now)`); cdk8s-plus' default of 10 s loses a run
+ * to any controller restart or backlog ("CronJob limitations",
+ * https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/). One interval lets a late run
+ * start until the next one is due.
+ */
+export function cronStartingDeadlineMinutes(expression: string): number {
+  return Math.max(MIN_STARTING_DEADLINE_MINUTES, cronIntervalMinutes(expression) ?? MIN_STARTING_DEADLINE_MINUTES);
+}
+
+/** The shortest `startingDeadlineSeconds` the CronJobs get, minutes (see `cronStartingDeadlineMinutes`). */
+export const MIN_STARTING_DEADLINE_MINUTES = 5;
+
+/**
  * Minutes between the runs of a Kubernetes cron expression with one interval, or undefined: every
  * N minutes (`*∕N * * * *`, N dividing 60), hourly (`M * * * *`), every H hours (`M *∕H * * *`, H
  * dividing 24) or daily (`M H * * *`). Other expressions run at uneven intervals, which the
