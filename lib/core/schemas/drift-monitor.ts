@@ -16,8 +16,18 @@ const MIN_SCHEDULE_MINUTES = 5;
 const MAX_AWS_SCHEDULE_MINUTES = 7 * 24 * 60;
 const MAX_WINDOW_MINUTES = 31 * 24 * 60;
 
-/** The name of a watched feature (constructor `features`, `addFeature`). */
-const featureName = z.string().min(1).max(255);
+/**
+ * @internal the name of a watched feature (constructor `features`, `addFeature`, the platform spec's
+ * `drift.features`): one column of the captured CSV / JSON rows, matched by position or key. A comma
+ * would make one list item stand for two CSV columns (`'age,income'`), so the job would watch a
+ * feature that no row has, or the wrong column: each feature is its own list item.
+ */
+export const featureName = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((f) => !f.includes(','), 'must be one feature name without a comma: give each feature as its own list item (features: [age, income], not [\'age,income\'])')
+  .refine((f) => f.length === 0 || f.trim().length > 0, 'must not be blank (only whitespace): name a column of the captured rows');
 
 const featureList = z
   .array(featureName)

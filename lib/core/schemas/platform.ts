@@ -6,10 +6,14 @@ import { platformPipelineSpecSchema } from '../pipeline';
 import { KubernetesServingRenderer, Weekday } from '../platform-spec';
 import { cpuQuantity, iamRoleArn, k8sLabelName, k8sSubdomainName, memoryQuantity, port, s3Uri } from '../primitives';
 import { ownershipSchema } from '../rollback';
+import { featureName } from './drift-monitor';
 import { gpuNodePoolSchema, gpuSharingSchema } from './k8s-gpu';
 import { mlflowServerSchema, secretKeyRefSchema } from './model-registry';
 import { DEFAULT_SERVING_REPLICAS } from '../policy';
-import { instanceShare } from '../sagemaker-routing';
+import { DEFAULT_TERMINATION_WAIT_SECONDS, MAX_WAIT_INTERVAL_SECONDS, instanceShare } from '../sagemaker-routing';
+import { deploymentWaits, sagemakerInstanceType } from '../sagemaker-limits';
+import { RolloutType } from '../rollout';
+import { awsStepProblems } from './aws-pipeline';
 import { ServingMetrics } from '../serving-metrics';
 
 const shortName = (what: string) => z.string().regex(/^[a-z][a-z0-9-]{0,18}[a-z0-9]$|^[a-z]$/, `must be a ${what}: lowercase letters, digits and "-", 1-20 characters, starting with a letter`);
@@ -130,7 +134,7 @@ export const platformSpecSchema = z
           }),
           serving: z
             .strictObject({
-              instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a SageMaker instance type (ml.<family>.<size>)'),
+              instanceType: sagemakerInstanceType,
               initialModelVersion: z.number().int('must be a whole version number').min(1),
               instanceCount: z.number().int().min(1).max(100).optional(),
               maxInstanceCount: z.number().int().min(1).max(100).optional(),
@@ -138,7 +142,7 @@ export const platformSpecSchema = z
               canaryPercent: percent(1, 50).optional(),
               acceptCoarseCanary: z.boolean().optional(),
               autoscalingRegistered: z.boolean().optional(),
-              bakeMinutes: z.number().int().min(1).max(120).optional(),
+              bakeMinutes: z.number().int().min(1, 'must be at least 1 minute: the rollback alarms act only while a step bakes').max(120).optional(),
               maxErrorRatePercent: percent(0.01, 50).optional(),
               maxP99LatencyMillis: z.number().int().min(1).optional(),
               captureSamplingPercent: z.number().int().min(1).max(100).optional(),
@@ -171,7 +175,7 @@ export const platformSpecSchema = z
             }),
           drift: z
             .strictObject({
-              features: z.array(z.string().min(1).max(255)).min(1, 'must list the model\'s input columns')
+              features: z.array(featureName).min(1, 'must list the model\'s input columns')
                 .refine((f) => new Set(f).size === f.length, 'must not list a feature twice'),
               baselineUri: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S+\.json$/, 'must be s3://bucket/key.json'),
               reference: z.enum(DriftReference).optional(),
@@ -268,11 +272,14 @@ export const platformAwsSpecSchema = z
         canaryPercent: z.number().optional(),
         instanceCount: z.number().optional(),
         acceptCoarseCanary: z.boolean().optional(),
+        bakeMinutes: z.number().optional(),
       }).optional(),
+      pipeline: z.any().optional(), // the spec schema judges its shape
     })),
   })
   .superRefine((spec, ctx) => {
     spec.models.forEach((m, i) => {
+      awsModelRules(m, i, ctx);
       const asked = m.serving?.canaryPercent;
       const instanceCount = m.serving?.instanceCount ?? DEFAULT_SERVING_REPLICAS;
       if (asked === undefined || asked <= 0 || asked >= 100 || instanceCount < 1 || m.serving?.acceptCoarseCanary) {
@@ -291,3 +298,33 @@ export const platformAwsSpecSchema = z
       }
     });
   });
+
+/**
+ * SageMaker's limits on what a model of the spec renders on AWS, named by the spec's keys: the bake
+ * is a WaitIntervalInSeconds (at most an hour, and not 0 with no termination wait: the endpoint's
+ * rule, `deploymentWaits`), each pipeline step a processing or training job (`awsStepProblems`:
+ * `maxRuntimeSeconds`, `environment`).
+ */
+function awsModelRules(m: { serving?: { bakeMinutes?: number; instanceCount?: number }; pipeline?: any }, i: number, ctx: z.RefinementCtx): void {
+  const bake = m.serving?.bakeMinutes;
+  if (typeof bake === 'number' && Number.isInteger(bake) && bake >= 0) {
+    const path = ['models', i, 'serving', 'bakeMinutes'];
+    if (bake * 60 > MAX_WAIT_INTERVAL_SECONDS) {
+      ctx.addIssue({ code: 'custom', path, message: `must be at most ${MAX_WAIT_INTERVAL_SECONDS / 60} on AWS (SageMaker WaitIntervalInSeconds ≤ ${MAX_WAIT_INTERVAL_SECONDS})` });
+    }
+    // The platform's canary on AWS keeps the old fleet DEFAULT_TERMINATION_WAIT_SECONDS (the spec does not set it).
+    const spec = { type: RolloutType.CANARY, percent: 50, bake: bake * 60 };
+    const waits = deploymentWaits(spec, Math.max(2, m.serving?.instanceCount ?? DEFAULT_SERVING_REPLICAS), 'REJECT', DEFAULT_TERMINATION_WAIT_SECONDS, undefined);
+    for (const [, message] of waits.problems) {
+      ctx.addIssue({ code: 'custom', path, message });
+    }
+  }
+  const steps: unknown = m.pipeline?.steps;
+  if (Array.isArray(steps)) {
+    steps.forEach((step, j) => {
+      for (const [below, message] of awsStepProblems(step, 'maxRuntimeSeconds')) {
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'pipeline', 'steps', j, ...below], message });
+      }
+    });
+  }
+}
