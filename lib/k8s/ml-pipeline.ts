@@ -24,9 +24,8 @@ import { cpuMemoryResources, gpuResources } from './private/gpu-pod';
 import { HELPER_STEP_SCRATCH_GIB, stepDisk } from '../core/ephemeral-storage';
 import { standardLabels } from './private/labels';
 import { RESTRICTED_CONTAINER, RESTRICTED_POD } from './private/security';
-import { validateProps } from './private/validate';
+import { synthProblems, validateProps } from './private/validate';
 import { argoStepName, envSuffix, inputName, k8sPipelineSchema, k8sPipelineStepSchema } from '../core/schemas/k8s-pipeline';
-import { collectProblems } from '../core/validation';
 
 const k8s = kplus.k8s;
 
@@ -349,8 +348,7 @@ export class MlPipeline extends Construct {
   /** The steps with every one added, against the same schema as the props. */
   private validateSteps(): string[] {
     const current = { ...this.validated, pipeline: plainPipelineSpec(this.props.pipeline, this.steps) };
-    return collectProblems(this.node.path, k8sPipelineSchema, current, (v) => v instanceof Lazy)
-      .map((p) => `${p.constructPath}: ${p.property} ${p.allowed} (received ${p.received})`);
+    return synthProblems(this, k8sPipelineSchema, current);
   }
 
   private renderWorkflowSpec(): Record<string, unknown> {

@@ -193,10 +193,11 @@ describe('DriftMonitor (AWS)', () => {
       const { m } = build({ baseline });
       m.addFeature('amount');
       m.addFeature('merchant_risk');
-      const errors = m.node.validate();
-      expect(errors).toEqual([
-        expect.stringMatching(/^TestStack\/Drift: features must not list a feature twice/),
-        expect.stringMatching(/^TestStack\/Drift: features\[3\] must be a feature of the baseline \(amount, country\)/),
+      const e = expectValidationError(() => m.node.validate());
+      expect(e.message).toMatch(/^2 problems:/);
+      expect(e.problems).toEqual([
+        expect.objectContaining({ constructPath: 'TestStack/Drift', property: 'features', allowed: 'must not list a feature twice' }),
+        expect.objectContaining({ constructPath: 'TestStack/Drift', property: 'features[3]', allowed: expect.stringMatching(/^must be a feature of the baseline \(amount, country\)/) }),
       ]);
     });
   });

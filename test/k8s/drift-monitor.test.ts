@@ -135,7 +135,8 @@ describe('DriftMonitor (Kubernetes)', () => {
       const chart = Testing.chart();
       const drift = new DriftMonitor(chart, 'Drift', BASE);
       drift.addFeature('amount');
-      expect(drift.node.validate()).toEqual([expect.stringMatching(/^test\/Drift: features must not list a feature twice/)]);
+      const e = expectValidationError(() => drift.node.validate());
+      expect(e.problems).toEqual([expect.objectContaining({ constructPath: 'test/Drift', property: 'features', allowed: 'must not list a feature twice' })]);
     });
   });
 

@@ -333,7 +333,8 @@ describe('GpuServingEndpoint (Kubernetes)', () => {
       const { chart, ep } = build({ containers: [{ name: 'logger', image: SIDECAR_IMAGE, resources: SIDECAR_RESOURCES }] });
       ep.addContainer({ name: 'logger', image: SIDECAR_IMAGE, resources: SIDECAR_RESOURCES, port: 8080 });
       ep.addContainer({ name: 'server', image: SIDECAR_IMAGE, resources: SIDECAR_RESOURCES });
-      expect(ep.node.validate()).toEqual([
+      const e = expectValidationError(() => ep.node.validate());
+      expect(e.problems.map((p) => `${p.constructPath}: ${p.property} ${p.allowed}`)).toEqual([
         expect.stringMatching(/^test\/Fraud: containers\[1\]\.name must be unique among the containers/),
         expect.stringMatching(/^test\/Fraud: containers\[1\]\.port must differ from the model server's port \(8080\)/),
         expect.stringMatching(/^test\/Fraud: containers\[2\]\.name must not be "server" or "kserve-container"/),

@@ -1,7 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import type { z } from 'zod';
-import { collectProblems, validateOrThrow } from '../../core/validation';
+import { collectProblems, throwIfAny, validateOrThrow } from '../../core/validation';
 
 /**
  * Validate a construct's (plain) props against a core schema, naming the construct's path and
@@ -12,12 +12,13 @@ export function validateProps(scope: IConstruct, schema: z.ZodType, input: unkno
 }
 
 /**
- * The problems of a construct's current state (props plus what `addX` methods added) as
- * `node.addValidation` messages: the construct re-runs its one schema at synth, so construction-time
- * and synth-time checks cannot diverge.
+ * Check a construct's current state (props plus what `addX` methods added) from
+ * `node.addValidation`: the construct re-runs its one schema at synth, so construction-time and
+ * synth-time checks cannot diverge, and a problem found at synth is thrown as the same
+ * `MlopsValidationError` (every problem of the construct at once) rather than as the framework's
+ * "Validation failed" text. Returns no messages when the state is valid.
  */
 export function synthProblems(scope: IConstruct, schema: z.ZodType, input: unknown): string[] {
-  return collectProblems(scope.node.path, schema, input, (v) => v !== undefined && v !== null && Token.isUnresolved(v)).map(
-    (p) => `${p.constructPath}: ${p.property} ${p.allowed} (received ${p.received})`,
-  );
+  throwIfAny(collectProblems(scope.node.path, schema, input, (v) => v !== undefined && v !== null && Token.isUnresolved(v)));
+  return [];
 }
