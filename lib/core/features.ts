@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sha256Hex } from './sha256';
+import { unlessToken } from './validation';
 
 /** SageMaker Feature Store value types. */
 export enum FeatureType {
@@ -100,7 +101,7 @@ export const entitySchema = z
       .min(1, 'must define at least one feature')
       .max(MAX_FEATURES_PER_GROUP - 2, `must have at most ${MAX_FEATURES_PER_GROUP - 2} features (SageMaker allows ${MAX_FEATURES_PER_GROUP} with the key and event time)`),
   })
-  .superRefine((e, ctx) => {
+  .superRefine(unlessToken((e, ctx) => {
     // Names are unique case-insensitively: the offline store (Glue / Athena) lowercases columns.
     const seen = new Map<string, string>([
       [e.recordIdentifier?.toLowerCase(), 'recordIdentifier'],
@@ -117,17 +118,17 @@ export const entitySchema = z
         seen.set(key, `features[${i}]`);
       }
     });
-  });
+  }));
 
 /** @internal */
-export const entitiesSchema = z.array(entitySchema).min(1, 'must define at least one entity').superRefine((es, ctx) => {
+export const entitiesSchema = z.array(entitySchema).min(1, 'must define at least one entity').superRefine(unlessToken((es, ctx) => {
   const names = es.map((e) => e?.name?.toLowerCase());
   names.forEach((n, i) => {
     if (names.indexOf(n) !== i) {
       ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `must be unique; "${es[i].name}" is defined twice` });
     }
   });
-});
+}));
 
 /**
  * @internal the arguments of `addFeature(entityName, feature)` on a store whose entities are

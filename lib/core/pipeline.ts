@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IDuration, secondsOf } from './duration';
 import { GpuCatalog, GpuModel } from './gpu-catalog';
 import { checkImage } from './image';
+import { unlessToken } from './validation';
 
 /** What a pipeline step runs as. */
 export enum StepKind {
@@ -141,12 +142,12 @@ export const DEFAULT_REPORT_FILE = 'evaluation.json';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
 const pinned = (allowed: string) =>
-  z.string().superRefine((ref, ctx) => {
+  z.string().superRefine(unlessToken((ref, ctx) => {
     const problem = checkImage(ref, { allowPinnedTag: false, allowMutableTag: false });
     if (problem) {
       ctx.addIssue({ code: 'custom', message: `${problem} (${allowed})` });
     }
-  });
+  }));
 
 const stepShape = {
   name: z.string().regex(NAME, 'must be 1-48 letters, digits, "-" or "_", starting with a letter or digit'),
@@ -177,10 +178,10 @@ function stepRules(s: { kind: StepKind; outputs?: string[]; gpu?: GpuModel; inst
 }
 
 /** @internal one step of a pipeline, as `PipelineSpec.steps` and `addStep` take it (`maxRuntime` in seconds: `plainStep`) */
-export const pipelineStepSchema = z.strictObject({ ...stepShape, maxRuntime: maxRuntimeSeconds, environment }).superRefine(stepRules);
+export const pipelineStepSchema = z.strictObject({ ...stepShape, maxRuntime: maxRuntimeSeconds, environment }).superRefine(unlessToken(stepRules));
 
 /** @internal one step of a platform spec document's pipeline (`maxRuntimeSeconds`) */
-export const platformPipelineStepSchema = z.strictObject({ ...stepShape, maxRuntimeSeconds, environment }).superRefine(stepRules);
+export const platformPipelineStepSchema = z.strictObject({ ...stepShape, maxRuntimeSeconds, environment }).superRefine(unlessToken(stepRules));
 
 /** @internal a step as its schema validates it: the Duration in seconds */
 export function plainStep(step: PipelineStep): Record<string, unknown> {
@@ -256,12 +257,12 @@ const atLeastTwo = 'must have at least a training step and an evaluation step';
 /** @internal a pipeline spec (`maxRuntime` in seconds: `plainPipelineSpec`) */
 export const pipelineSpecSchema = z
   .strictObject({ steps: z.array(pipelineStepSchema).min(2, atLeastTwo), gate: gateSchema, inferenceImage: pinned('what is registered is what will serve') })
-  .superRefine(pipelineRules);
+  .superRefine(unlessToken(pipelineRules));
 
 /** @internal the pipeline of a platform spec document (`maxRuntimeSeconds`) */
 export const platformPipelineSpecSchema = z
   .strictObject({ steps: z.array(platformPipelineStepSchema).min(2, atLeastTwo), gate: gateSchema, inferenceImage: pinned('what is registered is what will serve') })
-  .superRefine(pipelineRules);
+  .superRefine(unlessToken(pipelineRules));
 
 function dependencies(s: { inputs?: string[] }): string[] {
   return (s.inputs ?? []).filter((i) => i !== DATA_INPUT).map((i) => i.split('.')[0]);

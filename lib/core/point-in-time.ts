@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { athenaUtcTimestamp, quoteIdentifier as quote } from './athena-sql';
 import { EntityDefinition, FeatureReference, FeatureType, Features, entitiesSchema } from './features';
-import { validateOrThrow } from './validation';
+import { unlessToken, validateOrThrow } from './validation';
 
 /** SQL dialect of a generated query. */
 export enum SqlDialect {
@@ -239,7 +239,7 @@ const pointInTimeOptionsSchema = z
     },
     { error: 'must be an object with labels, features, entities and featureTables' },
   )
-  .superRefine((options, ctx) => referenceIssues(options as unknown).forEach((i) => ctx.addIssue({ code: 'custom', ...i })), { when: () => true });
+  .superRefine(unlessToken((options, ctx) => referenceIssues(options as unknown).forEach((i) => ctx.addIssue({ code: 'custom', ...i }))), { when: () => true });
 
 /** The references against the entities (defensive: the shape may be wrong). */
 function referenceIssues(options: unknown): Array<{ path: Array<string | number>; message: string }> {

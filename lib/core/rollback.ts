@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IDuration, secondsOf } from './duration';
+import { unlessToken } from './validation';
 
 /** Default 5xx error-rate threshold (percent of invocations) that rolls a deployment back. */
 export const DEFAULT_MAX_ERROR_RATE_PERCENT = 1;
@@ -247,8 +248,8 @@ export const triggerSchema = z
       .optional(),
     prometheusQuery: z.string().min(1).optional(),
   })
-  .superRefine((t, ctx) => {
+  .superRefine(unlessToken((t, ctx) => {
     if ((t.datapointsToAlarm ?? DEFAULT_DATAPOINTS_TO_ALARM) > (t.evaluationPeriods ?? DEFAULT_EVALUATION_PERIODS)) {
       ctx.addIssue({ code: 'custom', path: ['datapointsToAlarm'], message: 'must not exceed evaluationPeriods' });
     }
-  });
+  }));

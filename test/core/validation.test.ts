@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { collectProblems, formatPath, renderValue, validateOrThrow } from '../../lib/core/validation';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { collectProblems, formatPath, renderValue, unlessToken, validateOrThrow } from '../../lib/core/validation';
 import { expectValidationError } from '../support/aws';
 
 const schema = z.strictObject({
@@ -63,5 +65,54 @@ describe('formatPath and renderValue', () => {
     expect(renderValue('x'.repeat(200))).toHaveLength(120);
     expect(renderValue({ node: { path: 'Stack/Bucket' } })).toBe('<Stack/Bucket>');
     expect(renderValue(undefined)).toBe('undefined');
+  });
+});
+
+describe('rules that compare properties judge no token (unlessToken)', () => {
+  // A number token as aws-cdk-lib encodes it: a special double; strings carry a marker.
+  const NUMBER_TOKEN = -1.8881545897087626e289;
+  const isToken = (v: unknown) => v === NUMBER_TOKEN || (typeof v === 'string' && v.includes('${Token['));
+  const range = z
+    .strictObject({ min: z.number().int().min(0), max: z.number().int().min(1), label: z.string().optional() })
+    .superRefine(unlessToken((r, ctx) => {
+      if (r.label !== undefined && r.label.length > 5) {
+        ctx.addIssue({ code: 'custom', path: ['label'], message: 'must have at most 5 characters' });
+      }
+      if (r.min > r.max) {
+        ctx.addIssue({ code: 'custom', path: ['min'], message: `must not exceed max (${r.max})` });
+      }
+    }));
+
+  it('drops an issue raised after reading a token, on whichever property it is reported', () => {
+    // max is the token, the issue is reported on min: the skip by path alone would keep it
+    expect(collectProblems('S/C', range, { min: 3, max: NUMBER_TOKEN }, isToken)).toEqual([]);
+    expect(collectProblems('S/C', range, { min: NUMBER_TOKEN, max: 2 }, isToken)).toEqual([]);
+  });
+
+  it('keeps an issue decided before any token was read, and judges everything when there is none', () => {
+    expect(collectProblems('S/C', range, { min: 1, max: NUMBER_TOKEN, label: 'too long' }, isToken).map((p) => p.property)).toEqual(['label']);
+    expect(collectProblems('S/C', range, { min: 3, max: 2 }, isToken)).toEqual([
+      { constructPath: 'S/C', property: 'min', received: '3', allowed: 'must not exceed max (2)' },
+    ]);
+  });
+
+  it('sees tokens read through arrays and nested objects', () => {
+    const nested = z.strictObject({ steps: z.array(z.strictObject({ size: z.number() })) }).superRefine(unlessToken((v, ctx) => {
+      if (v.steps.map((s) => s.size).reduce((a, b) => a + b, 0) < 10) {
+        ctx.addIssue({ code: 'custom', path: ['steps'], message: 'must sum to at least 10' });
+      }
+    }));
+    expect(collectProblems('S/C', nested, { steps: [{ size: 8 }, { size: NUMBER_TOKEN }] }, isToken)).toEqual([]);
+    expect(collectProblems('S/C', nested, { steps: [{ size: 1 }, { size: 2 }] }, isToken)).toHaveLength(1);
+  });
+
+  it('is the wrapper of every superRefine in lib/core (a rule without it would judge placeholders)', () => {
+    const root = path.join(__dirname, '../../lib/core');
+    const files = fs.readdirSync(root, { recursive: true, encoding: 'utf-8' }).filter((f) => f.endsWith('.ts'));
+    const bare = files.flatMap((f) => {
+      const text = fs.readFileSync(path.join(root, f), 'utf-8');
+      return [...text.matchAll(/\.superRefine\((?!unlessToken\()/g)].map((m) => `${f}:${text.slice(0, m.index).split('\n').length}`);
+    });
+    expect(bare).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationProblem } from '../errors';
-import { collectProblems } from '../validation';
+import { collectProblems, unlessToken } from '../validation';
 import { problem } from './checks';
 import { DRIFT_BASELINE_VERSION, DriftBaseline, DriftBaselineColumn, DriftColumnKind, MAX_DRIFT_BINS, OTHER_CATEGORY } from './types';
 
@@ -20,7 +20,7 @@ const numericColumnSchema = z.strictObject({
   kind: z.literal(DriftColumnKind.NUMERIC),
   edges: z.array(z.number().nullable()).min(2),
   counts: z.array(count),
-}).superRefine((c, ctx) => {
+}).superRefine(unlessToken((c, ctx) => {
   const last = c.edges.length - 1;
   if (c.edges[0] !== null || c.edges[last] !== null) {
     ctx.addIssue({ code: 'custom', path: ['edges'], message: 'must start and end with null (the open ends, -Infinity and +Infinity)' });
@@ -41,14 +41,14 @@ const numericColumnSchema = z.strictObject({
   if (c.counts.length !== last) {
     ctx.addIssue({ code: 'custom', path: ['counts'], message: `must have one count per bin (${last})` });
   }
-});
+}));
 
 const categoricalColumnSchema = z.strictObject({
   name: z.string().min(1),
   kind: z.literal(DriftColumnKind.CATEGORICAL),
   categories: z.array(z.string()).min(1),
   counts: z.array(count),
-}).superRefine((c, ctx) => {
+}).superRefine(unlessToken((c, ctx) => {
   if (c.categories[c.categories.length - 1] !== OTHER_CATEGORY) {
     ctx.addIssue({ code: 'custom', path: ['categories'], message: `must end with ${JSON.stringify(OTHER_CATEGORY)}` });
   }
@@ -62,9 +62,9 @@ const categoricalColumnSchema = z.strictObject({
   if (c.counts.length !== c.categories.length) {
     ctx.addIssue({ code: 'custom', path: ['counts'], message: `must have one count per category (${c.categories.length})` });
   }
-});
+}));
 
-export const baselineColumnSchema = z.unknown().superRefine((c, ctx) => {
+export const baselineColumnSchema = z.unknown().superRefine(unlessToken((c, ctx) => {
   // Dispatch on kind by hand, so the problems name the column's own fields rather than a union.
   const kind = c !== null && typeof c === 'object' ? (c as { kind?: unknown }).kind : undefined;
   const schema = kind === DriftColumnKind.NUMERIC ? numericColumnSchema : kind === DriftColumnKind.CATEGORICAL ? categoricalColumnSchema : undefined;
@@ -82,13 +82,13 @@ export const baselineColumnSchema = z.unknown().superRefine((c, ctx) => {
   if (!result.data.counts.some((n) => n > 0)) {
     ctx.addIssue({ code: 'custom', path: ['counts'], message: 'must have a total above 0 (a baseline needs training values)' });
   }
-});
+}));
 
 const documentSchema = z.strictObject({
   version: z.literal(DRIFT_BASELINE_VERSION),
   features: z.array(baselineColumnSchema).min(1),
   prediction: baselineColumnSchema.optional(),
-}).superRefine((d, ctx) => {
+}).superRefine(unlessToken((d, ctx) => {
   const seen = new Set<string>();
   d.features.forEach((f, i) => {
     const name = (f as { name?: unknown }).name;
@@ -99,7 +99,7 @@ const documentSchema = z.strictObject({
       seen.add(name);
     }
   });
-});
+}));
 
 interface DocumentColumn {
   readonly name: string;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ownershipSchema } from '../rollback';
+import { unlessToken } from '../validation';
 
 /**
  * A `CustomerMetadataProperties` key without commas (the promotion handler reads the keys as a
@@ -87,7 +88,7 @@ export const approvalPromotionSchema = z
     vpcSubnets: z.any().optional(),
     securityGroups: z.array(z.any()).max(MAX_SECURITY_GROUPS, `must list at most ${MAX_SECURITY_GROUPS} security groups (a Lambda function allows ${MAX_SECURITY_GROUPS})`).optional(),
   })
-  .superRefine((p, ctx) => {
+  .superRefine(unlessToken((p, ctx) => {
     const serving = p.servingStack;
     if (p.modelPackageParameter && serving && p.modelPackageParameter.stack !== serving.path) {
       ctx.addIssue({ code: 'custom', path: ['modelPackageParameter', 'stack'], message: `must be the serving stack ${serving.path}` });
@@ -117,7 +118,7 @@ export const approvalPromotionSchema = z
         }
       }
     }
-  });
+  }));
 
 /** @internal the initial version of `ApprovalPromotion.modelPackageParameter` */
 export const modelPackageParameterSchema = z.strictObject({

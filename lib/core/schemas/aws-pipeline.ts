@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { pipelineSpecSchema, pipelineStepSchema } from '../pipeline';
 import { gitCommitSha, s3Uri, versionLabel } from '../primitives';
+import { unlessToken } from '../validation';
 
 /**
  * The pipeline parameter in which a rule-started run receives the time of the event that started it.
@@ -80,7 +81,7 @@ export const awsPipelineSchema = z.strictObject({
   schedule: z.any().optional(),
   // a construct reference: the type system checks it
   role: z.any().optional(),
-}).superRefine((p, ctx) => {
+}).superRefine(unlessToken((p, ctx) => {
   (p.spec?.steps ?? []).forEach((s, i) => checkAwsStep(s, ctx, ['spec', 'steps', i]));
   for (const key of ['vpcSubnets', 'securityGroups'] as const) {
     if (p[key] !== undefined && p.vpc === undefined) {
@@ -97,7 +98,7 @@ export const awsPipelineSchema = z.strictObject({
   if (p.artifactBucket === undefined && p.registry !== undefined && p.registry.artifactBucket === undefined) {
     ctx.addIssue({ code: 'custom', path: ['artifactBucket'], message: 'must be set when the registry has no artifact bucket' });
   }
-});
+}));
 
 /** @internal a step added with `MlPipeline.addStep` (the rules between steps run at synthesis, with `awsPipelineSchema`) */
-export const awsPipelineStepSchema = z.strictObject({ step: pipelineStepSchema }).superRefine((p, ctx) => checkAwsStep(p.step, ctx, ['step']));
+export const awsPipelineStepSchema = z.strictObject({ step: pipelineStepSchema }).superRefine(unlessToken((p, ctx) => checkAwsStep(p.step, ctx, ['step'])));

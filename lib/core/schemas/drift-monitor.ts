@@ -7,6 +7,7 @@ import { DEFAULT_DRIFT_SCHEDULE_MINUTES, DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEF
 import { iamRoleArn, k8sLabelName, sagemakerName } from '../primitives';
 import { ownershipSchema } from '../rollback';
 import { containerResourcesSchema } from './model-registry';
+import { unlessToken } from '../validation';
 
 // The DriftMonitor schemas of both targets. Their keys are the props' keys (AWS: times as
 // Durations, validated in seconds, and an EventBridge schedule expression; Kubernetes: cdk8s
@@ -204,7 +205,7 @@ export const driftMonitorSchema = z
     vpcSubnets: z.any().optional(), // a subnet selection (of constructs): the type system checks it
     securityGroups: z.array(z.any()).max(5, 'must list at most 5 security groups (a Lambda function allows 5)').optional(),
   })
-  .superRefine((p, ctx) => {
+  .superRefine(unlessToken((p, ctx) => {
     const minutes = (s: number | undefined) => (s === undefined ? undefined : s / 60);
     checkDrift(
       p,
@@ -240,7 +241,7 @@ export const driftMonitorSchema = z
         }
       }
     }
-  });
+  }));
 
 const s3Location = /^s3:\/\/([^/]+)\/(.+)$/;
 
@@ -254,12 +255,12 @@ export function parseS3Location(uri: string): [string, string] | undefined {
 export const k8sDriftMonitorSchema = z
   .strictObject({
     ...common,
-    image: z.string().superRefine((ref, ctx) => {
+    image: z.string().superRefine(unlessToken((ref, ctx) => {
       const problem = checkImage(ref, { allowPinnedTag: false, allowMutableTag: false });
       if (problem) {
         ctx.addIssue({ code: 'custom', message: problem });
       }
-    }),
+    })),
     captureUri: z.string().regex(s3Location, 'must be s3://bucket/prefix'),
     baselineUri: z.string().regex(/^s3:\/\/[^/]+\/.+\.json$/, 'must be s3://bucket/key.json'),
     pushgatewayUrl: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL'),
@@ -280,7 +281,7 @@ export const k8sDriftMonitorSchema = z
     referenceSpan: minutesAsSeconds(MAX_REFERENCE_MINUTES, '31 days').optional(),
     retrainWorkflowTemplate: z.strictObject({ name: k8sLabelName, namespace: k8sLabelName }).optional(),
   })
-  .superRefine((p, ctx) => {
+  .superRefine(unlessToken((p, ctx) => {
     checkDrift(
       p,
       {
@@ -292,7 +293,7 @@ export const k8sDriftMonitorSchema = z
       },
       ctx,
     );
-  });
+  }));
 
 /**
  * @internal the plain shape both drift monitors validate: the props with the features as they are

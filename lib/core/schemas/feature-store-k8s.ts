@@ -3,6 +3,7 @@ import { entitiesSchema, entitySchema } from '../features';
 import { checkImage } from '../image';
 import { iamRoleArn, k8sLabelName, port, s3Uri } from '../primitives';
 import { containerResourcesSchema, secretKeyRefSchema } from './model-registry';
+import { unlessToken } from '../validation';
 
 const glueTable = z.string().regex(/^[a-z0-9_]{1,255}$/, 'must be a Glue table name');
 
@@ -10,12 +11,12 @@ const glueTable = z.string().regex(/^[a-z0-9_]{1,255}$/, 'must be a Glue table n
 export const k8sFeatureStoreSchema = z
   .strictObject({
     entities: entitiesSchema,
-    image: z.string().superRefine((ref, ctx) => {
+    image: z.string().superRefine(unlessToken((ref, ctx) => {
       const problem = checkImage(ref, { allowPinnedTag: true, allowMutableTag: false });
       if (problem) {
         ctx.addIssue({ code: 'custom', message: problem });
       }
-    }),
+    })),
     redisConnectionSecret: secretKeyRefSchema,
     registry: s3Uri,
     offlineStore: z.strictObject({
@@ -40,7 +41,7 @@ export const k8sFeatureStoreSchema = z
       .optional(),
     redisPort: port.optional(),
   })
-  .superRefine((p, ctx) => {
+  .superRefine(unlessToken((p, ctx) => {
     const names = new Set((p.entities ?? []).map((e) => e?.name));
     const tables = p.offlineStore?.tables ?? {};
     for (const key of Object.keys(tables)) {
@@ -55,7 +56,7 @@ export const k8sFeatureStoreSchema = z
         ctx.addIssue({ code: 'custom', path: ['offlineStore', 'tables', name], message: 'must be set: the Glue table or view Feast reads for this entity' });
       }
     }
-  });
+  }));
 
 /**
  * @internal the arguments of `FeatureStore.addFeatureView(entity, offlineTable)` (a name already

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { entitiesSchema, entitySchema } from '../features';
+import { unlessToken } from '../validation';
 
 const GROUP_NAME = /^[a-zA-Z0-9]([_-]*[a-zA-Z0-9]){0,63}$/;
 
@@ -45,7 +46,7 @@ export const awsFeatureStoreSchema = z
     encryptionKey: z.any().optional(), // a construct reference: the type system checks it
     role: z.any().optional(), // a construct reference: the type system checks it
   })
-  .superRefine((p, ctx) => {
+  .superRefine(unlessToken((p, ctx) => {
     const online = p.onlineStore?.enabled ?? true;
     const offline = p.offlineStore?.enabled ?? true;
     if (!online && !offline) {
@@ -73,7 +74,7 @@ export const awsFeatureStoreSchema = z
     if (p.throughputMode !== 'Provisioned' && (p.provisionedReadCapacityUnits !== undefined || p.provisionedWriteCapacityUnits !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['throughputMode'], message: 'must be Provisioned when capacity units are given' });
     }
-  });
+  }));
 
 /**
  * @internal the argument of `FeatureStore.addFeatureGroup(entity)`, with the store's `namePrefix`
@@ -84,9 +85,9 @@ export const awsFeatureGroupSchema = z
     namePrefix: namePrefix.optional(),
     entity: entitySchema,
   })
-  .superRefine((p, ctx) => {
+  .superRefine(unlessToken((p, ctx) => {
     const problem = groupNameProblem(p.namePrefix, p.entity?.name);
     if (problem) {
       ctx.addIssue({ code: 'custom', path: ['entity', 'name'], message: problem });
     }
-  });
+  }));

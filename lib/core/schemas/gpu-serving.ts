@@ -7,28 +7,29 @@ import { s3Uri, sagemakerName } from '../primitives';
 import { ownershipSchema, triggerSchema, uniqueTriggerNames } from '../rollback';
 import { rolloutSchema } from '../rollout';
 import { DEFAULT_TERMINATION_WAIT_SECONDS, FIRST_STEP_AS_CANARY, coldStartTimeouts, deploymentProblems, rollbackAlarmProblems } from '../sagemaker-routing';
+import { unlessToken } from '../validation';
 
 /** SageMaker's limit of production variants on one endpoint config. */
 const MAX_PRODUCTION_VARIANTS = 10;
 
 /** An instance type that has an accelerator the catalog knows (ml.g5.xlarge, g6e.2xlarge, …). */
-export const gpuInstanceType = z.string().superRefine((t, ctx) => {
+export const gpuInstanceType = z.string().superRefine(unlessToken((t, ctx) => {
   if (!GpuCatalog.forInstanceType(t)) {
     ctx.addIssue({
       code: 'custom',
       message: 'must be a GPU or Inferentia/Trainium instance type from the GPU catalog (e.g. ml.g5.xlarge, ml.g6e.2xlarge, ml.p4d.24xlarge)',
     });
   }
-});
+}));
 
 /** Container image rules for serving: digest required unless a moving tag is explicitly allowed. */
 export function imageRef(allowMutable: boolean) {
-  return z.string().superRefine((ref, ctx) => {
+  return z.string().superRefine(unlessToken((ref, ctx) => {
     const problem = checkImage(ref, { allowPinnedTag: allowMutable, allowMutableTag: allowMutable });
     if (problem) {
       ctx.addIssue({ code: 'custom', message: problem });
     }
-  });
+  }));
 }
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,1023}$/, 'must be an environment variable name');
@@ -54,7 +55,7 @@ export const modelSourceSchema = z
     // The registry's group, when known at synth: a model package ARN must be one of its versions.
     modelPackageGroupName: z.string().optional(),
   })
-  .superRefine((m, ctx) => {
+  .superRefine(unlessToken((m, ctx) => {
     if (m.image !== undefined) {
       const r = imageRef(m.allowMutableImageTag ?? false).safeParse(m.image);
       if (!r.success) {
@@ -69,7 +70,7 @@ export const modelSourceSchema = z
         ctx.addIssue({ code: 'custom', path: ['modelPackageArn'], message: `must be a version of the registry's model package group "${m.modelPackageGroupName}"` });
       }
     }
-  });
+  }));
 
 const count = z.number().int('must be a whole number of instances').min(1, 'must be at least 1 instance');
 
@@ -115,14 +116,14 @@ const productionVariantsSchema = z
 /** The rollback triggers (`rollbackTriggers`, `addRollbackTrigger`): CloudWatch metrics, names unique. */
 const rollbackTriggersSchema = z
   .array(
-    triggerSchema.superRefine((t, ctx) => {
+    triggerSchema.superRefine(unlessToken((t, ctx) => {
       if (t.kind === 'METRIC' && !t.cloudWatch) {
         ctx.addIssue({ code: 'custom', path: ['cloudWatch'], message: 'must be set for a metric trigger used on AWS' });
       }
-    }),
+    })),
   )
   .min(1, 'must have at least one trigger: a rollout needs a way back')
-  .superRefine((triggers, ctx) => uniqueTriggerNames(triggers, ctx, []));
+  .superRefine(unlessToken((triggers, ctx) => uniqueTriggerNames(triggers, ctx, [])));
 
 /** @internal `addVariant`: the variants with the one added. */
 export const addVariantSchema = z.strictObject({ variants: productionVariantsSchema });
@@ -141,7 +142,7 @@ const autoscalingSchema = z
     allowScaleToZero: z.boolean().optional(),
     registered: z.boolean().optional(),
   })
-  .superRefine((a, ctx) => {
+  .superRefine(unlessToken((a, ctx) => {
     const min = a.minInstances ?? 1;
     if (min === 0 && !a.allowScaleToZero) {
       ctx.addIssue({
@@ -160,7 +161,7 @@ const autoscalingSchema = z
         message: 'must be set, or targetGpuUtilizationPercent: autoscaling needs a target',
       });
     }
-  });
+  }));
 
 const dataCaptureSchema = z
   .strictObject({
@@ -172,11 +173,11 @@ const dataCaptureSchema = z
     prefix: z.string().regex(/^[A-Za-z0-9!_.*'()/-]{1,200}$/, 'must be an S3 key prefix without spaces').optional(),
     serverAccessLogsBucket: z.any().optional(), // a construct reference: the type system checks it
   })
-  .superRefine((d, ctx) => {
+  .superRefine(unlessToken((d, ctx) => {
     if (d.captureRequest === false && d.captureResponse === false) {
       ctx.addIssue({ code: 'custom', path: ['captureResponse'], message: 'must be true when captureRequest is false (nothing would be captured)' });
     }
-  });
+  }));
 
 /**
  * @internal The props of the AWS `GpuServingEndpoint` (keys = `GpuServingEndpointProps` keys), and
@@ -212,7 +213,7 @@ export const awsGpuServingSchema = z
     vpcSubnets: z.any().optional(), // a subnet selection (constructs inside): the type system checks it
     securityGroups: z.array(z.any()).min(1).max(5, 'must have at most 5 security groups (SageMaker VpcConfig)').optional(), // construct references
   })
-  .superRefine((p, ctx) => {
+  .superRefine(unlessToken((p, ctx) => {
     const names = [p.variantName ?? 'primary', ...(p.variants ?? []).map((v) => v.name), ...(p.shadow ? [p.shadow.name ?? 'shadow'] : [])];
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) {
@@ -231,7 +232,7 @@ export const awsGpuServingSchema = z
       }
     }
     deploymentRules(p, ctx);
-  });
+  }));
 
 /** What SageMaker blue/green deployment cannot do with this rollout, fleet and termination wait. */
 function deploymentRules(p: Record<string, any>, ctx: z.RefinementCtx): void {

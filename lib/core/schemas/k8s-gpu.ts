@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GpuCatalog, GpuModel } from '../gpu-catalog';
 import { k8sLabelName } from '../primitives';
+import { unlessToken } from '../validation';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -58,7 +59,7 @@ export const gpuNodePoolSchema = z
     sharing: gpuSharingSchema.optional(),
     devicePluginNamespace: k8sLabelName.optional(),
   })
-  .superRefine((p, ctx) => {
+  .superRefine(unlessToken((p, ctx) => {
     const spec = GpuCatalog.spec(p.gpu);
     for (const [i, f] of (p.instanceFamilies ?? []).entries()) {
       if (!spec.ec2Families.includes(f)) {
@@ -98,4 +99,4 @@ export const gpuNodePoolSchema = z
     if (sharing && sharing.mode !== 'EXCLUSIVE' && spec.manufacturer !== 'nvidia') {
       ctx.addIssue({ code: 'custom', path: ['sharing'], message: `must be exclusive on ${p.gpu} (NVIDIA device plugin sharing applies to NVIDIA GPUs only)` });
     }
-  });
+  }));

@@ -3,6 +3,7 @@ import { checkImage } from '../image';
 import { DATA_INPUT, MODEL_OUTPUT, StepKind, pipelineSpecSchema, pipelineStepSchema } from '../pipeline';
 import { gitCommitSha, iamRoleArn, k8sLabelName, s3Uri, versionLabel } from '../primitives';
 import { containerResourcesSchema } from './model-registry';
+import { unlessToken } from '../validation';
 
 /** Names of the Argo templates/tasks the construct adds besides the steps. */
 export const RESERVED_ARGO_NAMES: ReadonlyArray<string> = ['pipeline', 'register', 'gate-failed'];
@@ -42,12 +43,12 @@ type At = (...rest: Array<string | number>) => Array<string | number>;
 export const k8sPipelineSchema = z
   .strictObject({
     pipeline: pipelineSpecSchema,
-    registerImage: z.string().superRefine((ref, ctx) => {
+    registerImage: z.string().superRefine(unlessToken((ref, ctx) => {
       const problem = checkImage(ref, { allowPinnedTag: false, allowMutableTag: false });
       if (problem) {
         ctx.addIssue({ code: 'custom', message: `${problem} (what registers the model is part of its lineage)` });
       }
-    }),
+    })),
     registerCommand: z.array(z.string()).optional(),
     registerArgs: z.array(z.string()).optional(),
     trackingUri: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL of the MLflow tracking server'),
@@ -69,7 +70,7 @@ export const k8sPipelineSchema = z
     keepSucceededFor: z.number().int('must be whole seconds').min(0).max(2147483647, 'must be at most 2147483647 seconds').optional(),
     keepFailedFor: z.number().int('must be whole seconds').min(0).max(2147483647, 'must be at most 2147483647 seconds').optional(),
   })
-  .superRefine((p, ctx) => {
+  .superRefine(unlessToken((p, ctx) => {
     const steps = Array.isArray(p.pipeline?.steps) ? p.pipeline.steps : [];
     const argoNames = new Map<string, string>();
     steps.forEach((s, i) => {
@@ -88,16 +89,16 @@ export const k8sPipelineSchema = z
       }
       argoNames.set(argo, s.name);
     });
-  });
+  }));
 
 /** @internal a step added with `MlPipeline.addStep` (the rules between steps run at synthesis, with `k8sPipelineSchema`) */
 export const k8sPipelineStepSchema = z
   .strictObject({ step: pipelineStepSchema, gpuNodePool: gpuNodePoolShape.optional() })
-  .superRefine((p, ctx) => {
+  .superRefine(unlessToken((p, ctx) => {
     if (typeof p.step?.name === 'string') {
       checkK8sStep(p.step, p.gpuNodePool, ctx, ['step']);
     }
-  });
+  }));
 
 /** The rules of one step on Kubernetes: Argo names, one pod, the GPU pool, environment variable names. */
 function checkK8sStep(s: Step, pool: PoolShape | undefined, ctx: z.RefinementCtx, path: Array<string | number>): void {

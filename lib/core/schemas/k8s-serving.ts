@@ -8,6 +8,7 @@ import { containerResourcesSchema } from './model-registry';
 import { KSERVE_KNATIVE_MODES } from '../knative';
 import { DEFAULT_SERVING_REPLICAS } from '../policy';
 import { TRITON_METRICS_PORT, resolveScaleMetric } from '../serving-metrics';
+import { unlessToken } from '../validation';
 
 /** Container names of the model server (ARGO_ROLLOUT, KSERVE): an added container takes another. */
 const SERVER_CONTAINER_NAMES = ['server', 'kserve-container'];
@@ -29,14 +30,14 @@ export function servingEnvEntrySchema(taken: readonly string[]) {
 }
 
 /** @internal one rollback trigger as the Kubernetes endpoint renders it (an analysis metric and an alert) */
-export const k8sTriggerSchema = triggerSchema.superRefine((t, ctx) => {
+export const k8sTriggerSchema = triggerSchema.superRefine(unlessToken((t, ctx) => {
   if (t.name === 'enough-traffic') {
     ctx.addIssue({ code: 'custom', path: ['name'], message: 'must not be "enough-traffic" (the analysis\'s own minimum-traffic metric)' });
   }
   if (t.kind === 'METRIC' && !t.prometheusQuery) {
     ctx.addIssue({ code: 'custom', path: ['prometheusQuery'], message: 'must be set for a metric trigger used on Kubernetes' });
   }
-});
+}));
 
 /** @internal a container beside the model server (`containers`, `addContainer`) */
 export const servingContainerSchema = z
@@ -51,7 +52,7 @@ export const servingContainerSchema = z
     port: port.optional(),
     healthPath: httpPath.optional(),
   })
-  .superRefine((c, ctx) => {
+  .superRefine(unlessToken((c, ctx) => {
     const img = imageRef(c.allowMutableImageTag ?? false).safeParse(c.image);
     if (!img.success) {
       ctx.addIssue({ code: 'custom', path: ['image'], message: img.error.issues[0].message });
@@ -59,7 +60,7 @@ export const servingContainerSchema = z
     if (c.healthPath !== undefined && c.port === undefined) {
       ctx.addIssue({ code: 'custom', path: ['healthPath'], message: 'must come with port (the health check calls the container on it)' });
     }
-  });
+  }));
 
 /** @internal */
 export const k8sGpuServingSchema = z
@@ -112,7 +113,7 @@ export const k8sGpuServingSchema = z
     serviceAccountRoleArn: iamRoleArn.optional(),
     serviceAccountRoleMode: z.enum(['IRSA', 'POD_IDENTITY']).optional(),
   })
-  .superRefine((p, ctx) => {
+  .superRefine(unlessToken((p, ctx) => {
     if (p.serviceAccountRoleMode === 'POD_IDENTITY' && p.serviceAccountRoleArn !== undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -142,7 +143,7 @@ export const k8sGpuServingSchema = z
     checkTrafficRouter(p, ctx);
     checkMetrics(p, ctx);
     checkScaling(p, ctx);
-  });
+  }));
 
 /** Each autoscaling target belongs to one scale metric; REQUEST_RATE has no default target. */
 function checkScaling(

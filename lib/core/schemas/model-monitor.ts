@@ -10,6 +10,7 @@ import {
 } from '../model-monitor';
 import { sagemakerName } from '../primitives';
 import { ownershipSchema } from '../rollback';
+import { unlessToken } from '../validation';
 
 // Plain shapes of the SageMaker Model Monitor constructs: the props' keys, Durations in seconds,
 // the schedule as its expression.
@@ -112,7 +113,7 @@ export function dataQualityMonitorSchemaFor(region: string | undefined) {
       baselineStatistics: baselineObject,
       baselineConstraints: baselineObject,
     })
-    .superRefine((p, ctx) => checkShared(p, region, ctx));
+    .superRefine(unlessToken((p, ctx) => checkShared(p, region, ctx)));
 }
 
 /** @internal plain shape of a DataQualityMonitor (region-agnostic) */
@@ -152,7 +153,7 @@ const modelQualityObject = z.strictObject({
  * stack's region is a token)
  */
 export function modelQualityMonitorSchemaFor(region: string | undefined) {
-  return modelQualityObject.superRefine((p, ctx) => checkModelQuality(p, region, ctx));
+  return modelQualityObject.superRefine(unlessToken((p, ctx) => checkModelQuality(p, region, ctx)));
 }
 
 /** @internal plain shape of a ModelQualityMonitor (region-agnostic) */

@@ -12,6 +12,7 @@ import {
   sagemakerName,
 } from '../primitives';
 import { compareQuantities } from '../quantity';
+import { unlessToken } from '../validation';
 
 // Target-neutral rules for the ModelRegistry props. The target layers map their props (which hold
 // constructs and Durations) onto these plain shapes before validating, keeping the user's names.
@@ -58,7 +59,7 @@ export const containerResourcesSchema = z
     memoryRequest: memoryQuantity,
     memoryLimit: memoryQuantity,
   })
-  .superRefine((r, ctx) => {
+  .superRefine(unlessToken((r, ctx) => {
     if (compareQuantities(r.cpuRequest, r.cpuLimit) > 0) {
       ctx.addIssue({ code: 'custom', path: ['cpuRequest'], message: `must not exceed cpuLimit (${r.cpuLimit})` });
     }
@@ -69,16 +70,16 @@ export const containerResourcesSchema = z
         message: `must not exceed memoryLimit (${r.memoryLimit})`,
       });
     }
-  });
+  }));
 
 /** @internal plain shape of the Kubernetes ModelRegistry props (MLflow) */
 export const mlflowServerSchema = z.strictObject({
-  image: z.string().superRefine((ref, ctx) => {
+  image: z.string().superRefine(unlessToken((ref, ctx) => {
     const problem = checkImage(ref, { allowPinnedTag: true, allowMutableTag: false });
     if (problem) {
       ctx.addIssue({ code: 'custom', message: problem });
     }
-  }),
+  })),
   name: k8sLabelName.optional(),
   namespace: k8sLabelName.optional(),
   createNamespace: z.boolean().optional(),

@@ -3,6 +3,7 @@ import { PlatformKubernetesSpec, PlatformModelSpec, PlatformNodePoolSpec, Platfo
 import { versionLabel } from '../primitives';
 import { k8sPipelineSchema } from './k8s-pipeline';
 import { platformSpecSchema } from './platform';
+import { unlessToken } from '../validation';
 
 /** Suffix of the MLflow namespace (`<prefix>-mlflow`); no model may take it. */
 export const MLFLOW_NAMESPACE_SUFFIX = 'mlflow';
@@ -38,11 +39,11 @@ interface SpecIssue {
  * of pipeline steps, whole canary percentages, version labels as workflow parameters, GPU steps on a
  * node pool). One schema, so one throw lists the spec's problems and the Kubernetes ones together.
  */
-export const kubernetesPlatformSpecSchema = platformSpecSchema.superRefine((spec, ctx) => {
+export const kubernetesPlatformSpecSchema = platformSpecSchema.superRefine(unlessToken((spec, ctx) => {
   for (const issue of kubernetesIssues(spec as PlatformSpec)) {
     ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   }
-});
+}));
 
 function kubernetesIssues(spec: PlatformSpec): SpecIssue[] {
   const issues: SpecIssue[] = [];

@@ -15,18 +15,19 @@ import { deploymentWaits, sagemakerInstanceType } from '../sagemaker-limits';
 import { RolloutType } from '../rollout';
 import { awsStepProblems } from './aws-pipeline';
 import { ServingMetrics } from '../serving-metrics';
+import { unlessToken } from '../validation';
 
 const shortName = (what: string) => z.string().regex(/^[a-z][a-z0-9-]{0,18}[a-z0-9]$|^[a-z]$/, `must be a ${what}: lowercase letters, digits and "-", 1-20 characters, starting with a letter`);
 const percent = (min: number, max: number) => z.number().min(min, `must be from ${min} to ${max}`).max(max, `must be from ${min} to ${max}`);
 
 /** An image pinned by digest: what runs in production is reproducible. */
 const byDigest = (what: string) =>
-  z.string().superRefine((ref, ctx) => {
+  z.string().superRefine(unlessToken((ref, ctx) => {
     const problem = checkImage(ref, { allowPinnedTag: false, allowMutableTag: false });
     if (problem) {
       ctx.addIssue({ code: 'custom', message: `${problem} (${what})` });
     }
-  });
+  }));
 const httpUrl = z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL');
 const s3Prefix = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S+$/, 'must be s3://bucket/prefix');
 const poolFields = gpuNodePoolSchema.shape;
@@ -47,7 +48,7 @@ const nodePoolSchema = z
     // Minutes here; `k8s.GpuNodePool` takes it as the Duration `consolidateAfter` (at most 7 days).
     consolidateAfterMinutes: z.number().int().min(0).max(10080).optional(),
   })
-  .superRefine((p, ctx) => {
+  .superRefine(unlessToken((p, ctx) => {
     if (p.timeSlicingReplicas !== undefined && p.migProfile !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['migProfile'], message: 'must not be set with timeSlicingReplicas (a pool\'s GPUs are either time-sliced or partitioned)' });
       return;
@@ -61,7 +62,7 @@ const nodePoolSchema = z
       const path = issue.path[0] === 'sharing' ? [p.migProfile !== undefined ? 'migProfile' : 'timeSlicingReplicas'] : issue.path;
       ctx.addIssue({ code: 'custom', path: path as Array<string | number>, message: issue.message.replace('GpuSharing.timeSlicing()', 'timeSlicingReplicas') });
     }
-  });
+  }));
 
 /** @internal The platform on Kubernetes. */
 export const platformKubernetesSchema = z
@@ -87,7 +88,7 @@ export const platformKubernetesSchema = z
     prometheusRuleLabels: z.record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/, 'must be a Kubernetes label key'), z.string().max(63)).optional(),
     monitoringNamespace: k8sLabelName.optional(),
   })
-  .superRefine((k, ctx) => {
+  .superRefine(unlessToken((k, ctx) => {
     const seen = new Map<string, number>();
     k.nodePools.forEach((p, i) => {
       if (seen.has(p.name)) {
@@ -95,7 +96,7 @@ export const platformKubernetesSchema = z
       }
       seen.set(p.name, i);
     });
-  });
+  }));
 
 const resourcesOf = { cpu: cpuQuantity, memory: memoryQuantity };
 
@@ -124,12 +125,12 @@ export const platformSpecSchema = z
                 memory: resourcesOf.memory.optional(),
                 roleArn: iamRoleArn.optional(),
               })
-              .superRefine((k, ctx) => {
+              .superRefine(unlessToken((k, ctx) => {
                 if ((k.cpu === undefined) !== (k.memory === undefined)) {
                   const [missing, given] = k.cpu === undefined ? ['cpu', 'memory'] : ['memory', 'cpu'];
                   ctx.addIssue({ code: 'custom', path: [missing], message: `must be set with ${given} (a step's resources are given whole or left to their defaults)` });
                 }
-              })
+              }))
               .optional(),
           }),
           serving: z
@@ -162,7 +163,7 @@ export const platformSpecSchema = z
                 metricsPreset: z.enum(ServingMetrics).optional(),
               }).optional(),
             })
-            .superRefine((s, ctx) => {
+            .superRefine(unlessToken((s, ctx) => {
               if (s.maxInstanceCount !== undefined && s.maxInstanceCount < (s.instanceCount ?? DEFAULT_SERVING_REPLICAS)) {
                 ctx.addIssue({ code: 'custom', path: ['maxInstanceCount'], message: `must be at least instanceCount (${s.instanceCount ?? DEFAULT_SERVING_REPLICAS})` });
               }
@@ -172,7 +173,7 @@ export const platformSpecSchema = z
               if (s.autoscalingRegistered !== undefined && s.maxInstanceCount === undefined) {
                 ctx.addIssue({ code: 'custom', path: ['autoscalingRegistered'], message: 'applies only with maxInstanceCount (autoscaling)' });
               }
-            }),
+            })),
           drift: z
             .strictObject({
               features: z.array(featureName).min(1, 'must list the model\'s input columns')
@@ -185,17 +186,17 @@ export const platformSpecSchema = z
                 roleArn: iamRoleArn.optional(),
               }).optional(),
             })
-            .superRefine((d, ctx) => {
+            .superRefine(unlessToken((d, ctx) => {
               if (d.referenceSpanMinutes !== undefined && (d.reference ?? DriftReference.TRAINING) === DriftReference.TRAINING) {
                 ctx.addIssue({ code: 'custom', path: ['referenceSpanMinutes'], message: 'applies only to a ROLLING_WINDOW or SAME_PERIOD_LAST_YEAR reference' });
               }
-            }),
+            })),
         }),
       )
       .min(1, 'must declare at least one model'),
     kubernetes: platformKubernetesSchema.optional(),
   })
-  .superRefine((p, ctx) => {
+  .superRefine(unlessToken((p, ctx) => {
     const seen = new Map<string, number>();
     p.models.forEach((m, i) => {
       if (seen.has(m.name)) {
@@ -204,7 +205,7 @@ export const platformSpecSchema = z
       seen.set(m.name, i);
     });
     nodePoolReferences(p, ctx);
-  });
+  }));
 
 /** The node pools the models name exist and offer what the models ask of them. */
 function nodePoolReferences(p: { models: unknown[]; kubernetes?: z.infer<typeof platformKubernetesSchema> }, ctx: z.RefinementCtx): void {
@@ -277,7 +278,7 @@ export const platformAwsSpecSchema = z
       pipeline: z.any().optional(), // the spec schema judges its shape
     })),
   })
-  .superRefine((spec, ctx) => {
+  .superRefine(unlessToken((spec, ctx) => {
     spec.models.forEach((m, i) => {
       awsModelRules(m, i, ctx);
       const asked = m.serving?.canaryPercent;
@@ -297,7 +298,7 @@ export const platformAwsSpecSchema = z
         });
       }
     });
-  });
+  }));
 
 /**
  * SageMaker's limits on what a model of the spec renders on AWS, named by the spec's keys: the bake
