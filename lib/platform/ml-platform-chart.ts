@@ -1,10 +1,8 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { ApiObject, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubernetesPlatformModel } from './kubernetes-platform-model';
 import { cell, pascal, renderRunbook } from './private/runbook';
-import { parseSpecDocument } from './private/spec-document';
+import { SpecDocument } from './private/spec-document';
 import { PlatformSpec } from '../core/platform-spec';
 import { MLFLOW_NAMESPACE_SUFFIX, kubernetesPlatformSpecSchema } from '../core/schemas/platform-kubernetes';
 import { validateOrThrow } from '../core/validation';
@@ -82,13 +80,13 @@ export interface PlatformAlert {
 export class MlPlatformChart extends Chart {
   /**
    * A platform chart from a YAML (`.yaml`, `.yml`) or JSON (`.json`) spec file, checked by the same
-   * schema as a TypeScript spec (`MlPlatform.parseSpec`); errors name the file and the key.
+   * schema as a TypeScript spec (`MlPlatform.parseSpec`); errors name the file with the line and
+   * column, and the key. A file that cannot be read or parsed is reported as the same error.
    */
   public static fromFile(scope: Construct, id: string, file: string, options: MlPlatformChartFileOptions = {}): MlPlatformChart {
-    const where = `${scope.node.path === '' ? id : `${scope.node.path}/${id}`} (${file})`;
-    const spec = parseSpecDocument(fs.readFileSync(file, 'utf-8'), path.basename(file), where) as PlatformSpec;
-    validateOrThrow(where, kubernetesPlatformSpecSchema, spec, undefined, 'document');
-    return new MlPlatformChart(scope, id, { spec, ...options });
+    const doc = SpecDocument.read(file, scope.node.path === '' ? id : `${scope.node.path}/${id}`, kubernetesPlatformSpecSchema);
+    doc.validate([kubernetesPlatformSpecSchema]);
+    return new MlPlatformChart(scope, id, { spec: doc.value as PlatformSpec, ...options });
   }
 
   /** The platform's name. */

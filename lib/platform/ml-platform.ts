@@ -1,5 +1,3 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,8 +11,8 @@ import { ownershipOf } from '../aws/private/alarms';
 import { acknowledgeNag } from '../aws/private/nag';
 import { PlatformSpec } from '../core/platform-spec';
 import { DEPLOY_TIME_VALUE, platformAwsSpecSchema, platformSpecSchema, platformStackSchema } from '../core/schemas/platform';
-import { validateAllOrThrow, validateOrThrow } from '../core/validation';
-import { parseSpecDocument } from './private/spec-document';
+import { validateAllOrThrow } from '../core/validation';
+import { SpecDocument } from './private/spec-document';
 
 /** Properties of an `MlPlatform`. */
 export interface MlPlatformProps {
@@ -78,24 +76,27 @@ export interface PlatformAlarm {
 export class MlPlatform extends Construct {
   /**
    * A platform from a YAML (`.yaml`, `.yml`) or JSON (`.json`) spec file. The file is checked by
-   * the same schema as a TypeScript spec; errors name the file and the key (`models[0].serving…`).
+   * the same schema as a TypeScript spec; errors name the file with the line and column, and the
+   * key (`Stack/Platform (platform.yaml:85:7): models[0].serving.canaryPercent must be …`). A file
+   * that cannot be read or parsed is reported as the same error.
    */
   public static fromFile(scope: Construct, id: string, file: string, options: MlPlatformFileOptions = {}): MlPlatform {
-    const spec = MlPlatform.parseSpec(fs.readFileSync(file, 'utf-8'), path.basename(file), `${scope.node.path}/${id} (${file})`);
-    return new MlPlatform(scope, id, { spec, ...options });
+    const doc = SpecDocument.read(file, scope.node.path === '' ? id : `${scope.node.path}/${id}`, platformSpecSchema);
+    doc.validate([platformSpecSchema, platformAwsSpecSchema]);
+    return new MlPlatform(scope, id, { spec: doc.value as PlatformSpec, ...options });
   }
 
   /**
    * Parse and check a spec document (YAML, of which JSON is a subset).
    *
    * @param text the document
-   * @param name what to call it in errors (a file name)
+   * @param name what to call it in errors (a file name): `where (name:line:column)`
    * @param where the construct path to name in errors
    */
   public static parseSpec(text: string, name: string = 'spec', where: string = 'MlPlatform'): PlatformSpec {
-    const doc = parseSpecDocument(text, name, where);
-    validateOrThrow(where, platformSpecSchema, doc, undefined, 'document');
-    return doc as PlatformSpec;
+    const doc = SpecDocument.parse(text, name, where, name, platformSpecSchema);
+    doc.validate([platformSpecSchema]);
+    return doc.value as PlatformSpec;
   }
 
   /** The platform's name. */
