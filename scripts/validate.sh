@@ -31,6 +31,10 @@
 #      canary's first measurement Successful, a failing one Failed before its steps end, no data
 #      Inconclusive); also an NGINX-routed endpoint (scripts/argo-analysis/render-routed.ts); self-test
 #      on broken.argo-*.yaml (built once per machine, cached in ~/.cache/cdk-mlops)
+#  15. the CronWorkflow time zone rule (lib/core/time-zone.ts) against what Argo's controller runs
+#      (scripts/tz-check.sh: Go's time.LoadLocation with time/tzdata and robfig/cron v3.0.1 CRON_TZ=):
+#      the accepted names are exactly Go's tz database, the refused ones do not load; self-test on
+#      broken.tz-names.json (~3 s cached, about a minute on a fresh machine)
 # Run through `npm run validate`, which installs the tools and synthesizes the examples first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -119,5 +123,9 @@ npx --no-install tsx scripts/argo-analysis/render-routed.ts "$routed"
 bash scripts/argo-analysis.sh "${manifests[@]}" "$routed"
 rm -f "$routed"
 bash scripts/argo-analysis.sh --self-test
+
+step "CronWorkflow time zones: the library's rule against Go's time.LoadLocation and robfig/cron (Argo's controller)"
+bash scripts/tz-check.sh
+bash scripts/tz-check.sh --self-test
 
 printf '\nvalidate: all checks passed\n'

@@ -3,6 +3,7 @@ import { checkImage } from '../image';
 import { DATA_INPUT, MODEL_OUTPUT, StepKind, pipelineSpecSchema, pipelineStepSchema } from '../pipeline';
 import { gitCommitSha, iamRoleArn, k8sLabelName, s3Uri, versionLabel } from '../primitives';
 import { containerResourcesSchema } from './model-registry';
+import { ianaTimeZone } from './time-zone';
 import { unlessToken } from '../validation';
 
 /** Names of the Argo templates/tasks the construct adds besides the steps. */
@@ -64,7 +65,7 @@ export const k8sPipelineSchema = z
     namespace: k8sLabelName.optional(),
     createNamespace: z.boolean().optional(),
     schedule: z.string().regex(CRON, 'must be a cron expression of 5 fields (or @daily, @weekly, @every 6h …), e.g. "0 3 * * 0"').optional(),
-    timezone: z.string().regex(/^(UTC|[A-Za-z]+(\/[A-Za-z0-9_+-]+){1,2})$/, 'must be "UTC" or an IANA time zone such as Europe/Paris').optional(),
+    timezone: ianaTimeZone.optional(),
     serviceAccountRoleArn: iamRoleArn.optional(),
     // Durations, in seconds: Argo's ttlStrategy takes whole seconds (an int32).
     keepSucceededFor: z.number().int('must be whole seconds').min(0).max(2147483647, 'must be at most 2147483647 seconds').optional(),
