@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { captureLocationRef } from './capture-location';
 import { PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../drift';
 import { DriftReference, MAX_REFERENCE_MINUTES, defaultReferenceMinutes } from '../drift-reference';
 import { IDuration, secondsOf } from '../duration';
@@ -187,7 +188,7 @@ const constructRef = z.any();
 export const driftMonitorSchema = z
   .strictObject({
     ...common,
-    capture: constructRef, // a construct reference: the type system checks it
+    capture: captureLocationRef,
     baselineBucket: constructRef, // a construct reference: the type system checks it
     baselineKey: z.string().regex(/^[^\s]+\.json$/, 'must be the S3 key of a .json baseline'),
     baseline: z.looseObject({ features: z.array(z.looseObject({ name: z.string() })) }).optional(),

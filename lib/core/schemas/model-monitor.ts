@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { captureLocationRef } from './capture-location';
 import {
   ALARM_MAX_EVALUATION_SECONDS,
   HOURLY_SCHEDULE,
@@ -52,7 +53,7 @@ const monitoringScheduleExpression = z.string().refine((e) => monitorScheduleInt
 /** What every monitor validates: the keys of `ModelMonitorOptions` (Durations in seconds, the schedule as its expression). */
 const shared = {
   endpoint: constructRef, // a construct reference: the type system checks it
-  capture: constructRef, // a construct reference: the type system checks it
+  capture: captureLocationRef,
   reportBucket: constructRef, // a construct reference: the type system checks it
   reportPrefix: keyPrefix.optional(),
   schedule: monitoringScheduleExpression.optional(),
