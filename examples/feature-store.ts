@@ -2,7 +2,7 @@
  * FeatureStore for fraud detection: `user` and `merchant` entities defined once, stored in
  * SageMaker Feature Store (online + Iceberg offline) on AWS and served by Feast on Kubernetes.
  */
-import { CfnElement, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Chart, ChartProps, Duration as K8sDuration } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -55,22 +55,6 @@ export class FeatureStoreExampleStack extends Stack {
     this.store.grantReadOnline(serving);
     this.store.grantReadOffline(training);
 
-    const bucket = this.getLogicalId(this.store.offlineBucket!.node.defaultChild as CfnElement);
-    Validations.of(this.store.role).acknowledge(
-      { id: `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/offline-store/*]`, reason: 'SageMaker writes offline store objects under dated keys below the prefix.' },
-      {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:${this.region}:${this.account}:table/sagemaker_featurestore/*]`,
-        reason: 'SageMaker names the offline store tables <group>_<creation time> when it creates them.',
-      },
-    );
-    Validations.of(training).acknowledge(
-      { id: `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/offline-store/*]`, reason: 'Training reads every offline store object below the prefix.' },
-      { id: `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/athena-results/*]`, reason: 'Athena writes query results under generated keys.' },
-      ...['fraud_user', 'fraud_merchant'].map((t) => ({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:${this.region}:${this.account}:table/sagemaker_featurestore/${t}*]`,
-        reason: 'SageMaker suffixes the offline table name with its creation time.',
-      })),
-    );
   }
 }
 

@@ -2,7 +2,7 @@
  * GpuServingEndpoint on AWS: a canary-deployed fraud model with a shadow challenger, autoscaling
  * and data capture; and an A/B pair of ranking models.
  */
-import { CfnElement, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -88,20 +88,12 @@ export class GpuServingExampleStack extends Stack {
       alarmTopic: alarms,
       reference: core.DriftReference.SAME_PERIOD_LAST_YEAR,
     });
-    const captureBucketId = this.getLogicalId(this.fraud.dataCaptureLocation!.bucket.node.defaultChild as CfnElement);
-    Validations.of(this.drift.job.role!).acknowledge(
-      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'cloudwatch:PutMetricData has no resource-level permissions; a condition limits it to the drift namespace.' },
-      {
-        id: `AwsSolutions-IAM5[Resource::<${captureBucketId}.Arn>/${this.fraud.dataCaptureLocation!.prefix}/*]`,
-        reason: 'The job reads the captured objects of its endpoint, named by SageMaker by hour.',
-      },
-    );
 
     // For accounts already on SageMaker Model Monitor: model quality once the chargeback labels are
     // in (a day late, a day of traffic per run), alarmed when the AUC falls below 0.85; and data
     // quality against the baselining job's statistics and constraints.
     const fraudCapture = this.fraud.dataCaptureLocation!;
-    const modelQuality = new aws.ModelQualityMonitor(this, 'FraudModelQuality', {
+    new aws.ModelQualityMonitor(this, 'FraudModelQuality', {
       endpoint: this.fraud,
       capture: fraudCapture,
       reportBucket: fraudCapture.bucket,
@@ -116,52 +108,13 @@ export class GpuServingExampleStack extends Stack {
       schedule: events.Schedule.cron({ minute: '0', hour: '4', weekDay: '*' }),
       alarm: { metricName: 'auc', threshold: 0.85, comparison: core.ThresholdComparison.LESS_THAN, alarmOwnership: ONCALL, alarmTopic: alarms },
     });
-    const dataQuality = new aws.DataQualityMonitor(this, 'FraudDataQuality', {
+    new aws.DataQualityMonitor(this, 'FraudDataQuality', {
       endpoint: this.fraud,
       capture: fraudCapture,
       reportBucket: fraudCapture.bucket,
       baselineStatistics: { bucket: s3.Bucket.fromBucketName(this, 'MonitorBaselines', 'acme-ml-baselines'), key: 'fraud/v42/statistics.json' },
       baselineConstraints: { bucket: s3.Bucket.fromBucketName(this, 'MonitorConstraints', 'acme-ml-baselines'), key: 'fraud/v42/constraints.json' },
     });
-    const fraudCaptureBucket = this.getLogicalId(fraudCapture.bucket.node.defaultChild as CfnElement);
-    for (const [monitor, slug, extra] of [
-      [dataQuality, 'data-quality', []],
-      [modelQuality, 'model-quality', ['arn:<AWS::Partition>:s3:::acme-ml-labels/fraud/chargebacks/*']],
-    ] as const) {
-      Validations.of(monitor.role).acknowledge(
-        { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'cloudwatch:PutMetricData has no resource-level permissions; a condition limits it to the Model Monitor namespace.' },
-        { id: `AwsSolutions-IAM5[Resource::<${fraudCaptureBucket}.Arn>/${fraudCapture.prefix}/*]`, reason: 'SageMaker names the captured objects by hour below the endpoint\'s capture prefix.' },
-        {
-          id: `AwsSolutions-IAM5[Resource::<${fraudCaptureBucket}.Arn>/model-monitor/${this.fraud.endpointName}/${slug}/*]`,
-          reason: 'Each monitoring run writes its reports under a new dated key below the report prefix.',
-        },
-        {
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${this.region}:${this.account}:log-group:/aws/sagemaker/ProcessingJobs:*]`,
-          reason: 'SageMaker names the log stream of each processing job at run time, in the processing-jobs log group.',
-        },
-        ...extra.map((r) => ({ id: `AwsSolutions-IAM5[Resource::${r}]`, reason: 'Labels arrive under dated keys below the ground-truth prefix.' })),
-      );
-    }
-
-    // What an endpoint's execution role inherently needs with a wildcard, acknowledged by exact finding.
-    for (const endpoint of [this.fraud, this.ranking]) {
-      const location = endpoint.dataCaptureLocation!;
-      const captureBucket = this.getLogicalId(location.bucket.node.defaultChild as CfnElement);
-      Validations.of(endpoint.role).acknowledge(
-        {
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason: 'ecr:GetAuthorizationToken and cloudwatch:PutMetricData have no resource-level permissions; PutMetricData is limited to the /aws/sagemaker/Endpoints namespace by a condition.',
-        },
-        {
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${this.region}:${this.account}:log-group:/aws/sagemaker/Endpoints/${endpoint.endpointName}:log-stream:*]`,
-          reason: 'SageMaker names the log streams of the endpoint at run time; the pattern covers only this endpoint\'s log group.',
-        },
-        {
-          id: `AwsSolutions-IAM5[Resource::<${captureBucket}.Arn>/${location.prefix}/*]`,
-          reason: 'SageMaker writes captured requests under dated keys below this endpoint\'s capture prefix.',
-        },
-      );
-    }
   }
 }
 

@@ -2,7 +2,7 @@
  * MlPipeline on AWS: the fraud-detection training pipeline, validate → preprocess → train (GPU) →
  * evaluate → gate (AUC ≥ 0.90 and at least the production model) → register, weekly and on drift.
  */
-import { CfnElement, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { accessLogsBucket } from './shared';
@@ -64,25 +64,6 @@ export class MlPipelineExampleStack extends Stack {
       description: `Retrain ${pipeline.pipelineName} when ${props.retrainOn.sustainedDriftAlarm.alarmName} fires`,
       target: pipeline.startTarget(),
     });
-    const bucket = this.getLogicalId(registry.artifactBucket!.node.defaultChild as CfnElement);
-    Validations.of(pipeline.role).acknowledge(
-      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are limited to the steps\' repositories.' },
-      ...['processing-job', 'training-job'].map((r) => ({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:${this.region}:${this.account}:${r}/pipelines-*]`,
-        reason: 'SageMaker Pipelines names its jobs pipelines-<execution id>-<step>-<suffix> at run time.',
-      })),
-      { id: `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/pipelines/fraud-training/*]`, reason: 'Step outputs are written under per-execution keys below the pipeline prefix.' },
-      { id: `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/*]`, reason: 'Registering a model version uploads its artifacts to the registry bucket (ModelRegistry.grantRegister).' },
-      {
-        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::acme-ml-data/fraud/transactions/*]',
-        reason: 'Scheduled and drift-triggered runs read every object of the default input data prefix.',
-      },
-      { id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:${this.region}:${this.account}:model-package/fraud-detection-candidates/*]`, reason: 'Model package versions are numbered at registration.' },
-      ...['ProcessingJobs', 'TrainingJobs'].map((g) => ({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${this.region}:${this.account}:log-group:/aws/sagemaker/${g}:*]`,
-        reason: 'Jobs write to log streams named after the run-time job name.',
-      })),
-    );
   }
 }
 

@@ -4,7 +4,7 @@
  * AWS: a registry whose artifacts a production account may read, and an SNS notification when
  * a model version is approved. Kubernetes: an MLflow tracking server for the same team.
  */
-import { App, CfnElement, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -50,21 +50,6 @@ export class ModelRegistryExampleStack extends Stack {
     this.registry.grantApprove(approver);
     this.registry.grantRead(approver);
 
-    // The two resource patterns below are inherent: versions are numbered at registration and
-    // artifacts are objects of one bucket. Each is acknowledged by its exact finding.
-    const bucketLogicalId = this.getLogicalId(this.registry.artifactBucket!.node.defaultChild as CfnElement);
-    for (const role of [trainer, approver]) {
-      Validations.of(role).acknowledge(
-        {
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:${this.region}:${this.account}:model-package/fraud-detection/*]`,
-          reason: 'Model package versions are numbered at registration; this pattern covers only the fraud-detection group.',
-        },
-        {
-          id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/*]`,
-          reason: 'Model artifacts are objects of the one artifact bucket; object keys are chosen by the training jobs.',
-        },
-      );
-    }
   }
 }
 

@@ -17,6 +17,7 @@ import { IModelRegistry, ModelRegistry } from './model-registry';
 import { ownedAlarm } from './private/alarms';
 import { eventAlarm } from './private/event-alarm';
 import { allowLogsToUseKey } from './private/logs-key';
+import { INHERENT_WILDCARD, acknowledgeWildcardResources } from './private/nag';
 import { runtimeAssetCode } from './private/runtime-asset';
 import { validateProps } from './private/validate';
 import { Lineage } from '../core/lineage';
@@ -375,21 +376,22 @@ export class ApprovalPromotion extends Construct {
     const serving = this.serving;
     const allow = (statement: iam.PolicyStatementProps) => this.role.addToPrincipalPolicy(new iam.PolicyStatement(statement));
     allow({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] });
-    allow({
-      actions: ['sagemaker:DescribeModelPackage'],
-      resources: [stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${this.group}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
-    });
+    const packages = stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${this.group}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    allow({ actions: ['sagemaker:DescribeModelPackage'], resources: [packages] });
+    acknowledgeWildcardResources(this.role, [packages], INHERENT_WILDCARD.MODEL_PACKAGES);
     // The record of approvals acted on: one tag of the group, read and written (only that key:
     // SageMaker's AddTags takes the aws:TagKeys condition, Service Authorization Reference,
     // "Actions, resources, and condition keys for Amazon SageMaker AI").
     const groupArn = stack.formatArn({ service: 'sagemaker', resource: 'model-package-group', resourceName: this.group, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
     allow({ actions: ['sagemaker:ListTags'], resources: [groupArn] });
     allow({ actions: ['sagemaker:AddTags'], resources: [groupArn], conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [this.recordTagKey] } } });
+    const servingStackArn = serving === stack ? stack.stackId : stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${serving.stackName}/*` });
     allow({
       actions: ['cloudformation:DescribeStacks', 'cloudformation:UpdateStack'],
       // Its own stack by id; another by name (the id's suffix is assigned when the stack is created).
-      resources: [serving === stack ? stack.stackId : stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${serving.stackName}/*` })],
+      resources: [servingStackArn],
     });
+    acknowledgeWildcardResources(this.role, [servingStackArn], 'A stack\'s ARN ends in the unique id CloudFormation gives it at creation; the pattern names the serving stack.');
     // The role is what CloudFormation updates the stack with; passing it (even the one already
     // associated with the stack) needs iam:PassRole (CloudFormation user guide, "CloudFormation service role").
     allow({
@@ -406,6 +408,7 @@ export class ApprovalPromotion extends Construct {
         actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
         resources: ['*'],
       });
+      acknowledgeWildcardResources(this.role, ['*'], INHERENT_WILDCARD.VPC_NETWORK_INTERFACES);
     }
   }
 
@@ -458,6 +461,8 @@ export class ApprovalPromotion extends Construct {
           // A nested stack's name is `<parent>-<logical id>-<suffix>`.
           conditions: { StringLike: { 'aws:ResourceTag/aws:cloudformation:stack-name': [serving.stackName, `${serving.stackName}-*`] } },
         }));
+        acknowledgeWildcardResources(outer.role, [arn('endpoint-config', '*'), arn('model', '*')],
+          'CloudFormation names the serving stack\'s endpoint configs and models; a condition on its aws:cloudformation:stack-name tag limits the reads to that stack\'s.');
       }
     })());
   }

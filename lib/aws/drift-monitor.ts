@@ -17,6 +17,7 @@ import { DriftReference, defaultReferenceMinutes } from '../core/drift-reference
 import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
 import { ownedAlarm, ownedDescription, recordOwnership } from './private/alarms';
 import { allowLogsToUseKey } from './private/logs-key';
+import { INHERENT_WILDCARD, acknowledgeWildcardResources } from './private/nag';
 import { runtimeAssetCode } from './private/runtime-asset';
 import { synthProblems, validateProps } from './private/validate';
 import { DEFAULT_DRIFT_SCHEDULE_MINUTES, DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
@@ -328,6 +329,8 @@ export class DriftMonitor extends DriftMonitorBase {
     const allow = (statement: iam.PolicyStatementProps) => this.role.addToPrincipalPolicy(new iam.PolicyStatement(statement));
     allow({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] });
     allow({ actions: ['s3:GetObject'], resources: [capture.bucket.arnForObjects(`${capture.prefix}/*`)] });
+    acknowledgeWildcardResources(this.role, [capture.bucket.arnForObjects(`${capture.prefix}/*`)],
+      'The job reads the captured requests of its endpoint, which SageMaker writes under keys it names by hour below the capture prefix.');
     allow({ actions: ['s3:ListBucket'], resources: [capture.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${capture.prefix}/*`] } } });
     allow({ actions: ['s3:GetObject'], resources: [baselineBucket.arnForObjects(baselineKey)] });
     for (const dataKey of [capture.key, baselineBucket.encryptionKey]) {
@@ -337,6 +340,7 @@ export class DriftMonitor extends DriftMonitorBase {
     }
     // PutMetricData has no resource-level permissions: the condition limits it to the drift namespace.
     allow({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': DRIFT_METRIC_NAMESPACE } } });
+    acknowledgeWildcardResources(this.role, ['*'], INHERENT_WILDCARD.putMetricData(DRIFT_METRIC_NAMESPACE));
     if (this.props.vpc) {
       // A function in a VPC manages its network interfaces (what AWSLambdaVPCAccessExecutionRole
       // grants); these EC2 actions have no resource-level permissions for that use.
@@ -344,6 +348,7 @@ export class DriftMonitor extends DriftMonitorBase {
         actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
         resources: ['*'],
       });
+      acknowledgeWildcardResources(this.role, ['*'], INHERENT_WILDCARD.VPC_NETWORK_INTERFACES);
     }
   }
 

@@ -7,6 +7,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct, IConstruct } from 'constructs';
 import { EntityDefinition, FeatureDefinition, FeatureType, Features, featureArgumentsSchema, ttlDuration } from '../core/features';
 import { dataBucket } from './private/data-bucket';
+import { acknowledgeWildcardResources } from './private/nag';
 import { synthProblems, validateProps } from './private/validate';
 import { awsFeatureGroupSchema, awsFeatureStoreSchema } from '../core/schemas/feature-store';
 import { addWarning } from '../core/warnings';
@@ -226,6 +227,8 @@ abstract class FeatureStoreBase extends Construct implements IFeatureStore {
       return iam.Grant.drop(grantee, 'no offline store');
     }
     const grant = iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [bucket.arnForObjects(`${this.offlineStorePrefix}/*`)] });
+    acknowledgeWildcardResources(grantee.grantPrincipal, [bucket.arnForObjects(`${this.offlineStorePrefix}/*`)], OFFLINE_OBJECTS);
+    acknowledgeWildcardResources(grantee.grantPrincipal, [bucket.arnForObjects('athena-results/*')], 'Athena writes each query\'s results under a key named by its query id, below the work group\'s result prefix.');
     grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket', 's3:GetBucketLocation'], resourceArns: [bucket.bucketArn] }));
     grant.combine(
       iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], resourceArns: [bucket.arnForObjects('athena-results/*')] }),
@@ -238,10 +241,11 @@ abstract class FeatureStoreBase extends Construct implements IFeatureStore {
         resourceArns: [
           stack.formatArn({ service: 'glue', resource: 'catalog' }),
           stack.formatArn({ service: 'glue', resource: 'database', resourceName: FEATURE_STORE_DATABASE }),
-          ...this.featureGroupNames.map((n) => stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${FEATURE_STORE_DATABASE}/${glueTablePrefix(n)}*` })),
+          ...this.featureGroupNames.map((n) => glueTableArn(stack, n)),
         ],
       }),
     );
+    acknowledgeWildcardResources(grantee.grantPrincipal, this.featureGroupNames.map((n) => glueTableArn(stack, n)), OFFLINE_TABLES);
     grant.combine(
       iam.Grant.addToPrincipal({
         grantee,
@@ -363,6 +367,12 @@ export class FeatureStore extends FeatureStoreBase {
     }
     const name = `${this.props.namePrefix ?? ''}${e.name}`;
     this.featureGroupNames.push(name);
+    if (this.offlineBucket) {
+      // The group's own Glue table (its offline store), not every table of the database.
+      const table = glueTableArn(Stack.of(this), name);
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable'], resources: [table] }));
+      acknowledgeWildcardResources(this.role, [table], OFFLINE_TABLES);
+    }
     const group = new sagemaker.CfnFeatureGroup(this, `Group-${e.name}`, {
       featureGroupName: name,
       description: e.description,
@@ -468,10 +478,10 @@ export class FeatureStore extends FeatureStoreBase {
         resources: [
           stack.formatArn({ service: 'glue', resource: 'catalog' }),
           stack.formatArn({ service: 'glue', resource: 'database', resourceName: FEATURE_STORE_DATABASE }),
-          stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${FEATURE_STORE_DATABASE}/*` }),
         ],
       }),
     );
+    acknowledgeWildcardResources(this.role, [bucket.arnForObjects(`${this.offlineStorePrefix}/*`)], OFFLINE_OBJECTS);
   }
 }
 
@@ -488,3 +498,11 @@ function plainProps(props: FeatureStoreProps, entities: EntityDefinition[]): Rec
 function glueTablePrefix(groupName: string): string {
   return groupName.toLowerCase().replace(/-/g, '_');
 }
+
+/** The Glue tables of a feature group's offline store: SageMaker suffixes the name with the creation time. */
+function glueTableArn(stack: Stack, groupName: string): string {
+  return stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${FEATURE_STORE_DATABASE}/${glueTablePrefix(groupName)}*` });
+}
+
+const OFFLINE_OBJECTS = 'SageMaker writes the offline store\'s objects under keys it names by feature group, date and record batch, below the offline store prefix.';
+const OFFLINE_TABLES = 'SageMaker names a feature group\'s offline Glue table <group>_<creation time> when it creates it; the pattern covers only that group\'s tables.';

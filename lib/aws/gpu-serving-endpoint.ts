@@ -14,6 +14,7 @@ import { operationalAlarmSpecs, rollbackAlarmSpec } from './private/endpoint-ala
 import { configureEndpointAutoscaling } from './private/endpoint-autoscaling';
 import { eventAlarm } from './private/event-alarm';
 import { hasInstanceStorage } from './private/instance-storage';
+import { INHERENT_WILDCARD, acknowledgeWildcardResources } from './private/nag';
 import { synthProblems, validateProps } from './private/validate';
 import { StagedRolloutFallback } from './staged-rollout-fallback';
 import { GpuCatalog } from '../core/gpu-catalog';
@@ -612,6 +613,9 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
         ],
       }),
     );
+    acknowledgeWildcardResources(this.role, [
+      stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/sagemaker/Endpoints/${this.endpointName}:log-stream:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    ], 'SageMaker names the log streams of the endpoint\'s instances at run time; the pattern covers only this endpoint\'s log group.');
     // PutMetricData has no resource-level permissions; the condition limits it to the namespace
     // SageMaker publishes instance metrics into.
     this.role.addToPrincipalPolicy(
@@ -621,6 +625,7 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
         conditions: { StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/Endpoints' } },
       }),
     );
+    acknowledgeWildcardResources(this.role, ['*'], INHERENT_WILDCARD.putMetricData('/aws/sagemaker/Endpoints'));
   }
 
   /** The models' `VpcConfig` when `vpc` is given, and what SageMaker needs to attach them. */
@@ -646,6 +651,7 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
         resources: ['*'],
       }),
     );
+    acknowledgeWildcardResources(this.role, ['*'], INHERENT_WILDCARD.VPC_NETWORK_INTERFACES);
     return { securityGroupIds: securityGroups.map((g) => g.securityGroupId), subnets: vpc.selectSubnets(this.props.vpcSubnets).subnetIds };
   }
 
@@ -693,6 +699,7 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
       });
     const prefix = (capture.prefix ?? `data-capture/${this.endpointName}`).replace(/^\/+|\/+$/g, '');
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${prefix}/*`)] }));
+    acknowledgeWildcardResources(this.role, [bucket.arnForObjects(`${prefix}/*`)], 'SageMaker writes captured requests under dated keys it names at run time, below this endpoint\'s capture prefix.');
     return { bucket, prefix, s3Uri: `s3://${bucket.bucketName}/${prefix}`, key: this.key };
   }
 

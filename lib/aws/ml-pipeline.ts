@@ -24,6 +24,7 @@ import {
   plainStep,
 } from '../core/pipeline';
 import { hasInstanceStorage } from './private/instance-storage';
+import { INHERENT_WILDCARD, acknowledgeWildcardResources } from './private/nag';
 import { synthProblems, validateProps } from './private/validate';
 import {
   awsPipelineSchema,
@@ -588,7 +589,7 @@ export class MlPipeline extends MlPipelineBase {
     const stack = Stack.of(this);
     this.allow(JOB_ACTIONS, ['processing-job', 'training-job'].map((r) =>
       stack.formatArn({ service: 'sagemaker', resource: r, resourceName: 'pipelines-*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
-    ));
+    ), 'SageMaker Pipelines names its jobs pipelines-<execution id>-<step>-<suffix> at run time.');
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],
@@ -599,7 +600,7 @@ export class MlPipeline extends MlPipelineBase {
     this.grantData();
     // Jobs in a VPC attach network interfaces; these EC2 actions have no resource-level permissions for SageMaker's use.
     if (this.vpcConfig) {
-      this.allow(VPC_ACTIONS, ['*']);
+      this.allow(VPC_ACTIONS, ['*'], INHERENT_WILDCARD.VPC_NETWORK_INTERFACES);
     }
     if (this.key) {
       this.allow(['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant'], [this.key.keyArn]);
@@ -610,6 +611,7 @@ export class MlPipeline extends MlPipelineBase {
       ['ProcessingJobs', 'TrainingJobs'].map((g) =>
         stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/sagemaker/${g}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       ),
+      'Jobs write to log streams named after the job name SageMaker Pipelines gives them at run time.',
     );
     this.props.registry.grantRegister(this.role);
   }
@@ -617,15 +619,17 @@ export class MlPipeline extends MlPipelineBase {
   /** Step outputs under the prefix; the default input data (scheduled and drift-triggered runs); the input bucket. */
   private grantData(): void {
     const stack = Stack.of(this);
-    this.allow(['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], [this.bucket.arnForObjects(`${this.prefix}/*`)]);
+    this.allow(['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], [this.bucket.arnForObjects(`${this.prefix}/*`)],
+      'Steps write their outputs under per-execution keys below the pipeline\'s prefix, named at run time.');
     this.allow(['s3:ListBucket', 's3:GetBucketLocation'], [this.bucket.bucketArn]);
     const loc = /^s3:\/\/([^/]+)\/?(.*)$/.exec(this.props.defaultInputDataUri)!;
     const inputPrefix = loc[2].replace(/\/+$/, '');
-    this.allow(['s3:GetObject'], [stack.formatArn({ service: 's3', region: '', account: '', resource: `${loc[1]}/${inputPrefix ? `${inputPrefix}/` : ''}*` })]);
+    this.allow(['s3:GetObject'], [stack.formatArn({ service: 's3', region: '', account: '', resource: `${loc[1]}/${inputPrefix ? `${inputPrefix}/` : ''}*` })],
+      'Scheduled and drift-started runs read every object of the default input data prefix.');
     this.allow(['s3:ListBucket'], [stack.formatArn({ service: 's3', region: '', account: '', resource: loc[1] })]);
     const input = this.props.inputDataBucket;
     if (input) {
-      this.allow(['s3:GetObject'], [input.arnForObjects('*')]);
+      this.allow(['s3:GetObject'], [input.arnForObjects('*')], 'inputDataBucket holds the runs\' input data: each run names its prefix at start (the InputDataUri parameter).');
       this.allow(['s3:ListBucket'], [input.bucketArn]);
       if (input.encryptionKey) {
         this.allow(['kms:Decrypt'], [input.encryptionKey.keyArn]);
@@ -652,11 +656,15 @@ export class MlPipeline extends MlPipelineBase {
     this.allow(['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], [...repos].sort());
     if (first) {
       // GetAuthorizationToken has no resource-level permissions; the statement above limits what can be pulled.
-      this.allow(['ecr:GetAuthorizationToken'], ['*']);
+      this.allow(['ecr:GetAuthorizationToken'], ['*'], INHERENT_WILDCARD.ECR_TOKEN);
     }
   }
 
-  private allow(actions: string[], resources: string[]): void {
+  /** Add a statement; `inherent` is why its wildcard resources are needed (acknowledged for cdk-nag). */
+  private allow(actions: string[], resources: string[], inherent?: string): void {
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
+    if (inherent !== undefined) {
+      acknowledgeWildcardResources(this.role, resources, inherent);
+    }
   }
 }

@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { dataBucket } from './private/data-bucket';
+import { INHERENT_WILDCARD, acknowledgeWildcardResources } from './private/nag';
 import { synthProblems, validateProps } from './private/validate';
 import { awsModelRegistrySchema, crossAccountReadSchema } from '../core/schemas/model-registry';
 import { addWarning } from '../core/warnings';
@@ -150,6 +151,7 @@ export abstract class ModelRegistryBase extends Resource implements IModelRegist
         resourceArns: [this.modelPackagesArn],
       }),
     );
+    acknowledgeWildcardResources(grantee.grantPrincipal, [this.modelPackagesArn], INHERENT_WILDCARD.MODEL_PACKAGES);
     this.grantArtifacts(grant, grantee, ARTIFACT_READ);
     return grant;
   }
@@ -167,6 +169,7 @@ export abstract class ModelRegistryBase extends Resource implements IModelRegist
         resourceArns: [this.modelPackageGroupArn],
       }),
     );
+    acknowledgeWildcardResources(grantee.grantPrincipal, [this.modelPackagesArn], INHERENT_WILDCARD.MODEL_PACKAGES);
     this.grantArtifacts(grant, grantee, ARTIFACT_WRITE);
     return grant;
   }
@@ -184,6 +187,7 @@ export abstract class ModelRegistryBase extends Resource implements IModelRegist
         resourceArns: [this.modelPackageGroupArn],
       }),
     );
+    acknowledgeWildcardResources(grantee.grantPrincipal, [this.modelPackagesArn], INHERENT_WILDCARD.MODEL_PACKAGES);
     return grant;
   }
 
@@ -205,6 +209,7 @@ export abstract class ModelRegistryBase extends Resource implements IModelRegist
       grant.combine(
         iam.Grant.addToPrincipal({ grantee, actions: access.objectActions, resourceArns: [bucket.arnForObjects('*')] }),
       );
+      acknowledgeWildcardResources(grantee.grantPrincipal, [bucket.arnForObjects('*')], INHERENT_WILDCARD.REGISTRY_ARTIFACTS);
       if (access.bucketActions.length > 0) {
         grant.combine(iam.Grant.addToPrincipal({ grantee, actions: access.bucketActions, resourceArns: [bucket.bucketArn] }));
       }

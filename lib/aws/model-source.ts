@@ -2,6 +2,7 @@ import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { IModelRegistry } from './model-registry';
+import { INHERENT_WILDCARD, acknowledgeWildcardResources } from './private/nag';
 
 /** Options of `ModelSource.fromImage`. */
 export interface ImageModelOptions {
@@ -151,6 +152,7 @@ function grantImagePull(role: iam.IRole, image: string): void {
   // GetAuthorizationToken has no resource-level permissions: it only returns a login token, the
   // statement above limits what the token can pull.
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
+  acknowledgeWildcardResources(role, ['*'], INHERENT_WILDCARD.ECR_TOKEN);
 }
 
 function isArchive(url: string): boolean {
@@ -162,10 +164,7 @@ function grantModelData(role: iam.IRole, url: string): void {
   const stack = Stack.of(role);
   // A prefix (ending in /) holds many objects; anything else is one object.
   const objects = path.endsWith('/') ? `${path}*` : path;
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['s3:GetObject'],
-      resources: [stack.formatArn({ service: 's3', region: '', account: '', resource: objects })],
-    }),
-  );
+  const resources = [stack.formatArn({ service: 's3', region: '', account: '', resource: objects })];
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources }));
+  acknowledgeWildcardResources(role, resources, 'The model data is an S3 prefix (uncompressed model, S3DataType S3Prefix): SageMaker downloads every object below it.');
 }

@@ -13,7 +13,6 @@ import { ModelSource } from '../aws/model-source';
 import { grantImagePull } from '../aws/private/ecr';
 import { PlatformModelSpec } from '../core/platform-spec';
 import { AlarmOwnership } from '../core/rollback';
-import { acknowledgeInherentWildcards } from './private/nag';
 import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
 import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
 import { pipelineSpecOf } from './private/pipeline-spec';
@@ -143,7 +142,6 @@ export class PlatformModel extends NestedStack {
       alarmTopic: props.alarmTopic,
     });
     this.servingStackRollbackAlarm = this.promotion.servingStackRollbackAlarm;
-    acknowledgeInherentWildcards(this, m);
   }
 
   /** The training pipeline registering into the registry, weekly when the spec asks. */

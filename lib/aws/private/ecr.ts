@@ -1,5 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { INHERENT_WILDCARD, acknowledgeWildcardResources } from './nag';
 
 /** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag|@digest]`: an image in a private ECR registry. */
 const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^@:]+)/;
@@ -30,4 +31,5 @@ export function grantImagePull(role: iam.IRole, images: string[]): void {
   // GetAuthorizationToken has no resource-level permissions: it returns a login token, the statement
   // above limits what the token can pull.
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
+  acknowledgeWildcardResources(role, ['*'], INHERENT_WILDCARD.ECR_TOKEN);
 }

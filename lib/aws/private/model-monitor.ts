@@ -19,6 +19,7 @@ import {
 import { addWarning } from '../../core/warnings';
 import { IGpuServingEndpoint } from '../gpu-serving-endpoint';
 import { ModelMonitorOptions, S3ObjectLocation } from '../model-monitor';
+import { INHERENT_WILDCARD, acknowledgeWildcardResources } from './nag';
 
 /** What differs between the kinds of monitor. */
 export interface MonitorKind {
@@ -170,6 +171,8 @@ class ReadAccess {
 
   public readPrefix(bucket: s3.IBucket, prefix: string, dataKey?: kms.IKey): void {
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${prefix}/*`)] }));
+    acknowledgeWildcardResources(this.role, [bucket.arnForObjects(`${prefix}/*`)],
+      'The job reads what arrives below this prefix (captured requests, labels, its merged reports) under keys named at run time by date and hour.');
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
@@ -209,6 +212,7 @@ function grantJobBasics(scope: Construct, role: iam.IRole, { props, kind, key, r
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [props.reportBucket.arnForObjects(`${reportPrefix}/*`)] }),
   );
+  acknowledgeWildcardResources(role, [props.reportBucket.arnForObjects(`${reportPrefix}/*`)], 'Each monitoring run writes its reports under a new dated key below the report prefix.');
   // The job's own key: volumes (through a grant SageMaker creates) and reports.
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], resources: [key.keyArn] }));
   role.addToPrincipalPolicy(
@@ -221,11 +225,15 @@ function grantJobBasics(scope: Construct, role: iam.IRole, { props, kind, key, r
       resources: [Stack.of(scope).formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/ProcessingJobs:*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
     }),
   );
+  acknowledgeWildcardResources(role, [
+    Stack.of(scope).formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/ProcessingJobs:*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+  ], 'SageMaker names the log stream of each monitoring job at run time, in the processing-jobs log group.');
   if (publish) {
     // PutMetricData has no resource-level permissions: the condition limits it to the job's namespace.
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': kind.namespace } } }),
     );
+    acknowledgeWildcardResources(role, ['*'], INHERENT_WILDCARD.putMetricData(kind.namespace));
   }
 }
 
@@ -256,6 +264,7 @@ function jobNetwork(
       resources: ['*'],
     }),
   );
+  acknowledgeWildcardResources(role, ['*'], INHERENT_WILDCARD.VPC_NETWORK_INTERFACES);
   return { config: { ...isolated, vpcConfig }, securityGroups };
 }
 
