@@ -1,4 +1,4 @@
-import { ArnFormat, CfnResource, Duration, IResource, Lazy, Names, Resource, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnResource, Duration, Fn, IResource, Lazy, Names, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -622,11 +622,10 @@ export class MlPipeline extends MlPipelineBase {
     this.allow(['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], [this.bucket.arnForObjects(`${this.prefix}/*`)],
       'Steps write their outputs under per-execution keys below the pipeline\'s prefix, named at run time.');
     this.allow(['s3:ListBucket', 's3:GetBucketLocation'], [this.bucket.bucketArn]);
-    const loc = /^s3:\/\/([^/]+)\/?(.*)$/.exec(this.props.defaultInputDataUri)!;
-    const inputPrefix = loc[2].replace(/\/+$/, '');
-    this.allow(['s3:GetObject'], [stack.formatArn({ service: 's3', region: '', account: '', resource: `${loc[1]}/${inputPrefix ? `${inputPrefix}/` : ''}*` })],
+    const { bucket, objects } = s3Location(this.props.defaultInputDataUri);
+    this.allow(['s3:GetObject'], [stack.formatArn({ service: 's3', region: '', account: '', resource: objects })],
       'Scheduled and drift-started runs read every object of the default input data prefix.');
-    this.allow(['s3:ListBucket'], [stack.formatArn({ service: 's3', region: '', account: '', resource: loc[1] })]);
+    this.allow(['s3:ListBucket'], [stack.formatArn({ service: 's3', region: '', account: '', resource: bucket })]);
     const input = this.props.inputDataBucket;
     if (input) {
       this.allow(['s3:GetObject'], [input.arnForObjects('*')], 'inputDataBucket holds the runs\' input data: each run names its prefix at start (the InputDataUri parameter).');
@@ -667,4 +666,18 @@ export class MlPipeline extends MlPipelineBase {
       acknowledgeWildcardResources(this.role, resources, inherent);
     }
   }
+}
+
+/**
+ * The bucket and the object pattern (`bucket/prefix/*`) of an `s3://` URI; of a deploy-time URI,
+ * cut with CloudFormation functions (then `s3://data/fraud` also covers `data/fraud-other/…`).
+ */
+function s3Location(uri: string): { bucket: string; objects: string } {
+  if (Token.isUnresolved(uri)) {
+    const path = Fn.select(1, Fn.split('s3://', uri));
+    return { bucket: Fn.select(0, Fn.split('/', path)), objects: `${path}*` };
+  }
+  const loc = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri)!;
+  const prefix = loc[2].replace(/\/+$/, '');
+  return { bucket: loc[1], objects: `${loc[1]}/${prefix ? `${prefix}/` : ''}*` };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IDuration, secondsOf } from './duration';
-import { unlessToken } from './validation';
+import { knownAtSynthesis, unlessToken } from './validation';
 
 /** Default 5xx error-rate threshold (percent of invocations) that rolls a deployment back. */
 export const DEFAULT_MAX_ERROR_RATE_PERCENT = 1;
@@ -237,7 +237,8 @@ export const triggerSchema = z
     runbookUrl: ownershipSchema.shape.runbookUrl.optional(),
     datapointsToAlarm: z.number().int().min(1).optional(),
     evaluationPeriods: z.number().int().min(1).max(100).optional(),
-    period: z.number().min(60, 'must be at least a minute').refine((n) => n % 60 === 0, 'must be whole minutes').optional(),
+    period: z.number().min(60, 'must be at least a minute').refine((n) => n % 60 === 0, 'must be whole minutes')
+      .superRefine(knownAtSynthesis('CloudWatch alarm and Prometheus rule periods are written at synthesis')).optional(),
     cloudWatch: z
       .strictObject({
         namespace: z.string().min(1).max(255),

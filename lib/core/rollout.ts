@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IDuration, secondsOf } from './duration';
 import { DEFAULT_CANARY_PERCENT } from './policy';
-import { unlessToken } from './validation';
+import { knownAtSynthesis, unlessToken } from './validation';
 
 /** Default bake time at each rollout step. Source: team practice (DESIGN.md), 10-minute bakes. */
 export const DEFAULT_BAKE_MINUTES = 10;
@@ -138,18 +138,23 @@ export function expandSteps(spec: Record<string, unknown>): Array<{ readonly per
   }
 }
 
+/** Why a rollout's numbers cannot be tokens. */
+const STEPS_AT_SYNTH = 'the steps, their alarms and the deployment\'s time limit are computed from it at synthesis';
+
 // Carried in seconds: the Duration is rendered to seconds by the factory (`secondsOf`).
 const bake = z
   .number()
   .min(0, 'must be at least 0 seconds')
   .max(MAX_BAKE_MINUTES * 60, `must be at most ${MAX_BAKE_MINUTES * 60} seconds (one day)`)
   .refine(Number.isInteger, 'must be whole seconds')
+  .superRefine(knownAtSynthesis(STEPS_AT_SYNTH))
   .optional();
 
 const partialPercent = z
   .number()
   .gt(0, 'must be a percentage greater than 0')
-  .lt(100, 'must be less than 100 (a 100% step is an all-at-once rollout)');
+  .lt(100, 'must be less than 100 (a 100% step is an all-at-once rollout)')
+  .superRefine(knownAtSynthesis(STEPS_AT_SYNTH));
 
 /** @internal zod schema of a rollout spec (`RolloutPolicy._spec`) */
 export const rolloutSchema = z.discriminatedUnion('type', [
@@ -162,7 +167,8 @@ export const rolloutSchema = z.discriminatedUnion('type', [
     stepPercent: z
       .number()
       .min(1, 'must be at least 1 (percent of traffic per step)')
-      .lt(100, 'must be less than 100 (a 100% step is an all-at-once rollout)'),
+      .lt(100, 'must be less than 100 (a 100% step is an all-at-once rollout)')
+      .superRefine(knownAtSynthesis(STEPS_AT_SYNTH)),
     interval: bake,
   }),
   z.strictObject({
@@ -170,7 +176,7 @@ export const rolloutSchema = z.discriminatedUnion('type', [
     steps: z
       .array(
         z.strictObject({
-          percent: z.number().gt(0, 'must be a percentage greater than 0').max(100, 'must be at most 100'),
+          percent: z.number().gt(0, 'must be a percentage greater than 0').max(100, 'must be at most 100').superRefine(knownAtSynthesis(STEPS_AT_SYNTH)),
           bake,
         }),
       )

@@ -84,13 +84,14 @@ export function collectProblems(
       continue;
     }
     const value = valueAt(input, path);
-    if (containsUnresolved(value, isUnresolved)) {
+    if (containsUnresolved(value, isUnresolved) && !(issue.code === 'custom' && issue.params?.[NEEDS_VALUE] === true)) {
       continue;
     }
     problems.push({
       constructPath,
       property: formatPath(path),
-      received: renderValue(value),
+      // A token's text is its placeholder, meaningless to the user.
+      received: isUnresolved(value) ? '<deploy-time value>' : renderValue(value),
       allowed: describeIssue(issue),
     });
   }
@@ -101,9 +102,10 @@ export function collectProblems(
 let activeIsUnresolved: IsUnresolved = neverUnresolved;
 
 /**
- * Wrap a `superRefine` rule so that it judges no token: an issue the rule raises after it has read
- * an unresolved value (a number token's placeholder, a string token, a `Lazy`) anywhere in what
- * it was given is dropped.
+ * Wrap a `superRefine` rule so that it judges no token: the rule stops at the first unresolved
+ * value (a number token's placeholder, a string token, a `Lazy`) it reads anywhere in what it was
+ * given; the issues it raised before that stand (they did not depend on a token). Stopping, rather
+ * than carrying on, also keeps a placeholder out of loops (`100 / step` steps of a token step).
  *
  * The skip by path in `collectProblems` only sees the property an issue is reported on; a rule
  * comparing two properties (`minInstances ≤ maxInstances`, "a canary needs 2 instances") reports
@@ -119,15 +121,13 @@ export function unlessToken<T>(rule: (value: T, ctx: z.RefinementCtx<T>) => void
       rule(value, ctx);
       return;
     }
-    let readToken = false;
     const proxies = new WeakMap<object, unknown>();
     const track = (v: unknown): unknown => {
       if (v === undefined || v === null) {
         return v;
       }
       if (isUnresolved(v)) {
-        readToken = true;
-        return v;
+        throw TOKEN_READ;
       }
       if (typeof v !== 'object' || !(Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype)) {
         return v;
@@ -144,18 +144,33 @@ export function unlessToken<T>(rule: (value: T, ctx: z.RefinementCtx<T>) => void
       }
       return p;
     };
-    const tracked = track(value) as T;
-    const guarded = new Proxy(ctx, {
-      get: (target, key, receiver) =>
-        key === 'addIssue'
-          ? (issue: Parameters<typeof ctx.addIssue>[0]) => {
-            if (!readToken) {
-              target.addIssue(issue);
-            }
-          }
-          : Reflect.get(target, key, receiver),
-    });
-    rule(tracked, guarded);
+    try {
+      rule(track(value) as T, ctx);
+    } catch (e) {
+      if (e !== TOKEN_READ) {
+        throw e;
+      }
+    }
+  };
+}
+
+/** Thrown through a rule by `unlessToken` when it reads a token (never escapes the wrapper). */
+const TOKEN_READ = Symbol('cdk-mlops.tokenRead');
+
+const NEEDS_VALUE = 'cdk-mlops.needsValueAtSynthesis';
+
+/**
+ * A `superRefine` rule for a property whose value the library needs at synthesis (to choose
+ * resources, compute an alarm's period, …): a token there is refused, saying why, instead of
+ * failing later inside the framework with its placeholder (`-1.888e+289`) in the message.
+ *
+ * @param why what the value is needed for, e.g. "the GPU count per instance sizes the alarms"
+ */
+export function knownAtSynthesis<T>(why: string): (value: T, ctx: z.RefinementCtx<T>) => void {
+  return (value, ctx) => {
+    if (activeIsUnresolved(value)) {
+      ctx.addIssue({ code: 'custom', message: `must be known at synthesis, not a deploy-time value (${why})`, params: { [NEEDS_VALUE]: true } });
+    }
   };
 }
 

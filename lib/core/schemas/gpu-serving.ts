@@ -7,7 +7,7 @@ import { s3Uri, sagemakerName } from '../primitives';
 import { ownershipSchema, triggerSchema, uniqueTriggerNames } from '../rollback';
 import { rolloutSchema } from '../rollout';
 import { DEFAULT_TERMINATION_WAIT_SECONDS, FIRST_STEP_AS_CANARY, coldStartTimeouts, deploymentProblems, rollbackAlarmProblems } from '../sagemaker-routing';
-import { unlessToken } from '../validation';
+import { knownAtSynthesis, unlessToken } from '../validation';
 
 /** SageMaker's limit of production variants on one endpoint config. */
 const MAX_PRODUCTION_VARIANTS = 10;
@@ -20,7 +20,7 @@ export const gpuInstanceType = z.string().superRefine(unlessToken((t, ctx) => {
       message: 'must be a GPU or Inferentia/Trainium instance type from the GPU catalog (e.g. ml.g5.xlarge, ml.g6e.2xlarge, ml.p4d.24xlarge)',
     });
   }
-}));
+})).superRefine(knownAtSynthesis('its accelerator count sizes the GPU alarms and autoscaling'));
 
 /** Container image rules for serving: digest required unless a moving tag is explicitly allowed. */
 export function imageRef(allowMutable: boolean) {
@@ -199,7 +199,7 @@ export const awsGpuServingSchema = z
     rollbackTriggers: rollbackTriggersSchema,
     stagedRolloutFallback: z.enum(['REJECT', FIRST_STEP_AS_CANARY]).optional(),
     acceptCoarseCanary: z.boolean().optional(),
-    terminationWait: seconds(0, 3600).optional(),
+    terminationWait: seconds(0, 3600).superRefine(knownAtSynthesis('the deployment\'s time limit is computed from it at synthesis')).optional(),
     autoscaling: autoscalingSchema.optional(),
     dataCapture: dataCaptureSchema.optional(),
     modelSizeGiB: z.number().gt(0).max(2000).optional(),
