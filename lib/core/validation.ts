@@ -219,7 +219,10 @@ export function renderValue(value: unknown): string {
   }
   let text: string;
   try {
-    text = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(value);
+    // NaN and ±Infinity as themselves (JSON would say null), also inside objects and lists.
+    const marker = '\u0000num:';
+    text = (JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : typeof v === 'number' && !Number.isFinite(v) ? `${marker}${v}` : v)) ?? String(value))
+      .replace(/"\\u0000num:([^"]*)"/g, '$1');
   } catch {
     text = String(value);
   }

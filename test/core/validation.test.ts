@@ -116,3 +116,16 @@ describe('rules that compare properties judge no token (unlessToken)', () => {
     expect(bare).toEqual([]);
   });
 });
+
+describe('NaN and infinities are shown as themselves, not as null', () => {
+  it('renders them alone and inside objects and lists', () => {
+    expect(renderValue(NaN)).toBe('NaN');
+    expect(renderValue({ a: NaN, b: [Infinity, -Infinity, 1] })).toBe('{"a":NaN,"b":[Infinity,-Infinity,1]}');
+  });
+
+  it('names a NaN that reached a property', () => {
+    expect(collectProblems('S/C', schema, { name: 'x', size: NaN })).toEqual([
+      { constructPath: 'S/C', property: 'size', received: 'NaN', allowed: 'must be a number' },
+    ]);
+  });
+});
