@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsableCron } from '../cron';
 import { entitiesSchema, entitySchema } from '../features';
 import { checkImage } from '../image';
 import { iamRoleArn, k8sLabelName, port, s3Uri } from '../primitives';
@@ -31,7 +32,7 @@ export const k8sFeatureStoreSchema = z
     createNamespace: z.boolean().optional(),
     replicas: z.number().int().min(1).max(50).optional(),
     resources: containerResourcesSchema.optional(),
-    materializationSchedule: z.string().regex(/^\S+( \S+){4}$/, 'must be a five-field cron expression').optional(),
+    materializationSchedule: parsableCron(/^\S+( \S+){4}$/, 'must be a five-field cron expression').optional(),
     // Carried in seconds: the Duration is rendered to seconds before validation.
     ttl: z.number().int('must be a whole number of seconds').min(1, 'must be at least 1 second').optional(),
     serviceAccountRoleArn: iamRoleArn.optional(),

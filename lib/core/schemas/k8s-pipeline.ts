@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsableCron } from '../cron';
 import { checkImage } from '../image';
 import { DATA_INPUT, MODEL_OUTPUT, StepKind, pipelineSpecSchema, pipelineStepSchema } from '../pipeline';
 import { gitCommitSha, iamRoleArn, k8sLabelName, s3Uri, versionLabel } from '../primitives';
@@ -64,7 +65,7 @@ export const k8sPipelineSchema = z
     name: k8sLabelName.optional(),
     namespace: k8sLabelName.optional(),
     createNamespace: z.boolean().optional(),
-    schedule: z.string().regex(CRON, 'must be a cron expression of 5 fields (or @daily, @weekly, @every 6h …), e.g. "0 3 * * 0"').optional(),
+    schedule: parsableCron(CRON, 'must be a cron expression of 5 fields (or @daily, @weekly, @every 6h …), e.g. "0 3 * * 0"').optional(),
     timezone: ianaTimeZone.optional(),
     serviceAccountRoleArn: iamRoleArn.optional(),
     // Durations, in seconds: Argo's ttlStrategy takes whole seconds (an int32).

@@ -18,8 +18,19 @@ export const DEFAULT_SERVER_PORT = 8080;
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 const httpPath = z.string().regex(/^\/\S*$/, 'must be an HTTP path starting with /');
 
-/** @internal environment variables of a container, by name */
-export const servingEnvSchema = z.record(envName, z.string());
+/**
+ * @internal environment variables of a container, by name. A wrong name is reported on the map
+ * with the name in the message (a record key of its own schema would say only "Invalid key in record").
+ */
+export const servingEnvSchema = z.record(z.string(), z.string()).superRefine(unlessToken((env, ctx) => {
+  const bad = Object.keys(env).filter((n) => !envName.safeParse(n).success);
+  if (bad.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must have environment variable names (a letter or "_", then letters, digits or "_"); ${bad.map((n) => JSON.stringify(n)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not`,
+    });
+  }
+}));
 
 /** @internal one `addEnv(name, value)`: a name not set before (by `env` or an earlier `addEnv`) */
 export function servingEnvEntrySchema(taken: readonly string[]) {
