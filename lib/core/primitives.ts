@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_SAGEMAKER_NAME_LENGTH, sagemakerNameSchema } from './sagemaker-limits';
 
 // Shared zod building blocks. Each carries a "must …" message naming what is allowed, so the one
 // error type reads the same everywhere. Internal to the library (zod types stay off the jsii API).
@@ -7,16 +8,11 @@ import { z } from 'zod';
 export const awsAccountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 
 /**
- * A SageMaker resource name (model package group, endpoint, …): 1–63 characters, letters, digits
- * and hyphens, starting and ending with a letter or digit.
- * Source: SageMaker API reference, `ModelPackageGroupName` pattern `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$`.
+ * A SageMaker resource name (model package group, endpoint, …): 1–63 characters, hyphens included,
+ * letters, digits and hyphens, starting and ending with a letter or digit. The API's pattern
+ * `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$` alone lets more hyphens through: see `sagemaker-limits.ts`.
  */
-export const sagemakerName = z
-  .string()
-  .regex(
-    /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/,
-    'must be 1-63 letters, digits or hyphens, starting and ending with a letter or digit',
-  );
+export const sagemakerName = sagemakerNameSchema(MAX_SAGEMAKER_NAME_LENGTH, 'entity name');
 
 /** An `s3://bucket/key` URI that names an object or a prefix (not just a bucket). */
 export const s3ObjectUri = z
