@@ -369,8 +369,9 @@ describe('MlPlatformChart', () => {
         'models[0].training.kubernetes.memory', 'must be set with cpu'],
       ['a canary percentage Argo cannot set', withSpec((s) => { s.models[0].serving.canaryPercent = 12.5; }),
         'models[0].serving.canaryPercent', 'must be a whole percentage on Kubernetes'],
+      // A version label on both targets (the spec's own rule, issue 14's fuzz finding; was Kubernetes-only).
       ['a data version with a space', withSpec((s) => { s.models[0].training.dataVersion = 'customers 2026'; }),
-        'models[0].training.dataVersion', 'on Kubernetes (an Argo workflow parameter)'],
+        'models[0].training.dataVersion', 'letters, digits and ._:/@+=- (no spaces)'],
       ['a model named like the MLflow namespace', withSpec((s) => { s.models[0].name = 'mlflow'; }),
         'models[0].name', 'must not be "mlflow" on Kubernetes'],
     ])('%s', (_what, spec, property, allowed) => {

@@ -4,16 +4,16 @@ import { GpuModel } from '../gpu-catalog';
 import { checkImage } from '../image';
 import { platformPipelineSpecSchema } from '../pipeline';
 import { KubernetesServingRenderer, Weekday } from '../platform-spec';
-import { cpuQuantity, iamRoleArn, k8sLabelName, k8sSubdomainName, memoryQuantity, port, s3Uri } from '../primitives';
+import { cpuQuantity, iamRoleArn, k8sLabelName, k8sSubdomainName, memoryQuantity, port, s3Uri, versionLabel } from '../primitives';
 import { ownershipSchema } from '../rollback';
-import { featureName } from './drift-monitor';
+import { awsPipelineSchema, awsStepProblems } from './aws-pipeline';
+import { driftMonitorSchema, featureName } from './drift-monitor';
 import { gpuNodePoolSchema, gpuSharingSchema } from './k8s-gpu';
 import { mlflowServerSchema, secretKeyRefSchema } from './model-registry';
 import { DEFAULT_SERVING_REPLICAS } from '../policy';
-import { DEFAULT_TERMINATION_WAIT_SECONDS, MAX_WAIT_INTERVAL_SECONDS, instanceShare } from '../sagemaker-routing';
-import { deploymentWaits, sagemakerInstanceType } from '../sagemaker-limits';
 import { RolloutType } from '../rollout';
-import { awsStepProblems } from './aws-pipeline';
+import { deploymentWaits, sagemakerInstanceType } from '../sagemaker-limits';
+import { DEFAULT_TERMINATION_WAIT_SECONDS, MAX_WAIT_INTERVAL_SECONDS, instanceShare } from '../sagemaker-routing';
 import { ServingMetrics } from '../serving-metrics';
 import { unlessToken } from '../validation';
 
@@ -113,8 +113,9 @@ export const platformSpecSchema = z
           pipeline: platformPipelineSpecSchema,
           training: z.strictObject({
             codeCommit: z.string().regex(/^[0-9a-f]{40}$/, 'must be a full 40-character git commit SHA'),
-            dataVersion: z.string().min(1).max(200),
-            featureSetVersion: z.string().min(1).max(200),
+            // What both pipelines take (an Argo workflow parameter, SageMaker lineage metadata).
+            dataVersion: versionLabel,
+            featureSetVersion: versionLabel,
             inputDataUri: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/(\S+\/)?$/, 'must be s3://bucket/prefix/ (ending in "/")'),
             weeklyOn: z.enum(Weekday).optional(),
             hourUtc: z.number().int().min(0).max(23).optional(),
@@ -276,11 +277,14 @@ export const platformAwsSpecSchema = z
         bakeMinutes: z.number().optional(),
       }).optional(),
       pipeline: z.any().optional(), // the spec schema judges its shape
+      training: z.any().optional(), // the spec schema judges its shape
+      drift: z.any().optional(), // the spec schema judges its shape
     })),
   })
   .superRefine(unlessToken((spec, ctx) => {
     spec.models.forEach((m, i) => {
       awsModelRules(m, i, ctx);
+      awsConstructRules(m, i, ctx);
       const asked = m.serving?.canaryPercent;
       const instanceCount = m.serving?.instanceCount ?? DEFAULT_SERVING_REPLICAS;
       if (asked === undefined || asked <= 0 || asked >= 100 || instanceCount < 1 || m.serving?.acceptCoarseCanary) {
@@ -327,5 +331,51 @@ function awsModelRules(m: { serving?: { bakeMinutes?: number; instanceCount?: nu
         ctx.addIssue({ code: 'custom', path: ['models', i, 'pipeline', 'steps', j, ...below], message });
       }
     });
+  }
+}
+
+/**
+ * The rules of the AWS constructs a model becomes (`MlPipeline`, `DriftMonitor`) on the values the
+ * spec passes them unchanged, run by their own schemas and named by the spec's keys: a rule-started
+ * run's dataset version (`<dataVersion>@<event time>`) within its limit, features whose alarm names
+ * differ. Only these issues: the spec schema judges the rest. (Found by the spec fuzz test: the
+ * constructs refused such specs under their own paths and props, not the file's keys.)
+ */
+function awsConstructRules(m: { pipeline?: any; training?: any; drift?: any }, i: number, ctx: z.RefinementCtx): void {
+  const t = m.training;
+  const steps: unknown = m.pipeline?.steps;
+  if (t !== null && typeof t === 'object' && Array.isArray(steps) && steps.every((s) => s !== null && typeof s === 'object')) {
+    const pipeline = awsPipelineSchema.safeParse({
+      // The construct's plain shape: the document's maxRuntimeSeconds is its maxRuntime, in seconds.
+      spec: { ...m.pipeline, steps: steps.map(({ maxRuntimeSeconds, ...step }) => ({ ...step, maxRuntime: maxRuntimeSeconds })) },
+      registry: { artifactBucket: {} },
+      codeCommit: t.codeCommit,
+      defaultDataVersion: t.dataVersion,
+      defaultFeatureSetVersion: t.featureSetVersion,
+      defaultInputDataUri: t.inputDataUri,
+    });
+    const keys: Record<string, string> = { defaultDataVersion: 'dataVersion', defaultFeatureSetVersion: 'featureSetVersion' };
+    for (const issue of pipeline.error?.issues ?? []) {
+      const key = keys[String(issue.path[0])];
+      if (issue.code === 'custom' && key !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'training', key], message: issue.message.replace('<defaultDataVersion>', '<dataVersion>') });
+      }
+    }
+  }
+  const features: unknown = m.drift?.features;
+  if (Array.isArray(features)) {
+    const drift = driftMonitorSchema.safeParse({
+      endpointName: 'endpoint',
+      features,
+      alarmOwnership: { owner: 'owner', runbookUrl: 'https://runbook' },
+      capture: {},
+      baselineBucket: {},
+      baselineKey: 'baseline.json',
+    });
+    for (const issue of drift.error?.issues ?? []) {
+      if (issue.code === 'custom' && issue.path[0] === 'features' && issue.path.length === 2) {
+        ctx.addIssue({ code: 'custom', path: ['models', i, 'drift', ...issue.path], message: issue.message });
+      }
+    }
   }
 }

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import type { z } from 'zod';
+import { rejectSelfReference } from './spec-cycles';
 import { MlopsValidationError, ValidationProblem } from '../../core/errors';
 import { collectProblems, renderValue } from '../../core/validation';
 
@@ -63,6 +64,8 @@ export class SpecDocument {
       throw doc.documentError(`must be a YAML or JSON document (${firstLine(e)})`, renderValue(excerpt(body)));
     }
     doc.checkShape(value, schema);
+    // An alias inside its own anchor makes data that contains itself: no schema can walk it.
+    rejectSelfReference(value, where, (p) => doc.locate(p));
     doc.value = value;
     return doc;
   }
