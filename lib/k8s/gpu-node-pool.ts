@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { GpuSharing, GpuSharingMode } from './gpu-sharing';
 import { GpuCatalog, GpuModel } from '../core/gpu-catalog';
+import { GpuPoolFit, defaultPoolVolumeGiB, poolFit } from '../core/gpu-fit';
 import { poolGpuCounts, SharingFacts, sharedNodeCapacity, sharesPerGpu } from '../core/gpu-sharing-capacity';
 import { standardLabels } from './private/labels';
 import { validateProps } from './private/validate';
@@ -218,6 +219,15 @@ export class GpuNodePool extends Construct {
     this.devicePluginConfig = this.nvidia ? this.addDevicePluginConfig(warning) : undefined;
   }
 
+  /**
+   * What the pool offers a workload, as plain facts (instance types and what each advertises, the GPU
+   * limit, the node volume), read when an endpoint on it is validated, at construction and synthesis.
+   * @internal
+   */
+  public get _gpuFit(): GpuPoolFit {
+    return poolFit({ ...this.props, name: this.name, sharing: this.sharingFacts() });
+  }
+
   private sharingFacts(): SharingFacts {
     return { mode: this.sharing.mode as unknown as SharingFacts['mode'], replicas: this.sharing.replicas, migProfile: this.sharing.migProfile };
   }
@@ -233,7 +243,7 @@ export class GpuNodePool extends Construct {
   private createNodeClass(): ApiObject {
     const props = this.props;
     const amiFamily = props.amiFamily ?? GpuAmiFamily.AL2023;
-    const volumeGiB = props.rootVolumeGiB ?? Math.max(100, Math.ceil(60 + 2 * (props.modelWeightsGiB ?? 0)));
+    const volumeGiB = props.rootVolumeGiB ?? defaultPoolVolumeGiB(props.modelWeightsGiB);
     return new ApiObject(this, 'NodeClass', {
       apiVersion: 'karpenter.k8s.aws/v1',
       kind: 'EC2NodeClass',

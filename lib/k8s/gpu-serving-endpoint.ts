@@ -17,6 +17,7 @@ import { servingScaledObject } from './private/serving-autoscaling';
 import { ServingPrometheus } from './private/serving-prometheus';
 import { servingPodMonitor } from './private/serving-scrape';
 import { DiskPlan, LOGS_ONLY_DISK, servingDisk } from '../core/ephemeral-storage';
+import { DEFAULT_MODEL_SIZE_GIB } from '../core/gpu-fit';
 import { DEFAULT_SERVING_REPLICAS, DOWNLOAD_SECONDS_PER_GIB, SCALE_IN_COOLDOWN_SECONDS } from '../core/policy';
 import { ServingMetrics, ServingScaleMetric, DEFAULT_TARGET_GPU_UTILIZATION_PERCENT, metricsPort, resolveScaleMetric } from '../core/serving-metrics';
 import { addStateValidation, validateProps } from './private/validate';
@@ -31,9 +32,6 @@ import {
 import { addWarning } from '../core/warnings';
 
 const k8s = kplus.k8s;
-
-/** Model weights assumed when `modelSizeGiB` is not given, GiB (for probe and progress timeouts). */
-const DEFAULT_MODEL_SIZE_GIB = 3;
 
 /** How the endpoint is rendered. */
 export enum ServingRenderer {

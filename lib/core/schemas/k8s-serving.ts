@@ -5,6 +5,7 @@ import { RolloutType, expandSteps, rolloutSchema } from '../rollout';
 import { imageRef } from './gpu-serving';
 import { checkTrafficRouter, trafficRouterKeys } from './k8s-traffic';
 import { containerResourcesSchema } from './model-registry';
+import { gpuFitIssues, GpuPoolFit, surgeOf } from '../gpu-fit';
 import { KSERVE_KNATIVE_MODES } from '../knative';
 import { DEFAULT_SERVING_REPLICAS } from '../policy';
 import { TRITON_METRICS_PORT, resolveScaleMetric } from '../serving-metrics';
@@ -154,6 +155,7 @@ export const k8sGpuServingSchema = z
     checkTrafficRouter(p, ctx);
     checkMetrics(p, ctx);
     checkScaling(p, ctx);
+    checkGpuFit(p, ctx);
   }));
 
 /** Each autoscaling target belongs to one scale metric; REQUEST_RATE has no default target. */
@@ -258,5 +260,46 @@ function checkRollout(p: { rollout?: unknown; renderer?: string; kserveDeploymen
       path: ['rollout'],
       message: `must use whole percentages on Kubernetes (Argo setWeight and KServe canaryTrafficPercent are integers); got ${bad.percent}`,
     });
+  }
+}
+
+/** The endpoint's props the GPU fit reads. */
+interface ServingFitProps {
+  readonly nodePool?: unknown;
+  readonly gpusPerReplica?: number;
+  readonly replicas?: number;
+  readonly maxReplicas?: number;
+  readonly modelSizeGiB?: number;
+  readonly containers?: unknown[];
+  readonly renderer?: string;
+  readonly trafficRouter?: string;
+  readonly kserveDeploymentMode?: string;
+}
+
+/**
+ * The replicas fit their node pool: GPUs per replica that an instance type of the pool has and its
+ * GPU limit lets Karpenter launch, the weights on the node's volume, the most replicas and the
+ * rollout's extra pods within the limit (lib/core/gpu-fit.ts). Read from the pool at construction and
+ * again at synthesis.
+ */
+function checkGpuFit(
+  p: ServingFitProps,
+  ctx: z.RefinementCtx,
+): void {
+  const pool = (p.nodePool as { _gpuFit?: GpuPoolFit } | undefined)?._gpuFit;
+  if (pool === undefined) {
+    return;
+  }
+  const issues = gpuFitIssues(pool, {
+    gpusPerReplica: p.gpusPerReplica ?? 1,
+    replicas: p.replicas ?? DEFAULT_SERVING_REPLICAS,
+    maxReplicas: p.maxReplicas,
+    surge: surgeOf(p.renderer, p.trafficRouter, p.kserveDeploymentMode),
+    modelSizeGiB: p.modelSizeGiB,
+    sidecars: p.containers?.length ?? 0,
+    keys: { gpusPerReplica: ['gpusPerReplica'], replicas: ['replicas'], maxReplicas: ['maxReplicas'], modelSizeGiB: ['modelSizeGiB'] },
+  });
+  for (const issue of issues) {
+    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   }
 }

@@ -2,7 +2,9 @@
 import { PlatformKubernetesSpec, PlatformModelSpec, PlatformNodePoolSpec, PlatformSpec } from '../platform-spec';
 import { versionLabel } from '../primitives';
 import { k8sPipelineSchema } from './k8s-pipeline';
-import { platformSpecSchema } from './platform';
+import { platformKubernetesSchema, platformSpecSchema } from './platform';
+import { FitIssue, gpuFitIssues, poolFit, surgeOf } from '../gpu-fit';
+import { DEFAULT_SERVING_REPLICAS } from '../policy';
 import { unlessToken } from '../validation';
 
 /** Suffix of the MLflow namespace (`<prefix>-mlflow`); no model may take it. */
@@ -81,7 +83,7 @@ function modelIssues(m: PlatformModelSpec, kube: PlatformKubernetesSpec | undefi
     }
   }
   if (kube) {
-    issues.push(...pipelineIssues(m, kube));
+    issues.push(...pipelineIssues(m, kube), ...servingFitIssues(m, kube));
   }
   return issues;
 }
@@ -118,4 +120,37 @@ function pipelineIssues(m: PlatformModelSpec, kube: PlatformKubernetesSpec): Spe
     issues.push({ path, message: issue.message });
   }
   return issues;
+}
+
+/**
+ * The model's server fits its node pool as `k8s.GpuServingEndpoint` would check it (lib/core/gpu-fit.ts),
+ * named by the spec's keys: `serving.kubernetes.gpusPerReplica`, `serving.instanceCount` /
+ * `serving.maxInstanceCount`, `serving.modelSizeGiB`.
+ */
+function servingFitIssues(m: PlatformModelSpec, kube: PlatformKubernetesSpec): FitIssue[] {
+  const sk = m.serving.kubernetes;
+  const pool = sk === undefined ? undefined : kube.nodePools?.find((p) => p?.name === sk.nodePool);
+  // A pool the spec's own rules refuse (or none) is reported by them.
+  if (sk === undefined || pool === undefined || !platformKubernetesSchema.shape.nodePools.element.safeParse(pool).success) {
+    return [];
+  }
+  const fit = poolFit({
+    ...pool,
+    sharing: pool.migProfile !== undefined ? { mode: 'MIG', migProfile: pool.migProfile }
+      : pool.timeSlicingReplicas !== undefined ? { mode: 'TIME_SLICING', replicas: pool.timeSlicingReplicas } : { mode: 'EXCLUSIVE' },
+  });
+  return gpuFitIssues(fit, {
+    gpusPerReplica: sk.gpusPerReplica ?? 1,
+    replicas: m.serving.instanceCount ?? DEFAULT_SERVING_REPLICAS,
+    maxReplicas: m.serving.maxInstanceCount,
+    surge: surgeOf(sk.renderer, undefined, undefined),
+    modelSizeGiB: m.serving.modelSizeGiB,
+    sidecars: 0,
+    keys: {
+      gpusPerReplica: ['serving', 'kubernetes', 'gpusPerReplica'],
+      replicas: ['serving', 'instanceCount'],
+      maxReplicas: ['serving', 'maxInstanceCount'],
+      modelSizeGiB: ['serving', 'modelSizeGiB'],
+    },
+  });
 }
