@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IDuration, secondsOf } from './duration';
 import { GpuCatalog, GpuModel } from './gpu-catalog';
 import { checkImage } from './image';
+import { durationIn } from './schemas/duration-value';
 import { unlessToken } from './validation';
 
 /** What a pipeline step runs as. */
@@ -166,7 +167,7 @@ const stepShape = {
 const environment = z.record(z.string(), z.string()).optional();
 
 // The longest run in whole seconds: at least a minute, at most 28 days (SageMaker's MaxRuntimeInSeconds bound).
-const maxRuntimeSeconds = z.number().int('must be whole seconds').min(60, 'must be at least a minute').max(28 * 86400, 'must be at most 28 days').optional();
+const maxRuntimeSeconds = durationIn('seconds', z.number()).int('must be whole seconds').min(60, 'must be at least a minute').max(28 * 86400, 'must be at most 28 days').optional();
 
 function stepRules(s: { kind: StepKind; outputs?: string[]; gpu?: GpuModel; instanceType?: string }, ctx: z.RefinementCtx): void {
   if (s.kind === StepKind.TRAINING && s.outputs?.length) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IDuration, secondsOf } from './duration';
+import { durationIn } from './schemas/duration-value';
 import { knownAtSynthesis, unlessToken } from './validation';
 
 /** Default 5xx error-rate threshold (percent of invocations) that rolls a deployment back. */
@@ -237,7 +238,7 @@ export const triggerSchema = z
     runbookUrl: ownershipSchema.shape.runbookUrl.optional(),
     datapointsToAlarm: z.number().int().min(1).optional(),
     evaluationPeriods: z.number().int().min(1).max(100).optional(),
-    period: z.number().min(60, 'must be at least a minute').refine((n) => n % 60 === 0, 'must be whole minutes')
+    period: durationIn('seconds', z.number()).min(60, 'must be at least a minute').refine((n) => n % 60 === 0, 'must be whole minutes')
       .superRefine(knownAtSynthesis('CloudWatch alarm and Prometheus rule periods are written at synthesis')).optional(),
     cloudWatch: z
       .strictObject({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IDuration, secondsOf } from './duration';
 import { DEFAULT_CANARY_PERCENT } from './policy';
+import { durationIn } from './schemas/duration-value';
 import { knownAtSynthesis, unlessToken } from './validation';
 
 /** Default bake time at each rollout step. Source: team practice (DESIGN.md), 10-minute bakes. */
@@ -142,8 +143,7 @@ export function expandSteps(spec: Record<string, unknown>): Array<{ readonly per
 const STEPS_AT_SYNTH = 'the steps, their alarms and the deployment\'s time limit are computed from it at synthesis';
 
 // Carried in seconds: the Duration is rendered to seconds by the factory (`secondsOf`).
-const bake = z
-  .number()
+const bake = durationIn('seconds', z.number())
   .min(0, 'must be at least 0 seconds')
   .max(MAX_BAKE_MINUTES * 60, `must be at most ${MAX_BAKE_MINUTES * 60} seconds (one day)`)
   .refine(Number.isInteger, 'must be whole seconds')

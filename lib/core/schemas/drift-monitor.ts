@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { captureLocationRef } from './capture-location';
+import { durationIn } from './duration-value';
 import { PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../drift';
 import { DriftReference, MAX_REFERENCE_MINUTES, defaultReferenceMinutes } from '../drift-reference';
 import { IDuration, secondsOf } from '../duration';
@@ -8,7 +9,7 @@ import { DEFAULT_DRIFT_SCHEDULE_MINUTES, DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEF
 import { iamRoleArn, k8sLabelName, sagemakerName } from '../primitives';
 import { ownershipSchema } from '../rollback';
 import { containerResourcesSchema } from './model-registry';
-import { unlessToken } from '../validation';
+import { knownAtSynthesis, unlessToken } from '../validation';
 
 // The DriftMonitor schemas of both targets. Their keys are the props' keys (AWS: times as
 // Durations, validated in seconds, and an EventBridge schedule expression; Kubernetes: cdk8s
@@ -107,8 +108,7 @@ export function cronIntervalMinutes(expression: string): number | undefined {
 
 /** A time given as a Duration, validated in seconds: whole minutes from 5 minutes to `maxMinutes`. */
 function minutesAsSeconds(maxMinutes: number, maxText: string) {
-  return z
-    .number()
+  return durationIn('seconds', z.number())
     .refine((s) => s % 60 === 0, 'must be a whole number of minutes')
     .refine((s) => s >= 5 * 60, 'must be at least 5 minutes')
     .refine((s) => s <= maxMinutes * 60, `must be at most ${maxText} (${maxMinutes} minutes)`);
@@ -198,9 +198,9 @@ export const driftMonitorSchema = z
       .refine((e) => (rateIntervalMinutes(e) ?? MIN_SCHEDULE_MINUTES) >= MIN_SCHEDULE_MINUTES, `must be at least ${MIN_SCHEDULE_MINUTES} minutes`)
       .refine((e) => (rateIntervalMinutes(e) ?? 0) <= MAX_AWS_SCHEDULE_MINUTES, `must be at most 7 days (${MAX_AWS_SCHEDULE_MINUTES} minutes)`)
       .optional(),
-    window: minutesAsSeconds(MAX_WINDOW_MINUTES, '31 days').optional(),
+    window: minutesAsSeconds(MAX_WINDOW_MINUTES, '31 days').superRefine(knownAtSynthesis('the job\'s window, its alarms and the reference are sized from it')).optional(),
     alarmTopic: constructRef.optional(), // a construct reference: the type system checks it
-    referenceSpan: minutesAsSeconds(MAX_REFERENCE_MINUTES, '31 days').optional(),
+    referenceSpan: minutesAsSeconds(MAX_REFERENCE_MINUTES, '31 days').superRefine(knownAtSynthesis('it is compared with the window at synthesis')).optional(),
     role: constructRef.optional(), // a construct reference: the type system checks it
     vpc: constructRef.optional(), // a construct reference: the type system checks it
     vpcSubnets: z.any().optional(), // a subnet selection (of constructs): the type system checks it
@@ -273,13 +273,13 @@ export const k8sDriftMonitorSchema = z
       )
       .refine((e) => (cronIntervalMinutes(e) ?? MIN_SCHEDULE_MINUTES) >= MIN_SCHEDULE_MINUTES, `must run at most every ${MIN_SCHEDULE_MINUTES} minutes`)
       .optional(),
-    window: minutesAsSeconds(MAX_WINDOW_MINUTES, '31 days').optional(),
+    window: minutesAsSeconds(MAX_WINDOW_MINUTES, '31 days').superRefine(knownAtSynthesis('the job\'s window, its alarms and the reference are sized from it')).optional(),
     namespace: k8sLabelName.optional(),
     createNamespace: z.boolean().optional(),
     serviceAccountRoleArn: iamRoleArn.optional(),
     prometheusRuleLabels: z.record(z.string(), z.string()).optional(),
     resources: containerResourcesSchema.optional(),
-    referenceSpan: minutesAsSeconds(MAX_REFERENCE_MINUTES, '31 days').optional(),
+    referenceSpan: minutesAsSeconds(MAX_REFERENCE_MINUTES, '31 days').superRefine(knownAtSynthesis('it is compared with the window at synthesis')).optional(),
     retrainWorkflowTemplate: z.strictObject({ name: k8sLabelName, namespace: k8sLabelName }).optional(),
   })
   .superRefine(unlessToken((p, ctx) => {

@@ -5,6 +5,7 @@ import { checkImage } from '../image';
 import { iamRoleArn, k8sLabelName, port, s3Uri } from '../primitives';
 import { containerResourcesSchema, secretKeyRefSchema } from './model-registry';
 import { unlessToken } from '../validation';
+import { durationIn } from './duration-value';
 
 const glueTable = z.string().regex(/^[a-z0-9_]{1,255}$/, 'must be a Glue table name');
 
@@ -34,7 +35,7 @@ export const k8sFeatureStoreSchema = z
     resources: containerResourcesSchema.optional(),
     materializationSchedule: parsableCron(/^\S+( \S+){4}$/, 'must be a five-field cron expression').optional(),
     // Carried in seconds: the Duration is rendered to seconds before validation.
-    ttl: z.number().int('must be a whole number of seconds').min(1, 'must be at least 1 second').optional(),
+    ttl: durationIn('seconds', z.number()).int('must be a whole number of seconds').min(1, 'must be at least 1 second').optional(),
     serviceAccountRoleArn: iamRoleArn.optional(),
     allowedClientNamespaces: z
       .array(k8sLabelName)

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { durationIn } from './duration-value';
 import { entitiesSchema, entitySchema } from '../features';
-import { unlessToken } from '../validation';
+import { knownAtSynthesis, unlessToken } from '../validation';
 
 const GROUP_NAME = /^[a-zA-Z0-9]([_-]*[a-zA-Z0-9]){0,63}$/;
 
@@ -28,7 +29,7 @@ export const awsFeatureStoreSchema = z
         enabled: z.boolean().optional(),
         storageType: z.enum(['Standard', 'InMemory']).optional(),
         // Carried in seconds: the Duration is rendered to seconds before validation.
-        ttl: z.number().int('must be a whole number of seconds').min(60, 'must be at least 1 minute').optional(),
+        ttl: durationIn('seconds', z.number()).int('must be a whole number of seconds').min(60, 'must be at least 1 minute').superRefine(knownAtSynthesis('TtlDuration is written as a unit and a value')).optional(),
       })
       .optional(),
     offlineStore: z

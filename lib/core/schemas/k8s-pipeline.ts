@@ -6,6 +6,7 @@ import { gitCommitSha, iamRoleArn, k8sLabelName, s3Uri, versionLabel } from '../
 import { containerResourcesSchema } from './model-registry';
 import { ianaTimeZone } from './time-zone';
 import { unlessToken } from '../validation';
+import { durationIn } from './duration-value';
 
 /** Names of the Argo templates/tasks the construct adds besides the steps. */
 export const RESERVED_ARGO_NAMES: ReadonlyArray<string> = ['pipeline', 'register', 'gate-failed'];
@@ -69,8 +70,8 @@ export const k8sPipelineSchema = z
     timezone: ianaTimeZone.optional(),
     serviceAccountRoleArn: iamRoleArn.optional(),
     // Durations, in seconds: Argo's ttlStrategy takes whole seconds (an int32).
-    keepSucceededFor: z.number().int('must be whole seconds').min(0).max(2147483647, 'must be at most 2147483647 seconds').optional(),
-    keepFailedFor: z.number().int('must be whole seconds').min(0).max(2147483647, 'must be at most 2147483647 seconds').optional(),
+    keepSucceededFor: durationIn('seconds', z.number()).int('must be whole seconds').min(0).max(2147483647, 'must be at most 2147483647 seconds').optional(),
+    keepFailedFor: durationIn('seconds', z.number()).int('must be whole seconds').min(0).max(2147483647, 'must be at most 2147483647 seconds').optional(),
   })
   .superRefine(unlessToken((p, ctx) => {
     const steps = Array.isArray(p.pipeline?.steps) ? p.pipeline.steps : [];

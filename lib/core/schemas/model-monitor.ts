@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { captureLocationRef } from './capture-location';
+import { durationIn } from './duration-value';
 import {
   ALARM_MAX_EVALUATION_SECONDS,
   HOURLY_SCHEDULE,
@@ -11,7 +12,7 @@ import {
 } from '../model-monitor';
 import { sagemakerName } from '../primitives';
 import { ownershipSchema } from '../rollback';
-import { unlessToken } from '../validation';
+import { knownAtSynthesis, unlessToken } from '../validation';
 
 // Plain shapes of the SageMaker Model Monitor constructs: the props' keys, Durations in seconds,
 // the schedule as its expression.
@@ -66,8 +67,7 @@ const shared = {
   instanceType: processingInstanceType.optional(),
   instanceCount: z.number().int().min(1).max(100).optional(),
   volumeSizeGb: z.number().int().min(1).max(16384).optional(),
-  maxRuntime: z
-    .number()
+  maxRuntime: durationIn('seconds', z.number())
     .refine((s) => Number.isInteger(s), 'must be a whole number of seconds')
     .refine((s) => s >= 1 && s <= MONITORING_MAX_RUNTIME_SECONDS, `must be from 1 second to 24 hours (${MONITORING_MAX_RUNTIME_SECONDS} seconds)`)
     .optional(),
@@ -132,7 +132,7 @@ const modelQualityAlarmSchema = z.strictObject({
 });
 
 /** Whole hours given as a Duration, validated in seconds. */
-const hoursAsSeconds = z.number().refine((s) => s % 3600 === 0, 'must be a whole number of hours');
+const hoursAsSeconds = durationIn('seconds', z.number()).refine((s) => s % 3600 === 0, 'must be a whole number of hours');
 
 /** The object of a ModelQualityMonitor's props (its rules are added per region). */
 const modelQualityObject = z.strictObject({
@@ -140,8 +140,9 @@ const modelQualityObject = z.strictObject({
   problemType: z.enum(['BinaryClassification', 'MulticlassClassification', 'Regression']),
   groundTruthBucket: constructRef, // a construct reference: the type system checks it
   groundTruthPrefix: keyPrefix,
-  groundTruthDelay: hoursAsSeconds.refine((s) => s >= 3600, 'must be at least 1 hour: the end of the analysed window (EndTimeOffset) must lie before the run'),
-  groundTruthWindow: hoursAsSeconds.refine((s) => s >= 3600, 'must be at least 1 hour').optional(),
+  groundTruthDelay: hoursAsSeconds.refine((s) => s >= 3600, 'must be at least 1 hour: the end of the analysed window (EndTimeOffset) must lie before the run')
+    .superRefine(knownAtSynthesis('the job\'s offsets are written in hours')),
+  groundTruthWindow: hoursAsSeconds.refine((s) => s >= 3600, 'must be at least 1 hour').superRefine(knownAtSynthesis('the job\'s offsets are written in hours')).optional(),
   inferenceAttribute: attribute.optional(),
   probabilityAttribute: attribute.optional(),
   probabilityThreshold: z.number().min(0).max(1).optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationIn } from './duration-value';
 import { checkImage } from '../image';
 import {
   awsAccountId,
@@ -12,7 +13,7 @@ import {
   sagemakerName,
 } from '../primitives';
 import { compareQuantities } from '../quantity';
-import { unlessToken } from '../validation';
+import { knownAtSynthesis, unlessToken } from '../validation';
 
 // Target-neutral rules for the ModelRegistry props. The target layers map their props (which hold
 // constructs and Durations) onto these plain shapes before validating, keeping the user's names.
@@ -29,11 +30,11 @@ export const awsModelRegistrySchema = z.strictObject({
     .refine((ids) => new Set(ids).size === ids.length, 'must not list an account id twice')
     .optional(),
   // Carried in days: a Duration is rendered to days before validation.
-  noncurrentVersionExpiration: z
-    .number()
+  noncurrentVersionExpiration: durationIn('days', z.number())
     .int('must be a whole number of days')
     .min(1, 'must be at least 1 day')
     .max(3650, 'must be at most 3650 days')
+    .superRefine(knownAtSynthesis('the bucket\'s lifecycle rule takes whole days'))
     .optional(),
   serverAccessLogsBucket: z.any().optional(), // a construct reference: the type system checks it
   // RemovalPolicy's values; S3 buckets and KMS keys have no snapshots.

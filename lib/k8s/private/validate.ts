@@ -1,7 +1,9 @@
 import { Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import type { z } from 'zod';
-import { collectProblems, throwIfAny, validateOrThrow } from '../../core/validation';
+import { ValidationProblem } from '../../core/errors';
+import { durationUnitAt, renderDuration } from '../../core/schemas/duration-value';
+import { collectProblems, throwIfAny } from '../../core/validation';
 
 /** cdk8s values resolved at synth (`Lazy`) are not judged. */
 const isLazy = (v: unknown) => v instanceof Lazy;
@@ -11,7 +13,7 @@ const isLazy = (v: unknown) => v instanceof Lazy;
  * cdk8s values resolved at synth (`Lazy`) are not judged.
  */
 export function validateProps(scope: IConstruct, schema: z.ZodType, input: unknown): void {
-  validateOrThrow(scope.node.path, schema, input, isLazy);
+  throwIfAny(inUserTerms(schema, collectProblems(scope.node.path, schema, input, isLazy)));
 }
 
 /**
@@ -25,6 +27,23 @@ export function addStateValidation(scope: IConstruct, schema: z.ZodType, state: 
 
 /** Check a construct's current state at synth: throws `MlopsValidationError` (as on AWS), returns no messages. */
 export function synthProblems(scope: IConstruct, schema: z.ZodType, input: unknown): string[] {
-  throwIfAny(collectProblems(scope.node.path, schema, input, isLazy));
+  throwIfAny(inUserTerms(schema, collectProblems(scope.node.path, schema, input, isLazy)));
   return [];
+}
+
+/**
+ * The problems with values shown as the user gave them: a `Duration` prop, which the schema checks
+ * as a number of seconds (or days), is shown as a duration (`got Duration 1 minute 30 seconds`, not
+ * `got 90`; issue 14).
+ */
+function inUserTerms(schema: z.ZodType, problems: ValidationProblem[]): ValidationProblem[] {
+  return problems.map((p) => {
+    const unit = durationUnitAt(schema, propertyPath(p.property));
+    return unit ? { ...p, received: renderDuration(p.received, unit) } : p;
+  });
+}
+
+/** `spec.steps[1].maxRuntime` → `['spec', 'steps', 1, 'maxRuntime']` */
+function propertyPath(property: string): Array<string | number> {
+  return [...property.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]));
 }
