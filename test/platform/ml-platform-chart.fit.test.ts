@@ -48,6 +48,13 @@ describe('MlPlatformChart: each model\'s server fits its node pool', () => {
     expect(e.problems[0].allowed).toMatch(allowed);
   });
 
+  it('refuses a node pool that never gets a node, under kubernetes.nodePools[i]', () => {
+    const e = expectValidationError(() => chart(withSpec((s) => { s.kubernetes.nodePools[1].gpuCounts = [2]; })));
+    expect(e.problems).toHaveLength(1);
+    expect(e.problems[0]).toMatchObject({ property: 'kubernetes.nodePools[1].gpuCounts[0]', received: '2' });
+    expect(e.problems[0].allowed).toMatch(/^must be a GPU count of a A10G instance type/);
+  });
+
   it('accepts big weights when the pool is sized for them (modelWeightsGiB)', () => {
     const spec = withSpec((s) => { s.models[0].serving.modelSizeGiB = 200; s.kubernetes.nodePools[0].modelWeightsGiB = 200; });
     expect(() => Testing.synth(chart(spec))).not.toThrow();

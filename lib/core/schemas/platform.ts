@@ -56,7 +56,9 @@ const nodePoolSchema = z
     const sharing = p.migProfile !== undefined ? { mode: 'MIG', migProfile: p.migProfile }
       : p.timeSlicingReplicas !== undefined ? { mode: 'TIME_SLICING', replicas: p.timeSlicingReplicas } : undefined;
     // The construct's own cross-field rules (families of the GPU, MIG-capable GPU and profile, NVIDIA-only sharing).
-    const checked = gpuNodePoolSchema.safeParse({ gpu: p.gpu, clusterName: 'cluster', nodeRole: 'role', instanceFamilies: p.instanceFamilies, sharing });
+    const checked = gpuNodePoolSchema.safeParse({
+      gpu: p.gpu, clusterName: 'cluster', nodeRole: 'role', instanceFamilies: p.instanceFamilies, gpuCounts: p.gpuCounts, maxGpus: p.maxGpus, sharing,
+    });
     for (const issue of checked.error?.issues ?? []) {
       if (issue.code !== 'custom') continue;
       const path = issue.path[0] === 'sharing' ? [p.migProfile !== undefined ? 'migProfile' : 'timeSlicingReplicas'] : issue.path;
