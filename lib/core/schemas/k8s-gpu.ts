@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { durationIn } from './duration-value';
 import { GpuCatalog, GpuModel } from '../gpu-catalog';
 import { poolGpuCounts } from '../gpu-sharing-capacity';
-import { poolGpuCounts } from '../gpu-sharing-capacity';
 import { k8sLabelName } from '../primitives';
 import { unlessToken } from '../validation';
 
@@ -70,7 +69,6 @@ export const gpuNodePoolSchema = z
       }
     }
     checkPoolSizes(p, ctx);
-    checkPoolSizes(p, ctx);
     const sharing = p.sharing;
     if (sharing?.mode === 'MIG') {
       if (!spec.migCapable) {
@@ -105,41 +103,6 @@ export const gpuNodePoolSchema = z
       ctx.addIssue({ code: 'custom', path: ['sharing'], message: `must be exclusive on ${p.gpu} (NVIDIA device plugin sharing applies to NVIDIA GPUs only)` });
     }
   }));
-
-/**
- * A pool whose requirements match no instance type, or whose GPU limit is below its smallest node,
- * never gets a node: Karpenter finds no instance type for `karpenter.k8s.aws/instance-gpu-count In
- * gpuCounts` within the families, and launches none whose capacity exceeds what remains of the
- * limit (`filterByRemainingResources`, see lib/core/gpu-sharing-capacity.ts). Counts from the GPU
- * catalog (lib/core/gpu-catalog.ts).
- */
-function checkPoolSizes(
-  p: { gpu: GpuModel; instanceFamilies?: string[]; gpuCounts?: number[]; maxGpus?: number },
-  ctx: z.RefinementCtx,
-): void {
-  const families = (p.instanceFamilies ?? []).filter((f) => GpuCatalog.spec(p.gpu).ec2Families.includes(f));
-  if (p.instanceFamilies !== undefined && families.length === 0) {
-    return; // reported on instanceFamilies
-  }
-  const available = poolGpuCounts(p.gpu, p.instanceFamilies);
-  (p.gpuCounts ?? []).forEach((count, i) => {
-    if (!available.includes(count)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['gpuCounts', i],
-        message: `must be a GPU count of a ${p.gpu} instance type of the pool's families (${available.join(', ')}): no instance has ${count}`,
-      });
-    }
-  });
-  const counts = poolGpuCounts(p.gpu, p.instanceFamilies, p.gpuCounts);
-  if (p.maxGpus !== undefined && counts.length > 0 && p.maxGpus < counts[0]) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['maxGpus'],
-      message: `must be at least ${counts[0]}, the GPUs of the pool's smallest instance type: Karpenter launches no node beyond the limit, so the pool would never get one`,
-    });
-  }
-}
 
 /**
  * A pool whose requirements match no instance type, or whose GPU limit is below its smallest node,
