@@ -236,6 +236,13 @@ const endpointRows: AwsRow[] = [
     e.addShadowVariant({ model: MODEL, samplingPercent: 10 });
     e.addShadowVariant({ model: MODEL, samplingPercent: 10 });
   }, EP, 'shadow', /^\{"model":/, 'added once'),
+  row('GpuServingEndpoint addVariant after a shadow', (s) => endpoint(s, { shadow: { model: MODEL, samplingPercent: 10 } }).addVariant({ name: 'b', model: MODEL, weight: 1 }),
+    EP, 'shadow', /^\{"model":/, 'must not be combined with variants'),
+  row('GpuServingEndpoint addShadowVariant after variants', (s) => endpoint(s, { variants: [{ name: 'b', model: MODEL, weight: 1 }] }).addShadowVariant({ model: MODEL, samplingPercent: 10 }),
+    EP, 'shadow', /^\{"model":/, 'must not be combined with variants'),
+  row('GpuServingEndpoint addShadowVariant with the primary\'s name', (s) => endpoint(s).addShadowVariant({ name: 'primary', model: MODEL, samplingPercent: 10 }),
+    EP, 'shadow.name', '"primary"', 'unique variant names'),
+  ep('shadow named like a variant', { variants: [{ name: 'b', model: MODEL, weight: 1 }], shadow: { name: 'b', model: MODEL, samplingPercent: 10 } }, 'shadow.name', '"b"', 'unique variant names'),
   row('GpuServingEndpoint addEnv bad name', (s) => endpoint(s).addEnv('MY-VAR', 'x'), EP, 'name', '"MY-VAR"', 'environment variable name'),
   row('GpuServingEndpoint addEnv twice', (s) => {
     const e = endpoint(s);
@@ -311,6 +318,8 @@ const featureStoreRows: AwsRow[] = [
   fst('Provisioned with InMemory', { throughputMode: ThroughputMode.PROVISIONED, provisionedReadCapacityUnits: 5, provisionedWriteCapacityUnits: 5, onlineStore: { storageType: OnlineStorageType.IN_MEMORY } }, 'throughputMode', '"Provisioned"', 'InMemory'),
   fst('read capacity 0', { throughputMode: ThroughputMode.PROVISIONED, provisionedReadCapacityUnits: 0, provisionedWriteCapacityUnits: 5 }, 'provisionedReadCapacityUnits', '0', 'at least 1'),
   row('FeatureStore addFeature to unknown entity', (s) => featureStore(s).addFeature('merchant', { name: 'risk', type: FeatureType.FRACTIONAL }), FS, 'entityName', '"merchant"', 'entity of the store (user)'),
+  row('FeatureStore addFeature already defined', (s) => featureStore(s).addFeature('user', { name: 'Country', type: FeatureType.STRING }), FS, 'entities[0].features[2].name', '"Country"', 'unique in the entity'),
+  row('FeatureStore addFeature reserved name', (s) => featureStore(s).addFeature('user', { name: 'api_invocation_time', type: FeatureType.STRING }), FS, 'feature.name', '"api_invocation_time"', 'reserved'),
   row('FeatureStore addFeatureGroup twice', (s) => featureStore(s).addFeatureGroup(USER), FS, 'entities[1].name', '"user"', 'defined twice'),
 ];
 
@@ -447,6 +456,8 @@ const pipelineRows: AwsRow[] = [
   pl('inferenceImage by tag', { spec: { ...SPEC, inferenceImage: 'repo/serve:v1' } }, 'spec.inferenceImage', '"repo/serve:v1"', 'digest'),
   pl('inferenceImage equals training image', { spec: { ...SPEC, inferenceImage: pin('train', 'c') } }, 'spec.inferenceImage', /^"123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/train@sha256:c+/, 'differ from the training image'),
   row('MlPipeline addStep name twice', (s) => pipeline(s).addStep({ ...SPEC.steps[0] }), PL, 'spec.steps[3].name', '"prep"', 'unique'),
+  row('MlPipeline addStep a second training step', (s) => pipeline(s).addStep({ ...SPEC.steps[1], name: 'train2' }), PL, 'spec.steps', /^\[\{"name":"prep"/, 'exactly one training step'),
+  row('MlPipeline addStep reading an unknown output', (s) => pipeline(s).addStep({ ...SPEC.steps[0], name: 'report', inputs: ['evaluate.summary'], outputs: ['report'] }), PL, 'spec.steps[3].inputs[0]', '"evaluate.summary"', 'upstream step'),
   row('MlPipeline addStep bad kind', (s) => pipeline(s).addStep({ ...SPEC.steps[0], name: 'extra', kind: 'MAP' as any }), PL, 'step.kind', '"MAP"', 'one of'),
 ];
 

@@ -248,6 +248,9 @@ const servingRows: K8sRow[] = [
     e.addContainer(SIDE);
     e.addContainer(SIDE);
   }, SV, 'containers[1].name', '"logger"', 'unique among the containers'),
+  row('GpuServingEndpoint addContainer with a port on KServe Knative', (c) => serving(c, { renderer: 'KSERVE' }).addContainer({ ...SIDE, port: 9000 }), SV, 'containers[0].port', '9000', 'Knative admits one container port'),
+  row('GpuServingEndpoint addContainer on the server port', (c) => serving(c).addContainer({ ...SIDE, port: 8080 }), SV, 'containers[0].port', '8080', "model server's port"),
+  row('GpuServingEndpoint addRollbackTrigger duplicate', (c) => serving(c).addRollbackTrigger(RollbackTrigger.errorRate()), SV, 'rollbackTriggers[1].name', '"error-rate"', 'unique'),
   row('GpuServingEndpoint addRollbackTrigger without query', (c) => serving(c).addRollbackTrigger(RollbackTrigger.metric({ name: 'queue', threshold: 1, comparison: ThresholdComparison.GREATER_THAN, cloudWatch: { namespace: 'X', metricName: 'Y' } })), SV, 'prometheusQuery', 'undefined', 'on Kubernetes'),
 ];
 
@@ -308,6 +311,8 @@ const feastRows: K8sRow[] = [
   fe('redisPort 0', { redisPort: 0 }, 'redisPort', '0', 'at least 1'),
   row('FeatureStore addFeature to unknown entity', (c) => feast(c).addFeature('merchant', { name: 'risk', type: FeatureType.FRACTIONAL }), FE, 'entityName', '"merchant"', 'entity of the store (user)'),
   row('FeatureStore addFeatureView bad table', (c) => feast(c).addFeatureView({ ...USER, name: 'merchant' }, 'Merchant Table'), FE, 'offlineTable', '"Merchant Table"', 'Glue table name'),
+  row('FeatureStore addFeature already defined', (c) => feast(c).addFeature('user', { name: 'TXN_COUNT', type: FeatureType.INTEGRAL }), FE, 'entities[0].features[2].name', '"TXN_COUNT"', 'unique in the entity'),
+  row('FeatureStore addFeatureView of a defined entity', (c) => feast(c).addFeatureView(USER, 'user_features_v2'), FE, 'entities[1].name', '"user"', 'defined twice'),
   row('FeatureStore addAllowedClientNamespace invalid', (c) => feast(c).addAllowedClientNamespace('-crm'), FE, 'namespace', '"-crm"', 'DNS-1123'),
 ];
 
@@ -382,6 +387,8 @@ const pipelineRows: K8sRow[] = [
   pl('steps with a cycle', { pipeline: { ...SPEC, steps: [{ ...STEPS[0], inputs: ['evaluate.evaluation'] }, STEPS[1], STEPS[2]] } }, 'pipeline.steps', /prep/, 'DAG'),
   row('MlPipeline gpu not the pool\'s', (c) => pipeline(c, { gpuNodePool: pool(c), pipeline: withStep(1, { gpu: GpuModel.H100 }) }), PL, 'pipeline.steps[1].gpu', '"H100"', 'GPU of gpuNodePool'),
   row('MlPipeline addStep bad image', (c) => pipeline(c).addStep({ name: 'report', kind: StepKind.PROCESSING, image: 'report:latest', inputs: ['evaluate.evaluation'] }), PL, 'step.image', '"report:latest"', 'digest'),
+  row('MlPipeline addStep a second training step', (c) => pipeline(c).addStep({ ...STEPS[1], name: 'retrain' }), PL, 'pipeline.steps', /^\[\{"name":"prep"/, 'exactly one training step'),
+  row('MlPipeline addStep with a GPU and no pool', (c) => pipeline(c).addStep({ name: 'embed', kind: StepKind.PROCESSING, image: img('embed', '8'), inputs: ['data'], gpu: GpuModel.L4 }), PL, 'step.gpu', '"L4"', 'gpuNodePool'),
   row('MlPipeline addStep name starting with a digit', (c) => pipeline(c).addStep({ name: '9report', kind: StepKind.PROCESSING, image: img('r', '9'), inputs: ['data'] }), PL, 'step.name', '"9report"', 'start with a letter'),
 ];
 

@@ -217,7 +217,9 @@ export const awsGpuServingSchema = z
     const names = [p.variantName ?? 'primary', ...(p.variants ?? []).map((v) => v.name), ...(p.shadow ? [p.shadow.name ?? 'shadow'] : [])];
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) {
-      ctx.addIssue({ code: 'custom', path: ['variants'], message: `must have unique variant names; "${dup}" is used twice` });
+      // Named where the second use is: the shadow's own name when it is the shadow's (addShadowVariant).
+      const onShadow = p.shadow !== undefined && names.lastIndexOf(dup) === names.length - 1;
+      ctx.addIssue({ code: 'custom', path: onShadow ? ['shadow', 'name'] : ['variants'], message: `must have unique variant names; "${dup}" is used twice` });
     }
     if (p.shadow && (p.variants?.length ?? 0) > 0) {
       ctx.addIssue({
