@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Stack } from 'aws-cdk-lib';
 import { describe, it } from 'vitest';
 import * as YAML from 'yaml';
 import { MlPlatform } from '../../lib/platform/ml-platform';
@@ -213,6 +214,79 @@ describe('sweep: platform spec files refuse wrong input', () => {
   describe('serving', () => sweepSpec(servingRows));
   describe('drift', () => sweepSpec(driftRows));
   describe('kubernetes', () => sweepSpec(kubernetesRows));
+});
+
+// ---------------------------------------------------------------------------------------------
+// Files that are not a spec, and specs given in TypeScript
+// ---------------------------------------------------------------------------------------------
+
+interface TextRow {
+  readonly name: string;
+  /** The file's name and text (undefined: the file does not exist). */
+  readonly file: string;
+  readonly text?: string;
+  readonly expected: Omit<Expected, 'constructPath'>;
+}
+
+const textRows: TextRow[] = [
+  { name: 'a missing file', file: 'missing.yaml', expected: { property: 'missing.yaml', received: /missing\.yaml"$/, allowed: 'readable YAML or JSON file (no such file)' } },
+  { name: 'an empty file', file: 'platform.yaml', text: '', expected: { property: 'platform.yaml', received: '""', allowed: 'is empty' } },
+  { name: 'a comment-only file', file: 'platform.yaml', text: '# nothing yet\n', expected: { property: 'platform.yaml', received: '"# nothing yet"', allowed: 'is empty' } },
+  { name: 'a list at the top', file: 'platform.yaml', text: '- name: acme\n', expected: { property: 'platform.yaml', received: '[{"name":"acme"}]', allowed: 'not a list' } },
+  { name: 'a YAML syntax error', file: 'platform.yaml', text: 'name: acme\nownership: [owner\n', expected: { property: 'platform.yaml', received: /.*/, allowed: 'must be a YAML or JSON document' } },
+  { name: 'a JSON syntax error', file: 'platform.json', text: '{"name": "acme",, "models": []}', expected: { property: 'platform.json', received: /,,/, allowed: 'must be a YAML or JSON document' } },
+  { name: 'a duplicate key', file: 'platform.yaml', text: EXAMPLE.replace(/^name: acme$/m, 'name: acme\nname: other'), expected: { property: 'name', received: /other/, allowed: 'must be unique in its mapping (the key is already set at line 6' } },
+];
+
+describe('sweep: files that are not a spec', () => {
+  const cases = textRows.flatMap((row) => (['aws', 'k8s'] as const).map((target) => [`${row.name} (${target})`, row, target] as const));
+  it.each(cases)('refuses %s', (_name, row, target) => {
+    const file = row.text === undefined ? path.join(path.dirname(specFile('other.yaml', '')), row.file) : specFile(row.file, row.text);
+    const construct = target === 'aws' ? 'Sweep/Platform' : 'Platform';
+    const want = { ...row.expected, constructPath: new RegExp(`^${construct} \\(${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(:\\d+:\\d+)?\\)$`) };
+    if (target === 'aws') {
+      const { app, stack, outdir } = awsApp();
+      expectRefused(() => {
+        MlPlatform.fromFile(stack, 'Platform', file);
+        app.synth();
+      }, outdir, want);
+    } else {
+      const { app, outdir } = bareK8sApp();
+      expectRefused(() => {
+        MlPlatformChart.fromFile(app, 'Platform', file);
+        app.synth();
+      }, outdir, want);
+    }
+  });
+});
+
+describe('sweep: platform specs given in TypeScript', () => {
+  it('refuses a platform in a stack without an account and region (AWS)', () => {
+    const { app, outdir } = awsApp();
+    const bare = new Stack(app, 'Bare');
+    expectRefused(() => {
+      new MlPlatform(bare, 'Platform', { spec: structuredClone(BASE) });
+      app.synth();
+    }, outdir, { constructPath: 'Bare/Platform', property: 'stack region', received: /.*/, allowed: 'concrete' });
+  });
+  it('refuses a spec object with a wrong value under its key path (AWS)', () => {
+    const { app, stack, outdir } = awsApp();
+    const spec = structuredClone(BASE);
+    spec.models[0].serving.captureSamplingPercent = 0;
+    expectRefused(() => {
+      new MlPlatform(stack, 'Platform', { spec });
+      app.synth();
+    }, outdir, { constructPath: 'Sweep/Platform', property: 'models[0].serving.captureSamplingPercent', received: '0', allowed: 'at least 1' });
+  });
+  it('refuses a spec without its kubernetes section on Kubernetes', () => {
+    const { app, outdir } = bareK8sApp();
+    const spec = structuredClone(BASE);
+    delete spec.kubernetes;
+    expectRefused(() => {
+      new MlPlatformChart(app, 'Platform', { spec });
+      app.synth();
+    }, outdir, { constructPath: 'Platform', property: 'kubernetes', received: 'undefined', allowed: 'is required to render on Kubernetes' });
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
