@@ -73,7 +73,8 @@ export class DriftMath {
     const path = 'DriftMath.parseBaseline';
     let doc: unknown;
     try {
-      doc = JSON.parse(json);
+      // A byte order mark is not content (RFC 8259 §8.1: parsers may ignore it); JSON.parse refuses it.
+      doc = JSON.parse(typeof json === 'string' ? json.replace(/^\uFEFF/, '') : json);
     } catch (e) {
       throwIfAny([problem(path, '', json, `must be a JSON document (${(e as Error).message})`)]);
     }
