@@ -16,6 +16,6 @@ describe('DriftMath.parseBaseline', () => {
   });
 
   it('still refuses a byte order mark that is not at the start', () => {
-    expect(() => DriftMath.parseBaseline(`{"version": 1,\uFEFF"features": []}`)).toThrow(/must be a JSON document/);
+    expect(() => DriftMath.parseBaseline('{"version": 1,\uFEFF"features": []}')).toThrow(/must be a JSON document/);
   });
 });
