@@ -15,7 +15,7 @@ import { RolloutPolicy } from '../../lib/core/rollout';
 import { DriftMonitor, DriftMonitorProps } from '../../lib/k8s/drift-monitor';
 import { FeatureStore, FeatureStoreProps } from '../../lib/k8s/feature-store';
 import { GpuNodePool, GpuNodePoolProps } from '../../lib/k8s/gpu-node-pool';
-import { GpuServingEndpoint, GpuServingEndpointProps } from '../../lib/k8s/gpu-serving-endpoint';
+import { GpuServingEndpoint, GpuServingEndpointProps, ServingRenderer } from '../../lib/k8s/gpu-serving-endpoint';
 import { GpuSharing } from '../../lib/k8s/gpu-sharing';
 import { MlPipeline, MlPipelineProps } from '../../lib/k8s/ml-pipeline';
 import { ModelRegistry, ModelRegistryProps } from '../../lib/k8s/model-registry';
@@ -248,7 +248,7 @@ const servingRows: K8sRow[] = [
     e.addContainer(SIDE);
     e.addContainer(SIDE);
   }, SV, 'containers[1].name', '"logger"', 'unique among the containers'),
-  row('GpuServingEndpoint addContainer with a port on KServe Knative', (c) => serving(c, { renderer: 'KSERVE' }).addContainer({ ...SIDE, port: 9000 }), SV, 'containers[0].port', '9000', 'Knative admits one container port'),
+  row('GpuServingEndpoint addContainer with a port on KServe Knative', (c) => serving(c, { renderer: ServingRenderer.KSERVE }).addContainer({ ...SIDE, port: 9000 }), SV, 'containers[0].port', '9000', 'Knative admits one container port'),
   row('GpuServingEndpoint addContainer on the server port', (c) => serving(c).addContainer({ ...SIDE, port: 8080 }), SV, 'containers[0].port', '8080', "model server's port"),
   row('GpuServingEndpoint addRollbackTrigger duplicate', (c) => serving(c).addRollbackTrigger(RollbackTrigger.errorRate()), SV, 'rollbackTriggers[1].name', '"error-rate"', 'unique'),
   row('GpuServingEndpoint addRollbackTrigger without query', (c) => serving(c).addRollbackTrigger(RollbackTrigger.metric({ name: 'queue', threshold: 1, comparison: ThresholdComparison.GREATER_THAN, cloudWatch: { namespace: 'X', metricName: 'Y' } })), SV, 'prometheusQuery', 'undefined', 'on Kubernetes'),
