@@ -360,6 +360,15 @@ describe('SageMaker limits and dangerous configurations (AWS constructs)', () =>
     expect(warnings({})).toEqual([]);
   });
 
+  it('derives a monitoring schedule name within 63 characters from an endpoint name at the limit', () => {
+    const stack = newStack();
+    const endpointName = hyphenated(63);
+    const monitor = dataQuality(stack, { endpoint: GpuServingEndpoint.fromGpuServingEndpointAttributes(stack, 'Long', { endpointName }) });
+    expect(monitor.monitoringScheduleName.length).toBeLessThanOrEqual(63);
+    expect(monitor.monitoringScheduleName).toMatch(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/);
+    Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::MonitoringSchedule', { MonitoringScheduleName: monitor.monitoringScheduleName });
+  });
+
   it('counts the variables the pipeline adds to every job as PIPELINE_LINEAGE_ENVIRONMENT says', () => {
     const stack = newStack();
     const p = pipeline(stack, { spec: specWith(0, { environment: { MODE: 'fast' } }) });
