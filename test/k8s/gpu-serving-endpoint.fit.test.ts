@@ -37,7 +37,7 @@ describe('GpuServingEndpoint fits its GpuNodePool (Kubernetes)', () => {
     ['(a) more GPUs than the pool\'s gpuCounts allow', { gpuCounts: [1] }, { gpusPerReplica: 4, replicas: 1 }, 'gpusPerReplica', '4', /^must be at most 1/],
     ['(a) more Neuron chips than an inf2 has', { gpu: GpuModel.INFERENTIA2 }, { gpusPerReplica: 16 }, 'gpusPerReplica', '16', /^must be at most 12: .*aws.amazon.com\/neuron/],
     ['(b) a replica bigger than the pool\'s GPU limit', { maxGpus: 2 }, { gpusPerReplica: 4, replicas: 1 }, 'gpusPerReplica', '4', /GPU limit \(maxGpus 2/],
-    ['(b) a pool limit below its only node size', { gpu: GpuModel.H100, maxGpus: 4 }, { replicas: 1 }, 'gpusPerReplica', 'undefined', /p5.48xlarge, has 8 GPUs, more than Karpenter may launch/],
+    ['(b) a replica only a node beyond the limit holds', { maxGpus: 6 }, { gpusPerReplica: 8, replicas: 1 }, 'gpusPerReplica', '8', /g5.48xlarge, has 8 GPUs, more than Karpenter may launch/],
     ['(c) more replicas than the limit', { maxGpus: 4 }, { replicas: 5 }, 'replicas', '5', /5 replicas of 1 nvidia.com\/gpu need more, and it holds 4 pods/],
     ['(c) an autoscaling maximum beyond the limit', { maxGpus: 12 }, { replicas: 2, maxReplicas: 20, targetRequestsPerSecond: 10 }, 'maxReplicas', '20', /20 replicas .* holds 12 pods/],
     ['(c) the canary\'s surge pod beyond the limit', { maxGpus: 4 }, { replicas: 4 }, 'replicas', '4', /5 pods at once: the canary surges one pod/],
