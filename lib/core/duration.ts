@@ -27,12 +27,27 @@ export interface IDuration {
 }
 
 /**
+ * @internal Stands for the seconds of a deploy-time `Duration` made in another unit than seconds
+ * (`Duration.minutes(token)`), which no code can convert at synthesis: validation refuses it,
+ * naming the property and saying to use `Duration.seconds(token)`.
+ */
+export const DEPLOY_TIME_SECONDS = -Number.MIN_VALUE;
+
+/**
  * @internal the seconds of an optional duration, as the schemas validate it: a fraction of a second
  * is kept (the schema reports it, naming the property) rather than thrown by `toSeconds`.
  */
 export function secondsOf(duration: IDuration | undefined): number | undefined {
   if (duration === undefined) {
     return undefined;
+  }
+  if (typeof (duration as { isUnresolved?: unknown }).isUnresolved === 'function' && (duration as unknown as { isUnresolved(): boolean }).isUnresolved()) {
+    // A deploy-time Duration converts to seconds only when made in seconds (aws-cdk-lib throws otherwise).
+    try {
+      return duration.toSeconds({ integral: false });
+    } catch {
+      return DEPLOY_TIME_SECONDS;
+    }
   }
   // A plain JavaScript caller may pass a number: left as text, the schema refuses it (expected a number of seconds).
   return typeof duration.toSeconds === 'function' ? duration.toSeconds({ integral: false }) : (`${String(duration)} (not a Duration)` as unknown as number);

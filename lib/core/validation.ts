@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEPLOY_TIME_SECONDS } from './duration';
 import { MlopsValidationError, PropertyNaming, ValidationProblem } from './errors';
 
 /**
@@ -56,6 +57,14 @@ export function collectProblems(
 ): ValidationProblem[] {
   // A key present with the value undefined means "not set", as in TypeScript's optional props.
   input = withoutUndefined(input);
+  const given = isUnresolved;
+  isUnresolved = given === neverUnresolved ? given : (v) => v === DEPLOY_TIME_SECONDS || given(v);
+  const unconvertible = pathsOf(input, (v) => v === DEPLOY_TIME_SECONDS).map((path): ValidationProblem => ({
+    constructPath,
+    property: formatPath(path),
+    received: '<deploy-time Duration>',
+    allowed: 'must be made with Duration.seconds() when its value is a deploy-time token (one made in minutes, hours or days cannot be converted at synthesis)',
+  }));
   // Rules that compare properties (`unlessToken`) read this while the schema runs (synchronously).
   const outer = activeIsUnresolved;
   activeIsUnresolved = isUnresolved;
@@ -66,9 +75,10 @@ export function collectProblems(
     activeIsUnresolved = outer;
   }
   if (result.success) {
-    return [];
+    return unconvertible;
   }
-  const problems: ValidationProblem[] = [];
+  const problems: ValidationProblem[] = [...unconvertible];
+  const reported = new Set(unconvertible.map((p) => p.property));
   for (const issue of result.error.issues) {
     const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
@@ -87,11 +97,14 @@ export function collectProblems(
     if (containsUnresolved(value, isUnresolved) && !(issue.code === 'custom' && issue.params?.[NEEDS_VALUE] === true)) {
       continue;
     }
+    if (reported.has(formatPath(path))) {
+      continue;
+    }
     problems.push({
       constructPath,
       property: formatPath(path),
-      // A token's text is its placeholder, meaningless to the user.
-      received: isUnresolved(value) ? '<deploy-time value>' : renderValue(value),
+      // A token's text is its placeholder, meaningless to the user; a bad key is shown itself.
+      received: issue.code === 'invalid_key' ? renderValue(path[path.length - 1]) : isUnresolved(value) ? '<deploy-time value>' : renderValue(value),
       allowed: describeIssue(issue),
     });
   }
@@ -199,6 +212,20 @@ function withoutUndefined(value: unknown): unknown {
   return value;
 }
 
+/** The paths of the leaves of plain objects and arrays that satisfy `test`. */
+function pathsOf(value: unknown, test: (v: unknown) => boolean, at: Array<string | number> = []): Array<Array<string | number>> {
+  if (test(value)) {
+    return [at];
+  }
+  if (Array.isArray(value)) {
+    return value.flatMap((v, i) => pathsOf(v, test, [...at, i]));
+  }
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.entries(value).flatMap(([k, v]) => pathsOf(v, test, [...at, k]));
+  }
+  return [];
+}
+
 /** `['a', 0, 'b']` → `a[0].b` */
 export function formatPath(path: ReadonlyArray<string | number>): string {
   let out = '';
@@ -268,7 +295,12 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
   switch (issue.code) {
     case 'invalid_type':
-      return `must be ${article(issue.expected)}`;
+      return issue.expected === 'int' ? 'must be a whole number' : `must be ${article(issue.expected)}`;
+    case 'invalid_key': {
+      // A record's key broke its rule: say the rule (the key itself is the received value).
+      const inner = issue.issues[0];
+      return `is not an allowed key: ${inner ? describeIssue(inner as z.core.$ZodIssue) : 'invalid'}`;
+    }
     case 'too_small':
       return describeBound(issue.origin, issue.minimum, issue.inclusive ?? true, 'least');
     case 'too_big':
@@ -285,6 +317,10 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 function describeBound(origin: string, bound: unknown, inclusive: boolean, word: 'least' | 'most'): string {
+  if (Math.abs(Number(bound)) === Number.MAX_SAFE_INTEGER) {
+    // zod's bound of whole numbers, not a rule of ours.
+    return `must be a whole number between -${Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`;
+  }
   const n = String(bound);
   switch (origin) {
     case 'string':

@@ -129,3 +129,22 @@ describe('NaN and infinities are shown as themselves, not as null', () => {
     ]);
   });
 });
+
+describe('zod\'s generic wording is put in the user\'s terms', () => {
+  it('a fraction where a whole number is needed', () => {
+    expect(collectProblems('S/C', z.strictObject({ n: z.number().int() }), { n: 1.5 })[0]).toMatchObject({ property: 'n', received: '1.5', allowed: 'must be a whole number' });
+  });
+
+  it('a record key that breaks its rule names the key and the rule', () => {
+    const env = z.strictObject({ env: z.record(z.string().regex(/^[A-Z_]+$/, 'must be upper case letters and underscores'), z.string()) });
+    expect(collectProblems('S/C', env, { env: { 'my-var': 'x' } })).toEqual([
+      { constructPath: 'S/C', property: 'env.my-var', received: '"my-var"', allowed: 'is not an allowed key: must be upper case letters and underscores' },
+    ]);
+  });
+
+  it('a number beyond whole numbers JavaScript holds exactly', () => {
+    expect(collectProblems('S/C', z.strictObject({ n: z.number().int() }), { n: 1e21 })[0].allowed).toBe(
+      `must be a whole number between -${Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`,
+    );
+  });
+});
