@@ -1,4 +1,4 @@
-import { CfnResource, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnResource, Duration, Lazy, RemovalPolicy, Stack, Tokenization } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -403,7 +403,7 @@ export class DriftMonitor extends DriftMonitorBase {
         ? {
           REFERENCE: this.reference,
           REFERENCE_MINUTES: String(this.referenceMinutes),
-          ...(minReferenceValues !== undefined ? { MIN_REFERENCE_VALUES: String(minReferenceValues) } : {}),
+          ...(minReferenceValues !== undefined ? { MIN_REFERENCE_VALUES: Tokenization.stringifyNumber(minReferenceValues) } : {}),
         }
         : {}),
     };

@@ -11,6 +11,7 @@ import { acknowledgeWildcardResources } from './private/nag';
 import { synthProblems, validateProps } from './private/validate';
 import { awsFeatureGroupSchema, awsFeatureStoreSchema } from '../core/schemas/feature-store';
 import { addWarning } from '../core/warnings';
+import { secondsOf } from '../core/duration';
 
 /** Online store storage tiers. */
 export enum OnlineStorageType {
@@ -490,7 +491,7 @@ function plainProps(props: FeatureStoreProps, entities: EntityDefinition[]): Rec
   return {
     ...props,
     entities,
-    onlineStore: props.onlineStore ? { ...props.onlineStore, ttl: props.onlineStore.ttl?.toSeconds({ integral: false }) } : undefined,
+    onlineStore: props.onlineStore ? { ...props.onlineStore, ttl: secondsOf(props.onlineStore.ttl) } : undefined,
   };
 }
 

@@ -17,12 +17,14 @@ import { hasInstanceStorage } from './private/instance-storage';
 import { INHERENT_WILDCARD, acknowledgeWildcardResources } from './private/nag';
 import { synthProblems, validateProps } from './private/validate';
 import { StagedRolloutFallback } from './staged-rollout-fallback';
+import { secondsOf } from '../core/duration';
 import { GpuCatalog } from '../core/gpu-catalog';
 import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS } from '../core/policy';
 import { AlarmOwnership, RollbackTrigger, RollbackTriggerKind, resolveTrigger } from '../core/rollback';
 import { endpointRollbackPattern } from '../core/rollback-events';
 import { RolloutPolicy } from '../core/rollout';
 import { RETAINED_VARIANT_PROPERTY_OVERRIDES } from '../core/sagemaker-endpoint';
+import { deploymentWaits } from '../core/sagemaker-limits';
 import {
   DEFAULT_TERMINATION_WAIT_SECONDS, MAX_VARIANT_TIMEOUT_SECONDS,
   canaryShare, coldStartTimeouts, defaultCanaryPercent, executionTimeoutSeconds, trafficRouting,
@@ -572,7 +574,7 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
    * the serving image reads). A name the model source already sets is refused.
    */
   public addEnv(name: string, value: string): void {
-    const existing = [...Object.keys(this.props.model._spec.environment ?? {}), ...Object.keys(this.extraEnv)];
+    const existing: Record<string, string> = { ...this.props.model._spec.environment, ...this.extraEnv };
     validateProps(this, addServingEnvSchema(existing), { name, value });
     this.extraEnv[name] = value;
   }
@@ -804,6 +806,8 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
       addWarning(this, 'cdk-mlops:gpu-serving-endpoint:canary-share', `${this.endpointName}: ${share.warning}`);
     }
     const terminationWait = this.props.terminationWait?.toSeconds() ?? DEFAULT_TERMINATION_WAIT_SECONDS;
+    deploymentWaits(rollout._spec, this.instanceCount, fallback, terminationWait).warnings
+      .forEach((w) => addWarning(this, 'cdk-mlops:gpu-serving-endpoint:zero-bake', `${this.endpointName}: ${w}`));
     // The new fleet's cold start counts (a token timeout as SageMaker's longest).
     const p = this.props;
     const coldStart = coldStartTimeouts(
@@ -927,7 +931,7 @@ function plainVariant<T extends { readonly model: ModelSource }>(v: T): Record<s
 }
 
 function seconds(d: Duration | undefined): number | undefined {
-  return d === undefined || d.isUnresolved() ? undefined : d.toSeconds({ integral: false });
+  return secondsOf(d);
 }
 
 /** The container's own environment with the added variables, or nothing when both are empty. */

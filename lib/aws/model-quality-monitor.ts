@@ -14,6 +14,7 @@ import { ownedAlarm } from './private/alarms';
 import { MonitorJob, MonitorKind, concreteRegion, monitorJob, monitoringSchedule, objectUri, plainOptions } from './private/model-monitor';
 import { validateProps } from './private/validate';
 import { modelQualityMonitorSchemaFor } from '../core/schemas/model-monitor';
+import { secondsOf } from '../core/duration';
 
 /** The machine learning problem a model quality job evaluates (`ModelQualityAppSpecification.ProblemType`). */
 export enum ModelQualityProblemType {
@@ -146,8 +147,8 @@ export class ModelQualityMonitor extends Construct {
     super(scope, id);
     validateProps(this, modelQualityMonitorSchemaFor(concreteRegion(this)), {
       ...plainOptions(props),
-      groundTruthDelay: props.groundTruthDelay?.toSeconds({ integral: false }),
-      groundTruthWindow: props.groundTruthWindow?.toSeconds({ integral: false }),
+      groundTruthDelay: secondsOf(props.groundTruthDelay),
+      groundTruthWindow: secondsOf(props.groundTruthWindow),
     });
     const job = monitorJob(this, props, KIND);
     job.readPrefix(props.groundTruthBucket, props.groundTruthPrefix);

@@ -10,6 +10,7 @@ import { INHERENT_WILDCARD, acknowledgeWildcardResources } from './private/nag';
 import { synthProblems, validateProps } from './private/validate';
 import { awsModelRegistrySchema, crossAccountReadSchema } from '../core/schemas/model-registry';
 import { addWarning } from '../core/warnings';
+import { secondsOf } from '../core/duration';
 
 /**
  * EventBridge detail-type of SageMaker model package state changes.
@@ -479,6 +480,6 @@ function plainProps(props: ModelRegistryProps, accounts: string[] | undefined): 
   return {
     ...props,
     crossAccountReadAccountIds: accounts,
-    noncurrentVersionExpiration: props.noncurrentVersionExpiration?.toDays({ integral: false }),
+    noncurrentVersionExpiration: props.noncurrentVersionExpiration?.isUnresolved() ? secondsOf(props.noncurrentVersionExpiration) : props.noncurrentVersionExpiration?.toDays({ integral: false }),
   };
 }

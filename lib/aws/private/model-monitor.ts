@@ -20,6 +20,7 @@ import { addWarning } from '../../core/warnings';
 import { IGpuServingEndpoint } from '../gpu-serving-endpoint';
 import { ModelMonitorOptions, S3ObjectLocation } from '../model-monitor';
 import { INHERENT_WILDCARD, acknowledgeWildcardResources } from './nag';
+import { secondsOf } from '../../core/duration';
 
 /** What differs between the kinds of monitor. */
 export interface MonitorKind {
@@ -41,7 +42,7 @@ export function plainOptions(props: ModelMonitorOptions): Record<string, unknown
   return {
     ...props,
     schedule: props.schedule?.expressionString,
-    maxRuntime: props.maxRuntime?.toSeconds({ integral: false }),
+    maxRuntime: secondsOf(props.maxRuntime),
   };
 }
 

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ownershipSchema } from '../rollback';
+import { MAX_SAGEMAKER_NAME_LENGTH, sagemakerNameSchema } from '../sagemaker-limits';
 import { unlessToken } from '../validation';
+import { durationIn } from './duration-value';
 
 /**
  * A `CustomerMetadataProperties` key without commas (the promotion handler reads the keys as a
@@ -72,8 +74,7 @@ export const approvalPromotionSchema = z
       .refine((keys) => new Set(keys).size === keys.length, 'must not list a key twice')
       .optional(),
     allowRollbackToOlderVersion: z.boolean().optional(),
-    deploymentWait: z
-      .number()
+    deploymentWait: durationIn('seconds', z.number())
       .int('must be a whole number of seconds')
       .min(0, 'must not be negative')
       .max(MAX_DEPLOYMENT_WAIT_SECONDS, `must be at most ${MAX_DEPLOYMENT_WAIT_SECONDS / 3600} hours (${MAX_DEPLOYMENT_WAIT_SECONDS} seconds: SageMaker's longest deployment and a day)`)
@@ -125,5 +126,5 @@ export const modelPackageParameterSchema = z.strictObject({
   initialVersion: z.number().int('must be a whole version number').min(1, 'must be a model package version (1, 2, …)'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a concrete region: a parameter default cannot hold a deploy-time value (give the stack an env)'),
   account: z.string().regex(/^\d{12}$/, 'must be a concrete 12-digit account: a parameter default cannot hold a deploy-time value (give the stack an env)'),
-  modelPackageGroupName: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be a concrete model package group name (the parameter\'s pattern and default name it)'),
+  modelPackageGroupName: sagemakerNameSchema(MAX_SAGEMAKER_NAME_LENGTH, 'ModelPackageGroupName', 'must be a concrete model package group name (the parameter\'s pattern and default name it)'),
 });

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { pipelineSpecSchema, pipelineStepSchema } from '../pipeline';
 import { gitCommitSha, s3Uri, versionLabel } from '../primitives';
+import {
+  MAX_PIPELINE_NAME_LENGTH, PROCESSING_JOB_ENVIRONMENT, TRAINING_JOB_ENVIRONMENT, environmentProblems, sagemakerNameSchema, stepRuntimeProblem,
+} from '../sagemaker-limits';
 import { unlessToken } from '../validation';
+import { durationIn } from './duration-value';
 
 /**
  * The pipeline parameter in which a rule-started run receives the time of the event that started it.
@@ -42,10 +46,41 @@ const VERSION_LABEL_MAX = 200;
 const CACHE_EXPIRE_MIN_SECONDS = 3600;
 const CACHE_EXPIRE_MAX_SECONDS = 3650 * 86400;
 
-/** A step must name its GPU instance type on AWS (the catalog maps instance types to GPUs, not back). */
-function checkAwsStep(step: { gpu?: string; instanceType?: string } | undefined, ctx: z.RefinementCtx, path: Array<string | number>): void {
+/**
+ * The variables every job of an AWS pipeline gets from the run (`MlPipeline`'s job Environment, after
+ * the step's own): a step setting one would be overwritten, and they count against SageMaker's 100.
+ */
+export const PIPELINE_LINEAGE_ENVIRONMENT = ['DATA_VERSION', 'DATA_SNAPSHOT', 'CODE_COMMIT', 'FEATURE_SET_VERSION'];
+
+/**
+ * @internal What SageMaker refuses of one pipeline step, as `[path below the step, "must …"]`: a GPU
+ * step without its instance type (the catalog maps instance types to GPUs, not back), a run longer
+ * than the job's StoppingCondition allows, an Environment outside the job's limits. `runtimeKey` is
+ * the user's name of the maximum run (`maxRuntime` in code, `maxRuntimeSeconds` in a spec file).
+ */
+export function awsStepProblems(step: Record<string, any> | undefined, runtimeKey: string): Array<[Array<string | number>, string]> {
+  const problems: Array<[Array<string | number>, string]> = [];
   if (step?.gpu && !step.instanceType) {
-    ctx.addIssue({ code: 'custom', path: [...path, 'instanceType'], message: `must be set to a ${step.gpu} instance type on AWS when gpu is set` });
+    problems.push([['instanceType'], `must be set to a ${step.gpu} instance type on AWS when gpu is set`]);
+  }
+  const runtime = stepRuntimeProblem(step?.kind, step?.[runtimeKey]);
+  if (runtime) {
+    problems.push([[runtimeKey], runtime]);
+  }
+  const env = step?.environment;
+  if (env !== null && typeof env === 'object' && !Array.isArray(env)) {
+    const limits = step?.kind === 'TRAINING' ? TRAINING_JOB_ENVIRONMENT : PROCESSING_JOB_ENVIRONMENT;
+    const context = { reserved: PIPELINE_LINEAGE_ENVIRONMENT, reservedBy: 'the pipeline sets them in every job (the run\'s lineage)' };
+    for (const [path, message] of environmentProblems(env, limits, context)) {
+      problems.push([['environment', ...path], message]);
+    }
+  }
+  return problems;
+}
+
+function checkAwsStep(step: Record<string, any> | undefined, ctx: z.RefinementCtx, path: Array<string | number>): void {
+  for (const [below, message] of awsStepProblems(step, 'maxRuntime')) {
+    ctx.addIssue({ code: 'custom', path: [...path, ...below], message });
   }
 }
 
@@ -54,7 +89,7 @@ export const awsPipelineSchema = z.strictObject({
   spec: pipelineSpecSchema,
   // a construct reference: the type system checks it (its artifactBucket is read below)
   registry: z.any(),
-  pipelineName: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/, 'must be 1-256 letters, digits or hyphens (SageMaker PipelineName)').optional(),
+  pipelineName: sagemakerNameSchema(MAX_PIPELINE_NAME_LENGTH, 'PipelineName').optional(),
   codeCommit: gitCommitSha,
   defaultDataVersion: versionLabel,
   defaultFeatureSetVersion: versionLabel,
@@ -67,8 +102,7 @@ export const awsPipelineSchema = z.strictObject({
   // a construct reference: the type system checks it
   encryptionKey: z.any().optional(),
   caching: z.boolean().optional(),
-  cacheExpireAfter: z
-    .number()
+  cacheExpireAfter: durationIn('seconds', z.number())
     .min(CACHE_EXPIRE_MIN_SECONDS, 'must be at least 1 hour')
     .max(CACHE_EXPIRE_MAX_SECONDS, 'must be at most 3650 days')
     .optional(),

@@ -35,7 +35,8 @@ export const featureName = z
 const featureList = z
   .array(featureName)
   .min(1, 'must list at least one feature to watch')
-  .refine((f) => new Set(f).size === f.length, 'must not list a feature twice');
+  .refine((f) => new Set(f).size === f.length, 'must not list a feature twice')
+  .superRefine(knownAtSynthesis('each feature gets its own alarms'));
 
 /** The part of a feature's name that names its alarms on AWS (`Act-<slug>`): its letters and digits. */
 export function featureSlug(feature: string): string {

@@ -6,15 +6,20 @@ import { DEFAULT_SERVING_REPLICAS } from '../policy';
 import { s3Uri, sagemakerName } from '../primitives';
 import { ownershipSchema, triggerSchema, uniqueTriggerNames } from '../rollback';
 import { rolloutSchema } from '../rollout';
+import { MODEL_CONTAINER_ENVIRONMENT, deploymentWaits, environmentProblems, sagemakerEnvironment, sagemakerInstanceTypeProblem } from '../sagemaker-limits';
 import { DEFAULT_TERMINATION_WAIT_SECONDS, FIRST_STEP_AS_CANARY, coldStartTimeouts, deploymentProblems, rollbackAlarmProblems } from '../sagemaker-routing';
 import { knownAtSynthesis, unlessToken } from '../validation';
+import { durationIn } from './duration-value';
 
 /** SageMaker's limit of production variants on one endpoint config. */
 const MAX_PRODUCTION_VARIANTS = 10;
 
-/** An instance type that has an accelerator the catalog knows (ml.g5.xlarge, g6e.2xlarge, …). */
+/** A SageMaker instance type (`ml.` prefix: one rule with the platform spec) with an accelerator the catalog knows. */
 export const gpuInstanceType = z.string().superRefine(unlessToken((t, ctx) => {
-  if (!GpuCatalog.forInstanceType(t)) {
+  const notSageMaker = sagemakerInstanceTypeProblem(t);
+  if (notSageMaker) {
+    ctx.addIssue({ code: 'custom', message: notSageMaker });
+  } else if (!GpuCatalog.forInstanceType(t)) {
     ctx.addIssue({
       code: 'custom',
       message: 'must be a GPU or Inferentia/Trainium instance type from the GPU catalog (e.g. ml.g5.xlarge, ml.g6e.2xlarge, ml.p4d.24xlarge)',
@@ -35,12 +40,24 @@ export function imageRef(allowMutable: boolean) {
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,1023}$/, 'must be an environment variable name');
 const envValue = z.string().max(1024);
 
-/** @internal `GpuServingEndpoint.addEnv`: one variable of the primary model's container, not set already. */
-export function addServingEnvSchema(existing: ReadonlyArray<string>) {
-  return z.strictObject({
-    name: envName.refine((n) => !existing.includes(n), { message: 'must not be set already (by the model source or an earlier addEnv)' }),
-    value: envValue,
-  });
+/**
+ * @internal `GpuServingEndpoint.addEnv`: one variable of the primary model's container, not set
+ * already, within SageMaker's limits of the container's whole map with the `existing` variables.
+ */
+export function addServingEnvSchema(existing: Readonly<Record<string, string>>) {
+  return z
+    .strictObject({
+      name: envName.refine((n) => !Object.keys(existing).includes(n), { message: 'must not be set already (by the model source or an earlier addEnv)' }),
+      value: envValue,
+    })
+    .superRefine(unlessToken((v, ctx) => {
+      for (const [path, message] of environmentProblems({ [v.name]: v.value }, MODEL_CONTAINER_ENVIRONMENT, { existing })) {
+        // The name's and the value's own rules are above: here the map's size.
+        if (path.length === 0 && !message.startsWith('must have names')) {
+          ctx.addIssue({ code: 'custom', path: ['name'], message });
+        }
+      }
+    }));
 }
 
 /** @internal the plain shape of a ModelSource */
@@ -49,7 +66,7 @@ export const modelSourceSchema = z
     image: z.string().optional(),
     allowMutableImageTag: z.boolean().optional(),
     modelDataUrl: s3Uri.optional(),
-    environment: z.record(envName, envValue).optional(),
+    environment: sagemakerEnvironment(MODEL_CONTAINER_ENVIRONMENT).optional(),
     modelPackageVersion: z.number().int().min(1, 'must be a model package version (1, 2, …)').optional(),
     modelPackageArn: z.string().optional(),
     // The registry's group, when known at synth: a model package ARN must be one of its versions.
@@ -76,8 +93,7 @@ const count = z.number().int('must be a whole number of instances').min(1, 'must
 
 /** Whole seconds within SageMaker's bounds, for a `Duration` prop validated as `prop?.toSeconds()`. */
 function seconds(min: number, max: number) {
-  return z
-    .number()
+  return durationIn('seconds', z.number())
     .int('must be a whole number of seconds')
     .min(min, `must be at least ${min} seconds`)
     .max(max, `must be at most ${max / 60} minutes (${max} seconds)`);
@@ -258,6 +274,11 @@ function deploymentRules(p: Record<string, any>, ctx: z.RefinementCtx): void {
       },
     )
     : [];
+  if (valid) {
+    // A canary or linear rollout with no bake and no termination wait: nothing can roll it back.
+    const instances = p.initialInstanceCount ?? DEFAULT_SERVING_REPLICAS;
+    problems.push(...deploymentWaits(p.rollout, instances, p.stagedRolloutFallback ?? 'REJECT', p.terminationWait ?? DEFAULT_TERMINATION_WAIT_SECONDS).problems);
+  }
   if (Array.isArray(p.rollbackTriggers) && (p.variants === undefined || Array.isArray(p.variants))) {
     // One alarm per serving variant and trigger on the endpoint's metrics (the shadow is not watched).
     const kinds: unknown[] = p.rollbackTriggers.map((t: any) => t?.kind);

@@ -28,6 +28,7 @@ export const awsModelRegistrySchema = z.strictObject({
     .array(awsAccountId)
     .max(100)
     .refine((ids) => new Set(ids).size === ids.length, 'must not list an account id twice')
+    .superRefine(knownAtSynthesis('each account is a principal of the bucket and key policies'))
     .optional(),
   // Carried in days: a Duration is rendered to days before validation.
   noncurrentVersionExpiration: durationIn('days', z.number())
