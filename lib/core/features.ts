@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sha256Hex } from './sha256';
-import { unlessToken } from './validation';
+import { MlopsValidationError } from './errors';
+import { renderValue, unlessToken } from './validation';
 
 /** SageMaker Feature Store value types. */
 export enum FeatureType {
@@ -158,12 +159,17 @@ export function ttlDuration(seconds: number): { Unit: string; Value: number } {
 export class Features {
   /**
    * Parse `entity:feature` (e.g. `user:30d_spend`).
-   * @throws Error when the reference is not of that form
+   * @throws MlopsValidationError when the reference is not of that form
    */
   public static parseReference(ref: string): FeatureReference {
-    const m = /^([^:\s]+):([^:\s]+)$/.exec(ref);
+    const m = typeof ref === 'string' ? /^([^:\s]+):([^:\s]+)$/.exec(ref) : null;
     if (!m) {
-      throw new Error(`feature reference must be written entity:feature (e.g. user:30d_spend); got ${JSON.stringify(ref)}`);
+      throw new MlopsValidationError([{
+        constructPath: 'Features.parseReference',
+        property: 'ref',
+        received: renderValue(ref),
+        allowed: 'must be written entity:feature (e.g. user:30d_spend)',
+      }]);
     }
     return { entity: m[1], feature: m[2] };
   }

@@ -351,12 +351,20 @@ function stagedShape(steps: ReturnType<typeof expandSteps>, fallback: string): S
   };
 }
 
+/**
+ * The offending step of a staged plan, which the problem names as a whole (`rollout.steps`); for a
+ * canary or linear rollout the property is the value itself, which the error already shows.
+ */
+function stepOf(ctx: RoutingContext, percent: number): string {
+  return ctx.prop('') === 'rollout.steps' ? ` (a step of ${percent}%)` : '';
+}
+
 function canary(ctx: RoutingContext, percent: number): Pick<RenderedRouting, 'routing' | 'totalWaitSeconds'> {
   if (percent > MAX_CANARY_PERCENT) {
-    ctx.problems.push([ctx.prop('rollout.percent'), `must be at most ${MAX_CANARY_PERCENT} on SageMaker (CanarySize ≤ 50% of the fleet); got ${percent}`]);
+    ctx.problems.push([ctx.prop('rollout.percent'), `must be at most ${MAX_CANARY_PERCENT} on SageMaker (CanarySize ≤ 50% of the fleet)${stepOf(ctx, percent)}`]);
   }
   if (!Number.isInteger(percent)) {
-    ctx.problems.push([ctx.prop('rollout.percent'), `must be a whole percentage on SageMaker (CanarySize is an integer); got ${percent}`]);
+    ctx.problems.push([ctx.prop('rollout.percent'), `must be a whole percentage on SageMaker (CanarySize is an integer)${stepOf(ctx, percent)}`]);
   }
   needsFleet(ctx, 'canary');
   const wait = waitOf(ctx, ctx.steps[0].bakeSeconds, ctx.prop('rollout.bake'));
@@ -367,7 +375,7 @@ function linear(ctx: RoutingContext, step: number): Pick<RenderedRouting, 'routi
   if (step < MIN_LINEAR_STEP_PERCENT || step > MAX_LINEAR_STEP_PERCENT || !Number.isInteger(step)) {
     ctx.problems.push([
       ctx.prop('rollout.stepPercent'),
-      `must be whole steps of ${MIN_LINEAR_STEP_PERCENT}-${MAX_LINEAR_STEP_PERCENT}% on SageMaker (LinearStepSize); got ${step}`,
+      `must be whole steps of ${MIN_LINEAR_STEP_PERCENT}-${MAX_LINEAR_STEP_PERCENT}% on SageMaker (LinearStepSize)${stepOf(ctx, step)}`,
     ]);
   }
   needsFleet(ctx, 'linear');

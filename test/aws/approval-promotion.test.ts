@@ -364,9 +364,9 @@ describe('ApprovalPromotion', () => {
       const { t } = promotion({ deploymentWait: Duration.hours(2) });
       t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DEPLOYMENT_WAIT_SECONDS: '7200' }) } });
       expect(expectValidationError(() => promotion({ deploymentWait: Duration.seconds(90.5) })).message)
-        .toBe('FraudServing/Promotion: deploymentWait must be a whole number of seconds; got 90.5');
+        .toBe('FraudServing/Promotion: deploymentWait must be a whole number of seconds; got Duration 1 minute 30.5 seconds');
       expect(expectValidationError(() => promotion({ deploymentWait: Duration.hours(33) })).message)
-        .toBe('FraudServing/Promotion: deploymentWait must be at most 32 hours (115200 seconds: SageMaker\'s longest deployment and a day); got 118800');
+        .toBe('FraudServing/Promotion: deploymentWait must be at most 32 hours (115200 seconds: SageMaker\'s longest deployment and a day); got Duration 1 day 9 hours');
     });
 
     it('updates a serving stack elsewhere by name, with the registry of a third stack, and no reference across stacks', () => {

@@ -320,7 +320,7 @@ describe('ModelQualityMonitor', () => {
     it('reports the runtime rule with the received value', () => {
       const e = expectValidationError(() => monitor({ maxRuntime: Duration.hours(1) }));
       expect(e.message).toBe(
-        'TestStack/ModelQuality: maxRuntime must be at most 1800 seconds on an hourly schedule: the ground-truth merge job and the monitoring job share the hour; got 3600',
+        'TestStack/ModelQuality: maxRuntime must be at most 1800 seconds on an hourly schedule: the ground-truth merge job and the monitoring job share the hour; got Duration 1 hour',
       );
     });
   });

@@ -370,8 +370,8 @@ describe('ModelRegistry (AWS)', () => {
       [{ modelPackageGroupName: '' }, 'modelPackageGroupName', '""', 'must be 1-63 letters, digits or hyphens'],
       [{ modelPackageGroupName: 'fraud_models' }, 'modelPackageGroupName', '"fraud_models"', 'must be 1-63 letters, digits or hyphens'],
       [{ modelPackageGroupName: 'x'.repeat(64) }, 'modelPackageGroupName', `"${'x'.repeat(64)}"`, 'must be 1-63 letters'],
-      [{ noncurrentVersionExpiration: Duration.hours(36) }, 'noncurrentVersionExpiration', '1.5', 'must be a whole number of days'],
-      [{ noncurrentVersionExpiration: Duration.days(0) }, 'noncurrentVersionExpiration', '0', 'must be at least 1 day'],
+      [{ noncurrentVersionExpiration: Duration.hours(36) }, 'noncurrentVersionExpiration', 'Duration 1 day 12 hours', 'must be a whole number of days'],
+      [{ noncurrentVersionExpiration: Duration.days(0) }, 'noncurrentVersionExpiration', 'Duration 0 seconds', 'must be at least 1 day'],
       [{ artifactRemovalPolicy: RemovalPolicy.SNAPSHOT }, 'artifactRemovalPolicy', '"snapshot"', 'buckets and keys have no snapshots'],
     ])('%j', (props, property, received, allowed) => {
       const stack = newStack();

@@ -77,7 +77,7 @@ describe('Features.parseReference', () => {
   it.each(['', 'user', 'user:', ':30d_spend', 'user:30d:spend', 'user: country', 'user :country', 'user:country ', ' user:country'])(
     'rejects %j',
     (ref) => {
-      expect(() => Features.parseReference(ref)).toThrow(/feature reference must be written entity:feature/);
+      expect(() => Features.parseReference(ref)).toThrow(/ref must be written entity:feature/);
     },
   );
 });

@@ -48,6 +48,22 @@ function problemAt(run: () => unknown, file: string, property: string) {
 }
 
 describe('spec fuzz findings', () => {
+  describe('text of a CDK token in a spec file is refused with the file and key, on both targets', () => {
+    // fuzz note: `environment: { A: "${Token[TOKEN.5]}" }` failed the AWS synthesis with UnrecognizedTokenKey
+    it.each([
+      ['a string token in a drift feature', (x: any) => { x.models[0].drift.features = ['${Token[TOKEN.5]}']; }, 'models[0].drift.features[0]', '"${Token[TOKEN.5]}"'],
+      ['a list token', (x: any) => { x.models[0].drift.features = ['#{Token[TOKEN.7]}']; }, 'models[0].drift.features[0]', '"#{Token[TOKEN.7]}"'],
+      ['a number token', (x: any) => { x.models[0].serving.maxP99LatencyMillis = -1.8881545897087516e+289; }, 'models[0].serving.maxP99LatencyMillis', '-1.8881545897087516e+289'],
+    ])('%s', (_what, change, property, received) => {
+      const file = write(exampleWith(change));
+      for (const run of [onAws(file), onK8s(file)]) {
+        const p = problemAt(run, file, property);
+        expect(p.allowed).toMatch(/^must not be the text of a CDK token/);
+        expect(p.received).toBe(received);
+      }
+    });
+  });
+
   describe('a YAML alias inside its own anchor (data that contains itself) is refused, not a stack overflow', () => {
     // fuzz seed 7, k8s case 271: `kubernetes: &a843 … pipelineArtifactRoot: *a843`
     const selfInKubernetes = EXAMPLE.replace(/^kubernetes:$/m, 'kubernetes: &k').replace(/pipelineArtifactRoot: .*$/m, 'pipelineArtifactRoot: *k');

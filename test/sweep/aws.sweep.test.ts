@@ -150,6 +150,7 @@ const ep = (name: string, props: object, property: string, received: string | Re
 // ---------------------------------------------------------------------------------------------
 
 const endpointRows: AwsRow[] = [
+  ep('canary percent on SageMaker without a double got', { initialInstanceCount: 4, rollout: RolloutPolicy.canary({ percent: 75 }) }, 'rollout.percent', '75', /^(?!.*; got ).*at most 50/),
   ep('instanceType without accelerator', { instanceType: 'ml.m5.xlarge' }, 'instanceType', '"ml.m5.xlarge"', 'GPU'),
   ep('instanceType empty', { instanceType: '' }, 'instanceType', '""', /GPU|SageMaker instance type/),
   ep('instanceType a number', { instanceType: 5 }, 'instanceType', '5', 'must be'),
@@ -332,6 +333,10 @@ const dm = (name: string, props: object, property: string, received: string | Re
   row(`DriftMonitor ${name}`, (s) => drift(s, props as any), DM, property, received, allowed);
 
 const driftRows: AwsRow[] = [
+  row('DriftMonitor given the capture of an endpoint whose capture is off', (s) => {
+    const e = endpoint(s, { dataCapture: { enabled: false } });
+    drift(s, { capture: e.dataCaptureLocation! });
+  }, DM, 'capture', 'undefined', /data capture|dataCapture|capture is off|enabled/),
   dm('endpointName with underscore', { endpointName: 'fraud_ep' }, 'endpointName', '"fraud_ep"', '1-63'),
   dm('no features', { features: [] }, 'features', '[]', 'at least one feature'),
   dm('feature twice', { features: ['amount', 'amount'] }, 'features', '["amount","amount"]', 'twice'),
@@ -418,6 +423,8 @@ const pl = (name: string, props: object, property: string, received: string | Re
   row(`MlPipeline ${name}`, (s) => pipeline(s, props as any), PL, property, received, allowed);
 
 const pipelineRows: AwsRow[] = [
+  pl('gate threshold Infinity', { spec: { ...SPEC, gate: { ...SPEC.gate, threshold: Infinity } } }, 'spec.gate.threshold', 'Infinity', /number|finite/),
+  pl('gate threshold NaN', { spec: { ...SPEC, gate: { ...SPEC.gate, threshold: NaN } } }, 'spec.gate.threshold', 'NaN', /number|finite/),
   pl('pipelineName with underscore', { pipelineName: 'fraud_training' }, 'pipelineName', '"fraud_training"', '1-256'),
   pl('pipelineName 257 characters', { pipelineName: chars(257) }, 'pipelineName', /^"a+/, '1-256'),
   pl('codeCommit short SHA', { codeCommit: 'abc1234' }, 'codeCommit', '"abc1234"', '40-character'),

@@ -14,7 +14,7 @@ import { MlPipeline as AwsPipeline } from '../../lib/aws/ml-pipeline';
 import { ModelRegistry as AwsRegistry } from '../../lib/aws/model-registry';
 import { ModelSource } from '../../lib/aws/model-source';
 import { DriftMath } from '../../lib/core/drift';
-import { EntityDefinition, FeatureType } from '../../lib/core/features';
+import { EntityDefinition, Features, FeatureType } from '../../lib/core/features';
 import { GpuModel } from '../../lib/core/gpu-catalog';
 import { Lineage } from '../../lib/core/lineage';
 import { GateComparison, PipelineStep, StepKind } from '../../lib/core/pipeline';
@@ -229,6 +229,7 @@ const PIT = {
 };
 
 const coreRows: AwsRow[] = [
+  { name: 'Features.parseReference without a colon', build: () => Features.parseReference('nocolon'), expected: expected('Features.parseReference', 'ref', '"nocolon"', 'entity:feature') },
   { name: 'Lineage.validate codeCommit short', build: () => Lineage.validate({ ...LINEAGE, codeCommit: 'abc' }, 'Fraud/Lineage'), expected: expected('Fraud/Lineage', 'codeCommit', '"abc"', '40-character') },
   { name: 'Lineage.validate datasetVersion with a space', build: () => Lineage.validate({ ...LINEAGE, datasetVersion: 'tx 1' }, 'Fraud/Lineage'), expected: expected('Fraud/Lineage', 'datasetVersion', '"tx 1"', 'no spaces') },
   { name: 'Lineage.validate featureSetVersion empty', build: () => Lineage.validate({ ...LINEAGE, featureSetVersion: '' }, 'Fraud/Lineage'), expected: expected('Fraud/Lineage', 'featureSetVersion', '""', '1-200') },

@@ -133,6 +133,7 @@ const trainingRows: SpecRow[] = [
 // ---------------------------------------------------------------------------------------------
 
 const servingRows: SpecRow[] = [
+  r('instanceType without GPU', m((x) => { x.serving.instanceType = 'ml.m5.xlarge'; }), 'models[0].serving.instanceType', '"ml.m5.xlarge"', 'GPU', ['aws']),
   r('initialModelVersion 0', m((x) => { x.serving.initialModelVersion = 0; }), 'models[0].serving.initialModelVersion', '0', /at least 1|>=1/),
   r('initialModelVersion 1.5', m((x) => { x.serving.initialModelVersion = 1.5; }), 'models[0].serving.initialModelVersion', '1.5', 'whole version number'),
   r('instanceCount 0', m((x) => { x.serving.instanceCount = 0; }), 'models[0].serving.instanceCount', '0', 'at least 1'),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DriftReference, MAX_REFERENCE_MINUTES } from '../drift-reference';
-import { GpuModel } from '../gpu-catalog';
+import { GpuCatalog, GpuModel } from '../gpu-catalog';
 import { checkImage } from '../image';
 import { platformPipelineSpecSchema } from '../pipeline';
 import { KubernetesServingRenderer, Weekday } from '../platform-spec';
@@ -138,7 +138,12 @@ export const platformSpecSchema = z
           }),
           serving: z
             .strictObject({
-              instanceType: sagemakerInstanceType,
+              instanceType: sagemakerInstanceType.superRefine(unlessToken((t, ctx) => {
+                // The endpoint's rule, under the spec's key (not the nested endpoint's prop).
+                if (!GpuCatalog.forInstanceType(t)) {
+                  ctx.addIssue({ code: 'custom', message: 'must be a GPU or Inferentia/Trainium instance type from the GPU catalog (e.g. ml.g5.xlarge, ml.g6e.2xlarge)' });
+                }
+              })),
               initialModelVersion: z.number().int('must be a whole version number').min(1),
               instanceCount: z.number().int().min(1).max(100).optional(),
               maxInstanceCount: z.number().int().min(1).max(100).optional(),

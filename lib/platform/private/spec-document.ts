@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import type { z } from 'zod';
 import { rejectSelfReference } from './spec-cycles';
+import { rejectTokenText } from './spec-tokens';
 import { MlopsValidationError, ValidationProblem } from '../../core/errors';
 import { collectProblems, renderValue } from '../../core/validation';
 
@@ -66,6 +67,7 @@ export class SpecDocument {
     doc.checkShape(value, schema);
     // An alias inside its own anchor makes data that contains itself: no schema can walk it.
     rejectSelfReference(value, where, (p) => doc.locate(p));
+    rejectTokenText(value, where, (p) => doc.locate(p));
     doc.value = value;
     return doc;
   }
