@@ -9,9 +9,9 @@ import { EntityDefinition, FeatureDefinition, FeatureType, Features, featureArgu
 import { dataBucket } from './private/data-bucket';
 import { acknowledgeWildcardResources } from './private/nag';
 import { synthProblems, validateProps } from './private/validate';
+import { secondsOf } from '../core/duration';
 import { awsFeatureGroupSchema, awsFeatureStoreSchema } from '../core/schemas/feature-store';
 import { addWarning } from '../core/warnings';
-import { secondsOf } from '../core/duration';
 
 /** Online store storage tiers. */
 export enum OnlineStorageType {

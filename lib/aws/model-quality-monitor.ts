@@ -13,8 +13,8 @@ import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
 import { ownedAlarm } from './private/alarms';
 import { MonitorJob, MonitorKind, concreteRegion, monitorJob, monitoringSchedule, objectUri, plainOptions } from './private/model-monitor';
 import { validateProps } from './private/validate';
-import { modelQualityMonitorSchemaFor } from '../core/schemas/model-monitor';
 import { secondsOf } from '../core/duration';
+import { modelQualityMonitorSchemaFor } from '../core/schemas/model-monitor';
 
 /** The machine learning problem a model quality job evaluates (`ModelQualityAppSpecification.ProblemType`). */
 export enum ModelQualityProblemType {

@@ -8,9 +8,9 @@ import { Construct } from 'constructs';
 import { dataBucket } from './private/data-bucket';
 import { INHERENT_WILDCARD, acknowledgeWildcardResources } from './private/nag';
 import { synthProblems, validateProps } from './private/validate';
+import { secondsOf } from '../core/duration';
 import { awsModelRegistrySchema, crossAccountReadSchema } from '../core/schemas/model-registry';
 import { addWarning } from '../core/warnings';
-import { secondsOf } from '../core/duration';
 
 /**
  * EventBridge detail-type of SageMaker model package state changes.
@@ -477,9 +477,11 @@ export class ModelRegistry extends ModelRegistryBase {
 
 /** The props as the schema sees them: the user's keys, the retention in days, the accounts as they are now. */
 function plainProps(props: ModelRegistryProps, accounts: string[] | undefined): Record<string, unknown> {
+  const expiration = props.noncurrentVersionExpiration;
   return {
     ...props,
     crossAccountReadAccountIds: accounts,
-    noncurrentVersionExpiration: props.noncurrentVersionExpiration?.isUnresolved() ? secondsOf(props.noncurrentVersionExpiration) : props.noncurrentVersionExpiration?.toDays({ integral: false }),
+    // A deploy-time Duration is judged as such (it must be known at synthesis), not converted.
+    noncurrentVersionExpiration: expiration?.isUnresolved() ? secondsOf(expiration) : expiration?.toDays({ integral: false }),
   };
 }

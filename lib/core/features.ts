@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { sha256Hex } from './sha256';
 import { MlopsValidationError } from './errors';
+import { sha256Hex } from './sha256';
 import { renderValue, unlessToken } from './validation';
 
 /** SageMaker Feature Store value types. */

@@ -1,14 +1,14 @@
 import { App, CfnParameter, Duration, Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { describe, expect, it } from 'vitest';
 import { DataQualityMonitor } from '../../lib/aws/data-quality-monitor';
 import { DriftMonitor } from '../../lib/aws/drift-monitor';
-import { DriftReference } from '../../lib/core/drift-reference';
-import { describe, expect, it } from 'vitest';
 import { GpuServingEndpoint } from '../../lib/aws/gpu-serving-endpoint';
 import { MlPipeline } from '../../lib/aws/ml-pipeline';
 import { ModelRegistry } from '../../lib/aws/model-registry';
 import { ModelSource } from '../../lib/aws/model-source';
+import { DriftReference } from '../../lib/core/drift-reference';
 import { MlopsValidationError } from '../../lib/core/errors';
 import { GateComparison, StepKind } from '../../lib/core/pipeline';
 import { RollbackTrigger } from '../../lib/core/rollback';
@@ -149,16 +149,16 @@ const SUBJECTS: Subject[] = [
   {
     name: 'DriftMonitor',
     knobs: {
-      'endpointName': 'fraud',
-      'baselineKey': 'fraud/baseline.json',
-      'features': ['amount', 'country'],
-      'window': Duration.hours(1),
-      'investigateThreshold': 0.1,
-      'actThreshold': 0.2,
-      'sustainedDatapoints': 2,
-      'sustainedPeriods': 3,
-      'referenceSpan': Duration.days(7),
-      'minReferenceValues': 100,
+      endpointName: 'fraud',
+      baselineKey: 'fraud/baseline.json',
+      features: ['amount', 'country'],
+      window: Duration.hours(1),
+      investigateThreshold: 0.1,
+      actThreshold: 0.2,
+      sustainedDatapoints: 2,
+      sustainedPeriods: 3,
+      referenceSpan: Duration.days(7),
+      minReferenceValues: 100,
     },
     build: (stack, k) => {
       const key = new kms.Key(stack, 'CaptureKey');
@@ -184,10 +184,10 @@ const SUBJECTS: Subject[] = [
   {
     name: 'ModelRegistry',
     knobs: {
-      'modelPackageGroupName': 'fraud',
-      'description': 'Fraud models',
-      'crossAccountReadAccountIds': ['210987654321'],
-      'noncurrentVersionExpiration': Duration.days(90),
+      modelPackageGroupName: 'fraud',
+      description: 'Fraud models',
+      crossAccountReadAccountIds: ['210987654321'],
+      noncurrentVersionExpiration: Duration.days(90),
     },
     build: (stack, k) =>
       new ModelRegistry(stack, 'Registry', {

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { collectProblems, formatPath, renderValue, unlessToken, validateOrThrow } from '../../lib/core/validation';
 import { expectValidationError } from '../support/aws';
 
@@ -57,8 +57,8 @@ describe('formatPath and renderValue', () => {
     [['a', 0, 'b'], 'a[0].b'],
     [[0], '[0]'],
     [[], ''],
-  ])('formatPath(%j) = %s', (path, expected) => {
-    expect(formatPath(path as Array<string | number>)).toBe(expected);
+  ])('formatPath(%j) = %s', (keys, expected) => {
+    expect(formatPath(keys as Array<string | number>)).toBe(expected);
   });
 
   it('cuts long values and names constructs by path', () => {
