@@ -20,6 +20,7 @@ import { allowLogsToUseKey } from './private/logs-key';
 import { INHERENT_WILDCARD, acknowledgeWildcardResources } from './private/nag';
 import { runtimeAssetCode } from './private/runtime-asset';
 import { validateProps } from './private/validate';
+import { secondsOf } from '../core/duration';
 import { Lineage } from '../core/lineage';
 import { modelPackageVersionArnPattern } from '../core/model-package';
 import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
@@ -230,7 +231,7 @@ export class ApprovalPromotion extends Construct {
       region: stack.region,
       account: stack.account,
       modelPackageGroupName: group,
-    });
+    }, (v) => v !== undefined && v !== null && Token.isUnresolved(v));
     // A region the installed region-info does not know yet is in the commercial partition.
     const partition = RegionInfo.get(stack.region).partition ?? 'aws';
     return new CfnParameter(scope, id, {
@@ -353,9 +354,8 @@ export class ApprovalPromotion extends Construct {
     const concrete = (v: string) => (Token.isUnresolved(v) ? undefined : v);
     return {
       ...props,
-      deploymentWait: props.deploymentWait === undefined || props.deploymentWait.isUnresolved()
-        ? undefined
-        : props.deploymentWait.toSeconds({ integral: false }),
+      // A deploy-time wait made in seconds is kept as is; one made in minutes is refused (it cannot be converted).
+      deploymentWait: secondsOf(props.deploymentWait),
       modelPackageParameter: { type: props.modelPackageParameter.type, stack: Stack.of(props.modelPackageParameter).node.path },
       servingStack: {
         path: serving.node.path,

@@ -2,14 +2,18 @@ import { App, CfnParameter, Duration, Fn, Lazy, Stack, Token } from 'aws-cdk-lib
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
+import { ApprovalPromotion } from '../../lib/aws/approval-promotion';
 import { DataQualityMonitor } from '../../lib/aws/data-quality-monitor';
 import { DriftMonitor } from '../../lib/aws/drift-monitor';
+import { FeatureStore, ThroughputMode } from '../../lib/aws/feature-store';
 import { GpuServingEndpoint } from '../../lib/aws/gpu-serving-endpoint';
 import { MlPipeline } from '../../lib/aws/ml-pipeline';
+import { ModelQualityMonitor, ModelQualityProblemType } from '../../lib/aws/model-quality-monitor';
 import { ModelRegistry } from '../../lib/aws/model-registry';
 import { ModelSource } from '../../lib/aws/model-source';
 import { DriftReference } from '../../lib/core/drift-reference';
 import { MlopsValidationError } from '../../lib/core/errors';
+import { FeatureType } from '../../lib/core/features';
 import { GateComparison, StepKind } from '../../lib/core/pipeline';
 import { RollbackTrigger } from '../../lib/core/rollback';
 import { RolloutPolicy } from '../../lib/core/rollout';
@@ -210,6 +214,72 @@ const SUBJECTS: Subject[] = [
         reportBucket: s3.Bucket.fromBucketName(stack, 'Reports', 'reports'),
         baselineStatistics: { bucket: baselines, key: s(k, 'baselineStatistics.key') },
         baselineConstraints: { bucket: baselines, key: s(k, 'baselineConstraints.key') },
+      });
+    },
+  },
+  {
+    name: 'FeatureStore, provisioned online store',
+    knobs: {
+      'namePrefix': 'fraud-',
+      'onlineStore.ttl': Duration.days(30),
+      'provisionedReadCapacityUnits': 10,
+      'provisionedWriteCapacityUnits': 5,
+    },
+    build: (stack, k) =>
+      new FeatureStore(stack, 'Features', {
+        entities: [{
+          name: 'user',
+          recordIdentifier: 'user_id',
+          eventTime: 'event_time',
+          features: [{ name: 'spend_30d', type: FeatureType.FRACTIONAL }],
+        }],
+        namePrefix: s(k, 'namePrefix'),
+        onlineStore: { ttl: d(k, 'onlineStore.ttl') },
+        throughputMode: ThroughputMode.PROVISIONED,
+        provisionedReadCapacityUnits: n(k, 'provisionedReadCapacityUnits'),
+        provisionedWriteCapacityUnits: n(k, 'provisionedWriteCapacityUnits'),
+      }),
+  },
+  {
+    name: 'ModelQualityMonitor',
+    knobs: {
+      inferenceAttribute: '0',
+      groundTruthPrefix: 'ground-truth/fraud',
+      groundTruthDelay: Duration.days(1),
+      groundTruthWindow: Duration.days(2),
+    },
+    build: (stack, k) => {
+      const key = new kms.Key(stack, 'CaptureKey');
+      const bucket = new s3.Bucket(stack, 'Capture', { encryptionKey: key });
+      new ModelQualityMonitor(stack, 'ModelQuality', {
+        endpoint: GpuServingEndpoint.fromGpuServingEndpointAttributes(stack, 'Endpoint', { endpointName: 'fraud' }),
+        capture: { bucket, prefix: 'data-capture/fraud', s3Uri: 's3://x/data-capture/fraud', key },
+        reportBucket: s3.Bucket.fromBucketName(stack, 'Reports', 'reports'),
+        problemType: ModelQualityProblemType.BINARY_CLASSIFICATION,
+        inferenceAttribute: s(k, 'inferenceAttribute'),
+        groundTruthBucket: s3.Bucket.fromBucketName(stack, 'Labels', 'labels'),
+        groundTruthPrefix: s(k, 'groundTruthPrefix'),
+        groundTruthDelay: d(k, 'groundTruthDelay'),
+        groundTruthWindow: d(k, 'groundTruthWindow'),
+      });
+    },
+  },
+  {
+    name: 'ApprovalPromotion',
+    knobs: {
+      modelPackageGroupName: 'fraud',
+      deploymentWait: Duration.hours(2),
+      requiredLineageKeys: ['lineage:code-commit'],
+    },
+    build: (stack, k) => {
+      const registry = ModelRegistry.fromModelRegistryAttributes(stack, 'Registry', { modelPackageGroupName: s(k, 'modelPackageGroupName') });
+      const parameter = ApprovalPromotion.modelPackageParameter(stack, 'FraudModelPackage', registry, 3);
+      new ApprovalPromotion(stack, 'Promotion', {
+        registry,
+        modelPackageParameter: parameter,
+        alarmOwnership: OWNERSHIP,
+        deploymentWait: d(k, 'deploymentWait'),
+        requiredLineageKeys: k.requiredLineageKeys as string[],
       });
     },
   },

@@ -493,7 +493,7 @@ const promotionRows: AwsRow[] = [
     const reg2 = ModelRegistry.fromModelRegistryAttributes(bare, 'Reg', { modelPackageGroupName: 'fraud' });
     ApprovalPromotion.modelPackageParameter(bare, 'FraudModelPackage', reg2, 1);
     void s;
-  }, 'Bare/FraudModelPackage', 'region', /\$\{Token|region/i, 'concrete region'),
+  }, 'Bare/FraudModelPackage', 'region', '<deploy-time value>', /known at synthesis.*give the stack an env/),
 ];
 
 

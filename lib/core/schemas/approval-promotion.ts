@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ownershipSchema } from '../rollback';
 import { MAX_SAGEMAKER_NAME_LENGTH, sagemakerNameSchema } from '../sagemaker-limits';
-import { unlessToken } from '../validation';
+import { knownAtSynthesis, unlessToken } from '../validation';
 import { durationIn } from './duration-value';
 
 /**
@@ -72,6 +72,7 @@ export const approvalPromotionSchema = z
     requiredLineageKeys: z
       .array(metadataKey)
       .refine((keys) => new Set(keys).size === keys.length, 'must not list a key twice')
+      .superRefine(knownAtSynthesis('the function checks each key of an approved version'))
       .optional(),
     allowRollbackToOlderVersion: z.boolean().optional(),
     deploymentWait: durationIn('seconds', z.number())
@@ -124,7 +125,10 @@ export const approvalPromotionSchema = z
 /** @internal the initial version of `ApprovalPromotion.modelPackageParameter` */
 export const modelPackageParameterSchema = z.strictObject({
   initialVersion: z.number().int('must be a whole version number').min(1, 'must be a model package version (1, 2, …)'),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a concrete region: a parameter default cannot hold a deploy-time value (give the stack an env)'),
-  account: z.string().regex(/^\d{12}$/, 'must be a concrete 12-digit account: a parameter default cannot hold a deploy-time value (give the stack an env)'),
-  modelPackageGroupName: sagemakerNameSchema(MAX_SAGEMAKER_NAME_LENGTH, 'ModelPackageGroupName', 'must be a concrete model package group name (the parameter\'s pattern and default name it)'),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a region such as eu-west-1')
+    .superRefine(knownAtSynthesis('a parameter default cannot hold a deploy-time value: give the stack an env')),
+  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')
+    .superRefine(knownAtSynthesis('a parameter default cannot hold a deploy-time value: give the stack an env')),
+  modelPackageGroupName: sagemakerNameSchema(MAX_SAGEMAKER_NAME_LENGTH, 'ModelPackageGroupName')
+    .superRefine(knownAtSynthesis('the parameter\'s pattern and default name it')),
 });
