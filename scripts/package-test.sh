@@ -17,7 +17,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-MAX_TARBALL_BYTES=$((2500 * 1024))
+# 2,469 KiB at 4d3f902; 2,518 KiB after issue 14, whose validation code (SageMaker limits, messages,
+# token rules) is bundled into the two Lambda assets too. Raised by 100 KiB, not more: the assets are
+# not minified yet, the first place to win it back (issue 15 measures size at 1,000 models).
+MAX_TARBALL_BYTES=$((2600 * 1024))
 
 step() { printf -- '-- %s\n' "$*"; }
 fail() { echo "package-test: $*" >&2; exit 1; }
