@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Environment, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -24,10 +24,23 @@ export interface MlPlatformProps {
    */
   readonly alarmTopic?: sns.ITopic;
   /**
-   * Bucket receiving the server access logs of the platform's data buckets.
-   * @default - a new bucket (SSE-S3, as S3 server access logging requires; versioned, TLS-only, retained, expiring logs after a year)
+   * Bucket receiving the server access logs of the platform's data buckets. Its policy must let S3
+   * server access logging (`logging.s3.amazonaws.com`) put objects from this account's buckets: the
+   * model stacks do not add to it (one statement per model bucket would grow it with the platform).
+   * @default - a new bucket in the shared stack (SSE-S3, as S3 server access logging requires; versioned, TLS-only, retained, expiring logs after a year)
    */
   readonly serverAccessLogsBucket?: s3.IBucket;
+  /**
+   * The account and region of the platform's stacks (the shared one it creates and every model's),
+   * when the platform is placed directly in an App or a Stage.
+   * @default - the enclosing stack's environment when inside a stack, else environment-agnostic
+   */
+  readonly env?: Environment;
+  /**
+   * The prefix of the stacks' names: the shared stack is `<prefix>-shared`, each model's `<prefix>-<model>`.
+   * @default - the enclosing stack's name when inside a stack, else the spec's `name`
+   */
+  readonly stackNamePrefix?: string;
 }
 
 /** Options of `MlPlatform.fromFile`. */
@@ -38,10 +51,20 @@ export interface MlPlatformFileOptions {
    */
   readonly alarmTopic?: sns.ITopic;
   /**
-   * Bucket receiving the server access logs of the platform's data buckets.
+   * Bucket receiving the server access logs of the platform's data buckets (see `MlPlatformProps`).
    * @default - a new bucket
    */
   readonly serverAccessLogsBucket?: s3.IBucket;
+  /**
+   * The account and region of the platform's stacks when placed directly in an App or a Stage.
+   * @default - the enclosing stack's environment, else environment-agnostic
+   */
+  readonly env?: Environment;
+  /**
+   * The prefix of the stacks' names.
+   * @default - the enclosing stack's name, else the spec's `name`
+   */
+  readonly stackNamePrefix?: string;
 }
 
 /** One alarm of the platform, as the runbook lists it. */
@@ -72,6 +95,12 @@ export interface PlatformAlarm {
  *
  * Every alarm carries an owner and a runbook link and notifies one topic; `runbook()` writes the
  * document that lists them all.
+ *
+ * Topology: each model is a stack of its own (`PlatformModel`, `<prefix>-<model>`), deployed and
+ * promoted on its own; what the models share (the alarm topic, its key and the access-log bucket)
+ * is in one shared stack, which holds nothing per model. Placed in a stack, the platform uses that
+ * stack as the shared one; placed directly in an App or a Stage, it creates `<prefix>-shared`.
+ * Either way a platform of 1,000 models is 1,001 templates of constant size.
  */
 export class MlPlatform extends Construct {
   /**
@@ -105,10 +134,23 @@ export class MlPlatform extends Construct {
   public readonly models: PlatformModel[];
   /** Topic every alarm notifies. */
   public readonly alarmTopic: sns.ITopic;
+  /** The stack holding what the models share (the enclosing stack, or `<prefix>-shared`). */
+  public readonly sharedStack: Stack;
 
   constructor(scope: Construct, id: string, props: MlPlatformProps) {
     super(scope, id);
-    const stack = Stack.of(this);
+    const enclosing = enclosingStack(scope);
+    const prefix = props.stackNamePrefix ?? enclosing?.stackName ?? props.spec?.name;
+    const stack = enclosing ?? new Stack(this, 'Shared', {
+      env: props.env,
+      stackName: `${prefix}-shared`,
+      description: `${props.spec?.name} ML platform: what its models share (alarm topic, access logs)`,
+    });
+    this.sharedStack = stack;
+    const env: Environment = props.env ?? {
+      account: Token.isUnresolved(stack.account) ? undefined : stack.account,
+      region: Token.isUnresolved(stack.region) ? undefined : stack.region,
+    };
     const concrete = (v: string) => (Token.isUnresolved(v) ? DEPLOY_TIME_VALUE : v);
     validateAllOrThrow(this.node.path, [
       [platformSpecSchema, props.spec],
@@ -121,7 +163,7 @@ export class MlPlatform extends Construct {
     if (props.alarmTopic) {
       this.alarmTopic = props.alarmTopic;
     } else {
-      const key = new kms.Key(this, 'AlarmsKey', {
+      const key = new kms.Key(this.sharedScope, 'AlarmsKey', {
         description: `Encrypts the alarm notifications of the ${spec.name} ML platform`,
         enableKeyRotation: true,
         removalPolicy: RemovalPolicy.RETAIN,
@@ -140,17 +182,27 @@ export class MlPlatform extends Construct {
           ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
         },
       }));
-      this.alarmTopic = new sns.Topic(this, 'Alarms', { masterKey: key, enforceSSL: true, displayName: `${spec.name} ML platform alarms` });
+      this.alarmTopic = new sns.Topic(this.sharedScope, 'Alarms', { masterKey: key, enforceSSL: true, displayName: `${spec.name} ML platform alarms` });
     }
     const accessLogs = props.serverAccessLogsBucket ?? this.accessLogsBucket();
 
-    this.models = spec.models.map((m) => new PlatformModel(this, pascal(m.name), {
-      platformName: spec.name,
-      spec: m,
-      ownership: m.ownership ?? spec.ownership,
-      alarmTopic: this.alarmTopic,
-      serverAccessLogsBucket: accessLogs,
-    }));
+    this.models = spec.models.map((m) => {
+      const model = new PlatformModel(this, pascal(m.name), {
+        env,
+        stackName: `${prefix}-${m.name}`,
+        platformName: spec.name,
+        spec: m,
+        ownership: m.ownership ?? spec.ownership,
+        alarmTopic: this.alarmTopic,
+        serverAccessLogsBucket: accessLogs,
+      });
+      return model;
+    });
+  }
+
+  /** Where the shared resources are made: this construct in the enclosing stack, else the shared stack. */
+  private get sharedScope(): Construct {
+    return enclosingStack(this) === this.sharedStack ? this : this.sharedStack;
   }
 
   /** Every alarm of the platform with its condition, action, owner and runbook, by model then path. */
@@ -209,7 +261,7 @@ export class MlPlatform extends Construct {
   }
 
   private accessLogsBucket(): s3.Bucket {
-    const bucket = new s3.Bucket(this, 'AccessLogs', {
+    const bucket = new s3.Bucket(this.sharedScope, 'AccessLogs', {
       // S3 server access logging delivers only to SSE-S3 buckets.
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -219,6 +271,18 @@ export class MlPlatform extends Construct {
       lifecycleRules: [{ expiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
     });
     acknowledgeNag(bucket, [{ rule: 'AwsSolutions-S1', reason: 'This is the access-log target of the platform\'s buckets; logging it into itself would loop.' }]);
+    // One statement for every model's buckets, whatever the number of models: S3 server access
+    // logging from this account ("Permissions for log delivery", Amazon S3 user guide: the
+    // logging.s3.amazonaws.com principal with an aws:SourceAccount condition). The source buckets
+    // are in the models' stacks, which depend on this one: naming them here would be a cycle, and
+    // one statement per bucket would grow this stack with the platform.
+    bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'S3ServerAccessLogsFromThisAccount',
+      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [bucket.arnForObjects('*')],
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(bucket).account } },
+    }));
     return bucket;
   }
 }
@@ -255,4 +319,14 @@ function conditionOf(stack: Stack, cfn: cloudwatch.CfnAlarm): string {
   const unit = /Latency$/.test(String(r(cfn.metricName) ?? '')) ? ' µs' : '';
   return `${what} ${COMPARISON[String(r(cfn.comparisonOperator))] ?? String(r(cfn.comparisonOperator))} ${Token.isUnresolved(threshold) ? 'threshold' : threshold}${unit} `
     + `in ${datapoints} of ${periods} period${periods === 1 ? '' : 's'}${every}`;
+}
+
+/** The stack `scope` is in, or undefined for an App or a Stage (or a construct directly in one). */
+function enclosingStack(scope: Construct): Stack | undefined {
+  for (let c: IConstruct | undefined = scope; c !== undefined; c = c.node.scope) {
+    if (Stack.isStack(c)) {
+      return c;
+    }
+  }
+  return undefined;
 }

@@ -1,4 +1,4 @@
-import { CfnParameter, Duration, NestedStack, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnParameter, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -18,7 +18,7 @@ import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TRAINING_HOU
 import { pipelineSpecOf } from './private/pipeline-spec';
 
 /** Properties of a `PlatformModel`. */
-export interface PlatformModelProps {
+export interface PlatformModelProps extends StackProps {
   /** The platform's name (prefix of the model's resource names). */
   readonly platformName: string;
   /** The model, already validated by `MlPlatform`. */
@@ -27,7 +27,10 @@ export interface PlatformModelProps {
   readonly ownership: AlarmOwnership;
   /** Topic every alarm of the model notifies. */
   readonly alarmTopic: sns.ITopic;
-  /** Where the model's data buckets log their access. */
+  /**
+   * Where the model's data buckets log their access. The bucket's policy must admit S3 server access
+   * logging from this account's buckets (`MlPlatform`'s own does): the model's stack does not add to it.
+   */
   readonly serverAccessLogsBucket: s3.IBucket;
 }
 
@@ -38,11 +41,14 @@ export interface PlatformModelProps {
  * `ApprovalPromotion` deploying each newly approved version, and the `DriftMonitor` reading the
  * endpoint's captured traffic.
  *
- * Each model is a nested stack (about 55 resources with four features), so a platform grows by
- * models without reaching CloudFormation's 500 resources or 1 MB per template; the platform's
- * stack holds what the models share and one nested stack per model.
+ * Each model is a stack of its own (about 65 resources with four features), deployed, updated and
+ * promoted on its own: a platform grows by models without any template growing (CloudFormation's 500
+ * resources, 200 parameters and outputs, 1 MB per template), an approval updates only its model's
+ * stack, and `cdk deploy` of one model's change touches only that stack. What the models share
+ * (the alarm topic and its key, the access-log bucket) is in the platform's shared stack, which
+ * holds nothing per model.
  */
-export class PlatformModel extends NestedStack {
+export class PlatformModel extends Stack {
   /** The model's name in the platform. */
   public readonly modelName: string;
   /** Where versions are registered and approved. */
@@ -56,36 +62,47 @@ export class PlatformModel extends NestedStack {
   /** The rule starting the pipeline on sustained drift. */
   public readonly retrainOnDrift: events.Rule;
   /**
-   * The platform stack's parameter holding the ARN of the version served (set by the promotion;
-   * `cdk deploy` keeps its current value).
+   * This stack's parameter `ModelPackageArn`, holding the ARN of the version served (set by the
+   * promotion; `cdk deploy` keeps its current value).
    */
   public readonly modelPackageParameter: CfnParameter;
   /** Deploys an approved version through the canary by updating `modelPackageParameter`. */
   public readonly promotion: ApprovalPromotion;
   /**
-   * Fires when the serving stack (the platform's) rolls an update back: `modelPackageParameter` is
-   * back to the version before, whatever the update was (a promotion, a deploy).
+   * Fires when this stack rolls an update back: `modelPackageParameter` is back to the version
+   * before, whatever the update was (a promotion, a deploy).
    */
   public readonly servingStackRollbackAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: PlatformModelProps) {
-    super(scope, id, { description: `${props.platformName} ML platform: the ${props.spec.name} model (registry, training, serving, drift)` });
+    super(scope, id, {
+      ...props,
+      description: props.description ?? `${props.platformName} ML platform: the ${props.spec.name} model (registry, training, serving, drift)`,
+    });
     const m = props.spec;
     const base = `${props.platformName}-${m.name}`;
     this.modelName = m.name;
 
+    // The shared access-log bucket by name: its policy admits this account's buckets once (see
+    // MlPlatform), so that nothing per model is added to the shared stack.
+    const accessLogs = Stack.of(props.serverAccessLogsBucket) === this
+      ? props.serverAccessLogsBucket
+      : s3.Bucket.fromBucketName(this, 'AccessLogs', props.serverAccessLogsBucket.bucketName);
+    Annotations.of(this).acknowledgeWarning('@aws-cdk/aws-s3:accessLogsPolicyNotAdded',
+      'The shared access-log bucket admits S3 server access logging from this account\'s buckets in its own policy.');
+
     this.registry = new ModelRegistry(this, 'Registry', {
       modelPackageGroupName: base,
       description: `Versions of ${m.name} (${props.platformName} platform), registered by its training pipeline`,
-      serverAccessLogsBucket: props.serverAccessLogsBucket,
+      serverAccessLogsBucket: accessLogs,
     });
 
     this.pipeline = this.createTraining(m, base);
 
-    // The version served is a parameter of the platform's stack: an approval updates it (and so the
-    // endpoint, through its canary) with a CloudFormation update, which stays the source of truth.
-    const platformStack = Stack.of(scope);
-    this.modelPackageParameter = ApprovalPromotion.modelPackageParameter(platformStack, `${id}ModelPackageArn`, this.registry, m.serving.initialModelVersion);
+    // The version served is a parameter of the model's stack: an approval updates it (and so the
+    // endpoint, through its canary) with a CloudFormation update of this stack alone, which stays the
+    // source of truth.
+    this.modelPackageParameter = ApprovalPromotion.modelPackageParameter(this, 'ModelPackageArn', this.registry, m.serving.initialModelVersion);
 
     const s = m.serving;
     this.endpoint = new GpuServingEndpoint(this, 'Serving', {
@@ -106,7 +123,7 @@ export class PlatformModel extends NestedStack {
         }
         : undefined,
       acceptCoarseCanary: s.acceptCoarseCanary,
-      dataCapture: { samplingPercent: s.captureSamplingPercent ?? DEFAULT_CAPTURE_PERCENT, serverAccessLogsBucket: props.serverAccessLogsBucket },
+      dataCapture: { samplingPercent: s.captureSamplingPercent ?? DEFAULT_CAPTURE_PERCENT, serverAccessLogsBucket: accessLogs },
       modelSizeGiB: s.modelSizeGiB,
       alarmTopic: props.alarmTopic,
     });
@@ -137,7 +154,6 @@ export class PlatformModel extends NestedStack {
     this.promotion = new ApprovalPromotion(this, 'Promotion', {
       registry: this.registry,
       modelPackageParameter: this.modelPackageParameter,
-      servingStack: platformStack,
       alarmOwnership: props.ownership,
       alarmTopic: props.alarmTopic,
     });

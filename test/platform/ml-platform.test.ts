@@ -23,7 +23,7 @@ const SPEC: PlatformSpec = YAML.parse(fs.readFileSync(SPEC_FILE, 'utf-8'));
 const parsedIsSpec: PlatformSpec = {} as z.infer<typeof platformSpecSchema>;
 void parsedIsSpec;
 
-/** The platform's stack (`root`) and its first model's nested stack (`t`). */
+/** The platform's (shared) stack (`root`) and its first model's stack (`t`). */
 function build(spec: PlatformSpec = SPEC): { stack: Stack; platform: MlPlatform; t: Template; root: Template } {
   const stack = new Stack(new App(), 'PlatformStack', { env: ENV });
   const platform = new MlPlatform(stack, 'Platform', { spec });
@@ -46,11 +46,20 @@ describe('MlPlatform', () => {
       ({ t, root, platform } = build());
     });
 
-    it('puts each model in a nested stack and what the models share in the platform\'s stack', () => {
-      root.resourceCountIs('AWS::CloudFormation::Stack', 1);
+    it('puts each model in a stack of its own and what the models share in the platform\'s stack', () => {
+      root.resourceCountIs('AWS::CloudFormation::Stack', 0);
       root.resourceCountIs('AWS::SageMaker::Endpoint', 0);
+      expect(Object.keys(root.toJSON().Resources).sort()).toEqual([
+        'PlatformAccessLogs397E9FDE', 'PlatformAccessLogsPolicy6089FE55', 'PlatformAlarmsAAC0FDCC', 'PlatformAlarmsKeyFF3C1402', 'PlatformAlarmsPolicy85317A0D',
+      ]);
       t.resourceCountIs('AWS::SageMaker::Endpoint', 1);
       expect(Object.keys(t.toJSON().Resources).length).toBeLessThan(100);
+      const model = platform.models[0];
+      expect(model.nested).toBe(false);
+      expect(model.stackName).toBe('PlatformStack-churn');
+      // The model's stack depends on the shared one (its exports), never the other way round.
+      expect(model.dependencies).toEqual([platform.sharedStack]);
+      expect(platform.sharedStack.dependencies).toEqual([]);
     });
 
     it('creates the registry, the pipeline, the endpoint and the drift monitor of each model, named after the platform', () => {
@@ -64,15 +73,14 @@ describe('MlPlatform', () => {
     });
 
     it('serves the initial approved version through a canary of one of its two instances that rolls back on its alarms', () => {
-      // The version served is a parameter of the platform's stack, passed into the model's nested stack.
-      root.hasParameter('ChurnModelPackageArn', {
+      // The version served is a parameter of the model's own stack; the shared stack has none.
+      t.hasParameter('ModelPackageArn', {
         Type: 'String',
         Default: 'arn:aws:sagemaker:eu-west-1:123456789012:model-package/acme-churn/7',
         AllowedPattern: Match.stringLikeRegexp(':model-package/'),
       });
-      const nested = Object.values<any>(root.findResources('AWS::CloudFormation::Stack'))[0].Properties.Parameters;
-      const [passedAs] = Object.entries<any>(nested).find(([, v]) => v.Ref === 'ChurnModelPackageArn')!;
-      t.hasResourceProperties('AWS::SageMaker::Model', { PrimaryContainer: { ModelPackageName: { Ref: passedAs } } });
+      expect(Object.keys(root.toJSON().Parameters)).toEqual(['BootstrapVersion']);
+      t.hasResourceProperties('AWS::SageMaker::Model', { PrimaryContainer: { ModelPackageName: { Ref: 'ModelPackageArn' } } });
       const endpoint = Object.values<any>(t.findResources('AWS::SageMaker::Endpoint'))[0].Properties;
       expect(endpoint.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration).toMatchObject({
         Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 50 }, WaitIntervalInSeconds: 900,
@@ -80,9 +88,9 @@ describe('MlPlatform', () => {
       expect(endpoint.DeploymentConfig.AutoRollbackConfiguration.Alarms).toHaveLength(2); // 5xx rate and p99
     });
 
-    it('deploys each approved version by updating the platform stack\'s parameter (approval → canary)', () => {
+    it('deploys each approved version by updating its model stack\'s parameter (approval → canary)', () => {
       t.hasResourceProperties('AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ STACK_NAME: 'PlatformStack', PARAMETER_NAME: 'ChurnModelPackageArn', MODEL_PACKAGE_GROUP_NAME: 'acme-churn' }) },
+        Environment: { Variables: Match.objectLike({ STACK_NAME: 'PlatformStack-churn', PARAMETER_NAME: 'ModelPackageArn', MODEL_PACKAGE_GROUP_NAME: 'acme-churn' }) },
       });
       t.hasResourceProperties('AWS::Events::Rule', {
         EventPattern: Match.objectLike({
@@ -330,20 +338,18 @@ describe('MlPlatform: the endpoint choices a spec can make (issue 12.3, 12.9)', 
 
 describe('MlPlatform: rollbacks are told to the model\'s owner (issue 12.12)', () => {
   const { platform, t, root } = build();
-  const STACK_ARN = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/PlatformStack/dca9d690-12fc-11ed-acb4-0e99ce9abea2';
+  const STACK_ARN = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/PlatformStack-churn/dca9d690-12fc-11ed-acb4-0e99ce9abea2';
   const rulesOf = (source: string) => Object.values<any>(t.findResources('AWS::Events::Rule'))
     .filter((r) => JSON.stringify(r.Properties.EventPattern?.source) === JSON.stringify([source]));
 
-  it('watches the serving stack (the platform\'s, by its id) reaching UPDATE_ROLLBACK_COMPLETE or _FAILED', () => {
+  it('watches the serving stack (the model\'s own, by its id) reaching UPDATE_ROLLBACK_COMPLETE or _FAILED', () => {
     const rules = rulesOf('aws.cloudformation');
     expect(rules).toHaveLength(1);
     const pattern = rules[0].Properties.EventPattern;
     expect(pattern['detail-type']).toEqual(['CloudFormation Stack Status Change']);
     expect(pattern.detail['status-details']).toEqual({ status: ['UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_FAILED'] });
-    // The model's nested stack gets the platform stack's id as a parameter.
-    const [param] = pattern.detail['stack-id'].map((v: any) => v.Ref);
-    const nested = Object.values<any>(root.findResources('AWS::CloudFormation::Stack')).find((s) => s.Properties.Parameters?.[param] !== undefined);
-    expect(nested.Properties.Parameters[param]).toEqual({ Ref: 'AWS::StackId' });
+    // Its own stack's id.
+    expect(pattern.detail['stack-id']).toEqual([{ Ref: 'AWS::StackId' }]);
     // And the endpoint's own SageMaker rollback events: its alarm's rule and the promotion's reconcile.
     expect(rulesOf('aws.sagemaker').map((r) => r.Properties.EventPattern.detail.EndpointName).filter((n) => n)).toEqual([['acme-churn'], ['acme-churn']]);
   });
@@ -369,19 +375,18 @@ describe('MlPlatform: rollbacks are told to the model\'s owner (issue 12.12)', (
         'SageMaker rolled back or failed a deployment of acme-churn: check which endpoint config serves and that the stack records it',
         'AWS/Events TriggeredRules Sum > 0 in 1 of 1 period of 1 min', 'notifies the alarm topic', 'churn-ml-oncall', 'https://runbooks.example.com/ml/churn'],
       ['Churn/Promotion/ServingStackRollbackAlarm',
-        'The serving stack PlatformStack rolled an update back: acme-churn serves the version before it',
+        'The serving stack PlatformStack-churn rolled an update back: acme-churn serves the version before it',
         'AWS/Events TriggeredRules Sum > 0 in 1 of 1 period of 1 min', 'notifies the alarm topic', 'churn-ml-oncall', 'https://runbooks.example.com/ml/churn'],
     ]);
     const doc = platform.runbook();
     for (const a of rollbacks) {
       expect(doc).toContain(`| ${a.summary} | ${a.condition} | notifies the alarm topic | churn-ml-oncall | https://runbooks.example.com/ml/churn |`);
     }
-    // Both notify the platform's topic.
+    // Both notify the platform's topic, exported by the shared stack.
     const topic = Object.keys(root.findResources('AWS::SNS::Topic'))[0];
-    const param = Object.values<any>(root.findResources('AWS::CloudFormation::Stack'))[0].Properties.Parameters;
-    const topicParam = Object.keys(param).find((k) => JSON.stringify(param[k]) === JSON.stringify({ Ref: topic }));
+    const exported = Object.values<any>(root.toJSON().Outputs).find((o) => JSON.stringify(o.Value) === JSON.stringify({ Ref: topic })).Export.Name;
     const byMetric = Object.values<any>(t.findResources('AWS::CloudWatch::Alarm')).filter((a) => a.Properties.MetricName === 'TriggeredRules');
     expect(byMetric).toHaveLength(2);
-    byMetric.forEach((a) => expect(a.Properties.AlarmActions).toEqual([{ Ref: topicParam }]));
+    byMetric.forEach((a) => expect(a.Properties.AlarmActions).toEqual([{ 'Fn::ImportValue': exported }]));
   });
 });
