@@ -31,6 +31,9 @@
  *    only the parameter): what SageMaker's auto-rollback leaves. moto cannot fail a stack update
  *    either, so UPDATE_ROLLBACK_COMPLETE is reported by the proxy, as the busy status is.
  *
+ * 5. two models, each with its own stack (issue 15): model A's approval updates A's stack at once
+ *    while model B's stack is being updated; B's approval waits for B's stack only.
+ *
  * Run: `bash scripts/promotion-emulator.sh` (after `bash scripts/install-emulator.sh`).
  * `PROMOTION_BUNDLE=<file>` runs another build of the handler (e.g. an older one, to see a finding).
  */
@@ -96,6 +99,8 @@ const TEMPLATE = JSON.stringify({
 // The proxy between the handler and moto: busy stacks and Lambda's asynchronous queue.
 
 let busy = false;
+/** Stacks reported busy whatever `busy` says (scenario 5: another model's stack being updated). */
+const busyStacks = new Set<string>();
 /** A status the proxy reports for the stack instead of moto's (a stack that rolled an update back). */
 let statusOverride: string | undefined;
 let updateStackCalls = 0;
@@ -129,8 +134,10 @@ async function proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const upstream = httpRequest(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (answer) => {
     void readBody(answer).then((data) => {
       let out = data;
-      if ((busy || statusOverride !== undefined) && describeStacks) {
-        const status = busy ? 'UPDATE_IN_PROGRESS' : statusOverride;
+      const named = /(^|&)StackName=([^&]*)/.exec(body.toString('utf-8'))?.[2];
+      const busyHere = busy || (named !== undefined && busyStacks.has(decodeURIComponent(named)));
+      if ((busyHere || statusOverride !== undefined) && describeStacks) {
+        const status = busyHere ? 'UPDATE_IN_PROGRESS' : statusOverride;
         out = Buffer.from(data.toString('utf-8').replace(/<StackStatus>[A-Z_]+<\/StackStatus>/g, `<StackStatus>${status}</StackStatus>`));
       }
       const headers = { ...answer.headers, 'content-length': String(out.length) };
@@ -361,6 +368,69 @@ async function rollbackMissedByCloudFormation(): Promise<void> {
   await expectOutcome(endpointRolledBack(), 'IN_SYNC', /names version 17, which endpoint fraud-serving serves/, 'the rollback event again');
 }
 
+/**
+ * Scenario 5: a second model (churn) with its own group and its own stack, as `MlPlatform` deploys
+ * each model (issue 15). The fraud stack is being updated (a deploy of that model); an approval of
+ * churn is promoted at once by churn's function (its own STACK_NAME), and churn's stack serves it;
+ * fraud's approval waits for fraud's stack.
+ */
+async function promotionsInParallel(): Promise<void> {
+  console.log('5. two models, two stacks: A promoted while B\'s stack is updating');
+  const churn = (version: number) => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-package/churn/${version}`;
+  await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'churn' }));
+  for (let v = 1; v <= 2; v++) {
+    await sagemaker.send(new CreateModelPackageCommand({
+      ModelPackageGroupName: 'churn',
+      ModelApprovalStatus: ModelApprovalStatus.PENDING_MANUAL_APPROVAL,
+      CustomerMetadataProperties: LINEAGE,
+      InferenceSpecification: { Containers: [{ Image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/churn:${v}` }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
+    }));
+  }
+  await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: churn(1), ModelApprovalStatus: ModelApprovalStatus.APPROVED, CustomerMetadataProperties: LINEAGE }));
+  const template = JSON.stringify({
+    Parameters: { ModelPackageArn: { Type: 'String' } },
+    Resources: { Served: { Type: 'AWS::SSM::Parameter', Properties: { Name: '/churn/served-model-package', Type: 'String', Value: { Ref: 'ModelPackageArn' } } } },
+  });
+  await cloudformation.send(new CreateStackCommand({ StackName: 'ChurnServing', TemplateBody: template, Parameters: [{ ParameterKey: 'ModelPackageArn', ParameterValue: churn(1) }] }));
+  const churnServes = async () => (await cloudformation.send(new DescribeStacksCommand({ StackName: 'ChurnServing' })))
+    .Stacks?.[0]?.Parameters?.find((p) => p.ParameterKey === 'ModelPackageArn')?.ParameterValue;
+
+  busyStacks.add(STACK);
+  const fraudEnv = { STACK_NAME: process.env.STACK_NAME, PARAMETER_NAME: process.env.PARAMETER_NAME, MODEL_PACKAGE_GROUP_NAME: process.env.MODEL_PACKAGE_GROUP_NAME, RECORD_TAG_KEY: process.env.RECORD_TAG_KEY, ENDPOINT_NAMES: process.env.ENDPOINT_NAMES };
+  try {
+    // Churn's function: its own stack, parameter, group and record.
+    Object.assign(process.env, { STACK_NAME: 'ChurnServing', PARAMETER_NAME: 'ModelPackageArn', MODEL_PACKAGE_GROUP_NAME: 'churn', RECORD_TAG_KEY: 'cdk-mlops:promotion:ChurnServing/ModelPackageArn', ENDPOINT_NAMES: 'churn-serving' });
+    await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: churn(2), ModelApprovalStatus: ModelApprovalStatus.APPROVED, CustomerMetadataProperties: LINEAGE }));
+    const pkg = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: churn(2) }));
+    eventCount += 1;
+    const churnApproval: ModelPackageStateChangeEvent = {
+      'id': `00000000-0000-0000-0000-${String(eventCount).padStart(12, '0')}`,
+      'source': 'aws.sagemaker',
+      'detail-type': 'SageMaker Model Package State Change',
+      'time': new Date().toISOString(),
+      'resources': [churn(2)],
+      'detail': { ModelPackageGroupName: 'churn', ModelPackageArn: pkg.ModelPackageArn, ModelPackageVersion: pkg.ModelPackageVersion, ModelApprovalStatus: pkg.ModelApprovalStatus },
+    };
+    const started = Date.now();
+    await expectOutcome(churnApproval, 'UPDATING', /promoting to version 2$/, 'churn v2 approved while the fraud stack is UPDATE_IN_PROGRESS');
+    assert.ok(Date.now() - started < 10_000, 'churn\'s promotion did not wait for fraud\'s stack');
+    assert.equal(await churnServes(), churn(2), 'churn\'s stack serves v2');
+    assert.equal(requeued.length, 0, 'nothing requeued for churn');
+
+    // Fraud's function: its stack is busy, so its approval waits (requeued), whatever churn does.
+    Object.assign(process.env, fraudEnv);
+    const served = await servedVersion();
+    const next = await approve(served === 18 ? 17 : 18);
+    const waiting = await run(next);
+    assert.equal(waiting.outcome, 'WAITING', `fraud's approval while its own stack is busy: ${waiting.reason}`);
+    console.log(`  ok  fraud's approval while its own stack is busy: WAITING (${waiting.reason})`);
+    requeued.length = 0;
+  } finally {
+    busyStacks.clear();
+    Object.assign(process.env, fraudEnv);
+  }
+}
+
 async function main(): Promise<void> {
   const server = createServer((req, res) => void proxy(req, res).catch((e) => res.writeHead(500).end(String(e))));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -399,7 +469,8 @@ async function main(): Promise<void> {
     await racingApprovals();
     await busyLongerThanTheLimit();
     await rollbackMissedByCloudFormation();
-    console.log('promotion emulator: 4 scenarios passed');
+    await promotionsInParallel();
+    console.log('promotion emulator: 5 scenarios passed');
   } finally {
     server.close();
   }
