@@ -1,8 +1,10 @@
 import { ValidationProblem } from '../errors';
 import { throwIfAny } from '../validation';
+import { countInto } from './binning';
 import { checkCutPoints, checkEpsilon, checkNumbers, checkSameLength, columnProblems, problem } from './checks';
 import { DriftMath } from './drift-math';
 import { regularizedUpperGamma } from './gamma';
+import { ksStatistic } from './ks';
 import { ChiSquaredResult, ColumnDrift, DEFAULT_PSI_EPSILON, DriftBaselineColumn, DriftColumnKind, OTHER_CATEGORY } from './types';
 
 // The typed-array kernels: binning, PSI, Kolmogorov–Smirnov, quantile edges, and the per-column
@@ -12,8 +14,8 @@ import { ChiSquaredResult, ColumnDrift, DEFAULT_PSI_EPSILON, DriftBaselineColumn
 // TypeScript-only entry points (typed arrays). jsii does not see free functions.
 
 /**
- * `DriftMath.binCounts` on any array-like (a `Float64Array` for large windows): one pass, a binary
- * search per value, counts in a `Float64Array` of `cutPoints.length + 1`.
+ * `DriftMath.binCounts` on any array-like (a `Float64Array` for large windows): one pass, a table
+ * lookup per value (binning.ts), counts in a `Float64Array` of `cutPoints.length + 1`.
  */
 export function binCountsOf(
   values: ArrayLike<number>,
@@ -36,36 +38,6 @@ export function binCountsOf(
 }
 
 /**
- * The hot loop of `binCountsOf`, kept small and free of throws so that V8 optimizes it well.
- * Returns the index of the first NaN (counting stops there), or -1.
- */
-function countInto(values: ArrayLike<number>, edges: Float64Array, counts: Float64Array): number {
-  const m = edges.length;
-  const n = values.length;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (v !== v) {
-      // NaN would fall silently into the first bin (every comparison with it is false).
-      return i;
-    }
-    // Upper bound: the number of edges <= v is the bin's index (left-closed bins).
-    let lo = 0;
-    let hi = m;
-    while (lo < hi) {
-      // eslint-disable-next-line no-bitwise -- integer midpoint, the hot loop of every window
-      const mid = (lo + hi) >>> 1;
-      if (edges[mid] <= v) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    counts[lo]++;
-  }
-  return -1;
-}
-
-/**
  * PSI of two count vectors over the same bins (each divided by its total first). Empty bins use
  * `epsilon`. Counts must be non-negative with a positive total.
  */
@@ -84,29 +56,16 @@ export function psiFromCounts(
   return psiOfProportions(proportions(expectedCounts), proportions(actualCounts), epsilon);
 }
 
-/** `DriftMath.ksStatistic` on any array-like: sorts copies as `Float64Array`s, then one merge pass. */
+/**
+ * `DriftMath.ksStatistic` on any array-like (a `Float64Array` for large samples), without copying or
+ * sorting the samples (ks.ts).
+ */
 export function ksStatisticOf(sampleA: ArrayLike<number>, sampleB: ArrayLike<number>, constructPath = 'DriftMath.ksStatistic'): number {
   const problems: ValidationProblem[] = [];
   checkNumbers(constructPath, 'sampleA', sampleA, problems, { minLength: 1 });
   checkNumbers(constructPath, 'sampleB', sampleB, problems, { minLength: 1 });
   throwIfAny(problems);
-  const a = Float64Array.from(sampleA).sort();
-  const b = Float64Array.from(sampleB).sort();
-  const n1 = a.length;
-  const n2 = b.length;
-  let i = 0;
-  let j = 0;
-  let d = 0;
-  // Walk the merged order; at each distinct value both empirical CDFs have taken in every tie.
-  // Once one sample is exhausted its CDF is 1 and the gap only shrinks, so the walk can stop.
-  while (i < n1 && j < n2) {
-    const x = a[i] <= b[j] ? a[i] : b[j];
-    while (i < n1 && a[i] <= x) i++;
-    while (j < n2 && b[j] <= x) j++;
-    const gap = Math.abs(i / n1 - j / n2);
-    if (gap > d) d = gap;
-  }
-  return d;
+  return ksStatistic(sampleA, sampleB);
 }
 
 /**
