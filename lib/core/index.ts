@@ -12,3 +12,4 @@ export * from './drift';
 export * from './drift-reference';
 export * from './platform-spec';
 export * from './serving-metrics';
+export * from './cloudformation-limits';
