@@ -391,15 +391,21 @@ async function promotionsInParallel(): Promise<void> {
     Parameters: { ModelPackageArn: { Type: 'String' } },
     Resources: { Served: { Type: 'AWS::SSM::Parameter', Properties: { Name: '/churn/served-model-package', Type: 'String', Value: { Ref: 'ModelPackageArn' } } } },
   });
-  await cloudformation.send(new CreateStackCommand({ StackName: 'ChurnServing', TemplateBody: template, Parameters: [{ ParameterKey: 'ModelPackageArn', ParameterValue: churn(1) }] }));
+  await cloudformation.send(new CreateStackCommand({
+    StackName: 'ChurnServing', TemplateBody: template, Parameters: [{ ParameterKey: 'ModelPackageArn', ParameterValue: churn(1) }],
+  }));
   const churnServes = async () => (await cloudformation.send(new DescribeStacksCommand({ StackName: 'ChurnServing' })))
     .Stacks?.[0]?.Parameters?.find((p) => p.ParameterKey === 'ModelPackageArn')?.ParameterValue;
 
   busyStacks.add(STACK);
-  const fraudEnv = { STACK_NAME: process.env.STACK_NAME, PARAMETER_NAME: process.env.PARAMETER_NAME, MODEL_PACKAGE_GROUP_NAME: process.env.MODEL_PACKAGE_GROUP_NAME, RECORD_TAG_KEY: process.env.RECORD_TAG_KEY, ENDPOINT_NAMES: process.env.ENDPOINT_NAMES };
+  const keys = ['STACK_NAME', 'PARAMETER_NAME', 'MODEL_PACKAGE_GROUP_NAME', 'RECORD_TAG_KEY', 'ENDPOINT_NAMES'];
+  const fraudEnv = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
   try {
     // Churn's function: its own stack, parameter, group and record.
-    Object.assign(process.env, { STACK_NAME: 'ChurnServing', PARAMETER_NAME: 'ModelPackageArn', MODEL_PACKAGE_GROUP_NAME: 'churn', RECORD_TAG_KEY: 'cdk-mlops:promotion:ChurnServing/ModelPackageArn', ENDPOINT_NAMES: 'churn-serving' });
+    Object.assign(process.env, {
+      STACK_NAME: 'ChurnServing', PARAMETER_NAME: 'ModelPackageArn', MODEL_PACKAGE_GROUP_NAME: 'churn',
+      RECORD_TAG_KEY: 'cdk-mlops:promotion:ChurnServing/ModelPackageArn', ENDPOINT_NAMES: 'churn-serving',
+    });
     await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: churn(2), ModelApprovalStatus: ModelApprovalStatus.APPROVED, CustomerMetadataProperties: LINEAGE }));
     const pkg = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: churn(2) }));
     eventCount += 1;
@@ -409,7 +415,9 @@ async function promotionsInParallel(): Promise<void> {
       'detail-type': 'SageMaker Model Package State Change',
       'time': new Date().toISOString(),
       'resources': [churn(2)],
-      'detail': { ModelPackageGroupName: 'churn', ModelPackageArn: pkg.ModelPackageArn, ModelPackageVersion: pkg.ModelPackageVersion, ModelApprovalStatus: pkg.ModelApprovalStatus },
+      'detail': {
+        ModelPackageGroupName: 'churn', ModelPackageArn: pkg.ModelPackageArn, ModelPackageVersion: pkg.ModelPackageVersion, ModelApprovalStatus: pkg.ModelApprovalStatus,
+      },
     };
     const started = Date.now();
     await expectOutcome(churnApproval, 'UPDATING', /promoting to version 2$/, 'churn v2 approved while the fraud stack is UPDATE_IN_PROGRESS');
