@@ -386,7 +386,10 @@ async function promotionsInParallel(): Promise<void> {
       InferenceSpecification: { Containers: [{ Image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/churn:${v}` }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
     }));
   }
-  await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: churn(1), ModelApprovalStatus: ModelApprovalStatus.APPROVED, CustomerMetadataProperties: LINEAGE }));
+  const approveChurn = (version: number) => sagemaker.send(new UpdateModelPackageCommand({
+    ModelPackageArn: churn(version), ModelApprovalStatus: ModelApprovalStatus.APPROVED, CustomerMetadataProperties: LINEAGE,
+  }));
+  await approveChurn(1);
   const template = JSON.stringify({
     Parameters: { ModelPackageArn: { Type: 'String' } },
     Resources: { Served: { Type: 'AWS::SSM::Parameter', Properties: { Name: '/churn/served-model-package', Type: 'String', Value: { Ref: 'ModelPackageArn' } } } },
@@ -403,10 +406,13 @@ async function promotionsInParallel(): Promise<void> {
   try {
     // Churn's function: its own stack, parameter, group and record.
     Object.assign(process.env, {
-      STACK_NAME: 'ChurnServing', PARAMETER_NAME: 'ModelPackageArn', MODEL_PACKAGE_GROUP_NAME: 'churn',
-      RECORD_TAG_KEY: 'cdk-mlops:promotion:ChurnServing/ModelPackageArn', ENDPOINT_NAMES: 'churn-serving',
+      STACK_NAME: 'ChurnServing',
+      PARAMETER_NAME: 'ModelPackageArn',
+      MODEL_PACKAGE_GROUP_NAME: 'churn',
+      RECORD_TAG_KEY: 'cdk-mlops:promotion:ChurnServing/ModelPackageArn',
+      ENDPOINT_NAMES: 'churn-serving',
     });
-    await sagemaker.send(new UpdateModelPackageCommand({ ModelPackageArn: churn(2), ModelApprovalStatus: ModelApprovalStatus.APPROVED, CustomerMetadataProperties: LINEAGE }));
+    await approveChurn(2);
     const pkg = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: churn(2) }));
     eventCount += 1;
     const churnApproval: ModelPackageStateChangeEvent = {
