@@ -39,7 +39,9 @@ aws.GpuServingEndpoint(
 )
 
 # The whole platform from one spec file, on AWS and on Kubernetes.
-acme = platform.MlPlatform.from_file(Stack(app, "Acme", env=env), "Platform", spec_file)
+# Placed in the App: a shared stack and one stack per model (acme-shared, acme-churn).
+acme = platform.MlPlatform.from_file(app, "Acme", spec_file, env=env)
+assert [s.stack_name for s in [acme.shared_stack, *acme.models]] == ["acme-shared", "acme-churn"], "the platform's stacks"
 k8s_app = cdk8s.App(outdir=os.path.join(outdir, "k8s"))
 platform.MlPlatformChart.from_file(k8s_app, "acme", spec_file)
 

@@ -37,7 +37,9 @@ new aws.GpuServingEndpoint(serving, 'Fraud', {
 });
 
 // The whole platform from one spec file, on AWS and on Kubernetes.
-const acme = platform.MlPlatform.fromFile(new Stack(app, 'Acme', { env }), 'Platform', specFile);
+// Placed in the App: a shared stack and one stack per model (acme-shared, acme-churn).
+const acme = platform.MlPlatform.fromFile(app, 'Acme', specFile, { env });
+if ([acme.sharedStack, ...acme.models].map((s) => s.stackName).join() !== 'acme-shared,acme-churn') throw new Error('the platform\'s stacks');
 const k8sApp = new K8sApp({ outdir: path.join(outdir, 'k8s') });
 platform.MlPlatformChart.fromFile(k8sApp, 'acme', specFile);
 
