@@ -1,4 +1,8 @@
-import { cellOf, LinearCells, linearCells } from './cells';
+import { cellOf as importedCellOf, LinearCells, linearCells } from './cells';
+
+// Bound once: called through the import, each value of the hot loops would look the function up on
+// the module object (a getter when run by tsx), which V8 does not inline (about 3x slower).
+const cellOf = importedCellOf;
 
 // Counting values into left-closed bins, the hot loop of PSI: `(-inf, e0)`, `[e0, e1)`, …,
 // `[e_last, +inf)`, i.e. the bin of `v` is the number of edges `<= v` (numpy's

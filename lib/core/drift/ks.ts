@@ -1,4 +1,8 @@
-import { cellOf, LinearCells, linearCells } from './cells';
+import { cellOf as importedCellOf, LinearCells, linearCells } from './cells';
+
+// Bound once: called through the import, each value of the hot loops would look the function up on
+// the module object (a getter when run by tsx), which V8 does not inline (about 3x slower).
+const cellOf = importedCellOf;
 
 // The two-sample Kolmogorov–Smirnov statistic D = max over x of |F1(x) - F2(x)|, the empirical
 // distribution functions of the samples evaluated at every value of either. Internal: `ksStatisticOf`
