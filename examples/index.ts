@@ -62,9 +62,9 @@ export function buildExamples(options: BuildOptions = {}): Examples {
     { stacks: addMlPipelineExamples(awsApp, serving.drift), charts: addMlPipelineK8sExamples(k8sApp, gpu.pools.training) },
   ];
   const platform = addPlatformExamples(awsApp);
-  const platformChart = addPlatformK8sExamples(k8sApp);
+  const { platform: platformChart, applications } = addPlatformK8sExamples(k8sApp);
   const stacks = [...parts.flatMap((p) => p.stacks), platform];
-  const charts = [...parts.flatMap((p) => p.charts), platformChart];
+  const charts = [...parts.flatMap((p) => p.charts), ...platformChart.charts, applications];
   if (options.nag ?? true) {
     Validations.of(awsApp).addPlugins(new AwsSolutionsChecks(awsApp, { verbose: true }));
   }

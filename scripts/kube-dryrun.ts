@@ -54,10 +54,12 @@ export const ARGO_EXECUTOR_DEFAULTS: ArgoExecutorSettings = {};
  * The namespaces a chart may use without creating them, as the README documents: `kube-system`
  * (in every cluster) and the NVIDIA GPU operator's (`GpuNodePool.devicePluginNamespace`, default
  * `gpu-operator`: the operator reads the device plugin's ConfigMap there and its Helm release
- * creates it). Every other namespace of a chart's objects is created by the chart
- * (test/k8s/namespaces.test.ts); the dry-run creates these first, as a cluster has them.
+ * creates it), and Argo CD's (`argocd`, `platform.ArgoCdApplications`' default `namespace`: its
+ * installation creates it and it reads Applications only there). Every other namespace of a chart's
+ * objects is created by the chart (test/k8s/namespaces.test.ts); the dry-run creates these first,
+ * as a cluster has them.
  */
-export const PREREQUISITE_NAMESPACES = ['kube-system', 'gpu-operator'];
+export const PREREQUISITE_NAMESPACES = ['kube-system', 'gpu-operator', 'argocd'];
 
 /** Annotation of a self-test object: a part of the message the server must reject it with. */
 export const EXPECTED_REJECTION = 'dryrun.cdk-mlops.io/expected-rejection';

@@ -1,4 +1,4 @@
-import { Cron, Duration } from 'cdk8s';
+import { Chart, Cron, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PlatformKubernetesSpec, PlatformModelSpec, Weekday } from '../core/platform-spec';
@@ -64,12 +64,18 @@ export class KubernetesPlatformModel extends Construct {
   public readonly drift: DriftMonitor;
   /** How the server is rendered. */
   public readonly renderer: ServingRenderer;
+  /**
+   * The chart its objects are in: a chart of its own in `MlPlatformChart`'s default layout (one
+   * manifest file, one `cluster.addCdk8sChart`), or the platform chart in the `ONE_CHART` layout.
+   */
+  public readonly chart: Chart;
 
   constructor(scope: Construct, id: string, props: KubernetesPlatformModelProps) {
     super(scope, id);
     this.modelName = props.spec.name;
     this.namespace = props.namespace;
     this.registeredModelName = `${props.platformName}-${props.spec.name}`;
+    this.chart = Chart.of(this);
     // One namespace for the model's server, pipeline and drift job: one owner, one RBAC boundary.
     new kplus.k8s.KubeNamespace(this, 'Namespace', {
       metadata: {

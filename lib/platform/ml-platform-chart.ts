@@ -1,35 +1,57 @@
-import { ApiObject, Chart, Duration } from 'cdk8s';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ApiObject, Chart, Duration, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubernetesPlatformModel } from './kubernetes-platform-model';
 import { cell, pascal, renderRunbook } from './private/runbook';
 import { SpecDocument } from './private/spec-document';
-import { PlatformSpec } from '../core/platform-spec';
+import { PlatformKubernetesSpec, PlatformNodePoolSpec, PlatformSpec } from '../core/platform-spec';
+import { platformChartOptionsSchema } from '../core/schemas/platform-delivery';
 import { MLFLOW_NAMESPACE_SUFFIX, kubernetesPlatformSpecSchema } from '../core/schemas/platform-kubernetes';
-import { validateOrThrow } from '../core/validation';
+import { validateAllOrThrow } from '../core/validation';
 import { RETRAIN_NAMESPACE_LABEL, RETRAIN_TEMPLATE_LABEL } from '../k8s/drift-monitor';
 import { CapacityType, GpuNodePool } from '../k8s/gpu-node-pool';
 import { ServingRenderer } from '../k8s/gpu-serving-endpoint';
 import { GpuSharing } from '../k8s/gpu-sharing';
 import { ModelRegistry } from '../k8s/model-registry';
+import { PlatformPartChart, RenderPass } from './private/chart-render';
+import { chartFileName, gitOpsFolderOf } from './private/gitops';
+
+/** How `MlPlatformChart` divides the platform into cdk8s charts (each chart is one manifest file, one `cluster.addCdk8sChart`). */
+export enum PlatformChartLayout {
+  /**
+   * The platform chart holds what the models share (the GPU node pools with the NVIDIA device
+   * plugin's config, and MLflow); each model is a chart of its own, `<id>-<model>`, beside it in
+   * the same scope (`<id>-<model>.k8s.yaml`). A chart's size does not grow with the number of
+   * models but for MLflow's list of client namespaces (about 60 bytes a model).
+   */
+  CHART_PER_MODEL = 'CHART_PER_MODEL',
+  /**
+   * Everything in the one platform chart (`<id>.k8s.yaml`), as before issue 15: about 38 KB of
+   * manifest a model, so past CloudFormation's 1,000,000-byte template at about 25 models when
+   * delivered inline by `cluster.addCdk8sChart`.
+   */
+  ONE_CHART = 'ONE_CHART',
+}
 
 /** Properties of an `MlPlatformChart`. */
-export interface MlPlatformChartProps {
+export interface MlPlatformChartProps extends MlPlatformChartFileOptions {
   /** The platform, with its `kubernetes` sections (the platform's, and each model's `serving.kubernetes` and `drift.kubernetes`). */
   readonly spec: PlatformSpec;
-  /**
-   * Labels added to every object of the chart.
-   * @default - none
-   */
-  readonly labels?: Record<string, string>;
 }
 
 /** Options of `MlPlatformChart.fromFile`. */
 export interface MlPlatformChartFileOptions {
   /**
-   * Labels added to every object of the chart.
+   * Labels added to every object of the platform's charts.
    * @default - none
    */
   readonly labels?: Record<string, string>;
+  /**
+   * How the platform is divided into charts.
+   * @default PlatformChartLayout.CHART_PER_MODEL
+   */
+  readonly layout?: PlatformChartLayout;
 }
 
 /** One Prometheus alert of the platform on Kubernetes, as the runbook lists it. */
@@ -58,15 +80,27 @@ export interface PlatformAlert {
 
 /**
  * A whole ML platform on Kubernetes from the same spec as `MlPlatform` (a TypeScript object, or a
- * YAML / JSON file through `MlPlatformChart.fromFile`, checked by the same schema), as one cdk8s
- * chart (deployable with `cluster.addCdk8sChart`):
+ * YAML / JSON file through `MlPlatformChart.fromFile`, checked by the same schema), as cdk8s charts:
  *
- * - the GPU node pools (Karpenter NodePool + EC2NodeClass, NVIDIA device-plugin sharing config);
- * - one MLflow tracking server and registry for the platform (namespace `<prefix>-mlflow`), where
- *   each model is the registered model `<platform>-<model>`, as each has its model package group on AWS;
- * - per model, in its namespace `<prefix>-<model>`: the training pipeline (Argo WorkflowTemplate,
- *   and a CronWorkflow when `training.weeklyOn` is set), the GPU server (Argo Rollout canary
- *   aborted by the rollback triggers, or KServe), and the drift CronJob with its alerts.
+ * - this chart: the GPU node pools (Karpenter NodePool + EC2NodeClass, NVIDIA device-plugin sharing
+ *   config) and one MLflow tracking server and registry for the platform (namespace
+ *   `<prefix>-mlflow`), where each model is the registered model `<platform>-<model>`, as each has
+ *   its model package group on AWS;
+ * - per model, in its namespace `<prefix>-<model>` and, by default, in a chart of its own
+ *   (`model.chart`, id `<id>-<model>`, beside this one): the training pipeline (Argo
+ *   WorkflowTemplate, and a CronWorkflow when `training.weeklyOn` is set), the GPU server (Argo
+ *   Rollout canary aborted by the rollback triggers, or KServe), and the drift CronJob with its alerts.
+ *
+ * Each chart is one manifest file of the cdk8s app (`<id>.k8s.yaml`, `<id>-<model>.k8s.yaml`) and
+ * one unit of delivery: on EKS one `KubernetesManifest` per chart (`manifest: chart.toJson()`), each
+ * in a stack of its own (aws-eks inlines a manifest into its stack's template, which CloudFormation
+ * limits to 1,000,000 bytes; a model's chart takes about 45 KB there however many models there are,
+ * but `cluster.addCdk8sChart` puts every manifest into the cluster's one stack); with GitOps a
+ * folder per chart and an Argo CD Application each (`writeGitOps`, `ArgoCdApplications`). No object of a
+ * model's chart needs one of another chart to exist first (the charts render their namespaces; the
+ * node pools and MLflow are only needed at run time), so the charts can be applied in any order and
+ * carry no cdk8s dependencies (a dependency between charts would also make cdk8s 2.70 number every
+ * manifest file of the app, `0000-<chart>.k8s.yaml`).
  *
  * Sustained drift → retraining: the `DriftSustained` alert carries the labels
  * `retrain_workflow_template` and `retrain_namespace`. Route them in Alertmanager to a webhook that
@@ -97,30 +131,27 @@ export class MlPlatformChart extends Chart {
   public readonly registry: ModelRegistry;
   /** The models, in the spec's order. */
   public readonly models: KubernetesPlatformModel[];
+  /** How the platform is divided into charts. */
+  public readonly layout: PlatformChartLayout;
+  /**
+   * The platform's charts, each one manifest file and one unit of delivery: this chart (node pools
+   * and MLflow) first, then each model's chart in the spec's order (`CHART_PER_MODEL`), or this
+   * chart alone (`ONE_CHART`).
+   */
+  public readonly charts: Chart[];
+  private readonly _applications: Chart[] = [];
+  private readonly renderPass = new RenderPass(this, () => this.charts);
 
   constructor(scope: Construct, id: string, props: MlPlatformChartProps) {
     super(scope, id, { labels: props.labels });
-    validateOrThrow(this.node.path, kubernetesPlatformSpecSchema, props.spec);
+    const { spec: _spec, ...options } = props;
+    validateAllOrThrow(this.node.path, [[kubernetesPlatformSpecSchema, props.spec], [platformChartOptionsSchema, options]]);
     const spec = props.spec;
     const kube = spec.kubernetes!;
     const prefix = kube.namespacePrefix ?? spec.name;
     this.platformName = spec.name;
-
-    this.nodePools = kube.nodePools.map((p) => new GpuNodePool(this, `Pool${pascal(p.name)}`, {
-      name: p.name,
-      gpu: p.gpu,
-      clusterName: kube.clusterName,
-      nodeRole: kube.nodeRole,
-      instanceFamilies: p.instanceFamilies,
-      gpuCounts: p.gpuCounts,
-      capacityTypes: p.allowSpot ? [CapacityType.SPOT, CapacityType.ON_DEMAND] : [CapacityType.ON_DEMAND],
-      sharing: p.migProfile !== undefined ? GpuSharing.mig(p.migProfile)
-        : p.timeSlicingReplicas !== undefined ? GpuSharing.timeSlicing(p.timeSlicingReplicas) : GpuSharing.exclusive(),
-      maxGpus: p.maxGpus,
-      modelWeightsGiB: p.modelWeightsGiB,
-      amiVersion: p.amiVersion,
-      consolidateAfter: p.consolidateAfterMinutes !== undefined ? Duration.minutes(p.consolidateAfterMinutes) : undefined,
-    }));
+    this.layout = props.layout ?? PlatformChartLayout.CHART_PER_MODEL;
+    this.nodePools = kube.nodePools.map((p) => this.createNodePool(kube, p));
 
     const namespaceOf = (model: string) => `${prefix}-${model}`;
     const mlflow = kube.mlflow;
@@ -136,7 +167,12 @@ export class MlPlatformChart extends Chart {
       allowedClientNamespaces: spec.models.map((m) => namespaceOf(m.name)),
     });
 
-    this.models = spec.models.map((m) => new KubernetesPlatformModel(this, pascal(m.name), {
+    // A model's chart is a sibling of this one, not a child: cdk8s renders a nested chart to a file
+    // named with a hash and makes every chart of the app depend on its children, which numbers
+    // all the app's files (cdk8s 2.70 App.synth, IndexedChartNamer).
+    const chartOf = (model: string): Chart => this.layout === PlatformChartLayout.ONE_CHART
+      ? this : new PlatformPartChart(scope, `${id}-${model}`, props.labels, this.renderPass);
+    this.models = spec.models.map((m) => new KubernetesPlatformModel(chartOf(m.name), pascal(m.name), {
       platformName: spec.name,
       spec: m,
       kubernetes: kube,
@@ -145,6 +181,58 @@ export class MlPlatformChart extends Chart {
       nodePools: this.nodePools,
       trackingUri: this.registry.trackingUri,
     }));
+    this.charts = [this, ...this.models.map((m) => m.chart).filter((c) => c !== this)];
+  }
+
+  /**
+   * Writes the platform's manifests in a GitOps layout under `dir`: `shared/<id>.k8s.yaml` (this
+   * chart: node pools and MLflow; every object in the `ONE_CHART` layout),
+   * `models/<model>/<id>-<model>.k8s.yaml` (one folder per model's chart), and
+   * `argocd/<chart>.k8s.yaml` for each `ArgoCdApplications` of this platform (one Application per
+   * folder). Each file holds what `app.synth()` writes for that chart, byte for byte. Files of other
+   * charts in `dir` are left alone; returns the files written, relative to `dir`, in that order.
+   */
+  public writeGitOps(dir: string): string[] {
+    const written: string[] = [];
+    for (const chart of [...this.charts, ...this._applications]) {
+      const file = path.join(gitOpsFolderOf(this, chart), chartFileName(chart));
+      fs.mkdirSync(path.join(dir, path.dirname(file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), Yaml.stringify(...chart.toJson()));
+      written.push(file.split(path.sep).join('/'));
+    }
+    return written;
+  }
+
+  /**
+   * The chart's objects, as `Chart.toJson()`; within `app.synth()` each of the platform's charts
+   * skips cdk8s' second validation of the whole app (O(N²) with a chart per model) and checks its
+   * own constructs instead.
+   */
+  public toJson(): any[] {
+    return this.renderPass.render(this, () => super.toJson());
+  }
+
+  /** @internal Called by `ArgoCdApplications`: its chart is written to the `argocd` folder of the layout. */
+  public _addApplications(chart: Chart): void {
+    this._applications.push(chart);
+  }
+
+  private createNodePool(kube: PlatformKubernetesSpec, p: PlatformNodePoolSpec): GpuNodePool {
+    return new GpuNodePool(this, `Pool${pascal(p.name)}`, {
+      name: p.name,
+      gpu: p.gpu,
+      clusterName: kube.clusterName,
+      nodeRole: kube.nodeRole,
+      instanceFamilies: p.instanceFamilies,
+      gpuCounts: p.gpuCounts,
+      capacityTypes: p.allowSpot ? [CapacityType.SPOT, CapacityType.ON_DEMAND] : [CapacityType.ON_DEMAND],
+      sharing: p.migProfile !== undefined ? GpuSharing.mig(p.migProfile)
+        : p.timeSlicingReplicas !== undefined ? GpuSharing.timeSlicing(p.timeSlicingReplicas) : GpuSharing.exclusive(),
+      maxGpus: p.maxGpus,
+      modelWeightsGiB: p.modelWeightsGiB,
+      amiVersion: p.amiVersion,
+      consolidateAfter: p.consolidateAfterMinutes !== undefined ? Duration.minutes(p.consolidateAfterMinutes) : undefined,
+    });
   }
 
   /** Every Prometheus alert of the platform with its expression, severity, action, owner and runbook, by model. */

@@ -17,10 +17,14 @@ const SPEC_FILE = path.join(__dirname, '..', '..', 'examples', 'platform.yaml');
 const SPEC: PlatformSpec = YAML.parse(fs.readFileSync(SPEC_FILE, 'utf-8'));
 const OWNER = { owner: 'churn-ml-oncall', runbook_url: 'https://runbooks.example.com/ml/churn' };
 
+/** Every object of the platform: its chart's, then each model's chart's (validated). */
 function build(spec: PlatformSpec = SPEC): { chart: MlPlatformChart; objects: any[] } {
   const chart = new MlPlatformChart(Testing.app(), 'platform', { spec });
-  return { chart, objects: synthValid(chart) };
+  return { chart, objects: chart.charts.flatMap((c) => synthValid(c)) };
 }
+
+/** The objects of each of the platform's charts, in order. */
+const synthCharts = (chart: MlPlatformChart) => chart.charts.map((c) => Testing.synth(c));
 
 /** The example spec changed by `change` (a deep copy). */
 function withSpec(change: (s: any) => void): PlatformSpec {
@@ -308,12 +312,12 @@ describe('MlPlatformChart', () => {
   });
 
   it('renders the same spec from YAML, JSON and TypeScript identically', () => {
-    const fromObject = Testing.synth(new MlPlatformChart(Testing.app(), 'platform', { spec: SPEC }));
+    const fromObject = synthCharts(new MlPlatformChart(Testing.app(), 'platform', { spec: SPEC }));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-chart-spec-'));
     const json = path.join(dir, 'platform.json');
     fs.writeFileSync(json, JSON.stringify(SPEC));
     for (const file of [SPEC_FILE, json]) {
-      expect(Testing.synth(MlPlatformChart.fromFile(Testing.app(), 'platform', file))).toEqual(fromObject);
+      expect(synthCharts(MlPlatformChart.fromFile(Testing.app(), 'platform', file))).toEqual(fromObject);
     }
   });
 
