@@ -54,7 +54,8 @@ function eksTemplateBytes(manifest: any[]): number {
     handlerRole: iam.Role.fromRoleArn(stack, 'Handler', 'arn:aws:iam::123456789012:role/kubectl-handler'),
   });
   const cluster = eks.Cluster.fromClusterAttributes(stack, 'Cluster', { clusterName: 'acme-ml', kubectlProvider });
-  new eks.KubernetesManifest(stack, 'Chart', { cluster, manifest });
+  // aws-eks adds its prune label to each object it is given: give it a copy.
+  new eks.KubernetesManifest(stack, 'Chart', { cluster, manifest: structuredClone(manifest) });
   const template = AwsApp.of(stack)!.synth().getStackByName(stack.stackName).template;
   return Buffer.byteLength(JSON.stringify(template, undefined, 1));
 }
