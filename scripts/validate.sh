@@ -35,6 +35,10 @@
 #      (scripts/tz-check.sh: Go's time.LoadLocation with time/tzdata and robfig/cron v3.0.1 CRON_TZ=):
 #      the accepted names are exactly Go's tz database, the refused ones do not load; self-test on
 #      broken.tz-names.json (~3 s cached, about a minute on a fresh machine)
+#  16. the GitOps layout (scripts/gitops-layout.ts, cdk.out/gitops from MlPlatformChart.writeGitOps):
+#      every manifest is byte for byte one the steps above judged in cdk.out/k8s, one Argo CD
+#      Application per folder, each model's deploying to the namespace its folder renders; self-test
+#      on test/fixtures/broken/gitops (~3 s)
 # Run through `npm run validate`, which installs the tools and synthesizes the examples first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -127,5 +131,9 @@ bash scripts/argo-analysis.sh --self-test
 step "CronWorkflow time zones: the library's rule against Go's time.LoadLocation and robfig/cron (Argo's controller)"
 bash scripts/tz-check.sh
 bash scripts/tz-check.sh --self-test
+
+step "the GitOps layout: validated manifests only, one Argo CD Application per folder, each model in its namespace"
+npx --no-install tsx scripts/gitops-layout.ts "$out/gitops" "$out/k8s"
+npx --no-install tsx scripts/gitops-layout.ts --self-test
 
 printf '\nvalidate: all checks passed\n'
