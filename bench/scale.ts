@@ -6,6 +6,8 @@
  *   npx tsx bench/scale.ts --quick         # N = 10, 50; 1 run (CI)
  *   npx tsx bench/scale.ts --sizes 10,50 --runs 3
  *   npx tsx bench/scale.ts --with-validation   # keep aws-cdk-lib's built-in template validation on
+ *   npx tsx bench/scale.ts --check cdk.out --k8s cdk.out/k8s   # only the limit checks, on existing output
+ *   npx tsx bench/scale.ts --self-test     # the checks refuse test/fixtures/broken/cloudformation-limits
  *
  * WHAT IS MEASURED. For each N, four variants, each in a fresh child Node process (so nothing is
  * cached from another variant, and the peak memory is the measurement's own), in alternating order
@@ -521,7 +523,7 @@ function inspectCharts(outdir: string): K8sOutput {
     charts.push({ file, objects: kinds.length, bytes });
     if (bytes > largest.bytes) largest = { file, bytes, text };
   }
-  const objects = YAML.parseAllDocuments(largest.text).map((d) => d.toJSON()).filter((o) => o !== null);
+  const objects = largest.text ? YAML.parseAllDocuments(largest.text).map((d) => d.toJSON()).filter((o) => o !== null) : [];
   const largestInlineBytes = core.utf8Bytes(JSON.stringify(JSON.stringify(objects)));
   const problems = largestInlineBytes > core.MAX_TEMPLATE_BODY_BYTES
     ? [`${largest.file}: ${largestInlineBytes} bytes inlined by EKS addCdk8sChart, a CloudFormation template allows at most ${core.MAX_TEMPLATE_BODY_BYTES}`]
@@ -762,7 +764,52 @@ function main(): void {
   }
 }
 
-if (ARGS[0] === '--child') {
+/**
+ * `--check <cloud assembly> [--k8s <folder of YAML files>]`: the limit checks alone, on output
+ * synthesized elsewhere (scripts/validate.sh runs them on the examples' cdk.out). Exit 1 on any problem.
+ */
+function check(assemblyDir: string, k8sDir: string | undefined): void {
+  const aws = inspectAssembly(assemblyDir);
+  const big = [...aws.templates].sort((a, b) => b.resources - a.resources)[0];
+  console.log(`${assemblyDir}: ${aws.stacks} stacks (${aws.nestedStacks} nested), ${aws.templates.length} templates, `
+    + `${sum(aws.templates.map((t) => t.resources))} resources, ${aws.exports} exports; largest ${big?.file} with ${big?.resources} resources; `
+    + `largest body ${Math.max(0, ...aws.templates.map((t) => t.bytes))} bytes`);
+  const problems = [...aws.problems];
+  if (k8sDir) {
+    const k8s = inspectCharts(k8sDir);
+    console.log(`${k8sDir}: ${k8s.charts.length} chart files, ${sum(k8s.charts.map((c) => c.objects))} objects; largest chart inlined ${k8s.largestInlineBytes} bytes`);
+    problems.push(...k8s.problems);
+  }
+  if (problems.length > 0) {
+    console.error(`CloudFormation limits broken (${problems.length}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    process.exitCode = 1;
+  } else {
+    console.log('no CloudFormation limit broken');
+  }
+}
+
+/**
+ * `--self-test`: the checks must refuse test/fixtures/broken/cloudformation-limits for each of its
+ * three reasons (501 resources, 201 parameters, an export name declared twice). Exit 1 otherwise.
+ */
+function selfTest(): void {
+  const fixture = path.join(__dirname, '..', 'test', 'fixtures', 'broken', 'cloudformation-limits');
+  const problems = inspectAssembly(fixture).problems;
+  const expected = ['501 resources', '201 parameters', 'export name broken-shared declared 2 times'];
+  const missed = expected.filter((e) => !problems.some((p) => p.includes(e)));
+  if (missed.length > 0 || problems.length !== expected.length) {
+    console.error(`self-test: the limit checks did not refuse ${fixture} as expected: missed ${JSON.stringify(missed)}; got ${JSON.stringify(problems)}`);
+    process.exitCode = 1;
+  } else {
+    console.log(`self-test: ${fixture} refused for each of its ${expected.length} reasons: ok`);
+  }
+}
+
+if (ARGS[0] === '--self-test') {
+  selfTest();
+} else if (ARGS[0] === '--check') {
+  check(ARGS[1], option('--k8s'));
+} else if (ARGS[0] === '--child') {
   runChild(ARGS[1] as Variant, Number(ARGS[2]), ARGS[3], ARGS[4]);
 } else if (ARGS[0] === '--reference') {
   makeReference(ARGS[1]);

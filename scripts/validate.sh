@@ -39,6 +39,11 @@
 #      every manifest is byte for byte one the steps above judged in cdk.out/k8s, one Argo CD
 #      Application per folder, each model's deploying to the namespace its folder renders; self-test
 #      on test/fixtures/broken/gitops (~3 s)
+#  17. CloudFormation's limits over the whole assembly (bench/scale.ts --check, lib/core/cloudformation-limits.ts):
+#      per template as cfn-lint, plus what one template cannot show: stacks per account and Region (nested
+#      included), resources per nested-stack operation, export names unique per account and Region, and
+#      every chart within 1 MB once inlined by EKS addCdk8sChart; self-test on
+#      test/fixtures/broken/cloudformation-limits (~5 s)
 # Run through `npm run validate`, which installs the tools and synthesizes the examples first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -135,5 +140,9 @@ bash scripts/tz-check.sh --self-test
 step "the GitOps layout: validated manifests only, one Argo CD Application per folder, each model in its namespace"
 npx --no-install tsx scripts/gitops-layout.ts "$out/gitops" "$out/k8s"
 npx --no-install tsx scripts/gitops-layout.ts --self-test
+
+step "CloudFormation limits over the assembly: stacks per account and Region, nested operations, export names, inlined charts"
+npx --no-install tsx bench/scale.ts --check "$out" --k8s "$out/k8s"
+npx --no-install tsx bench/scale.ts --self-test
 
 printf '\nvalidate: all checks passed\n'
