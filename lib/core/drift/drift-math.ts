@@ -152,7 +152,8 @@ export class DriftMath {
   }
 
   /**
-   * Count values per bin in one pass (binary search over the edges). Bins are left-closed:
+   * Count values per bin in one pass (a table lookup per value; a binary search when the edges are
+   * too close for the table). Bins are left-closed:
    * `(-inf, cutPoints[0])`, `[cutPoints[0], cutPoints[1])`, …, `[cutPoints[last], +inf)`, so
    * ±Infinity land in the open ends; NaN is rejected.
    *
