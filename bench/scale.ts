@@ -575,12 +575,13 @@ function runChild(variant: Variant, n: number, refFile: string, resultFile: stri
 // The parent: runs the children, prints, judges
 
 function spawnChild(args: string[]): void {
-  const child = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', __filename, ...args], {
+  const flags = WITH_VALIDATION ? ['--with-validation'] : [];
+  const child = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', __filename, ...args, ...flags], {
     cwd: path.join(__dirname, '..'),
     stdio: ['ignore', 'ignore', process.env.BENCH_SCALE_KEEP === '1' ? 'inherit' : 'pipe'],
     timeout: CHILD_TIMEOUT_MS,
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, CDK_VALIDATION: WITH_VALIDATION ? process.env.CDK_VALIDATION : 'false' },
+    env: { ...process.env, ...(WITH_VALIDATION ? {} : { CDK_VALIDATION: 'false' }) },
   });
   if (child.status !== 0) {
     throw new Error(`child ${args.join(' ')} failed (status ${child.status}, signal ${child.signal}):\n${child.stderr?.toString().slice(-3000)}`);
