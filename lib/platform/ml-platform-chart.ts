@@ -185,19 +185,21 @@ export class MlPlatformChart extends Chart {
   }
 
   /**
-   * Writes the platform's manifests in a GitOps layout under `dir`: `shared/<id>.k8s.yaml` (this
+   * Writes the platform's manifests in a GitOps layout under `directory`: `shared/<id>.k8s.yaml` (this
    * chart: node pools and MLflow; every object in the `ONE_CHART` layout),
    * `models/<model>/<id>-<model>.k8s.yaml` (one folder per model's chart), and
    * `argocd/<chart>.k8s.yaml` for each `ArgoCdApplications` of this platform (one Application per
-   * folder). Each file holds what `app.synth()` writes for that chart, byte for byte. Files of other
-   * charts in `dir` are left alone; returns the files written, relative to `dir`, in that order.
+   * folder). Each file holds what `app.synth()` writes for that chart, byte for byte. Other files
+   * in `directory` are left alone; returns the files written, relative to it, in that order.
    */
-  public writeGitOps(dir: string): string[] {
+  public writeGitOps(directory: string): string[] {
+    // One validation of the app, then each of the platform's charts renders without repeating it.
+    this.renderPass.validateApp(this);
     const written: string[] = [];
     for (const chart of [...this.charts, ...this._applications]) {
       const file = path.join(gitOpsFolderOf(this, chart), chartFileName(chart));
-      fs.mkdirSync(path.join(dir, path.dirname(file)), { recursive: true });
-      fs.writeFileSync(path.join(dir, file), Yaml.stringify(...chart.toJson()));
+      fs.mkdirSync(path.join(directory, path.dirname(file)), { recursive: true });
+      fs.writeFileSync(path.join(directory, file), Yaml.stringify(...chart.toJson()));
       written.push(file.split(path.sep).join('/'));
     }
     return written;
@@ -212,7 +214,10 @@ export class MlPlatformChart extends Chart {
     return this.renderPass.render(this, () => super.toJson());
   }
 
-  /** @internal Called by `ArgoCdApplications`: its chart is written to the `argocd` folder of the layout. */
+  /**
+   * Called by `ArgoCdApplications`: its chart is written to the `argocd` folder of the layout.
+   * @internal
+   */
   public _addApplications(chart: Chart): void {
     this._applications.push(chart);
   }

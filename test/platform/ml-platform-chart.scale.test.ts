@@ -123,6 +123,18 @@ describe('MlPlatformChart at scale: one chart per model', () => {
     expect(new Set(bigPlatform().validations)).toEqual(new Set([2]));
   });
 
+  it('writes the GitOps layout of all its charts validating each model twice more (not once per chart), the same files', () => {
+    const { platform, validations, dir } = bigPlatform();
+    const before = [...validations];
+    const gitops = outdir('scale-gitops');
+    const list = platform.writeGitOps(gitops);
+    expect(list).toHaveLength(N + 1);
+    expect(validations.map((v, i) => v - before[i])).toEqual(validations.map(() => 2));
+    for (const file of [list[0], list[1], list[N]]) {
+      expect(fs.readFileSync(path.join(gitops, file), 'utf8')).toEqual(fs.readFileSync(path.join(dir, path.basename(file)), 'utf8'));
+    }
+  });
+
   it('puts no object of a model in another model\'s chart, nor any in the shared chart', () => {
     const { platform, rendered } = bigPlatform();
     const namespaces = new Set(platform.models.map((m) => m.namespace));

@@ -36,6 +36,22 @@ export class RenderPass {
     });
   }
 
+  /**
+   * Validate the whole app once, as cdk8s does before rendering (every construct's validations,
+   * problems reported as cdk8s reports them), so that the platform's charts then render without
+   * repeating it: for renders outside `app.synth()` (`writeGitOps`).
+   */
+  public validateApp(scope: IConstruct): void {
+    let root = scope;
+    while (root.node.scope !== undefined) {
+      root = root.node.scope;
+    }
+    const errors = root.node.findAll().flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
+    if (errors.length > 0) {
+      throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
+    }
+  }
+
   /** The chart's objects: without repeating the whole app's validation when it has just run, through cdk8s otherwise. */
   public render(chart: Chart, full: () => any[]): any[] {
     if (this.validated.delete(chart)) {
