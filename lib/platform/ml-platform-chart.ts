@@ -17,13 +17,13 @@ import { ModelRegistry } from '../k8s/model-registry';
 import { PlatformPartChart, RenderPass } from './private/chart-render';
 import { chartFileName, gitOpsFolderOf } from './private/gitops';
 
-/** How `MlPlatformChart` divides the platform into cdk8s charts (each chart is one manifest file, one `cluster.addCdk8sChart`). */
+/** How `MlPlatformChart` divides the platform into cdk8s charts (each chart is one manifest file, one EKS `KubernetesManifest`). */
 export enum PlatformChartLayout {
   /**
    * The platform chart holds what the models share (the GPU node pools with the NVIDIA device
    * plugin's config, and MLflow); each model is a chart of its own, `<id>-<model>`, beside it in
-   * the same scope (`<id>-<model>.k8s.yaml`). A chart's size does not grow with the number of
-   * models but for MLflow's list of client namespaces (about 60 bytes a model).
+   * the same scope (`<id>-<model>.k8s.yaml`). No chart grows with the number of models but the
+   * platform chart, by MLflow's list of client namespaces (about 90 bytes a model).
    */
   CHART_PER_MODEL = 'CHART_PER_MODEL',
   /**

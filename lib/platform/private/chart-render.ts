@@ -12,7 +12,7 @@
  * goes through cdk8s unchanged.
  */
 import { ApiObject, Chart, DependencyGraph } from 'cdk8s';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 
 /** Tracks one platform's charts between a whole-app validation and their renders. */
 export class RenderPass {
@@ -68,8 +68,8 @@ export class RenderPass {
 
 /** A chart of a platform that renders through its `RenderPass`. */
 export class PlatformPartChart extends Chart {
-  constructor(scope: IConstruct & { node: any }, id: string, labels: Record<string, string> | undefined, private readonly pass: RenderPass) {
-    super(scope as any, id, { labels });
+  constructor(scope: Construct, id: string, labels: Record<string, string> | undefined, private readonly pass: RenderPass) {
+    super(scope, id, { labels });
   }
 
   public toJson(): any[] {
