@@ -51,6 +51,13 @@ export const DOWNLOAD_SECONDS_PER_GIB = 60;
 /** Seconds after a scale-in before the fleet shrinks again (SageMaker's scale-in cooldown, the HPA's scale-down stabilization window): GPU capacity comes back slowly. */
 export const SCALE_IN_COOLDOWN_SECONDS = 600;
 
+/**
+ * A platform model's autoscaling target when the spec sets none: invocations per instance per
+ * minute (SageMaker's `SageMakerVariantInvocationsPerInstance`; on Kubernetes, divided by 60 as
+ * requests per second).
+ */
+export const DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE = 600;
+
 /** Drift runs looked at for sustained drift. */
 export const DEFAULT_SUSTAINED_DRIFT_PERIODS = 4;
 

@@ -9,7 +9,7 @@ import { GpuNodePool } from '../k8s/gpu-node-pool';
 import { GpuServingEndpoint, ServingRenderer } from '../k8s/gpu-serving-endpoint';
 import { MlPipeline } from '../k8s/ml-pipeline';
 import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
-import { DEFAULT_SERVING_REPLICAS, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
+import { DEFAULT_SERVING_REPLICAS, DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
 import { pipelineSpecOf } from './private/pipeline-spec';
 
 /** Day-of-week field of a cron expression (0 is Sunday). */
@@ -161,7 +161,9 @@ export class KubernetesPlatformModel extends Construct {
       serviceAccountRoleArn: sk.roleArn,
       metricsPreset: sk.metricsPreset,
       // Autoscaling on the requests, as on AWS: invocations per instance per minute (600 there by default).
-      targetRequestsPerSecond: s.maxInstanceCount !== undefined ? (s.targetInvocationsPerInstance ?? 600) / 60 : undefined,
+      targetRequestsPerSecond: s.maxInstanceCount !== undefined
+        ? (s.targetInvocationsPerInstance ?? DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE) / 60
+        : undefined,
     });
   }
 

@@ -14,7 +14,7 @@ import { grantImagePull } from '../aws/private/ecr';
 import { PlatformModelSpec } from '../core/platform-spec';
 import { AlarmOwnership } from '../core/rollback';
 import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
-import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
+import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
 import { pipelineSpecOf } from './private/pipeline-spec';
 
 /** Properties of a `PlatformModel`. */
@@ -83,13 +83,7 @@ export class PlatformModel extends Stack {
     const base = `${props.platformName}-${m.name}`;
     this.modelName = m.name;
 
-    // The shared access-log bucket by name: its policy admits this account's buckets once (see
-    // MlPlatform), so that nothing per model is added to the shared stack.
-    const accessLogs = Stack.of(props.serverAccessLogsBucket) === this
-      ? props.serverAccessLogsBucket
-      : s3.Bucket.fromBucketName(this, 'AccessLogs', props.serverAccessLogsBucket.bucketName);
-    Annotations.of(this).acknowledgeWarning('@aws-cdk/aws-s3:accessLogsPolicyNotAdded',
-      'The shared access-log bucket admits S3 server access logging from this account\'s buckets in its own policy.');
+    const accessLogs = this.accessLogsBucket(props.serverAccessLogsBucket);
 
     this.registry = new ModelRegistry(this, 'Registry', {
       modelPackageGroupName: base,
@@ -118,7 +112,7 @@ export class PlatformModel extends Stack {
         ? {
           minInstances: s.instanceCount ?? DEFAULT_SERVING_REPLICAS,
           maxInstances: s.maxInstanceCount,
-          targetInvocationsPerInstance: s.targetInvocationsPerInstance ?? 600,
+          targetInvocationsPerInstance: s.targetInvocationsPerInstance ?? DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE,
           registered: s.autoscalingRegistered,
         }
         : undefined,
@@ -158,6 +152,19 @@ export class PlatformModel extends Stack {
       alarmTopic: props.alarmTopic,
     });
     this.servingStackRollbackAlarm = this.promotion.servingStackRollbackAlarm;
+  }
+
+  /**
+   * The shared access-log bucket by name: its policy admits this account's buckets once (see
+   * MlPlatform), so that nothing per model is added to the shared stack.
+   */
+  private accessLogsBucket(shared: s3.IBucket): s3.IBucket {
+    if (Stack.of(shared) === this) {
+      return shared;
+    }
+    Annotations.of(this).acknowledgeWarning('@aws-cdk/aws-s3:accessLogsPolicyNotAdded',
+      'The shared access-log bucket admits S3 server access logging from this account\'s buckets in its own policy.');
+    return s3.Bucket.fromBucketName(this, 'AccessLogs', shared.bucketName);
   }
 
   /** The training pipeline registering into the registry, weekly when the spec asks. */

@@ -44,7 +44,7 @@ describe('one policy on both targets (the example platform with default serving 
   beforeAll(() => {
     const stack = new Stack(new App(), 'Platform', { env: ENV });
     aws = Template.fromStack(new MlPlatform(stack, 'Platform', { spec: SPEC }).models[0]);
-    k8s = Testing.synth(new MlPlatformChart(Testing.app(), 'platform', { spec: SPEC }));
+    k8s = new MlPlatformChart(Testing.app(), 'platform', { spec: SPEC }).charts.flatMap((c) => Testing.synth(c));
   });
 
   it('the canary: the same share of traffic and the same bake before the rest moves', () => {
