@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { k8sLabelName, k8sSubdomainName } from '../primitives';
+import { unlessToken } from '../validation';
 
 /** The layouts of `MlPlatformChart` (the values of `platform.PlatformChartLayout`). */
 export const PLATFORM_CHART_LAYOUTS = ['CHART_PER_MODEL', 'ONE_CHART'] as const;
@@ -26,12 +27,12 @@ export const GITOPS_ARGOCD_FOLDER = 'argocd';
  * repository's root (Argo CD's repo server refuses a path that leaves the repository), `.` for
  * the root, no empty segments.
  */
-const repoPath = z.string().superRefine((p, ctx) => {
+const repoPath = z.string().superRefine(unlessToken((p, ctx) => {
   const segments = p.split('/');
   if (p !== '.' && (p.length === 0 || p.startsWith('/') || segments.some((s) => s === '' || s === '..' || s === '.' || /\s/.test(s)))) {
     ctx.addIssue({ code: 'custom', message: 'must be a folder of the repository relative to its root, e.g. "deploy/acme" ("." for the root): no leading or trailing "/", no "." or ".." segments, no spaces' });
   }
-});
+}));
 
 const noSpaces = (what: string) => z.string().regex(/^\S+$/, `must be ${what} without spaces`);
 
@@ -47,7 +48,7 @@ export const argoCdApplicationsSchema = z.strictObject({
   autoSync: z.boolean().optional(),
   prune: z.boolean().optional(),
   selfHeal: z.boolean().optional(),
-}).superRefine((p, ctx) => {
+}).superRefine(unlessToken((p, ctx) => {
   if (p.autoSync === false) {
     for (const key of ['prune', 'selfHeal'] as const) {
       if (p[key] === true) {
@@ -55,4 +56,4 @@ export const argoCdApplicationsSchema = z.strictObject({
       }
     }
   }
-});
+}));
