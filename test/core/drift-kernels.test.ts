@@ -3,28 +3,16 @@ import { binCountsOf, DriftMath, ksStatisticOf } from '../../lib/core/drift';
 import { binTable } from '../../lib/core/drift/binning';
 import { cellOf, linearCells } from '../../lib/core/drift/cells';
 import { ksStatisticBySorting } from '../../lib/core/drift/ks';
+import { seededRandom } from '../support/random';
 
 // The fast kernels of issue 15 (a lookup table for PSI binning, a grid with bounds for the KS
 // statistic) must give exactly what the plain algorithms give: the counts of a linear scan over the
 // edges, and the statistic of sorting both samples and walking them (the algorithm the numpy/scipy
 // fixtures of drift.test.ts were checked against). Compared with toBe / toEqual: to the bit.
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-/* eslint-disable no-bitwise -- mulberry32 is defined in 32-bit integer operations. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-/* eslint-enable no-bitwise */
 
 function normal(n: number, seed: number, mean = 0, sd = 1): Float64Array {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     out[i] = mean + sd * Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
@@ -131,7 +119,7 @@ describe('ksStatisticOf: the grid gives the statistic of sorting and walking, to
   });
 
   it('on 300 small random pairs with few distinct values', () => {
-    const next = random(99);
+    const next = seededRandom(99);
     for (let k = 0; k < 300; k++) {
       const levels = 1 + Math.floor(next() * 40);
       const draw = (n: number, shift: number) => Float64Array.from({ length: n }, () => Math.floor(next() * levels + shift) / 4);

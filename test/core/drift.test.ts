@@ -19,6 +19,7 @@ import {
   PSI_INVESTIGATE_THRESHOLD,
 } from '../../lib/core/drift';
 import { expectValidationError } from '../support/aws';
+import { seededRandom } from '../support/random';
 
 // Fixtures from scripts/drift-reference.py (numpy/scipy). Agreement: bin edges and counts are
 // compared exactly (the quantiles follow numpy's arithmetic bit for bit); every statistic is
@@ -44,19 +45,6 @@ function expectClose(actual: number, expected: number): void {
 
 const problemsOf = (fn: () => unknown) => expectValidationError(fn).problems;
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-/* eslint-disable no-bitwise -- mulberry32 is defined in 32-bit integer operations. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-/* eslint-enable no-bitwise */
 
 function naiveCounts(values: number[], cutPoints: number[]): number[] {
   const counts = new Array(cutPoints.length + 1).fill(0);
@@ -219,7 +207,7 @@ describe('psi', () => {
 
 describe('binCounts', () => {
   it('one pass with binary search equals a naive count on random data', () => {
-    const next = random(42);
+    const next = seededRandom(42);
     for (let trial = 0; trial < 20; trial++) {
       const m = Math.floor(next() * 30);
       const cutPoints = [...new Set(Array.from({ length: m }, () => Math.round((next() * 20 - 10) * 4) / 4))].sort((a, b) => a - b);

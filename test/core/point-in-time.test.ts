@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EntityDefinition, FeatureType } from '../../lib/core/features';
 import { PointInTime, PointInTimeQueryOptions, SqlDialect } from '../../lib/core/point-in-time';
 import { expectValidationError } from '../support/aws';
+import { seededRandom } from '../support/random';
 
 // All times in the data sets are offsets in milliseconds from this instant (UTC).
 const T0 = Date.UTC(2024, 0, 1);
@@ -278,19 +279,6 @@ describe('PointInTime.query on DuckDB, a data set built to tempt leakage', () =>
 
 // ---- Property-style check against a brute-force computation ----------------------------
 
-/** mulberry32: a small seeded PRNG, so a failure reproduces. */
-/* eslint-disable no-bitwise -- mulberry32 is defined in 32-bit integer operations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-/* eslint-enable no-bitwise */
 
 interface GenRow {
   readonly idx: number;
@@ -303,7 +291,7 @@ interface GenRow {
 }
 
 function generate(seed: number) {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const int = (n: number) => Math.floor(rand() * n);
   // Half-second steps in a narrow window, so equal event times, writes at the label time and
   // labels exactly at an event time all occur often.
