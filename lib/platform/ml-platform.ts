@@ -136,10 +136,12 @@ export class MlPlatform extends Construct {
   public readonly alarmTopic: sns.ITopic;
   /** The stack holding what the models share (the enclosing stack, or `<prefix>-shared`). */
   public readonly sharedStack: Stack;
+  /** Where the shared resources are made: this construct in the enclosing stack, else the shared stack. */
+  private readonly sharedScope: Construct;
 
   constructor(scope: Construct, id: string, props: MlPlatformProps) {
     super(scope, id);
-    const enclosing = enclosingStack(scope);
+    const enclosing = scope.node.scopes.reverse().find(Stack.isStack);
     const prefix = props.stackNamePrefix ?? enclosing?.stackName ?? props.spec?.name;
     const stack = enclosing ?? new Stack(this, 'Shared', {
       env: props.env,
@@ -147,6 +149,7 @@ export class MlPlatform extends Construct {
       description: `${props.spec?.name} ML platform: what its models share (alarm topic, access logs)`,
     });
     this.sharedStack = stack;
+    this.sharedScope = enclosing ? this : stack;
     const env: Environment = props.env ?? {
       account: Token.isUnresolved(stack.account) ? undefined : stack.account,
       region: Token.isUnresolved(stack.region) ? undefined : stack.region,
@@ -200,10 +203,6 @@ export class MlPlatform extends Construct {
     });
   }
 
-  /** Where the shared resources are made: this construct in the enclosing stack, else the shared stack. */
-  private get sharedScope(): Construct {
-    return enclosingStack(this) === this.sharedStack ? this : this.sharedStack;
-  }
 
   /** Every alarm of the platform with its condition, action, owner and runbook, by model then path. */
   public alarms(): PlatformAlarm[] {
@@ -319,14 +318,4 @@ function conditionOf(stack: Stack, cfn: cloudwatch.CfnAlarm): string {
   const unit = /Latency$/.test(String(r(cfn.metricName) ?? '')) ? ' µs' : '';
   return `${what} ${COMPARISON[String(r(cfn.comparisonOperator))] ?? String(r(cfn.comparisonOperator))} ${Token.isUnresolved(threshold) ? 'threshold' : threshold}${unit} `
     + `in ${datapoints} of ${periods} period${periods === 1 ? '' : 's'}${every}`;
-}
-
-/** The stack `scope` is in, or undefined for an App or a Stage (or a construct directly in one). */
-function enclosingStack(scope: Construct): Stack | undefined {
-  for (let c: IConstruct | undefined = scope; c !== undefined; c = c.node.scope) {
-    if (Stack.isStack(c)) {
-      return c;
-    }
-  }
-  return undefined;
 }

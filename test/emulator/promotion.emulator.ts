@@ -163,16 +163,16 @@ async function setApproval(version: number, status: ModelApprovalStatus): Promis
 let eventCount = 0;
 
 /** The "SageMaker Model Package State Change" event of the package as it is now (what EventBridge delivers). */
-async function stateChangeEvent(version: number): Promise<ModelPackageStateChangeEvent> {
-  const pkg = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn(version) }));
+async function stateChangeEvent(version: number, group = GROUP, arnOf: (version: number) => string = arn): Promise<ModelPackageStateChangeEvent> {
+  const pkg = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arnOf(version) }));
   eventCount += 1;
   return {
     'id': `00000000-0000-0000-0000-${String(eventCount).padStart(12, '0')}`,
     'source': 'aws.sagemaker',
     'detail-type': 'SageMaker Model Package State Change',
     'time': new Date().toISOString(),
-    'resources': [arn(version)],
-    'detail': { ModelPackageGroupName: GROUP, ModelPackageArn: pkg.ModelPackageArn, ModelPackageVersion: pkg.ModelPackageVersion, ModelApprovalStatus: pkg.ModelApprovalStatus },
+    'resources': [arnOf(version)],
+    'detail': { ModelPackageGroupName: group, ModelPackageArn: pkg.ModelPackageArn, ModelPackageVersion: pkg.ModelPackageVersion, ModelApprovalStatus: pkg.ModelApprovalStatus },
   };
 }
 
@@ -413,18 +413,7 @@ async function promotionsInParallel(): Promise<void> {
       ENDPOINT_NAMES: 'churn-serving',
     });
     await approveChurn(2);
-    const pkg = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: churn(2) }));
-    eventCount += 1;
-    const churnApproval: ModelPackageStateChangeEvent = {
-      'id': `00000000-0000-0000-0000-${String(eventCount).padStart(12, '0')}`,
-      'source': 'aws.sagemaker',
-      'detail-type': 'SageMaker Model Package State Change',
-      'time': new Date().toISOString(),
-      'resources': [churn(2)],
-      'detail': {
-        ModelPackageGroupName: 'churn', ModelPackageArn: pkg.ModelPackageArn, ModelPackageVersion: pkg.ModelPackageVersion, ModelApprovalStatus: pkg.ModelApprovalStatus,
-      },
-    };
+    const churnApproval = await stateChangeEvent(2, 'churn', churn);
     const started = Date.now();
     await expectOutcome(churnApproval, 'UPDATING', /promoting to version 2$/, 'churn v2 approved while the fraud stack is UPDATE_IN_PROGRESS');
     assert.ok(Date.now() - started < 10_000, 'churn\'s promotion did not wait for fraud\'s stack');
