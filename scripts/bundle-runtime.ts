@@ -5,6 +5,10 @@
  * - lib/runtime/drift-job/entry.ts   → assets/drift-job/index.js (Lambda handler `index.handler`, and the
  *   CronJob's command line `node index.js --config …`: one file, shipped once)
  * - lib/runtime/promotion/handler.ts → assets/promotion/index.js (Lambda handler `index.handler`)
+ * - lib/runtime/capture/entry.ts     → assets/capture/index.js (the Kubernetes capture service and proxy,
+ *   `node index.js serve|proxy …`, in the drift-job image beside the drift CLI)
+ * - lib/runtime/k8s-promotion/cli.ts → assets/k8s-promotion/index.js (the Kubernetes promotion on approval,
+ *   `node index.js`, in the drift-job image as /opt/cdk-mlops/promotion.js)
  *
  * The AWS SDK clients are bundled in, so the Lambda does not depend on the SDK version of its runtime.
  * The output is deterministic: no timestamps, no source maps, paths relative to the repository root.
@@ -24,6 +28,8 @@ const ROOT = path.resolve(__dirname, '..');
 export const RUNTIME_BUNDLES: ReadonlyArray<{ entry: string; outfile: string }> = [
   { entry: 'lib/runtime/drift-job/entry.ts', outfile: 'assets/drift-job/index.js' },
   { entry: 'lib/runtime/promotion/handler.ts', outfile: 'assets/promotion/index.js' },
+  { entry: 'lib/runtime/capture/entry.ts', outfile: 'assets/capture/index.js' },
+  { entry: 'lib/runtime/k8s-promotion/cli.ts', outfile: 'assets/k8s-promotion/index.js' },
 ];
 
 async function main(): Promise<void> {
