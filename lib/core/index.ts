@@ -13,3 +13,4 @@ export * from './drift-reference';
 export * from './platform-spec';
 export * from './serving-metrics';
 export * from './cloudformation-limits';
+export * from './lifecycle-loop';

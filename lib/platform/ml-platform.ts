@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { PlatformModel } from './platform-model';
+import { loopRows } from './private/loop';
 import { cell, pascal, renderRunbook } from './private/runbook';
 import { ownershipOf } from '../aws/private/alarms';
 import { acknowledgeNag } from '../aws/private/nag';
@@ -252,6 +253,7 @@ export class MlPlatform extends Construct {
       this.models.map((model) => ({
         heading: model.modelName,
         summary: `Endpoint \`${model.endpoint.endpointName}\`, pipeline \`${model.pipeline.pipelineName}\`, registry \`${model.registry.modelPackageGroupName}\`.`,
+        loop: loopRows(model.loop()),
         rows: alarms
           .filter((a) => a.model === model.modelName)
           .map((a) => [cell(a.summary), cell(a.condition), cell(a.action), cell(a.owner), a.runbookUrl]),

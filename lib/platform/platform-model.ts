@@ -11,8 +11,10 @@ import { MlPipeline } from '../aws/ml-pipeline';
 import { ModelRegistry } from '../aws/model-registry';
 import { ModelSource } from '../aws/model-source';
 import { grantImagePull } from '../aws/private/ecr';
+import { LoopStage } from '../core/lifecycle-loop';
 import { PlatformModelSpec } from '../core/platform-spec';
 import { AlarmOwnership } from '../core/rollback';
+import { awsLoop } from './private/loop-aws';
 import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
 import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
 import { pipelineSpecOf } from './private/pipeline-spec';
@@ -73,6 +75,8 @@ export class PlatformModel extends Stack {
    * before, whatever the update was (a promotion, a deploy).
    */
   public readonly servingStackRollbackAlarm: cloudwatch.Alarm;
+  /** The model's spec, as validated. */
+  private readonly spec: PlatformModelSpec;
 
   constructor(scope: Construct, id: string, props: PlatformModelProps) {
     super(scope, id, {
@@ -82,6 +86,7 @@ export class PlatformModel extends Stack {
     const m = props.spec;
     const base = `${props.platformName}-${m.name}`;
     this.modelName = m.name;
+    this.spec = m;
 
     const accessLogs = this.accessLogsBucket(props.serverAccessLogsBucket);
 
@@ -152,6 +157,15 @@ export class PlatformModel extends Stack {
       alarmTopic: props.alarmTopic,
     });
     this.servingStackRollbackAlarm = this.promotion.servingStackRollbackAlarm;
+  }
+
+  /**
+   * The model's lifecycle loop, link by link (capture → drift → retrain → gate → register → approval →
+   * canary deploy → auto-rollback): what implements each on AWS and which resources do it. The
+   * Kubernetes rendering of the same spec answers the same question (`KubernetesPlatformModel.loop()`).
+   */
+  public loop(): LoopStage[] {
+    return awsLoop(this, this.spec);
   }
 
   /**

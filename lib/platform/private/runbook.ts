@@ -11,6 +11,8 @@ export interface RunbookSection {
   readonly summary: string;
   /** One row per alarm or alert: the cells, in the order of the document's columns. */
   readonly rows: string[][];
+  /** The model's loop, one row per link (`link | what does it | resources`), printed before the alarms. */
+  readonly loop?: string[][];
 }
 
 /** A table cell: no line breaks, `|` escaped (also inside code spans, as GitHub tables need). */
@@ -22,7 +24,11 @@ export function cell(text: string): string {
 export function renderRunbook(title: string, intro: string[], columns: string[], sections: RunbookSection[]): string {
   const lines = [`# ${title}`, '', ...intro];
   for (const section of sections) {
-    lines.push('', `## ${section.heading}`, '', section.summary, '', `| ${columns.join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`);
+    lines.push('', `## ${section.heading}`, '', section.summary);
+    if (section.loop !== undefined) {
+      lines.push('', '| link | what does it | resources |', '| --- | --- | --- |', ...section.loop.map((row) => `| ${row.map(cell).join(' | ')} |`));
+    }
+    lines.push('', `| ${columns.join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`);
     for (const row of section.rows) {
       lines.push(`| ${row.join(' | ')} |`);
     }
