@@ -9,6 +9,7 @@
 #
 # Usage: scripts/kube-apiserver.sh <manifest files…>       (a step of `npm run validate`)
 #        scripts/kube-apiserver.sh --build                 (build or reuse the binary only)
+#        scripts/kube-apiserver.sh --exec <command…>       (start the servers, run the command against them)
 #
 # The binary is built once per machine (about 15 minutes on 2 cores) from scripts/kube-apiserver
 # (go.mod / go.sum pin every module; recipe: ../shared/recipes/kube-apiserver) and kept at
@@ -103,5 +104,11 @@ apiserver_pid=$!
 export APISERVER_URL="https://127.0.0.1:$p_api" APISERVER_TOKEN_FILE="$work/token" APISERVER_CA_FILE="$work/certs/apiserver.crt"
 export APISERVER_PIDS="$etcd_pid $apiserver_pid" APISERVER_LOG="$work/apiserver.log"
 echo "kube-apiserver: k8s.io/kubernetes $(grep -o 'k8s.io/kubernetes v[0-9.]*' "$src/go.mod" | head -1 | cut -d' ' -f2) on $APISERVER_URL, etcd $(etcd --version | head -1 | awk '{print $3}') on 127.0.0.1:$p_client"
+if [ "${1:-}" = "--exec" ]; then
+  # Another check on this server (scripts/k8s-promotion-check.sh): the command reads the APISERVER_* variables.
+  shift
+  "$@"
+  exit
+fi
 npx --no-install tsx scripts/kube-dryrun.ts --crds schemas/crds "$@"
 npx --no-install tsx scripts/kube-dryrun.ts --expect-rejected test/fixtures/broken/broken.apiserver.k8s.yaml
