@@ -12,6 +12,7 @@ import { PutObjectCommand, PutObjectCommandInput, S3Client } from '@aws-sdk/clie
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DriftColumnKind } from '../../lib/core/drift';
+import { PROXY_HEALTH_PATH, startCaptureProxy } from '../../lib/runtime/capture/proxy';
 import {
   CE_REQUEST_TYPE,
   CE_RESPONSE_TYPE,
@@ -24,7 +25,6 @@ import {
   objectKey,
   sampled,
 } from '../../lib/runtime/capture/record';
-import { PROXY_HEALTH_PATH, startCaptureProxy } from '../../lib/runtime/capture/proxy';
 import { CaptureBuffer, parseServiceConfig, startCaptureService } from '../../lib/runtime/capture/service';
 import { parseCapture } from '../../lib/runtime/drift-job/capture';
 import { endpointCapturePrefix, hourPaths } from '../../lib/runtime/drift-job/job';
@@ -59,8 +59,13 @@ describe('eventFromHttp', () => {
   it('reads a KServe logger event', () => {
     const e = eventFromHttp(ceHeaders('a1', 'request'), Buffer.from('{"instances":[[1,"US"]]}'), at);
     expect(e).toEqual({
-      id: 'a1', kind: 'request', time: '2026-11-23T01:02:03.456Z', contentType: 'application/json',
-      body: Buffer.from('{"instances":[[1,"US"]]}'), endpoint: 'default', inferenceService: 'acme-churn',
+      id: 'a1',
+      kind: 'request',
+      time: '2026-11-23T01:02:03.456Z',
+      contentType: 'application/json',
+      body: Buffer.from('{"instances":[[1,"US"]]}'),
+      endpoint: 'default',
+      inferenceService: 'acme-churn',
     });
   });
   it('takes the receive time without ce-time', () => {

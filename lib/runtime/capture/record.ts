@@ -103,11 +103,13 @@ export function sampled(id: string, percent: number): boolean {
   if (percent >= 100) return true;
   if (percent <= 0) return false;
   // FNV-1a, 32 bits: cheap and well spread over the last digits that decide here.
+  /* eslint-disable no-bitwise -- FNV-1a is defined in 32-bit integer operations. */
   let h = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) {
     h ^= id.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
+  /* eslint-enable no-bitwise */
   return h % 10_000 < Math.round(percent * 100);
 }
 

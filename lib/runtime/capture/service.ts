@@ -170,7 +170,9 @@ export interface CaptureServiceDeps {
 
 /** The buffering, pairing and writing, apart from HTTP (unit-tested directly). */
 export class CaptureBuffer {
-  public readonly counters: CaptureCounters = { events: 0, rejected: 0, sampled: 0, records: 0, recordsWritten: 0, objectsWritten: 0, writeFailures: 0 };
+  public readonly counters: CaptureCounters = {
+    events: 0, rejected: 0, sampled: 0, records: 0, recordsWritten: 0, objectsWritten: 0, writeFailures: 0,
+  };
   public readonly pairer: Pairer;
   /** Lines waiting to be written, per variant. */
   private readonly buffered = new Map<string, string[]>();
@@ -195,8 +197,9 @@ export class CaptureBuffer {
   public accept(headers: Record<string, string | string[] | undefined>, body: Buffer): void {
     const now = this.now();
     const event = eventFromHttp(headers, body, now);
-    if (event.inferenceService !== undefined && event.inferenceService !== this.config.endpointName) {
-      throw new EventError(`ce-inferenceservicename ${JSON.stringify(event.inferenceService)} is not this service's endpoint ${JSON.stringify(this.config.endpointName)}`);
+    const expected = this.config.endpointName;
+    if (event.inferenceService !== undefined && event.inferenceService !== expected) {
+      throw new EventError(`ce-inferenceservicename ${JSON.stringify(event.inferenceService)} is not this service's endpoint ${JSON.stringify(expected)}`);
     }
     this.counters.events++;
     if (!sampled(event.id, this.config.samplingPercent)) {
