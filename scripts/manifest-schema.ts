@@ -15,9 +15,16 @@ import * as YAML from 'yaml';
 export const SCHEMAS_DIR = path.join(__dirname, '..', 'schemas');
 const K8S_VERSION_DIR = 'kubernetes/v1.28.0-local-strict';
 const K8S_DEFS_ID = 'https://kubernetes.io/api/_definitions.json';
+/**
+ * Argo Events' published JSON Schema (api/jsonschema/schema.json at v1.9.11): its CRDs carry no
+ * schema (`spec` preserves unknown fields), so Sensor, EventSource and EventBus are judged against
+ * this instead, strict (unknown fields are errors, as a typo in a filter would otherwise do nothing).
+ */
+const ARGO_EVENTS_SCHEMA = 'argo-events/argo-events-v1.9.11.jsonschema.json';
+const ARGO_EVENTS_ID = 'https://cdk-mlops.local/argo-events-v1.9.11.jsonschema.json';
 
 /** Formats used by the Kubernetes and CRD schemas that carry no constraint JSON Schema can check. */
-const OPAQUE_FORMATS = ['int32', 'int64', 'double', 'float', 'byte', 'int-or-string', 'duration', 'quantity', 'uint32', 'uint64', 'binary', 'password'];
+const OPAQUE_FORMATS = ['int32', 'int64', 'int64-or-string', 'double', 'float', 'byte', 'int-or-string', 'duration', 'quantity', 'uint32', 'uint64', 'binary', 'password'];
 
 export interface ManifestProblem {
   /** File (or label) the object came from. */
@@ -81,6 +88,25 @@ export class ManifestValidator {
           if (schema) {
             this.validators.set(key, this.lazy(key, () => this.crd.compile(strictStructural(schema, true))));
           }
+        }
+      }
+    }
+    this.loadArgoEvents(path.join(schemasDir, ARGO_EVENTS_SCHEMA));
+  }
+
+  /** Sensor, EventSource and EventBus against Argo Events' JSON Schema (over their CRDs' stubs). */
+  private loadArgoEvents(file: string): void {
+    if (!fs.existsSync(file)) {
+      return;
+    }
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const definitions: Record<string, any> = Object.fromEntries(Object.entries<any>(doc.definitions).map(([k, v]) => [k, strictJsonSchema(v)]));
+    this.crd.addSchema({ definitions }, ARGO_EVENTS_ID);
+    for (const [name, def] of Object.entries<any>(doc.definitions)) {
+      for (const gvk of def['x-kubernetes-group-version-kind'] ?? []) {
+        if (gvk.group === 'argoproj.io') {
+          const key = gvkKey(gvk.group, gvk.version, gvk.kind);
+          this.validators.set(key, this.lazy(key, () => this.crd.compile({ $ref: `${ARGO_EVENTS_ID}#/definitions/${name}` })));
         }
       }
     }
@@ -199,6 +225,30 @@ function strictStructural(schema: any, root = false): any {
   }
   if (root && out.properties) {
     out.properties.metadata = { type: 'object' };
+  }
+  return out;
+}
+
+/**
+ * A JSON Schema made strict: an object with `properties` and no `additionalProperties` admits no
+ * other field; descriptions dropped.
+ */
+function strictJsonSchema(schema: any): any {
+  if (Array.isArray(schema)) {
+    return schema.map(strictJsonSchema);
+  }
+  if (schema === null || typeof schema !== 'object') {
+    return schema;
+  }
+  const out: any = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (k === 'description') {
+      continue;
+    }
+    out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as any).map(([pk, pv]) => [pk, strictJsonSchema(pv)])) : strictJsonSchema(v);
+  }
+  if (out.properties && out.additionalProperties === undefined) {
+    out.additionalProperties = false;
   }
   return out;
 }

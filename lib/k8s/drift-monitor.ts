@@ -2,6 +2,7 @@ import { ApiObject, Chart, Cron, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeResources } from './compute-resources';
+import { RetrainOnDrift, SustainedDriftOptions } from './drift-events';
 import { PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../core/drift';
 import { DriftReference, defaultReferenceMinutes } from '../core/drift-reference';
 import { AlarmOwnership } from '../core/rollback';
@@ -12,6 +13,7 @@ import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS, patchPodSeccomp } fro
 import { addStateValidation, validateProps } from './private/validate';
 import { DEFAULT_DRIFT_SCHEDULE_MINUTES, DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
 import { cronIntervalMinutes, cronStartingDeadlineMinutes, driftFeatureSchema, k8sDriftMonitorSchema, parseS3Location, plainDriftProps } from '../core/schemas/drift-monitor';
+import { onSustainedDriftSchema } from '../core/schemas/retrain-events';
 
 const CONFIG_DIR = '/etc/drift';
 const DEFAULT_RESOURCES: ComputeResources = { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '1Gi', memoryLimit: '2Gi' };
@@ -218,6 +220,29 @@ export class DriftMonitor extends Construct {
   public addFeature(feature: string): void {
     validateProps(this, driftFeatureSchema, { feature });
     this.features.push(feature);
+  }
+
+  /**
+   * Start the model's training on sustained drift, as `onSustainedDrift` with `pipeline.startTarget()`
+   * does on AWS: an Argo Events Sensor reading `options.eventSource` submits the
+   * `retrainWorkflowTemplate` (which must be set) when Alertmanager posts a firing `DriftSustained`
+   * group of this monitor, with `data-version` `<dataVersion>@<time the alert started>`, and a Role
+   * in the template's namespace lets the Sensor create Workflows there and nothing else.
+   * @param id the construct id
+   * @param options the event source and the data version of the runs
+   */
+  public onSustainedDrift(id: string, options: SustainedDriftOptions): RetrainOnDrift {
+    const template = this.props.retrainWorkflowTemplate;
+    validateProps(this, onSustainedDriftSchema, {
+      retrainWorkflowTemplate: template,
+      options: { eventSource: options.eventSource, dataVersion: options.dataVersion },
+    });
+    return new RetrainOnDrift(this, id, {
+      ...options,
+      name: this.name.replace(/^drift-/, 'retrain-'),
+      templateName: template!.name,
+      templateNamespace: template!.namespace,
+    });
   }
 
   private metadata(suffix?: string) {

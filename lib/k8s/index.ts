@@ -7,4 +7,5 @@ export * from './service-account-role';
 export * from './feature-store';
 export * from './ml-pipeline';
 export * from './drift-monitor';
+export * from './drift-events';
 export * from './warnings';
