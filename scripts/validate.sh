@@ -44,6 +44,14 @@
 #      included), resources per nested-stack operation, export names unique per account and Region, and
 #      every chart within 1 MB once inlined by EKS addCdk8sChart; self-test on
 #      test/fixtures/broken/cloudformation-limits (~5 s)
+#  18. sustained drift → retraining (scripts/retrain-events.ts): amtool check-config and routes test on
+#      the rendered Alertmanager config (cdk.out/alertmanager-acme.yaml), the real Alertmanager
+#      (Debian prometheus-alertmanager, loopback) posting the rendered alerts, and its payloads through
+#      Argo Events' own sensor code (scripts/argo-events-sensor.sh, v1.9.11: dependency filter, k8s
+#      trigger, with the rendered Roles): each model's Sensor submits exactly its WorkflowTemplate with
+#      data-version <default>@<startsAt>; resolved, other models' and suffixed templates' alerts submit
+#      nothing; self-test on test/fixtures/broken/broken.retrain-sensor.k8s.yaml (~6 s; a fresh Go
+#      build ~3 min)
 # Run through `npm run validate`, which installs the tools and synthesizes the examples first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -90,6 +98,7 @@ expect_failure cfn-lint "$bin/cfn-lint" --non-zero-exit-code warning -- "$broken
 expect_failure checkov "$bin/python" scripts/checkov_gate.py --checkov "$bin/checkov" --skips checkov-skips.yaml "$broken/broken.template.json" "$broken/broken.k8s.yaml"
 expect_failure kubernetes-validate "$bin/kubernetes-validate" --kubernetes-version 1.28.0 --strict --quiet "$broken/broken.k8s.yaml"
 expect_failure manifest-schema npx --no-install tsx scripts/manifest-schema.ts "$broken/broken.k8s.yaml"
+expect_failure "manifest-schema (Argo Events JSON Schema)" npx --no-install tsx scripts/manifest-schema.ts "$broken/broken.argo-events.k8s.yaml"
 
 step "drift job bundles against moto_server (S3 + CloudWatch emulator)"
 bash scripts/drift-emulator.sh
@@ -144,5 +153,9 @@ npx --no-install tsx scripts/gitops-layout.ts --self-test
 step "CloudFormation limits over the assembly: stacks per account and Region, nested operations, export names, inlined charts"
 npx --no-install tsx bench/scale.ts --check "$out" --k8s "$out/k8s"
 npx --no-install tsx bench/scale.ts --self-test
+
+step "sustained drift → retraining: amtool, the real Alertmanager, and Argo Events' sensor code on its payloads"
+npx --no-install tsx scripts/retrain-events.ts "$out/alertmanager-acme.yaml" "$out/k8s"
+npx --no-install tsx scripts/retrain-events.ts --self-test
 
 printf '\nvalidate: all checks passed\n'
