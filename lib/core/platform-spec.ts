@@ -81,8 +81,11 @@ export interface PlatformKubernetesSpec {
    * @default - the image's
    */
   readonly registerCommand?: string[];
-  /** `s3://bucket/prefix` under which each model's pipeline runs write their outputs (`<prefix>/<model>/<run>/…`). */
-  readonly pipelineArtifactRoot: string;
+  /**
+   * `s3://bucket/prefix` under which each model's pipeline runs write their outputs (`<prefix>/<model>/<run>/…`).
+   * @default - none: required by `MlPlatformChart`; `EksMlPlatform` creates it (`pipelines` in its artifacts bucket)
+   */
+  readonly pipelineArtifactRoot?: string;
   /** Image of the drift job (`k8s.DriftMonitor`), pinned by digest. */
   readonly driftImage: string;
   /** Prometheus Pushgateway the drift jobs push to, e.g. `http://pushgateway.monitoring.svc.cluster.local:9091`. */
@@ -171,11 +174,14 @@ export interface PlatformMlflowSpec {
    * @default 'uri'
    */
   readonly backendStoreUriSecretKey?: string;
-  /** `s3://bucket/prefix` where MLflow stores artifacts (the server proxies them). */
-  readonly artifactRoot: string;
+  /**
+   * `s3://bucket/prefix` where MLflow stores artifacts (the server proxies them).
+   * @default - none: required by `MlPlatformChart`; `EksMlPlatform` creates it (`mlflow` in its artifacts bucket)
+   */
+  readonly artifactRoot?: string;
   /**
    * IAM role of the server (IRSA), with access to the artifact root.
-   * @default - no role annotation
+   * @default - no role annotation (`EksMlPlatform`: a role it creates)
    */
   readonly roleArn?: string;
   /**
@@ -269,7 +275,7 @@ export interface PlatformTrainingKubernetesSpec {
   readonly memory?: string;
   /**
    * IAM role of the pipeline's pods (IRSA): read the training data, write the artifact root.
-   * @default - no role annotation
+   * @default - no role annotation (`EksMlPlatform`: a role it creates)
    */
   readonly roleArn?: string;
 }
@@ -394,7 +400,7 @@ export interface PlatformServingKubernetesSpec {
   readonly args?: string[];
   /**
    * IAM role of the server (IRSA), to read the weights.
-   * @default - no role annotation
+   * @default - no role annotation (`EksMlPlatform`: a role it creates)
    */
   readonly roleArn?: string;
   /**
@@ -427,7 +433,7 @@ export interface PlatformDriftSpec {
   readonly referenceSpanMinutes?: number;
   /**
    * Drift monitoring on Kubernetes: where the served traffic is captured.
-   * @default - none: required by `MlPlatformChart`
+   * @default - none: required by `MlPlatformChart` (`EksMlPlatform` fills the capture URI and the role)
    */
   readonly kubernetes?: PlatformDriftKubernetesSpec;
 }
@@ -438,11 +444,12 @@ export interface PlatformDriftKubernetesSpec {
    * `s3://bucket/prefix` of the captured traffic, in the SageMaker data-capture layout under the
    * endpoint's name (`<prefix>/<platform>-<model>/<variant>/yyyy/mm/dd/hh/*.jsonl`), written by the
    * server or a request logger.
+   * @default - none: required by `MlPlatformChart`; `EksMlPlatform` creates it (`datacapture` in its capture bucket)
    */
-  readonly captureUri: string;
+  readonly captureUri?: string;
   /**
    * IAM role of the drift job (IRSA): read the capture prefix and the baseline.
-   * @default - no role annotation
+   * @default - no role annotation (`EksMlPlatform`: a role it creates)
    */
   readonly roleArn?: string;
 }

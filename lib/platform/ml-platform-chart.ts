@@ -8,6 +8,7 @@ import { SpecDocument } from './private/spec-document';
 import { PlatformKubernetesSpec, PlatformNodePoolSpec, PlatformSpec } from '../core/platform-spec';
 import { platformChartOptionsSchema } from '../core/schemas/platform-delivery';
 import { MLFLOW_NAMESPACE_SUFFIX, kubernetesPlatformSpecSchema } from '../core/schemas/platform-kubernetes';
+import { isCdkTokenText } from '../core/token-text';
 import { validateAllOrThrow } from '../core/validation';
 import { RETRAIN_NAMESPACE_LABEL, RETRAIN_TEMPLATE_LABEL } from '../k8s/drift-monitor';
 import { CapacityType, GpuNodePool } from '../k8s/gpu-node-pool';
@@ -145,7 +146,8 @@ export class MlPlatformChart extends Chart {
   constructor(scope: Construct, id: string, props: MlPlatformChartProps) {
     super(scope, id, { labels: props.labels });
     const { spec: _spec, ...options } = props;
-    validateAllOrThrow(this.node.path, [[kubernetesPlatformSpecSchema, props.spec], [platformChartOptionsSchema, options]]);
+    // aws-cdk-lib tokens (EksMlPlatform's roles and buckets) are not judged: the manifest's stack resolves them.
+    validateAllOrThrow(this.node.path, [[kubernetesPlatformSpecSchema, props.spec], [platformChartOptionsSchema, options]], isCdkTokenText);
     const spec = props.spec;
     const kube = spec.kubernetes!;
     const prefix = kube.namespacePrefix ?? spec.name;
@@ -160,7 +162,7 @@ export class MlPlatformChart extends Chart {
       namespace: `${prefix}-${MLFLOW_NAMESPACE_SUFFIX}`,
       image: mlflow.image,
       backendStoreUriSecret: { name: mlflow.backendStoreUriSecret, key: mlflow.backendStoreUriSecretKey ?? 'uri' },
-      artifactRoot: mlflow.artifactRoot,
+      artifactRoot: mlflow.artifactRoot!,
       serviceAccountRoleArn: mlflow.roleArn,
       replicas: mlflow.replicas,
       // The pipelines' registration steps run in the models' namespaces.

@@ -42,25 +42,49 @@ interface SpecIssue {
  * node pool). One schema, so one throw lists the spec's problems and the Kubernetes ones together.
  */
 export const kubernetesPlatformSpecSchema = platformSpecSchema.superRefine(unlessToken((spec, ctx) => {
-  for (const issue of kubernetesIssues(spec as PlatformSpec)) {
+  for (const issue of kubernetesIssues(spec as PlatformSpec, true)) {
     ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   }
 }));
 
-function kubernetesIssues(spec: PlatformSpec): SpecIssue[] {
+/**
+ * The platform spec as `EksMlPlatform` takes it: the same rules as `MlPlatformChart`'s, but the S3
+ * locations the construct creates on AWS (`kubernetes.mlflow.artifactRoot`,
+ * `kubernetes.pipelineArtifactRoot`, each model's `drift.kubernetes` / its `captureUri`) may be
+ * absent: given ones win, absent ones are filled before the chart is rendered (and judged then,
+ * unless they are tokens).
+ */
+export const eksPlatformSpecSchema = platformSpecSchema.superRefine(unlessToken((spec, ctx) => {
+  for (const issue of kubernetesIssues(spec as PlatformSpec, false)) {
+    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  }
+}));
+
+/** Where `EksMlPlatform` creates what `MlPlatformChart` requires as a string. */
+const CREATED_BY_EKS = '(EksMlPlatform creates it)';
+
+/** `locations`: the spec must name its S3 locations itself (MlPlatformChart), rather than have EksMlPlatform create them. */
+function kubernetesIssues(spec: PlatformSpec, locations: boolean): SpecIssue[] {
   const issues: SpecIssue[] = [];
   const problem = (path: Array<string | number>, message: string) => issues.push({ path, message });
   const kube = spec.kubernetes;
   if (!kube) {
     problem(['kubernetes'], 'is required to render on Kubernetes (MlPlatformChart): clusterName, nodeRole, nodePools, mlflow, registerImage, pipelineArtifactRoot, driftImage and pushgatewayUrl');
+  } else if (locations) {
+    if (kube.mlflow?.artifactRoot === undefined) {
+      problem(['kubernetes', 'mlflow', 'artifactRoot'], `is required by MlPlatformChart ${CREATED_BY_EKS}: s3://bucket/prefix where MLflow stores artifacts`);
+    }
+    if (kube.pipelineArtifactRoot === undefined) {
+      problem(['kubernetes', 'pipelineArtifactRoot'], `is required by MlPlatformChart ${CREATED_BY_EKS}: s3://bucket/prefix of the pipeline runs' outputs`);
+    }
   }
   spec.models.forEach((m, i) => {
-    modelIssues(m, kube).forEach((issue) => problem(['models', i, ...issue.path], issue.message));
+    modelIssues(m, kube, locations).forEach((issue) => problem(['models', i, ...issue.path], issue.message));
   });
   return issues;
 }
 
-function modelIssues(m: PlatformModelSpec, kube: PlatformKubernetesSpec | undefined): SpecIssue[] {
+function modelIssues(m: PlatformModelSpec, kube: PlatformKubernetesSpec | undefined, locations: boolean): SpecIssue[] {
   const issues: SpecIssue[] = [];
   const problem = (path: Array<string | number>, message: string) => issues.push({ path, message });
   if (m.name === MLFLOW_NAMESPACE_SUFFIX) {
@@ -69,8 +93,10 @@ function modelIssues(m: PlatformModelSpec, kube: PlatformKubernetesSpec | undefi
   if (!m.serving.kubernetes) {
     problem(['serving', 'kubernetes'], 'is required to render on Kubernetes: nodePool, modelUri, cpu and memory of the model server');
   }
-  if (!m.drift.kubernetes) {
+  if (!m.drift.kubernetes && locations) {
     problem(['drift', 'kubernetes'], 'is required to render on Kubernetes: captureUri, where the served traffic is captured');
+  } else if (m.drift.kubernetes && m.drift.kubernetes.captureUri === undefined && locations) {
+    problem(['drift', 'kubernetes', 'captureUri'], `is required by MlPlatformChart ${CREATED_BY_EKS}: s3://bucket/prefix where the served traffic is captured`);
   }
   const canary = m.serving.canaryPercent;
   if (canary !== undefined && !Number.isInteger(canary)) {

@@ -77,13 +77,14 @@ export const platformKubernetesSchema = z
       image: mlflowServerSchema.shape.image,
       backendStoreUriSecret: k8sSubdomainName,
       backendStoreUriSecretKey: secretKeyRefSchema.shape.key.optional(),
-      artifactRoot: s3Uri,
+      // Optional here: MlPlatformChart requires it (platform-kubernetes.ts), EksMlPlatform fills it.
+      artifactRoot: s3Uri.optional(),
       roleArn: iamRoleArn.optional(),
       replicas: mlflowServerSchema.shape.replicas,
     }),
     registerImage: byDigest('what registers a model is part of its lineage'),
     registerCommand: z.array(z.string()).min(1).optional(),
-    pipelineArtifactRoot: s3Prefix,
+    pipelineArtifactRoot: s3Prefix.optional(),
     driftImage: byDigest('the drift job'),
     pushgatewayUrl: httpUrl,
     prometheusAddress: httpUrl.optional(),
@@ -190,7 +191,7 @@ export const platformSpecSchema = z
               reference: z.enum(DriftReference).optional(),
               referenceSpanMinutes: z.number().int().min(60).max(MAX_REFERENCE_MINUTES).optional(),
               kubernetes: z.strictObject({
-                captureUri: s3Prefix,
+                captureUri: s3Prefix.optional(),
                 roleArn: iamRoleArn.optional(),
               }).optional(),
             })

@@ -3,10 +3,14 @@ import { IConstruct } from 'constructs';
 import type { z } from 'zod';
 import { ValidationProblem } from '../../core/errors';
 import { durationUnitAt, renderDuration } from '../../core/schemas/duration-value';
+import { isCdkTokenText } from '../../core/token-text';
 import { collectProblems, throwIfAny } from '../../core/validation';
 
-/** cdk8s values resolved at synth (`Lazy`) are not judged. */
-const isLazy = (v: unknown) => v instanceof Lazy;
+/**
+ * cdk8s values resolved at synth (`Lazy`) are not judged, nor aws-cdk-lib tokens (a chart delivered
+ * by EKS `addCdk8sChart` may carry them: its stack resolves them).
+ */
+const isLazy = (v: unknown) => v instanceof Lazy || isCdkTokenText(v);
 
 /**
  * Validate a construct's (plain) props against a core schema, naming the construct's path.

@@ -42,14 +42,7 @@ export class RenderPass {
    * repeating it: for renders outside `app.synth()` (`writeGitOps`).
    */
   public validateApp(scope: IConstruct): void {
-    let root = scope;
-    while (root.node.scope !== undefined) {
-      root = root.node.scope;
-    }
-    const errors = root.node.findAll().flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
-    if (errors.length > 0) {
-      throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
-    }
+    validateCdk8sApp(scope);
   }
 
   /** The chart's objects: without repeating the whole app's validation when it has just run, through cdk8s otherwise. */
@@ -63,6 +56,23 @@ export class RenderPass {
     } finally {
       this.renderingDepth--;
     }
+  }
+}
+
+/**
+ * Validate the whole cdk8s app of `scope` once, as cdk8s does before rendering (every construct's
+ * validations, problems reported as cdk8s reports them): the platform's charts then render without
+ * repeating it (`writeGitOps`, and `EksMlPlatform` before its `addCdk8sChart` calls, each of which
+ * renders one chart).
+ */
+export function validateCdk8sApp(scope: IConstruct): void {
+  let root = scope;
+  while (root.node.scope !== undefined) {
+    root = root.node.scope;
+  }
+  const errors = root.node.findAll().flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
+  if (errors.length > 0) {
+    throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
   }
 }
 
