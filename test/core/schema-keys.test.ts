@@ -13,6 +13,7 @@ import * as k8sPipeline from '../../lib/core/schemas/k8s-pipeline';
 import * as k8sServing from '../../lib/core/schemas/k8s-serving';
 import * as monitor from '../../lib/core/schemas/model-monitor';
 import * as registry from '../../lib/core/schemas/model-registry';
+import * as retrainEvents from '../../lib/core/schemas/retrain-events';
 
 /**
  * One validation path (issue 11): every construct validates its props with one zod schema, and a
@@ -37,6 +38,7 @@ const PAIRS: Array<{ file: string; props: string; schema: () => z.ZodType }> = [
   { file: 'lib/k8s/feature-store.ts', props: 'FeatureStoreProps', schema: () => k8sFeatureStore.k8sFeatureStoreSchema },
   { file: 'lib/k8s/model-registry.ts', props: 'ModelRegistryProps', schema: () => registry.mlflowServerSchema },
   { file: 'lib/k8s/drift-monitor.ts', props: 'DriftMonitorProps', schema: () => k8sDriftSchema() },
+  { file: 'lib/k8s/drift-events.ts', props: 'AlertmanagerEventSourceProps', schema: () => retrainEvents.alertmanagerEventSourceSchema },
 ];
 
 /** The k8s drift monitor's schema, by whichever name lib/core/schemas/drift-monitor.ts exports it. */
