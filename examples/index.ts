@@ -12,6 +12,7 @@ import { addMlPipelineExamples } from './ml-pipeline';
 import { addMlPipelineK8sExamples } from './ml-pipeline-k8s';
 import { addModelRegistryExamples } from './model-registry';
 import { PlatformExampleStack, addPlatformExamples } from './platform';
+import { addPlatformEksExamples } from './platform-eks';
 import { addPlatformK8sExamples } from './platform-k8s';
 import { platform as mlplatform } from '../lib';
 
@@ -63,7 +64,9 @@ export function buildExamples(options: BuildOptions = {}): Examples {
   ];
   const platform = addPlatformExamples(awsApp);
   const { platform: platformChart, applications } = addPlatformK8sExamples(k8sApp);
-  const stacks = [...parts.flatMap((p) => p.stacks), platform];
+  // The same platform on EKS from this app: its roles, buckets and charts (delivered with addCdk8sChart).
+  const platformEks = addPlatformEksExamples(awsApp);
+  const stacks = [...parts.flatMap((p) => p.stacks), platform, platformEks];
   const charts = [...parts.flatMap((p) => p.charts), ...platformChart.charts, applications];
   if (options.nag ?? true) {
     Validations.of(awsApp).addPlugins(new AwsSolutionsChecks(awsApp, { verbose: true }));
