@@ -52,6 +52,12 @@
 #      data-version <default>@<startsAt>; resolved, other models' and suffixed templates' alerts submit
 #      nothing; self-test on test/fixtures/broken/broken.retrain-sensor.k8s.yaml (~6 s; a fresh Go
 #      build ~3 min)
+#  19. capture → drift end to end (scripts/capture-emulator.sh, test/emulator/capture.emulator.ts): each
+#      rendered capture service (assets/capture bundle, its rendered config) fed through the capture proxy
+#      started with the Rollout's rendered arguments and by KServe-logger CloudEvents, writing into moto's
+#      S3; then the drift CronJob's bundle on the rendered DriftMonitor config: exactly the sampled
+#      inferences read, none malformed, PSI > 0.2 for the shifted feature and < 0.1 for the others;
+#      self-test on test/fixtures/broken/broken.capture.k8s.yaml (capture prefix not the drift job's) (~25 s)
 # Run through `npm run validate`, which installs the tools and synthesizes the examples first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -157,5 +163,8 @@ npx --no-install tsx bench/scale.ts --self-test
 step "sustained drift → retraining: amtool, the real Alertmanager, and Argo Events' sensor code on its payloads"
 npx --no-install tsx scripts/retrain-events.ts "$out/alertmanager-acme.yaml" "$out/k8s"
 npx --no-install tsx scripts/retrain-events.ts --self-test
+step "capture → drift: the capture service and proxy bundles into moto's S3, the drift CronJob's bundle computing PSI on it"
+bash scripts/capture-emulator.sh "${manifests[@]}"
+bash scripts/capture-emulator.sh --self-test
 
 printf '\nvalidate: all checks passed\n'

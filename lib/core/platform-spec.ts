@@ -338,7 +338,8 @@ export interface PlatformServingSpec {
    */
   readonly maxP99LatencyMillis?: number;
   /**
-   * Share of requests captured for drift, 1-100.
+   * Share of requests captured for drift, 1-100: SageMaker data capture on AWS, the capture service
+   * fed by KServe's logger or the capture proxy on Kubernetes.
    * @default 10
    */
   readonly captureSamplingPercent?: number;
@@ -351,8 +352,8 @@ export interface PlatformServingSpec {
    * Serving on Kubernetes: where the weights are, which node pool, how big a replica is.
    * `instanceCount` (replicas), `maxInstanceCount` with `targetInvocationsPerInstance` (KEDA on the
    * requests per second, the target divided by 60), `canaryPercent`, `bakeMinutes`,
-   * `maxErrorRatePercent`, `maxP99LatencyMillis` and `modelSizeGiB` apply there too;
-   * `instanceType`, `initialModelVersion` and `captureSamplingPercent` are AWS-only.
+   * `maxErrorRatePercent`, `maxP99LatencyMillis`, `modelSizeGiB` and `captureSamplingPercent` (the
+   * capture service's sampling) apply there too; `instanceType` and `initialModelVersion` are AWS-only.
    * @default - none: required by `MlPlatformChart`
    */
   readonly kubernetes?: PlatformServingKubernetesSpec;
@@ -452,4 +453,10 @@ export interface PlatformDriftKubernetesSpec {
    * @default - no role annotation (`EksMlPlatform`: a role it creates)
    */
   readonly roleArn?: string;
+  /**
+   * IAM role of the model's capture service (IRSA): write the capture prefix (`s3:PutObject`, and
+   * `kms:GenerateDataKey` on the bucket's key).
+   * @default - no role annotation
+   */
+  readonly captureRoleArn?: string;
 }

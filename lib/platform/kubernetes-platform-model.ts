@@ -3,14 +3,16 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PlatformKubernetesSpec, PlatformModelSpec, Weekday } from '../core/platform-spec';
 import { AlarmOwnership } from '../core/rollback';
+import { DEFAULT_SERVER_PORT } from '../core/schemas/k8s-serving';
 import { trainingPoolOf } from '../core/schemas/platform-kubernetes';
 import { DriftMonitor } from '../k8s/drift-monitor';
 import { GpuNodePool } from '../k8s/gpu-node-pool';
 import { GpuServingEndpoint, ServingRenderer } from '../k8s/gpu-serving-endpoint';
 import { MlPipeline } from '../k8s/ml-pipeline';
 import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
-import { DEFAULT_SERVING_REPLICAS, DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
+import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
 import { pipelineSpecOf } from './private/pipeline-spec';
+import { RequestCapture } from '../k8s/private/capture';
 
 /** Day-of-week field of a cron expression (0 is Sunday). */
 const CRON_DAY: Record<Weekday, number> = {
@@ -69,6 +71,12 @@ export class KubernetesPlatformModel extends Construct {
    * manifest file, one `cluster.addCdk8sChart`), or the platform chart in the `ONE_CHART` layout.
    */
   public readonly chart: Chart;
+  /**
+   * Captures the served traffic where the drift job reads it (KServe's logger or the capture proxy,
+   * and the capture service): for the loop's capture link.
+   * @internal
+   */
+  public readonly _capture: RequestCapture;
 
   constructor(scope: Construct, id: string, props: KubernetesPlatformModelProps) {
     super(scope, id);
@@ -88,6 +96,7 @@ export class KubernetesPlatformModel extends Construct {
     this.renderer = sk.renderer !== undefined ? (sk.renderer as string as ServingRenderer) : ServingRenderer.ARGO_ROLLOUT;
     this.endpoint = this.createEndpoint(props);
     this.drift = this.createDrift(props);
+    this._capture = this.createCapture(props);
   }
 
   /** Trains, evaluates, gates and registers into the platform's MLflow as `<platform>-<model>`. */
@@ -164,6 +173,21 @@ export class KubernetesPlatformModel extends Construct {
       targetRequestsPerSecond: s.maxInstanceCount !== undefined
         ? (s.targetInvocationsPerInstance ?? DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE) / 60
         : undefined,
+    });
+  }
+
+  /** Captures a sample of the served traffic in SageMaker's capture format under the drift job's capture URI. */
+  private createCapture(props: KubernetesPlatformModelProps): RequestCapture {
+    const m = props.spec;
+    return new RequestCapture(this, 'Capture', {
+      endpoint: this.endpoint,
+      renderer: this.renderer,
+      serverPort: m.serving.kubernetes!.port ?? DEFAULT_SERVER_PORT,
+      image: props.kubernetes.driftImage,
+      // The DriftMonitor's captureUri and endpointName (the endpoint's name): the drift job reads what this writes.
+      captureUri: m.drift.kubernetes!.captureUri!,
+      samplingPercent: m.serving.captureSamplingPercent ?? DEFAULT_CAPTURE_PERCENT,
+      roleArn: m.drift.kubernetes!.captureRoleArn,
     });
   }
 

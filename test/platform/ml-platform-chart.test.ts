@@ -294,7 +294,8 @@ describe('MlPlatformChart', () => {
         s.models.push({ ...structuredClone(s.models[1] ?? s.models[0]), name: 'upsell' });
       }));
       expect(chart.models.map((m) => m.namespace)).toEqual(['acme-churn', 'acme-upsell']);
-      expect(objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name)).toEqual(['mlflow']);
+      // One MLflow; each model's capture service beside it (issue 16).
+      expect(objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name)).toEqual(['mlflow', 'acme-churn-capture', 'acme-upsell-capture']);
       expect(find(objects, 'NetworkPolicy', 'mlflow').spec.ingress[0].from.slice(1).map((f: any) => f.namespaceSelector.matchLabels['kubernetes.io/metadata.name']))
         .toEqual(['acme-churn', 'acme-upsell']);
       expect(objects.filter((o) => o.kind === 'Rollout').map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['acme-churn/acme-churn', 'acme-upsell/acme-upsell']);

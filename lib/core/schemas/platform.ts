@@ -193,6 +193,7 @@ export const platformSpecSchema = z
               kubernetes: z.strictObject({
                 captureUri: s3Prefix.optional(),
                 roleArn: iamRoleArn.optional(),
+                captureRoleArn: iamRoleArn.optional(),
               }).optional(),
             })
             .superRefine(unlessToken((d, ctx) => {
