@@ -82,6 +82,8 @@ export class ApprovalPromotion extends Construct {
   public readonly namespace: string;
   /** Kind of the patched object: `Rollout` or `InferenceService`. */
   public readonly targetKind: string;
+  /** Name of the patched object (the endpoint's). */
+  public readonly targetName: string;
   /** The CronJob running the promoter. */
   public readonly job: kplus.CronJob;
   /** The Role: get and patch on the one serving object. */
@@ -99,6 +101,7 @@ export class ApprovalPromotion extends Construct {
     this.namespace = endpoint.namespace;
     this.name = `promote-${endpoint.name}`.slice(0, 52).replace(/-+$/, '');
     this.targetKind = endpoint.defaultChild.kind;
+    this.targetName = endpoint.name;
     this.labels = standardLabels('approval-promotion', this.name, 'approval-promotion');
     const isRollout = this.targetKind === 'Rollout';
 

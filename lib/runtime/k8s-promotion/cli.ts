@@ -87,5 +87,6 @@ function need(env: NodeJS.ProcessEnv, k: string): string {
 }
 
 if (require.main === module) {
-  main().then((code) => { process.exitCode = code; }, (e) => { console.error(e); process.exitCode = 1; });
+  // Exit when decided: an idle socket of a client library must not hold the CronJob's pod.
+  main().then((code) => process.exit(code), (e) => { console.error(e); process.exit(1); });
 }

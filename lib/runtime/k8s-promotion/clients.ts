@@ -27,7 +27,8 @@ export function request(url: string, init: HttpRequest): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const mod = u.protocol === 'https:' ? https : http;
-    const options = { method: init.method, headers: init.headers, ...(init.ca !== undefined ? { ca: init.ca } : {}), timeout: 30_000 };
+    // No keep-alive agent: a run makes a handful of calls, and idle sockets would keep the process alive.
+    const options = { method: init.method, headers: init.headers, agent: false, ...(init.ca !== undefined ? { ca: init.ca } : {}), timeout: 30_000 };
     const req = mod.request(u, options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -67,7 +68,11 @@ export class MlflowClient {
 
   private call(method: string, path: string, body?: string): Promise<HttpAnswer> {
     const headers: Record<string, string> = { Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      // With a length: MLflow's server reads no chunked body (it answers "Missing value for required parameter").
+      headers['Content-Length'] = String(Buffer.byteLength(body));
+    }
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     return request(`${this.trackingUri.replace(/\/+$/, '')}${path}`, { method, headers, body });
   }
@@ -128,6 +133,7 @@ export class KubeClient {
   private async call(method: string, path: string, body?: string, contentType?: string): Promise<Record<string, any>> {
     const headers: Record<string, string> = { Accept: 'application/json', Authorization: `Bearer ${this.conn.token}` };
     if (contentType !== undefined) headers['Content-Type'] = contentType;
+    if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
     const res = await request(`${this.conn.url}${path}`, { method, headers, body, ca: this.conn.ca });
     if (res.status < 200 || res.status >= 300) {
       let message = res.body.slice(0, 300);

@@ -121,7 +121,8 @@ export async function runPromotion(
     const value = decision.kind === PromotionDecisionKind.PROMOTE
       ? `promoted to ${config.kind} ${config.namespace}/${config.name} at ${now().toISOString()}`
       : `refused at ${now().toISOString()}: ${decision.reason}`;
-    await mlflow.setVersionTag(config.registeredModelName, approved.version, MLFLOW_PROMOTION_TAG, value.slice(0, 5000)).catch(() => undefined);
+    await mlflow.setVersionTag(config.registeredModelName, approved.version, MLFLOW_PROMOTION_TAG, value.slice(0, 5000))
+      .catch((e) => console.error(`promotion: could not tag the MLflow version (${e instanceof Error ? e.message : String(e)})`));
   }
   return { decision, failed, patched: patch !== undefined };
 }
