@@ -27,6 +27,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { RETRAIN_TARGET_PATH, targetPattern } from '../lib/core/retrain-events';
 
 const ROOT = path.join(__dirname, '..');
 const RETRAIN_RECEIVER = 'argo-events-retrain';
@@ -256,7 +257,7 @@ async function main(argv: string[]): Promise<number> {
     const r = sensorCheck(path.join(dir, 'cases.json'), manifests);
     if (selfTest) {
       // The suffixed template's alert taken by churn's Sensor; the Role's extra verb.
-      const reasons = [/acme-churn-training-v2 .*: submitted retrain-acme-churn .*, expected nothing/, /Role acme-churn\/\S+ allows more than creating Workflows/];
+      const reasons = [/acme-churn-training-v2 .*: submitted retrain .*, expected nothing/, /Role acme-churn\/\S+ allows more than creating Workflows/];
       const missing = reasons.filter((x) => !x.test(r.out));
       if (r.status === 0 || missing.length > 0) {
         console.error(`retrain-events: the broken Sensor was not rejected for ${missing.join(', ') || 'anything'}:\n${r.out}`);
@@ -278,14 +279,13 @@ async function main(argv: string[]): Promise<number> {
   return problems.length === 0 ? 0 : 1;
 }
 
-/** The Sensor whose trigger creates a Workflow from the model's template. */
+/** The Sensor whose filter takes the model's (namespace, template) pair. */
 function sensorFor(objects: any[], m: Model): string {
-  const submits = (t: any) => {
-    const wf = t.template?.k8s?.source?.resource;
-    return wf?.spec?.workflowTemplateRef?.name === m.template && wf?.metadata?.namespace === m.namespace;
-  };
-  const s = objects.find((o) => o.kind === 'Sensor' && o.spec.triggers.some(submits));
-  return s?.metadata.name ?? `(no Sensor submits ${m.namespace}/${m.template})`;
+  const pattern = targetPattern({ namespace: m.namespace, template: m.template });
+  const filterTakes = (f: any) => f.path === RETRAIN_TARGET_PATH && f.value.includes(pattern);
+  const takes = (o: any) => o.spec.dependencies.some((d: any) => (d.filters?.data ?? []).some(filterTakes));
+  const s = objects.find((o) => o.kind === 'Sensor' && takes(o));
+  return s?.metadata.name ?? `(no Sensor takes ${m.namespace}/${m.template})`;
 }
 
 main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {

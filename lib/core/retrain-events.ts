@@ -70,43 +70,62 @@ export function exactly(value: string): string {
   return `^${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
 }
 
-/** What the Sensor of one model matches and what it submits. */
+/** Label of the sustained-drift alert with the data version of the run it starts (set by `onSustainedDrift`). */
+export const RETRAIN_DATA_VERSION_LABEL = 'retrain_data_version';
+
+/** Name of the one retrain Sensor and of its ServiceAccount, in the event source's namespace. */
+export const RETRAIN_SENSOR = 'retrain';
+
+/** A WorkflowTemplate the retrain Sensor may submit. */
 export interface RetrainTarget {
-  /** The WorkflowTemplate to submit. */
+  /** The WorkflowTemplate. */
   readonly template: string;
   /** Its namespace, where the Workflow is created. */
   readonly namespace: string;
-  /** The data version the run records: `<dataVersion>@<startsAt of the alert>`. */
-  readonly dataVersion: string;
-  /** Labels of the Workflow. */
-  readonly labels: Record<string, string>;
 }
 
 /**
- * The Sensor's dependency filter on the Alertmanager webhook payload (the webhook EventSource
- * publishes `{"header": …, "body": <payload>}`, pkg/eventsources/sources/webhook/start.go): a
- * firing group of the sustained-drift alert whose common labels name this template and namespace
- * (the retrain route groups by them, so they are common labels of every notification it sends).
+ * The gjson path of the pair (namespace, template) in the webhook event: a multipath, which gjson
+ * renders as the JSON array `["<namespace>","<template>"]` (github.com/tidwall/gjson "Multipaths"),
+ * so one filter value names one exact pair and a template is only taken in its own namespace.
  */
-export function retrainDataFilters(target: RetrainTarget): Array<Record<string, unknown>> {
+export const RETRAIN_TARGET_PATH = '[body.commonLabels.retrain_namespace,body.commonLabels.retrain_workflow_template]';
+
+/** The filter value that takes exactly one target: its pair as gjson renders it, anchored. */
+export function targetPattern(t: RetrainTarget): string {
+  return exactly(JSON.stringify([t.namespace, t.template]));
+}
+
+/**
+ * The retrain Sensor's dependency filter on the Alertmanager webhook payload (the webhook
+ * EventSource publishes `{"header": …, "body": <payload>}`, pkg/eventsources/sources/webhook/start.go):
+ * a firing group of the sustained-drift alert whose common labels name one of the routed
+ * (namespace, template) pairs (the retrain route groups by them, so they are common labels of every
+ * notification it sends) and carry a data version. One value per model: the chart grows by about
+ * 60 bytes a model, not by a Sensor.
+ */
+export function retrainDataFilters(targets: RetrainTarget[]): Array<Record<string, unknown>> {
   return [
     { path: 'body.status', type: 'string', value: [exactly('firing')] },
     { path: 'body.commonLabels.alertname', type: 'string', value: [exactly(SUSTAINED_DRIFT_ALERT)] },
-    { path: 'body.commonLabels.retrain_namespace', type: 'string', value: [exactly(target.namespace)] },
-    { path: 'body.commonLabels.retrain_workflow_template', type: 'string', value: [exactly(target.template)] },
+    { path: RETRAIN_TARGET_PATH, type: 'string', value: targets.map(targetPattern) },
+    // The characters of a data version (core/primitives versionLabel): nothing else reaches the Workflow.
+    { path: `body.commonLabels.${RETRAIN_DATA_VERSION_LABEL}`, type: 'string', value: ['^[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,149}$'] },
   ];
 }
 
 /**
- * The Sensor's trigger: a `k8s` trigger creating one Workflow from the WorkflowTemplate in its
- * namespace (the object's namespace wins over the Sensor's: pkg/sensors/triggers/standard-k8s
- * `Execute`), its `data-version` parameter `<dataVersion>@` with the first alert's `startsAt`
- * appended (pkg/sensors/triggers/params.go `ApplyParams`, operation `append`): the same lineage as
- * a rule-started run on AWS (`<DataVersion>@<event time>`). The `k8s` trigger needs only `create`
- * on `workflows` there; the `argoWorkflow` trigger would run the `argo` CLI (which also reads
- * WorkflowTemplates) and then list Workflows (pkg/sensors/triggers/argo-workflow `Execute`).
+ * The Sensor's trigger: a `k8s` trigger creating one Workflow from the alert's WorkflowTemplate in
+ * the alert's namespace (the object's namespace wins over the Sensor's: pkg/sensors/triggers/standard-k8s
+ * `Execute`), its `data-version` parameter `<retrain_data_version>@<startsAt of the first alert>`
+ * (pkg/sensors/triggers/params.go `ApplyParams`: a key's value, then `append`): the same lineage as
+ * a rule-started run on AWS (`<DataVersion>@<event time>`). Only the namespace, the template's name
+ * and the data version come from the alert, and the filter admitted only routed pairs. The `k8s`
+ * trigger needs only `create` on `workflows`; the `argoWorkflow` trigger would run the `argo` CLI
+ * (which also reads WorkflowTemplates) and then list Workflows (pkg/sensors/triggers/argo-workflow `Execute`).
  */
-export function retrainTrigger(target: RetrainTarget): Record<string, unknown> {
+export function retrainTrigger(labels: Record<string, string>): Record<string, unknown> {
+  const src = (dataKey: string) => ({ dependencyName: RETRAIN_DEPENDENCY, dataKey });
   return {
     template: {
       name: 'submit-retrain',
@@ -116,19 +135,19 @@ export function retrainTrigger(target: RetrainTarget): Record<string, unknown> {
           resource: {
             apiVersion: 'argoproj.io/v1alpha1',
             kind: 'Workflow',
-            metadata: { generateName: `${target.template.slice(0, 52)}-drift-`, namespace: target.namespace, labels: target.labels },
+            metadata: { generateName: 'drift-retrain-', namespace: 'set-from-the-alert', labels },
             spec: {
-              workflowTemplateRef: { name: target.template },
-              arguments: { parameters: [{ name: 'data-version', value: `${target.dataVersion}@` }] },
+              workflowTemplateRef: { name: 'set-from-the-alert' },
+              arguments: { parameters: [{ name: 'data-version', value: '' }] },
             },
           },
         },
         parameters: [
-          {
-            src: { dependencyName: RETRAIN_DEPENDENCY, dataKey: 'body.alerts.0.startsAt' },
-            dest: 'spec.arguments.parameters.0.value',
-            operation: 'append',
-          },
+          { src: src('body.commonLabels.retrain_namespace'), dest: 'metadata.namespace' },
+          { src: src('body.commonLabels.retrain_workflow_template'), dest: 'spec.workflowTemplateRef.name' },
+          { src: src(`body.commonLabels.${RETRAIN_DATA_VERSION_LABEL}`), dest: 'spec.arguments.parameters.0.value' },
+          { src: { dependencyName: RETRAIN_DEPENDENCY, value: '@' }, dest: 'spec.arguments.parameters.0.value', operation: 'append' },
+          { src: src('body.alerts.0.startsAt'), dest: 'spec.arguments.parameters.0.value', operation: 'append' },
         ],
       },
     },

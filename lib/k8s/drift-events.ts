@@ -1,4 +1,4 @@
-import { ApiObject, Yaml } from 'cdk8s';
+import { ApiObject, Lazy, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { LOGS_ONLY_DISK } from '../core/ephemeral-storage';
@@ -7,8 +7,10 @@ import {
   EVENT_SOURCE_POD_LABEL,
   RETRAIN_DEPENDENCY,
   RETRAIN_EVENT_NAME,
+  RETRAIN_SENSOR,
   RETRAIN_WEBHOOK_ENDPOINT,
   RETRAIN_WEBHOOK_PORT,
+  RetrainTarget,
   eventSourceServiceName,
   retrainAlertmanagerConfig,
   retrainDataFilters,
@@ -80,10 +82,12 @@ export interface AlertmanagerEventSourceProps {
 /**
  * Where Alertmanager sends the sustained-drift alerts on Kubernetes, so that they start retraining
  * (the `onSustainedDrift` of AWS's EventBridge rule): an Argo Events EventBus (JetStream), a webhook
- * EventSource with its Service (`webhookUrl`) and a NetworkPolicy admitting only Alertmanager's
- * namespace to it. `DriftMonitor.onSustainedDrift(id, { eventSource, dataVersion })` adds a Sensor
- * per model in this namespace; `alertmanagerConfig()` renders the receiver and route that send the
- * alerts here. Needs the Argo Events controller (v1.9) in the cluster.
+ * EventSource with its Service (`webhookUrl`), a NetworkPolicy admitting only Alertmanager's
+ * namespace to it and, from the first `DriftMonitor.onSustainedDrift(id, { eventSource, dataVersion })`,
+ * one Sensor that submits the WorkflowTemplate a firing sustained-drift group names, if that
+ * (namespace, template) pair was routed here; each model's Role lets it create Workflows in that
+ * model's namespace. `alertmanagerConfig()` renders the receiver and route that send the alerts
+ * here. Needs the Argo Events controller (v1.9) in the cluster.
  */
 export class AlertmanagerEventSource extends Construct {
   /** Name of the EventSource. */
@@ -109,7 +113,13 @@ export class AlertmanagerEventSource extends Construct {
   public readonly defaultChild: ApiObject;
   /** Admits only Alertmanager's namespace to the webhook. */
   public readonly networkPolicy: ApiObject;
+  /** Name of the retrain Sensor's ServiceAccount (the subject of each model's RoleBinding). */
+  public readonly sensorServiceAccountName: string;
   private readonly labels: Record<string, string>;
+  /** The (namespace, template) pairs the Sensor submits, one per `onSustainedDrift`. */
+  private readonly targets: RetrainTarget[] = [];
+  private _sensor?: ApiObject;
+  private _sensorServiceAccount?: ApiObject;
 
   constructor(scope: Construct, id: string, props: AlertmanagerEventSourceProps = {}) {
     super(scope, id);
@@ -120,6 +130,7 @@ export class AlertmanagerEventSource extends Construct {
     this.eventName = RETRAIN_EVENT_NAME;
     this.webhookUrl = `http://${eventSourceServiceName(this.name)}.${this.namespace}.svc:${RETRAIN_WEBHOOK_PORT}${RETRAIN_WEBHOOK_ENDPOINT}`;
     this.labels = standardLabels('drift-events', this.name, 'retrain-events');
+    this.sensorServiceAccountName = RETRAIN_SENSOR;
     if (props.createNamespace ?? true) {
       this.namespaceObject = new k8s.KubeNamespace(this, 'Namespace', {
         metadata: {
@@ -145,6 +156,68 @@ export class AlertmanagerEventSource extends Construct {
    */
   public alertmanagerConfig(defaultReceiver: string = 'default'): string {
     return Yaml.stringify(retrainAlertmanagerConfig(this.webhookUrl, defaultReceiver));
+  }
+
+  /**
+   * The one retrain Sensor: it submits the WorkflowTemplate a firing sustained-drift group names, if
+   * a `DriftMonitor.onSustainedDrift` routed that (namespace, template) pair here.
+   * @default - none until the first `onSustainedDrift`
+   */
+  public get sensor(): ApiObject | undefined {
+    return this._sensor;
+  }
+
+  /**
+   * The ServiceAccount the Sensor runs as; each model's RoleBinding lets it create Workflows in the model's namespace.
+   * @default - none until the first `onSustainedDrift`
+   */
+  public get sensorServiceAccount(): ApiObject | undefined {
+    return this._sensorServiceAccount;
+  }
+
+  /**
+   * Let the Sensor submit `template` in `namespace` (called by `DriftMonitor.onSustainedDrift`).
+   * @internal
+   */
+  public _addRetrainTarget(target: RetrainTarget): void {
+    this.targets.push({ template: target.template, namespace: target.namespace });
+    if (!this._sensor) {
+      [this._sensorServiceAccount, this._sensor] = this.createSensor();
+    }
+  }
+
+  /** One Sensor for every model: the chart grows by a filter value a model, not by a Sensor (see `retrainDataFilters`). */
+  private createSensor(): [ApiObject, ApiObject] {
+    const labels = standardLabels('drift-events', RETRAIN_SENSOR, 'retrain-sensor');
+    const serviceAccount = new k8s.KubeServiceAccount(this, 'SensorServiceAccount', {
+      metadata: { name: this.sensorServiceAccountName, namespace: this.namespace, labels },
+    });
+    const sensor = new ApiObject(this, 'Sensor', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Sensor',
+      metadata: { name: RETRAIN_SENSOR, namespace: this.namespace, labels },
+      spec: {
+        eventBusName: this.eventBusName,
+        replicas: 1,
+        template: {
+          serviceAccountName: this.sensorServiceAccountName,
+          securityContext: k8s.toJson_PodSecurityContext(RESTRICTED_POD),
+          container: container(SMALL_RESOURCES),
+        },
+        dependencies: [
+          {
+            name: RETRAIN_DEPENDENCY,
+            eventSourceName: this.name,
+            eventName: this.eventName,
+            // At synth: the pairs of every onSustainedDrift.
+            filters: { data: Lazy.any({ produce: () => retrainDataFilters(this.targets) }) },
+          },
+        ],
+        // The runs it starts are labelled as the CronWorkflows label theirs, by component.
+        triggers: [retrainTrigger({ 'app.kubernetes.io/component': 'training-pipeline', 'app.kubernetes.io/part-of': 'cdk-mlops', 'cdk-mlops/started-by': 'sustained-drift' })],
+      },
+    });
+    return [serviceAccount, sensor];
   }
 
   private metadata(name: string) {
@@ -208,7 +281,7 @@ export class AlertmanagerEventSource extends Construct {
 
 /** Options of `DriftMonitor.onSustainedDrift`. */
 export interface SustainedDriftOptions {
-  /** Where Alertmanager sends the alerts: the Sensor is created in its namespace and reads its EventBus. */
+  /** Where Alertmanager sends the alerts: its one Sensor takes this monitor's template. */
   readonly eventSource: AlertmanagerEventSource;
   /**
    * Data version of the runs it starts: each records `<dataVersion>@<time the alert started>` as
@@ -217,10 +290,10 @@ export interface SustainedDriftOptions {
   readonly dataVersion: string;
 }
 
-/** What a `RetrainOnDrift` needs of the monitor (kept internal). */
-export interface RetrainOnDriftProps extends SustainedDriftOptions {
-  /** Name of the Sensor and its ServiceAccount. */
-  readonly name: string;
+/** What a `RetrainOnDrift` needs of the monitor. */
+export interface RetrainOnDriftProps {
+  /** Where Alertmanager sends the alerts (its Sensor submits the template). */
+  readonly eventSource: AlertmanagerEventSource;
   /** The WorkflowTemplate's name. */
   readonly templateName: string;
   /** The WorkflowTemplate's namespace. */
@@ -228,64 +301,26 @@ export interface RetrainOnDriftProps extends SustainedDriftOptions {
 }
 
 /**
- * Sustained drift of one model → one run of its training WorkflowTemplate: an Argo Events Sensor
- * (in the event source's namespace, with a ServiceAccount of its own) whose one dependency takes
- * only a firing `DriftSustained` group naming this template and namespace, and whose `k8s` trigger
- * creates a Workflow from the template with `data-version` `<dataVersion>@<startsAt>`; a Role and
- * RoleBinding in the template's namespace let that ServiceAccount create Workflows there, nothing
- * else. Made by `DriftMonitor.onSustainedDrift`.
+ * Sustained drift of one model → one run of its training WorkflowTemplate: the event source's
+ * Sensor is told to take this (namespace, template) pair, and a Role and RoleBinding in the
+ * template's namespace let the Sensor's ServiceAccount create Workflows there, nothing else. Made
+ * by `DriftMonitor.onSustainedDrift`, which also labels the alert with the run's data version.
  */
 export class RetrainOnDrift extends Construct {
-  /** The Argo Events Sensor (in the event source's namespace). */
+  /** The Sensor that submits the template (the event source's one retrain Sensor). */
   public readonly sensor: ApiObject;
-  /** The ServiceAccount the Sensor's pod runs as. */
-  public readonly serviceAccount: ApiObject;
   /** The Role allowing `create` on `workflows` in the template's namespace. */
   public readonly role: ApiObject;
-  /** Binds `role` to `serviceAccount`. */
+  /** Binds `role` to the Sensor's ServiceAccount. */
   public readonly roleBinding: ApiObject;
 
   constructor(scope: Construct, id: string, props: RetrainOnDriftProps) {
     super(scope, id);
     const source = props.eventSource;
-    const labels = standardLabels('drift-events', props.name, 'retrain-sensor');
-    // The runs it starts are labelled as the CronWorkflow labels its runs.
-    const target = {
-      template: props.templateName,
-      namespace: props.templateNamespace,
-      dataVersion: props.dataVersion,
-      labels: standardLabels(props.templateName, props.templateName, 'training-pipeline'),
-    };
-    // Sensor and ServiceAccount live with the EventBus (a Sensor reads the bus of its namespace), so
-    // in the event source's chart; the Role in the template's namespace, in this construct's chart.
-    const home = new Construct(source, `Sensor-${props.name}`);
-    this.serviceAccount = new k8s.KubeServiceAccount(home, 'ServiceAccount', {
-      metadata: { name: props.name, namespace: source.namespace, labels },
-    });
-    this.sensor = new ApiObject(home, 'Sensor', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Sensor',
-      metadata: { name: props.name, namespace: source.namespace, labels },
-      spec: {
-        eventBusName: source.eventBusName,
-        replicas: 1,
-        template: {
-          serviceAccountName: props.name,
-          securityContext: k8s.toJson_PodSecurityContext(RESTRICTED_POD),
-          container: container(SMALL_RESOURCES),
-        },
-        dependencies: [
-          {
-            name: RETRAIN_DEPENDENCY,
-            eventSourceName: source.name,
-            eventName: source.eventName,
-            filters: { data: retrainDataFilters(target) },
-          },
-        ],
-        triggers: [retrainTrigger(target)],
-      },
-    });
-    const roleName = `${props.name}-submit`;
+    source._addRetrainTarget({ template: props.templateName, namespace: props.templateNamespace });
+    this.sensor = source.sensor!;
+    const labels = standardLabels('drift-events', props.templateName, 'retrain-rbac');
+    const roleName = `${props.templateName.slice(0, 56)}-retrain`;
     this.role = new k8s.KubeRole(this, 'Role', {
       metadata: { name: roleName, namespace: props.templateNamespace, labels },
       rules: [{ apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['create'] }],
@@ -293,7 +328,7 @@ export class RetrainOnDrift extends Construct {
     this.roleBinding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: { name: roleName, namespace: props.templateNamespace, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
-      subjects: [{ kind: 'ServiceAccount', name: props.name, namespace: source.namespace }],
+      subjects: [{ kind: 'ServiceAccount', name: source.sensorServiceAccountName, namespace: source.namespace }],
     });
   }
 }

@@ -12,6 +12,7 @@ import { LOGS_ONLY_DISK } from '../core/ephemeral-storage';
 import { RESTRICTED_CONTAINER_PROPS, RESTRICTED_POD_PROPS, patchPodSeccomp } from './private/security';
 import { addStateValidation, validateProps } from './private/validate';
 import { DEFAULT_DRIFT_SCHEDULE_MINUTES, DEFAULT_SUSTAINED_DRIFT_DATAPOINTS, DEFAULT_SUSTAINED_DRIFT_PERIODS } from '../core/policy';
+import { RETRAIN_DATA_VERSION_LABEL } from '../core/retrain-events';
 import { cronIntervalMinutes, cronStartingDeadlineMinutes, driftFeatureSchema, k8sDriftMonitorSchema, parseS3Location, plainDriftProps } from '../core/schemas/drift-monitor';
 import { onSustainedDriftSchema } from '../core/schemas/retrain-events';
 
@@ -174,6 +175,8 @@ export class DriftMonitor extends Construct {
   private readonly scheduleMinutes: number;
   private readonly windowMinutes: number;
   private readonly labels: Record<string, string>;
+  /** The data version `onSustainedDrift` labels the sustained-drift alert with. */
+  private retrainDataVersion?: string;
 
   constructor(scope: Construct, id: string, props: DriftMonitorProps) {
     super(scope, id);
@@ -204,7 +207,8 @@ export class DriftMonitor extends Construct {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',
       metadata: { ...this.metadata(), labels: { ...this.labels, ...(props.prometheusRuleLabels ?? {}) } },
-      spec: { groups: [{ name: `${this.name}.rules`, rules: this.renderAlertRules() }] },
+      // At synth: onSustainedDrift labels the sustained-drift alert with the run's data version.
+      spec: { groups: [{ name: `${this.name}.rules`, rules: Lazy.any({ produce: () => this.renderAlertRules() }) }] },
     });
     this.defaultChild = ApiObject.of(this.job);
     this.node.defaultChild = this.defaultChild;
@@ -224,10 +228,11 @@ export class DriftMonitor extends Construct {
 
   /**
    * Start the model's training on sustained drift, as `onSustainedDrift` with `pipeline.startTarget()`
-   * does on AWS: an Argo Events Sensor reading `options.eventSource` submits the
-   * `retrainWorkflowTemplate` (which must be set) when Alertmanager posts a firing `DriftSustained`
-   * group of this monitor, with `data-version` `<dataVersion>@<time the alert started>`, and a Role
-   * in the template's namespace lets the Sensor create Workflows there and nothing else.
+   * does on AWS: the Sensor of `options.eventSource` submits the `retrainWorkflowTemplate` (which
+   * must be set) when Alertmanager posts a firing `DriftSustained` group of this monitor, with
+   * `data-version` `<dataVersion>@<time the alert started>` (the alert is labelled
+   * `retrain_data_version`), and a Role in the template's namespace lets the Sensor create
+   * Workflows there and nothing else.
    * @param id the construct id
    * @param options the event source and the data version of the runs
    */
@@ -237,12 +242,8 @@ export class DriftMonitor extends Construct {
       retrainWorkflowTemplate: template,
       options: { eventSource: options.eventSource, dataVersion: options.dataVersion },
     });
-    return new RetrainOnDrift(this, id, {
-      ...options,
-      name: this.name.replace(/^drift-/, 'retrain-'),
-      templateName: template!.name,
-      templateNamespace: template!.namespace,
-    });
+    this.retrainDataVersion = options.dataVersion;
+    return new RetrainOnDrift(this, id, { eventSource: options.eventSource, templateName: template!.name, templateNamespace: template!.namespace });
   }
 
   private metadata(suffix?: string) {
@@ -333,7 +334,10 @@ export class DriftMonitor extends Construct {
         `max by (feature) (count_over_time((cdk_mlops_drift_psi{${sel}} > ${act})[${periods * every}m:${every}m])) >= ${datapoints}`,
         'critical',
         `Sustained drift: PSI above ${act} in ${datapoints} of ${periods} runs: retrain`,
-        retrain ? { [RETRAIN_TEMPLATE_LABEL]: retrain.name, [RETRAIN_NAMESPACE_LABEL]: retrain.namespace } : {},
+        {
+          ...(retrain ? { [RETRAIN_TEMPLATE_LABEL]: retrain.name, [RETRAIN_NAMESPACE_LABEL]: retrain.namespace } : {}),
+          ...(this.retrainDataVersion !== undefined ? { [RETRAIN_DATA_VERSION_LABEL]: this.retrainDataVersion } : {}),
+        },
       ),
       this.alertRule(
         'DriftJobStale',

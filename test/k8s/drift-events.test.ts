@@ -39,8 +39,8 @@ describe('AlertmanagerEventSource and DriftMonitor.onSustainedDrift', () => {
       'EventBus argo-events/default',
       'EventSource argo-events/alertmanager',
       'NetworkPolicy argo-events/alertmanager-webhook',
-      'ServiceAccount argo-events/retrain-fraud',
-      'Sensor argo-events/retrain-fraud',
+      'ServiceAccount argo-events/retrain',
+      'Sensor argo-events/retrain',
     ]);
     const es = byKind(shared, 'EventSource')[0];
     expect(es.spec.service.ports).toEqual([{ name: 'webhook', port: 12000, targetPort: 12000 }]);
@@ -69,38 +69,44 @@ describe('AlertmanagerEventSource and DriftMonitor.onSustainedDrift', () => {
     });
   });
 
-  it('filters on a firing DriftSustained group naming exactly this template and namespace (anchored: Argo Events matches a regexp anywhere)', () => {
+  it('filters on a firing DriftSustained group naming exactly a routed (namespace, template) pair (anchored: Argo Events matches a regexp anywhere)', () => {
     const dep = byKind(shared, 'Sensor')[0].spec.dependencies[0];
     expect(dep).toMatchObject({ name: 'sustained-drift', eventSourceName: 'alertmanager', eventName: 'alertmanager' });
     expect(dep.filters.data).toEqual([
       { path: 'body.status', type: 'string', value: ['^firing$'] },
       { path: 'body.commonLabels.alertname', type: 'string', value: ['^DriftSustained$'] },
-      { path: 'body.commonLabels.retrain_namespace', type: 'string', value: ['^fraud$'] },
-      { path: 'body.commonLabels.retrain_workflow_template', type: 'string', value: ['^fraud-training$'] },
+      { path: '[body.commonLabels.retrain_namespace,body.commonLabels.retrain_workflow_template]', type: 'string', value: ['^\\["fraud","fraud-training"\\]$'] },
+      { path: 'body.commonLabels.retrain_data_version', type: 'string', value: ['^[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,149}$'] },
     ]);
     expect(new RegExp(exactly('fraud-training')).test('fraud-training-v2')).toBe(false);
     expect(new RegExp(exactly('a.b')).test('axb')).toBe(false);
   });
 
-  it('creates one Workflow from the template in its namespace, data-version <dataVersion>@<startsAt>', () => {
+  it('labels the sustained-drift alert with the run\'s data version', () => {
+    const rule = byKind(model, 'PrometheusRule')[0].spec.groups[0].rules.find((r: any) => r.alert === 'DriftSustained');
+    expect(rule.labels).toMatchObject({ retrain_workflow_template: 'fraud-training', retrain_namespace: 'fraud', retrain_data_version: 'txns@2026-11' });
+  });
+
+  it('creates one Workflow from the alert\'s template in its namespace, data-version <retrain_data_version>@<startsAt>', () => {
     const trigger = byKind(shared, 'Sensor')[0].spec.triggers[0].template.k8s;
     expect(trigger.operation).toBe('create');
-    expect(trigger.source.resource).toMatchObject({
-      kind: 'Workflow',
-      metadata: { generateName: 'fraud-training-drift-', namespace: 'fraud' },
-      spec: { workflowTemplateRef: { name: 'fraud-training' }, arguments: { parameters: [{ name: 'data-version', value: 'txns@2026-11@' }] } },
-    });
+    expect(trigger.source.resource).toMatchObject({ kind: 'Workflow', metadata: { generateName: 'drift-retrain-' } });
+    const src = (dataKey: string) => ({ dependencyName: 'sustained-drift', dataKey });
     expect(trigger.parameters).toEqual([
-      { src: { dependencyName: 'sustained-drift', dataKey: 'body.alerts.0.startsAt' }, dest: 'spec.arguments.parameters.0.value', operation: 'append' },
+      { src: src('body.commonLabels.retrain_namespace'), dest: 'metadata.namespace' },
+      { src: src('body.commonLabels.retrain_workflow_template'), dest: 'spec.workflowTemplateRef.name' },
+      { src: src('body.commonLabels.retrain_data_version'), dest: 'spec.arguments.parameters.0.value' },
+      { src: { dependencyName: 'sustained-drift', value: '@' }, dest: 'spec.arguments.parameters.0.value', operation: 'append' },
+      { src: src('body.alerts.0.startsAt'), dest: 'spec.arguments.parameters.0.value', operation: 'append' },
     ]);
   });
 
   it('lets the Sensor\'s ServiceAccount create Workflows in the model\'s namespace, nothing else', () => {
     expect(model.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding').map((o) => ({ kind: o.kind, ns: o.metadata.namespace, rules: o.rules, subjects: o.subjects }))).toEqual([
       { kind: 'Role', ns: 'fraud', rules: [{ apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['create'] }], subjects: undefined },
-      { kind: 'RoleBinding', ns: 'fraud', rules: undefined, subjects: [{ kind: 'ServiceAccount', name: 'retrain-fraud', namespace: 'argo-events' }] },
+      { kind: 'RoleBinding', ns: 'fraud', rules: undefined, subjects: [{ kind: 'ServiceAccount', name: 'retrain', namespace: 'argo-events' }] },
     ]);
-    expect(byKind(shared, 'Sensor')[0].spec.template.serviceAccountName).toBe('retrain-fraud');
+    expect(byKind(shared, 'Sensor')[0].spec.template.serviceAccountName).toBe('retrain');
   });
 
   it('renders the Alertmanager receiver and route (one receiver for every model, grouped by model, no resolved notifications)', () => {
@@ -119,6 +125,29 @@ describe('AlertmanagerEventSource and DriftMonitor.onSustainedDrift', () => {
     sensor.spec.dependencies[0].eventSoruceName = 'typo';
     const problems = manifestValidator().validate(sensor, 'test');
     expect(problems.map((p) => `${p.path} ${p.message}`)).toContain('/spec/dependencies/0 must NOT have additional properties (eventSoruceName)');
+  });
+});
+
+describe('several models on one event source', () => {
+  it('keeps one Sensor, taking each routed pair, and a Role in each model\'s namespace; the shared chart grows by one filter value a model', () => {
+    const size = (n: number) => {
+      const app = Testing.app();
+      const shared = new Chart(app, 'shared');
+      const source = new AlertmanagerEventSource(shared, 'Events');
+      for (let i = 0; i < n; i++) {
+        const chart = new Chart(app, `m${i}`);
+        new DriftMonitor(chart, 'Drift', { ...DRIFT, endpointName: `model${i}`, namespace: `model${i}`, retrainWorkflowTemplate: { name: `model${i}-training`, namespace: `model${i}` } })
+          .onSustainedDrift('Retrain', { eventSource: source, dataVersion: 'v1' });
+      }
+      return { objects: shared.toJson(), app };
+    };
+    const { objects, app } = size(3);
+    expect(byKind(objects, 'Sensor')).toHaveLength(1);
+    expect(byKind(objects, 'Sensor')[0].spec.dependencies[0].filters.data[2].value).toEqual([0, 1, 2].map((i) => `^\\["model${i}","model${i}-training"\\]$`));
+    const roles = app.charts.flatMap((c) => c.toJson()).filter((o) => o.kind === 'RoleBinding');
+    expect(roles.map((r: any) => r.metadata.namespace)).toEqual(['model0', 'model1', 'model2']);
+    const bytes = (n: number) => JSON.stringify(size(n).objects).length;
+    expect(bytes(11) - bytes(1)).toBeLessThan(10 * 100);
   });
 });
 
