@@ -23,7 +23,8 @@ export interface SeriesContext {
 }
 
 /** Bad states, one per kind of alert; a family writes healthy series for a state it does not know. */
-export type State = 'healthy' | 'errors' | 'idle' | 'busy' | 'gpu-busy' | 'slow' | 'gpu-memory-full' | 'xid' | 'restarts' | 'oom' | 'drift' | 'stale' | 'conversion-drop';
+export type State = 'healthy' | 'errors' | 'idle' | 'busy' | 'gpu-busy' | 'slow' | 'gpu-memory-full' | 'xid' | 'restarts' | 'oom' | 'drift' | 'stale' | 'conversion-drop'
+  | 'promotion-refused';
 
 export interface Family {
   readonly name: string;
@@ -152,6 +153,18 @@ export const FAMILIES: Family[] = [
     ],
   },
   {
+    // The promoter through the Pushgateway (lib/runtime/k8s-promotion): refused (or failing) while the failure is 1.
+    name: 'promotion',
+    metrics: ['cdk_mlops_promotion_failed', 'cdk_mlops_promotion_last_run_timestamp_seconds', 'cdk_mlops_promotion_served_version'],
+    podScoped: false,
+    series: (c, s) => [
+      { series: `cdk_mlops_promotion_failed${sel({ endpoint: c.endpoint, job: 'pushgateway' })}`, values: gauge(s === 'promotion-refused' ? 1 : 0) },
+      { series: `cdk_mlops_promotion_served_version${sel({ endpoint: c.endpoint, job: 'pushgateway' })}`, values: gauge(7) },
+      // The timestamp of the last run: now (fresh) or 0 (the promoter stopped reporting long ago).
+      { series: `cdk_mlops_promotion_last_run_timestamp_seconds${sel({ endpoint: c.endpoint, job: 'pushgateway' })}`, values: s === 'stale' ? gauge(0) : counter(60) },
+    ],
+  },
+  {
     // The example's business trigger (examples/gpu-serving-k8s.ts): conversions per session.
     name: 'checkout',
     metrics: ['checkout_conversions_total', 'checkout_sessions_total'],
@@ -185,6 +198,8 @@ export const KINDS: Array<{ readonly match: RegExp; readonly kind: Kind }> = [
   { match: /OomKilled$/, kind: { bad: 'oom' } },
   { match: /^Drift(Investigate|Act|Sustained)$/, kind: { bad: 'drift' } },
   { match: /^DriftJobStale$/, kind: { bad: 'stale', firesWhenAbsent: true } },
+  { match: /^PromotionFailed$/, kind: { bad: 'promotion-refused' } },
+  { match: /^PromotionStale$/, kind: { bad: 'stale', firesWhenAbsent: true } },
   { match: /^(BusinessConversionRate|conversion-rate)$/, kind: { bad: 'conversion-drop' } },
   { match: /^keda:.*:gpu$/, kind: { bad: 'gpu-busy', perPod: true } },
   { match: /^keda:.*:requests$/, kind: { bad: 'busy' } },

@@ -8,4 +8,5 @@ export * from './feature-store';
 export * from './ml-pipeline';
 export * from './drift-monitor';
 export * from './drift-events';
+export * from './approval-promotion';
 export * from './warnings';

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { MlPlatformChart } from './ml-platform-chart';
 import { gitOpsFolderOf } from './private/gitops';
 import { argoCdApplicationsSchema } from '../core/schemas/platform-delivery';
+import { ApprovalPromotion } from '../k8s/approval-promotion';
 import { validateProps } from '../k8s/private/validate';
 
 /** Argo CD's Application kind (argoproj/argo-cd v3.5.1, `manifests/crds/application-crd.yaml`). */
@@ -76,7 +77,9 @@ export interface ArgoCdApplicationsProps {
  * without self-heal unless `selfHeal` is set; `CreateNamespace=false`, as each chart renders its
  * namespace (with the Pod Security labels Argo CD would not set); the `spec.replicas` of a
  * workload that KEDA or an HPA scales is ignored in the diff and left alone by the sync
- * (`RespectIgnoreDifferences=true`), so a sync does not reset a scaled-out server. No
+ * (`RespectIgnoreDifferences=true`), so a sync does not reset a scaled-out server; so is the served
+ * model URI a model's `ApprovalPromotion` patches (its Rollout's pod template annotation), so a sync
+ * does not put the spec's initial model back. No
  * `resources-finalizer`: deleting an Application leaves its model running.
  */
 export class ArgoCdApplications extends Chart {
@@ -105,7 +108,7 @@ export class ArgoCdApplications extends Chart {
     const folder = gitOpsFolderOf(props.platform, chart);
     const autoSync = props.autoSync ?? true;
     const prune = props.prune ?? false;
-    const ignore = Lazy.any({ produce: () => ignoredReplicas(chart) });
+    const ignore = Lazy.any({ produce: () => ignoredFields(chart) });
     return new ApiObject(this, app.name, {
       apiVersion: APPLICATION_API_VERSION,
       kind: 'Application',
@@ -134,7 +137,7 @@ export class ArgoCdApplications extends Chart {
             syncOptions: [
               'CreateNamespace=false',
               ...(prune ? ['PruneLast=true'] : []),
-              ...(ignoredReplicas(chart) !== undefined ? ['RespectIgnoreDifferences=true'] : []),
+              ...(ignoredFields(chart) !== undefined ? ['RespectIgnoreDifferences=true'] : []),
             ],
             retry: autoSync ? { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } } : undefined,
           }),
@@ -142,6 +145,32 @@ export class ArgoCdApplications extends Chart {
       },
     });
   }
+}
+
+/**
+ * What the cluster changes and Argo CD must leave alone (ignored in the diff and, with
+ * `RespectIgnoreDifferences=true`, kept at its live value by a sync): the replicas KEDA or an HPA
+ * scale, and the served model URI an `ApprovalPromotion` patches on its Rollout / InferenceService
+ * (the pod template annotation its server's MODEL_URI reads), else a sync would put the spec's
+ * initial model back.
+ */
+function ignoredFields(chart: Chart): unknown[] | undefined {
+  const all = [...(ignoredReplicas(chart) ?? []), ...ignoredModelUris(chart)];
+  return all.length > 0 ? all : undefined;
+}
+
+/** `ignoreDifferences` for the served model URI of every `ApprovalPromotion`'s object in the chart. */
+function ignoredModelUris(chart: Chart): unknown[] {
+  const key = ApprovalPromotion.MODEL_URI_ANNOTATION.replace(/~/g, '~0').replace(/\//g, '~1');
+  return chart.node.findAll()
+    .filter((c): c is ApprovalPromotion => c instanceof ApprovalPromotion && Chart.of(c) === chart)
+    .map((p) => ({
+      group: p.targetKind === 'Rollout' ? 'argoproj.io' : 'serving.kserve.io',
+      kind: p.targetKind,
+      name: p.targetName,
+      namespace: p.namespace,
+      jsonPointers: [p.targetKind === 'Rollout' ? `/spec/template/metadata/annotations/${key}` : `/spec/predictor/annotations/${key}`],
+    }));
 }
 
 /** `ignoreDifferences` for the replicas of every workload of the chart that KEDA or an HPA scales. */
