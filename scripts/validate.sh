@@ -58,6 +58,13 @@
 #      S3; then the drift CronJob's bundle on the rendered DriftMonitor config: exactly the sampled
 #      inferences read, none malformed, PSI > 0.2 for the shifted feature and < 0.1 for the others;
 #      self-test on test/fixtures/broken/broken.capture.k8s.yaml (capture prefix not the drift job's) (~25 s)
+#  20. approval → canary deploy (scripts/k8s-promotion-check.sh): the MLflow server from PyPI and the real
+#      kube-apiserver (RBAC) on loopback, the bundled promoter (assets/k8s-promotion) run with the rendered
+#      CronJob's environment and a token of its ServiceAccount: the Role lets it get/patch its Rollout only
+#      (403 on another, on list, on delete); champion on a version with lineage is served, a repeat changes
+#      nothing, a version without lineage, an older one and an aborted canary's are refused into the dead
+#      letter with cdk_mlops_promotion_failed 1; self-test on test/fixtures/broken/broken.k8s-promotion.yaml
+#      (a Role not limited to one object), on the same servers (~1 min, MLflow's start is most of it)
 # Run through `npm run validate`, which installs the tools and synthesizes the examples first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -163,8 +170,12 @@ npx --no-install tsx bench/scale.ts --self-test
 step "sustained drift → retraining: amtool, the real Alertmanager, and Argo Events' sensor code on its payloads"
 npx --no-install tsx scripts/retrain-events.ts "$out/alertmanager-acme.yaml" "$out/k8s"
 npx --no-install tsx scripts/retrain-events.ts --self-test
+
 step "capture → drift: the capture service and proxy bundles into moto's S3, the drift CronJob's bundle computing PSI on it"
 bash scripts/capture-emulator.sh "${manifests[@]}"
 bash scripts/capture-emulator.sh --self-test
+
+step "approval → canary deploy: MLflow's champion alias through the promoter to its one Rollout, on the real API server with RBAC"
+bash scripts/k8s-promotion-check.sh "${manifests[@]}"
 
 printf '\nvalidate: all checks passed\n'
