@@ -27,7 +27,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { RETRAIN_TARGET_PATH, targetPattern } from '../lib/core/retrain-events';
+import { RETRAIN_TARGET_PATH } from '../lib/core/retrain-events';
 
 const ROOT = path.join(__dirname, '..');
 const RETRAIN_RECEIVER = 'argo-events-retrain';
@@ -281,8 +281,8 @@ async function main(argv: string[]): Promise<number> {
 
 /** The Sensor whose filter takes the model's (namespace, template) pair. */
 function sensorFor(objects: any[], m: Model): string {
-  const pattern = targetPattern({ namespace: m.namespace, template: m.template });
-  const filterTakes = (f: any) => f.path === RETRAIN_TARGET_PATH && f.value.includes(pattern);
+  // The pattern is RE2 and JavaScript alike (anchors, a group, alternatives, escapes).
+  const filterTakes = (f: any) => f.path === RETRAIN_TARGET_PATH && f.value.some((v: string) => new RegExp(v).test(`${m.namespace}/${m.template}`));
   const takes = (o: any) => o.spec.dependencies.some((d: any) => (d.filters?.data ?? []).some(filterTakes));
   const s = objects.find((o) => o.kind === 'Sensor' && takes(o));
   return s?.metadata.name ?? `(no Sensor takes ${m.namespace}/${m.template})`;

@@ -85,15 +85,19 @@ export interface RetrainTarget {
 }
 
 /**
- * The gjson path of the pair (namespace, template) in the webhook event: a multipath, which gjson
- * renders as the JSON array `["<namespace>","<template>"]` (github.com/tidwall/gjson "Multipaths"),
- * so one filter value names one exact pair and a template is only taken in its own namespace.
+ * Where the Sensor reads the pair (namespace, template): the alert group's common labels, which a
+ * data filter's `template` (Go template with sprig, given the value at `path` as its JSON text:
+ * pkg/sensors/dependencies/filter.go `filterData`) renders as `<namespace>/<template>`, so one
+ * filter value takes exact pairs and a template only in its own namespace.
  */
-export const RETRAIN_TARGET_PATH = '[body.commonLabels.retrain_namespace,body.commonLabels.retrain_workflow_template]';
+export const RETRAIN_TARGET_PATH = 'body.commonLabels';
+/** The data filter template rendering `<namespace>/<template>` from the common labels (sprig's `fromJson`). */
+export const RETRAIN_TARGET_TEMPLATE = '{{ $l := fromJson .Input }}{{ $l.retrain_namespace }}/{{ $l.retrain_workflow_template }}';
 
-/** The filter value that takes exactly one target: its pair as gjson renders it, anchored. */
-export function targetPattern(t: RetrainTarget): string {
-  return exactly(JSON.stringify([t.namespace, t.template]));
+/** The one filter value taking exactly these targets: `^(<ns>/<template>|…)$`, about 30 bytes a model. */
+export function targetsPattern(targets: RetrainTarget[]): string {
+  const esc = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return `^(${targets.map((t) => `${esc(t.namespace)}/${esc(t.template)}`).join('|')})$`;
 }
 
 /**
@@ -101,14 +105,14 @@ export function targetPattern(t: RetrainTarget): string {
  * EventSource publishes `{"header": …, "body": <payload>}`, pkg/eventsources/sources/webhook/start.go):
  * a firing group of the sustained-drift alert whose common labels name one of the routed
  * (namespace, template) pairs (the retrain route groups by them, so they are common labels of every
- * notification it sends) and carry a data version. One value per model: the chart grows by about
- * 60 bytes a model, not by a Sensor.
+ * notification it sends) and carry a data version. One alternative a model in one value: the chart
+ * grows by about 30 bytes a model, not by a Sensor.
  */
 export function retrainDataFilters(targets: RetrainTarget[]): Array<Record<string, unknown>> {
   return [
     { path: 'body.status', type: 'string', value: [exactly('firing')] },
     { path: 'body.commonLabels.alertname', type: 'string', value: [exactly(SUSTAINED_DRIFT_ALERT)] },
-    { path: RETRAIN_TARGET_PATH, type: 'string', value: targets.map(targetPattern) },
+    { path: RETRAIN_TARGET_PATH, type: 'string', template: RETRAIN_TARGET_TEMPLATE, value: [targetsPattern(targets)] },
     // The characters of a data version (core/primitives versionLabel): nothing else reaches the Workflow.
     { path: `body.commonLabels.${RETRAIN_DATA_VERSION_LABEL}`, type: 'string', value: ['^[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,149}$'] },
   ];

@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import * as YAML from 'yaml';
-import { exactly, retrainAlertmanagerConfig } from '../../lib/core/retrain-events';
+import { RETRAIN_TARGET_TEMPLATE, exactly, retrainAlertmanagerConfig, targetsPattern } from '../../lib/core/retrain-events';
 import { AlertmanagerEventSource } from '../../lib/k8s/drift-events';
 import { DriftMonitor, DriftMonitorProps } from '../../lib/k8s/drift-monitor';
 import { expectValidationError } from '../support/aws';
@@ -75,10 +75,13 @@ describe('AlertmanagerEventSource and DriftMonitor.onSustainedDrift', () => {
     expect(dep.filters.data).toEqual([
       { path: 'body.status', type: 'string', value: ['^firing$'] },
       { path: 'body.commonLabels.alertname', type: 'string', value: ['^DriftSustained$'] },
-      { path: '[body.commonLabels.retrain_namespace,body.commonLabels.retrain_workflow_template]', type: 'string', value: ['^\\["fraud","fraud-training"\\]$'] },
+      { path: 'body.commonLabels', type: 'string', template: RETRAIN_TARGET_TEMPLATE, value: ['^(fraud/fraud-training)$'] },
       { path: 'body.commonLabels.retrain_data_version', type: 'string', value: ['^[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,149}$'] },
     ]);
     expect(new RegExp(exactly('fraud-training')).test('fraud-training-v2')).toBe(false);
+    const pattern = targetsPattern([{ namespace: 'a', template: 'a-t' }, { namespace: 'b.c', template: 'b' }]);
+    expect(pattern).toBe('^(a/a-t|b\\.c/b)$');
+    expect(['a/a-t', 'b.c/b', 'a/a-t-v2', 'bxc/b', 'b.c/a-t'].map((v) => new RegExp(pattern).test(v))).toEqual([true, true, false, false, false]);
     expect(new RegExp(exactly('a.b')).test('axb')).toBe(false);
   });
 
@@ -143,11 +146,11 @@ describe('several models on one event source', () => {
     };
     const { objects, app } = size(3);
     expect(byKind(objects, 'Sensor')).toHaveLength(1);
-    expect(byKind(objects, 'Sensor')[0].spec.dependencies[0].filters.data[2].value).toEqual([0, 1, 2].map((i) => `^\\["model${i}","model${i}-training"\\]$`));
+    expect(byKind(objects, 'Sensor')[0].spec.dependencies[0].filters.data[2].value).toEqual(['^(model0/model0-training|model1/model1-training|model2/model2-training)$']);
     const roles = app.charts.flatMap((c) => c.toJson()).filter((o) => o.kind === 'RoleBinding');
     expect(roles.map((r: any) => r.metadata.namespace)).toEqual(['model0', 'model1', 'model2']);
     const bytes = (n: number) => JSON.stringify(size(n).objects).length;
-    expect(bytes(11) - bytes(1)).toBeLessThan(10 * 100);
+    expect(bytes(11) - bytes(1)).toBeLessThan(10 * 40);
   });
 });
 
