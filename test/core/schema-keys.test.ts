@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import * as approval from '../../lib/core/schemas/approval-promotion';
 import * as awsPipeline from '../../lib/core/schemas/aws-pipeline';
 import * as drift from '../../lib/core/schemas/drift-monitor';
+import * as eksPlatform from '../../lib/core/schemas/eks-platform';
 import * as featureStore from '../../lib/core/schemas/feature-store';
 import * as k8sFeatureStore from '../../lib/core/schemas/feature-store-k8s';
 import * as serving from '../../lib/core/schemas/gpu-serving';
@@ -38,6 +39,7 @@ const PAIRS: Array<{ file: string; props: string; schema: () => z.ZodType }> = [
   { file: 'lib/k8s/feature-store.ts', props: 'FeatureStoreProps', schema: () => k8sFeatureStore.k8sFeatureStoreSchema },
   { file: 'lib/k8s/model-registry.ts', props: 'ModelRegistryProps', schema: () => registry.mlflowServerSchema },
   { file: 'lib/k8s/drift-monitor.ts', props: 'DriftMonitorProps', schema: () => k8sDriftSchema() },
+  { file: 'lib/platform/eks-ml-platform.ts', props: 'EksMlPlatformProps', schema: () => eksPlatform.eksMlPlatformSchema },
   { file: 'lib/k8s/drift-events.ts', props: 'AlertmanagerEventSourceProps', schema: () => retrainEvents.alertmanagerEventSourceSchema },
 ];
 
