@@ -144,7 +144,9 @@ describe('MlPlatformChart at scale: one chart per model', () => {
     });
     const shared = rendered.get(platform)!;
     expect(shared.filter((o) => namespaces.has(o.metadata.namespace) || (o.kind === 'Namespace' && namespaces.has(o.metadata.name)))).toEqual([]);
-    expect(new Set(shared.map((o) => o.kind))).toEqual(new Set(['EC2NodeClass', 'NodePool', 'ConfigMap', 'Namespace', 'ServiceAccount', 'Deployment', 'Service', 'NetworkPolicy', 'PodDisruptionBudget']));
+    // The retrain events (issue 16): EventBus, webhook EventSource and the one Sensor of every model.
+    expect(new Set(shared.map((o) => o.kind))).toEqual(new Set(['EC2NodeClass', 'NodePool', 'ConfigMap', 'Namespace', 'ServiceAccount', 'Deployment', 'Service', 'NetworkPolicy', 'PodDisruptionBudget',
+      'EventBus', 'EventSource', 'Sensor']));
   });
 });
 
