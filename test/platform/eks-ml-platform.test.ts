@@ -286,6 +286,27 @@ describe('given locations and roles win', () => {
   });
 });
 
+describe('EksMlPlatform.fromFile', () => {
+  it('reads the spec file as MlPlatformChart.fromFile does; the roles and locations the file names win', () => {
+    const app = new App();
+    const stack = new Stack(app, 'AcmeEks', { env: ENV });
+    const platform = EksMlPlatform.fromFile(stack, 'Platform', SPEC_FILE, { cluster: importCluster(stack) });
+    expect(platform.models.map((m) => m.modelName)).toEqual(['churn']);
+    expect(platform.artifactsBucket).toBeUndefined();
+    expect(platform.captureBucket).toBeUndefined();
+  });
+
+  it('names the file, line and key of a problem', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-eks-spec-')), 'platform.yaml');
+    fs.writeFileSync(file, fs.readFileSync(SPEC_FILE, 'utf8').replace('pipelineArtifactRoot: s3://acme-ml-artifacts/pipelines', 'pipelineArtifactRoot: s3://acme-ml-artifacts'));
+    const app = new App();
+    const stack = new Stack(app, 'AcmeEks', { env: ENV });
+    const e = expectValidationError(() => EksMlPlatform.fromFile(stack, 'Platform', file, { cluster: importCluster(stack) }));
+    expect(e.problems.map((p) => p.property)).toEqual(['kubernetes.pipelineArtifactRoot']);
+    expect(e.message).toMatch(/platform\.yaml:\d+:\d+/);
+  });
+});
+
 describe('what EksMlPlatform refuses', () => {
   it('MlPlatformChart alone still requires the locations, each named by its key', () => {
     const e = expectValidationError(() => new MlPlatformChart(new Cdk8sApp(), 'acme', { spec: bareSpec() }));
