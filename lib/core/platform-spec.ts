@@ -456,7 +456,7 @@ export interface PlatformDriftKubernetesSpec {
   /**
    * IAM role of the model's capture service (IRSA): write the capture prefix (`s3:PutObject`, and
    * `kms:GenerateDataKey` on the bucket's key).
-   * @default - no role annotation
+   * @default - no role annotation (`EksMlPlatform`: a role it creates)
    */
   readonly captureRoleArn?: string;
 }
