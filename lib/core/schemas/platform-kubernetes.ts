@@ -10,6 +10,9 @@ import { unlessToken } from '../validation';
 /** Suffix of the MLflow namespace (`<prefix>-mlflow`); no model may take it. */
 export const MLFLOW_NAMESPACE_SUFFIX = 'mlflow';
 
+/** Suffix of the namespace of the retrain events (`<prefix>-events`: EventBus, EventSource, Sensors); no model may take it. */
+export const EVENTS_NAMESPACE_SUFFIX = 'events';
+
 /**
  * The node pool a model's GPU pipeline steps run on: the one it names, or else the first pool with
  * their GPU. Undefined when the pipeline has no GPU step or no pool fits.
@@ -89,6 +92,9 @@ function modelIssues(m: PlatformModelSpec, kube: PlatformKubernetesSpec | undefi
   const problem = (path: Array<string | number>, message: string) => issues.push({ path, message });
   if (m.name === MLFLOW_NAMESPACE_SUFFIX) {
     problem(['name'], `must not be "${MLFLOW_NAMESPACE_SUFFIX}" on Kubernetes (the namespace <prefix>-${MLFLOW_NAMESPACE_SUFFIX} is the MLflow server's)`);
+  }
+  if (m.name === EVENTS_NAMESPACE_SUFFIX) {
+    problem(['name'], `must not be "${EVENTS_NAMESPACE_SUFFIX}" on Kubernetes (the namespace <prefix>-${EVENTS_NAMESPACE_SUFFIX} is the retrain events' EventBus, EventSource and Sensors)`);
   }
   if (!m.serving.kubernetes) {
     problem(['serving', 'kubernetes'], 'is required to render on Kubernetes: nodePool, modelUri, cpu and memory of the model server');
