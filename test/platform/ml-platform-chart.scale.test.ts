@@ -270,8 +270,11 @@ describe('GitOps layout and Argo CD Applications', () => {
       project: 'default',
       source: { repoURL: REPO.repoUrl, targetRevision: 'HEAD', path: 'clusters/acme-ml/models/m0' },
       destination: { server: 'https://kubernetes.default.svc', namespace: 'acme-m0' },
-      // KEDA scales the Rollout: a sync must not reset its replicas.
-      ignoreDifferences: [{ group: 'argoproj.io', kind: 'Rollout', name: 'acme-m0', namespace: 'acme-m0', jsonPointers: ['/spec/replicas'] }],
+      // KEDA scales the Rollout: a sync must not reset its replicas; nor the model URI the promotion on approval patched.
+      ignoreDifferences: [
+        { group: 'argoproj.io', kind: 'Rollout', name: 'acme-m0', namespace: 'acme-m0', jsonPointers: ['/spec/replicas'] },
+        { group: 'argoproj.io', kind: 'Rollout', name: 'acme-m0', namespace: 'acme-m0', jsonPointers: ['/spec/template/metadata/annotations/mlops.cdk.io~1model-uri'] },
+      ],
       syncPolicy: {
         automated: { prune: false, selfHeal: false },
         syncOptions: ['CreateNamespace=false', 'RespectIgnoreDifferences=true'],

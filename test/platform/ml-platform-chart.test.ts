@@ -146,7 +146,12 @@ describe('MlPlatformChart', () => {
       const pod = rollout.spec.template.spec;
       const c = pod.containers[0];
       expect(c.image).toBe(SPEC.models[0].pipeline.inferenceImage);
-      expect(c.env).toEqual([{ name: 'HOME', value: '/tmp' }, { name: 'MODEL_URI', value: 's3://acme-ml-models/churn/7/' }]);
+      // The model URI through the pod template's annotation the promotion on approval patches; the spec's is its first value.
+      expect(c.env).toEqual([
+        { name: 'HOME', value: '/tmp' },
+        { name: 'MODEL_URI', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['mlops.cdk.io/model-uri']" } } },
+      ]);
+      expect(rollout.spec.template.metadata.annotations).toEqual({ 'mlops.cdk.io/model-uri': 's3://acme-ml-models/churn/7/' });
       // ephemeral-storage: one copy of the weights + 1 GiB requested, the whole scratch + 1 GiB the limit.
       expect(c.resources).toEqual({
         requests: { 'cpu': '4', 'memory': '16Gi', 'nvidia.com/gpu': '1', 'ephemeral-storage': '4Gi' },
@@ -201,7 +206,7 @@ describe('MlPlatformChart', () => {
 
     it('gives every alert its owner and runbook, and the rules the label Prometheus selects them by', () => {
       const rules = objects.filter((o) => o.kind === 'PrometheusRule');
-      expect(rules.map((r) => r.metadata.name)).toEqual(['acme-churn', 'drift-acme-churn']);
+      expect(rules.map((r) => r.metadata.name)).toEqual(['acme-churn', 'drift-acme-churn', 'promote-acme-churn']);
       for (const rule of rules) {
         expect(rule.metadata.labels.release).toBe('kube-prometheus-stack');
         for (const r of rule.spec.groups[0].rules) {
