@@ -93,8 +93,12 @@ class Api {
 function pathOf(o: Obj): string {
   const ns = o.metadata.namespace;
   const plural: Record<string, string> = {
-    Namespace: 'namespaces', ServiceAccount: 'serviceaccounts', Role: 'roles', RoleBinding: 'rolebindings',
-    Rollout: 'rollouts', InferenceService: 'inferenceservices',
+    Namespace: 'namespaces',
+    ServiceAccount: 'serviceaccounts',
+    Role: 'roles',
+    RoleBinding: 'rolebindings',
+    Rollout: 'rollouts',
+    InferenceService: 'inferenceservices',
   };
   const base = o.apiVersion === 'v1' ? '/api/v1' : `/apis/${o.apiVersion}`;
   return `${base}${ns ? `/namespaces/${ns}` : ''}/${plural[o.kind]}`;
@@ -195,7 +199,12 @@ interface RunResult { readonly code: number; readonly line: Obj; readonly pushed
 
 class Check {
   private failures = 0;
-  constructor(private readonly api: Api, private readonly mlflow: string, private readonly gateway: { url: string; pushed: Map<string, string> }, private readonly dir: string) {}
+  constructor(
+    public readonly api: Api,
+    private readonly mlflow: string,
+    private readonly gateway: { url: string; pushed: Map<string, string> },
+    private readonly dir: string,
+  ) {}
 
   public expect(ok: boolean, what: string, detail: unknown = ''): void {
     console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${what}${ok ? '' : `: ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`}`);
@@ -385,7 +394,7 @@ async function scenarios(c: Check, p: Promoter, tokenFile: string): Promise<void
     const own = `${pathOf(p.target)}/${p.target.metadata.name}`;
     await step(`the canary of version ${v4} aborted (status.abort, as Argo Rollouts sets it when the analysis fails)`,
       // The status subresource (the Rollout CRD has one): where the controller writes abort.
-      async () => { await c['api'].must('PATCH', `${own}/status`, { status: { abort: true } }, 'application/merge-patch+json'); },
+      async () => { await c.api.must('PATCH', `${own}/status`, { status: { abort: true } }, 'application/merge-patch+json'); },
       (r, o) => {
         c.expect(r.line.kind === 'REFUSED_BEFORE' && r.line.servedVersion === Number(v3), `decision REFUSED_BEFORE, served version ${v3} (the stable one)`, r.line);
         c.expect(/rolled back/.test(refused(o)[v4]?.reason ?? ''), `version ${v4} in the dead letter as rolled back`, o.metadata.annotations);

@@ -56,7 +56,11 @@ describe('ApprovalPromotion (Kubernetes)', () => {
     const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.value]));
     // The environment is what the promoter's CLI accepts (the same function parses it in the pod).
     expect(configFromEnv(env)).toMatchObject({
-      registeredModelName: 'acme-churn', alias: 'champion', kind: 'Rollout', name: 'acme-churn', namespace: 'acme-churn',
+      registeredModelName: 'acme-churn',
+      alias: 'champion',
+      kind: 'Rollout',
+      name: 'acme-churn',
+      namespace: 'acme-churn',
       rules: { requiredLineageKeys: Lineage.metadataKeys(), allowOlder: false },
     });
     const binding = find(objects, 'RoleBinding');

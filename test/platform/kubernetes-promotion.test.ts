@@ -40,7 +40,10 @@ describe('MlPlatformChart promotion on approval', () => {
   it('Argo CD leaves the promoted annotation alone (ignored in the diff, kept by a sync)', () => {
     const application = Testing.synth(argo).find((o: any) => o.metadata.name === 'acme-churn');
     expect(application.spec.ignoreDifferences).toContainEqual({
-      group: 'argoproj.io', kind: 'Rollout', name: 'acme-churn', namespace: 'acme-churn',
+      group: 'argoproj.io',
+      kind: 'Rollout',
+      name: 'acme-churn',
+      namespace: 'acme-churn',
       jsonPointers: ['/spec/template/metadata/annotations/mlops.cdk.io~1model-uri'],
     });
     expect(application.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
