@@ -19,3 +19,6 @@ examples.awsApp.synth();
 // The platform's runbook: every alarm, its condition, what it does, its owner and runbook link.
 fs.writeFileSync(path.join(outdir, 'runbook-acme.md'), examples.platform.platform.runbook());
 fs.writeFileSync(path.join(outdir, 'runbook-acme-k8s.md'), examples.platformChart.runbook());
+// The Alertmanager receiver and route that send sustained drift to the platform's Argo Events
+// webhook (checked by amtool and run by a real Alertmanager in validate step 18).
+fs.writeFileSync(path.join(outdir, 'alertmanager-acme.yaml'), examples.platformChart.retrainEvents.alertmanagerConfig());

@@ -1,14 +1,18 @@
-import { Chart, Cron, Duration } from 'cdk8s';
+import { Chart, Cron, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { LoopStage } from '../core/lifecycle-loop';
 import { PlatformKubernetesSpec, PlatformModelSpec, Weekday } from '../core/platform-spec';
 import { AlarmOwnership } from '../core/rollback';
 import { DEFAULT_SERVER_PORT } from '../core/schemas/k8s-serving';
 import { trainingPoolOf } from '../core/schemas/platform-kubernetes';
+import { ApprovalPromotion } from '../k8s/approval-promotion';
+import { AlertmanagerEventSource, RetrainOnDrift } from '../k8s/drift-events';
 import { DriftMonitor } from '../k8s/drift-monitor';
 import { GpuNodePool } from '../k8s/gpu-node-pool';
 import { GpuServingEndpoint, ServingRenderer } from '../k8s/gpu-serving-endpoint';
 import { MlPipeline } from '../k8s/ml-pipeline';
+import { kubernetesLoop } from './private/loop-k8s';
 import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
 import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
 import { pipelineSpecOf } from './private/pipeline-spec';
@@ -41,6 +45,11 @@ export interface KubernetesPlatformModelProps {
   readonly nodePools: GpuNodePool[];
   /** URL of the platform's MLflow tracking server. */
   readonly trackingUri: string;
+  /**
+   * Where Alertmanager sends sustained drift: its Sensor is told to submit this model's template (`retrainOnDrift`).
+   * @default - no Sensor: the alert names the WorkflowTemplate, nothing submits it
+   */
+  readonly retrainEvents?: AlertmanagerEventSource;
 }
 
 /**
@@ -64,6 +73,17 @@ export class KubernetesPlatformModel extends Construct {
   public readonly endpoint: GpuServingEndpoint;
   /** Watches the served traffic; its sustained-drift alert names the pipeline's WorkflowTemplate. */
   public readonly drift: DriftMonitor;
+  /**
+   * Sustained drift → a run of the pipeline: the Role letting the platform's Argo Events Sensor
+   * create Workflows in the model's namespace (and that Sensor, `retrainOnDrift.sensor`).
+   * @default - none without `retrainEvents`
+   */
+  public readonly retrainOnDrift?: RetrainOnDrift;
+  /**
+   * Approval → canary deploy: the version MLflow's `champion` alias names becomes the served model
+   * of the endpoint's Rollout / InferenceService (the spec's `modelUri` is the initial one).
+   */
+  public readonly promotion: ApprovalPromotion;
   /** How the server is rendered. */
   public readonly renderer: ServingRenderer;
   /**
@@ -71,6 +91,8 @@ export class KubernetesPlatformModel extends Construct {
    * manifest file, one `cluster.addCdk8sChart`), or the platform chart in the `ONE_CHART` layout.
    */
   public readonly chart: Chart;
+  /** The model's spec, as validated. */
+  private readonly spec: PlatformModelSpec;
   /**
    * Captures the served traffic where the drift job reads it (KServe's logger or the capture proxy,
    * and the capture service): for the loop's capture link.
@@ -83,6 +105,7 @@ export class KubernetesPlatformModel extends Construct {
     this.modelName = props.spec.name;
     this.namespace = props.namespace;
     this.registeredModelName = `${props.platformName}-${props.spec.name}`;
+    this.spec = props.spec;
     this.chart = Chart.of(this);
     // One namespace for the model's server, pipeline and drift job: one owner, one RBAC boundary.
     new kplus.k8s.KubeNamespace(this, 'Namespace', {
@@ -97,6 +120,20 @@ export class KubernetesPlatformModel extends Construct {
     this.endpoint = this.createEndpoint(props);
     this.drift = this.createDrift(props);
     this._capture = this.createCapture(props);
+    this.promotion = this.createPromotion(props);
+    // capture → drift → retrain, as PlatformModel's RetrainOnDrift rule on AWS.
+    this.retrainOnDrift = props.retrainEvents
+      ? this.drift.onSustainedDrift('RetrainOnDrift', { eventSource: props.retrainEvents, dataVersion: props.spec.training.dataVersion })
+      : undefined;
+  }
+
+  /**
+   * The model's lifecycle loop, link by link (capture → drift → retrain → gate → register → approval →
+   * canary deploy → auto-rollback): what implements each on Kubernetes and which objects do it, the
+   * same question `PlatformModel.loop()` answers on AWS.
+   */
+  public loop(): LoopStage[] {
+    return kubernetesLoop(this, this.spec);
   }
 
   /** Trains, evaluates, gates and registers into the platform's MLflow as `<platform>-<model>`. */
@@ -173,6 +210,34 @@ export class KubernetesPlatformModel extends Construct {
       targetRequestsPerSecond: s.maxInstanceCount !== undefined
         ? (s.targetInvocationsPerInstance ?? DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE) / 60
         : undefined,
+    });
+  }
+
+  /**
+   * Approval → canary deploy: the server reads `MODEL_URI` from its pod template's annotation (the
+   * Downward API), which starts as the spec's `modelUri` and which the promoter patches to the
+   * approved version's source (lib/k8s/approval-promotion.ts). The endpoint's env is `HOME` then
+   * `MODEL_URI` (createEndpoint): the `test` operations fail the synthesis if that ever changes.
+   */
+  private createPromotion(props: KubernetesPlatformModelProps): ApprovalPromotion {
+    const uri = props.spec.serving.kubernetes!.modelUri;
+    const served = this.endpoint.defaultChild;
+    const pod = served.kind === 'Rollout' ? '/spec/template' : '/spec/predictor';
+    const annotations = served.kind === 'Rollout' ? `${pod}/metadata/annotations` : `${pod}/annotations`;
+    const env = `${pod}${served.kind === 'Rollout' ? '/spec' : ''}/containers/0/env/1`;
+    served.addJsonPatch(
+      JsonPatch.test(env, { name: 'MODEL_URI', value: uri }),
+      JsonPatch.add(annotations, { [ApprovalPromotion.MODEL_URI_ANNOTATION]: uri }),
+      JsonPatch.replace(env, { name: 'MODEL_URI', valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${ApprovalPromotion.MODEL_URI_ANNOTATION}']` } } }),
+    );
+    return new ApprovalPromotion(this, 'Promotion', {
+      endpoint: this.endpoint,
+      registeredModelName: this.registeredModelName,
+      trackingUri: props.trackingUri,
+      image: props.kubernetes.driftImage,
+      pushgatewayUrl: props.kubernetes.pushgatewayUrl,
+      alarmOwnership: props.ownership,
+      prometheusRuleLabels: props.kubernetes.prometheusRuleLabels,
     });
   }
 

@@ -3,13 +3,16 @@ import * as path from 'node:path';
 import { ApiObject, Chart, Duration, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubernetesPlatformModel } from './kubernetes-platform-model';
+import { loopRows } from './private/loop';
 import { cell, pascal, renderRunbook } from './private/runbook';
 import { SpecDocument } from './private/spec-document';
 import { PlatformKubernetesSpec, PlatformNodePoolSpec, PlatformSpec } from '../core/platform-spec';
+import { RETRAIN_RECEIVER } from '../core/retrain-events';
 import { platformChartOptionsSchema } from '../core/schemas/platform-delivery';
-import { MLFLOW_NAMESPACE_SUFFIX, kubernetesPlatformSpecSchema } from '../core/schemas/platform-kubernetes';
+import { EVENTS_NAMESPACE_SUFFIX, MLFLOW_NAMESPACE_SUFFIX, kubernetesPlatformSpecSchema } from '../core/schemas/platform-kubernetes';
 import { isCdkTokenText } from '../core/token-text';
 import { validateAllOrThrow } from '../core/validation';
+import { AlertmanagerEventSource } from '../k8s/drift-events';
 import { RETRAIN_NAMESPACE_LABEL, RETRAIN_TEMPLATE_LABEL } from '../k8s/drift-monitor';
 import { CapacityType, GpuNodePool } from '../k8s/gpu-node-pool';
 import { ServingRenderer } from '../k8s/gpu-serving-endpoint';
@@ -104,10 +107,13 @@ export interface PlatformAlert {
  * manifest file of the app, `0000-<chart>.k8s.yaml`).
  *
  * Sustained drift → retraining: the `DriftSustained` alert carries the labels
- * `retrain_workflow_template` and `retrain_namespace`. Route them in Alertmanager to a webhook that
- * submits that WorkflowTemplate (e.g. an Argo Events webhook EventSource with a Sensor whose Argo
- * Workflow trigger creates a Workflow from `workflowTemplateRef.name` taken from the alert's
- * labels); the chart renders no Argo Events objects. The gate still stands before registration.
+ * `retrain_workflow_template` and `retrain_namespace`; this chart renders, in `<prefix>-events`,
+ * an Argo Events EventBus, the webhook EventSource Alertmanager posts to (`retrainEvents`) and one
+ * Sensor that creates a Workflow from the WorkflowTemplate a firing alert names, for the models'
+ * (namespace, template) pairs only (`data-version` `<training.dataVersion>@<alert startsAt>`); each
+ * model's chart holds the Role letting that Sensor create Workflows in its namespace.
+ * `retrainEvents.alertmanagerConfig()` renders the Alertmanager receiver and route. The gate still
+ * stands before registration.
  *
  * Keep all GPU node pools of a cluster in this chart: each chart renders its own NVIDIA device
  * plugin ConfigMap (`kube-system/nvidia-device-plugin-config`).
@@ -130,6 +136,12 @@ export class MlPlatformChart extends Chart {
   public readonly nodePools: GpuNodePool[];
   /** The platform's MLflow tracking server and registry. */
   public readonly registry: ModelRegistry;
+  /**
+   * Where Alertmanager sends sustained drift (namespace `<prefix>-events`): the Argo Events
+   * EventBus, the webhook EventSource and the Sensor submitting each model's WorkflowTemplate.
+   * `retrainEvents.alertmanagerConfig()` renders the Alertmanager receiver and route.
+   */
+  public readonly retrainEvents: AlertmanagerEventSource;
   /** The models, in the spec's order. */
   public readonly models: KubernetesPlatformModel[];
   /** How the platform is divided into charts. */
@@ -169,6 +181,11 @@ export class MlPlatformChart extends Chart {
       allowedClientNamespaces: spec.models.map((m) => namespaceOf(m.name)),
     });
 
+    this.retrainEvents = new AlertmanagerEventSource(this, 'RetrainEvents', {
+      namespace: `${prefix}-${EVENTS_NAMESPACE_SUFFIX}`,
+      alertmanagerNamespace: kube.monitoringNamespace,
+    });
+
     // A model's chart is a sibling of this one, not a child: cdk8s renders a nested chart to a file
     // named with a hash and makes every chart of the app depend on its children, which numbers
     // all the app's files (cdk8s 2.70 App.synth, IndexedChartNamer).
@@ -182,6 +199,7 @@ export class MlPlatformChart extends Chart {
       namespace: namespaceOf(m.name),
       nodePools: this.nodePools,
       trackingUri: this.registry.trackingUri,
+      retrainEvents: this.retrainEvents,
     }));
     this.charts = [this, ...this.models.map((m) => m.chart).filter((c) => c !== this)];
   }
@@ -256,7 +274,7 @@ export class MlPlatformChart extends Chart {
             const labels: Record<string, string> = r.labels ?? {};
             const template = labels[RETRAIN_TEMPLATE_LABEL];
             const action = template !== undefined
-              ? `submits the WorkflowTemplate ${labels[RETRAIN_NAMESPACE_LABEL]}/${template} (through the Alertmanager webhook routing on ${RETRAIN_TEMPLATE_LABEL})`
+              ? `submits the WorkflowTemplate ${labels[RETRAIN_NAMESPACE_LABEL]}/${template} (Alertmanager's ${RETRAIN_RECEIVER} webhook → the Argo Events Sensor in ${this.retrainEvents.namespace})`
               : !triggers.has(r.alert) ? 'notifies its owner'
                 : model.renderer === ServingRenderer.ARGO_ROLLOUT ? 'notifies its owner; the same condition on the canary aborts an in-flight rollout (Argo Rollouts analysis)'
                   : 'notifies its owner; roll back by hand (KServe does not abort a canary)';
@@ -289,14 +307,15 @@ export class MlPlatformChart extends Chart {
       `Runbook: the ${this.platformName} ML platform on Kubernetes`,
       [
         'Generated by cdk-mlops from the platform spec. Every alert goes to Alertmanager with its `owner` and',
-        '`runbook_url`; the "on alert" column says what else happens. Route the alerts labelled',
-        `\`${RETRAIN_TEMPLATE_LABEL}\` to a webhook that submits that WorkflowTemplate in \`${RETRAIN_NAMESPACE_LABEL}\`.`,
+        '`runbook_url`; the "on alert" column says what else happens. The alerts labelled',
+        `\`${RETRAIN_TEMPLATE_LABEL}\` go to the \`${RETRAIN_RECEIVER}\` receiver (\`retrainEvents.alertmanagerConfig()\`), whose Sensor submits that WorkflowTemplate in \`${RETRAIN_NAMESPACE_LABEL}\`.`,
       ],
       ['alert', 'expression', 'for', 'severity', 'on alert', 'owner', 'runbook'],
       this.models.map((model) => ({
         heading: model.modelName,
         summary: `Namespace \`${model.namespace}\`: server \`${model.endpoint.name}\` (${model.renderer === ServingRenderer.ARGO_ROLLOUT ? 'Argo Rollout' : 'KServe InferenceService'}), `
           + `WorkflowTemplate \`${model.pipeline.name}\`, MLflow registered model \`${model.registeredModelName}\` at ${this.registry.trackingUri}.`,
+        loop: loopRows(model.loop()),
         rows: alerts.filter((a) => a.model === model.modelName).map((a) => [
           `${cell(a.alert)}: ${cell(a.summary)}`,
           `\`${cell(a.expression)}\``,

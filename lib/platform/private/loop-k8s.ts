@@ -16,20 +16,28 @@ export function kubernetesLoop(model: KubernetesPlatformModel, m: PlatformModelS
   const server = objectRef(model.endpoint.defaultChild);
   return inLoopOrder({
     [LoopLink.CAPTURE]: {
-      rendered: false,
-      implementation: `the model server must write ${samplingPercentOf(m)} % of its requests and responses in SageMaker's capture format under ${m.drift.kubernetes?.captureUri ?? 'the capture URI'}`,
-      resources: [],
+      rendered: true,
+      implementation: rollout
+        ? `a capture proxy in each server pod posts ${samplingPercentOf(m)} % of the requests and responses to the capture service, which writes them as SageMaker data capture (JSON Lines) under the drift job's prefix`
+        : `KServe's logger posts the requests and responses to the capture service, which writes ${samplingPercentOf(m)} % of them as SageMaker data capture (JSON Lines) under the drift job's prefix`,
+      resources: [objectRef(model._capture.deployment), server],
     },
     [LoopLink.DRIFT]: {
       rendered: true,
       implementation: `the drift CronJob computes PSI of ${m.drift.features.length} features and the predictions and pushes them to the Pushgateway; PrometheusRule alerts at 0.1 and 0.2`,
       resources: [objectRef(ApiObject.of(model.drift.job)), objectRef(model.drift.alerts)],
     },
-    [LoopLink.RETRAIN]: {
-      rendered: false,
-      implementation: `route the sustained-drift alert (labelled with the WorkflowTemplate) from Alertmanager to a webhook that submits ${model.pipeline.name}`,
-      resources: [objectRef(model.drift.alerts)],
-    },
+    [LoopLink.RETRAIN]: model.retrainOnDrift !== undefined
+      ? {
+        rendered: true,
+        implementation: `Alertmanager sends the firing sustained-drift alert to the platform's Argo Events webhook; its Sensor creates a Workflow from ${model.pipeline.name} (data version <training data version>@<alert start>), allowed by the model's Role`,
+        resources: [objectRef(model.drift.alerts), objectRef(model.retrainOnDrift.sensor), objectRef(model.retrainOnDrift.role)],
+      }
+      : {
+        rendered: false,
+        implementation: `route the sustained-drift alert (labelled with the WorkflowTemplate) from Alertmanager to a webhook that submits ${model.pipeline.name}`,
+        resources: [objectRef(model.drift.alerts)],
+      },
     [LoopLink.GATE]: {
       rendered: true,
       implementation: `the WorkflowTemplate's register step runs only when ${gateText(m)} (a when expression on the evaluation's output)`,
@@ -41,9 +49,9 @@ export function kubernetesLoop(model: KubernetesPlatformModel, m: PlatformModelS
       resources: [objectRef(model.pipeline.workflowTemplate)],
     },
     [LoopLink.APPROVAL]: {
-      rendered: false,
-      implementation: 'change serving.kubernetes.modelUri in the spec to the approved version and deploy',
-      resources: [],
+      rendered: true,
+      implementation: `moving the MLflow alias to a version runs the promoter (a CronJob, every minute): lineage tags checked, the ${model.promotion.targetKind}'s model annotation patched; refusals are recorded on it and alert`,
+      resources: [objectRef(ApiObject.of(model.promotion.job)), objectRef(model.promotion.role), objectRef(model.promotion.alerts)],
     },
     [LoopLink.CANARY_DEPLOY]: {
       rendered: true,
