@@ -3,11 +3,13 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { App as Cdk8sApp } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubernetesPlatformModel } from './kubernetes-platform-model';
 import { MlPlatformChart } from './ml-platform-chart';
 import { validateCdk8sApp } from './private/chart-render';
+import { MLFLOW_SECRET_STORE_NAME, MlflowBackendSecretSync } from './private/mlflow-backend-secret';
 import { pascal } from './private/runbook';
 import { SpecDocument } from './private/spec-document';
 import { acknowledgeNag, acknowledgeWildcardResources } from '../aws/private/nag';
@@ -46,6 +48,15 @@ export interface EksMlPlatformFileOptions {
    * @default - the enclosing stack's name when inside a stack, else `<spec name>-eks`
    */
   readonly stackNamePrefix?: string;
+  /**
+   * The Secrets Manager secret holding MLflow's backend store URI (a plain string, e.g.
+   * `postgresql://user:password@host:5432/mlflow`). The External Secrets Operator (installed in the
+   * cluster, `external-secrets.io/v1`) copies it into the Kubernetes Secret the MLflow server mounts
+   * (`kubernetes.mlflow.backendStoreUriSecret`, key `backendStoreUriSecretKey`), through a
+   * `SecretStore` whose ServiceAccount's role may read this secret only.
+   * @default - a new secret (encrypted with `encryptionKey`, retained) holding a random placeholder: MLflow does not start until its value is set to the database's URI (`aws secretsmanager put-secret-value`)
+   */
+  readonly mlflowBackendSecret?: secretsmanager.ISecret;
 }
 
 /** Properties of an `EksMlPlatform`. */
@@ -160,9 +171,12 @@ interface S3Place {
  * with `addCdk8sChart`: the platform chart (GPU node pools, MLflow) in the shared stack, each
  * model's chart in a stack of its own with its roles, so no template grows with the platform.
  *
- * The MLflow backend store URI stays a Kubernetes Secret (`kubernetes.mlflow.backendStoreUriSecret`)
- * made outside the app, e.g. by the External Secrets Operator from a Secrets Manager secret: the
- * construct puts no secret value in a template.
+ * The MLflow backend store URI comes from a Secrets Manager secret (`mlflowBackendSecret`, or one
+ * the construct creates for the operator to fill): the platform chart renders, in the MLflow
+ * namespace, an External Secrets Operator `SecretStore` (its ServiceAccount's role reads that one
+ * secret) and an `ExternalSecret` making the Kubernetes Secret the server mounts
+ * (`kubernetes.mlflow.backendStoreUriSecret`); the External Secrets Operator must run in the
+ * cluster. No secret value is in a template or a manifest.
  */
 export class EksMlPlatform extends Construct {
   /** A platform from a YAML (`.yaml`, `.yml`) or JSON (`.json`) spec file, checked by the same schema as a TypeScript spec. */
@@ -190,6 +204,10 @@ export class EksMlPlatform extends Construct {
   public readonly mlflowRole?: iam.IRole;
   /** The platform chart on the cluster (node pools and MLflow). */
   public readonly manifest: eks.KubernetesManifest;
+  /** The Secrets Manager secret holding MLflow's backend store URI (the given one, or the one the platform created). */
+  public readonly mlflowBackendSecret: secretsmanager.ISecret;
+  /** The role of the External Secrets Operator's `SecretStore` in the MLflow namespace: reads `mlflowBackendSecret` only. */
+  public readonly mlflowSecretStoreRole: iam.IRole;
   private readonly sharedScope: Construct;
   private readonly oidc: iam.IOpenIdConnectProvider;
   private readonly provider: eks.IKubectlProvider;
@@ -232,6 +250,10 @@ export class EksMlPlatform extends Construct {
     const mlflowRoot = this.placeOf(kube.mlflow.artifactRoot, this.artifactsBucket, MLFLOW_PREFIX, 'kubernetes.mlflow.artifactRoot');
     const mlflowSa = new ServiceAccountRef(`${nsPrefix}-${MLFLOW_NAMESPACE_SUFFIX}`);
     this.mlflowRole = kube.mlflow.roleArn === undefined ? this.mlflowRoleFor(mlflowRoot, mlflowSa) : undefined;
+    this.mlflowBackendSecret = props.mlflowBackendSecret ?? this.backendSecret();
+    const storeSa = new ServiceAccountRef(mlflowSa.namespace);
+    storeSa.bind(() => MLFLOW_SECRET_STORE_NAME);
+    this.mlflowSecretStoreRole = this.secretStoreRoleFor(this.mlflowBackendSecret, storeSa);
 
     const env: Environment = props.env ?? {
       account: Token.isUnresolved(this.sharedStack.account) ? undefined : this.sharedStack.account,
@@ -255,6 +277,14 @@ export class EksMlPlatform extends Construct {
     this.chart = new MlPlatformChart(new Cdk8sApp(), spec.name, { spec: this.filledSpec(spec, filledModels) });
     // The trusts name the ServiceAccounts as the charts render them.
     mlflowSa.bind(() => this.chart.registry.serviceAccount.name);
+    new MlflowBackendSecretSync(this.chart, 'MlflowBackendSecret', {
+      namespace: mlflowSa.namespace,
+      secretName: kube.mlflow.backendStoreUriSecret,
+      secretKey: kube.mlflow.backendStoreUriSecretKey ?? 'uri',
+      remoteKey: this.mlflowBackendSecret.secretFullArn ?? this.mlflowBackendSecret.secretName,
+      region: this.mlflowBackendSecret.env.region,
+      roleArn: this.mlflowSecretStoreRole.roleArn,
+    });
     this.chart.models.forEach((model, i) => refs[i].bind(model));
     this.provider = props.cluster.kubectlProvider ?? this.createKubectlProvider();
     this.manifest = this.deliver();
@@ -457,6 +487,44 @@ export class EksMlPlatform extends Construct {
       serverAccessLogsPrefix: `${id.toLowerCase()}/`,
       lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
     });
+  }
+
+  /**
+   * The role of ESO's SecretStore: GetSecretValue and DescribeSecret on the one secret (what ESO's
+   * AWS Secrets Manager provider calls), kms:Decrypt on its key (when the secret names one) through
+   * Secrets Manager only. Stated here rather than by `grantRead`, which puts the decrypt grant of a
+   * key into the key's policy, or nowhere for an imported key.
+   */
+  private secretStoreRoleFor(secret: secretsmanager.ISecret, sa: ServiceAccountRef): iam.Role {
+    const role = this.irsaRole(this.sharedScope, 'MlflowSecretStoreRole',
+      `External Secrets Operator's SecretStore of the ${this.platformName} ML platform's MLflow backend store URI`, sa, []);
+    // A secret imported by name has no full ARN: Secrets Manager adds six random characters to the name.
+    const resource = secret.secretFullArn ?? `${secret.secretArn}-??????`;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [resource] }));
+    acknowledgeWildcardResources(role, [resource], 'The one secret imported by name: Secrets Manager suffixes its ARN with six random characters.');
+    if (secret.encryptionKey !== undefined) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [secret.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${secret.env.region}.amazonaws.com` } },
+      }));
+    }
+    return role;
+  }
+
+  /** MLflow's backend store URI secret when none is given: a placeholder the operator replaces with the database's URI. */
+  private backendSecret(): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this.sharedScope, 'MlflowBackendSecret', {
+      description: `MLflow backend store URI of the ${this.platformName} ML platform on EKS (e.g. postgresql://user:password@host:5432/mlflow); `
+        + 'created with a random placeholder: put the URI before MLflow can start',
+      encryptionKey: this.encryptionKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledgeNag(secret, [{
+      rule: 'AwsSolutions-SMG4',
+      reason: 'The value is the database\'s URI, set by its operator: rotating it is rotating the database\'s credentials, done with the database.',
+    }]);
+    return secret;
   }
 
   private accessLogsBucket(): s3.Bucket {

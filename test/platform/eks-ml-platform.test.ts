@@ -187,7 +187,8 @@ describe('EksMlPlatform from the example spec without the locations and roles it
 
   it('no other role in the platform\'s stacks but aws-eks\' kubectl handler (in its nested stack)', () => {
     expect(resources(churn, 'AWS::IAM::Role')).toHaveLength(4);
-    expect(resources(shared, 'AWS::IAM::Role')).toHaveLength(1);
+    // MLflow's, and its backend secret's SecretStore's (test/platform/eks-ml-platform.mlflow-secret.test.ts).
+    expect(resources(shared, 'AWS::IAM::Role')).toHaveLength(2);
   });
 
   it('buckets: KMS with the platform key (bucket key), TLS only, versioned, public access blocked, retained, access-logged', () => {
@@ -267,7 +268,9 @@ describe('given locations and roles win', () => {
 
   it('creates no role and no bucket the spec gives, and delivers the spec\'s ARNs and URIs as given', () => {
     expect(resources(churn, 'AWS::IAM::Role')).toHaveLength(0);
-    expect(resources(shared, 'AWS::IAM::Role')).toHaveLength(0);
+    // Only the SecretStore's role of MLflow's backend secret, which no spec key gives.
+    expect(resources(shared, 'AWS::IAM::Role')).toHaveLength(1);
+    expect(platform.mlflowSecretStoreRole).toBeDefined();
     expect(resources(shared, 'AWS::S3::Bucket')).toHaveLength(0);
     expect(platform.mlflowRole).toBeUndefined();
     expect(platform.models[0].trainingRole).toBeUndefined();
@@ -277,12 +280,16 @@ describe('given locations and roles win', () => {
     }
   });
 
-  it('renders the same objects as MlPlatformChart from the same spec (but for aws-eks\' prune label)', () => {
+  it('renders the same objects as MlPlatformChart from the same spec (but for aws-eks\' prune label), and the MLflow backend secret\'s ESO objects', () => {
     const alone = new MlPlatformChart(new Cdk8sApp(), 'acme', { spec: SPEC });
     const strip = (objects: any[]) => JSON.parse(JSON.stringify(objects).replace(/"aws\.cdk\.eks\/prune-[0-9a-f]+":"",?/g, '').replace(/,}/g, '}'));
-    const delivered = (t: Template) => strip(JSON.parse(resources(t, 'Custom::AWSCDK-EKS-KubernetesResource')[0].Properties.Manifest));
+    // The shared manifest joins the SecretStore role's ARN and the secret's (CloudFormation references, only in the ESO objects).
+    const text = (m: any) => typeof m === 'string' ? m : m['Fn::Join'][1].map((p: unknown) => typeof p === 'string' ? p : 'REF').join('');
+    const delivered = (t: Template) => strip(JSON.parse(text(resources(t, 'Custom::AWSCDK-EKS-KubernetesResource')[0].Properties.Manifest)));
     expect(delivered(churn)).toEqual(strip(alone.models[0].chart.toJson()));
-    expect(delivered(shared)).toEqual(strip(alone.toJson()));
+    const eso = (o: any) => o.metadata.name === 'mlflow-backend-store';
+    expect(delivered(shared).filter((o: any) => !eso(o))).toEqual(strip(alone.toJson()));
+    expect(delivered(shared).filter(eso).map((o: any) => o.kind)).toEqual(['ServiceAccount', 'SecretStore', 'ExternalSecret']);
   });
 });
 

@@ -58,6 +58,7 @@ export const eksMlPlatformSchema = z
     spec: z.any(),
     encryptionKey: z.any().optional(),
     serverAccessLogsBucket: z.any().optional(),
+    mlflowBackendSecret: z.any().optional(),
     env: z.any().optional(),
     stackNamePrefix: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,100}$/, 'must be a stack name prefix: letters, digits and "-", starting with a letter').optional(),
   })
