@@ -3,7 +3,9 @@
 #   1. cfn-lint on every CloudFormation template (errors and warnings fail)
 #   2. checkov on templates, manifests and Dockerfiles (failures fail, except checkov-skips.yaml)
 #   3. kubernetes-validate, Kubernetes 1.28 strict, on every manifest (core kinds)
-#   4. scripts/manifest-schema.ts: Kubernetes 1.28 strict + CRD schemas on every object
+#   4. scripts/manifest-schema.ts: Kubernetes 1.28 strict + CRD schemas on every object, also those the
+#      EKS stacks deliver ($out/k8s-eks, written from their KubernetesResources by scripts/eks-manifests.ts;
+#      self-test on test/fixtures/broken/eks)
 #   5. self-test: each tool must reject test/fixtures/broken, proving it really ran
 #   6. the drift job's bundles (Lambda and CLI) against moto's S3 + CloudWatch emulator
 #      (scripts/drift-emulator.sh: `npm test` mocks the SDK instead, as it must run without Python)
@@ -18,7 +20,7 @@
 #      (scripts/knative-validate: knative.dev/serving v0.48.1, KServe 0.20's; the feature flags of its
 #      config-features.yaml, as the README asks), and its self-test on broken.knative-isvc.yaml
 #  11. a real kube-apiserver v1.34 + etcd on loopback (scripts/kube-apiserver.sh): CRDs installed, every
-#      object and the Pod each workload creates (Argo workflow pods built as the controller does) sent
+#      object (cdk.out/k8s and cdk.out/k8s-eks) and the Pod each workload creates (Argo workflow pods built as the controller does) sent
 #      with dryRun=All&fieldValidation=Strict, namespaces enforcing restricted Pod Security; and its
 #      self-test on broken.apiserver.k8s.yaml (built once per machine, ~15 min, cached in ~/.cache/cdk-mlops)
 #  12. the MLflow server from PyPI (scripts/mlflow-host-check.sh) started on loopback as each ModelRegistry
@@ -79,6 +81,11 @@ mapfile -t templates < <(find "$out" -maxdepth 1 -name '*.template.json' | sort)
 mapfile -t manifests < <(find "$out/k8s" -name '*.yaml' 2>/dev/null | sort)
 [ "${#templates[@]}" -gt 0 ] || { echo "validate: no templates in $out (synthesize first)" >&2; exit 1; }
 [ "${#manifests[@]}" -gt 0 ] || { echo "validate: no manifests in $out/k8s (synthesize first)" >&2; exit 1; }
+# What EksMlPlatform applies exists only inside the EKS stacks' templates (e.g. MLflow's SecretStore and
+# ExternalSecret): steps 4 and 11 judge those manifests too.
+rm -rf "$out/k8s-eks"
+npx --no-install tsx scripts/eks-manifests.ts "$out" "$out/k8s-eks" > /dev/null
+mapfile -t eks_manifests < <(find "$out/k8s-eks" -name '*.yaml' | sort)
 echo "validate: ${#templates[@]} templates, ${#manifests[@]} manifest files in $out"
 
 step() { printf '\n== %s\n' "$*"; }
@@ -96,7 +103,7 @@ step "kubernetes-validate $("$bin/kubernetes-validate" --version) (Kubernetes 1.
 echo "kubernetes-validate: ${#manifests[@]} files valid"
 
 step "manifest schemas (Kubernetes 1.28 strict + CRDs)"
-npx --no-install tsx scripts/manifest-schema.ts "${manifests[@]}"
+npx --no-install tsx scripts/manifest-schema.ts "${manifests[@]}" "${eks_manifests[@]}"
 
 step "self-test: every validator must reject $broken"
 expect_failure() {
@@ -112,6 +119,7 @@ expect_failure checkov "$bin/python" scripts/checkov_gate.py --checkov "$bin/che
 expect_failure kubernetes-validate "$bin/kubernetes-validate" --kubernetes-version 1.28.0 --strict --quiet "$broken/broken.k8s.yaml"
 expect_failure manifest-schema npx --no-install tsx scripts/manifest-schema.ts "$broken/broken.k8s.yaml"
 expect_failure "manifest-schema (Argo Events JSON Schema)" npx --no-install tsx scripts/manifest-schema.ts "$broken/broken.argo-events.k8s.yaml"
+expect_failure "manifest-schema (EKS-delivered manifests)" bash -c 'd=$(mktemp -d) && trap "rm -rf $d" EXIT && npx --no-install tsx scripts/eks-manifests.ts "$1" "$d" && npx --no-install tsx scripts/manifest-schema.ts "$d"/*.yaml' _ "$broken/eks"
 
 step "drift job bundles against moto_server (S3 + CloudWatch emulator)"
 bash scripts/drift-emulator.sh
@@ -138,7 +146,7 @@ bash scripts/knative-validate/run.sh "${manifests[@]}"
 bash scripts/knative-validate/run.sh -expect-reject "$broken/broken.knative-isvc.yaml"
 
 step "a real kube-apiserver + etcd: every object and workload pod, dryRun=All, fieldValidation=Strict, Pod Security restricted"
-bash scripts/kube-apiserver.sh "${manifests[@]}"
+bash scripts/kube-apiserver.sh "${manifests[@]}" "${eks_manifests[@]}"
 
 step "MLflow (PyPI) answering the rendered Host headers (403 for a foreign one)"
 bash scripts/mlflow-host-check.sh "${manifests[@]}"
