@@ -101,6 +101,8 @@ STUBS: dict[str, Stub] = {
         "aws-resource-sagemaker-monitoringschedule.html", {"CreationTime", "LastModifiedTime", "MonitoringScheduleArn"},
         True, "sagemaker:monitoring-schedule/"),
     "AWS::SageMaker::Pipeline": Stub("aws-resource-sagemaker-pipeline.html", set(), False, "sagemaker:pipeline/"),
+    # EksMlPlatform's MLflow backend store URI secret (Ref: its ARN; GetAtt Id: its ARN).
+    "AWS::SecretsManager::Secret": Stub("aws-resource-secretsmanager-secret.html", {"Id"}, True, "secretsmanager:secret:"),
     # Lambda-backed: moto would invoke the provider's function in Docker.
     "AWS::CloudFormation::CustomResource": Stub(
         "aws-resource-cloudformation-customresource.html", None, False, "cloudformation:custom-resource/"),
