@@ -93,13 +93,20 @@ describe('MlPlatformChart', () => {
       expect(find(objects, 'Namespace', 'acme-churn').metadata.labels).toEqual({
         'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28',
       });
-      const kinds = objects.filter((o) => o.metadata.namespace === 'acme-churn').map((o) => o.kind).sort();
-      expect(kinds).toEqual([
-        'AnalysisTemplate', 'ConfigMap', 'CronJob', 'CronWorkflow', 'NetworkPolicy', 'PodDisruptionBudget', 'PodMonitor',
-        'PrometheusRule', 'PrometheusRule', 'Role', 'RoleBinding', 'Rollout', 'ScaledObject', 'Secret', 'Service', 'ServiceAccount',
-        'ServiceAccount', 'ServiceAccount', 'WorkflowTemplate',
+      // Server, pipeline, drift job, and (issue 16) capture, promotion and the retrain Sensor's Role.
+      const named = objects.filter((o) => o.metadata.namespace === 'acme-churn').map((o) => `${o.kind}/${o.metadata.name}`).sort();
+      expect(named).toEqual([
+        'AnalysisTemplate/acme-churn-rollback', 'ConfigMap/acme-churn-capture', 'ConfigMap/drift-acme-churn-config',
+        'CronJob/drift-acme-churn', 'CronJob/promote-acme-churn', 'CronWorkflow/acme-churn-training', 'Deployment/acme-churn-capture',
+        'NetworkPolicy/acme-churn', 'NetworkPolicy/acme-churn-capture', 'NetworkPolicy/acme-churn-capture-egress',
+        'PodDisruptionBudget/acme-churn', 'PodMonitor/acme-churn', 'PrometheusRule/acme-churn', 'PrometheusRule/drift-acme-churn',
+        'PrometheusRule/promote-acme-churn', 'Role/acme-churn-training-executor', 'Role/acme-churn-training-retrain', 'Role/promote-acme-churn',
+        'RoleBinding/acme-churn-training-executor', 'RoleBinding/acme-churn-training-retrain', 'RoleBinding/promote-acme-churn',
+        'Rollout/acme-churn', 'ScaledObject/acme-churn', 'Secret/acme-churn-training.service-account-token', 'Service/acme-churn',
+        'Service/acme-churn-capture', 'ServiceAccount/acme-churn', 'ServiceAccount/acme-churn-capture', 'ServiceAccount/acme-churn-training',
+        'ServiceAccount/drift-acme-churn', 'ServiceAccount/promote-acme-churn', 'WorkflowTemplate/acme-churn-training',
       ]);
-      expect(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual(['acme-mlflow', 'acme-churn']);
+      expect(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual(['acme-mlflow', 'acme-events', 'acme-churn']);
     });
 
     it('renders the pipeline as a WorkflowTemplate registering into MLflow, its GPU step on the training pool', () => {
@@ -249,8 +256,9 @@ describe('MlPlatformChart', () => {
       expect(doc).toContain('WorkflowTemplate `acme-churn-training`, MLflow registered model `acme-churn` at http://mlflow.acme-mlflow.svc.cluster.local:5000.');
       expect(doc).toContain('| DriftAct: PSI above 0.2: act on the drift of a feature | `max by (feature) (cdk_mlops_drift_psi{endpoint="acme-churn"}) > 0.2` | 0s | critical '
         + '| notifies its owner | churn-ml-oncall | https://runbooks.example.com/ml/churn |');
-      const rows = doc.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| alert') && !l.startsWith('| ---'));
-      expect(rows).toHaveLength(chart.alerts().length);
+      // One row per alert, after each model's loop table (8 links).
+      const rows = doc.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| alert') && !l.startsWith('| link') && !l.startsWith('| ---'));
+      expect(rows).toHaveLength(chart.alerts().length + 8 * chart.models.length);
     });
   });
 

@@ -135,7 +135,9 @@ describe('MlPlatform', () => {
       expect(doc).toContain('| Act on drift of feature monthly_spend on acme-churn: PSI > 0.2 | CdkMlops/Drift PSI (monthly_spend) Maximum > 0.2 in 1 of 1 period of 60 min '
         + '| notifies the alarm topic | churn-ml-oncall | https://runbooks.example.com/ml/churn |');
       expect(doc).toContain('AWS/SageMaker ModelLatency p99 > 250000 µs in 2 of 3 periods of 1 min');
-      expect(doc.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| alarm') && !l.startsWith('| ---'))).toHaveLength(platform.alarms().length);
+      // One row per alarm, after each model's loop table (8 links).
+      expect(doc.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| alarm') && !l.startsWith('| link') && !l.startsWith('| ---')))
+        .toHaveLength(platform.alarms().length + 8 * platform.models.length);
     });
 
     it('notifies one encrypted topic', () => {
