@@ -30,7 +30,7 @@ export function kubernetesLoop(model: KubernetesPlatformModel, m: PlatformModelS
     [LoopLink.RETRAIN]: model.retrainOnDrift !== undefined
       ? {
         rendered: true,
-        implementation: `Alertmanager sends the firing sustained-drift alert to the platform's Argo Events webhook; its Sensor creates a Workflow from ${model.pipeline.name} (data version <training data version>@<alert start>), allowed by the model's Role`,
+        implementation: `Alertmanager sends the firing sustained-drift alert to the platform's Argo Events webhook; its Sensor creates a Workflow from ${model.pipeline.name} (its data version suffixed with @ and the alert's start), allowed by the model's Role`,
         resources: [objectRef(model.drift.alerts), objectRef(model.retrainOnDrift.sensor), objectRef(model.retrainOnDrift.role)],
       }
       : {
