@@ -15,7 +15,7 @@ export const MLFLOW_BACKEND_SECRET_REFRESH = '1h';
 /** Name of the ServiceAccount, SecretStore and ExternalSecret. */
 export const MLFLOW_SECRET_STORE_NAME = 'mlflow-backend-store';
 
-/** @internal */
+/** What the External Secrets Operator's objects of MLflow's backend store URI are made of. */
 export interface MlflowBackendSecretSyncProps {
   /** The MLflow namespace (the registry's). */
   readonly namespace: string;
@@ -36,8 +36,6 @@ export interface MlflowBackendSecretSyncProps {
  * namespaced `SecretStore` (AWS Secrets Manager, jwt auth with that ServiceAccount: ESO requests
  * its token for `sts.amazonaws.com` and assumes the annotated role, auth.go `credsFromServiceAccount`)
  * and an `ExternalSecret` owning the target Secret. No secret value is in the manifest.
- *
- * @internal
  */
 export class MlflowBackendSecretSync extends Construct {
   public readonly serviceAccountName = MLFLOW_SECRET_STORE_NAME;
