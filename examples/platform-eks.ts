@@ -32,8 +32,11 @@ export function addPlatformEksExamples(awsApp: App): Stack {
       handlerRole: iam.Role.fromRoleArn(stack, 'KubectlHandler', `arn:aws:iam::${ACCOUNT}:role/acme-ml-kubectl-handler`),
     }),
   });
-  new platform.EksMlPlatform(stack, 'Platform', { cluster, spec: withoutCreatedParts(platform.MlPlatform.parseSpec(
-    fs.readFileSync(path.join(__dirname, 'platform.yaml'), 'utf8'), 'platform.yaml')) });
+  new platform.EksMlPlatform(stack, 'Platform', {
+    cluster,
+    spec: withoutCreatedParts(platform.MlPlatform.parseSpec(
+      fs.readFileSync(path.join(__dirname, 'platform.yaml'), 'utf8'), 'platform.yaml')),
+  });
   return stack;
 }
 

@@ -103,47 +103,7 @@ export class RequestCapture extends Construct {
       metadata: { ...metadata, annotations: roleAnnotations(o.roleArn, undefined) },
       automountServiceAccountToken: false,
     });
-    const probe = (failureThreshold: number): kplus.k8s.Probe => ({
-      httpGet: { path: '/healthz', port: k8s.IntOrString.fromNumber(CAPTURE_SERVICE_PORT), scheme: 'HTTP' },
-      periodSeconds: 10,
-      timeoutSeconds: 5,
-      failureThreshold,
-    });
-    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
-      metadata,
-      spec: {
-        // One replica: a request and its response must reach the same process to be paired.
-        replicas: 1,
-        revisionHistoryLimit: 3,
-        selector: { matchLabels: selector },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: this.name,
-            automountServiceAccountToken: false,
-            securityContext: RESTRICTED_POD,
-            // SIGTERM writes what is buffered (one PutObject per variant and batch).
-            terminationGracePeriodSeconds: 60,
-            containers: [{
-              name: 'capture',
-              image: o.image,
-              imagePullPolicy: 'Always',
-              command: ['node', CAPTURE_SCRIPT],
-              args: ['serve', '--config', `${CONFIG_DIR}/config.json`],
-              ports: [{ name: 'http', containerPort: CAPTURE_SERVICE_PORT, protocol: 'TCP' }],
-              resources: cpuMemoryResources(SERVICE_RESOURCES, LOGS_ONLY_DISK),
-              securityContext: RESTRICTED_CONTAINER,
-              readinessProbe: probe(3),
-              livenessProbe: probe(6),
-              terminationMessagePolicy: 'FallbackToLogsOnError',
-              volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
-            }],
-            volumes: [{ name: 'config', configMap: { name: this.name } }],
-          },
-        },
-      },
-    });
+    this.deployment = this.createDeployment(o, metadata, labels, selector);
     this.service = new k8s.KubeService(this, 'Service', {
       metadata,
       spec: {
@@ -180,6 +140,52 @@ export class RequestCapture extends Construct {
     } else {
       this.addProxy(endpoint, o);
     }
+  }
+
+  /** The capture service: one replica (a request and its response must meet in one process), restricted, probed. */
+  private createDeployment(o: RequestCaptureOptions, metadata: kplus.k8s.ObjectMeta, labels: Record<string, string>,
+    selector: Record<string, string>): kplus.k8s.KubeDeployment {
+    const probe = (failureThreshold: number): kplus.k8s.Probe => ({
+      httpGet: { path: '/healthz', port: k8s.IntOrString.fromNumber(CAPTURE_SERVICE_PORT), scheme: 'HTTP' },
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold,
+    });
+    return new k8s.KubeDeployment(this, 'Deployment', {
+      metadata,
+      spec: {
+        // One replica: a request and its response must reach the same process to be paired.
+        replicas: 1,
+        revisionHistoryLimit: 3,
+        selector: { matchLabels: selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: this.name,
+            automountServiceAccountToken: false,
+            securityContext: RESTRICTED_POD,
+            // SIGTERM writes what is buffered (one PutObject per variant and batch).
+            terminationGracePeriodSeconds: 60,
+            containers: [{
+              name: 'capture',
+              image: o.image,
+              imagePullPolicy: 'Always',
+              command: ['node', CAPTURE_SCRIPT],
+              args: ['serve', '--config', `${CONFIG_DIR}/config.json`],
+              ports: [{ name: 'http', containerPort: CAPTURE_SERVICE_PORT, protocol: 'TCP' }],
+              resources: cpuMemoryResources(SERVICE_RESOURCES, LOGS_ONLY_DISK),
+              securityContext: RESTRICTED_CONTAINER,
+              readinessProbe: probe(3),
+              livenessProbe: probe(6),
+              terminationMessagePolicy: 'FallbackToLogsOnError',
+              volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
+            }],
+            volumes: [{ name: 'config', configMap: { name: this.name } }],
+          },
+        },
+      },
+    });
   }
 
   /** The proxy container in the server's pods, and the Services sending clients to it. */
