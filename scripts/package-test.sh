@@ -18,9 +18,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 # 2,469 KiB at 4d3f902; 2,518 KiB after issue 14, whose validation code (SageMaker limits, messages,
-# token rules) is bundled into the two Lambda assets too. Raised by 100 KiB, not more: the assets are
-# not minified yet, the first place to win it back (issue 15 measures size at 1,000 models).
-MAX_TARBALL_BYTES=$((2600 * 1024))
+# token rules) is bundled into the two Lambda assets too; 2,678 KiB after issue 16 (the capture,
+# promotion, retraining and EKS constructs: compiled code, their .jsii docs, README). The two Lambda
+# bundles are minified already (scripts/bundle-runtime.ts), and the capture service and Kubernetes
+# promoter bundles stay out of the package (image only). Raised by 150 KiB; the next place to win
+# size back is the .jsii (1.1 MB: every doc comment) and the AWS SDK inside each Lambda bundle.
+MAX_TARBALL_BYTES=$((2750 * 1024))
 
 step() { printf -- '-- %s\n' "$*"; }
 fail() { echo "package-test: $*" >&2; exit 1; }
