@@ -8,6 +8,7 @@ import { App as Cdk8sApp } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubernetesPlatformModel } from './kubernetes-platform-model';
 import { MlPlatformChart } from './ml-platform-chart';
+import { platformAccessLogsBucket } from './private/access-logs';
 import { validateCdk8sApp } from './private/chart-render';
 import { MLFLOW_SECRET_STORE_NAME, MlflowBackendSecretSync } from './private/mlflow-backend-secret';
 import { pascal } from './private/runbook';
@@ -241,7 +242,7 @@ export class EksMlPlatform extends Construct {
     const kube = spec.kubernetes!;
     const needsArtifacts = kube.pipelineArtifactRoot === undefined || kube.mlflow.artifactRoot === undefined;
     const needsCapture = spec.models.some((m) => m.drift.kubernetes?.captureUri === undefined);
-    const accessLogs = needsArtifacts || needsCapture ? props.serverAccessLogsBucket ?? this.accessLogsBucket() : undefined;
+    const accessLogs = needsArtifacts || needsCapture ? props.serverAccessLogsBucket ?? platformAccessLogsBucket(this.sharedScope) : undefined;
     this.artifactsBucket = needsArtifacts ? this.bucket('Artifacts', accessLogs!) : undefined;
     this.captureBucket = needsCapture ? this.bucket('Capture', accessLogs!) : undefined;
 
@@ -527,19 +528,6 @@ export class EksMlPlatform extends Construct {
     return secret;
   }
 
-  private accessLogsBucket(): s3.Bucket {
-    const bucket = new s3.Bucket(this.sharedScope, 'AccessLogs', {
-      // S3 server access logging delivers only to SSE-S3 buckets.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ expiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
-    });
-    acknowledgeNag(bucket, [{ rule: 'AwsSolutions-S1', reason: 'This is the access-log target of the platform\'s buckets; logging it into itself would loop.' }]);
-    return bucket;
-  }
 }
 
 /** `s3://<bucket>/<prefix>` in a bucket the platform created. */

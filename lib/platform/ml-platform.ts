@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Environment, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Environment, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,10 +9,10 @@ import { PlatformModel } from './platform-model';
 import { loopRows } from './private/loop';
 import { cell, pascal, renderRunbook } from './private/runbook';
 import { ownershipOf } from '../aws/private/alarms';
-import { acknowledgeNag } from '../aws/private/nag';
 import { PlatformSpec } from '../core/platform-spec';
 import { DEPLOY_TIME_VALUE, platformAwsSpecSchema, platformSpecSchema, platformStackSchema } from '../core/schemas/platform';
 import { validateAllOrThrow } from '../core/validation';
+import { platformAccessLogsBucket } from './private/access-logs';
 import { SpecDocument } from './private/spec-document';
 
 /** Properties of an `MlPlatform`. */
@@ -262,16 +262,7 @@ export class MlPlatform extends Construct {
   }
 
   private accessLogsBucket(): s3.Bucket {
-    const bucket = new s3.Bucket(this.sharedScope, 'AccessLogs', {
-      // S3 server access logging delivers only to SSE-S3 buckets.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ expiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(7) }],
-    });
-    acknowledgeNag(bucket, [{ rule: 'AwsSolutions-S1', reason: 'This is the access-log target of the platform\'s buckets; logging it into itself would loop.' }]);
+    const bucket = platformAccessLogsBucket(this.sharedScope);
     // One statement for every model's buckets, whatever the number of models: S3 server access
     // logging from this account ("Permissions for log delivery", Amazon S3 user guide: the
     // logging.s3.amazonaws.com principal with an aws:SourceAccount condition). The source buckets
