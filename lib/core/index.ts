@@ -10,6 +10,7 @@ export * from './point-in-time';
 export * from './pipeline';
 export * from './drift';
 export * from './drift-reference';
+export * from './experiment';
 export * from './platform-spec';
 export * from './serving-metrics';
 export * from './cloudformation-limits';
