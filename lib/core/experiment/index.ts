@@ -1,3 +1,5 @@
 // Online experiments: the spec, the design (sample size, runtime), sequential and fixed-horizon
 // tests, and the one decision both targets run. Pure and dependency-free.
 export * from './spec';
+export * from './types';
+export * from './experiment-math';
