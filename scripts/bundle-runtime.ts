@@ -7,8 +7,12 @@
  * - lib/runtime/promotion/handler.ts → assets/promotion/index.js (Lambda handler `index.handler`)
  * - lib/runtime/capture/entry.ts     → assets/capture/index.js (the Kubernetes capture service and proxy,
  *   `node index.js serve|proxy …`, in the drift-job image beside the drift CLI)
+ * - lib/runtime/experiment/aws-handler.ts → assets/experiment/index.js (Lambda handler `index.handler`: the
+ *   online experiment on a SageMaker endpoint, `aws.Experiment`)
  * - lib/runtime/k8s-promotion/cli.ts → assets/k8s-promotion/index.js (the Kubernetes promotion on approval,
  *   `node index.js`, in the drift-job image as /opt/cdk-mlops/promotion.js)
+ * - lib/runtime/experiment/cli.ts  → assets/experiment-k8s/index.js (k8s.Experiment's decision Job,
+ *   `node index.js analyze`, in the drift-job image as /opt/cdk-mlops/experiment.js)
  *
  * The AWS SDK clients are bundled in, so the Lambda does not depend on the SDK version of its runtime.
  * The output is deterministic: no timestamps, no source maps, paths relative to the repository root.
@@ -30,6 +34,8 @@ export const RUNTIME_BUNDLES: ReadonlyArray<{ entry: string; outfile: string }> 
   { entry: 'lib/runtime/promotion/handler.ts', outfile: 'assets/promotion/index.js' },
   { entry: 'lib/runtime/capture/entry.ts', outfile: 'assets/capture/index.js' },
   { entry: 'lib/runtime/k8s-promotion/cli.ts', outfile: 'assets/k8s-promotion/index.js' },
+  { entry: 'lib/runtime/experiment/cli.ts', outfile: 'assets/experiment-k8s/index.js' },
+  { entry: 'lib/runtime/experiment/aws-handler.ts', outfile: 'assets/experiment/index.js' },
 ];
 
 async function main(): Promise<void> {

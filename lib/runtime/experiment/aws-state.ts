@@ -1,0 +1,126 @@
+/**
+ * The experiment's record on AWS: one SSM parameter (String, JSON) the handler alone writes
+ * (`Experiment.stateParameterName`, `/cdk-mlops/experiments/<name>`). It holds when the experiment
+ * started, the last analysis (its always-valid p-value, carried to the next: `previousPValue`) and,
+ * once decided, the result; a finished record is never changed again (the handler does nothing).
+ *
+ * Why a parameter the handler writes (not CloudFormation, not a tag, not an S3 object): a deploy
+ * never overwrites it (CloudFormation does not own it), `aws ssm get-parameter` reads it in one
+ * call from the runbook, SSM keeps every version (`get-parameter-history`: the run's trail), and
+ * the function's role is limited to that one ARN; an endpoint tag cannot hold JSON (tag values
+ * allow letters, digits, spaces and `_.:/=+-@` only) and CloudFormation manages the endpoint's tags.
+ *
+ * Written against SSM's JSON API (`AmazonSSM.GetParameter` / `PutParameter`, SigV4-signed with the
+ * SDK's signer) because the bundle carries only the SageMaker and CloudWatch clients. SSM API
+ * reference, "GetParameter", "PutParameter"; the protocol is awsJson1_1 (`X-Amz-Target`).
+ */
+
+import { createHash, createHmac, Hash, Hmac } from 'crypto';
+// The SDK's signer, a dependency of the bundled clients (scripts/bundle-runtime.ts bundles it).
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { SignatureV4 } from '@smithy/signature-v4';
+
+/** The credentials of the function (what the SDK clients resolve). */
+export interface Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** Reads and writes the experiment's record. */
+export interface StateStore {
+  /** The record's JSON, or undefined when none was written yet. */
+  get(): Promise<string | undefined>;
+  /** Write the record's JSON (a new version of the parameter). */
+  put(value: string): Promise<void>;
+}
+
+export interface SsmTarget {
+  /** The parameter's name, e.g. `/cdk-mlops/experiments/checkout-v2`. */
+  readonly name: string;
+  readonly region: string;
+  /** SSM's endpoint, e.g. `https://ssm.eu-west-1.amazonaws.com` (or an emulator's). */
+  readonly endpoint: string;
+  readonly credentials: () => Promise<Credentials>;
+  /** @default - global fetch */
+  readonly fetch?: typeof fetch;
+}
+
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+
+function bytes(data: SourceData): Buffer {
+  if (typeof data === 'string') {
+    return Buffer.from(data, 'utf-8');
+  }
+  return ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
+}
+
+/** SHA-256 (or its HMAC with a key) for the signer, from node:crypto. */
+class Sha256 {
+  private readonly key?: Buffer;
+  private hash: Hash | Hmac;
+  constructor(secret?: SourceData) {
+    this.key = secret === undefined ? undefined : bytes(secret);
+    this.hash = this.fresh();
+  }
+  public update(data: SourceData): void {
+    this.hash.update(bytes(data));
+  }
+  public async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+  public reset(): void {
+    this.hash = this.fresh();
+  }
+  private fresh(): Hash | Hmac {
+    return this.key === undefined ? createHash('sha256') : createHmac('sha256', this.key);
+  }
+}
+
+/** One SSM call: the parsed JSON answer, or undefined for `ParameterNotFound`; any other error is thrown. */
+async function call(target: SsmTarget, action: string, payload: Record<string, unknown>): Promise<any> {
+  const url = new URL('/', target.endpoint);
+  const body = JSON.stringify(payload);
+  const signer = new SignatureV4({ service: 'ssm', region: target.region, credentials: target.credentials, sha256: Sha256 });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port === '' ? undefined : Number(url.port),
+    path: url.pathname,
+    query: {},
+    headers: { 'host': url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AmazonSSM.${action}` },
+    body,
+  });
+  const response = await (target.fetch ?? fetch)(url, { method: 'POST', headers: signed.headers, body });
+  const text = await response.text();
+  if (response.status === 200) {
+    return text === '' ? {} : JSON.parse(text);
+  }
+  if (/ParameterNotFound/.test(text)) {
+    return undefined;
+  }
+  throw new Error(`SSM ${action} of ${target.name} answered HTTP ${response.status}: ${text.slice(0, 500)}`);
+}
+
+/** The record in the SSM parameter `target.name`. */
+export function ssmStateStore(target: SsmTarget): StateStore {
+  return {
+    get: async () => {
+      const answer = await call(target, 'GetParameter', { Name: target.name });
+      return answer?.Parameter?.Value;
+    },
+    put: async (value: string) => {
+      await call(target, 'PutParameter', { Name: target.name, Value: value, Type: 'String', Overwrite: true });
+    },
+  };
+}
+
+/** SSM's endpoint in `region`: the SDK's endpoint variables first (an emulator), else the public one. */
+export function ssmEndpoint(env: Record<string, string | undefined>, region: string): string {
+  const configured = env.AWS_ENDPOINT_URL_SSM?.trim() || env.AWS_ENDPOINT_URL?.trim();
+  if (configured) {
+    return configured;
+  }
+  return region.startsWith('cn-') ? `https://ssm.${region}.amazonaws.com.cn` : `https://ssm.${region}.amazonaws.com`;
+}
