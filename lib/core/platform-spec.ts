@@ -8,6 +8,7 @@
  */
 
 import { DriftReference } from './drift-reference';
+import { ExperimentSpec } from './experiment/spec';
 import { GpuModel } from './gpu-catalog';
 import { PipelineGate, PipelineStepBase } from './pipeline';
 import { AlarmOwnership } from './rollback';
@@ -227,6 +228,32 @@ export interface PlatformModelSpec {
   readonly serving: PlatformServingSpec;
   /** How the served model's inputs and predictions are watched. */
   readonly drift: PlatformDriftSpec;
+  /**
+   * An online experiment: the served version (control) against a challenger version, decided on a
+   * business metric with guardrails (`aws.Experiment` / `k8s.Experiment`).
+   * @default - no experiment
+   */
+  readonly experiment?: PlatformExperimentSpec;
+}
+
+/** A model's online experiment: champion (the served version) against a challenger version. */
+export interface PlatformExperimentSpec extends ExperimentSpec {
+  /**
+   * The challenger: a version of this model in the registry (AWS: the model package version in the
+   * model's group; it is served as the production variant `challenger` beside `primary`).
+   */
+  readonly challengerVersion: number;
+  /**
+   * The experiment on Kubernetes: where the challenger's model is.
+   * @default - none: required by `MlPlatformChart` when the model has an experiment
+   */
+  readonly kubernetes?: PlatformExperimentKubernetesSpec;
+}
+
+/** A model's online experiment on Kubernetes. */
+export interface PlatformExperimentKubernetesSpec {
+  /** URI of the challenger version's model files (like `serving.kubernetes.modelUri`). */
+  readonly challengerModelUri: string;
 }
 
 /** Training runs of a model: lineage defaults and schedule (drift also starts runs). */

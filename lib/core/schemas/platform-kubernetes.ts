@@ -104,6 +104,9 @@ function modelIssues(m: PlatformModelSpec, kube: PlatformKubernetesSpec | undefi
   } else if (m.drift.kubernetes && m.drift.kubernetes.captureUri === undefined && locations) {
     problem(['drift', 'kubernetes', 'captureUri'], `is required by MlPlatformChart ${CREATED_BY_EKS}: s3://bucket/prefix where the served traffic is captured`);
   }
+  if (m.experiment !== undefined && m.experiment.kubernetes === undefined) {
+    problem(['experiment', 'kubernetes'], 'is required to render an experiment on Kubernetes: challengerModelUri, where the challenger version\'s model files are');
+  }
   const canary = m.serving.canaryPercent;
   if (canary !== undefined && !Number.isInteger(canary)) {
     problem(['serving', 'canaryPercent'], 'must be a whole percentage on Kubernetes (Argo setWeight and KServe canaryTrafficPercent are integers)');

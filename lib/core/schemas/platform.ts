@@ -8,6 +8,7 @@ import { cpuQuantity, iamRoleArn, k8sLabelName, k8sSubdomainName, memoryQuantity
 import { ownershipSchema } from '../rollback';
 import { awsPipelineSchema, awsStepProblems } from './aws-pipeline';
 import { driftMonitorSchema, featureName } from './drift-monitor';
+import { checkExperimentSpec, experimentSpecShape } from './experiment';
 import { gpuNodePoolSchema, gpuSharingSchema } from './k8s-gpu';
 import { mlflowServerSchema, secretKeyRefSchema } from './model-registry';
 import { DEFAULT_SERVING_REPLICAS } from '../policy';
@@ -201,7 +202,22 @@ export const platformSpecSchema = z
                 ctx.addIssue({ code: 'custom', path: ['referenceSpanMinutes'], message: 'applies only to a ROLLING_WINDOW or SAME_PERIOD_LAST_YEAR reference' });
               }
             })),
-        }),
+          experiment: z
+            .strictObject({
+              ...experimentSpecShape,
+              challengerVersion: z.number().int().min(1, 'must be a model version (1 or more)'),
+              kubernetes: z.strictObject({
+                challengerModelUri: z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/, 'must be a URI such as s3://bucket/prefix/'),
+              }).optional(),
+            })
+            .superRefine(unlessToken((e, ctx) => checkExperimentSpec(e, ctx)))
+            .optional(),
+        })
+          .superRefine(unlessToken((m, ctx) => {
+            if (m.experiment !== undefined && m.experiment.challengerVersion === m.serving.initialModelVersion) {
+              ctx.addIssue({ code: 'custom', path: ['experiment', 'challengerVersion'], message: `must differ from serving.initialModelVersion (${m.serving.initialModelVersion}): the challenger is another version` });
+            }
+          })),
       )
       .min(1, 'must declare at least one model'),
     kubernetes: platformKubernetesSchema.optional(),
