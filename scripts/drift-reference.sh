@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerate test/fixtures/drift/reference.json with numpy/scipy (scripts/drift-reference.py).
+# Regenerate test/fixtures/drift/reference.json with numpy/scipy (scripts/drift-reference.py) and
+# test/fixtures/experiment/reference.json with statsmodels (scripts/experiment-reference.py).
 # Creates .tools/reference-venv from scripts/requirements-reference.txt when it is missing or out of
 # date (idempotent: an up-to-date venv is reused), then runs the script. The output is deterministic
 # (seeded generators), so running this twice leaves the fixture unchanged.
@@ -18,3 +19,5 @@ if [ "${1:-}" = "--install" ]; then
 fi
 
 "$venv/bin/python" scripts/drift-reference.py test/fixtures/drift/reference.json
+# The experiment math's fixtures come from the same venv (statsmodels): one command regenerates both.
+"$venv/bin/python" scripts/experiment-reference.py test/fixtures/experiment/reference.json
