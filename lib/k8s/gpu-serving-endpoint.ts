@@ -4,8 +4,9 @@ import { Construct } from 'constructs';
 import { ComputeResources } from './compute-resources';
 import { GpuNodePool, GPU_POOL_LABEL } from './gpu-node-pool';
 import { ServiceAccountRoleMode } from './service-account-role';
-import { AlarmOwnership, ResolvedTrigger, RollbackTrigger, resolveTrigger } from '../core/rollback';
+import { AlarmOwnership, ResolvedTrigger, RollbackTrigger, RollbackTriggerKind, resolveTrigger } from '../core/rollback';
 import { DEFAULT_ROLLOUT, RolloutPolicy, RolloutType, expandSteps } from '../core/rollout';
+import type { ExperimentTarget } from './private/experiment-target';
 import { cpuMemoryResources, gpuResources } from './private/gpu-pod';
 import { isKnativeMode, knativeIngressRules, kservePredictor } from './private/kserve';
 import { selectorLabels, standardLabels } from './private/labels';
@@ -512,6 +513,23 @@ export class GpuServingEndpoint extends Construct {
    */
   public get triggerAlertNames(): string[] {
     return this.prometheus.triggerAlertNames(this.triggers);
+  }
+
+  /**
+   * What a `k8s.Experiment` on this endpoint needs: renderer, router, Prometheus and the canary's queries.
+   * @internal
+   */
+  public _experimentTarget(): ExperimentTarget {
+    const query = (kind: RollbackTriggerKind, window: string) => this.prometheus.triggerQuery({ kind } as ResolvedTrigger, window);
+    return {
+      renderer: this.renderer,
+      trafficRouter: this.trafficRouter,
+      replicas: this.shape.replicas,
+      prometheusAddress: this.props.prometheusAddress ?? 'http://prometheus-operated.monitoring.svc.cluster.local:9090',
+      analysisTemplateName: this.analysisName,
+      errorRatePercent: (window) => query(RollbackTriggerKind.ERROR_RATE, window),
+      p99LatencyMillis: (window) => query(RollbackTriggerKind.P99_LATENCY, window),
+    };
   }
 
   /**

@@ -9,4 +9,5 @@ export * from './ml-pipeline';
 export * from './drift-monitor';
 export * from './drift-events';
 export * from './approval-promotion';
+export * from './experiment';
 export * from './warnings';
