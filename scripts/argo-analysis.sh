@@ -2,6 +2,8 @@
 # Judge the rendered Argo Rollouts with Argo Rollouts' own Go code (scripts/argo-analysis: the
 # controller's validation of each Rollout and the objects it names, then its analysis controller run
 # on a simulated clock against a fake Prometheus: healthy, failing, empty and NaN results).
+# Step analyses' Job metrics (k8s.Experiment's decision) run through the Job provider: a Job that
+# completes must make the run Successful, one that fails must make it Failed.
 # Usage: scripts/argo-analysis.sh <manifest.yaml>...
 #        scripts/argo-analysis.sh --self-test   (each test/fixtures/broken/broken.argo-*.yaml must be
 #                                                rejected for its own reason)
@@ -38,6 +40,8 @@ if [ "${1:-}" = --self-test ]; then
   }
   expect test/fixtures/broken/broken.argo-no-initial-delay.yaml "is Inconclusive"
   expect test/fixtures/broken/broken.argo-no-canary-service.yaml "canaryService"
+  expect test/fixtures/broken/broken.argo-experiment-indefinite-step.yaml "which runs indefinitely"
+  expect test/fixtures/broken/broken.argo-experiment-failure-limit.yaml "job fails → Successful, expected Failed"
   exit 0
 fi
 exec "$bin" "$@"

@@ -11,8 +11,9 @@
  *      schemas (unknown fields are errors), the CRDs' CEL rules, defaulting and admission;
  *   4. send the Pod each workload would create the same way, so Pod Security admission judges it
  *      (it warns on a Deployment but only refuses Pods): Deployment, StatefulSet, DaemonSet, Job,
- *      CronJob, Argo Rollout, and each container or script template of an Argo WorkflowTemplate,
- *      CronWorkflow or Workflow, built as Argo Workflows' controller builds it (`argoWorkflowPods`).
+ *      CronJob, Argo Rollout, the Job of each Job metric of an Argo AnalysisTemplate, and each
+ *      container or script template of an Argo WorkflowTemplate, CronWorkflow or Workflow, built as
+ *      Argo Workflows' controller builds it (`argoWorkflowPods`).
  *
  * Any rejection fails, printing the object and the server's message. With `--expect-rejected`, the
  * opposite: every object of the files (but Namespaces and ServiceAccounts), or a Pod built from it,
@@ -92,6 +93,10 @@ export function workloadPods(obj: Obj, docs: Obj[] = [], executor: ArgoExecutorS
     case 'argoproj.io/Rollout':
       // A Rollout with `workloadRef` takes its pods from that Deployment, dry-run on its own.
       return fromTemplate(obj.spec?.template);
+    case 'argoproj.io/AnalysisTemplate':
+      // A Job metric's Job (k8s.Experiment's decision): Argo's Job provider creates it in the run's namespace.
+      return ((obj.spec?.metrics ?? []) as Obj[]).filter((m) => m.provider?.job?.spec?.template?.spec)
+        .map((m) => ({ from: `${id} metric ${m.name}`, pod: podFromTemplate(obj, m.provider.job.spec.template) }));
     case 'argoproj.io/WorkflowTemplate':
     case 'argoproj.io/Workflow':
       return argoWorkflowPods(meta.name, meta.namespace, obj.spec ?? {}, executor).map((p) => ({ from: `${id} ${p.from}`, pod: p.pod }));

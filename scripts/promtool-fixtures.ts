@@ -20,11 +20,13 @@ export interface SeriesContext {
   readonly endpoint: string;
   /** DCGM label form: as the GPU operator's ServiceMonitor delivers it (`exported_*`), or kept. */
   readonly dcgm: 'exported' | 'direct';
+  /** The experiment a k8s.Experiment query selects (`experiment="<name>"`), when it selects one. */
+  readonly experiment?: string;
 }
 
 /** Bad states, one per kind of alert; a family writes healthy series for a state it does not know. */
 export type State = 'healthy' | 'errors' | 'idle' | 'busy' | 'gpu-busy' | 'slow' | 'gpu-memory-full' | 'xid' | 'restarts' | 'oom' | 'drift' | 'stale' | 'conversion-drop'
-  | 'promotion-refused';
+  | 'promotion-refused' | 'metric-drop';
 
 export interface Family {
   readonly name: string;
@@ -165,6 +167,23 @@ export const FAMILIES: Family[] = [
     ],
   },
   {
+    // A k8s.Experiment's business metrics per arm (lib/k8s/private/experiment-analysis.ts: counters
+    // <metric>_units_total / _sum_total / _sum_of_squares_total, labels experiment and variant):
+    // 1,000 users a minute per arm; the challenger's mean 20 % below the control's when it drops.
+    name: 'experiment-business',
+    metrics: ['checkout_revenue', 'checkout_conversion'].flatMap((m) => [`${m}_units_total`, `${m}_sum_total`, `${m}_sum_of_squares_total`]),
+    podScoped: false,
+    series: (c, s) => ['checkout_revenue', 'checkout_conversion'].flatMap((m) => (['control', 'challenger'] as const).flatMap((variant) => {
+      const labels = sel({ experiment: c.experiment ?? 'none', variant, job: 'checkout' });
+      const mean = variant === 'challenger' && s === 'metric-drop' ? 40 : 50;
+      return [
+        { series: `${m}_units_total${labels}`, values: counter(1000) },
+        { series: `${m}_sum_total${labels}`, values: counter(1000 * mean) },
+        { series: `${m}_sum_of_squares_total${labels}`, values: counter(1000 * mean * mean * 2) },
+      ];
+    })),
+  },
+  {
     // The example's business trigger (examples/gpu-serving-k8s.ts): conversions per session.
     name: 'checkout',
     metrics: ['checkout_conversions_total', 'checkout_sessions_total'],
@@ -201,6 +220,10 @@ export const KINDS: Array<{ readonly match: RegExp; readonly kind: Kind }> = [
   { match: /^PromotionFailed$/, kind: { bad: 'promotion-refused' } },
   { match: /^PromotionStale$/, kind: { bad: 'stale', firesWhenAbsent: true } },
   { match: /^(BusinessConversionRate|conversion-rate)$/, kind: { bad: 'conversion-drop' } },
+  // k8s.Experiment's guardrails (lib/k8s/private/experiment-analysis.ts GUARDRAIL_METRIC_PREFIX).
+  { match: /^guardrail-error-rate-/, kind: { bad: 'errors' } },
+  { match: /^guardrail-p99-latency-/, kind: { bad: 'slow' } },
+  { match: /^guardrail-metric-drop-/, kind: { bad: 'metric-drop' } },
   { match: /^keda:.*:gpu$/, kind: { bad: 'gpu-busy', perPod: true } },
   { match: /^keda:.*:requests$/, kind: { bad: 'busy' } },
 ];

@@ -73,6 +73,8 @@ function main(): void {
       const rules = (o.spec.groups as any[]).flatMap((g) => (g.rules as any[]).filter((r) => r.alert));
       files.push({ file, source, namespace: ns, rules });
     } else if (o.kind === 'AnalysisTemplate') {
+      // Job metrics only (k8s.Experiment's decision): no PromQL; scripts/argo-analysis runs them through Argo's Job provider.
+      if ((o.spec?.metrics ?? []).every((m: any) => m.provider?.job)) continue;
       const rollout = rollouts.find((r) => r.metadata?.namespace === o.metadata?.namespace
         && (r.spec?.strategy?.canary?.analysis?.templates ?? []).some((t: any) => t.templateName === o.metadata.name));
       if (!rollout) throw new Error(`${source}: AnalysisTemplate ${ns}/${o.metadata.name}: no Rollout uses it`);
@@ -182,7 +184,7 @@ function testCases(f: RulesFile, r: Rule): unknown[] {
     for (const state of ['healthy', 'bad'] as const) {
       const s: State = state === 'bad' ? kind.bad : 'healthy';
       const other: State = state === 'bad' ? 'healthy' : kind.bad;
-      const ctx = (pod: string): SeriesContext => ({ namespace: f.namespace, pod, endpoint, dcgm });
+      const ctx = (pod: string): SeriesContext => ({ namespace: f.namespace, pod, endpoint, dcgm, experiment: /experiment="([^"]+)"/.exec(r.expr)?.[1] });
       const series: Series[] = families.flatMap((fam) => [
         ...fam.series(ctx(canaryPod), s),
         // The analysis must judge the canary only: the stable pods are in the opposite state.

@@ -31,8 +31,10 @@
 #      controller's validation with the Services, Ingresses and AnalysisTemplates it names, and its
 #      analysis controller on a simulated clock with healthy, failing, empty and NaN results (a healthy
 #      canary's first measurement Successful, a failing one Failed before its steps end, no data
-#      Inconclusive); also an NGINX-routed endpoint (scripts/argo-analysis/render-routed.ts); self-test
-#      on broken.argo-*.yaml (built once per machine, cached in ~/.cache/cdk-mlops)
+#      Inconclusive); also an NGINX-routed endpoint (scripts/argo-analysis/render-routed.ts) and a
+#      k8s.Experiment on one (render-experiment.ts: its decision's step analysis through Argo's Job
+#      provider, a completed Job Successful and a failed one Failed; its guardrails also by promtool);
+#      self-test on broken.argo-*.yaml (built once per machine, cached in ~/.cache/cdk-mlops)
 #  15. the CronWorkflow time zone rule (lib/core/time-zone.ts) against what Argo's controller runs
 #      (scripts/tz-check.sh: Go's time.LoadLocation with time/tzdata and robfig/cron v3.0.1 CRON_TZ=):
 #      the accepted names are exactly Go's tz database, the refused ones do not load; self-test on
@@ -158,9 +160,12 @@ bash scripts/feast-sql-check.sh --self-test
 
 step "Argo Rollouts: the controller's validation and its analysis on healthy, failing, empty and NaN results"
 routed=$(mktemp --suffix=.yaml)
+experiment=$(mktemp --suffix=.yaml)
 npx --no-install tsx scripts/argo-analysis/render-routed.ts "$routed"
-bash scripts/argo-analysis.sh "${manifests[@]}" "$routed"
-rm -f "$routed"
+npx --no-install tsx scripts/argo-analysis/render-experiment.ts "$experiment"
+bash scripts/argo-analysis.sh "${manifests[@]}" "$routed" "$experiment"
+npx --no-install tsx scripts/promtool-rules.ts "$experiment"
+rm -f "$routed" "$experiment"
 bash scripts/argo-analysis.sh --self-test
 
 step "CronWorkflow time zones: the library's rule against Go's time.LoadLocation and robfig/cron (Argo's controller)"

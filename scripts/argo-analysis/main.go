@@ -87,6 +87,7 @@ func main() {
 		fmt.Printf("ok   %s: valid for the rollout controller (ValidateRollout + referenced resources)\n", name)
 		ps := judgeAnalysis(ro, objs, *scrape)
 		problems += ps
+		problems += judgeStepJobs(ro, objs)
 	}
 	if problems > 0 {
 		fmt.Printf("argo-analysis: %d problem(s)\n", problems)
@@ -215,6 +216,18 @@ func validateRollout(ro *v1alpha1.Rollout, o *objects) []string {
 			AnalysisTemplates: tpls, TemplateType: validation.BackgroundAnalysis, Args: canary.Analysis.Args,
 		})
 	}
+	// Step analyses (an experiment's decision): the controller refuses a step whose metric runs
+	// indefinitely (validation_references.go ValidateAnalysisTemplateWithType, InlineAnalysis).
+	for i, s := range canary.Steps {
+		if s.Analysis == nil {
+			continue
+		}
+		tpls, missing := templatesOf(ro, s.Analysis.Templates, o)
+		out = append(out, missing...)
+		refs.AnalysisTemplatesWithType = append(refs.AnalysisTemplatesWithType, validation.AnalysisTemplatesWithType{
+			AnalysisTemplates: tpls, TemplateType: validation.InlineAnalysis, Args: s.Analysis.Args, CanaryStepIndex: i,
+		})
+	}
 	for _, e := range validation.ValidateRolloutReferencedResources(ro, refs) {
 		out = append(out, e.Error())
 	}
@@ -222,9 +235,13 @@ func validateRollout(ro *v1alpha1.Rollout, o *objects) []string {
 }
 
 func backgroundTemplates(ro *v1alpha1.Rollout, o *objects) ([]*v1alpha1.AnalysisTemplate, []string) {
+	return templatesOf(ro, ro.Spec.Strategy.Canary.Analysis.Templates, o)
+}
+
+func templatesOf(ro *v1alpha1.Rollout, refs []v1alpha1.AnalysisTemplateRef, o *objects) ([]*v1alpha1.AnalysisTemplate, []string) {
 	var tpls []*v1alpha1.AnalysisTemplate
 	var missing []string
-	for _, ref := range ro.Spec.Strategy.Canary.Analysis.Templates {
+	for _, ref := range refs {
 		if ref.IsClusterScope() {
 			missing = append(missing, fmt.Sprintf("ClusterAnalysisTemplate %q is not checked here", ref.TemplateName))
 			continue

@@ -128,6 +128,11 @@ func judgeAnalysis(ro *v1alpha1.Rollout, o *objects, scrape time.Duration) int {
 	// How long the Rollout runs after the analysis started: its pauses from that step on.
 	var remaining time.Duration
 	for _, s := range canary.Steps[start:] {
+		// A step analysis (an experiment's decision) holds the Rollout until its run completes: the
+		// background analysis is simulated for stepAnalysisHold of it.
+		if s.Analysis != nil {
+			remaining += stepAnalysisHold
+		}
 		if s.Pause != nil {
 			if s.Pause.Duration == nil {
 				return fail("an indefinite pause: the simulation needs the step durations")
