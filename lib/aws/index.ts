@@ -9,3 +9,4 @@ export * from './model-monitor';
 export * from './data-quality-monitor';
 export * from './model-quality-monitor';
 export * from './approval-promotion';
+export * from './experiment';
