@@ -69,6 +69,11 @@
 #      nothing, a version without lineage, an older one and an aborted canary's are refused into the dead
 #      letter with cdk_mlops_promotion_failed 1; self-test on test/fixtures/broken/broken.k8s-promotion.yaml
 #      (a Role not limited to one object), on the same servers (~1 min, MLflow's start is most of it)
+#  21. the experiment's bundled handler (assets/experiment, aws.Experiment) against moto's SageMaker +
+#      CloudWatch + SSM (scripts/experiment-emulator.sh, test/emulator/experiment.emulator.ts): a guardrail
+#      alarm in ALARM moves all weight to the control and records the stop (a later analysis does nothing),
+#      a clear winner gets all weight and its result recorded and published, an early analysis changes
+#      nothing; self-test on test/fixtures/broken/experiment-handler.js (never moves the weights) (~20 s)
 # Run through `npm run validate`, which installs the tools and synthesizes the examples first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -128,6 +133,10 @@ bash scripts/drift-emulator.sh
 
 step "promotion handler bundle against moto_server (SageMaker model packages + CloudFormation)"
 bash scripts/promotion-emulator.sh
+
+step "experiment handler bundle against moto_server (SageMaker endpoint weights + CloudWatch + SSM)"
+bash scripts/experiment-emulator.sh
+bash scripts/experiment-emulator.sh --self-test
 
 step "stacks created in moto's CloudFormation (types moto lacks stubbed; every Ref/GetAtt/DependsOn resolved)"
 .tools/emulator-venv/bin/python scripts/moto_cfn.py --self-test
