@@ -115,13 +115,23 @@ export function checkExperimentSpec(p: CheckedSpec, ctx: z.RefinementCtx): void 
   });
   const alpha = p.alpha ?? 0.05;
   const power = p.power ?? 0.8;
+  const inRange = (x: number, lo: number, hi: number) => typeof x === 'number' && Number.isFinite(x) && x >= lo && x <= hi;
+  // The cross-field rules judge only values that passed their own rules (zod runs this regardless).
+  if (!inRange(alpha, Number.MIN_VALUE, 0.5) || !inRange(power, 0.5, 1 - Number.EPSILON)) {
+    return;
+  }
   if (!(power > alpha)) {
     ctx.addIssue({ code: 'custom', path: ['power'], message: `must be greater than alpha (${alpha})` });
     return;
   }
   // The traffic check: the fixed-horizon sample (the smallest any test needs) in days.
   const m = p.primaryMetric;
-  const c = (p.challengerPercent ?? 50) / 100;
+  const percent = p.challengerPercent ?? 50;
+  if (!Number.isInteger(percent) || !inRange(percent, 1, 99) || !inRange(p.expectedDailyUnits, Number.MIN_VALUE, Infinity)
+    || !inRange(m?.minimumDetectableEffect, Number.MIN_VALUE, Infinity) || !inRange(m?.baseline, -Number.MAX_VALUE, Number.MAX_VALUE)) {
+    return;
+  }
+  const c = percent / 100;
   const ratio = (1 - c) / c;
   let challengerUnits: number;
   if (m.kind === ExperimentMetricKind.PROPORTION) {
@@ -129,7 +139,7 @@ export function checkExperimentSpec(p: CheckedSpec, ctx: z.RefinementCtx): void 
     if (!(m.baseline > 0 && m.baseline < 1 && p1 > 0 && p1 < 1)) return;
     challengerUnits = proportionsChallengerUnits(m.baseline, p1, alpha, power, ratio);
   } else {
-    if (m.standardDeviation === undefined) return;
+    if (!inRange(m.standardDeviation!, Number.MIN_VALUE, Number.MAX_VALUE)) return;
     challengerUnits = approxMeanUnits(m.standardDeviation / m.minimumDetectableEffect, alpha, power, ratio);
   }
   const days = daysFor(challengerUnits * ratio, challengerUnits, p.expectedDailyUnits, c);
