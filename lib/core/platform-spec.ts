@@ -244,6 +244,12 @@ export interface PlatformExperimentSpec extends ExperimentSpec {
    */
   readonly challengerVersion: number;
   /**
+   * CloudWatch namespace the application publishes the business metrics in, per unit with the
+   * dimension `Variant` (`aws.Experiment`); Prometheus needs none (metric families with a `variant` label).
+   * @default - `<platform>/<model>`
+   */
+  readonly metricsNamespace?: string;
+  /**
    * The experiment on Kubernetes: where the challenger's model is.
    * @default - none: required by `MlPlatformChart` when the model has an experiment
    */

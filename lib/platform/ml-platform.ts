@@ -257,6 +257,7 @@ export class MlPlatform extends Construct {
         rows: alarms
           .filter((a) => a.model === model.modelName)
           .map((a) => [cell(a.summary), cell(a.condition), cell(a.action), cell(a.owner), a.runbookUrl]),
+        experiment: model._experimentRunbook(),
       })),
     );
   }

@@ -6,16 +6,19 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ApprovalPromotion } from '../aws/approval-promotion';
 import { DriftMonitor } from '../aws/drift-monitor';
+import { Experiment } from '../aws/experiment';
 import { GpuServingEndpoint } from '../aws/gpu-serving-endpoint';
 import { MlPipeline } from '../aws/ml-pipeline';
 import { ModelRegistry } from '../aws/model-registry';
 import { ModelSource } from '../aws/model-source';
+import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
 import { grantImagePull } from '../aws/private/ecr';
+import { DEFAULT_CHALLENGER_PERCENT } from '../core/experiment/types';
 import { LoopStage } from '../core/lifecycle-loop';
 import { PlatformModelSpec } from '../core/platform-spec';
 import { AlarmOwnership } from '../core/rollback';
+import { CHALLENGER_VARIANT, experimentRunbook, experimentSpecOf } from './private/experiment';
 import { awsLoop } from './private/loop-aws';
-import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
 import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
 import { pipelineSpecOf } from './private/pipeline-spec';
 
@@ -59,6 +62,11 @@ export class PlatformModel extends Stack {
   public readonly pipeline: MlPipeline;
   /** Serves the approved version. */
   public readonly endpoint: GpuServingEndpoint;
+  /**
+   * The spec's online experiment (champion against `challengerVersion`).
+   * @default - none when the spec has no experiment
+   */
+  public readonly experiment?: Experiment;
   /** Watches the served traffic; sustained drift starts the pipeline. */
   public readonly drift: DriftMonitor;
   /** The rule starting the pipeline on sustained drift. */
@@ -103,32 +111,8 @@ export class PlatformModel extends Stack {
     // source of truth.
     this.modelPackageParameter = ApprovalPromotion.modelPackageParameter(this, 'ModelPackageArn', this.registry, m.serving.initialModelVersion);
 
-    const s = m.serving;
-    this.endpoint = new GpuServingEndpoint(this, 'Serving', {
-      endpointName: base,
-      model: ModelSource.fromModelPackageArn(this.registry, this.modelPackageParameter.valueAsString),
-      instanceType: s.instanceType,
-      initialInstanceCount: s.instanceCount ?? DEFAULT_SERVING_REPLICAS,
-      alarmOwnership: props.ownership,
-      // The same policy as the Kubernetes rendering (private/serving-policy.ts).
-      rollout: rolloutOf(s),
-      rollbackTriggers: rollbackTriggersOf(s),
-      autoscaling: s.maxInstanceCount !== undefined
-        ? {
-          minInstances: s.instanceCount ?? DEFAULT_SERVING_REPLICAS,
-          maxInstances: s.maxInstanceCount,
-          targetInvocationsPerInstance: s.targetInvocationsPerInstance ?? DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE,
-          registered: s.autoscalingRegistered,
-        }
-        : undefined,
-      acceptCoarseCanary: s.acceptCoarseCanary,
-      dataCapture: { samplingPercent: s.captureSamplingPercent ?? DEFAULT_CAPTURE_PERCENT, serverAccessLogsBucket: accessLogs },
-      modelSizeGiB: s.modelSizeGiB,
-      alarmTopic: props.alarmTopic,
-    });
-    // The versions served are registered by the pipeline with its inference image: CreateModel pulls
-    // it with the serving role, which the model package alone does not grant.
-    grantImagePull(this.endpoint.role, [m.pipeline.inferenceImage]);
+    this.endpoint = this.createServing(m, base, props, accessLogs);
+    this.experiment = this.createExperiment(m, props);
 
     const d = m.drift;
     const [, baselineBucket, baselineKey] = /^s3:\/\/([^/]+)\/(.+)$/.exec(d.baselineUri)!;
@@ -169,6 +153,21 @@ export class PlatformModel extends Stack {
   }
 
   /**
+   * The runbook's part on the experiment (Markdown lines), when the spec has one.
+   * @internal
+   */
+  public _experimentRunbook(): string[] | undefined {
+    const e = this.experiment;
+    return e && experimentRunbook(this.spec.experiment!, e.design, {
+      metrics: `\`PValue\`, \`Estimate\`, \`Lower\`, \`Upper\` and \`Decision\` (0 CONTINUE, 1 STOP_GUARDRAIL, 2 CHALLENGER_WINS, 3 CONTROL_WINS, 4 NO_DIFFERENCE) in CloudWatch \`CdkMlops/Experiment\`, dimension \`Experiment=${this.spec.experiment!.name}\``,
+      record: `the SSM parameter \`${e.stateParameterName}\` (JSON: start, last p-value, and once decided the decision, estimate, bounds, both arms and the variant serving; FINISHED means later runs do nothing)`,
+      traffic: 'The function moves the weights on the endpoint (`UpdateEndpointWeightsAndCapacities`): the winner, or the control after a guardrail breach or without a difference, gets all of it. ' +
+        'A later deploy of the endpoint config restores the configured weights: remove the experiment from the spec (and promote the winner) before the next deploy.',
+      assignment: `sticky by user: the caller picks the variant with \`runtime.VariantAssignment.assign(userId, …, '${this.spec.experiment!.name}')\` and sends it as \`TargetVariant\`; a request without it is split by the variants' weights`,
+    });
+  }
+
+  /**
    * The shared access-log bucket by name: its policy admits this account's buckets once (see
    * MlPlatform), so that nothing per model is added to the shared stack.
    */
@@ -179,6 +178,65 @@ export class PlatformModel extends Stack {
     Annotations.of(this).acknowledgeWarning('@aws-cdk/aws-s3:accessLogsPolicyNotAdded',
       'The shared access-log bucket admits S3 server access logging from this account\'s buckets in its own policy.');
     return s3.Bucket.fromBucketName(this, 'AccessLogs', shared.bucketName);
+  }
+
+  /** The endpoint serving the version of `modelPackageParameter` through the spec's canary. */
+  private createServing(m: PlatformModelSpec, base: string, props: PlatformModelProps, accessLogs: s3.IBucket): GpuServingEndpoint {
+    const s = m.serving;
+    const endpoint = new GpuServingEndpoint(this, 'Serving', {
+      endpointName: base,
+      model: ModelSource.fromModelPackageArn(this.registry, this.modelPackageParameter.valueAsString),
+      instanceType: s.instanceType,
+      initialInstanceCount: s.instanceCount ?? DEFAULT_SERVING_REPLICAS,
+      alarmOwnership: props.ownership,
+      // The same policy as the Kubernetes rendering (private/serving-policy.ts).
+      rollout: rolloutOf(s),
+      rollbackTriggers: rollbackTriggersOf(s),
+      autoscaling: s.maxInstanceCount !== undefined
+        ? {
+          minInstances: s.instanceCount ?? DEFAULT_SERVING_REPLICAS,
+          maxInstances: s.maxInstanceCount,
+          targetInvocationsPerInstance: s.targetInvocationsPerInstance ?? DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE,
+          registered: s.autoscalingRegistered,
+        }
+        : undefined,
+      acceptCoarseCanary: s.acceptCoarseCanary,
+      dataCapture: { samplingPercent: s.captureSamplingPercent ?? DEFAULT_CAPTURE_PERCENT, serverAccessLogsBucket: accessLogs },
+      modelSizeGiB: s.modelSizeGiB,
+      alarmTopic: props.alarmTopic,
+      // An experiment serves its challenger beside the control, with the spec's share of the traffic.
+      primaryWeight: m.experiment ? 100 - (m.experiment.challengerPercent ?? DEFAULT_CHALLENGER_PERCENT) : undefined,
+    });
+    // The versions served are registered by the pipeline with its inference image: CreateModel pulls
+    // it with the serving role, which the model package alone does not grant.
+    grantImagePull(endpoint.role, [m.pipeline.inferenceImage]);
+    return endpoint;
+  }
+
+  /**
+   * The spec's experiment: the challenger version as the endpoint's production variant
+   * `challenger` beside `primary` (the control, the version promoted), decided by `aws.Experiment`.
+   */
+  private createExperiment(m: PlatformModelSpec, props: PlatformModelProps): Experiment | undefined {
+    const e = m.experiment;
+    if (e === undefined) {
+      return undefined;
+    }
+    const percent = e.challengerPercent ?? DEFAULT_CHALLENGER_PERCENT;
+    this.endpoint.addVariant({
+      name: CHALLENGER_VARIANT,
+      model: ModelSource.fromModelPackage(this.registry, e.challengerVersion),
+      weight: percent,
+    });
+    return new Experiment(this, 'Experiment', {
+      ...experimentSpecOf(e),
+      endpoint: this.endpoint,
+      controlVariant: this.endpoint.variantName,
+      challengerVariant: CHALLENGER_VARIANT,
+      metricsNamespace: e.metricsNamespace ?? `${props.platformName}/${m.name}`,
+      alarmOwnership: props.ownership,
+      alarmTopic: props.alarmTopic,
+    });
   }
 
   /** The training pipeline registering into the registry, weekly when the spec asks. */

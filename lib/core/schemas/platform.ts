@@ -9,6 +9,7 @@ import { ownershipSchema } from '../rollback';
 import { awsPipelineSchema, awsStepProblems } from './aws-pipeline';
 import { driftMonitorSchema, featureName } from './drift-monitor';
 import { checkExperimentSpec, experimentSpecShape } from './experiment';
+import { cloudWatchNamespace } from './experiment-aws';
 import { gpuNodePoolSchema, gpuSharingSchema } from './k8s-gpu';
 import { mlflowServerSchema, secretKeyRefSchema } from './model-registry';
 import { DEFAULT_SERVING_REPLICAS } from '../policy';
@@ -206,6 +207,7 @@ export const platformSpecSchema = z
             .strictObject({
               ...experimentSpecShape,
               challengerVersion: z.number().int().min(1, 'must be a model version (1 or more)'),
+              metricsNamespace: cloudWatchNamespace.optional(),
               kubernetes: z.strictObject({
                 challengerModelUri: z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/, 'must be a URI such as s3://bucket/prefix/'),
               }).optional(),

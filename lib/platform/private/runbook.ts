@@ -13,6 +13,8 @@ export interface RunbookSection {
   readonly rows: string[][];
   /** The model's loop, one row per link (`link | what does it | resources`), printed before the alarms. */
   readonly loop?: string[][];
+  /** The model's experiment (Markdown lines), printed after the alarms. */
+  readonly experiment?: string[];
 }
 
 /** A table cell: no line breaks, `|` escaped (also inside code spans, as GitHub tables need). */
@@ -31,6 +33,9 @@ export function renderRunbook(title: string, intro: string[], columns: string[],
     lines.push('', `| ${columns.join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`);
     for (const row of section.rows) {
       lines.push(`| ${row.join(' | ')} |`);
+    }
+    if (section.experiment !== undefined) {
+      lines.push('', ...section.experiment);
     }
   }
   return lines.join('\n') + '\n';
