@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { ExperimentDecisionKind, ExperimentGuardrailKind, ExperimentMetricKind, ExperimentSpec } from '../../lib/core/experiment';
 import { DECISION_CODES, ExperimentConfig, ExperimentDeps, ExperimentRecord, runExperiment } from '../../lib/runtime/experiment/aws-experiment';
 import { configFromEnv } from '../../lib/runtime/experiment/aws-handler';
-import { ssmStateStore } from '../../lib/runtime/experiment/aws-state';
+import { sageMakerApi } from '../../lib/runtime/experiment/aws-sagemaker';
+import { serviceEndpoint, ssmStateStore } from '../../lib/runtime/experiment/aws-state';
 
 const SPEC: ExperimentSpec = {
   name: 'checkout-v2',
@@ -46,8 +47,17 @@ class FakeAws {
       self.calls.push({ name: `${service}:${name}`, input: command.input });
       return self.answer(name, command.input);
     };
+    const call = (name: string, input: any) => {
+      self.calls.push({ name: `sagemaker:${name}`, input });
+      return self.answer(name, input);
+    };
     return {
-      sagemaker: { send: send('sagemaker') } as any,
+      sagemaker: {
+        describeEndpoint: async (EndpointName: string) => call('DescribeEndpoint', { EndpointName }),
+        updateEndpointWeights: async (EndpointName: string, DesiredWeightsAndCapacities: any[]) => {
+          call('UpdateEndpointWeightsAndCapacities', { EndpointName, DesiredWeightsAndCapacities });
+        },
+      },
       cloudwatch: { send: send('cloudwatch') } as any,
       state: {
         get: async () => self.record,
@@ -221,5 +231,30 @@ describe('configuration and the record store', () => {
     expect(requests.map((r) => r.target)).toEqual(['AmazonSSM.GetParameter', 'AmazonSSM.PutParameter', 'AmazonSSM.GetParameter']);
     expect(requests[1].body).toEqual({ Name: '/cdk-mlops/experiments/checkout-v2', Value: '{"status":"RUNNING"}', Type: 'String', Overwrite: true });
     expect(requests[0].auth).toMatch(/^AWS4-HMAC-SHA256 Credential=AKID\/\d{8}\/eu-west-1\/ssm\/aws4_request/);
+  });
+
+  it('calls SageMaker\'s JSON API (DescribeEndpoint, UpdateEndpointWeightsAndCapacities), signed for sagemaker; an error is thrown with its type', async () => {
+    const requests: Array<{ url: string; target: string; body: any; auth: string }> = [];
+    const fakeFetch = (async (url: URL, init: any) => {
+      const headers = init.headers as Record<string, string>;
+      requests.push({ url: url.toString(), target: headers['x-amz-target'], body: JSON.parse(init.body), auth: headers.authorization });
+      return headers['x-amz-target'] === 'SageMaker.DescribeEndpoint'
+        ? new Response(JSON.stringify({ EndpointStatus: 'InService', ProductionVariants: [{ VariantName: 'primary', CurrentWeight: 1 }] }), { status: 200 })
+        : new Response(JSON.stringify({ __type: 'ValidationException', message: 'endpoint is updating' }), { status: 400 });
+    }) as unknown as typeof fetch;
+    const api = sageMakerApi({
+      region: 'eu-west-1',
+      endpoint: serviceEndpoint({}, 'eu-west-1', 'sagemaker'),
+      credentials: async () => ({ accessKeyId: 'AKID', secretAccessKey: 'secret' }),
+      fetch: fakeFetch,
+    });
+    expect(await api.describeEndpoint('fraud')).toMatchObject({ EndpointStatus: 'InService' });
+    await expect(api.updateEndpointWeights('fraud', [{ VariantName: 'primary', DesiredWeight: 2 }])).rejects.toMatchObject({ name: 'ValidationException' });
+    expect(requests.map((r) => [r.url, r.target, r.body])).toEqual([
+      ['https://api.sagemaker.eu-west-1.amazonaws.com/', 'SageMaker.DescribeEndpoint', { EndpointName: 'fraud' }],
+      ['https://api.sagemaker.eu-west-1.amazonaws.com/', 'SageMaker.UpdateEndpointWeightsAndCapacities', { EndpointName: 'fraud', DesiredWeightsAndCapacities: [{ VariantName: 'primary', DesiredWeight: 2 }] }],
+    ]);
+    expect(requests[0].auth).toMatch(/^AWS4-HMAC-SHA256 Credential=AKID\/\d{8}\/eu-west-1\/sagemaker\/aws4_request/);
+    expect(serviceEndpoint({ AWS_ENDPOINT_URL_SAGEMAKER: 'http://127.0.0.1:5000' }, 'eu-west-1', 'sagemaker')).toBe('http://127.0.0.1:5000');
   });
 });

@@ -16,8 +16,7 @@
 // The AWS SDK is bundled into the asset (scripts/bundle-runtime.ts).
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, MetricDataQuery, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
-// eslint-disable-next-line import/no-extraneous-dependencies
-import { DescribeEndpointCommand, SageMakerClient, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
+import { SageMakerApi } from './aws-sagemaker';
 import { StateStore } from './aws-state';
 import { ExperimentMath } from '../../core/experiment';
 import { ArmSummary, ExperimentDecisionKind, ExperimentMetricKind, ExperimentSpec } from '../../core/experiment/spec';
@@ -52,7 +51,7 @@ export interface ExperimentConfig {
 }
 
 export interface ExperimentDeps {
-  readonly sagemaker: SageMakerClient;
+  readonly sagemaker: SageMakerApi;
   readonly cloudwatch: CloudWatchClient;
   readonly state: StateStore;
   /** @default - the clock */
@@ -197,7 +196,7 @@ async function breachedGuardrails(event: ExperimentEvent, config: ExperimentConf
  */
 export async function serveOnly(winner: string, config: ExperimentConfig, deps: ExperimentDeps): Promise<void> {
   const loser = winner === config.controlVariant ? config.challengerVariant : config.controlVariant;
-  const endpoint = await deps.sagemaker.send(new DescribeEndpointCommand({ EndpointName: config.endpointName }));
+  const endpoint = await deps.sagemaker.describeEndpoint(config.endpointName);
   const weightOf = (name: string): number => {
     const variant = (endpoint.ProductionVariants ?? []).find((v) => v.VariantName === name);
     if (!variant) {
@@ -213,13 +212,10 @@ export async function serveOnly(winner: string, config: ExperimentConfig, deps: 
     throw new Error(`endpoint ${config.endpointName} is ${endpoint.EndpointStatus}, not InService: its weights cannot be updated now`);
   }
   const total = winnerWeight + loserWeight > 0 ? winnerWeight + loserWeight : 1;
-  await deps.sagemaker.send(new UpdateEndpointWeightsAndCapacitiesCommand({
-    EndpointName: config.endpointName,
-    DesiredWeightsAndCapacities: [
-      { VariantName: winner, DesiredWeight: total },
-      { VariantName: loser, DesiredWeight: 0 },
-    ],
-  }));
+  await deps.sagemaker.updateEndpointWeights(config.endpointName, [
+    { VariantName: winner, DesiredWeight: total },
+    { VariantName: loser, DesiredWeight: 0 },
+  ]);
 }
 
 /** Both arms' summaries since `start` (daily periods: CloudWatch keeps them 455 days). */

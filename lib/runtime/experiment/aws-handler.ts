@@ -19,28 +19,31 @@
 // The AWS SDK is bundled into the asset (scripts/bundle-runtime.ts): the Lambda does not depend on the runtime's SDK version.
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-// eslint-disable-next-line import/no-extraneous-dependencies
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ExperimentConfig, ExperimentDeps, ExperimentEvent, ExperimentOutcome, runExperiment } from './aws-experiment';
-import { ssmEndpoint, ssmStateStore } from './aws-state';
+import { sageMakerApi } from './aws-sagemaker';
+import { serviceEndpoint, ssmStateStore } from './aws-state';
 
-let clients: { sagemaker: SageMakerClient; cloudwatch: CloudWatchClient } | undefined;
+let cloudwatch: CloudWatchClient | undefined;
 
 /** Run the experiment once for the event (a schedule's or a guardrail alarm's). */
 export async function handler(event: ExperimentEvent): Promise<ExperimentOutcome> {
   const config = configFromEnv(process.env);
   // Created once per container: later invocations reuse the connections.
-  clients ??= { sagemaker: new SageMakerClient({}), cloudwatch: new CloudWatchClient({}) };
-  return runAndLog(event, config, withState(clients, process.env));
+  cloudwatch ??= new CloudWatchClient({});
+  return runAndLog(event, config, depsOf(cloudwatch, process.env));
 }
 
-/** The clients, and the record in `STATE_PARAMETER` signed with the same credentials. */
-export function withState(c: { sagemaker: SageMakerClient; cloudwatch: CloudWatchClient }, env: Record<string, string | undefined>): ExperimentDeps {
+/**
+ * The CloudWatch client, SageMaker's two calls and the record in `STATE_PARAMETER`, the last two
+ * signed with the client's credentials (the function's role).
+ */
+export function depsOf(client: CloudWatchClient, env: Record<string, string | undefined>): ExperimentDeps {
   const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || '';
-  const credentials = c.sagemaker.config.credentials;
+  const credentials = () => client.config.credentials();
   return {
-    ...c,
-    state: ssmStateStore({ name: required(env, 'STATE_PARAMETER', []), region, endpoint: ssmEndpoint(env, region), credentials: () => credentials() }),
+    cloudwatch: client,
+    sagemaker: sageMakerApi({ region, endpoint: serviceEndpoint(env, region, 'sagemaker'), credentials }),
+    state: ssmStateStore({ name: required(env, 'STATE_PARAMETER', []), region, endpoint: serviceEndpoint(env, region, 'ssm'), credentials }),
   };
 }
 

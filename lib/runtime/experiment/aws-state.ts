@@ -11,8 +11,9 @@
  * allow letters, digits, spaces and `_.:/=+-@` only) and CloudFormation manages the endpoint's tags.
  *
  * Written against SSM's JSON API (`AmazonSSM.GetParameter` / `PutParameter`, SigV4-signed with the
- * SDK's signer) because the bundle carries only the SageMaker and CloudWatch clients. SSM API
- * reference, "GetParameter", "PutParameter"; the protocol is awsJson1_1 (`X-Amz-Target`).
+ * SDK's signer), as are the two SageMaker calls (aws-sagemaker.ts): the bundle carries only the
+ * CloudWatch client (each SDK client adds 150-220 KiB gzipped to the package). SSM API reference,
+ * "GetParameter", "PutParameter"; the protocol is awsJson1_1 (`X-Amz-Target`).
  */
 
 import { createHash, createHmac, Hash, Hmac } from 'crypto';
@@ -77,11 +78,36 @@ class Sha256 {
   }
 }
 
-/** One SSM call: the parsed JSON answer, or undefined for `ParameterNotFound`; any other error is thrown. */
-async function call(target: SsmTarget, action: string, payload: Record<string, unknown>): Promise<any> {
+/** Where a JSON-protocol service answers, and with which credentials. */
+export interface AwsJsonTarget {
+  /** The signing name, e.g. `ssm`, `sagemaker`. */
+  readonly service: string;
+  /** The `X-Amz-Target` prefix, e.g. `AmazonSSM`, `SageMaker`. */
+  readonly targetPrefix: string;
+  readonly region: string;
+  /** The service's endpoint (or an emulator's). */
+  readonly endpoint: string;
+  readonly credentials: () => Promise<Credentials>;
+  /** @default - global fetch */
+  readonly fetch?: typeof fetch;
+}
+
+/** An error a JSON-protocol service answered (`__type`, e.g. `ParameterNotFound`, `ValidationException`). */
+export class AwsJsonError extends Error {
+  constructor(public readonly type: string, public readonly status: number, message: string) {
+    super(message);
+    this.name = type || 'AwsJsonError';
+  }
+}
+
+/**
+ * One call of an awsJson1_1 API (SSM, SageMaker): a SigV4-signed POST with `X-Amz-Target`, the
+ * parsed JSON answer; an error answer is thrown as an `AwsJsonError`.
+ */
+export async function awsJsonCall(target: AwsJsonTarget, action: string, payload: Record<string, unknown>): Promise<any> {
   const url = new URL('/', target.endpoint);
   const body = JSON.stringify(payload);
-  const signer = new SignatureV4({ service: 'ssm', region: target.region, credentials: target.credentials, sha256: Sha256 });
+  const signer = new SignatureV4({ service: target.service, region: target.region, credentials: target.credentials, sha256: Sha256 });
   const signed = await signer.sign({
     method: 'POST',
     protocol: url.protocol,
@@ -89,7 +115,7 @@ async function call(target: SsmTarget, action: string, payload: Record<string, u
     port: url.port === '' ? undefined : Number(url.port),
     path: url.pathname,
     query: {},
-    headers: { 'host': url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AmazonSSM.${action}` },
+    headers: { 'host': url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${target.targetPrefix}.${action}` },
     body,
   });
   const response = await (target.fetch ?? fetch)(url, { method: 'POST', headers: signed.headers, body });
@@ -97,30 +123,47 @@ async function call(target: SsmTarget, action: string, payload: Record<string, u
   if (response.status === 200) {
     return text === '' ? {} : JSON.parse(text);
   }
-  if (/ParameterNotFound/.test(text)) {
-    return undefined;
+  let type = '';
+  try {
+    type = String(JSON.parse(text).__type ?? '').replace(/^.*#/, '');
+  } catch {
+    // not JSON: the status says it
   }
-  throw new Error(`SSM ${action} of ${target.name} answered HTTP ${response.status}: ${text.slice(0, 500)}`);
+  throw new AwsJsonError(type, response.status, `${target.targetPrefix}.${action} answered HTTP ${response.status}: ${text.slice(0, 500)}`);
 }
 
 /** The record in the SSM parameter `target.name`. */
 export function ssmStateStore(target: SsmTarget): StateStore {
+  const api: AwsJsonTarget = { ...target, service: 'ssm', targetPrefix: 'AmazonSSM' };
   return {
     get: async () => {
-      const answer = await call(target, 'GetParameter', { Name: target.name });
-      return answer?.Parameter?.Value;
+      try {
+        const answer = await awsJsonCall(api, 'GetParameter', { Name: target.name });
+        return answer?.Parameter?.Value;
+      } catch (e) {
+        if (e instanceof AwsJsonError && e.type === 'ParameterNotFound') {
+          return undefined;
+        }
+        throw e;
+      }
     },
     put: async (value: string) => {
-      await call(target, 'PutParameter', { Name: target.name, Value: value, Type: 'String', Overwrite: true });
+      await awsJsonCall(api, 'PutParameter', { Name: target.name, Value: value, Type: 'String', Overwrite: true });
     },
   };
 }
 
-/** SSM's endpoint in `region`: the SDK's endpoint variables first (an emulator), else the public one. */
-export function ssmEndpoint(env: Record<string, string | undefined>, region: string): string {
-  const configured = env.AWS_ENDPOINT_URL_SSM?.trim() || env.AWS_ENDPOINT_URL?.trim();
+/** A service's endpoint in `region`: the SDK's endpoint variables first (an emulator), else the public one. */
+export function serviceEndpoint(env: Record<string, string | undefined>, region: string, service: 'ssm' | 'sagemaker'): string {
+  const configured = env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`]?.trim() || env.AWS_ENDPOINT_URL?.trim();
   if (configured) {
     return configured;
   }
-  return region.startsWith('cn-') ? `https://ssm.${region}.amazonaws.com.cn` : `https://ssm.${region}.amazonaws.com`;
+  const host = service === 'sagemaker' ? `api.sagemaker.${region}` : `ssm.${region}`;
+  return region.startsWith('cn-') ? `https://${host}.amazonaws.com.cn` : `https://${host}.amazonaws.com`;
+}
+
+/** SSM's endpoint in `region` (`serviceEndpoint`). */
+export function ssmEndpoint(env: Record<string, string | undefined>, region: string): string {
+  return serviceEndpoint(env, region, 'ssm');
 }
