@@ -295,5 +295,11 @@ describe('ExperimentMath.decide', () => {
       'previousPValue',
     ]);
     expect(e.problems[0].constructPath).toBe('ExperimentMath.decide');
+    const more = expectValidationError(() =>
+      ExperimentMath.decide({ spec, control: { units: 10, sum: 11 }, challenger: { units: 10, sum: -1 }, daysElapsed: 1 }));
+    expect(more.problems.map((p) => [p.property, p.allowed])).toEqual([
+      ['control.sum', 'must be a count of conversions from 0 to units (10) for a PROPORTION metric'],
+      ['challenger.sum', 'must be a count of conversions from 0 to units (10) for a PROPORTION metric'],
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { armSummarySchema, experimentSpecSchema } from '../schemas/experiment';
-import { validateOrThrow } from '../validation';
+import { unlessToken, validateOrThrow } from '../validation';
 import { daysFor, designedChallengerValue, meansChallengerUnits, plannedDaysFor, proportionsChallengerUnits, sequentialTotalUnits } from './design';
 import { normalCdf, normalQuantile } from './normal';
 import { fixedHorizonTest, sequentialTest } from './sequential';
@@ -35,7 +35,16 @@ const decideInputSchema = z.strictObject({
   daysElapsed: z.number().min(0).refine((n) => Number.isFinite(n), 'must be a finite number'),
   breachedGuardrails: z.array(z.string()).optional(),
   previousPValue: z.number().min(0).max(1).optional(),
-});
+}).superRefine(unlessToken((input, ctx) => {
+  const kind = input.spec?.primaryMetric?.kind;
+  for (const key of ['control', 'challenger'] as const) {
+    const arm = input[key];
+    const known = Number.isFinite(arm?.sum) && Number.isFinite(arm?.units);
+    if (kind === ExperimentMetricKind.PROPORTION && known && !(arm.sum >= 0 && arm.sum <= arm.units)) {
+      ctx.addIssue({ code: 'custom', path: [key, 'sum'], message: `must be a count of conversions from 0 to units (${arm.units}) for a PROPORTION metric` });
+    }
+  }
+}));
 
 /**
  * The statistics of online experiments: sample sizes, the planned runtime, the fixed-horizon
