@@ -134,6 +134,24 @@ describe('ExperimentMath.design', () => {
     expect(d.sampleSizeTotal / d.fixedHorizonSampleSizeTotal).toBeLessThan(2.5);
   });
 
+  it('gives the README\'s example table', () => {
+    const revenue: ExperimentSpec = {
+      ...spec,
+      name: 'revenue',
+      primaryMetric: { name: 'revenue', kind: ExperimentMetricKind.MEAN, baseline: 12, standardDeviation: 30, minimumDetectableEffect: 0.5 },
+    };
+    const row = (s: ExperimentSpec, test: ExperimentTestKind, daily = 20000) => {
+      const d = ExperimentMath.design({ ...s, test, expectedDailyUnits: daily });
+      return [d.sampleSizeControl, d.sampleSizeChallenger, d.sampleSizeTotal, d.daysForSampleSize, d.plannedDays];
+    };
+    expect(row(spec, ExperimentTestKind.FIXED_HORIZON)).toEqual([31234, 31234, 62468, 4, 14]);
+    expect(row(spec, ExperimentTestKind.SEQUENTIAL)).toEqual([60524, 60524, 121048, 7, 14]);
+    expect(row(revenue, ExperimentTestKind.FIXED_HORIZON)).toEqual([56512, 56512, 113024, 6, 14]);
+    expect(row(revenue, ExperimentTestKind.SEQUENTIAL)).toEqual([109517, 109517, 219034, 11, 14]);
+    const tests = [ExperimentTestKind.FIXED_HORIZON, ExperimentTestKind.SEQUENTIAL];
+    expect([spec, revenue].flatMap((s) => tests.map((t) => row(s, t, 5000)[4]))).toEqual([14, 28, 28, 49]);
+  });
+
   it('splits by challengerPercent', () => {
     const d = ExperimentMath.design({ ...spec, challengerPercent: 20, test: ExperimentTestKind.FIXED_HORIZON });
     // 20 % challenger: the control has 4 units for each of the challenger's.
