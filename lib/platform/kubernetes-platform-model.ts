@@ -9,9 +9,11 @@ import { trainingPoolOf } from '../core/schemas/platform-kubernetes';
 import { ApprovalPromotion } from '../k8s/approval-promotion';
 import { AlertmanagerEventSource, RetrainOnDrift } from '../k8s/drift-events';
 import { DriftMonitor } from '../k8s/drift-monitor';
+import { Experiment } from '../k8s/experiment';
 import { GpuNodePool } from '../k8s/gpu-node-pool';
 import { GpuServingEndpoint, ServingRenderer } from '../k8s/gpu-serving-endpoint';
 import { MlPipeline } from '../k8s/ml-pipeline';
+import { experimentSpecOf } from './private/experiment';
 import { kubernetesLoop } from './private/loop-k8s';
 import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
 import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
@@ -84,6 +86,11 @@ export class KubernetesPlatformModel extends Construct {
    * of the endpoint's Rollout / InferenceService (the spec's `modelUri` is the initial one).
    */
   public readonly promotion: ApprovalPromotion;
+  /**
+   * The spec's online experiment: the challenger as the Rollout's canary, decided by a step analysis.
+   * @default - none when the spec has no experiment
+   */
+  public readonly experiment?: Experiment;
   /** How the server is rendered. */
   public readonly renderer: ServingRenderer;
   /**
@@ -121,6 +128,7 @@ export class KubernetesPlatformModel extends Construct {
     this.drift = this.createDrift(props);
     this._capture = this.createCapture(props);
     this.promotion = this.createPromotion(props);
+    this.experiment = this.createExperiment(props);
     // capture → drift → retrain, as PlatformModel's RetrainOnDrift rule on AWS.
     this.retrainOnDrift = props.retrainEvents
       ? this.drift.onSustainedDrift('RetrainOnDrift', { eventSource: props.retrainEvents, dataVersion: props.spec.training.dataVersion })
@@ -210,6 +218,20 @@ export class KubernetesPlatformModel extends Construct {
       targetRequestsPerSecond: s.maxInstanceCount !== undefined
         ? (s.targetInvocationsPerInstance ?? DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE) / 60
         : undefined,
+    });
+  }
+
+  /** The spec's experiment on the endpoint's Rollout, decided by the runtime image's `experiment.js`. */
+  private createExperiment(props: KubernetesPlatformModelProps): Experiment | undefined {
+    const e = props.spec.experiment;
+    if (e === undefined) {
+      return undefined;
+    }
+    return new Experiment(this, 'Experiment', {
+      ...experimentSpecOf(e),
+      endpoint: this.endpoint,
+      challengerModelUri: e.kubernetes!.challengerModelUri,
+      image: props.kubernetes.driftImage,
     });
   }
 

@@ -3,10 +3,10 @@
  * (without the platform's own keys, which the constructs do not take).
  */
 
+import { cell } from './runbook';
 import { ExperimentGuardrail, ExperimentGuardrailKind, ExperimentSpec, ExperimentTestKind } from '../../core/experiment/spec';
 import { ExperimentDesign } from '../../core/experiment/types';
 import { PlatformExperimentSpec } from '../../core/platform-spec';
-import { cell } from './runbook';
 
 /** The challenger's production variant on AWS (the control is the endpoint's primary variant). */
 export const CHALLENGER_VARIANT = 'challenger';
