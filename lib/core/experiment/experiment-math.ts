@@ -99,8 +99,9 @@ export class ExperimentMath {
    * The design of an experiment: sample sizes per arm for its test, the days of traffic they take,
    * and the planned runtime (whole weeks, at least the minimum days). The mSPRT's mixing variance
    * τ² is MDE²: the mixture then puts its weight on effects of the size the experiment is designed
-   * to detect (Johari et al. 2022, §5: τ² near the square of the effects expected is near-optimal
-   * for detecting them; at the horizon V ≪ MDE², and Λ is largest at τ² ≈ θ² − V).
+   * to detect (Johari et al. 2022 tune τ to the effects expected). For an observed θ̂ at variance V,
+   * Λ is largest at τ² = θ̂² − V, and at the horizon V ≪ MDE², so τ² = MDE² is close to the best
+   * mixture for an effect of the MDE's size there.
    */
   public static design(spec: ExperimentSpec): ExperimentDesign {
     validateOrThrow('ExperimentMath.design', experimentSpecSchema, spec);

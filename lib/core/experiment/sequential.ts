@@ -5,13 +5,16 @@ import { ExperimentTestResult } from './types';
 // The two-arm tests (internal kernels; ExperimentMath is the public face): the fixed-horizon z-test
 // and the mixture sequential probability ratio test (mSPRT).
 //
-// mSPRT: Johari, Koomen, Pekelis, Walsh, "Always Valid Inference: Continuous Monitoring of A/B
-// Tests", Operations Research 70(3), 2022 (arXiv:1512.04922), §4 and the two-stream normal case
-// (eq. (10) there, the basis of Optimizely's Stats Engine): with θ̂ = challenger − control, its
-// variance V (σ²(1/n1 + 1/n2), σ² estimated by the sample variances: the paper's plug-in, §6) and a
-// normal mixing distribution N(0, τ²) over the effect,
+// mSPRT: Johari, Pekelis, Walsh, "Always Valid Inference: Continuous Monitoring of A/B Tests",
+// Operations Research 70(3):1806–1821, 2022 (arXiv:1512.04922), the two-stream normal case with a
+// normal mixture (the basis of Optimizely's Stats Engine): with θ̂ = challenger − control, its
+// variance V (σ1²/n1 + σ2²/n2, the σ² replaced by the sample variances, as the paper does for
+// large samples) and a normal mixing distribution N(0, τ²) over the effect,
 //   Λ = sqrt(V / (V + τ²)) · exp(τ² θ̂² / (2 V (V + τ²))),
-// (with n per arm, V = 2σ²/n, this is the paper's sqrt(2σ²/(2σ²+nτ²)) exp(n²τ²θ̂²/(4σ²(2σ²+nτ²)))).
+// (with n per arm, V = 2σ²/n, this is the paper's sqrt(2σ²/(2σ²+nτ²)) exp(n²τ²θ̂²/(4σ²(2σ²+nτ²))),
+// and with V = σ²/n frouros 0.9's mSPRT, frouros/callbacks/streaming/msprt.py
+// `_likelihood_normal_mixing_distribution`, which scripts/experiment-reference.py uses as the
+// independent reference).
 // Λ is a nonnegative martingale under θ = 0, so by Ville's inequality P(sup Λ ≥ 1/α) ≤ α: the
 // always-valid p-value is the running minimum of min(1, 1/Λ) over the looks, and the confidence
 // sequence is the set of θ0 the test of θ = θ0 does not reject: Λ(θ̂ − θ0) < 1/α, i.e.

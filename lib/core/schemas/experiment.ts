@@ -139,8 +139,9 @@ export function checkExperimentSpec(p: CheckedSpec, ctx: z.RefinementCtx): void 
     if (!(m.baseline > 0 && m.baseline < 1 && p1 > 0 && p1 < 1)) return;
     challengerUnits = proportionsChallengerUnits(m.baseline, p1, alpha, power, ratio);
   } else {
-    if (!inRange(m.standardDeviation!, Number.MIN_VALUE, Number.MAX_VALUE)) return;
-    challengerUnits = approxMeanUnits(m.standardDeviation / m.minimumDetectableEffect, alpha, power, ratio);
+    const sd = m.standardDeviation;
+    if (sd === undefined || !inRange(sd, Number.MIN_VALUE, Number.MAX_VALUE)) return;
+    challengerUnits = approxMeanUnits(sd / m.minimumDetectableEffect, alpha, power, ratio);
   }
   const days = daysFor(challengerUnits * ratio, challengerUnits, p.expectedDailyUnits, c);
   if (!(days <= MAX_EXPERIMENT_DAYS)) {
