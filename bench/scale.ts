@@ -6,6 +6,8 @@
  *   npx tsx bench/scale.ts --quick         # N = 10, 50; 1 run (CI)
  *   npx tsx bench/scale.ts --sizes 10,50 --runs 3
  *   npx tsx bench/scale.ts --with-validation   # keep aws-cdk-lib's built-in template validation on
+ *   npx tsx bench/scale.ts --sizes 50,300 --aws-only   # only the two AWS variants (working on AWS synthesis)
+ *   npx tsx bench/scale.ts --help          # this text; any unknown option prints it too (and runs nothing)
  *   npx tsx bench/scale.ts --check cdk.out --k8s cdk.out/k8s   # only the limit checks, on existing output
  *   npx tsx bench/scale.ts --self-test     # the checks refuse test/fixtures/broken/cloudformation-limits
  *
@@ -85,6 +87,8 @@ function option(name: string): string | undefined {
   const i = ARGS.indexOf(name);
   return i >= 0 ? ARGS[i + 1] : undefined;
 }
+/** The options of a measured run (anything else prints the usage). */
+const KNOWN_OPTIONS = ['--quick', '--with-validation', '--sizes', '--runs', '--aws-only'];
 const SIZES = (option('--sizes') ?? (QUICK ? '10,50' : '10,50,300,1000')).split(',').map(Number);
 /** Repetitions per size. Full mode: 3 runs up to N = 300, 1 run at N = 1,000 (the run would take too long on 2 cores otherwise). */
 function runsFor(n: number): number {
@@ -100,7 +104,8 @@ const PLACEHOLDER_PASCAL = 'Zqmodelzq';
 const CHILD_TIMEOUT_MS = 30 * 60_000;
 
 type Variant = 'aws-lib' | 'aws-l1' | 'k8s-lib' | 'k8s-base';
-const VARIANTS: Variant[] = ['aws-lib', 'aws-l1', 'k8s-lib', 'k8s-base'];
+const AWS_ONLY = ARGS.includes('--aws-only');
+const VARIANTS: Variant[] = AWS_ONLY ? ['aws-lib', 'aws-l1'] : ['aws-lib', 'aws-l1', 'k8s-lib', 'k8s-base'];
 
 const example: core.PlatformSpec = YAML.parse(fs.readFileSync(path.join(__dirname, '..', 'examples', 'platform.yaml'), 'utf-8'));
 
@@ -151,6 +156,8 @@ interface Result {
   readonly n: number;
   readonly ms: number;
   readonly maxRssMiB: number;
+  /** CPU time (user + system) of the child over the same region as `ms`: on a loaded machine `ms` is mostly waiting for a core, this is not. */
+  readonly cpuMs?: number;
   readonly error?: string;
   readonly aws?: AwsOutput;
   readonly k8s?: K8sOutput;
@@ -541,6 +548,7 @@ function runChild(variant: Variant, n: number, refFile: string, resultFile: stri
     const appProps = { outdir, context: EXAMPLE_FEATURE_FLAGS, analyticsReporting: false, builtinCloudFormationValidation: WITH_VALIDATION };
     const k8sProps = { outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART };
     const start = process.hrtime.bigint();
+    const cpuStart = process.cpuUsage();
     if (variant === 'aws-lib') {
       const app = new App(appProps);
       buildAwsLibrary(app, spec);
@@ -559,8 +567,10 @@ function runChild(variant: Variant, n: number, refFile: string, resultFile: stri
       app.synth();
     }
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    const cpu = process.cpuUsage(cpuStart);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     const maxRssMiB = process.resourceUsage().maxRSS / 1024;
-    result = variant.startsWith('aws') ? { ...base, ms, maxRssMiB, aws: inspectAssembly(outdir) } : { ...base, ms, maxRssMiB, k8s: inspectCharts(outdir) };
+    result = variant.startsWith('aws') ? { ...base, ms, cpuMs, maxRssMiB, aws: inspectAssembly(outdir) } : { ...base, ms, cpuMs, maxRssMiB, k8s: inspectCharts(outdir) };
   } catch (e) {
     result = { ...base, ms: NaN, maxRssMiB: process.resourceUsage().maxRSS / 1024, error: String((e as Error).stack ?? e).split('\n').slice(0, 6).join('\n') };
   } finally {
@@ -603,6 +613,7 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 interface Cell {
   readonly ms: number;
+  readonly cpuMs: number;
   readonly rss: number;
   readonly last: Result;
 }
@@ -645,7 +656,7 @@ function main(): void {
         const t0 = Date.now();
         spawnChild(['--child', v, String(n), refFile, resultFile]);
         const r: Result = readJson(resultFile);
-        process.stderr.write(`  ${v.padEnd(8)} N=${String(n).padStart(4)} run ${rep + 1}: ${fmt(r.ms, 0)} ms synth, ${fmt(r.maxRssMiB, 0)} MiB, child ${((Date.now() - t0) / 1000).toFixed(1)} s${r.error ? ` ERROR ${r.error.split('\n')[0]}` : ''}\n`);
+        process.stderr.write(`  ${v.padEnd(8)} N=${String(n).padStart(4)} run ${rep + 1}: ${fmt(r.ms, 0)} ms synth (${fmt(r.cpuMs ?? NaN, 0)} ms CPU), ${fmt(r.maxRssMiB, 0)} MiB, load ${os.loadavg()[0].toFixed(1)}, child ${((Date.now() - t0) / 1000).toFixed(1)} s${r.error ? ` ERROR ${r.error.split('\n')[0]}` : ''}\n`);
         results.set(key(v, n), [...(results.get(key(v, n)) ?? []), r]);
       }
     }
@@ -655,7 +666,12 @@ function main(): void {
 
   const cell = (v: Variant, n: number): Cell => {
     const rs = results.get(key(v, n))!;
-    return { ms: median(rs.map((r) => r.ms)), rss: Math.max(...rs.map((r) => r.maxRssMiB)), last: rs[rs.length - 1] };
+    return {
+      ms: median(rs.map((r) => r.ms)),
+      cpuMs: median(rs.map((r) => r.cpuMs ?? NaN)),
+      rss: Math.max(...rs.map((r) => r.maxRssMiB)),
+      last: rs[rs.length - 1],
+    };
   };
 
   const failures: string[] = [];
@@ -665,13 +681,13 @@ function main(): void {
     + `AWS topology: ${ref.nested ? 'nested stacks (old form)' : `${ref.stacks.filter((s) => !s.perModel).length} shared stack(s) + one stack per model`}`);
 
   // AWS
-  const awsRows = [['N', 'variant', 'synth ms', 'ms/model', 'ms/resource', 'peak RSS MiB', 'templates', 'resources', 'largest: res', 'params', 'outputs', 'mappings', 'KiB', 'exports', 'comparable']];
+  const awsRows = [['N', 'variant', 'synth ms', 'ms/model', 'ms/resource', 'CPU ms/resource', 'peak RSS MiB', 'templates', 'resources', 'largest: res', 'params', 'outputs', 'mappings', 'KiB', 'exports', 'comparable']];
   for (const n of SIZES) {
     for (const v of ['aws-lib', 'aws-l1'] as Variant[]) {
       const c = cell(v, n);
       const o = c.last.aws;
       if (c.last.error || !o) {
-        awsRows.push([String(n), v, 'ERROR', '', '', fmt(c.rss, 0)]);
+        awsRows.push([String(n), v, 'ERROR', '', '', '', fmt(c.rss, 0)]);
         failures.push(`${v} N=${n}: ${c.last.error}`);
         continue;
       }
@@ -687,7 +703,8 @@ function main(): void {
       } else {
         failures.push(...o.problems);
       }
-      awsRows.push([String(n), v, fmt(c.ms, 0), fmt(c.ms / n, 2), fmt(c.ms / resources, 3), fmt(c.rss, 0), String(o.templates.length),
+      awsRows.push([String(n), v, fmt(c.ms, 0), fmt(c.ms / n, 2), fmt(c.ms / resources, 3), fmt(c.cpuMs / resources, 3), fmt(c.rss, 0),
+        String(o.templates.length),
         String(resources), String(big.resources),
         String(maxOf((t) => t.parameters)), String(maxOf((t) => t.outputs)), String(maxOf((t) => t.mappings)),
         fmt(maxOf((t) => t.bytes) / 1024, 0), String(o.exports), cmp]);
@@ -696,40 +713,43 @@ function main(): void {
   console.log('\nAWS (largest: the largest template by resources; params/outputs/mappings/KiB: the largest over all templates)');
   console.log(table(awsRows));
 
-  // Kubernetes
-  const k8sRows = [['N', 'variant', 'synth ms', 'ms/model', 'ms/object', 'peak RSS MiB', 'charts', 'objects', 'largest chart KiB', 'inlined KiB', 'comparable']];
-  for (const n of SIZES) {
-    for (const v of ['k8s-lib', 'k8s-base'] as Variant[]) {
-      const c = cell(v, n);
-      const o = c.last.k8s;
-      if (c.last.error || !o) {
-        k8sRows.push([String(n), v, 'ERROR', '', '', fmt(c.rss, 0)]);
-        failures.push(`${v} N=${n}: ${c.last.error}`);
-        continue;
+  // Kubernetes (skipped with --aws-only)
+  if (!AWS_ONLY) {
+    const k8sRows = [['N', 'variant', 'synth ms', 'ms/model', 'ms/object', 'peak RSS MiB', 'charts', 'objects', 'largest chart KiB', 'inlined KiB', 'comparable']];
+    for (const n of SIZES) {
+      for (const v of ['k8s-lib', 'k8s-base'] as Variant[]) {
+        const c = cell(v, n);
+        const o = c.last.k8s;
+        if (c.last.error || !o) {
+          k8sRows.push([String(n), v, 'ERROR', '', '', fmt(c.rss, 0)]);
+          failures.push(`${v} N=${n}: ${c.last.error}`);
+          continue;
+        }
+        const objects = sum(o.charts.map((ch) => ch.objects));
+        let cmp = '';
+        if (v === 'k8s-base') {
+          const lib = cell('k8s-lib', n).last;
+          const why = lib.k8s ? comparable(lib, c.last) : 'library failed';
+          cmp = why ? `NO: ${why}` : 'yes';
+          if (why && lib.k8s) failures.push(`k8s-base N=${n} is not comparable to the library: ${why}`);
+        } else {
+          failures.push(...o.problems);
+        }
+        k8sRows.push([String(n), v, fmt(c.ms, 0), fmt(c.ms / n, 2), fmt(c.ms / objects, 3), fmt(c.rss, 0), String(o.charts.length), String(objects),
+          fmt(Math.max(...o.charts.map((ch) => ch.bytes)) / 1024, 0), fmt(o.largestInlineBytes / 1024, 0), cmp]);
       }
-      const objects = sum(o.charts.map((ch) => ch.objects));
-      let cmp = '';
-      if (v === 'k8s-base') {
-        const lib = cell('k8s-lib', n).last;
-        const why = lib.k8s ? comparable(lib, c.last) : 'library failed';
-        cmp = why ? `NO: ${why}` : 'yes';
-        if (why && lib.k8s) failures.push(`k8s-base N=${n} is not comparable to the library: ${why}`);
-      } else {
-        failures.push(...o.problems);
-      }
-      k8sRows.push([String(n), v, fmt(c.ms, 0), fmt(c.ms / n, 2), fmt(c.ms / objects, 3), fmt(c.rss, 0), String(o.charts.length), String(objects),
-        fmt(Math.max(...o.charts.map((ch) => ch.bytes)) / 1024, 0), fmt(o.largestInlineBytes / 1024, 0), cmp]);
     }
+    console.log('\nKubernetes (largest chart: YAML bytes; inlined: its size as EKS addCdk8sChart writes it into a template)');
+    console.log(table(k8sRows));
   }
-  console.log('\nKubernetes (largest chart: YAML bytes; inlined: its size as EKS addCdk8sChart writes it into a template)');
-  console.log(table(k8sRows));
 
   // Marginal cost per model and the issue's targets.
   console.log('\nmarginal ms per model (synth time difference / model difference):');
   const marginal = (v: Variant, a: number, b: number) => (cell(v, b).ms - cell(v, a).ms) / (b - a);
   const steps = SIZES.slice(1).map((b, i) => [SIZES[i], b]);
   console.log(table([['variant', ...steps.map(([a, b]) => `${a} -> ${b}`)],
-    ...VARIANTS.map((v) => [v, ...steps.map(([a, b]) => fmt(marginal(v, a, b), 1))])]));
+    ...VARIANTS.map((v) => [v, ...steps.map(([a, b]) => fmt(marginal(v, a, b), 1))]),
+    ...VARIANTS.filter((v) => v.startsWith('aws')).map((v) => [`${v} (CPU)`, ...steps.map(([a, b]) => fmt((cell(v, b).cpuMs - cell(v, a).cpuMs) / (b - a), 1))])]));
 
   const perResource = (v: Variant, n: number) => {
     const c = cell(v, n);
@@ -740,6 +760,8 @@ function main(): void {
     const ratio = perResource('aws-lib', 300) / perResource('aws-l1', 300);
     console.log(`  per-resource synth cost at N = 300: library ${fmt(perResource('aws-lib', 300), 3)} ms, L1 ${fmt(perResource('aws-l1', 300), 3)} ms, `
       + `ratio ${fmt(ratio, 2)}x (target <= 1.5x): ${ratio <= 1.5 ? 'PASS' : 'FAIL'}`);
+    const cpuRatio = cell('aws-lib', 300).cpuMs / cell('aws-l1', 300).cpuMs;
+    console.log(`  the same in CPU time (what counts on a loaded machine; load average now ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')}): ratio ${fmt(cpuRatio, 2)}x`);
   } else {
     console.log('  per-resource cost at N = 300: not measured (N = 300 not in this run)');
   }
@@ -814,6 +836,10 @@ if (ARGS[0] === '--self-test') {
   runChild(ARGS[1] as Variant, Number(ARGS[2]), ARGS[3], ARGS[4]);
 } else if (ARGS[0] === '--reference') {
   makeReference(ARGS[1]);
+} else if (ARGS.some((a, i) => a.startsWith('--') && !KNOWN_OPTIONS.includes(a) && ARGS[i - 1] !== '--sizes' && ARGS[i - 1] !== '--runs')) {
+  // --help, or a typo: print the usage (this file's header) and run nothing (a full run takes an hour).
+  console.log(fs.readFileSync(__filename, 'utf-8').split('\n */')[0].replace(/^\/\*\*\n/, '').replace(/^ \* ?/gm, ''));
+  process.exitCode = ARGS.includes('--help') ? 0 : 2;
 } else {
   main();
 }
