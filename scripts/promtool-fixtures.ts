@@ -60,6 +60,9 @@ const rate = (s: State) => (s === 'idle' ? IDLE : s === 'busy' ? BUSY : REQUESTS
 const IDLE = 6;
 const ERRORS = 60;
 
+/** Business metrics of the experiments the checks render (k8s.Experiment's per-arm counters). */
+const EXPERIMENT_METRICS = ['checkout_revenue', 'checkout_conversion', 'revenue_per_user', 'retained'];
+
 export const FAMILIES: Family[] = [
   {
     name: 'triton-requests',
@@ -170,10 +173,11 @@ export const FAMILIES: Family[] = [
     // A k8s.Experiment's business metrics per arm (lib/k8s/private/experiment-analysis.ts: counters
     // <metric>_units_total / _sum_total / _sum_of_squares_total, labels experiment and variant):
     // 1,000 users a minute per arm; the challenger's mean 20 % below the control's when it drops.
+    // The metrics: scripts/argo-analysis/render-experiment.ts's and the example platform's (examples/platform.yaml).
     name: 'experiment-business',
-    metrics: ['checkout_revenue', 'checkout_conversion'].flatMap((m) => [`${m}_units_total`, `${m}_sum_total`, `${m}_sum_of_squares_total`]),
+    metrics: EXPERIMENT_METRICS.flatMap((m) => [`${m}_units_total`, `${m}_sum_total`, `${m}_sum_of_squares_total`]),
     podScoped: false,
-    series: (c, s) => ['checkout_revenue', 'checkout_conversion'].flatMap((m) => (['control', 'challenger'] as const).flatMap((variant) => {
+    series: (c, s) => EXPERIMENT_METRICS.flatMap((m) => (['control', 'challenger'] as const).flatMap((variant) => {
       const labels = sel({ experiment: c.experiment ?? 'none', variant, job: 'checkout' });
       const mean = variant === 'challenger' && s === 'metric-drop' ? 40 : 50;
       return [
