@@ -68,6 +68,10 @@ export interface ExperimentProps extends ExperimentSpec {
  * Rollout promotes it to 100 %; the control wins, no difference or a guardrail → the Rollout aborts
  * and all traffic returns to the control.
  *
+ * Add it to an endpoint whose Rollout already serves the control: Argo promotes a Rollout's first
+ * revision at once, without steps or analysis (argo-rollouts rollout/sync.go `shouldFullPromote`:
+ * "Initial deploy"), so on a new Rollout the challenger would simply become the served model.
+ *
  * Business metric convention (Prometheus): counters `<metric>_units_total`, `<metric>_sum_total`
  * and (MEAN) `<metric>_sum_of_squares_total`, labelled `experiment="<name>"` and
  * `variant="control"|"challenger"`.
