@@ -7,7 +7,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Each test file writes under its own TMPDIR, removed at its end (test/support/temp-dir.ts).
+    // Each test file writes under its own TMPDIR, removed at its end (test/support/temp-dir.ts), inside
+    // one folder for the run, removed at the run's end (test/support/run-temp-dir.ts; with --no-isolate
+    // the files of a run share that one).
+    globalSetup: ['./test/support/run-temp-dir.ts'],
     setupFiles: ['./test/support/temp-dir.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     snapshotFormat: { printBasicPrototype: false },
