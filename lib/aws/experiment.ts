@@ -17,6 +17,7 @@ import { INHERENT_WILDCARD, acknowledgeWildcardResources } from './private/nag';
 import { runtimeAssetCode } from './private/runtime-asset';
 import { synthProblems, validateProps } from './private/validate';
 import { ExperimentDesign, ExperimentMath } from '../core/experiment';
+import { canonicalExperimentSpec } from '../core/experiment/canonical';
 import { ExperimentSpec } from '../core/experiment/spec';
 import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
 import { awsExperimentSchema } from '../core/schemas/experiment-aws';
@@ -299,17 +300,7 @@ export class Experiment extends Construct {
 
 /** The core spec out of the props (what the function and `ExperimentMath` read). */
 function specOf(props: ExperimentProps): ExperimentSpec {
-  return {
-    name: props.name,
-    primaryMetric: props.primaryMetric,
-    guardrails: props.guardrails,
-    alpha: props.alpha,
-    power: props.power,
-    expectedDailyUnits: props.expectedDailyUnits,
-    challengerPercent: props.challengerPercent,
-    minimumDays: props.minimumDays,
-    test: props.test,
-  };
+  return canonicalExperimentSpec(props);
 }
 
 /** The endpoint's serving variants (names and initial weights), as its endpoint config renders them. */

@@ -38,6 +38,17 @@ export const STABLE_VERSION_ANNOTATION = 'mlops.cdk.io/stable-model-version';
 export const REFUSED_ANNOTATION = 'mlops.cdk.io/refused-model-versions';
 /** Annotation of the serving object: when the promoter last promoted (ISO 8601). */
 export const PROMOTED_AT_ANNOTATION = 'mlops.cdk.io/promoted-at';
+/**
+ * Pod-template annotation naming a running experiment (`k8s.Experiment`): while it is there the
+ * promoter leaves the object alone (the experiment owns the served version; approvals wait).
+ */
+export const EXPERIMENT_ANNOTATION = 'mlops.cdk.io/experiment';
+/**
+ * Pod-template annotation holding an experiment's challenger URI (`k8s.Experiment`); the server's
+ * `MODEL_URI` reads it while the experiment runs, so `MODEL_URI_ANNOTATION` (the promoter's) keeps
+ * the control and removing the experiment restores the stable pod template exactly.
+ */
+export const CHALLENGER_MODEL_URI_ANNOTATION = 'mlops.cdk.io/challenger-model-uri';
 /** MLflow model version tag the promoter writes (best effort) so the approver sees the outcome in MLflow. */
 export const MLFLOW_PROMOTION_TAG = 'mlops.cdk.io/promotion';
 /** The alias whose version is served, unless configured otherwise. */
@@ -95,6 +106,8 @@ export enum PromotionDecisionKind {
   REFUSE = 'REFUSE',
   /** Refused before (in the dead letter): nothing new to record, the failure metric stays set. */
   REFUSED_BEFORE = 'REFUSED_BEFORE',
+  /** An experiment runs on the object (`EXPERIMENT_ANNOTATION`): approvals wait until it is removed. */
+  EXPERIMENT_RUNNING = 'EXPERIMENT_RUNNING',
 }
 
 /** The decision and, for `PROMOTE`, what to serve. */

@@ -8,7 +8,8 @@ import { standardLabels } from './private/labels';
 import { RESTRICTED_CONTAINER, RESTRICTED_POD } from './private/security';
 import { validateProps } from './private/validate';
 import { ExperimentMath, ExperimentSpec } from '../core/experiment';
-import { MODEL_URI_ANNOTATION } from '../core/mlflow-promotion';
+import { canonicalExperimentSpec } from '../core/experiment/canonical';
+import { CHALLENGER_MODEL_URI_ANNOTATION, EXPERIMENT_ANNOTATION } from '../core/mlflow-promotion';
 import { k8sExperimentSchema } from '../core/schemas/experiment-k8s';
 import { addWarning } from '../core/warnings';
 
@@ -25,8 +26,10 @@ export interface ExperimentProps extends ExperimentSpec {
   readonly endpoint: GpuServingEndpoint;
   /**
    * The challenger's model URI: written to the Rollout's pod template annotation
-   * `ApprovalPromotion.MODEL_URI_ANNOTATION`, which the server's `MODEL_URI` must read (the platform
-   * wires it so); the Rollout runs it as the canary.
+   * `mlops.cdk.io/challenger-model-uri` (beside `mlops.cdk.io/experiment`, which pauses the
+   * `ApprovalPromotion` promoter), which the server's `MODEL_URI` must read during the experiment
+   * (Downward API; `MlPlatformChart` wires it so); the Rollout runs it as the canary. Removing the
+   * experiment restores the pod template as it was, so a control that stayed needs no new rollout.
    */
   readonly challengerModelUri: string;
   /** The runtime image (docker/drift-job/Dockerfile: `/opt/cdk-mlops/experiment.js`), pinned by digest. */
@@ -174,7 +177,9 @@ export class Experiment extends Construct {
   private patchRollout(props: ExperimentProps): void {
     const rollout = props.endpoint.defaultChild;
     rollout.addJsonPatch(
-      JsonPatch.add('/spec/template/metadata/annotations', { [MODEL_URI_ANNOTATION]: props.challengerModelUri, 'mlops.cdk.io/experiment': this.name }),
+      // The pod template's annotations object (the Rollout renders none; a caller wiring the
+      // promotion re-adds its MODEL_URI_ANNOTATION after this, as MlPlatformChart does).
+      JsonPatch.add('/spec/template/metadata/annotations', { [CHALLENGER_MODEL_URI_ANNOTATION]: props.challengerModelUri, [EXPERIMENT_ANNOTATION]: this.name }),
       JsonPatch.replace('/spec/strategy/canary/steps', [
         { setWeight: props.challengerPercent ?? 50 },
         {
@@ -195,16 +200,6 @@ export class Experiment extends Construct {
 }
 
 /** The core spec's keys of the props (what the decision reads). */
-function specOf(p: ExperimentProps): ExperimentSpec {
-  return {
-    name: p.name,
-    primaryMetric: p.primaryMetric,
-    guardrails: p.guardrails,
-    alpha: p.alpha,
-    power: p.power,
-    expectedDailyUnits: p.expectedDailyUnits,
-    challengerPercent: p.challengerPercent,
-    minimumDays: p.minimumDays,
-    test: p.test,
-  };
+function specOf(props: ExperimentProps): ExperimentSpec {
+  return canonicalExperimentSpec(props);
 }

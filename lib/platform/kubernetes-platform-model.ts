@@ -1,8 +1,11 @@
 import { Chart, Cron, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ExperimentMath } from '../core/experiment/experiment-math';
 import { LoopStage } from '../core/lifecycle-loop';
+import { CHALLENGER_MODEL_URI_ANNOTATION } from '../core/mlflow-promotion';
 import { PlatformKubernetesSpec, PlatformModelSpec, Weekday } from '../core/platform-spec';
+import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
 import { AlarmOwnership } from '../core/rollback';
 import { DEFAULT_SERVER_PORT } from '../core/schemas/k8s-serving';
 import { trainingPoolOf } from '../core/schemas/platform-kubernetes';
@@ -11,13 +14,12 @@ import { AlertmanagerEventSource, RetrainOnDrift } from '../k8s/drift-events';
 import { DriftMonitor } from '../k8s/drift-monitor';
 import { Experiment } from '../k8s/experiment';
 import { GpuNodePool } from '../k8s/gpu-node-pool';
-import { GpuServingEndpoint, ServingRenderer } from '../k8s/gpu-serving-endpoint';
+import { GpuServingEndpoint, ServingRenderer, TrafficRouter } from '../k8s/gpu-serving-endpoint';
 import { MlPipeline } from '../k8s/ml-pipeline';
-import { experimentSpecOf } from './private/experiment';
+import { experimentRunbook, experimentSpecOf } from './private/experiment';
 import { kubernetesLoop } from './private/loop-k8s';
-import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
-import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
 import { pipelineSpecOf } from './private/pipeline-spec';
+import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
 import { RequestCapture } from '../k8s/private/capture';
 
 /** Day-of-week field of a cron expression (0 is Sunday). */
@@ -208,6 +210,8 @@ export class KubernetesPlatformModel extends Construct {
       rollout: rolloutOf(s),
       rollbackTriggers: rollbackTriggersOf(s),
       renderer: this.renderer,
+      trafficRouter: sk.trafficRouter !== undefined ? (sk.trafficRouter as string as TrafficRouter) : undefined,
+      ingressHost: sk.ingressHost,
       prometheusAddress: kube.prometheusAddress,
       prometheusRuleLabels: kube.prometheusRuleLabels,
       monitoringNamespace: kube.monitoringNamespace,
@@ -221,18 +225,50 @@ export class KubernetesPlatformModel extends Construct {
     });
   }
 
+  /**
+   * The runbook's part on the experiment (Markdown lines), when the spec has one.
+   * @internal
+   */
+  public _experimentRunbook(): string[] | undefined {
+    const e = this.spec.experiment;
+    if (e === undefined || this.experiment === undefined) {
+      return undefined;
+    }
+    const x = this.experiment;
+    return experimentRunbook(e, ExperimentMath.design(experimentSpecOf(e)), {
+      metrics: `a JSON line in the log of the decision Job (AnalysisTemplate \`${x.decisionTemplate.name}\`, a step of Rollout \`${this.endpoint.name}\`): decision, p-value, estimate, bounds, both arms`,
+      record: `the Rollout's step AnalysisRun (\`kubectl argo rollouts get rollout ${this.endpoint.name} -n ${this.namespace}\`; the Job's termination message is the decision)`,
+      traffic: 'The challenger is the Rollout\'s canary: it wins → the Rollout promotes it to all replicas; the control wins, no difference, a guardrail (background analysis) or the Job past its deadline → the Rollout aborts and all traffic returns to the stable version. ' +
+        'Ending it: the control stayed → remove the experiment from the spec (the pod template is then the stable one again: no new rollout). ' +
+        `The challenger won → set MLflow's \`champion\` alias of \`${this.registeredModelName}\` to version ${e.challengerVersion}, then remove the experiment: the promoter (paused while the experiment's annotation is there) moves the Rollout to that version at its next run; until then (a minute) the Rollout may start a canary of the control's template (not verified against a live controller).`,
+      assignment: x.stickyAssignment
+        ? `sticky by user: the caller picks the arm with \`runtime.VariantAssignment.assign(userId, …, '${e.name}')\` and sends \`${x.variantHeader}: always\` (challenger) or \`never\` (control)`
+        : 'per request: without a traffic router Argo Rollouts splits by replicas, so a user may see both arms (set a traffic router for sticky assignment)',
+    });
+  }
+
   /** The spec's experiment on the endpoint's Rollout, decided by the runtime image's `experiment.js`. */
   private createExperiment(props: KubernetesPlatformModelProps): Experiment | undefined {
     const e = props.spec.experiment;
     if (e === undefined) {
       return undefined;
     }
-    return new Experiment(this, 'Experiment', {
+    const experiment = new Experiment(this, 'Experiment', {
       ...experimentSpecOf(e),
       endpoint: this.endpoint,
       challengerModelUri: e.kubernetes!.challengerModelUri,
       image: props.kubernetes.driftImage,
     });
+    // During the experiment the server reads the challenger's annotation; the promoter's annotation
+    // keeps the control, so that removing the experiment gives back the stable pod template exactly
+    // (Argo Rollouts then returns to it without a canary) and Argo CD's ignored field is untouched.
+    const key = (k: string) => k.replace(/~/g, '~0').replace(/\//g, '~1');
+    this.endpoint.defaultChild.addJsonPatch(
+      JsonPatch.add(`/spec/template/metadata/annotations/${key(ApprovalPromotion.MODEL_URI_ANNOTATION)}`, props.spec.serving.kubernetes!.modelUri),
+      JsonPatch.test('/spec/template/spec/containers/0/env/1/name', 'MODEL_URI'),
+      JsonPatch.replace('/spec/template/spec/containers/0/env/1/valueFrom/fieldRef/fieldPath', `metadata.annotations['${CHALLENGER_MODEL_URI_ANNOTATION}']`),
+    );
+    return experiment;
   }
 
   /**

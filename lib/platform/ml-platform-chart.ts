@@ -325,6 +325,7 @@ export class MlPlatformChart extends Chart {
           cell(a.owner),
           a.runbookUrl,
         ]),
+        experiment: model._experimentRunbook(),
       })),
     );
   }

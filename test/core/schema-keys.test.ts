@@ -6,6 +6,8 @@ import * as approval from '../../lib/core/schemas/approval-promotion';
 import * as awsPipeline from '../../lib/core/schemas/aws-pipeline';
 import * as drift from '../../lib/core/schemas/drift-monitor';
 import * as eksPlatform from '../../lib/core/schemas/eks-platform';
+import * as awsExperiment from '../../lib/core/schemas/experiment-aws';
+import * as k8sExperiment from '../../lib/core/schemas/experiment-k8s';
 import * as featureStore from '../../lib/core/schemas/feature-store';
 import * as k8sFeatureStore from '../../lib/core/schemas/feature-store-k8s';
 import * as serving from '../../lib/core/schemas/gpu-serving';
@@ -28,6 +30,8 @@ const PAIRS: Array<{ file: string; props: string; schema: () => z.ZodType }> = [
   { file: 'lib/aws/gpu-serving-endpoint.ts', props: 'GpuServingEndpointProps', schema: () => serving.awsGpuServingSchema },
   { file: 'lib/aws/ml-pipeline.ts', props: 'MlPipelineProps', schema: () => awsPipeline.awsPipelineSchema },
   { file: 'lib/aws/approval-promotion.ts', props: 'ApprovalPromotionProps', schema: () => approval.approvalPromotionSchema },
+  { file: 'lib/aws/experiment.ts', props: 'ExperimentProps', schema: () => awsExperiment.awsExperimentSchema },
+  { file: 'lib/k8s/experiment.ts', props: 'ExperimentProps', schema: () => k8sExperiment.k8sExperimentSchema },
   { file: 'lib/aws/drift-monitor.ts', props: 'DriftMonitorProps', schema: () => drift.driftMonitorSchema },
   { file: 'lib/aws/data-quality-monitor.ts', props: 'DataQualityMonitorProps', schema: () => monitor.dataQualityMonitorSchema },
   { file: 'lib/aws/model-quality-monitor.ts', props: 'ModelQualityMonitorProps', schema: () => monitor.modelQualityMonitorSchema },

@@ -2,7 +2,7 @@ import { Duration, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { ExperimentGuardrailKind, ExperimentMetricKind } from '../../lib/core/experiment/spec';
 import { GpuModel } from '../../lib/core/gpu-catalog';
-import { MODEL_URI_ANNOTATION } from '../../lib/core/mlflow-promotion';
+import { CHALLENGER_MODEL_URI_ANNOTATION, EXPERIMENT_ANNOTATION } from '../../lib/core/mlflow-promotion';
 import { Experiment, ExperimentProps } from '../../lib/k8s/experiment';
 import { GpuNodePool } from '../../lib/k8s/gpu-node-pool';
 import { GpuServingEndpoint, GpuServingEndpointProps, ServingRenderer, TrafficRouter } from '../../lib/k8s/gpu-serving-endpoint';
@@ -54,7 +54,9 @@ function render(endpointProps: Partial<GpuServingEndpointProps> = {}, extra: Par
 describe('k8s.Experiment', () => {
   it('runs the challenger as the canary at challengerPercent, then the decision as a step analysis', () => {
     const { rollout, template } = render();
-    expect(rollout.spec.template.metadata.annotations).toEqual({ [MODEL_URI_ANNOTATION]: 's3://acme-models/churn/8/model.tar.gz', 'mlops.cdk.io/experiment': 'churn-v8' });
+    // The challenger's own annotation (the promoter's MODEL_URI_ANNOTATION keeps the control) and the
+    // experiment's, which pauses the promoter.
+    expect(rollout.spec.template.metadata.annotations).toEqual({ [CHALLENGER_MODEL_URI_ANNOTATION]: 's3://acme-models/churn/8/model.tar.gz', [EXPERIMENT_ANNOTATION]: 'churn-v8' });
     expect(rollout.spec.strategy.canary.steps).toEqual([
       { setWeight: 20 },
       { analysis: { templates: [{ templateName: 'churn-v8-decision' }], args: [{ name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } }] } },

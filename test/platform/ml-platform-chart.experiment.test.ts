@@ -26,7 +26,16 @@ describe('MlPlatformChart experiments (the example churn model runs churn-v8-ret
 
   it('runs the challenger as the Rollout\'s canary at the spec\'s split, decided by the decision analysis', () => {
     const rollout = objects.find((o) => o.kind === 'Rollout' && o.metadata.name === 'acme-churn');
-    expect(rollout.spec.template.metadata.annotations['mlops.cdk.io/model-uri']).toBe('s3://acme-ml-models/churn/8/');
+    // The challenger has an annotation of its own, which the server reads during the experiment; the
+    // promoter's annotation keeps the control, and the experiment's annotation pauses the promoter.
+    expect(rollout.spec.template.metadata.annotations).toEqual({
+      'mlops.cdk.io/model-uri': 's3://acme-ml-models/churn/7/',
+      'mlops.cdk.io/challenger-model-uri': 's3://acme-ml-models/churn/8/',
+      'mlops.cdk.io/experiment': 'churn-v8-retention',
+    });
+    expect(rollout.spec.template.spec.containers[0].env[1]).toEqual({
+      name: 'MODEL_URI', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['mlops.cdk.io/challenger-model-uri']" } },
+    });
     expect(rollout.spec.strategy.canary.steps[0]).toEqual({ setWeight: 50 });
     expect(rollout.spec.strategy.canary.steps[1].analysis.templates).toEqual([{ templateName: 'churn-v8-retention-decision' }]);
     const background = rollout.spec.strategy.canary.analysis.templates.map((t: any) => t.templateName);
@@ -53,8 +62,15 @@ describe('MlPlatformChart experiments (the example churn model runs churn-v8-ret
     delete spec.models[0].experiment;
     const { objects: plain } = build(spec);
     expect(plain.filter((o) => o.kind === 'AnalysisTemplate' && /retention/.test(o.metadata.name))).toHaveLength(0);
+    // Removing the experiment gives back the pod template without it: the stable one, for Argo Rollouts.
     const rollout = plain.find((o) => o.kind === 'Rollout' && o.metadata.name === 'acme-churn');
-    expect(rollout.spec.template.metadata.annotations['mlops.cdk.io/model-uri']).toBe('s3://acme-ml-models/churn/7/');
+    expect(rollout.spec.template.metadata.annotations).toEqual({ 'mlops.cdk.io/model-uri': 's3://acme-ml-models/churn/7/' });
+    expect(rollout.spec.template.spec.containers[0].env[1].valueFrom.fieldRef.fieldPath).toBe("metadata.annotations['mlops.cdk.io/model-uri']");
+    const withIt = objects.find((o) => o.kind === 'Rollout' && o.metadata.name === 'acme-churn');
+    const { containers: a, ...restWith } = withIt.spec.template.spec;
+    const { containers: b, ...restPlain } = rollout.spec.template.spec;
+    expect(restWith).toEqual(restPlain);
+    expect({ ...a[0], env: undefined }).toEqual({ ...b[0], env: undefined });
   });
 
   it('refuses an experiment without its Kubernetes part', () => {

@@ -1,11 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import { Lineage } from '../../lib/core/lineage';
 import {
+  EXPERIMENT_ANNOTATION,
   MODEL_URI_ANNOTATION, MODEL_VERSION_ANNOTATION, MlflowModelVersion, PromotionDecisionKind, REFUSED_ANNOTATION, REFUSED_RECORD_SIZE,
   STABLE_VERSION_ANNOTATION, ServedState, decidePromotion, defaultPromotionRules, parseRefused, withRefusal,
 } from '../../lib/core/mlflow-promotion';
 import { configFromEnv } from '../../lib/runtime/k8s-promotion/cli';
-import { patchOf, renderPromotionMetrics, servedStateOf, targetPath } from '../../lib/runtime/k8s-promotion/promoter';
+import { patchOf, renderPromotionMetrics, runPromotion, servedStateOf, targetPath } from '../../lib/runtime/k8s-promotion/promoter';
 
 const rules = defaultPromotionRules();
 const lineage = Lineage.metadataKeys().map((key) => ({ key, value: 'x' }));
@@ -114,6 +115,25 @@ describe('the patch of the one object', () => {
     expect(JSON.parse(patch.metadata.annotations[REFUSED_ANNOTATION])).toHaveProperty('3');
     const isvcPatch = patchOf('InferenceService', { metadata: { resourceVersion: '1' } }, decidePromotion(version('5'), serving(), rules), now) as any;
     expect(isvcPatch.spec.predictor.annotations[MODEL_URI_ANNOTATION]).toBe('s3://models/churn/5/');
+  });
+
+  test('an experiment on the object: no patch, no failure, approvals wait (the experiment owns the served version)', async () => {
+    const running = {
+      metadata: { resourceVersion: '7' },
+      spec: { template: { metadata: { annotations: { [MODEL_URI_ANNOTATION]: 's3://m/3/', [MODEL_VERSION_ANNOTATION]: '3', [EXPERIMENT_ANNOTATION]: 'churn-v8' } } } },
+    };
+    const patches: unknown[] = [];
+    const tags: unknown[] = [];
+    const kube = { get: async () => running, mergePatch: async (_p: string, body: unknown) => { patches.push(body); } } as any;
+    const mlflow = { versionByAlias: async () => version('5'), setVersionTag: async (...a: unknown[]) => { tags.push(a); } } as any;
+    const run = await runPromotion({ registeredModelName: 'acme-churn', alias: 'champion', kind: 'Rollout', name: 'acme-churn', namespace: 'acme-churn', rules }, mlflow, kube);
+    expect(run).toMatchObject({ failed: false, patched: false, decision: { kind: PromotionDecisionKind.EXPERIMENT_RUNNING, version: 5 } });
+    expect(run.decision.reason).toContain('experiment churn-v8');
+    expect(patches).toEqual([]);
+    expect(tags).toEqual([]);
+    // Without the annotation the same run promotes.
+    delete (running.spec.template.metadata.annotations as any)[EXPERIMENT_ANNOTATION];
+    expect((await runPromotion({ registeredModelName: 'acme-churn', alias: 'champion', kind: 'Rollout', name: 'acme-churn', namespace: 'acme-churn', rules }, mlflow, kube)).patched).toBe(true);
   });
 
   test('nothing to write: no patch', () => {

@@ -25,7 +25,7 @@ export const k8sExperimentFields = {
    * InferenceService has one canary percentage promoted by hand, no analysis to run the decision
    * in and nothing that aborts on a guardrail.
    */
-  endpoint: z.any().superRefine((e, ctx) => {
+  endpoint: z.any().superRefine(unlessToken((e: any, ctx) => {
     const target = typeof e?._experimentTarget === 'function' ? e._experimentTarget() : undefined;
     if (target?.renderer === 'KSERVE') {
       ctx.addIssue({
@@ -33,7 +33,7 @@ export const k8sExperimentFields = {
         message: 'must be an ARGO_ROLLOUT endpoint: a KServe InferenceService has no analysis to run the decision in and nothing aborts it on a guardrail (render the endpoint with ServingRenderer.ARGO_ROLLOUT)',
       });
     }
-  }),
+  })),
   challengerModelUri: z.string().superRefine(unlessToken((uri: string, ctx) => {
     if (!/^[a-z][a-z0-9+.-]*:\/\/\S+$/.test(uri)) {
       ctx.addIssue({ code: 'custom', message: 'must be a model URI with a scheme (s3://bucket/key, models:/name/3, https://…)' });

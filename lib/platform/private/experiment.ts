@@ -4,6 +4,7 @@
  */
 
 import { cell } from './runbook';
+import { canonicalExperimentSpec } from '../../core/experiment/canonical';
 import { ExperimentGuardrail, ExperimentGuardrailKind, ExperimentSpec, ExperimentTestKind } from '../../core/experiment/spec';
 import { ExperimentDesign } from '../../core/experiment/types';
 import { PlatformExperimentSpec } from '../../core/platform-spec';
@@ -13,8 +14,7 @@ export const CHALLENGER_VARIANT = 'challenger';
 
 /** The target-neutral ExperimentSpec of a model's experiment section. */
 export function experimentSpecOf(e: PlatformExperimentSpec): ExperimentSpec {
-  const { challengerVersion: _version, metricsNamespace: _namespace, kubernetes: _kubernetes, ...spec } = e;
-  return spec;
+  return canonicalExperimentSpec(e);
 }
 
 /** Where a target records and publishes an experiment's result (the runbook's "how to read it"). */

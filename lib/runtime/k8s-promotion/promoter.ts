@@ -18,6 +18,7 @@
 
 import { KubeClient, MlflowClient } from './clients';
 import {
+  EXPERIMENT_ANNOTATION,
   MLFLOW_PROMOTION_TAG, MODEL_URI_ANNOTATION, MODEL_VERSION_ANNOTATION, PROMOTED_AT_ANNOTATION, PromotionDecision, PromotionDecisionKind,
   PromotionRules, REFUSED_ANNOTATION, Refusal, STABLE_VERSION_ANNOTATION, ServedState, decidePromotion, parseRefused, versionNumber, withRefusal,
 } from '../../core/mlflow-promotion';
@@ -109,6 +110,13 @@ export async function runPromotion(
   const approved = await mlflow.versionByAlias(config.registeredModelName, config.alias);
   const path = targetPath(config);
   const obj = await kube.get(path);
+  const experiment = templateAnnotations(config.kind, obj)[EXPERIMENT_ANNOTATION];
+  if (experiment !== undefined) {
+    // The experiment owns the served version: a patch would restart it (a new pod template).
+    const reason = `experiment ${experiment} runs on ${config.kind} ${config.namespace}/${config.name}: approvals wait until it is removed from the spec`;
+    const decision = { kind: PromotionDecisionKind.EXPERIMENT_RUNNING, reason, version: versionNumber(approved?.version) };
+    return { decision, failed: false, patched: false };
+  }
   const decision = decidePromotion(approved, servedStateOf(config.kind, obj), config.rules);
   const patch = patchOf(config.kind, obj, decision, now());
   if (patch !== undefined) {
