@@ -56,6 +56,17 @@ export enum KubernetesServingRenderer {
   KSERVE = 'KSERVE',
 }
 
+/** What splits a model's traffic between the stable and the canary version on Kubernetes (the values of `k8s.TrafficRouter`). */
+export enum KubernetesTrafficRouter {
+  /** No router: Argo approximates the weights by replicas; a user may see both versions. */
+  NONE = 'NONE',
+  /**
+   * ingress-nginx: exact weights, and a header pinning a request to an experiment's arm (sticky
+   * assignment by user); only traffic through the Ingress is split.
+   */
+  NGINX = 'NGINX',
+}
+
 /** The platform on Kubernetes: cluster, GPU node pools, MLflow, pipeline and drift-job images, monitoring. */
 export interface PlatformKubernetesSpec {
   /** EKS cluster name: Karpenter finds subnets and security groups by the tag `karpenter.sh/discovery: <clusterName>`. */
@@ -417,6 +428,17 @@ export interface PlatformServingKubernetesSpec {
    * @default KubernetesServingRenderer.ARGO_ROLLOUT
    */
   readonly renderer?: KubernetesServingRenderer;
+  /**
+   * What splits the canary's (and an experiment's) traffic (ARGO_ROLLOUT renderer; NGINX needs
+   * ingress-nginx and renders an Ingress for `ingressHost`).
+   * @default KubernetesTrafficRouter.NONE
+   */
+  readonly trafficRouter?: KubernetesTrafficRouter;
+  /**
+   * Host name of the model's Ingress (NGINX router).
+   * @default - any host
+   */
+  readonly ingressHost?: string;
   /**
    * Port of the model server.
    * @default 8080

@@ -3,7 +3,7 @@ import { DriftReference, MAX_REFERENCE_MINUTES } from '../drift-reference';
 import { GpuCatalog, GpuModel } from '../gpu-catalog';
 import { checkImage } from '../image';
 import { platformPipelineSpecSchema } from '../pipeline';
-import { KubernetesServingRenderer, Weekday } from '../platform-spec';
+import { KubernetesServingRenderer, KubernetesTrafficRouter, Weekday } from '../platform-spec';
 import { cpuQuantity, iamRoleArn, k8sLabelName, k8sSubdomainName, memoryQuantity, port, s3Uri, versionLabel } from '../primitives';
 import { ownershipSchema } from '../rollback';
 import { awsPipelineSchema, awsStepProblems } from './aws-pipeline';
@@ -11,6 +11,7 @@ import { driftMonitorSchema, featureName } from './drift-monitor';
 import { checkExperimentSpec, experimentSpecShape } from './experiment';
 import { cloudWatchNamespace } from './experiment-aws';
 import { gpuNodePoolSchema, gpuSharingSchema } from './k8s-gpu';
+import { checkTrafficRouter, ingressHost } from './k8s-traffic';
 import { mlflowServerSchema, secretKeyRefSchema } from './model-registry';
 import { DEFAULT_SERVING_REPLICAS } from '../policy';
 import { RolloutType } from '../rollout';
@@ -166,13 +167,15 @@ export const platformSpecSchema = z
                 image: byDigest('a reproducible model server').optional(),
                 gpusPerReplica: z.number().int().min(1).max(16).optional(),
                 renderer: z.enum(KubernetesServingRenderer).optional(),
+                trafficRouter: z.enum(KubernetesTrafficRouter).optional(),
+                ingressHost: ingressHost.optional(),
                 port: port.optional(),
                 command: z.array(z.string()).min(1).optional(),
                 args: z.array(z.string()).optional(),
                 roleArn: iamRoleArn.optional(),
                 allowedClientNamespaces: z.array(k8sLabelName).optional(),
                 metricsPreset: z.enum(ServingMetrics).optional(),
-              }).optional(),
+              }).superRefine(unlessToken((k, ctx) => checkTrafficRouter(k, ctx))).optional(),
             })
             .superRefine(unlessToken((s, ctx) => {
               if (s.maxInstanceCount !== undefined && s.maxInstanceCount < (s.instanceCount ?? DEFAULT_SERVING_REPLICAS)) {
