@@ -93,17 +93,19 @@ describe('MlPlatformChart', () => {
       expect(find(objects, 'Namespace', 'acme-churn').metadata.labels).toEqual({
         'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28',
       });
-      // Server, pipeline, drift job, and (issue 16) capture, promotion and the retrain Sensor's Role.
+      // Server, pipeline, drift job, (issue 16) capture, promotion and the retrain Sensor's Role, and
+      // (issue 17) the experiment's AnalysisTemplates and the NGINX router's Ingress and canary Service.
       const named = objects.filter((o) => o.metadata.namespace === 'acme-churn').map((o) => `${o.kind}/${o.metadata.name}`).sort();
       expect(named).toEqual([
-        'AnalysisTemplate/acme-churn-rollback', 'ConfigMap/acme-churn-capture', 'ConfigMap/drift-acme-churn-config',
-        'CronJob/drift-acme-churn', 'CronJob/promote-acme-churn', 'CronWorkflow/acme-churn-training', 'Deployment/acme-churn-capture',
+        'AnalysisTemplate/acme-churn-rollback', 'AnalysisTemplate/churn-v8-retention-decision', 'AnalysisTemplate/churn-v8-retention-guardrails',
+        'ConfigMap/acme-churn-capture', 'ConfigMap/drift-acme-churn-config',
+        'CronJob/drift-acme-churn', 'CronJob/promote-acme-churn', 'CronWorkflow/acme-churn-training', 'Deployment/acme-churn-capture', 'Ingress/acme-churn',
         'NetworkPolicy/acme-churn', 'NetworkPolicy/acme-churn-capture', 'NetworkPolicy/acme-churn-capture-egress',
         'PodDisruptionBudget/acme-churn', 'PodMonitor/acme-churn', 'PrometheusRule/acme-churn', 'PrometheusRule/drift-acme-churn',
         'PrometheusRule/promote-acme-churn', 'Role/acme-churn-training-executor', 'Role/acme-churn-training-retrain', 'Role/promote-acme-churn',
         'RoleBinding/acme-churn-training-executor', 'RoleBinding/acme-churn-training-retrain', 'RoleBinding/promote-acme-churn',
         'Rollout/acme-churn', 'ScaledObject/acme-churn', 'Secret/acme-churn-training.service-account-token', 'Service/acme-churn',
-        'Service/acme-churn-capture', 'ServiceAccount/acme-churn', 'ServiceAccount/acme-churn-capture', 'ServiceAccount/acme-churn-training',
+        'Service/acme-churn-canary', 'Service/acme-churn-capture', 'ServiceAccount/acme-churn', 'ServiceAccount/acme-churn-capture', 'ServiceAccount/acme-churn-training',
         'ServiceAccount/drift-acme-churn', 'ServiceAccount/promote-acme-churn', 'WorkflowTemplate/acme-churn-training',
       ]);
       expect(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual(['acme-mlflow', 'acme-events', 'acme-churn']);
@@ -154,11 +156,14 @@ describe('MlPlatformChart', () => {
       const c = pod.containers[0];
       expect(c.image).toBe(SPEC.models[0].pipeline.inferenceImage);
       // The model URI through the pod template's annotation the promotion on approval patches; the spec's is its first value.
-      expect(c.env).toEqual([
+      // (During the example's experiment the server reads the challenger's annotation instead: ml-platform-chart.experiment.test.ts.)
+      const plain = find(build(withSpec((s) => { delete s.models[0].experiment; })).objects, 'Rollout', 'acme-churn');
+      expect(plain.spec.template.spec.containers[0].env).toEqual([
         { name: 'HOME', value: '/tmp' },
         { name: 'MODEL_URI', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['mlops.cdk.io/model-uri']" } } },
       ]);
-      expect(rollout.spec.template.metadata.annotations).toEqual({ 'mlops.cdk.io/model-uri': 's3://acme-ml-models/churn/7/' });
+      expect(plain.spec.template.metadata.annotations).toEqual({ 'mlops.cdk.io/model-uri': 's3://acme-ml-models/churn/7/' });
+      expect(rollout.spec.template.metadata.annotations['mlops.cdk.io/model-uri']).toBe('s3://acme-ml-models/churn/7/');
       // ephemeral-storage: one copy of the weights + 1 GiB requested, the whole scratch + 1 GiB the limit.
       expect(c.resources).toEqual({
         requests: { 'cpu': '4', 'memory': '16Gi', 'nvidia.com/gpu': '1', 'ephemeral-storage': '4Gi' },
@@ -170,14 +175,17 @@ describe('MlPlatformChart', () => {
       ]);
       expect(find(objects, 'ServiceAccount', 'acme-churn').metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/acme-churn-serving' });
       expect(find(objects, 'NetworkPolicy', 'acme-churn').spec.ingress[0].from.map((f: any) => f.namespaceSelector?.matchLabels['kubernetes.io/metadata.name']))
-        .toEqual([undefined, 'crm', 'monitoring']);
+        .toEqual([undefined, 'crm', 'monitoring', 'ingress-nginx']); // the NGINX router's controller too
     });
 
     it('canaries with the spec\'s percentage and bake, aborted on its 5xx rate and p99 thresholds; scales 2 to 6', () => {
       const rollout = find(objects, 'Rollout', 'acme-churn');
       expect(rollout.spec.replicas).toBe(2);
-      expect(rollout.spec.strategy.canary.steps).toEqual([{ setWeight: 50 }, { pause: { duration: '900s' } }]);
-      expect(rollout.spec.strategy.canary.analysis.templates).toEqual([{ templateName: 'acme-churn-rollback' }]);
+      // The spec's canary (the example's experiment replaces the steps while it runs: ml-platform-chart.experiment.test.ts).
+      const plain = find(build(withSpec((s) => { delete s.models[0].experiment; })).objects, 'Rollout', 'acme-churn');
+      expect(plain.spec.strategy.canary.steps).toEqual([{ setWeight: 50 }, { pause: { duration: '900s' } }]);
+      expect(plain.spec.strategy.canary.analysis.templates).toEqual([{ templateName: 'acme-churn-rollback' }]);
+      expect(rollout.spec.strategy.canary.analysis.templates[0]).toEqual({ templateName: 'acme-churn-rollback' });
       const metrics = find(objects, 'AnalysisTemplate', 'acme-churn-rollback').spec.metrics;
       expect(metrics.map((m: any) => [m.name, m.failureCondition])).toEqual([
         ['enough-traffic', 'false'],
@@ -256,9 +264,9 @@ describe('MlPlatformChart', () => {
       expect(doc).toContain('WorkflowTemplate `acme-churn-training`, MLflow registered model `acme-churn` at http://mlflow.acme-mlflow.svc.cluster.local:5000.');
       expect(doc).toContain('| DriftAct: PSI above 0.2: act on the drift of a feature | `max by (feature) (cdk_mlops_drift_psi{endpoint="acme-churn"}) > 0.2` | 0s | critical '
         + '| notifies its owner | churn-ml-oncall | https://runbooks.example.com/ml/churn |');
-      // One row per alert, after each model's loop table (8 links).
-      const rows = doc.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| alert') && !l.startsWith('| link') && !l.startsWith('| ---'));
-      expect(rows).toHaveLength(chart.alerts().length + 8 * chart.models.length);
+      // One row per alert, after each model's loop table (8 links), and the experiment's design table (8 rows).
+      const rows = doc.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| alert') && !l.startsWith('| link') && !l.startsWith('| ---') && !l.startsWith('| design'));
+      expect(rows).toHaveLength(chart.alerts().length + 8 * chart.models.length + 8 * chart.models.filter((m) => m.experiment).length);
     });
   });
 
@@ -274,6 +282,10 @@ describe('MlPlatformChart', () => {
       const { chart, objects } = build(withSpec((s) => {
         s.kubernetes.namespacePrefix = 'ml';
         s.kubernetes.nodePools[0].timeSlicingReplicas = 4;
+        // KServe routes its canary itself and runs no experiment.
+        delete s.models[0].experiment;
+        delete s.models[0].serving.kubernetes.trafficRouter;
+        delete s.models[0].serving.kubernetes.ingressHost;
         Object.assign(s.models[0].serving.kubernetes, { renderer: KubernetesServingRenderer.KSERVE, image, port: 8000, args: ['tritonserver', '--http-port=8000'] });
       }));
       const isvc = one(objects, 'InferenceService');
