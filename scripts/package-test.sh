@@ -23,7 +23,10 @@ ROOT=$PWD
 # bundles are minified already (scripts/bundle-runtime.ts), and the capture service and Kubernetes
 # promoter bundles stay out of the package (image only). Raised by 150 KiB; the next place to win
 # size back is the .jsii (1.1 MB: every doc comment) and the AWS SDK inside each Lambda bundle.
-MAX_TARBALL_BYTES=$((2750 * 1024))
+# Issue 17 adds a third Lambda bundle (aws.Experiment's function, ~260 KiB gzipped: CloudWatch client
+# and the SDK's signer) and the experiment constructs: raised to 3,000 KiB. The Kubernetes decision
+# bundle stays out (image only).
+MAX_TARBALL_BYTES=$((3000 * 1024))
 
 step() { printf -- '-- %s\n' "$*"; }
 fail() { echo "package-test: $*" >&2; exit 1; }
