@@ -4,7 +4,8 @@
 // imports (lib/, test/support/, examples/) and stops at packages, which it reports as external.
 // It sees static imports, require() and import() of literal names; a test that would reach a peer
 // otherwise (a computed module name, a child process running our code) must not be in this set:
-// none does today (none of these files starts a process).
+// none does today (of these files only test/scripts/ci-test-selection.test.ts starts a process: the
+// bash script .ci/test-selection.sh reading its lists).
 // Usage: node .ci/peer-free-tests.mjs [--peers]   (--peers: the other files, with the peers each reaches)
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
