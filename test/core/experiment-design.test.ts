@@ -150,6 +150,15 @@ describe('ExperimentMath.design', () => {
     expect(row(revenue, ExperimentTestKind.SEQUENTIAL)).toEqual([109517, 109517, 219034, 11, 14]);
     const tests = [ExperimentTestKind.FIXED_HORIZON, ExperimentTestKind.SEQUENTIAL];
     expect([spec, revenue].flatMap((s) => tests.map((t) => row(s, t, 5000)[4]))).toEqual([14, 28, 28, 49]);
+    // The README prints these rows: it must say what the code computes.
+    const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf-8');
+    const n = (x: number) => x.toLocaleString('en-US');
+    for (const [s, label] of [[spec, 'conversion, PROPORTION, baseline 5 %, MDE +0.5 pt'], [revenue, 'revenue, MEAN, baseline 12.0, sd 30, MDE +0.5']] as const) {
+      for (const t of tests) {
+        const [c, , total, days, planned] = row(s, t);
+        expect(readme).toContain(`| ${label} | ${t} | ${n(c)} | ${n(total)} | ${days} | ${planned} |`);
+      }
+    }
   });
 
   it('splits by challengerPercent', () => {
