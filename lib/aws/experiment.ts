@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, CfnResource, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -294,6 +294,12 @@ export class Experiment extends Construct {
         ...(props.startTime ? { START_TIME: props.startTime } : {}),
       },
     });
+    const policy = this.role.node.tryFindChild('DefaultPolicy')?.node.defaultChild as CfnResource | undefined;
+    if (!this.props.role && policy) {
+      // The function depends on its role through the ARN already; keep only the explicit dependency
+      // on the role's policy (a DependsOn on the role too is redundant: cfn-lint W3005).
+      (handler.node.defaultChild as lambda.CfnFunction).addOverride('DependsOn', [policy.logicalId]);
+    }
     return handler;
   }
 }

@@ -142,6 +142,12 @@ describe('rules: the guardrail alarms\' ALARM and the analysis schedule invoke t
     t.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 1, Runtime: 'nodejs24.x', Handler: 'index.handler' });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Namespace: 'AWS/Lambda', Threshold: 0, AlarmDescription: Match.stringLikeRegexp('^A run of experiment checkout-v2') });
   });
+
+  it('the function depends on its role\'s policy only (on the role through its ARN already: cfn-lint W3005)', () => {
+    const [fn] = Object.values<any>(t.findResources('AWS::Lambda::Function')).filter((f) => String(f.Properties.Description).startsWith('Runs experiment'));
+    expect(fn.DependsOn).toHaveLength(1);
+    expect(fn.DependsOn[0]).toMatch(/^ExperimentRoleDefaultPolicy/);
+  });
 });
 
 describe('least privilege: exactly what one run does', () => {
