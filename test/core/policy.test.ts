@@ -31,6 +31,8 @@ const SPEC: PlatformSpec = (() => {
     delete m.serving.maxErrorRatePercent;
     delete m.serving.instanceCount;
     delete m.serving.maxInstanceCount;
+    // An experiment replaces the canary while it runs (test/platform/*.experiment.test.ts).
+    delete m.experiment;
   }
   return spec;
 })();

@@ -66,6 +66,10 @@ describe('MlPlatformChart capture', () => {
   it('uses KServe\'s logger for a KServe-served model', () => {
     const objs = build((s) => {
       s.models[0].serving.kubernetes.renderer = KubernetesServingRenderer.KSERVE;
+      // KServe routes its canary itself and runs no experiment.
+      delete s.models[0].serving.kubernetes.trafficRouter;
+      delete s.models[0].serving.kubernetes.ingressHost;
+      delete s.models[0].experiment;
     });
     expect(find(objs, 'InferenceService', 'acme-churn').spec.predictor.logger)
       .toEqual({ mode: 'all', url: 'http://acme-churn-capture.acme-churn.svc.cluster.local:9300/' });

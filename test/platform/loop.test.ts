@@ -22,7 +22,15 @@ function k8sPlatform(renderer?: string) {
   const app = new cdk8s.App();
   if (renderer === undefined) return { app, chart: MlPlatformChart.fromFile(app, 'platform', SPEC) };
   const spec = YAML.parse(fs.readFileSync(SPEC, 'utf8'));
-  for (const m of spec.models) m.serving.kubernetes.renderer = renderer;
+  for (const m of spec.models) {
+    m.serving.kubernetes.renderer = renderer;
+    if (renderer === 'KSERVE') {
+      // KServe routes its canary itself and runs no experiment.
+      delete m.serving.kubernetes.trafficRouter;
+      delete m.serving.kubernetes.ingressHost;
+      delete m.experiment;
+    }
+  }
   return { app, chart: new MlPlatformChart(app, 'platform', { spec }) };
 }
 

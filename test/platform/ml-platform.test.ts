@@ -85,7 +85,8 @@ describe('MlPlatform', () => {
       expect(endpoint.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration).toMatchObject({
         Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 50 }, WaitIntervalInSeconds: 900,
       });
-      expect(endpoint.DeploymentConfig.AutoRollbackConfiguration.Alarms).toHaveLength(2); // 5xx rate and p99
+      // 5xx rate and p99 of each serving variant: primary and (the example's experiment) challenger.
+      expect(endpoint.DeploymentConfig.AutoRollbackConfiguration.Alarms).toHaveLength(4);
     });
 
     it('deploys each approved version by updating its model stack\'s parameter (approval → canary)', () => {
@@ -122,6 +123,8 @@ describe('MlPlatform', () => {
       expect(byAction('rolls back')).toEqual([
         "Rolls back deployments of acme-churn: error-rate of the primary variant's new fleet > 1%",
         "Rolls back deployments of acme-churn: p99-latency of the primary variant's new fleet > 250 ms",
+        "Rolls back deployments of acme-churn: error-rate of the challenger variant's new fleet > 1%",
+        "Rolls back deployments of acme-churn: p99-latency of the challenger variant's new fleet > 250 ms",
       ]);
       expect(byAction('starts the training pipeline acme-churn-training')).toEqual(['Sustained drift on acme-churn: retrain (the training pipeline starts on this alarm).']);
       expect(byAction('counts towards')).toHaveLength(5); // 4 features and the predictions
@@ -135,9 +138,9 @@ describe('MlPlatform', () => {
       expect(doc).toContain('| Act on drift of feature monthly_spend on acme-churn: PSI > 0.2 | CdkMlops/Drift PSI (monthly_spend) Maximum > 0.2 in 1 of 1 period of 60 min '
         + '| notifies the alarm topic | churn-ml-oncall | https://runbooks.example.com/ml/churn |');
       expect(doc).toContain('AWS/SageMaker ModelLatency p99 > 250000 µs in 2 of 3 periods of 1 min');
-      // One row per alarm, after each model's loop table (8 links).
-      expect(doc.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| alarm') && !l.startsWith('| link') && !l.startsWith('| ---')))
-        .toHaveLength(platform.alarms().length + 8 * platform.models.length);
+      // One row per alarm, after each model's loop table (8 links), and the experiment's design table (8 rows).
+      expect(doc.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| alarm') && !l.startsWith('| link') && !l.startsWith('| ---') && !l.startsWith('| design')))
+        .toHaveLength(platform.alarms().length + 8 * platform.models.length + 8 * platform.models.filter((m) => m.experiment).length);
     });
 
     it('notifies one encrypted topic', () => {
@@ -262,8 +265,8 @@ describe('MlPlatform: what SageMaker and CloudFormation need at deploy (issue 12
   it('creates the model only after the serving role\'s policy (its model data and image grants)', () => {
     const [policy] = Object.keys(t.findResources('AWS::IAM::Policy')).filter((id) => /^ServingExecutionRoleDefaultPolicy/.test(id));
     const models = Object.values<any>(t.findResources('AWS::SageMaker::Model'));
-    expect(models).toHaveLength(1);
-    expect(models[0].DependsOn).toContain(policy);
+    expect(models).toHaveLength(2); // the served version and the experiment's challenger
+    models.forEach((m) => expect(m.DependsOn).toContain(policy));
   });
 
   it('keeps the instance count autoscaling reached through a promotion, taking the new config\'s weights', () => {
@@ -307,7 +310,7 @@ describe('MlPlatform: what SageMaker and CloudFormation need at deploy (issue 12
     const logs = Object.values<any>(t.findResources('AWS::KMS::Key'))
       .flatMap((k) => k.Properties.KeyPolicy.Statement as any[])
       .filter((s) => s.Principal?.Service === 'logs.eu-west-1.amazonaws.com');
-    expect(logs).toHaveLength(2); // the drift job's and the promotion's
+    expect(logs).toHaveLength(3); // the drift job's, the promotion's and the experiment function's
     logs.forEach((s) => expect(s.Condition).toEqual({
       ArnLike: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:123456789012:log-group:*']] } },
     }));
