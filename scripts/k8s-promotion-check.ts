@@ -30,7 +30,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { Lineage } from '../lib/core/lineage';
-import { MLFLOW_PROMOTION_TAG, MODEL_URI_ANNOTATION, MODEL_VERSION_ANNOTATION, REFUSED_ANNOTATION, STABLE_VERSION_ANNOTATION } from '../lib/core/mlflow-promotion';
+import { CHALLENGER_MODEL_URI_ANNOTATION, EXPERIMENT_ANNOTATION, MLFLOW_PROMOTION_TAG, MODEL_URI_ANNOTATION, MODEL_VERSION_ANNOTATION, REFUSED_ANNOTATION, STABLE_VERSION_ANNOTATION } from '../lib/core/mlflow-promotion';
 
 type Obj = Record<string, any>;
 const ROOT = path.resolve(__dirname, '..');
@@ -349,6 +349,32 @@ async function scenarios(c: Check, p: Promoter, tokenFile: string): Promise<void
   const uriOf = (o: Obj) => templateAnnotations(o)[MODEL_URI_ANNOTATION];
   const refused = (o: Obj) => JSON.parse(o.metadata.annotations?.[REFUSED_ANNOTATION] ?? '{}');
 
+  const experiment = templateAnnotations(p.target)[EXPERIMENT_ANNOTATION];
+  if (experiment !== undefined && p.target.kind === 'Rollout') {
+    // The example's model runs an experiment (issue 17): the promoter must leave its Rollout alone.
+    await step(`experiment ${experiment} runs on the ${p.target.kind}: the promoter waits`, async () => undefined, (r, o, before) => {
+      c.expect(r.line.kind === 'EXPERIMENT_RUNNING' && r.line.patched === false, 'decision EXPERIMENT_RUNNING, no patch', r.line);
+      c.expect(o.metadata.resourceVersion === before.metadata.resourceVersion, 'the object is unchanged (same resourceVersion)');
+      c.expect(failedMetric(r.pushed) === '0', 'cdk_mlops_promotion_failed 0', r.pushed);
+    });
+    // The experiment removed from the spec: the pod template loses its two annotations (a merge patch
+    // with null, as applying the manifest without them does) and MODEL_URI reads the promoter's again.
+    console.log('- the experiment removed from the spec');
+    const own = `${pathOf(p.target)}/${p.target.metadata.name}`;
+    const containers = (await c.target(p)).spec.template.spec.containers.map((k: Obj) => ({
+      ...k,
+      env: (k.env ?? []).map((e: Obj) => e.name === 'MODEL_URI'
+        ? { name: 'MODEL_URI', valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${MODEL_URI_ANNOTATION}']` } } } : e),
+    }));
+    await c.api.must('PATCH', own, {
+      spec: {
+        template: {
+          metadata: { annotations: { [EXPERIMENT_ANNOTATION]: null, [CHALLENGER_MODEL_URI_ANNOTATION]: null } },
+          spec: { containers },
+        },
+      },
+    }, 'application/merge-patch+json');
+  }
   await step('no version carries the alias', async () => undefined, (r, o) => {
     c.expect(r.line.kind === 'NO_APPROVAL', 'decision NO_APPROVAL', r.line);
     c.expect(uriOf(o) === initialUri, 'still the spec\'s URI', uriOf(o));
