@@ -24,9 +24,10 @@ ROOT=$PWD
 # promoter bundles stay out of the package (image only). Raised by 150 KiB; the next place to win
 # size back is the .jsii (1.1 MB: every doc comment) and the AWS SDK inside each Lambda bundle.
 # Issue 17 adds a third Lambda bundle (aws.Experiment's function, ~260 KiB gzipped: CloudWatch client
-# and the SDK's signer) and the experiment constructs: raised to 3,000 KiB. The Kubernetes decision
-# bundle stays out (image only).
-MAX_TARBALL_BYTES=$((3000 * 1024))
+# and the SDK's signer) and the experiment constructs: 3,027 KiB, raised to 3,100 KiB. The Kubernetes
+# decision bundle stays out (image only). Also worth a look: the bundled zod ships its TypeScript
+# sources and tests (about 1 MB unpacked under node_modules/zod/src).
+MAX_TARBALL_BYTES=$((3100 * 1024))
 
 step() { printf -- '-- %s\n' "$*"; }
 fail() { echo "package-test: $*" >&2; exit 1; }
