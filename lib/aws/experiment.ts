@@ -115,7 +115,7 @@ export class Experiment extends Construct {
   public readonly handler: lambda.Function;
   /** The role the function runs with (`role`, or the one made for it). */
   public readonly role: iam.IRole;
-  /** The SSM parameter recording the experiment (written by the function only). */
+  /** The SSM parameter recording the experiment (written by the function only): `/cdk-mlops/experiments/<endpoint>/<name>`. */
   public readonly stateParameterName: string;
   /** One owned alarm per guardrail, in the order of `guardrails`. */
   public readonly guardrailAlarms: cloudwatch.Alarm[];
@@ -139,7 +139,8 @@ export class Experiment extends Construct {
     this.spec = specOf(props);
     this.design = ExperimentMath.design(this.spec);
     this.ownership = props.alarmOwnership ?? ownershipOf(props.endpoint.deploymentRollbackAlarm)!;
-    this.stateParameterName = `${STATE_PARAMETER_PREFIX}/${props.name}`;
+    // Under the endpoint's name (unique in the account and Region): two platforms may run experiments of one name.
+    this.stateParameterName = `${STATE_PARAMETER_PREFIX}/${props.endpoint.endpointName}/${props.name}`;
 
     const key = new kms.Key(this, 'Key', {
       description: `Encrypts the function and logs of experiment ${props.name}`,

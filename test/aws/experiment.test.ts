@@ -164,7 +164,7 @@ describe('least privilege: exactly what one run does', () => {
       { Action: 'cloudwatch:GetMetricData', Effect: 'Allow', Resource: '*' },
       { Action: 'cloudwatch:PutMetricData', Condition: { StringEquals: { 'cloudwatch:namespace': 'CdkMlops/Experiment' } }, Effect: 'Allow', Resource: '*' },
       { Action: 'cloudwatch:DescribeAlarms', Effect: 'Allow', Resource: alarms.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })) },
-      { Action: ['ssm:GetParameter', 'ssm:PutParameter'], Effect: 'Allow', Resource: partition(':ssm:eu-west-1:123456789012:parameter/cdk-mlops/experiments/checkout-v2') },
+      { Action: ['ssm:GetParameter', 'ssm:PutParameter'], Effect: 'Allow', Resource: partition(':ssm:eu-west-1:123456789012:parameter/cdk-mlops/experiments/fraud/checkout-v2') },
     ]);
   });
 
@@ -209,10 +209,11 @@ describe('the design, rendered as parameters', () => {
       CONTROL_VARIANT: 'primary',
       CHALLENGER_VARIANT: 'challenger',
       METRICS_NAMESPACE: 'Acme/Checkout',
-      STATE_PARAMETER: '/cdk-mlops/experiments/checkout-v2',
+      STATE_PARAMETER: '/cdk-mlops/experiments/fraud/checkout-v2',
       START_TIME: '2026-12-01T00:00:00Z',
     });
-    expect(e.stateParameterName).toBe('/cdk-mlops/experiments/checkout-v2');
+    // Under the endpoint's name: two platforms' experiments of one name do not share a record.
+    expect(e.stateParameterName).toBe('/cdk-mlops/experiments/fraud/checkout-v2');
     // Alarm name → guardrail name, the names resolved at deploy time.
     const alarms = Object.keys(t.findResources('AWS::CloudWatch::Alarm')).filter((k) => k.startsWith('ExperimentGuardrail'));
     expect(env.GUARDRAIL_ALARMS).toEqual({ 'Fn::Join': ['', ['{"', { Ref: alarms[0] }, '":"errors","', { Ref: alarms[1] }, '":"latency","', { Ref: alarms[2] }, '":"revenue"}']] });

@@ -70,7 +70,7 @@ describe('MlPlatform experiments (the example churn model runs churn-v8-retentio
     expect(runbook).toContain('### Experiment `churn-v8-retention`: the served version (control) against version 8 (challenger)');
     expect(runbook).toContain(`| sample | ${d.sampleSizeControl.toLocaleString('en-US')} control + ${d.sampleSizeChallenger.toLocaleString('en-US')} challenger`);
     expect(runbook).toContain('| planned runtime | 14 days');
-    expect(runbook).toContain('/cdk-mlops/experiments/churn-v8-retention');
+    expect(runbook).toContain('the SSM parameter `/cdk-mlops/experiments/acme-churn/churn-v8-retention`');
     // Each guardrail alarm is in the model's alarm table with its owner.
     for (const g of ['errors', 'latency', 'revenue']) {
       expect(runbook).toMatch(new RegExp(`\\| [^|]*${g}[^|]*\\|[^\\n]*churn-ml-oncall`));

@@ -1,6 +1,6 @@
 /**
  * The experiment's record on AWS: one SSM parameter (String, JSON) the handler alone writes
- * (`Experiment.stateParameterName`, `/cdk-mlops/experiments/<name>`). It holds when the experiment
+ * (`Experiment.stateParameterName`, `/cdk-mlops/experiments/<endpoint>/<name>`). It holds when the experiment
  * started, the last analysis (its always-valid p-value, carried to the next: `previousPValue`) and,
  * once decided, the result; a finished record is never changed again (the handler does nothing).
  *
@@ -37,7 +37,7 @@ export interface StateStore {
 }
 
 export interface SsmTarget {
-  /** The parameter's name, e.g. `/cdk-mlops/experiments/checkout-v2`. */
+  /** The parameter's name, e.g. `/cdk-mlops/experiments/fraud/checkout-v2`. */
   readonly name: string;
   readonly region: string;
   /** SSM's endpoint, e.g. `https://ssm.eu-west-1.amazonaws.com` (or an emulator's). */
