@@ -11,6 +11,8 @@ export * from './pipeline';
 export * from './drift';
 export * from './drift-reference';
 export * from './experiment';
+export * from './slo';
+export * from './batch';
 export * from './platform-spec';
 export * from './serving-metrics';
 export * from './cloudformation-limits';

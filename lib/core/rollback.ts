@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { IDuration, secondsOf } from './duration';
 import { durationIn } from './schemas/duration-value';
+import { burnRateThreshold } from './slo/burn-rate';
+import { SloIndicator, SloObjective } from './slo/spec';
 import { knownAtSynthesis, unlessToken } from './validation';
 
 /** Default 5xx error-rate threshold (percent of invocations) that rolls a deployment back. */
@@ -21,6 +23,8 @@ export enum RollbackTriggerKind {
   P99_LATENCY = 'P99_LATENCY',
   /** Any metric, e.g. a business metric such as conversion rate. */
   METRIC = 'METRIC',
+  /** Share of requests slower than `latencyThresholdMillis` (model latency), percent. */
+  SLOW_REQUESTS = 'SLOW_REQUESTS',
 }
 
 /** Which side of the threshold is bad. */
@@ -81,6 +85,19 @@ export interface ErrorRateTriggerOptions extends RollbackTriggerOptions {
 export interface LatencyTriggerOptions extends RollbackTriggerOptions {
   /** Highest acceptable 99th percentile model latency, in milliseconds. */
   readonly maxMillis: number;
+}
+
+/** Options of `RollbackTrigger.slowRequests`. */
+export interface SlowRequestsTriggerOptions extends RollbackTriggerOptions {
+  /** The latency a request must stay within, milliseconds. */
+  readonly latencyThresholdMillis: number;
+  /** Highest acceptable share of requests slower than `latencyThresholdMillis`, percent. */
+  readonly maxPercent: number;
+  /**
+   * Short name (alarm names, Argo analysis metric names; `[a-z0-9-]`).
+   * @default 'slow-requests'
+   */
+  readonly name?: string;
 }
 
 /** A CloudWatch metric. */
@@ -147,6 +164,47 @@ export class RollbackTrigger {
     });
   }
 
+  /**
+   * Roll back when more than `maxPercent` of requests take longer than `latencyThresholdMillis`
+   * (on AWS, CloudWatch's percentile rank of ModelLatency; on Kubernetes, the server's latency
+   * histogram, whose buckets must include the threshold).
+   */
+  public static slowRequests(options: SlowRequestsTriggerOptions): RollbackTrigger {
+    return new RollbackTrigger(RollbackTriggerKind.SLOW_REQUESTS, {
+      ...options,
+      name: options.name ?? 'slow-requests',
+      threshold: options.maxPercent,
+      comparison: ThresholdComparison.GREATER_THAN,
+    });
+  }
+
+  /**
+   * Roll back a canary that burns an SLO objective's error budget faster than `burnRate` (its bad
+   * ratio above burnRate × (1 − objective)): an AVAILABILITY objective becomes an error-rate trigger,
+   * a LATENCY objective a slow-requests trigger, named `burn-<objective name>`.
+   */
+  public static fromSlo(objective: SloObjective, burnRate: number, options: RollbackTriggerOptions = {}): RollbackTrigger {
+    const maxPercent = Number((100 * burnRateThreshold(objective, burnRate)).toPrecision(12));
+    const name = `burn-${objective.name}`;
+    if (objective.indicator === SloIndicator.LATENCY) {
+      return new RollbackTrigger(RollbackTriggerKind.SLOW_REQUESTS, {
+        ...options,
+        name,
+        latencyThresholdMillis: objective.latencyThresholdMillis,
+        maxPercent,
+        threshold: maxPercent,
+        comparison: ThresholdComparison.GREATER_THAN,
+      });
+    }
+    return new RollbackTrigger(RollbackTriggerKind.ERROR_RATE, {
+      ...options,
+      name,
+      maxPercent,
+      threshold: maxPercent,
+      comparison: ThresholdComparison.GREATER_THAN,
+    });
+  }
+
   /** Roll back on any metric crossing a threshold (e.g. conversion rate below 2%). */
   public static metric(options: MetricTriggerOptions): RollbackTrigger {
     return new RollbackTrigger(RollbackTriggerKind.METRIC, { ...options });
@@ -189,6 +247,8 @@ export interface ResolvedTrigger {
   readonly periodSeconds: number;
   readonly cloudWatch?: CloudWatchMetricReference;
   readonly prometheusQuery?: string;
+  /** SLOW_REQUESTS only: the latency a request must stay within, milliseconds. */
+  readonly latencyThresholdMillis?: number;
 }
 
 /** Apply defaults and the construct's ownership to a (valid) trigger. */
@@ -206,6 +266,7 @@ export function resolveTrigger(trigger: RollbackTrigger, ownership: AlarmOwnersh
     periodSeconds: s.period ?? DEFAULT_PERIOD_SECONDS,
     cloudWatch: s.cloudWatch,
     prometheusQuery: s.prometheusQuery,
+    latencyThresholdMillis: s.latencyThresholdMillis,
   };
 }
 
@@ -234,6 +295,7 @@ export const triggerSchema = z
     comparison: z.enum(ThresholdComparison),
     maxPercent: z.number().gt(0, 'must be greater than 0').max(100, 'must be at most 100').optional(),
     maxMillis: z.number().gt(0, 'must be greater than 0 ms').optional(),
+    latencyThresholdMillis: z.number().gt(0, 'must be greater than 0 ms').refine(Number.isFinite, 'must be a finite number').optional(),
     owner: ownershipSchema.shape.owner.optional(),
     runbookUrl: ownershipSchema.shape.runbookUrl.optional(),
     datapointsToAlarm: z.number().int().min(1).optional(),
@@ -253,5 +315,8 @@ export const triggerSchema = z
   .superRefine(unlessToken((t, ctx) => {
     if ((t.datapointsToAlarm ?? DEFAULT_DATAPOINTS_TO_ALARM) > (t.evaluationPeriods ?? DEFAULT_EVALUATION_PERIODS)) {
       ctx.addIssue({ code: 'custom', path: ['datapointsToAlarm'], message: 'must not exceed evaluationPeriods' });
+    }
+    if (t.kind === RollbackTriggerKind.SLOW_REQUESTS && t.latencyThresholdMillis === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['latencyThresholdMillis'], message: 'must be set for a slow-requests trigger (the objective\'s latencyThresholdMillis)' });
     }
   }));
