@@ -13,6 +13,7 @@ import { GpuModel } from './gpu-catalog';
 import { PipelineGate, PipelineStepBase } from './pipeline';
 import { AlarmOwnership } from './rollback';
 import { ServingMetrics } from './serving-metrics';
+import { SloSpec } from './slo/spec';
 
 /** Day of the week of a scheduled retraining run. */
 export enum Weekday {
@@ -245,6 +246,103 @@ export interface PlatformModelSpec {
    * @default - no experiment
    */
   readonly experiment?: PlatformExperimentSpec;
+  /**
+   * Service-level objectives of the model's endpoint (availability, latency) over a rolling window,
+   * with error budgets and multi-window burn-rate alerts (`aws.ServiceLevelObjectives` /
+   * `k8s.ServiceLevelObjectives`); with `canaryBurnRate`, also the canary's rollback triggers.
+   * @default - no SLO: the serving spec's fixed-threshold rollback alarms only
+   */
+  readonly slo?: SloSpec;
+  /**
+   * Scheduled batch scoring of a data set with the model's approved version (`aws.BatchScoring` /
+   * `k8s.BatchScoring`): one partition per logical date, re-runs replace it atomically, backfill.
+   * @default - no batch scoring
+   */
+  readonly batch?: PlatformBatchSpec;
+}
+
+/** A model's scheduled batch scoring (the layout: `core.BatchScoringSpec`). */
+export interface PlatformBatchSpec {
+  /**
+   * `s3://bucket/prefix/` of the data set, one partition per day: `<inputUri>date=YYYY-MM-DD/`.
+   */
+  readonly inputUri: string;
+  /** `s3://bucket/prefix/` of the scores: `<outputUri>date=YYYY-MM-DD/_MANIFEST.json` and its runs. */
+  readonly outputUri: string;
+  /**
+   * Hour (UTC) of the daily run (which scores the day before).
+   * @default 3
+   */
+  readonly hourUtc?: number;
+  /**
+   * Content type of the input, one record per line (`text/csv` or `application/jsonlines`).
+   * @default 'text/csv'
+   */
+  readonly contentType?: string;
+  /**
+   * A partition with fewer records fails validation (nothing is scored or replaced).
+   * @default 1
+   */
+  readonly minRecords?: number;
+  /**
+   * Dates a backfill scores at once (1–10).
+   * @default 2
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Instance type of the Batch Transform (AWS).
+   * @default - the serving instance type
+   */
+  readonly instanceType?: string;
+  /**
+   * Instances of the Batch Transform (AWS).
+   * @default 1
+   */
+  readonly instanceCount?: number;
+  /**
+   * Whether the model's drift monitor also watches the scored batch inputs (a second monitor over
+   * the committed partitions, with the model's drift features and baseline).
+   * @default true
+   */
+  readonly watchDrift?: boolean;
+  /**
+   * Batch scoring on Kubernetes: the scoring container and where it runs.
+   * @default - none: required by `MlPlatformChart` when the model has a batch section
+   */
+  readonly kubernetes?: PlatformBatchKubernetesSpec;
+}
+
+/** A model's batch scoring on Kubernetes (`k8s.BatchScoring`). */
+export interface PlatformBatchKubernetesSpec {
+  /** Node pool of the scoring step (its GPU). */
+  readonly nodePool: string;
+  /** The scoring container's image, pinned by digest (reads the input partition, writes the run prefix). */
+  readonly image: string;
+  /**
+   * The scoring container's command.
+   * @default - the image's entrypoint
+   */
+  readonly command?: string[];
+  /**
+   * The scoring container's arguments.
+   * @default - none
+   */
+  readonly args?: string[];
+  /**
+   * CPU of the scoring container, request and limit; set with `memory`.
+   * @default - request 1, limit 2
+   */
+  readonly cpu?: string;
+  /**
+   * Memory of the scoring container, request and limit; set with `cpu`.
+   * @default - request 4Gi, limit 8Gi
+   */
+  readonly memory?: string;
+  /**
+   * IAM role of the batch pods (IRSA): read the input and the model, write the output prefix.
+   * @default - no role annotation (`EksMlPlatform`: a role it creates)
+   */
+  readonly roleArn?: string;
 }
 
 /** A model's online experiment: champion (the served version) against a challenger version. */

@@ -208,7 +208,7 @@ export class KubernetesPlatformModel extends Construct {
       maxReplicas: s.maxInstanceCount,
       // The same policy objects as on AWS: the same canary, the same rollback thresholds.
       rollout: rolloutOf(s),
-      rollbackTriggers: rollbackTriggersOf(s),
+      rollbackTriggers: rollbackTriggersOf(s, m.slo),
       renderer: this.renderer,
       trafficRouter: sk.trafficRouter !== undefined ? (sk.trafficRouter as string as TrafficRouter) : undefined,
       ingressHost: sk.ingressHost,

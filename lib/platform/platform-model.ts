@@ -191,7 +191,7 @@ export class PlatformModel extends Stack {
       alarmOwnership: props.ownership,
       // The same policy as the Kubernetes rendering (private/serving-policy.ts).
       rollout: rolloutOf(s),
-      rollbackTriggers: rollbackTriggersOf(s),
+      rollbackTriggers: rollbackTriggersOf(s, m.slo),
       autoscaling: s.maxInstanceCount !== undefined
         ? {
           minInstances: s.instanceCount ?? DEFAULT_SERVING_REPLICAS,

@@ -6,8 +6,10 @@ import { platformPipelineSpecSchema } from '../pipeline';
 import { KubernetesServingRenderer, KubernetesTrafficRouter, Weekday } from '../platform-spec';
 import { cpuQuantity, iamRoleArn, k8sLabelName, k8sSubdomainName, memoryQuantity, port, s3Uri, versionLabel } from '../primitives';
 import { ownershipSchema } from '../rollback';
+import { checkSloSpec, sloSpecShape } from './slo';
 import { awsPipelineSchema, awsStepProblems } from './aws-pipeline';
 import { driftMonitorSchema, featureName } from './drift-monitor';
+import { batchScoringSpecShape, checkBatchScoringSpec } from './batch';
 import { checkExperimentSpec, experimentSpecShape } from './experiment';
 import { cloudWatchNamespace } from './experiment-aws';
 import { gpuNodePoolSchema, gpuSharingSchema } from './k8s-gpu';
@@ -217,6 +219,35 @@ export const platformSpecSchema = z
             })
             .superRefine(unlessToken((e, ctx) => checkExperimentSpec(e, ctx)))
             .optional(),
+          slo: z.strictObject(sloSpecShape).superRefine(unlessToken((s, ctx) => checkSloSpec(s, ctx))).optional(),
+          batch: z
+            .strictObject({
+              inputUri: batchScoringSpecShape.inputUri,
+              outputUri: batchScoringSpecShape.outputUri,
+              hourUtc: batchScoringSpecShape.hourUtc,
+              contentType: batchScoringSpecShape.contentType,
+              minRecords: batchScoringSpecShape.minRecords,
+              maxConcurrency: batchScoringSpecShape.maxConcurrency,
+              instanceType: sagemakerInstanceType.optional(),
+              instanceCount: z.number().int().min(1).max(100).optional(),
+              watchDrift: z.boolean().optional(),
+              kubernetes: z.strictObject({
+                nodePool: k8sLabelName,
+                image: byDigest('batch scores are part of the lineage'),
+                command: z.array(z.string()).min(1).optional(),
+                args: z.array(z.string()).optional(),
+                cpu: resourcesOf.cpu.optional(),
+                memory: resourcesOf.memory.optional(),
+                roleArn: iamRoleArn.optional(),
+              }).superRefine(unlessToken((k, ctx) => {
+                if ((k.cpu === undefined) !== (k.memory === undefined)) {
+                  const [missing, given] = k.cpu === undefined ? ['cpu', 'memory'] : ['memory', 'cpu'];
+                  ctx.addIssue({ code: 'custom', path: [missing], message: `must be set with ${given} (a step's resources are given whole or left to their defaults)` });
+                }
+              })).optional(),
+            })
+            .superRefine(unlessToken((b, ctx) => checkBatchScoringSpec(b, ctx)))
+            .optional(),
         })
           .superRefine(unlessToken((m, ctx) => {
             if (m.experiment !== undefined && m.experiment.challengerVersion === m.serving.initialModelVersion) {
@@ -255,6 +286,10 @@ function nodePoolReferences(p: { models: unknown[]; kubernetes?: z.infer<typeof 
           message: `must be 1 on node pool "${pool.name}", whose GPUs are ${pool.migProfile !== undefined ? 'MIG-partitioned' : 'time-sliced'} (a second share adds no capacity; the device plugin refuses it)`,
         });
       }
+    }
+    const batchPool = m.batch?.kubernetes?.nodePool;
+    if (batchPool !== undefined && !pools.some((x) => x.name === batchPool)) {
+      ctx.addIssue({ code: 'custom', path: ['models', i, 'batch', 'kubernetes', 'nodePool'], message: `must be a node pool of kubernetes.nodePools ${declared}` });
     }
     const trainingPool = m.training?.kubernetes?.nodePool;
     if (trainingPool === undefined) {

@@ -31,7 +31,7 @@ export function canaryText(m: PlatformModelSpec): string {
 
 /** "5xx rate > 1 %, p99 latency > 250 ms" */
 export function triggersText(m: PlatformModelSpec): string {
-  return rollbackTriggersOf(m.serving)
+  return rollbackTriggersOf(m.serving, m.slo)
     .map((t) => (t.name === 'error-rate' ? `5xx rate > ${t.threshold} %` : t.name === 'p99-latency' ? `p99 latency > ${t.threshold} ms` : `${t.name} ${t.threshold}`))
     .join(', ');
 }

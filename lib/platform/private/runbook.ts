@@ -15,6 +15,10 @@ export interface RunbookSection {
   readonly loop?: string[][];
   /** The model's experiment (Markdown lines), printed after the alarms. */
   readonly experiment?: string[];
+  /** The model's service-level objectives (Markdown lines), printed after the experiment. */
+  readonly slo?: string[];
+  /** The model's batch scoring (Markdown lines), printed last. */
+  readonly batch?: string[];
 }
 
 /** A table cell: no line breaks, `|` escaped (also inside code spans, as GitHub tables need). */
@@ -34,8 +38,10 @@ export function renderRunbook(title: string, intro: string[], columns: string[],
     for (const row of section.rows) {
       lines.push(`| ${row.join(' | ')} |`);
     }
-    if (section.experiment !== undefined) {
-      lines.push('', ...section.experiment);
+    for (const part of [section.experiment, section.slo, section.batch]) {
+      if (part !== undefined) {
+        lines.push('', ...part);
+      }
     }
   }
   return lines.join('\n') + '\n';
