@@ -107,6 +107,9 @@ function modelIssues(m: PlatformModelSpec, kube: PlatformKubernetesSpec | undefi
   if (m.experiment !== undefined && m.experiment.kubernetes === undefined) {
     problem(['experiment', 'kubernetes'], 'is required to render an experiment on Kubernetes: challengerModelUri, where the challenger version\'s model files are');
   }
+  if (m.batch !== undefined && m.batch.kubernetes === undefined) {
+    problem(['batch', 'kubernetes'], 'is required to render batch scoring on Kubernetes: nodePool and image of the scoring step');
+  }
   const canary = m.serving.canaryPercent;
   if (canary !== undefined && !Number.isInteger(canary)) {
     problem(['serving', 'canaryPercent'], 'must be a whole percentage on Kubernetes (Argo setWeight and KServe canaryTrafficPercent are integers)');
