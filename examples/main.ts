@@ -22,3 +22,9 @@ fs.writeFileSync(path.join(outdir, 'runbook-acme-k8s.md'), examples.platformChar
 // The Alertmanager receiver and route that send sustained drift to the platform's Argo Events
 // webhook (checked by amtool and run by a real Alertmanager in validate step 18).
 fs.writeFileSync(path.join(outdir, 'alertmanager-acme.yaml'), examples.platformChart.retrainEvents.alertmanagerConfig());
+// The platform's picture (Graphviz DOT and Mermaid) on both targets: CI renders the AWS one to SVG
+// (scripts/render-diagram.sh → docs/diagram-acme.svg, shown in README).
+for (const [name, diagram] of [['acme', examples.platform.platform.diagram()], ['acme-k8s', examples.platformChart.diagram()]] as const) {
+  fs.writeFileSync(path.join(outdir, `diagram-${name}.dot`), diagram.dot);
+  fs.writeFileSync(path.join(outdir, `diagram-${name}.mmd`), diagram.mermaid);
+}

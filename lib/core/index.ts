@@ -17,3 +17,4 @@ export * from './platform-spec';
 export * from './serving-metrics';
 export * from './cloudformation-limits';
 export * from './lifecycle-loop';
+export * from './diagram';

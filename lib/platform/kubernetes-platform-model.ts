@@ -67,6 +67,8 @@ export interface KubernetesPlatformModelProps {
 export class KubernetesPlatformModel extends Construct {
   /** The model's name in the platform. */
   public readonly modelName: string;
+  /** Who owns the model's alerts (the model's own ownership, else the platform's). */
+  public readonly ownership: AlarmOwnership;
   /** The model's namespace. */
   public readonly namespace: string;
   /** Name of the MLflow registered model its versions go to (`<platform>-<model>`). */
@@ -112,6 +114,7 @@ export class KubernetesPlatformModel extends Construct {
   constructor(scope: Construct, id: string, props: KubernetesPlatformModelProps) {
     super(scope, id);
     this.modelName = props.spec.name;
+    this.ownership = props.ownership;
     this.namespace = props.namespace;
     this.registeredModelName = `${props.platformName}-${props.spec.name}`;
     this.spec = props.spec;

@@ -3,9 +3,11 @@ import * as path from 'node:path';
 import { ApiObject, Chart, Duration, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubernetesPlatformModel } from './kubernetes-platform-model';
+import { k8sAlertLink } from './private/diagram';
 import { loopRows } from './private/loop';
 import { cell, pascal, renderRunbook } from './private/runbook';
 import { SpecDocument } from './private/spec-document';
+import { PlatformDiagram, platformDiagram } from '../core/diagram';
 import { PlatformKubernetesSpec, PlatformNodePoolSpec, PlatformSpec } from '../core/platform-spec';
 import { RETRAIN_RECEIVER } from '../core/retrain-events';
 import { platformChartOptionsSchema } from '../core/schemas/platform-delivery';
@@ -260,6 +262,25 @@ export class MlPlatformChart extends Chart {
     });
   }
 
+  /**
+   * A picture of the platform: per model its lifecycle loop (capture → drift → retrain → gate →
+   * register → approval → canary deploy → auto-rollback) and every alert with its owner, beside the
+   * link it watches, as Graphviz DOT (`dot -Tsvg`) and Mermaid text (the runbook embeds the Mermaid).
+   */
+  public diagram(): PlatformDiagram {
+    const alerts = this.alerts();
+    return platformDiagram(this.platformName, this.models.map((model) => ({
+      name: model.modelName,
+      owner: model.ownership.owner,
+      stages: model.loop(),
+      alarms: alerts.filter((a) => a.model === model.modelName).map((a) => ({
+        name: a.alert,
+        owner: a.owner,
+        link: k8sAlertLink(a.rule, a.alert, a.action.includes('aborts')),
+      })),
+    })));
+  }
+
   /** Every Prometheus alert of the platform with its expression, severity, action, owner and runbook, by model. */
   public alerts(): PlatformAlert[] {
     const out: PlatformAlert[] = [];
@@ -271,6 +292,7 @@ export class MlPlatformChart extends Chart {
       for (const rule of rules) {
         for (const group of rule.spec.groups) {
           for (const r of group.rules) {
+            if (r.alert === undefined) continue; // a recording rule
             const labels: Record<string, string> = r.labels ?? {};
             const template = labels[RETRAIN_TEMPLATE_LABEL];
             const action = template !== undefined
@@ -327,6 +349,7 @@ export class MlPlatformChart extends Chart {
         ]),
         experiment: model._experimentRunbook(),
       })),
+      this.diagram().mermaid,
     );
   }
 }

@@ -6,9 +6,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { PlatformModel } from './platform-model';
+import { awsAlarmLink } from './private/diagram';
 import { loopRows } from './private/loop';
 import { cell, pascal, renderRunbook } from './private/runbook';
 import { ownershipOf } from '../aws/private/alarms';
+import { PlatformDiagram, platformDiagram } from '../core/diagram';
 import { PlatformSpec } from '../core/platform-spec';
 import { DEPLOY_TIME_VALUE, platformAwsSpecSchema, platformSpecSchema, platformStackSchema } from '../core/schemas/platform';
 import { validateAllOrThrow } from '../core/validation';
@@ -259,7 +261,29 @@ export class MlPlatform extends Construct {
           .map((a) => [cell(a.summary), cell(a.condition), cell(a.action), cell(a.owner), a.runbookUrl]),
         experiment: model._experimentRunbook(),
       })),
+      this.diagram().mermaid,
     );
+  }
+
+  /**
+   * A picture of the platform: per model its lifecycle loop (capture → drift → retrain → gate →
+   * register → approval → canary deploy → auto-rollback) and every alarm with its owner, beside the
+   * link it watches, as Graphviz DOT (`dot -Tsvg`) and Mermaid text (the runbook embeds the Mermaid).
+   */
+  public diagram(): PlatformDiagram {
+    const alarms = this.alarms();
+    return platformDiagram(this.platformName, this.models.map((model) => {
+      const prefix = `${model.node.id}/`;
+      return {
+        name: model.modelName,
+        owner: model.ownership.owner,
+        stages: model.loop(),
+        alarms: alarms.filter((a) => a.model === model.modelName).map((a) => {
+          const inModel = (a.path.startsWith(prefix) ? a.path.slice(prefix.length) : a.path).replace(/\/Resource$/, '');
+          return { name: inModel, owner: a.owner, link: awsAlarmLink(inModel, a.action.startsWith('rolls back')) };
+        }),
+      };
+    }));
   }
 
   private accessLogsBucket(): s3.Bucket {

@@ -56,6 +56,8 @@ export interface PlatformModelProps extends StackProps {
 export class PlatformModel extends Stack {
   /** The model's name in the platform. */
   public readonly modelName: string;
+  /** Who owns the model's alarms (the model's own ownership, else the platform's). */
+  public readonly ownership: AlarmOwnership;
   /** Where versions are registered and approved. */
   public readonly registry: ModelRegistry;
   /** Trains, evaluates, gates and registers versions. */
@@ -94,6 +96,7 @@ export class PlatformModel extends Stack {
     const m = props.spec;
     const base = `${props.platformName}-${m.name}`;
     this.modelName = m.name;
+    this.ownership = props.ownership;
     this.spec = m;
 
     const accessLogs = this.accessLogsBucket(props.serverAccessLogsBucket);

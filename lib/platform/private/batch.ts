@@ -5,7 +5,12 @@
 
 import { cell } from './runbook';
 import {
-  BATCH_LINEAGE_FILE, BATCH_MANIFEST_FILE, DEFAULT_BATCH_CONTENT_TYPE, DEFAULT_BATCH_HOUR_UTC, DEFAULT_BATCH_MAX_CONCURRENCY, DEFAULT_BATCH_MIN_RECORDS,
+  BATCH_LINEAGE_FILE,
+  BATCH_MANIFEST_FILE,
+  DEFAULT_BATCH_CONTENT_TYPE,
+  DEFAULT_BATCH_HOUR_UTC,
+  DEFAULT_BATCH_MAX_CONCURRENCY,
+  DEFAULT_BATCH_MIN_RECORDS,
 } from '../../core/batch/layout';
 import { BatchScoringSpec } from '../../core/batch/spec';
 import { PlatformBatchSpec } from '../../core/platform-spec';

@@ -27,8 +27,11 @@ export function cell(text: string): string {
 }
 
 /** The Markdown runbook: `# title`, the intro lines, then per section its summary and its table. */
-export function renderRunbook(title: string, intro: string[], columns: string[], sections: RunbookSection[]): string {
+export function renderRunbook(title: string, intro: string[], columns: string[], sections: RunbookSection[], mermaid?: string): string {
   const lines = [`# ${title}`, '', ...intro];
+  if (mermaid !== undefined) {
+    lines.push('', '## The platform at a glance', '', 'Each model\'s loop and its alarms with their owners (`diagram()`; dashed: a link left to you).', '', '```mermaid', mermaid.trimEnd(), '```');
+  }
   for (const section of sections) {
     lines.push('', `## ${section.heading}`, '', section.summary);
     if (section.loop !== undefined) {
