@@ -102,11 +102,12 @@ export interface CaptureData {
   readonly counters: CaptureCounters;
 }
 
-type Cell = number | string;
+/** One value of a row: a number for a numeric column, a string for a categorical one (also read by batch.ts). */
+export type Cell = number | string;
 type Format = 'csv' | 'json' | 'jsonl';
 
-/** A failure inside the parsing of one record (never escapes this module). */
-class Skip {
+/** A failure inside the parsing of one record (never escapes the drift job's readers: this module and batch.ts). */
+export class Skip {
   constructor(public readonly reason: SkipReason) {}
 }
 
@@ -256,7 +257,7 @@ export function parseCapture(files: string | Iterable<string>, options: CaptureO
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-function isObject(x: unknown): x is Record<string, unknown> {
+export function isObject(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === 'object' && !Array.isArray(x);
 }
 
@@ -339,7 +340,7 @@ function csvLines(text: string): string[] {
 }
 
 /** One CSV line (RFC 4180 quoting: `"a,b"`, `""` for a quote inside quotes). */
-function splitCsvLine(line: string): string[] {
+export function splitCsvLine(line: string): string[] {
   const out: string[] = [];
   let field = '';
   let quoted = false;
@@ -368,7 +369,7 @@ function splitCsvLine(line: string): string[] {
   return out;
 }
 
-function toCell(v: unknown, kind: DriftColumnKind, reason: SkipReason): Cell {
+export function toCell(v: unknown, kind: DriftColumnKind, reason: SkipReason): Cell {
   if (kind === DriftColumnKind.NUMERIC) {
     if (typeof v === 'number' && Number.isFinite(v)) {
       return v;
@@ -415,19 +416,19 @@ function predictionCells(output: unknown, kind: DriftColumnKind): Cell[] {
   return items.map((item) => toCell(Array.isArray(item) && item.length === 1 ? item[0] : item, kind, 'invalid-prediction'));
 }
 
-interface NumberColumn {
+export interface NumberColumn {
   readonly kind: DriftColumnKind.NUMERIC;
   push(v: Cell): void;
   values(): Float64Array;
 }
 
-interface StringColumn {
+export interface StringColumn {
   readonly kind: DriftColumnKind.CATEGORICAL;
   push(v: Cell): void;
   values(): string[];
 }
 
-function newColumn(kind: DriftColumnKind): NumberColumn | StringColumn {
+export function newColumn(kind: DriftColumnKind): NumberColumn | StringColumn {
   if (kind === DriftColumnKind.CATEGORICAL) {
     const out: string[] = [];
     return { kind, push: (v) => out.push(v as string), values: () => [...out] };

@@ -20,7 +20,11 @@
  * `windowMinutes` (default 60), `pushgatewayUrl`, `pushgatewayJob` (default `cdk-mlops-drift`) and
  * `region` (default: the SDK's resolution, `AWS_REGION`), `reference` (`TRAINING`, `ROLLING_WINDOW` or
  * `SAME_PERIOD_LAST_YEAR`; default `TRAINING`), `referenceMinutes` and `minReferenceValues` (see
- * `DriftJobConfig`) are optional; other keys are rejected. The
+ * `DriftJobConfig`) are optional; other keys are rejected. For batch scoring's output instead of
+ * data capture: `batchOutputUri` (`s3://bucket/prefix/`; then `captureBucket` and `capturePrefix`
+ * are left out and `endpointName` names the batch job), with the optional `batchContentType`
+ * (`text/csv`, the default, or `application/jsonlines`), `batchDelayMinutes` (default 720) and
+ * `batchPredictionKey` (JSON Lines; default `SageMakerOutput`): see `batch.ts`. The
  * options override the file. S3 is read with the default credential chain (IRSA / Pod Identity in a
  * cluster). The window is `[end - windowMinutes, end)` with `end` the start time truncated to the
  * minute (a CronJob starts a few seconds after its scheduled minute) or `--window-end`.
@@ -34,9 +38,12 @@ import { readFileSync } from 'fs';
 // The AWS SDK is bundled into the asset by esbuild (scripts/bundle-runtime.ts).
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { S3Client } from '@aws-sdk/client-s3';
+import { BatchSourceConfig } from './batch';
 import { DEFAULT_WINDOW_MINUTES, parseWindowMinutes } from './handler';
 import { DriftJobConfig, runDriftJob } from './job';
 import { FetchLike, pushToGateway, renderPrometheus } from './prometheus';
+import { DEFAULT_BATCH_DRIFT_DELAY_MINUTES } from '../../core/batch/drift-source';
+import { DEFAULT_BATCH_CONTENT_TYPE } from '../../core/batch/layout';
 import { DriftReference } from '../../core/drift-reference';
 
 /** Pushgateway job name when the config sets none. */
@@ -45,8 +52,12 @@ export const DEFAULT_PUSHGATEWAY_JOB = 'cdk-mlops-drift';
 /** The CLI's config file, after checks. */
 export interface DriftCliConfig {
   readonly endpointName: string;
-  readonly captureBucket: string;
-  readonly capturePrefix: string;
+  /** Absent with `batch`. */
+  readonly captureBucket?: string;
+  /** Absent with `batch`. */
+  readonly capturePrefix?: string;
+  /** Batch scoring's output instead of data capture. */
+  readonly batch?: BatchSourceConfig;
   readonly baselineBucket: string;
   readonly baselineKey: string;
   readonly featureNames: string[];
@@ -72,8 +83,9 @@ export interface CliIo {
 const USAGE = 'usage: node index.js --config <file.json> [--window-minutes <n>] [--window-end <ISO time>] [--pushgateway <url>]';
 
 const STRING_KEYS = ['endpointName', 'captureBucket', 'capturePrefix', 'baselineBucket', 'baselineKey'] as const;
+const BATCH_KEYS = ['batchOutputUri', 'batchContentType', 'batchDelayMinutes', 'batchPredictionKey'] as const;
 const KNOWN_KEYS = new Set<string>([
-  ...STRING_KEYS, 'featureNames', 'windowMinutes', 'pushgatewayUrl', 'pushgatewayJob', 'region', 'reference', 'referenceMinutes', 'minReferenceValues',
+  ...STRING_KEYS, ...BATCH_KEYS, 'featureNames', 'windowMinutes', 'pushgatewayUrl', 'pushgatewayJob', 'region', 'reference', 'referenceMinutes', 'minReferenceValues',
 ]);
 
 /** Run the CLI with `argv` (without `node` and the script); resolves to the exit code. */
@@ -91,8 +103,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     const end = args.windowEnd !== undefined ? new Date(Date.parse(args.windowEnd)) : truncateToMinute((io.now ?? (() => new Date()))());
     const config: DriftJobConfig = {
       endpointName: file.endpointName,
-      captureBucket: file.captureBucket,
-      capturePrefix: file.capturePrefix,
+      ...(file.batch !== undefined ? { batch: file.batch } : { captureBucket: file.captureBucket, capturePrefix: file.capturePrefix }),
       baselineBucket: file.baselineBucket,
       baselineKey: file.baselineKey,
       featureNames: file.featureNames,
@@ -137,8 +148,13 @@ export function parseCliConfig(json: string): DriftCliConfig {
       errors.push(`config key ${JSON.stringify(key)} is unknown (allowed: ${[...KNOWN_KEYS].join(', ')})`);
     }
   }
+  const batch = c.batchOutputUri !== undefined;
   for (const key of STRING_KEYS) {
     const v = c[key];
+    if (batch && (key === 'captureBucket' || key === 'capturePrefix')) {
+      if (v !== undefined) errors.push(`config.${key} must not be set with batchOutputUri (the job reads one source)`);
+      continue;
+    }
     if (typeof v !== 'string' || (v === '' && key !== 'capturePrefix')) {
       errors.push(`config.${key} must be a ${key === 'capturePrefix' ? '' : 'non-empty '}string`);
     }
@@ -168,11 +184,11 @@ export function parseCliConfig(json: string): DriftCliConfig {
       errors.push(`config.${key} must be a whole number above 0; got ${JSON.stringify(c[key])}`);
     }
   }
+  const batchSource = parseBatchKeys(c, errors);
   throwIfErrors(errors);
   return {
     endpointName: c.endpointName as string,
-    captureBucket: c.captureBucket as string,
-    capturePrefix: c.capturePrefix as string,
+    ...(batchSource !== undefined ? { batch: batchSource } : { captureBucket: c.captureBucket as string, capturePrefix: c.capturePrefix as string }),
     baselineBucket: c.baselineBucket as string,
     baselineKey: c.baselineKey as string,
     featureNames: [...(names as string[])],
@@ -183,6 +199,29 @@ export function parseCliConfig(json: string): DriftCliConfig {
     ...(c.reference !== undefined ? { reference: c.reference as DriftReference } : {}),
     ...(c.referenceMinutes !== undefined ? { referenceMinutes: c.referenceMinutes as number } : {}),
     ...(c.minReferenceValues !== undefined ? { minReferenceValues: c.minReferenceValues as number } : {}),
+  };
+}
+
+/** The batch source of the config file (`batchOutputUri`…), or undefined without `batchOutputUri`. */
+function parseBatchKeys(c: Record<string, unknown>, errors: string[]): BatchSourceConfig | undefined {
+  if (c.batchOutputUri === undefined) {
+    for (const key of BATCH_KEYS) {
+      if (c[key] !== undefined) errors.push(`config.${key} must be set only with batchOutputUri`);
+    }
+    return undefined;
+  }
+  for (const key of ['batchOutputUri', 'batchContentType', 'batchPredictionKey'] as const) {
+    if (c[key] !== undefined && (typeof c[key] !== 'string' || c[key] === '')) errors.push(`config.${key} must be a non-empty string`);
+  }
+  const delay = c.batchDelayMinutes;
+  if (delay !== undefined && (!Number.isInteger(delay) || (delay as number) < 0)) {
+    errors.push(`config.batchDelayMinutes must be a whole number of minutes; got ${JSON.stringify(delay)}`);
+  }
+  return {
+    outputUri: c.batchOutputUri as string,
+    contentType: (c.batchContentType as string | undefined) ?? DEFAULT_BATCH_CONTENT_TYPE,
+    delayMinutes: (delay as number | undefined) ?? DEFAULT_BATCH_DRIFT_DELAY_MINUTES,
+    ...(c.batchPredictionKey !== undefined ? { predictionKey: c.batchPredictionKey as string } : {}),
   };
 }
 

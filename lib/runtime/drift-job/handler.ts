@@ -12,6 +12,11 @@
  * - `REFERENCE_MINUTES`: length of the reference traffic, whole minutes (not with `TRAINING`);
  *   default 7 days (rolling) or 1 day (same period last year).
  * - `MIN_REFERENCE_VALUES`: values a column needs in the reference traffic; default 1000.
+ * - `BATCH_OUTPUT_URI`: read batch scoring's committed partitions under this `s3://bucket/prefix/`
+ *   instead of data capture (`ENDPOINT_NAME` then names the batch job; `CAPTURE_BUCKET` and
+ *   `CAPTURE_PREFIX` must be unset). With it: `BATCH_CONTENT_TYPE` (`text/csv`, the default, or
+ *   `application/jsonlines`), `BATCH_DELAY_MINUTES` (from the end of a date's day to reading its
+ *   partition; default 720) and `BATCH_PREDICTION_KEY` (JSON Lines; default `SageMakerOutput`).
  *
  * The window is `[t - WINDOW_MINUTES, t)` where `t` is the scheduled event's `time` (so a late or
  * retried invocation reads the same window), or the current time when the event has none.
@@ -22,7 +27,10 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { S3Client } from '@aws-sdk/client-s3';
+import { BatchSourceConfig } from './batch';
 import { DEFAULT_DRIFT_NAMESPACE, DriftJobConfig, DriftJobResult, runDriftJob } from './job';
+import { DEFAULT_BATCH_DRIFT_DELAY_MINUTES } from '../../core/batch/drift-source';
+import { DEFAULT_BATCH_CONTENT_TYPE } from '../../core/batch/layout';
 import { DriftReference } from '../../core/drift-reference';
 
 /** Default window length, in minutes (the default schedule is hourly). */
@@ -59,6 +67,7 @@ export async function handler(event?: DriftJobEvent): Promise<DriftJobResult> {
     } : {}),
     psi: Object.fromEntries([...result.features, ...(result.prediction ? [result.prediction] : [])].map((f) => [f.feature, f.psi])),
     datumsPublished: result.datumsPublished,
+    ...(result.batch !== undefined ? { batchDatesRead: result.batch.datesRead, batchDatesMissing: result.batch.datesMissing } : {}),
   }));
   return result;
 }
@@ -78,8 +87,9 @@ export function configFromEnv(env: Record<string, string | undefined>, windowEnd
     return v.trim();
   };
   const endpointName = required('ENDPOINT_NAME');
-  const captureBucket = required('CAPTURE_BUCKET');
-  const capturePrefix = required('CAPTURE_PREFIX', true);
+  const batch = parseBatchSource(env, errors);
+  const captureBucket = batch === undefined ? required('CAPTURE_BUCKET') : '';
+  const capturePrefix = batch === undefined ? required('CAPTURE_PREFIX', true) : '';
   const baselineBucket = required('BASELINE_BUCKET');
   const baselineKey = required('BASELINE_KEY');
   const featureNames = required('FEATURE_NAMES').split(',').map((s) => s.trim());
@@ -94,8 +104,7 @@ export function configFromEnv(env: Record<string, string | undefined>, windowEnd
   }
   return {
     endpointName,
-    captureBucket,
-    capturePrefix,
+    ...(batch === undefined ? { captureBucket, capturePrefix } : { batch }),
     baselineBucket,
     baselineKey,
     featureNames,
@@ -103,6 +112,39 @@ export function configFromEnv(env: Record<string, string | undefined>, windowEnd
     windowStart: new Date(windowEnd.getTime() - minutes * 60_000),
     windowEnd,
     ...reference,
+  };
+}
+
+/**
+ * The batch source of the environment (`BATCH_OUTPUT_URI` and the settings that go with it), or
+ * undefined without `BATCH_OUTPUT_URI`; adds to `errors` what is wrong.
+ */
+export function parseBatchSource(env: Record<string, string | undefined>, errors: string[]): BatchSourceConfig | undefined {
+  const outputUri = env.BATCH_OUTPUT_URI?.trim();
+  if (outputUri === undefined || outputUri === '') {
+    for (const name of ['BATCH_CONTENT_TYPE', 'BATCH_DELAY_MINUTES', 'BATCH_PREDICTION_KEY']) {
+      if (env[name] !== undefined) errors.push(`${name} must be set only with BATCH_OUTPUT_URI`);
+    }
+    return undefined;
+  }
+  for (const name of ['CAPTURE_BUCKET', 'CAPTURE_PREFIX']) {
+    if (env[name] !== undefined) errors.push(`${name} must not be set with BATCH_OUTPUT_URI (the job reads one source)`);
+  }
+  let delayMinutes = DEFAULT_BATCH_DRIFT_DELAY_MINUTES;
+  const delay = env.BATCH_DELAY_MINUTES?.trim();
+  if (delay !== undefined && delay !== '') {
+    if (!/^\d+$/.test(delay)) {
+      errors.push(`BATCH_DELAY_MINUTES must be a whole number of minutes; got ${JSON.stringify(env.BATCH_DELAY_MINUTES)}`);
+    } else {
+      delayMinutes = Number(delay);
+    }
+  }
+  const predictionKey = env.BATCH_PREDICTION_KEY?.trim();
+  return {
+    outputUri,
+    contentType: env.BATCH_CONTENT_TYPE?.trim() || DEFAULT_BATCH_CONTENT_TYPE,
+    delayMinutes,
+    ...(predictionKey ? { predictionKey } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
- * The drift job: reads a window of SageMaker data capture and the training baseline from S3,
- * computes PSI per feature and for the predictions, and publishes CloudWatch metrics.
+ * The drift job: reads a window of SageMaker data capture (or of batch scoring's committed
+ * partitions, `batch.ts`) and the training baseline from S3, computes PSI per feature and for the
+ * predictions, and publishes CloudWatch metrics.
  */
 
 // The AWS SDK is a dev dependency: esbuild bundles it into the Lambda and CLI assets (scripts/bundle-runtime.ts).
@@ -8,6 +9,7 @@
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { BatchSourceConfig, batchSourceProblems, readBatchRange } from './batch';
 import { CaptureCounters, CaptureData, CaptureReader } from './capture';
 import {
   ColumnDrift,
@@ -50,12 +52,21 @@ export const CAPTURE_FOLDER_MARGIN_MINUTES = 15;
 
 /** What the job reads and where it publishes. */
 export interface DriftJobConfig {
-  /** SageMaker endpoint name (the capture path segment and the `EndpointName` dimension). */
+  /**
+   * SageMaker endpoint name (the capture path segment and the `EndpointName` dimension); with
+   * `batch`, the name of the batch scoring job (the dimension only).
+   */
   readonly endpointName: string;
-  /** Bucket of the data capture. */
-  readonly captureBucket: string;
-  /** The endpoint's `DestinationS3Uri` key prefix (without the bucket); '' for the bucket's root. */
-  readonly capturePrefix: string;
+  /** Bucket of the data capture (required without `batch`, absent with it). */
+  readonly captureBucket?: string;
+  /** The endpoint's `DestinationS3Uri` key prefix (without the bucket); '' for the bucket's root (required without `batch`, absent with it). */
+  readonly capturePrefix?: string;
+  /**
+   * Read batch scoring's committed partitions instead of data capture: the dates of the window
+   * (`core/batch/drift-source.ts` `batchDatesIn`), each through its manifest (`batch.ts`).
+   * @default - data capture
+   */
+  readonly batch?: BatchSourceConfig;
   /** Bucket of the baseline document. */
   readonly baselineBucket: string;
   /** Key of the baseline JSON document (`DriftMath.baselineToJson`). */
@@ -165,6 +176,19 @@ export interface DriftJobResult {
   readonly reference?: DriftReferenceResult;
   /** Datums sent to CloudWatch (0 without a CloudWatch client). */
   readonly datumsPublished: number;
+  /**
+   * With a batch source: the window's dates whose partition was read, and those not committed.
+   * @default - none (data capture)
+   */
+  readonly batch?: BatchWindowResult;
+}
+
+/** The logical dates a batch window covered. */
+export interface BatchWindowResult {
+  /** Dates whose committed partition was read, oldest first. */
+  readonly datesRead: string[];
+  /** Dates without a manifest (not committed when the job ran), oldest first. */
+  readonly datesMissing: string[];
 }
 
 /**
@@ -177,6 +201,11 @@ export interface DriftJobResult {
  *    each variant's hour folders, so every variant is read and nothing far outside the window is listed.
  * 2. Keeps the records whose `eventMetadata.inferenceTime` is in `[windowStart, windowEnd)`; malformed
  *    records are counted and skipped (`CaptureReader`).
+ *    With `config.batch`, steps 1 and 2 read batch scoring's output instead (`readBatchRange`): the
+ *    logical dates whose settle point (end of day + `delayMinutes`) is in `(windowStart, windowEnd]`,
+ *    each through its `_MANIFEST.json` and only the files it lists (a date without a manifest is
+ *    not committed: `result.batch.datesMissing`); every scored line is a record. The reference
+ *    range, metrics and alarms are the same, the monitored name (`endpointName`) the batch job's.
  * 3. Reads the training baseline (`DriftMath.parseBaseline`). With a `ROLLING_WINDOW` or
  *    `SAME_PERIOD_LAST_YEAR` reference (and a non-empty window), reads the reference range's capture
  *    the same way and re-counts the baseline's bins on it (`rebaselineOnReference`); columns with
@@ -205,7 +234,8 @@ export async function runDriftJob(config: DriftJobConfig, deps: DriftJobDeps): P
   const training = await readBaseline(deps.s3, config);
   checkBaselineAgainstConfig(training, config);
 
-  const { data, objectsRead } = await readCapture(deps.s3, config, training, config.windowStart, config.windowEnd);
+  const read = config.batch !== undefined ? readBatch : readCapture;
+  const { data, objectsRead, batch: batchDates } = await read(deps.s3, config, training, config.windowStart, config.windowEnd);
   const referenceKind = config.reference ?? DriftReference.TRAINING;
   let baseline = training;
   let reference: DriftReferenceResult | undefined;
@@ -213,7 +243,7 @@ export async function runDriftJob(config: DriftJobConfig, deps: DriftJobDeps): P
   const range = referenceRangeOf(referenceKind, config.windowStart, config.windowEnd, referenceMinutes);
   // An empty window has nothing to compare: the reference is not read (it can be days of capture).
   if (range !== undefined && data.counters.records > 0) {
-    const ref = await readCapture(deps.s3, config, training, range.start, range.end);
+    const ref = await read(deps.s3, config, training, range.start, range.end);
     const minValues = config.minReferenceValues ?? DEFAULT_MIN_REFERENCE_VALUES;
     const rebased = rebaselineOnReference(training, ref.data.features, ref.data.predictions, minValues);
     baseline = rebased.baseline;
@@ -262,6 +292,7 @@ export async function runDriftJob(config: DriftJobConfig, deps: DriftJobDeps): P
     ...(prediction !== undefined ? { prediction } : {}),
     ...(reference !== undefined ? { reference } : {}),
     datumsPublished,
+    ...(batchDates !== undefined ? { batch: batchDates } : {}),
   };
 }
 
@@ -293,13 +324,20 @@ function problem(property: string, value: unknown, allowed: string): ValidationP
 
 function checkConfig(config: DriftJobConfig): void {
   const problems: ValidationProblem[] = [];
-  for (const key of ['endpointName', 'captureBucket', 'baselineBucket', 'baselineKey'] as const) {
+  const batch = config.batch !== undefined;
+  for (const key of ['endpointName', ...(batch ? [] : ['captureBucket'] as const), 'baselineBucket', 'baselineKey'] as const) {
     if (typeof config[key] !== 'string' || config[key] === '') {
       problems.push(problem(key, config[key], 'must be a non-empty string'));
     }
   }
-  if (typeof config.capturePrefix !== 'string') {
+  if (!batch && typeof config.capturePrefix !== 'string') {
     problems.push(problem('capturePrefix', config.capturePrefix, "must be a string ('' for the bucket's root)"));
+  }
+  if (batch) {
+    for (const key of ['captureBucket', 'capturePrefix'] as const) {
+      if (config[key] !== undefined) problems.push(problem(key, config[key], 'must not be set with batch (the job reads one source)'));
+    }
+    problems.push(...batchSourceProblems(config.batch!).map((p) => problem(p.property, p.value, p.allowed)));
   }
   const start = config.windowStart instanceof Date ? config.windowStart.getTime() : NaN;
   const end = config.windowEnd instanceof Date ? config.windowEnd.getTime() : NaN;
@@ -367,10 +405,29 @@ async function readText(s3: S3Client, bucket: string, key: string): Promise<stri
   return res.Body.transformToString('utf-8');
 }
 
+/** What one range of input held (capture or batch). */
+interface RangeData {
+  readonly data: CaptureData;
+  readonly objectsRead: number;
+  readonly batch?: BatchWindowResult;
+}
+
+/** The committed batch partitions of the range's dates, read with the baseline's column kinds. */
+async function readBatch(s3: S3Client, config: DriftJobConfig, baseline: DriftBaseline, start: Date, end: Date): Promise<RangeData> {
+  const result = await readBatchRange(s3, config.batch!, {
+    featureNames: config.featureNames,
+    featureKinds: new Map(baseline.features.map((f) => [f.name, f.kind])),
+    predictionKind: baseline.prediction?.kind,
+    start,
+    end,
+  });
+  return { data: result.data, objectsRead: result.objectsRead, batch: { datesRead: result.datesRead, datesMissing: result.datesMissing } };
+}
+
 /** The capture records of `[start, end)`, read with the baseline's column kinds. */
 async function readCapture(
   s3: S3Client, config: DriftJobConfig, baseline: DriftBaseline, start: Date, end: Date,
-): Promise<{ data: CaptureData; objectsRead: number }> {
+): Promise<RangeData> {
   const reader = new CaptureReader({
     featureNames: config.featureNames,
     featureKinds: new Map(baseline.features.map((f) => [f.name, f.kind])),
@@ -379,7 +436,7 @@ async function readCapture(
     windowEnd: end,
   });
   const keys = await listCaptureKeys(s3, config, start, end);
-  await forEachLimited(keys, READ_CONCURRENCY, async (key) => readText(s3, config.captureBucket, key), (text) => reader.add(text));
+  await forEachLimited(keys, READ_CONCURRENCY, async (key) => readText(s3, config.captureBucket!, key), (text) => reader.add(text));
   return { data: reader.result(), objectsRead: keys.length };
 }
 
@@ -388,9 +445,10 @@ async function readCapture(
  * every variant of the endpoint.
  */
 async function listCaptureKeys(s3: S3Client, config: DriftJobConfig, start: Date, end: Date): Promise<string[]> {
-  const endpointPrefix = endpointCapturePrefix(config.capturePrefix, config.endpointName);
+  const endpointPrefix = endpointCapturePrefix(config.capturePrefix!, config.endpointName);
+  const bucket = config.captureBucket!;
   const variants: string[] = [];
-  await paginate(s3, config.captureBucket, endpointPrefix, '/', (page) => {
+  await paginate(s3, bucket, endpointPrefix, '/', (page) => {
     for (const p of page.CommonPrefixes ?? []) {
       if (p.Prefix !== undefined) variants.push(p.Prefix);
     }
@@ -398,7 +456,7 @@ async function listCaptureKeys(s3: S3Client, config: DriftJobConfig, start: Date
   const keys: string[] = [];
   for (const variant of variants.sort()) {
     for (const hour of hourPaths(start, new Date(end.getTime() + CAPTURE_FOLDER_MARGIN_MINUTES * 60_000))) {
-      await paginate(s3, config.captureBucket, `${variant}${hour}/`, undefined, (page) => {
+      await paginate(s3, bucket, `${variant}${hour}/`, undefined, (page) => {
         for (const o of page.Contents ?? []) {
           if (o.Key !== undefined && !o.Key.endsWith('/')) keys.push(o.Key);
         }
