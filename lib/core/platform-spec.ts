@@ -259,6 +259,25 @@ export interface PlatformModelSpec {
    * @default - no batch scoring
    */
   readonly batch?: PlatformBatchSpec;
+  /**
+   * A monthly cost budget of the model: on AWS an `AWS::Budgets::Budget` on the model's cost
+   * allocation tag (`aws.ModelBudget`, notifying the alarm topic); at synthesis the model's cost
+   * estimate (`core.estimateModelCost`) is compared with it.
+   * @default - no budget
+   */
+  readonly budget?: PlatformBudgetSpec;
+}
+
+/** A model's monthly cost budget. */
+export interface PlatformBudgetSpec {
+  /** The budget, US dollars a month (more than 0). */
+  readonly monthlyUsd: number;
+  /**
+   * Whether an estimate above the budget fails synthesis (cost as a release blocker) rather than
+   * warning. Compared with the estimate's minimum (what the model costs at its smallest).
+   * @default false
+   */
+  readonly failOnEstimateOver?: boolean;
 }
 
 /** A model's scheduled batch scoring (the layout: `core.BatchScoringSpec`). */

@@ -248,6 +248,10 @@ export const platformSpecSchema = z
             })
             .superRefine(unlessToken((b, ctx) => checkBatchScoringSpec(b, ctx)))
             .optional(),
+          budget: z.strictObject({
+            monthlyUsd: z.number().positive('must be more than 0 (US dollars a month)').max(1e9, 'must be at most 1,000,000,000 (US dollars a month)'),
+            failOnEstimateOver: z.boolean().optional(),
+          }).optional(),
         })
           .superRefine(unlessToken((m, ctx) => {
             if (m.experiment !== undefined && m.experiment.challengerVersion === m.serving.initialModelVersion) {
