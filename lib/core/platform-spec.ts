@@ -47,6 +47,13 @@ export interface PlatformSpec {
    * @default - none: required by `MlPlatformChart`, ignored on AWS
    */
   readonly kubernetes?: PlatformKubernetesSpec;
+  /**
+   * Tags of every AWS resource of the platform and labels of every Kubernetes object and pod
+   * (values made label-safe: `core.labelValue`), beside the library's `model`, `owner` and `platform`
+   * (cost allocation), which they may not replace.
+   * @default - only the library's cost allocation tags
+   */
+  readonly tags?: Record<string, string>;
 }
 
 /** How a model server is rendered on Kubernetes (the values of `k8s.ServingRenderer`). */
@@ -232,6 +239,11 @@ export interface PlatformModelSpec {
    * @default - the platform's ownership
    */
   readonly ownership?: AlarmOwnership;
+  /**
+   * Tags (and Kubernetes labels) of this model's resources, over the platform's `tags`.
+   * @default - the platform's tags
+   */
+  readonly tags?: Record<string, string>;
   /** The training pipeline: steps, gate and inference image (`core.PipelineSpec`, run times in seconds). */
   readonly pipeline: PlatformPipelineSpec;
   /** Lineage defaults and schedule of training runs. */

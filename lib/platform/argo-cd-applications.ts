@@ -94,6 +94,7 @@ export class ArgoCdApplications extends Chart {
       const model = platform.models.find((m) => m.chart === chart);
       return this.createApplication(props, chart, {
         name: model?.registeredModelName ?? platform.platformName,
+        costLabels: platform._costLabelsFor(model),
         destinationNamespace: model?.namespace ?? platform.registry.namespace,
         component: model !== undefined ? 'ml-model' : 'ml-platform',
       });
@@ -103,7 +104,7 @@ export class ArgoCdApplications extends Chart {
 
   private createApplication(
     props: ArgoCdApplicationsProps, chart: Chart,
-    app: { name: string; destinationNamespace: string; component: string },
+    app: { name: string; destinationNamespace: string; component: string; costLabels: Record<string, string> },
   ): ApiObject {
     const folder = gitOpsFolderOf(props.platform, chart);
     const autoSync = props.autoSync ?? true;
@@ -116,6 +117,7 @@ export class ArgoCdApplications extends Chart {
         name: app.name,
         namespace: props.namespace ?? 'argocd',
         labels: {
+          ...app.costLabels,
           'app.kubernetes.io/name': app.name,
           'app.kubernetes.io/component': app.component,
           'app.kubernetes.io/part-of': props.platform.platformName,

@@ -11,6 +11,7 @@ import { MlPlatformChart } from './ml-platform-chart';
 import { platformAccessLogsBucket } from './private/access-logs';
 import { validateCdk8sApp } from './private/chart-render';
 import { MLFLOW_SECRET_STORE_NAME, MlflowBackendSecretSync } from './private/mlflow-backend-secret';
+import { tagModel, tagPlatform } from './private/cost-tags';
 import { pascal } from './private/runbook';
 import { SpecDocument } from './private/spec-document';
 import { acknowledgeNag, acknowledgeWildcardResources } from '../aws/private/nag';
@@ -232,6 +233,8 @@ export class EksMlPlatform extends Construct {
     });
     this.sharedScope = enclosing ? this : this.sharedStack;
     this.platformName = spec.name;
+    // Cost allocation: everything carries model (or "shared"), owner and platform, and the spec's tags.
+    tagPlatform(this.sharedScope, spec);
     this.cluster = cluster;
     this.oidc = oidc!;
     this.encryptionKey = props.encryptionKey ?? new kms.Key(this.sharedScope, 'Key', {
@@ -269,6 +272,7 @@ export class EksMlPlatform extends Construct {
         description: `${spec.name} ML platform on EKS: model ${m.name} (its roles and its chart)`,
         spec: m,
       });
+      tagModel(stack, spec, m);
       const sa = new ModelServiceAccounts(`${nsPrefix}-${m.name}`);
       refs.push(sa);
       filledModels.push(this.modelRoles(stack, m, `${spec.name}-${m.name}`, pipelineRoot, sa));

@@ -1,12 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiObject, Chart, Duration, Yaml } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { KubernetesPlatformModel } from './kubernetes-platform-model';
+import { withCostLabels } from './private/cost-labels';
 import { k8sAlertLink } from './private/diagram';
 import { loopRows } from './private/loop';
 import { cell, pascal, renderRunbook } from './private/runbook';
 import { SpecDocument } from './private/spec-document';
+import { costAllocationTags, labelValue } from '../core/cost-allocation';
 import { PlatformDiagram, platformDiagram } from '../core/diagram';
 import { PlatformKubernetesSpec, PlatformNodePoolSpec, PlatformSpec } from '../core/platform-spec';
 import { RETRAIN_RECEIVER } from '../core/retrain-events';
@@ -155,7 +157,9 @@ export class MlPlatformChart extends Chart {
    */
   public readonly charts: Chart[];
   private readonly _applications: Chart[] = [];
-  private readonly renderPass = new RenderPass(this, () => this.charts);
+  private readonly renderPass = new RenderPass(this, () => this.charts, (chart, objects) => withCostLabels(chart, objects, (o) => this.costLabelsOf(o)));
+  /** The cost allocation labels of the shared objects, and per model of its objects. */
+  private readonly costLabels: { shared: Record<string, string>; models: Map<KubernetesPlatformModel, Record<string, string>> } = { shared: {}, models: new Map() };
 
   constructor(scope: Construct, id: string, props: MlPlatformChartProps) {
     super(scope, id, { labels: props.labels });
@@ -204,6 +208,25 @@ export class MlPlatformChart extends Chart {
       retrainEvents: this.retrainEvents,
     }));
     this.charts = [this, ...this.models.map((m) => m.chart).filter((c) => c !== this)];
+    // Cost allocation: every object and pod carries model (or "shared"), owner and platform, and the spec's tags.
+    const labels = (tags: Record<string, string>) => Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, labelValue(v)]));
+    this.costLabels.shared = labels(costAllocationTags(spec.name, undefined, spec.ownership.owner, spec.tags));
+    spec.models.forEach((m, i) => this.costLabels.models.set(this.models[i],
+      labels(costAllocationTags(spec.name, m.name, (m.ownership ?? spec.ownership).owner, { ...spec.tags, ...m.tags }))));
+  }
+
+  /**
+   * The cost allocation labels of a model's objects (or of the shared ones).
+   * @internal
+   */
+  public _costLabelsFor(model?: KubernetesPlatformModel): Record<string, string> {
+    return (model && this.costLabels.models.get(model)) ?? this.costLabels.shared;
+  }
+
+  /** The cost allocation labels of one of the platform's objects: its model's, or the shared ones. */
+  private costLabelsOf(o: IConstruct): Record<string, string> {
+    const model = o.node.scopes.find((s): s is KubernetesPlatformModel => s instanceof KubernetesPlatformModel);
+    return (model && this.costLabels.models.get(model)) ?? this.costLabels.shared;
   }
 
   /**

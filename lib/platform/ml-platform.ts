@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { PlatformModel } from './platform-model';
+import { tagModel, tagPlatform } from './private/cost-tags';
 import { awsAlarmLink } from './private/diagram';
 import { loopRows } from './private/loop';
 import { cell, pascal, renderRunbook } from './private/runbook';
@@ -165,6 +166,8 @@ export class MlPlatform extends Construct {
     ]);
     const spec = props.spec;
     this.platformName = spec.name;
+    // Cost allocation: everything carries model (or "shared"), owner and platform, and the spec's tags.
+    tagPlatform(this.sharedScope === this ? this : stack, spec);
 
     if (props.alarmTopic) {
       this.alarmTopic = props.alarmTopic;
@@ -202,6 +205,7 @@ export class MlPlatform extends Construct {
         alarmTopic: this.alarmTopic,
         serverAccessLogsBucket: accessLogs,
       });
+      tagModel(model, spec, m);
       return model;
     });
   }

@@ -81,10 +81,22 @@ function kubernetesIssues(spec: PlatformSpec, locations: boolean): SpecIssue[] {
       problem(['kubernetes', 'pipelineArtifactRoot'], `is required by MlPlatformChart ${CREATED_BY_EKS}: s3://bucket/prefix of the pipeline runs' outputs`);
     }
   }
+  labelKeyIssues(spec.tags, ['tags']).forEach((issue) => issues.push(issue));
   spec.models.forEach((m, i) => {
     modelIssues(m, kube, locations).forEach((issue) => problem(['models', i, ...issue.path], issue.message));
+    labelKeyIssues(m.tags, ['models', i, 'tags']).forEach((issue) => issues.push(issue));
   });
   return issues;
+}
+
+/** A Kubernetes label key: an optional DNS subdomain prefix and "/", then 1–63 of [A-Za-z0-9._-], alphanumeric at both ends. */
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/** The user's tags become labels on Kubernetes: their keys must be label keys (values are made label-safe). */
+function labelKeyIssues(tags: Record<string, string> | undefined, path: Array<string | number>): SpecIssue[] {
+  return Object.keys(tags ?? {})
+    .filter((k) => !LABEL_KEY.test(k) || k.length > 317)
+    .map((k) => ({ path: [...path, k], message: 'must be a Kubernetes label key on Kubernetes (the tags label every object): an optional DNS prefix and "/", then 1-63 letters, digits, "-", "_" or ".", alphanumeric at both ends' }));
 }
 
 function modelIssues(m: PlatformModelSpec, kube: PlatformKubernetesSpec | undefined, locations: boolean): SpecIssue[] {

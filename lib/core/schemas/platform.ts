@@ -4,6 +4,7 @@ import { GpuCatalog, GpuModel } from '../gpu-catalog';
 import { checkImage } from '../image';
 import { platformPipelineSpecSchema } from '../pipeline';
 import { KubernetesServingRenderer, KubernetesTrafficRouter, Weekday } from '../platform-spec';
+import { COST_ALLOCATION_TAG_KEYS, SHARED_MODEL_TAG_VALUE } from '../cost-allocation';
 import { cpuQuantity, iamRoleArn, k8sLabelName, k8sSubdomainName, memoryQuantity, port, s3Uri, versionLabel } from '../primitives';
 import { ownershipSchema } from '../rollback';
 import { checkSloSpec, sloSpecShape } from './slo';
@@ -33,6 +34,17 @@ const byDigest = (what: string) =>
       ctx.addIssue({ code: 'custom', message: `${problem} (${what})` });
     }
   }));
+/**
+ * A user's own tags: AWS tag rules (keys 1–128, values 0–256 characters of letters, digits, spaces and
+ * `_.:/=+-@`; no `aws:` prefix), and not a key the library sets for cost allocation.
+ */
+const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const userTags = z.record(
+  z.string().min(1).max(128).regex(TAG_CHARS, 'must be a tag key: letters, digits, spaces and _.:/=+-@')
+    .refine((k) => !k.toLowerCase().startsWith('aws:'), 'must not start with "aws:" (reserved by AWS)')
+    .refine((k) => !COST_ALLOCATION_TAG_KEYS.includes(k), `must not be ${COST_ALLOCATION_TAG_KEYS.join(', ')}: the library sets them for cost allocation`),
+  z.string().max(256, 'must be at most 256 characters').regex(TAG_CHARS, 'must be a tag value: letters, digits, spaces and _.:/=+-@'),
+).optional();
 const httpUrl = z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL');
 const s3Prefix = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S+$/, 'must be s3://bucket/prefix');
 const poolFields = gpuNodePoolSchema.shape;
@@ -116,8 +128,9 @@ export const platformSpecSchema = z
     models: z
       .array(
         z.strictObject({
-          name: shortName('model name'),
+          name: shortName('model name').refine((n) => n !== SHARED_MODEL_TAG_VALUE, `must not be "${SHARED_MODEL_TAG_VALUE}" (the cost allocation tag of what the models share)`),
           ownership: ownershipSchema.optional(),
+          tags: userTags,
           pipeline: platformPipelineSpecSchema,
           training: z.strictObject({
             codeCommit: z.string().regex(/^[0-9a-f]{40}$/, 'must be a full 40-character git commit SHA'),
@@ -261,6 +274,7 @@ export const platformSpecSchema = z
       )
       .min(1, 'must declare at least one model'),
     kubernetes: platformKubernetesSchema.optional(),
+    tags: userTags,
   })
   .superRefine(unlessToken((p, ctx) => {
     const seen = new Map<string, number>();

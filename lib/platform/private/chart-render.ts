@@ -25,7 +25,12 @@ export class RenderPass {
    * `App.synthYaml`, and each `toJson`), first among the platform's constructs (it is on the
    * platform chart); a validation run by one of the platform's own full renders does not count.
    */
-  constructor(owner: IConstruct, private readonly charts: () => readonly Chart[]) {
+  constructor(
+    owner: IConstruct,
+    private readonly charts: () => readonly Chart[],
+    /** What every render of a platform chart passes its objects through (the cost allocation labels). */
+    private readonly decorate: (chart: Chart, objects: any[]) => any[] = (_chart, objects) => objects,
+  ) {
     owner.node.addValidation({
       validate: () => {
         if (this.renderingDepth === 0) {
@@ -48,11 +53,11 @@ export class RenderPass {
   /** The chart's objects: without repeating the whole app's validation when it has just run, through cdk8s otherwise. */
   public render(chart: Chart, full: () => any[]): any[] {
     if (this.validated.delete(chart)) {
-      return renderOwn(chart);
+      return this.decorate(chart, renderOwn(chart));
     }
     this.renderingDepth++;
     try {
-      return full();
+      return this.decorate(chart, full());
     } finally {
       this.renderingDepth--;
     }
