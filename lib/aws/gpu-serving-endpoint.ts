@@ -570,6 +570,15 @@ export class GpuServingEndpoint extends GpuServingEndpointBase {
   }
 
   /**
+   * Names of the variants that serve answers: the primary first, then those of `variants` and
+   * `addVariant` (not the shadow, whose answers are not served). What `aws.ServiceLevelObjectives`
+   * watches by default.
+   */
+  public get servingVariantNames(): string[] {
+    return [this.variantName, ...this.variants.map((v) => v.options.name)];
+  }
+
+  /**
    * Set an environment variable of the primary model's container (e.g. a log level or a batch size
    * the serving image reads). A name the model source already sets is refused.
    */

@@ -10,3 +10,5 @@ export * from './data-quality-monitor';
 export * from './model-quality-monitor';
 export * from './approval-promotion';
 export * from './experiment';
+export * from './service-level-objectives';
+export * from './batch-scoring';

@@ -24,8 +24,9 @@ export interface EndpointVariant {
  * `Rollback-<name>` on the primary, else `Rollback-<name>-<variant>`).
  */
 export function rollbackAlarmSpec(r: ResolvedTrigger, v: EndpointVariant, endpointConfigName: string): OwnedAlarmSpec {
-  const unit = r.kind === RollbackTriggerKind.ERROR_RATE ? '%' : r.kind === RollbackTriggerKind.P99_LATENCY ? ' ms' : '';
+  const unit = r.kind === RollbackTriggerKind.ERROR_RATE || r.kind === RollbackTriggerKind.SLOW_REQUESTS ? '%' : r.kind === RollbackTriggerKind.P99_LATENCY ? ' ms' : '';
   const watched = r.kind === RollbackTriggerKind.METRIC ? '' : ` of the ${v.variant} variant's new fleet`;
+  const slower = r.kind === RollbackTriggerKind.SLOW_REQUESTS ? ` (share of requests slower than ${r.latencyThresholdMillis} ms)` : '';
   return {
     id: v.primary ? `Rollback-${r.name}` : `Rollback-${r.name}-${v.variant}`,
     metric: rollbackMetric(r, v, endpointConfigName),
@@ -36,14 +37,15 @@ export function rollbackAlarmSpec(r: ResolvedTrigger, v: EndpointVariant, endpoi
     datapointsToAlarm: r.datapointsToAlarm,
     owner: r.owner,
     runbookUrl: r.runbookUrl,
-    summary: `Rolls back deployments of ${v.endpointName}: ${r.name}${watched} ${r.comparison === ThresholdComparison.LESS_THAN ? '<' : '>'} ${r.threshold}${unit}`,
+    summary: `Rolls back deployments of ${v.endpointName}: ${r.name}${watched} ${r.comparison === ThresholdComparison.LESS_THAN ? '<' : '>'} ${r.threshold}${unit}${slower}`,
   };
 }
 
 /**
  * What a rollback alarm reads: the endpoint's invocation metrics of one variant's fleet of the config
  * being deployed (its EndpointConfigName changes with every new config, so the alarm follows the new
- * fleet: core/sagemaker-routing.ts, NEW_FLEET_DIMENSION), or the user's metric as given.
+ * fleet: core/sagemaker-routing.ts, NEW_FLEET_DIMENSION), or the user's metric as given. A
+ * SLOW_REQUESTS trigger reads the share of the fleet's requests slower than its threshold, percent.
  */
 function rollbackMetric(r: ResolvedTrigger, v: EndpointVariant, endpointConfigName: string): cloudwatch.IMetric {
   const period = Duration.seconds(r.periodSeconds);
@@ -65,6 +67,19 @@ function rollbackMetric(r: ResolvedTrigger, v: EndpointVariant, endpointConfigNa
   }
   if (r.kind === RollbackTriggerKind.P99_LATENCY) {
     return fleet('ModelLatency', 'p99');
+  }
+  if (r.kind === RollbackTriggerKind.SLOW_REQUESTS) {
+    // ModelLatency is in microseconds; PR(:t) is the percent of requests at or under t
+    // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html).
+    return new cloudwatch.MathExpression({
+      expression: 'IF(requests > 0, 100 - fast, 0)',
+      usingMetrics: {
+        fast: fleet('ModelLatency', `PR(:${Math.round(r.latencyThresholdMillis! * 1000)})`),
+        requests: fleet('ModelLatency', 'SampleCount'),
+      },
+      label: `Requests of the ${v.variant} variant's new fleet slower than ${r.latencyThresholdMillis} ms (%)`,
+      period,
+    });
   }
   return new cloudwatch.Metric({
     namespace: r.cloudWatch!.namespace,
