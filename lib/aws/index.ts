@@ -11,3 +11,4 @@ export * from './model-quality-monitor';
 export * from './approval-promotion';
 export * from './experiment';
 export * from './service-level-objectives';
+export * from './batch-scoring';

@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 
 /** The runtime bundles the package ships under `assets/` (built by `npm run bundle`). */
-export type RuntimeAsset = 'drift-job' | 'promotion' | 'experiment';
+export type RuntimeAsset = 'drift-job' | 'promotion' | 'experiment' | 'batch';
 
 /**
  * Lambda code from a bundled runtime asset. An installed package always contains the bundles; in a
