@@ -18,3 +18,4 @@ export * from './serving-metrics';
 export * from './cloudformation-limits';
 export * from './lifecycle-loop';
 export * from './diagram';
+export * from './cost';

@@ -1,0 +1,213 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { describe, expect, it } from 'vitest';
+import * as YAML from 'yaml';
+import {
+  CostCategory,
+  CostTarget,
+  CostUsage,
+  NO_PRICE,
+  PRICE_TABLE,
+  PriceTable,
+  budgetProblems,
+  estimateModelCostAws,
+  estimateModelCostKubernetes,
+  estimatePlatformCost,
+  findPrice,
+} from '../../lib/core/cost';
+import { GpuCatalog } from '../../lib/core/gpu-catalog';
+import { PlatformModelSpec, PlatformSpec } from '../../lib/core/platform-spec';
+
+const SPEC: PlatformSpec = YAML.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'platform.yaml'), 'utf-8'));
+const CHURN = SPEC.models[0];
+
+describe('the price table', () => {
+  it('is data with a date and a source for every row', () => {
+    expect(PRICE_TABLE.readOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const ids = PRICE_TABLE.sources.map((s) => s.id);
+    for (const row of PRICE_TABLE.rows) {
+      expect(ids, `${row.region} ${row.item}`).toContain(row.source);
+      expect(row.usdPerUnit).toBeGreaterThan(0);
+    }
+    for (const usage of Object.values(CostUsage)) {
+      expect(PRICE_TABLE.pricePages[usage]).toMatch(/^https:\/\/aws\.amazon\.com\//);
+    }
+  });
+
+  it('has one price per usage, Region and item', () => {
+    const keys = PRICE_TABLE.rows.map((r) => `${r.usage} ${r.region} ${r.item}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it.each(PRICE_TABLE.rows.filter((r) => r.usage !== CostUsage.S3_STANDARD_STORAGE).map((r) => [r.usage, r.region, r.item]))(
+    '%s %s %s is an instance type of the GPU catalog or the pipelines\' default',
+    (usage, _region, item) => {
+      const sagemaker = usage !== CostUsage.EC2_ON_DEMAND;
+      expect(item.startsWith('ml.')).toBe(sagemaker);
+      expect(GpuCatalog.forInstanceType(item) !== undefined || item === 'ml.m5.xlarge').toBe(true);
+    });
+
+  it.each([
+    // The cross-checks of the table's comment, figure by figure.
+    [CostUsage.SAGEMAKER_HOSTING, 'us-east-1', 'ml.g5.xlarge', 1.408],
+    [CostUsage.SAGEMAKER_HOSTING, 'us-east-1', 'ml.g4dn.xlarge', 0.7364],
+    [CostUsage.EC2_ON_DEMAND, 'us-east-1', 'g5.xlarge', 1.006],
+    [CostUsage.SAGEMAKER_TRAINING, 'eu-west-1', 'ml.g5.xlarge', 1.57],
+    [CostUsage.SAGEMAKER_HOSTING, 'eu-west-1', 'ml.g4dn.xlarge', 0.821],
+    [CostUsage.S3_STANDARD_STORAGE, 'us-east-1', 'standard', 0.023],
+  ])('prices %s in %s of %s at $%s', (usage, region, item, price) => {
+    expect(findPrice(PRICE_TABLE, usage, region, item)?.usdPerUnit).toBe(price);
+  });
+
+  it('has no price it was not given: an unknown Region or type finds nothing', () => {
+    expect(findPrice(PRICE_TABLE, CostUsage.SAGEMAKER_HOSTING, 'eu-west-1', 'ml.g5.xlarge')).toBeUndefined();
+    expect(findPrice(PRICE_TABLE, CostUsage.SAGEMAKER_HOSTING, 'ap-south-2', 'ml.g5.xlarge')).toBeUndefined();
+    expect(findPrice(PRICE_TABLE, CostUsage.EC2_ON_DEMAND, 'us-east-1', 'p5.48xlarge')).toBeUndefined();
+  });
+});
+
+describe('estimateModelCostAws', () => {
+  it('prices the example in us-east-1: both variants all month, the primary from 2 to 6 instances', () => {
+    // GIVEN the example's churn model: ml.g5.xlarge × 2 (max 6), an experiment (challenger variant × 2), weekly training
+    const e = estimateModelCostAws(CHURN, { region: 'us-east-1' });
+    // THEN 2 × 730 h × $1.408 = $2,055.68 at least, 6 × 730 × 1.408 = $6,167.04 at most; the challenger 2 × 730 × 1.408
+    const serving = e.lines.filter((l) => l.category === CostCategory.SERVING);
+    expect(serving.map((l) => [l.quantityMin, l.quantityMax, l.monthlyUsdMin, l.monthlyUsdMax])).toEqual([
+      [1460, 4380, 2055.68, 6167.04],
+      [1460, 1460, 2055.68, 2055.68],
+    ]);
+    expect(serving[1].what).toContain('experiment churn-v8-retention, variant challenger');
+    // AND the pipeline's jobs have no us-east-1 training or processing price: counted as unpriced, not guessed
+    const training = e.lines.filter((l) => l.category === CostCategory.TRAINING);
+    expect(training.map((l) => [l.item, l.source])).toEqual([
+      ['ml.m5.xlarge', NO_PRICE], ['ml.g5.xlarge', NO_PRICE], ['ml.m5.xlarge', NO_PRICE],
+    ]);
+    expect(e.totalMonthlyUsdMin).toBe(4111.36);
+    expect(e.totalMonthlyUsdMax).toBe(8222.72);
+    expect(e.unpricedLines).toBe(3);
+    expect(e.target).toBe(CostTarget.AWS);
+    expect(e.assumptions[0]).toMatch(/^An estimate, not a bill/);
+    expect(e.priceSources.join('\n')).toContain('foundation-model-benchmarking-tool');
+  });
+
+  it('prices the example\'s training in eu-west-1 and says "no price" for its serving', () => {
+    const e = estimateModelCostAws(CHURN, { region: 'eu-west-1' });
+    // validate and evaluate: processing jobs on the default ml.m5.xlarge, up to 24 h (the default maxRuntime)
+    // × 4.35 weekly runs × $0.257 = $26.83; train: ml.g5.xlarge, up to 2 h × 4.35 × $1.57 = $13.66.
+    expect(e.lines.filter((l) => l.category === CostCategory.TRAINING).map((l) => [l.quantityMin, l.quantityMax, l.monthlyUsdMax])).toEqual([
+      [0, 104.4, 26.83], [0, 8.7, 13.66], [0, 104.4, 26.83],
+    ]);
+    const serving = e.lines.filter((l) => l.category === CostCategory.SERVING);
+    expect(serving.every((l) => l.source === NO_PRICE && l.monthlyUsdMin === undefined)).toBe(true);
+    expect(e.totalMonthlyUsdMin).toBe(0);
+    expect(e.totalMonthlyUsdMax).toBe(67.32);
+    expect(e.unpricedLines).toBe(2);
+  });
+
+  it('prices batch scoring as one run a day of the stated length, on the serving type by default', () => {
+    const m: PlatformModelSpec = {
+      ...CHURN,
+      experiment: undefined,
+      training: { ...CHURN.training, weeklyOn: undefined },
+      serving: { ...CHURN.serving, instanceType: 'ml.g4dn.xlarge', maxInstanceCount: undefined },
+      batch: { inputUri: 's3://in/x/', outputUri: 's3://out/x/', instanceType: 'ml.m5.xlarge', instanceCount: 2 },
+    };
+    const e = estimateModelCostAws(m, { region: 'eu-west-1', batchRunHours: 2 });
+    // serving: 2 × 730 × $0.821 = $1,198.66; batch: 2 instances × 2 h × 30.42 days × $0.257 = $31.27
+    expect(e.lines.map((l) => [l.category, l.monthlyUsdMin, l.monthlyUsdMax])).toEqual([
+      [CostCategory.SERVING, 1198.66, 1198.66],
+      [CostCategory.BATCH, 31.27, 31.27],
+    ]);
+    expect(e.totalMonthlyUsdMin).toBe(1229.93);
+  });
+
+  it('prices storage only when it is given, as S3 Standard GB-months', () => {
+    expect(estimateModelCostAws(CHURN, { region: 'us-east-1' }).lines.some((l) => l.category === CostCategory.STORAGE)).toBe(false);
+    const s = estimateModelCostAws(CHURN, { region: 'us-east-1', storedGiB: 100 }).lines.find((l) => l.category === CostCategory.STORAGE)!;
+    // 100 GiB = 107.37 GB × $0.023 = $2.47
+    expect([s.quantityMax, s.monthlyUsdMax, s.unit]).toEqual([107.37, 2.47, 'GB-month']);
+  });
+
+  it('reads the price table it is given', () => {
+    const table: PriceTable = { ...PRICE_TABLE, rows: [{ usage: CostUsage.SAGEMAKER_HOSTING, region: 'eu-west-1', item: 'ml.g5.xlarge', usdPerUnit: 1, unit: 'instance-hour', source: 'test' }] };
+    const e = estimateModelCostAws(CHURN, { region: 'eu-west-1', priceTable: table });
+    expect(e.totalMonthlyUsdMin).toBe(2920);
+    expect(e.lines[0].source).toBe('test');
+  });
+});
+
+describe('estimateModelCostKubernetes', () => {
+  it('prices the example\'s share of its A10G pools in us-east-1 at the cheapest g5 per GPU (g5.xlarge, $1.006)', () => {
+    const e = estimateModelCostKubernetes(SPEC, 'churn', { region: 'us-east-1' });
+    expect(e.lines.map((l) => [l.category, l.item, l.quantityMin, l.quantityMax, l.monthlyUsdMin, l.monthlyUsdMax])).toEqual([
+      // 2–6 replicas × 1 GPU × 730 h × $1.006
+      [CostCategory.SERVING, 'g5.xlarge', 1460, 4380, 1468.76, 4406.28],
+      // the NGINX router: the challenger's canary at 50 % of the replicas, rounded up (1–3 pods)
+      [CostCategory.SERVING, 'g5.xlarge', 730, 2190, 734.38, 2203.14],
+      // the train step: 1 GPU, up to 2 h × 4.35 weekly runs
+      [CostCategory.TRAINING, 'g5.xlarge', 0, 8.7, 0, 8.75],
+    ]);
+    expect(e.lines[2].what).toContain('node pool a10g-training');
+    expect(e.totalMonthlyUsdMin).toBe(2203.14);
+    expect(e.totalMonthlyUsdMax).toBe(6618.17);
+    expect(e.target).toBe(CostTarget.KUBERNETES);
+  });
+
+  it('prices a time-sliced GPU by share', () => {
+    const spec: PlatformSpec = {
+      ...SPEC,
+      kubernetes: { ...SPEC.kubernetes!, nodePools: SPEC.kubernetes!.nodePools.map((p) => (p.name === 'a10g-serving' ? { ...p, timeSlicingReplicas: 4 } : p)) },
+      models: [{ ...CHURN, experiment: undefined, training: { ...CHURN.training, weeklyOn: undefined } }],
+    };
+    const [serving] = estimateModelCostKubernetes(spec, 'churn', { region: 'us-east-1' }).lines;
+    // a quarter of a g5.xlarge an hour: 1460 share-hours × $1.006 / 4 = $367.19
+    expect([serving.unit, serving.unitPriceUsd, serving.monthlyUsdMin]).toEqual(['GPU-share-hour', 0.2515, 367.19]);
+  });
+
+  it('says "no price" in a Region without EC2 prices', () => {
+    const e = estimateModelCostKubernetes(SPEC, 'churn', { region: 'eu-west-1' });
+    expect(e.lines.every((l) => l.source === NO_PRICE)).toBe(true);
+    expect([e.totalMonthlyUsdMin, e.totalMonthlyUsdMax, e.unpricedLines]).toEqual([0, 0, 3]);
+  });
+
+  it('throws for a model the platform does not have', () => {
+    expect(() => estimateModelCostKubernetes(SPEC, 'fraud', { region: 'us-east-1' })).toThrow(/no model fraud/);
+  });
+});
+
+describe('estimatePlatformCost', () => {
+  it('adds the models on AWS', () => {
+    const e = estimatePlatformCost(SPEC, CostTarget.AWS, { region: 'us-east-1' });
+    expect([e.subject, e.totalMonthlyUsdMin, e.totalMonthlyUsdMax]).toEqual(['acme', 4111.36, 8222.72]);
+  });
+
+  it('shows each Kubernetes node pool\'s limit without adding it', () => {
+    const e = estimatePlatformCost(SPEC, CostTarget.KUBERNETES, { region: 'us-east-1' });
+    const limits = e.lines.filter((l) => l.category === CostCategory.NODE_POOL_LIMIT);
+    // a10g-serving: 12 GPUs × 730 h × $1.006 = $8,812.56; a10g-training: 4 × 730 × 1.006 = $2,937.52
+    expect(limits.map((l) => [l.what.split(':')[0], l.monthlyUsdMin, l.monthlyUsdMax, l.counted])).toEqual([
+      ['node pool a10g-serving', 0, 8812.56, false],
+      ['node pool a10g-training', 0, 2937.52, false],
+    ]);
+    expect([e.totalMonthlyUsdMin, e.totalMonthlyUsdMax]).toEqual([2203.14, 6618.17]);
+  });
+});
+
+describe('budgetProblems', () => {
+  const estimate = estimateModelCostAws(CHURN, { region: 'us-east-1' });
+
+  it('finds nothing when the minimum fits', () => {
+    expect(budgetProblems(estimate, { monthlyUsd: 5000 })).toBeUndefined();
+  });
+
+  it('warns when the minimum is above the budget', () => {
+    const p = budgetProblems(estimate, { monthlyUsd: 3000 })!;
+    expect(p.isError).toBe(false);
+    expect(p.message).toBe('churn: the estimated monthly cost is at least $4,111.36 (3 line(s) without a price are not in it), above its budget of $3,000.00 '
+      + '(an estimate at on-demand prices of us-east-1, read on 2026-11-27; the range is $4,111.36–$8,222.72). Lower the instance count or type, or raise budget.monthlyUsd.');
+  });
+
+  it('is an error when the budget asks for it', () => {
+    expect(budgetProblems(estimate, { monthlyUsd: 3000, failOnEstimateOver: true })?.isError).toBe(true);
+  });
+});
