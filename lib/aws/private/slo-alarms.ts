@@ -96,7 +96,10 @@ function metricOf(s: Series, target: SloTarget, period: Duration): cloudwatch.Me
  * The bad ratio (0–1) of an objective over one window. The window IS the period: CloudWatch metric
  * math has no rolling sum across periods, so a ratio over 3 days is the Sum (or percentile rank) over
  * one 3-day period; an alarm on it uses one evaluation period and CloudWatch's default sliding
- * evaluation window, which advances at every evaluation (see `BURN_ALARM_LIMITS`).
+ * evaluation window, which advances at every evaluation rather than at the period's clock boundary
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation-window.html), so
+ * the 3-day ratio is the last 3 days' at any time (see `BURN_ALARM_LIMITS`). The alternative, a
+ * short period with M-of-N evaluation, asks "bad in most periods", not "bad over the window".
  */
 export function badRatio(o: SloObjective, target: SloTarget, windowMinutes: number): cloudwatch.MathExpression {
   const period = Duration.minutes(windowMinutes);
