@@ -10,4 +10,5 @@ export * from './drift-monitor';
 export * from './drift-events';
 export * from './approval-promotion';
 export * from './experiment';
+export * from './batch-scoring';
 export * from './warnings';
