@@ -12,3 +12,4 @@ export * from './approval-promotion';
 export * from './experiment';
 export * from './service-level-objectives';
 export * from './batch-scoring';
+export * from './model-budget';
