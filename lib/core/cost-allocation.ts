@@ -17,7 +17,9 @@ export const SHARED_MODEL_TAG_VALUE = 'shared';
 export const COST_ALLOCATION_TAG_KEYS: string[] = [MODEL_TAG, OWNER_TAG, PLATFORM_TAG];
 
 /** The cost allocation tags of a model (or of the shared resources, `model` undefined), the user's first. */
-export function costAllocationTags(platform: string, model: string | undefined, owner: string, userTags: Record<string, string> = {}): Record<string, string> {
+export function costAllocationTags(
+  platform: string, model: string | undefined, owner: string, userTags: Record<string, string> = {},
+): Record<string, string> {
   return { ...userTags, [MODEL_TAG]: model ?? SHARED_MODEL_TAG_VALUE, [OWNER_TAG]: owner, [PLATFORM_TAG]: platform };
 }
 

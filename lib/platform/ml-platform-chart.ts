@@ -157,9 +157,13 @@ export class MlPlatformChart extends Chart {
    */
   public readonly charts: Chart[];
   private readonly _applications: Chart[] = [];
-  private readonly renderPass = new RenderPass(this, () => this.charts, (chart, objects) => withCostLabels(chart, objects, (o) => this.costLabelsOf(o)));
+  private readonly renderPass = new RenderPass(this, () => this.charts,
+    (chart, objects) => withCostLabels(chart, objects, (o) => this.costLabelsOf(o)));
   /** The cost allocation labels of the shared objects, and per model of its objects. */
-  private readonly costLabels: { shared: Record<string, string>; models: Map<KubernetesPlatformModel, Record<string, string>> } = { shared: {}, models: new Map() };
+  private readonly costLabels: { shared: Record<string, string>; models: Map<KubernetesPlatformModel, Record<string, string>> } = {
+    shared: {},
+    models: new Map(),
+  };
 
   constructor(scope: Construct, id: string, props: MlPlatformChartProps) {
     super(scope, id, { labels: props.labels });
