@@ -12,6 +12,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { DataCaptureLocation } from './gpu-serving-endpoint';
+import { DEFAULT_BATCH_DRIFT_DELAY_MINUTES, DEFAULT_BATCH_DRIFT_SCHEDULE_MINUTES } from '../core/batch/drift-source';
+import { BATCH_MANIFEST_FILE, BATCH_PARTITION_KEY, DEFAULT_BATCH_CONTENT_TYPE } from '../core/batch/layout';
 import { DriftBaseline, PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../core/drift';
 import { DriftReference, defaultReferenceMinutes } from '../core/drift-reference';
 import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
@@ -29,12 +31,58 @@ export const DRIFT_METRIC_NAMESPACE = 'CdkMlops/Drift';
 export const PREDICTION_FEATURE = '__prediction__';
 
 
+/**
+ * Batch scoring's output, watched by a `DriftMonitor` instead of an endpoint's data capture: each
+ * run reads the committed partitions (`<outputUri>date=YYYY-MM-DD/_MANIFEST.json` and exactly the
+ * files it lists; a run that has not committed is never read) of the logical dates that settled
+ * since the previous run. Records are SageMaker Batch Transform's output with `JoinSource: Input`:
+ * CSV lines holding the features in the order of `features`, then the prediction; or JSON Lines
+ * objects holding the features by name and the prediction under `predictionKey`.
+ */
+export interface BatchDriftSource {
+  /** Where the batch scoring writes, `s3://bucket/prefix/` (its `outputUri`). */
+  readonly outputUri: string;
+  /**
+   * Content type of the scored records: `text/csv` or `application/jsonlines`.
+   * @default 'text/csv'
+   */
+  readonly contentType?: string;
+  /**
+   * How long after the end of a logical date's day (UTC) its partition is read: at least the
+   * scoring's `hourUtc` plus its longest run. A date not committed by then is logged as missing
+   * and not read later. Whole minutes, up to 7 days.
+   * @default Duration.hours(12)
+   */
+  readonly delay?: Duration;
+  /**
+   * JSON Lines: the key of the prediction in each record.
+   * @default 'SageMakerOutput' (what Batch Transform writes with JoinSource: Input)
+   */
+  readonly predictionKey?: string;
+  /**
+   * KMS key the output is encrypted with (the job gets `kms:Decrypt` on it).
+   * @default - none (SSE-S3)
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
 /** Properties of a `DriftMonitor`. */
 export interface DriftMonitorProps {
-  /** Name of the endpoint whose traffic is watched. */
+  /**
+   * Name of the endpoint whose traffic is watched; with `batchSource`, the batch scoring's name.
+   * It is the `EndpointName` dimension of the metrics either way.
+   */
   readonly endpointName: string;
-  /** Where the endpoint captures its traffic (`GpuServingEndpoint.dataCaptureLocation`). */
-  readonly capture: DataCaptureLocation;
+  /**
+   * Where the endpoint captures its traffic (`GpuServingEndpoint.dataCaptureLocation`).
+   * @default - none: `batchSource` must be set (one of the two)
+   */
+  readonly capture?: DataCaptureLocation;
+  /**
+   * Watch a batch scoring's output instead of an endpoint's capture.
+   * @default - none: `capture` must be set (one of the two)
+   */
+  readonly batchSource?: BatchDriftSource;
   /** Bucket holding the training baseline (`core.DriftMath` baseline JSON, version 1). */
   readonly baselineBucket: s3.IBucket;
   /** Key of the baseline in the bucket. */
@@ -50,8 +98,9 @@ export interface DriftMonitorProps {
   readonly baseline?: DriftBaseline;
   /**
    * How often the job runs: a rate (`events.Schedule.rate(...)`) of 5 minutes to 7 days; the
-   * alarms judge one run per interval, so a cron expression is refused.
-   * @default - every hour (`rate(1 hour)`)
+   * alarms judge one run per interval, so a cron expression is refused. With `batchSource`, whole
+   * days (one partition a day).
+   * @default - every hour (`rate(1 hour)`); with `batchSource`, every day (`rate(1 day)`)
    */
   readonly schedule?: events.Schedule;
   /**
@@ -220,7 +269,9 @@ abstract class DriftMonitorBase extends Construct implements IDriftMonitor {
  * per feature and for predictions to CloudWatch, and alarms at the investigate (0.1) and act (0.2)
  * thresholds; sustained drift (M of N runs above act on any feature) is a composite alarm whose
  * state change starts retraining (`onSustainedDrift(id, { target: pipeline.startTarget() })`).
- * Features can be added after construction (`addFeature`).
+ * Features can be added after construction (`addFeature`). With `batchSource` it watches a batch
+ * scoring's inputs instead (its committed partitions, daily by default), under the same metrics and
+ * alarms with the scoring's name as `EndpointName`.
  */
 export class DriftMonitor extends DriftMonitorBase {
   /**
@@ -271,7 +322,8 @@ export class DriftMonitor extends DriftMonitorBase {
     validateProps(this, driftMonitorSchema, plainDriftProps(props, props.features));
     this.props = props;
     this.endpointName = props.endpointName;
-    this.schedule = props.schedule ?? events.Schedule.rate(Duration.minutes(DEFAULT_DRIFT_SCHEDULE_MINUTES));
+    const defaultMinutes = props.batchSource ? DEFAULT_BATCH_DRIFT_SCHEDULE_MINUTES : DEFAULT_DRIFT_SCHEDULE_MINUTES;
+    this.schedule = props.schedule ?? events.Schedule.rate(Duration.minutes(defaultMinutes));
     const scheduleMinutes = rateIntervalMinutes(this.schedule.expressionString)!;
     this.period = Duration.minutes(scheduleMinutes);
     this.windowMinutes = props.window?.toMinutes() ?? scheduleMinutes;
@@ -323,17 +375,21 @@ export class DriftMonitor extends DriftMonitorBase {
     return synthProblems(this, driftMonitorSchema, plainDriftProps(this.props, this.features));
   }
 
-  /** Least privilege: its logs, the capture prefix, the baseline, the keys of both, metrics of its namespace. */
+  /** Least privilege: its logs, the capture prefix (or batch partitions), the baseline, the keys of both, metrics of its namespace. */
   private grantJob(logGroup: logs.ILogGroup): void {
-    const { capture, baselineBucket, baselineKey } = this.props;
+    const { capture, batchSource, baselineBucket, baselineKey } = this.props;
     const allow = (statement: iam.PolicyStatementProps) => this.role.addToPrincipalPolicy(new iam.PolicyStatement(statement));
     allow({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] });
-    allow({ actions: ['s3:GetObject'], resources: [capture.bucket.arnForObjects(`${capture.prefix}/*`)] });
-    acknowledgeWildcardResources(this.role, [capture.bucket.arnForObjects(`${capture.prefix}/*`)],
-      'The job reads the captured requests of its endpoint, which SageMaker writes under keys it names by hour below the capture prefix.');
-    allow({ actions: ['s3:ListBucket'], resources: [capture.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${capture.prefix}/*`] } } });
+    if (capture) {
+      allow({ actions: ['s3:GetObject'], resources: [capture.bucket.arnForObjects(`${capture.prefix}/*`)] });
+      acknowledgeWildcardResources(this.role, [capture.bucket.arnForObjects(`${capture.prefix}/*`)],
+        'The job reads the captured requests of its endpoint, which SageMaker writes under keys it names by hour below the capture prefix.');
+      allow({ actions: ['s3:ListBucket'], resources: [capture.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${capture.prefix}/*`] } } });
+    } else {
+      this.grantBatchPartitions(batchSource!);
+    }
     allow({ actions: ['s3:GetObject'], resources: [baselineBucket.arnForObjects(baselineKey)] });
-    for (const dataKey of [capture.key, baselineBucket.encryptionKey]) {
+    for (const dataKey of [capture?.key ?? batchSource?.encryptionKey, baselineBucket.encryptionKey]) {
       if (dataKey) {
         allow({ actions: ['kms:Decrypt'], resources: [dataKey.keyArn] });
       }
@@ -350,6 +406,27 @@ export class DriftMonitor extends DriftMonitorBase {
       });
       acknowledgeWildcardResources(this.role, ['*'], INHERENT_WILDCARD.VPC_NETWORK_INTERFACES);
     }
+  }
+
+  /**
+   * Exactly the committed partitions of the batch output: its manifests (`<prefix>date=????-??-??/_MANIFEST.json`,
+   * listed by their own key only) and the files of its runs (`<prefix>date=????-??-??/run=*`), nothing
+   * else of the bucket and no listing of a run.
+   */
+  private grantBatchPartitions(source: BatchDriftSource): void {
+    const [bucketName, prefix] = splitS3Prefix(source.outputUri);
+    const bucket = s3.Bucket.fromBucketName(this, 'BatchOutput', bucketName);
+    const date = `${BATCH_PARTITION_KEY}=????-??-??`;
+    const manifests = `${prefix}${date}/${BATCH_MANIFEST_FILE}`;
+    const objects = [bucket.arnForObjects(manifests), bucket.arnForObjects(`${prefix}${date}/run=*`)];
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects }));
+    acknowledgeWildcardResources(this.role, objects,
+      'The job reads the batch partitions of its dates: each date\'s manifest, and the files of the run it commits, named by the run\'s id.');
+    // Listing the manifest's own key tells "not committed" (no key) from "denied" (GetObject of a
+    // missing key answers 403 without s3:ListBucket); the condition allows no other listing.
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [manifests] } },
+    }));
   }
 
   /** The job reaches S3 and CloudWatch over HTTPS only. */
@@ -389,11 +466,10 @@ export class DriftMonitor extends DriftMonitorBase {
 
   /** The job's configuration; the feature list renders at synth (`addFeature`). */
   private renderEnvironment(): Record<string, string> {
-    const { capture, baselineBucket, baselineKey, minReferenceValues } = this.props;
+    const { capture, batchSource, baselineBucket, baselineKey, minReferenceValues } = this.props;
     return {
       ENDPOINT_NAME: this.endpointName,
-      CAPTURE_BUCKET: capture.bucket.bucketName,
-      CAPTURE_PREFIX: capture.prefix,
+      ...(capture ? { CAPTURE_BUCKET: capture.bucket.bucketName, CAPTURE_PREFIX: capture.prefix } : renderBatchEnvironment(batchSource!)),
       BASELINE_BUCKET: baselineBucket.bucketName,
       BASELINE_KEY: baselineKey,
       FEATURE_NAMES: Lazy.string({ produce: () => this.features.join(',') }),
@@ -479,4 +555,21 @@ export class DriftMonitor extends DriftMonitorBase {
       this.props.alarmTopic,
     );
   }
+}
+
+/** `[bucket, prefix]` of an `s3://bucket/prefix/` (the bucket may be a token: a token's text holds no "/"). */
+function splitS3Prefix(uri: string): [string, string] {
+  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
+  if (!m) throw new Error(`${uri} is not s3://bucket/prefix/`);
+  return [m[1], m[2]];
+}
+
+/** The drift job's environment for a batch source (lib/runtime/drift-job/handler.ts). */
+function renderBatchEnvironment(source: BatchDriftSource): Record<string, string> {
+  return {
+    BATCH_OUTPUT_URI: source.outputUri,
+    BATCH_CONTENT_TYPE: source.contentType ?? DEFAULT_BATCH_CONTENT_TYPE,
+    BATCH_DELAY_MINUTES: String(source.delay?.toMinutes() ?? DEFAULT_BATCH_DRIFT_DELAY_MINUTES),
+    ...(source.predictionKey !== undefined ? { BATCH_PREDICTION_KEY: source.predictionKey } : {}),
+  };
 }

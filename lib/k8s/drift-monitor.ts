@@ -3,6 +3,8 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ComputeResources } from './compute-resources';
 import { RetrainOnDrift, SustainedDriftOptions } from './drift-events';
+import { DEFAULT_BATCH_DRIFT_DELAY_MINUTES } from '../core/batch/drift-source';
+import { DEFAULT_BATCH_CONTENT_TYPE } from '../core/batch/layout';
 import { PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../core/drift';
 import { DriftReference, defaultReferenceMinutes } from '../core/drift-reference';
 import { AlarmOwnership } from '../core/rollback';
@@ -32,9 +34,42 @@ export const RETRAIN_TEMPLATE_LABEL = 'retrain_workflow_template';
 /** Label of the sustained-drift alert naming that WorkflowTemplate's namespace. */
 export const RETRAIN_NAMESPACE_LABEL = 'retrain_namespace';
 
+/**
+ * Batch scoring's output, watched by a Kubernetes `DriftMonitor` instead of an endpoint's data
+ * capture: each run reads the committed partitions (`<outputUri>date=YYYY-MM-DD/_MANIFEST.json` and
+ * exactly the files it lists; a run that has not committed is never read) of the logical dates
+ * that settled since the previous run. Records are Batch Transform's output with `JoinSource:
+ * Input`: CSV lines with the features in the order of `features`, then the prediction; or JSON
+ * Lines objects with the features by name and the prediction under `predictionKey`.
+ */
+export interface BatchDriftSource {
+  /** Where the batch scoring writes, `s3://bucket/prefix/` (its `outputUri`). */
+  readonly outputUri: string;
+  /**
+   * Content type of the scored records: `text/csv` or `application/jsonlines`.
+   * @default 'text/csv'
+   */
+  readonly contentType?: string;
+  /**
+   * How long after the end of a logical date's day (UTC) its partition is read: at least the
+   * scoring's `hourUtc` plus its longest run. A date not committed by then is logged as missing
+   * and not read later. Whole minutes, up to 7 days.
+   * @default Duration.hours(12)
+   */
+  readonly delay?: Duration;
+  /**
+   * JSON Lines: the key of the prediction in each record.
+   * @default 'SageMakerOutput' (what Batch Transform writes with JoinSource: Input)
+   */
+  readonly predictionKey?: string;
+}
+
 /** Properties of a Kubernetes `DriftMonitor`. */
 export interface DriftMonitorProps {
-  /** Name of the endpoint whose traffic is watched (label of the metrics). */
+  /**
+   * Name of the endpoint whose traffic is watched; with `batchSource`, the batch scoring's name.
+   * The `endpoint` label of the metrics and alerts either way.
+   */
   readonly endpointName: string;
   /**
    * Image of the drift job: Node.js 20+ with the bundled CLI (`assets/drift-job/index.js` of
@@ -42,8 +77,18 @@ export interface DriftMonitorProps {
    * `docker/drift-job/Dockerfile` (`scripts/build-drift-image.sh`); the project publishes no image.
    */
   readonly image: string;
-  /** `s3://bucket/prefix` where the endpoint's traffic is captured (SageMaker data-capture layout). */
-  readonly captureUri: string;
+  /**
+   * `s3://bucket/prefix` where the endpoint's traffic is captured (SageMaker data-capture layout).
+   * @default - none: `batchSource` must be set (one of the two)
+   */
+  readonly captureUri?: string;
+  /**
+   * Watch a batch scoring's output instead of an endpoint's capture. The IRSA role
+   * (`serviceAccountRoleArn`) needs `s3:GetObject` on `<prefix>date=????-??-??/_MANIFEST.json` and
+   * `<prefix>date=????-??-??/run=*`, and `s3:ListBucket` with `s3:prefix` like the manifests' keys.
+   * @default - none: `captureUri` must be set (one of the two)
+   */
+  readonly batchSource?: BatchDriftSource;
   /** `s3://bucket/key.json` of the training baseline (`core.DriftMath` baseline JSON). */
   readonly baselineUri: string;
   /** Features to watch; predictions are always watched. */
@@ -56,8 +101,10 @@ export interface DriftMonitorProps {
    * When the job runs: a cron schedule with one interval of at least 5 minutes, the only kind the
    * sustained-drift alert (one sample per run) can count: every N minutes with N dividing 60 (a
    * step of N in the minute field), hourly (`Cron.hourly()`), every H hours with H dividing 24 (a
-   * step of H in the hour field, at a fixed minute) or daily (`Cron.daily()`).
-   * @default - every hour on the hour (minute 0, a step of 1 in the hour field)
+   * step of H in the hour field, at a fixed minute) or daily (`Cron.daily()`). With `batchSource`,
+   * daily only (one partition a day).
+   * @default - every hour on the hour (minute 0, a step of 1 in the hour field); with `batchSource`,
+   * daily at 12:00 (when the previous day settles with the default delay)
    */
   readonly schedule?: Cron;
   /**
@@ -144,7 +191,9 @@ export interface DriftMonitorProps {
  * Drift monitoring on Kubernetes: a CronJob running the same drift job as on AWS (its config in a
  * ConfigMap), pushing PSI per feature to a Prometheus Pushgateway, and a PrometheusRule with the
  * same thresholds (investigate 0.1, act 0.2), sustained drift (M of N runs; labelled with the
- * WorkflowTemplate to submit when `retrainWorkflowTemplate` is set) and a stale-job alert.
+ * WorkflowTemplate to submit when `retrainWorkflowTemplate` is set) and a stale-job alert. With
+ * `batchSource` it watches a batch scoring's inputs instead (its committed partitions, daily), under
+ * the same metrics and alerts with the scoring's name as the `endpoint` label.
  */
 export class DriftMonitor extends Construct {
   /** The props as the schema sees them: the user's keys, the schedule as its cron expression, times in seconds. */
@@ -183,7 +232,9 @@ export class DriftMonitor extends Construct {
     validateProps(this, k8sDriftMonitorSchema, plainDriftProps(props, props.features));
     this.props = props;
     this.features = [...props.features];
-    this.schedule = props.schedule ?? Cron.schedule({ minute: '0', hour: `*/${DEFAULT_DRIFT_SCHEDULE_MINUTES / 60}` });
+    this.schedule = props.schedule ?? (props.batchSource
+      ? Cron.schedule({ minute: '0', hour: String(DEFAULT_BATCH_DRIFT_DELAY_MINUTES / 60) })
+      : Cron.schedule({ minute: '0', hour: `*/${DEFAULT_DRIFT_SCHEDULE_MINUTES / 60}` }));
     this.scheduleMinutes = cronIntervalMinutes(this.schedule.expressionString)!;
     this.windowMinutes = props.window ? props.window.toSeconds() / 60 : this.scheduleMinutes;
     this.namespace = props.namespace ?? 'monitoring-drift';
@@ -253,13 +304,11 @@ export class DriftMonitor extends Construct {
   /** The drift job's `config.json` (the CLI's `DriftJobConfig`). */
   private renderConfig(): Record<string, unknown> {
     const p = this.props;
-    const [captureBucket, capturePrefix] = parseS3Location(p.captureUri)!;
     const [baselineBucket, baselineKey] = parseS3Location(p.baselineUri)!;
     const reference = p.reference ?? DriftReference.TRAINING;
     return {
       endpointName: p.endpointName,
-      captureBucket,
-      capturePrefix: capturePrefix.replace(/\/+$/, ''),
+      ...(p.captureUri !== undefined ? renderCaptureConfig(p.captureUri) : renderBatchConfig(p.batchSource!)),
       baselineBucket,
       baselineKey,
       featureNames: [...this.features],
@@ -360,6 +409,22 @@ export class DriftMonitor extends Construct {
       annotations: { summary, description: `${summary} (endpoint ${endpointName})`, runbook_url: own.runbookUrl, owner: own.owner },
     };
   }
+}
+
+/** The capture keys of the job's config. */
+function renderCaptureConfig(captureUri: string): Record<string, unknown> {
+  const [captureBucket, capturePrefix] = parseS3Location(captureUri)!;
+  return { captureBucket, capturePrefix: capturePrefix.replace(/\/+$/, '') };
+}
+
+/** The batch keys of the job's config (lib/runtime/drift-job/cli.ts). */
+function renderBatchConfig(source: BatchDriftSource): Record<string, unknown> {
+  return {
+    batchOutputUri: source.outputUri,
+    batchContentType: source.contentType ?? DEFAULT_BATCH_CONTENT_TYPE,
+    batchDelayMinutes: source.delay ? source.delay.toSeconds() / 60 : DEFAULT_BATCH_DRIFT_DELAY_MINUTES,
+    ...(source.predictionKey !== undefined ? { batchPredictionKey: source.predictionKey } : {}),
+  };
 }
 
 /** Whether an object of the chart of `scope` creates the Namespace `name`. */

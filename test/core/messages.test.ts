@@ -157,7 +157,7 @@ describe('every construct: messages name the user\'s props, in the user\'s terms
   });
 
   it('finds the Duration props (the check can fail)', () => {
-    expect(durationPaths(propsType('lib/aws/drift-monitor.ts', 'DriftMonitorProps'), []).map(show)).toEqual(['window', 'referenceSpan']);
+    expect(durationPaths(propsType('lib/aws/drift-monitor.ts', 'DriftMonitorProps'), []).map(show)).toEqual(['batchSource.delay', 'window', 'referenceSpan']);
     expect(durationPaths(propsType('lib/aws/ml-pipeline.ts', 'MlPipelineProps'), []).map(show)).toEqual(expect.arrayContaining(['spec.steps[].maxRuntime', 'cacheExpireAfter']));
     expect(isPropsPath(propsType('lib/aws/drift-monitor.ts', 'DriftMonitorProps'), ['windowMinutes'])).toBe(false);
   });

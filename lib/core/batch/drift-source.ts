@@ -15,6 +15,11 @@ const DAY_MS = 86_400_000;
  * commits when Batch Transform ends; 12 hours leave 9 for the transform.
  */
 export const DEFAULT_BATCH_DRIFT_DELAY_MINUTES = 12 * 60;
+/**
+ * Default interval of the drift job on batch partitions, minutes (a day: one partition per run, so
+ * the sustained-drift alarm's M of N runs are M of N days).
+ */
+export const DEFAULT_BATCH_DRIFT_SCHEDULE_MINUTES = 24 * 60;
 /** The longest delay, minutes (7 days: a partition committed later than that is not worth alarming on). */
 export const MAX_BATCH_DRIFT_DELAY_MINUTES = 7 * 24 * 60;
 /**

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { captureLocationRef } from './capture-location';
 import { durationIn } from './duration-value';
+import { DEFAULT_BATCH_DRIFT_SCHEDULE_MINUTES, MAX_BATCH_DRIFT_DELAY_MINUTES } from '../batch/drift-source';
+import { BATCH_CONTENT_TYPES } from '../batch/layout';
 import { PSI_ACT_THRESHOLD, PSI_INVESTIGATE_THRESHOLD } from '../drift';
 import { DriftReference, MAX_REFERENCE_MINUTES, defaultReferenceMinutes } from '../drift-reference';
 import { IDuration, secondsOf } from '../duration';
@@ -115,6 +117,37 @@ function minutesAsSeconds(maxMinutes: number, maxText: string) {
     .refine((s) => s <= maxMinutes * 60, `must be at most ${maxText} (${maxMinutes} minutes)`);
 }
 
+/**
+ * The batch source of both monitors (`batchSource`): batch scoring's output instead of data capture.
+ * The prefix's form is checked unless it holds a token (a bucket made in the app).
+ */
+const batchSourceShape = {
+  outputUri: z.string().superRefine(unlessToken((uri, ctx) => {
+    if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/(\S+\/)?$/.test(uri)) {
+      ctx.addIssue({ code: 'custom', message: 'must be s3://bucket/prefix/ (ending in "/"): the outputUri of the batch scoring' });
+    }
+  })),
+  contentType: z.enum(BATCH_CONTENT_TYPES as [string, ...string[]]).optional(),
+  delay: durationIn('seconds', z.number())
+    .refine((s) => s % 60 === 0, 'must be a whole number of minutes')
+    .refine((s) => s >= 0 && s <= MAX_BATCH_DRIFT_DELAY_MINUTES * 60, `must be from 0 to 7 days (${MAX_BATCH_DRIFT_DELAY_MINUTES} minutes)`)
+    .superRefine(knownAtSynthesis('the job reads each date this long after its day ends'))
+    .optional(),
+  predictionKey: z.string().min(1).optional(),
+};
+
+/** With a batch source, runs are whole days apart: one partition per day, one PSI per run for the sustained-drift count. */
+function checkBatchSchedule(scheduleMinutes: number | undefined, ctx: z.RefinementCtx): void {
+  if (scheduleMinutes !== undefined && scheduleMinutes % DEFAULT_BATCH_DRIFT_SCHEDULE_MINUTES !== 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['schedule'],
+      message: `must be a whole number of days with batchSource (got every ${scheduleMinutes} minutes): batch scoring writes one partition a day, `
+        + 'so a shorter interval has runs with nothing to read and the sustained-drift count of M of N runs never reaches M',
+    });
+  }
+}
+
 /** What both targets validate alike. */
 const common = {
   endpointName: sagemakerName,
@@ -189,7 +222,8 @@ const constructRef = z.any();
 export const driftMonitorSchema = z
   .strictObject({
     ...common,
-    capture: captureLocationRef,
+    capture: captureLocationRef.optional(),
+    batchSource: z.strictObject({ ...batchSourceShape, encryptionKey: constructRef.optional() }).optional(),
     baselineBucket: constructRef, // a construct reference: the type system checks it
     baselineKey: z.string().regex(/^[^\s]+\.json$/, 'must be the S3 key of a .json baseline'),
     baseline: z.looseObject({ features: z.array(z.looseObject({ name: z.string() })) }).optional(),
@@ -209,10 +243,23 @@ export const driftMonitorSchema = z
   })
   .superRefine(unlessToken((p, ctx) => {
     const minutes = (s: number | undefined) => (s === undefined ? undefined : s / 60);
+    const batch = p.batchSource !== undefined;
+    if (batch === (p.capture !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [batch ? 'batchSource' : 'capture'],
+        message: batch
+          ? 'must not be set together with capture: a monitor watches an endpoint\'s captured traffic or a batch scoring\'s output, not both'
+          : 'must be the data capture location of an endpoint whose data capture is on (GpuServingEndpoint.dataCaptureLocation is undefined '
+            + 'when dataCapture.enabled is false; a batch scoring\'s output is watched with batchSource instead): turn data capture on at the endpoint',
+      });
+    }
+    const schedule = p.schedule === undefined ? undefined : rateIntervalMinutes(p.schedule);
+    if (batch) checkBatchSchedule(schedule, ctx);
     checkDrift(
       p,
       {
-        scheduleMinutes: p.schedule === undefined ? undefined : rateIntervalMinutes(p.schedule),
+        scheduleMinutes: schedule ?? (batch ? DEFAULT_BATCH_DRIFT_SCHEDULE_MINUTES : undefined),
         windowKey: 'window',
         windowMinutes: minutes(p.window),
         referenceKey: 'referenceSpan',
@@ -263,7 +310,8 @@ export const k8sDriftMonitorSchema = z
         ctx.addIssue({ code: 'custom', message: problem });
       }
     })),
-    captureUri: z.string().regex(s3Location, 'must be s3://bucket/prefix'),
+    captureUri: z.string().regex(s3Location, 'must be s3://bucket/prefix').optional(),
+    batchSource: z.strictObject(batchSourceShape).optional(),
     baselineUri: z.string().regex(/^s3:\/\/[^/]+\/.+\.json$/, 'must be s3://bucket/key.json'),
     pushgatewayUrl: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL'),
     schedule: z
@@ -284,10 +332,22 @@ export const k8sDriftMonitorSchema = z
     retrainWorkflowTemplate: z.strictObject({ name: k8sLabelName, namespace: k8sLabelName }).optional(),
   })
   .superRefine(unlessToken((p, ctx) => {
+    const batch = p.batchSource !== undefined;
+    if (batch === (p.captureUri !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [batch ? 'batchSource' : 'captureUri'],
+        message: batch
+          ? 'must not be set together with captureUri: a monitor watches an endpoint\'s captured traffic or a batch scoring\'s output, not both'
+          : 'must be set (s3://bucket/prefix of the captured traffic), or watch a batch scoring\'s output with batchSource',
+      });
+    }
+    const schedule = p.schedule === undefined ? undefined : cronIntervalMinutes(p.schedule);
+    if (batch) checkBatchSchedule(schedule, ctx);
     checkDrift(
       p,
       {
-        scheduleMinutes: p.schedule === undefined ? undefined : cronIntervalMinutes(p.schedule),
+        scheduleMinutes: schedule ?? (batch ? DEFAULT_BATCH_DRIFT_SCHEDULE_MINUTES : undefined),
         windowKey: 'window',
         windowMinutes: p.window === undefined ? undefined : p.window / 60,
         referenceKey: 'referenceSpan',
@@ -301,10 +361,19 @@ export const k8sDriftMonitorSchema = z
  * @internal the plain shape both drift monitors validate: the props with the features as they are
  * now, the Durations in seconds and the schedule (EventBridge or cdk8s Cron) as its expression
  */
-export function plainDriftProps<P extends { schedule?: { expressionString: string }; window?: IDuration; referenceSpan?: IDuration }>(
+export function plainDriftProps<P extends {
+  schedule?: { expressionString: string }; window?: IDuration; referenceSpan?: IDuration; batchSource?: { delay?: IDuration };
+}>(
   props: P,
   features: string[],
 ): Record<string, unknown> {
-  const { window, referenceSpan } = props;
-  return { ...props, features, schedule: props.schedule?.expressionString, window: secondsOf(window), referenceSpan: secondsOf(referenceSpan) };
+  const { window, referenceSpan, batchSource } = props;
+  return {
+    ...props,
+    features,
+    schedule: props.schedule?.expressionString,
+    window: secondsOf(window),
+    referenceSpan: secondsOf(referenceSpan),
+    ...(batchSource !== undefined ? { batchSource: { ...batchSource, delay: secondsOf(batchSource.delay) } } : {}),
+  };
 }
