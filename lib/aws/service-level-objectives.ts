@@ -80,7 +80,9 @@ export class ServiceLevelObjectives extends Construct {
   /** The dashboard, when created. */
   public readonly dashboard?: cloudwatch.Dashboard;
   private readonly props: ServiceLevelObjectivesProps;
-  private readonly objectives: SloObjective[];
+  private readonly objectives: SloObjective[] = [];
+  /** The composites, page first then ticket per objective: the dashboard's status widget. */
+  private readonly statusAlarms: cloudwatch.IAlarm[] = [];
   private readonly slos = new Map<string, applicationsignals.CfnServiceLevelObjective>();
 
   constructor(scope: Construct, id: string, props: ServiceLevelObjectivesProps) {
@@ -88,26 +90,26 @@ export class ServiceLevelObjectives extends Construct {
     this.props = props;
     const defaulted = props.variantNames === undefined;
     this.variantNames = props.variantNames ?? (props.endpoint instanceof GpuServingEndpoint ? props.endpoint.servingVariantNames : ['primary']);
-    validateProps(this, awsSloSchema, this.plainProps());
+    validateProps(this, awsSloSchema, this.plainProps(props.objectives));
     this.checkCanary();
     this.endpointName = props.endpoint.endpointName;
     this.windowDays = sloWindowDays(props);
-    this.objectives = props.objectives;
-
-    for (const o of this.objectives) {
-      if (props.applicationSignals ?? true) {
-        this.slos.set(o.name, this.createSlo(o));
-      }
-      this.createBurnRateAlarms(o);
-    }
-    if (props.canaryBurnRate !== undefined) {
-      const endpoint = props.endpoint as GpuServingEndpoint;
-      this.objectives.forEach((o) => endpoint.addRollbackTrigger(RollbackTrigger.fromSlo(o, props.canaryBurnRate!)));
-    }
     if (props.dashboard ?? true) {
-      this.dashboard = this.createDashboard();
+      this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard');
+      // The widget reads its list when the dashboard renders: objectives added later appear.
+      this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Burn-rate alarms (page, ticket)', alarms: this.statusAlarms, width: 24 }));
     }
+    props.objectives.forEach((o) => this.renderObjective(o));
     this.node.addValidation({ validate: () => this.validateState(defaulted) });
+  }
+
+  /**
+   * Add an objective (like `objectives`): its CloudWatch SLO, its burn-rate alarms, its dashboard row
+   * and, with `canaryBurnRate`, its rollback trigger on the endpoint. Names stay unique.
+   */
+  public addObjective(objective: SloObjective): void {
+    validateProps(this, awsSloSchema, this.plainProps([...this.objectives, objective]));
+    this.renderObjective(objective);
   }
 
   /**
@@ -165,10 +167,10 @@ export class ServiceLevelObjectives extends Construct {
     return slo!.attrArn;
   }
 
-  private plainProps(): Record<string, unknown> {
+  private plainProps(objectives: SloObjective[]): Record<string, unknown> {
     const p = this.props;
     return {
-      objectives: p.objectives,
+      objectives,
       windowDays: p.windowDays,
       canaryBurnRate: p.canaryBurnRate,
       endpointName: p.endpoint.endpointName,
@@ -205,7 +207,7 @@ export class ServiceLevelObjectives extends Construct {
         }]);
       }
     }
-    return synthProblems(this, awsSloSchema, this.plainProps());
+    return synthProblems(this, awsSloSchema, this.plainProps(this.objectives));
   }
 
   private objective(name: string, window: Duration, sloWindow = false): SloObjective {
@@ -289,13 +291,27 @@ export class ServiceLevelObjectives extends Construct {
         composite.addOkAction(new actions.SnsAction(topic));
       }
       (page ? this.pageAlarms : this.ticketAlarms).push(composite);
+      this.statusAlarms.push(composite);
     }
   }
 
-  private createDashboard(): cloudwatch.Dashboard {
-    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard');
-    for (const o of this.objectives) {
-      dashboard.addWidgets(
+  /** Everything one objective renders. */
+  private renderObjective(o: SloObjective): void {
+    this.objectives.push(o);
+    if (this.props.applicationSignals ?? true) {
+      this.slos.set(o.name, this.createSlo(o));
+    }
+    this.createBurnRateAlarms(o);
+    if (this.props.canaryBurnRate !== undefined) {
+      (this.props.endpoint as GpuServingEndpoint).addRollbackTrigger(RollbackTrigger.fromSlo(o, this.props.canaryBurnRate));
+    }
+    this.addDashboardRow(o);
+  }
+
+  /** The objective's budget remaining over the SLO window and its burn rates against the policy's factors. */
+  private addDashboardRow(o: SloObjective): void {
+    if (this.dashboard) {
+      this.dashboard.addWidgets(
         new cloudwatch.SingleValueWidget({
           title: `${o.name}: error budget remaining over ${this.windowDays} d (%)`,
           metrics: [this.metricBudgetRemaining(o.name)],
@@ -315,8 +331,6 @@ export class ServiceLevelObjectives extends Construct {
         }),
       );
     }
-    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Burn-rate alarms', alarms: [...this.pageAlarms, ...this.ticketAlarms], width: 24 }));
-    return dashboard;
   }
 }
 

@@ -234,6 +234,27 @@ describe('ServiceLevelObjectives (AWS)', () => {
       expect(byId(alarms(t, 'SloBurnlatency1h5mLong')[0].Metrics).total_latency_1h.Expression).toBe('FILL(n0_latency_1h, 0) + FILL(n1_latency_1h, 0)');
     });
 
+    it('addObjective: its SLO, four composites, its dashboard row and its canary trigger, like a constructor objective', () => {
+      const stack = newStack();
+      const ep = new GpuServingEndpoint(stack, 'Endpoint', ENDPOINT);
+      const s = new ServiceLevelObjectives(stack, 'Slo', { endpoint: ep, objectives: [AVAILABILITY], alarmOwnership: OWNERSHIP, canaryBurnRate: 6 });
+      s.addObjective({ name: 'fast', indicator: SloIndicator.LATENCY, objectivePercent: 99.9, latencyThresholdMillis: 50 });
+      expect(s.pageAlarms.map((a) => a.node.id)).toEqual(['Burn-availability-1h-5m', 'Burn-availability-6h-30m', 'Burn-fast-1h-5m', 'Burn-fast-6h-30m']);
+      const t = Template.fromStack(stack);
+      expect(alarms(t, 'SloBurnfast1h5mLong')[0].Threshold).toBe(0.0144);
+      expect(only(t, 'AWS::ApplicationSignals::ServiceLevelObjective', 'SloSlofast').Goal.AttainmentGoal).toBe(99.9);
+      expect(ep.rollbackAlarms.map((a) => a.node.id)).toEqual(['Rollback-error-rate', 'Rollback-burn-availability', 'Rollback-burn-fast']);
+      const body = JSON.stringify(stack.resolve(only(t, 'AWS::CloudWatch::Dashboard', 'SloDashboard').DashboardBody));
+      expect(body).toContain('fast: error budget remaining over 28 d (%)');
+      expect(body.match(/SloBurnfast/g)).toHaveLength(4);
+    });
+
+    it('addObjective: rejects a name already used, naming the property', () => {
+      const { s } = slos();
+      const e = expectValidationError(() => s.addObjective({ ...AVAILABILITY, objectivePercent: 99 }));
+      expect(e.problems).toEqual([expect.objectContaining({ property: 'objectives[2].name', allowed: expect.stringContaining('must be unique') })]);
+    });
+
     it('canaryBurnRate: the endpoint\'s canary rolls back on every objective burning faster than the factor', () => {
       const stack = newStack();
       const ep = new GpuServingEndpoint(stack, 'Endpoint', ENDPOINT);
