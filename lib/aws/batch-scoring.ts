@@ -100,17 +100,18 @@ export interface BatchScoringProps extends BatchScoringSpec {
    */
   readonly imageRepositories?: ecr.IRepository[];
   /**
-   * VPC the model's containers run in during the transform.
+   * VPC the model's containers (during the transform) and the step function run in. Both call AWS APIs
+   * only (S3, SageMaker, KMS): the subnets need a NAT gateway or VPC endpoints for them.
    * @default - no VPC
    */
   readonly vpc?: ec2.IVpc;
   /**
-   * Subnets of `vpc` for the containers.
+   * Subnets of `vpc` for the containers and the function.
    * @default - the VPC's private subnets
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
   /**
-   * Security groups of the containers in `vpc` (1-5).
+   * Security groups of the containers and the function in `vpc` (1-5).
    * @default - one group allowing HTTPS out only
    */
   readonly securityGroups?: ec2.ISecurityGroup[];
@@ -237,6 +238,13 @@ export class BatchScoring extends Construct {
     allow(['s3:ListBucket'], [out.bucket], { StringLike: { 's3:prefix': [`${out.prefix}*`] } });
     allow(['kms:Decrypt', 'kms:GenerateDataKey'], [this.key.keyArn]);
     if (props.inputKey) allow(['kms:Decrypt'], [props.inputKey.keyArn]);
+    if (props.vpc) {
+      // A function in a VPC manages its network interfaces (what AWSLambdaVPCAccessExecutionRole
+      // grants); these EC2 actions have no resource-level permissions for that use.
+      allow(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'], ['*']);
+      acknowledgeWildcardResources(role, ['*'], INHERENT_WILDCARD.VPC_NETWORK_INTERFACES);
+    }
     allow(['sagemaker:ListModelPackages'], [props.registry.modelPackageGroupArn]);
     allow(['sagemaker:DescribeModelPackage'], [this.modelPackagesArn]);
     acknowledgeWildcardResources(role, [this.modelPackagesArn], INHERENT_WILDCARD.MODEL_PACKAGES);
@@ -251,6 +259,11 @@ export class BatchScoring extends Construct {
       logGroup,
       memorySize: 1024,
       timeout: LAMBDA_STEP_TIMEOUT,
+      // At once: a scheduled run, `maxConcurrency` backfilled runs, a run started by hand, the backfill's plan or report.
+      reservedConcurrentExecutions: (props.maxConcurrency ?? DEFAULT_BATCH_MAX_CONCURRENCY) + 3,
+      vpc: props.vpc,
+      vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
+      securityGroups: this.securityGroups,
       environmentEncryption: this.key,
       environment: {
         INPUT_URI: props.inputUri,
@@ -555,6 +568,12 @@ export class BatchScoring extends Construct {
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
     });
+    const machinePolicy = machine.role.node.tryFindChild('DefaultPolicy')?.node.defaultChild as CfnResource | undefined;
+    if (machinePolicy) {
+      // The state machine depends on its role through the ARN already; keep the explicit dependency on
+      // the role's policy only (a DependsOn on the role too is redundant: cfn-lint W3005).
+      (machine.node.defaultChild as CfnResource).addOverride('DependsOn', [machinePolicy.logicalId]);
+    }
     // What aws-cdk-lib grants the state machine (its policies below `machine`): every wildcard there is inherent.
     acknowledgeNag(machine, wildcardFindings(machine).map((finding) => ({
       rule: 'AwsSolutions-IAM5',

@@ -119,16 +119,36 @@ describe('the pipeline', () => {
     expect(ok).toBe(true);
   });
 
-  it('in a VPC: the model\'s containers get the subnets and an HTTPS-only group', () => {
+  it('in a VPC: the model\'s containers and the function get the subnets and an HTTPS-only group', () => {
     const stack = newStack();
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
     batch({ vpc }, stack);
     const model = stepOf(definition(stack), 'CreateModel').Arguments;
     expect(model.VpcConfig.Subnets).toHaveLength(2);
     expect(model.VpcConfig.SecurityGroupIds).toHaveLength(1);
+    const fn = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
+      .find((f: any) => f.Properties.Description?.startsWith('Batch scoring')) as any;
+    // the definition renders each reference as a marker of its intrinsic
+    const marker = (v: unknown) => `<${JSON.stringify(v).replace(/"/g, "'")}>`;
+    expect(fn.Properties.VpcConfig.SubnetIds.map(marker)).toEqual(model.VpcConfig.Subnets);
+    expect(fn.Properties.VpcConfig.SecurityGroupIds.map(marker)).toEqual(model.VpcConfig.SecurityGroupIds);
     Template.fromStack(stack).hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: 'Batch scoring fraud-daily: HTTPS out only',
       SecurityGroupEgress: [Match.objectLike({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443 })],
+    });
+  });
+});
+
+describe('the step function', () => {
+  it.each([[undefined, 5], [10, 13]])('maxConcurrency %s: reserved concurrency %i (a scheduled run, the backfill\'s runs, one by hand, plan or report); 10 minutes, the Lambda step\'s limit', (maxConcurrency, reserved) => {
+    const { stack } = batch(maxConcurrency === undefined ? {} : { maxConcurrency });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Batch scoring fraud-daily'),
+      ReservedConcurrentExecutions: reserved,
+      Timeout: 600,
+      Handler: 'index.handler',
+      Environment: { Variables: Match.objectLike({ INPUT_URI: 's3://acme-data/events/', OUTPUT_URI: 's3://acme-scores/fraud/', MIN_RECORDS: '1', MODEL_PACKAGE_GROUP: 'fraud' }) },
+      KmsKeyArn: Match.anyValue(),
     });
   });
 });
