@@ -375,7 +375,8 @@ function poolLine(table: PriceTable, o: CostEstimateOptions, pool: PlatformNodeP
   return line(table, o.region, {
     model: u.model,
     category: u.category,
-    what: `${u.what} on node pool ${pool?.name ?? '(none)'}${price ? `, priced as ${price.instanceType} per ${price.shares > 1 ? `1/${price.shares} ` : ''}GPU` : ''}`,
+    what: `${u.what}${u.category === CostCategory.NODE_POOL_LIMIT ? '' : ` on node pool ${pool?.name ?? '(none)'}`}`
+      + `${price ? `, priced as ${price.instanceType} per ${price.shares > 1 ? `1/${price.shares} ` : ''}GPU` : ''}`,
     usage: CostUsage.EC2_ON_DEMAND,
     item: price?.instanceType ?? (pool ? `${pool.gpu} instance` : 'no pool'),
     unit: unitShare,
@@ -411,7 +412,8 @@ function k8sModelLines(table: PriceTable, o: CostEstimateOptions, spec: Platform
     lines.push(poolLine(table, o, byName(sk.nodePool), {
       model: m.name,
       category: CostCategory.SERVING,
-      what: `serving: experiment ${m.experiment.name}, challenger pods (${percent} % of the replicas, rounded up) × ${perReplica} GPU, while it runs`,
+      what: `serving: experiment ${m.experiment.name}, challenger pods (${percent} % of the replicas, rounded up) × ${perReplica} GPU, `
+        + `${HOURS_PER_MONTH} h a month while it runs`,
       sharesMin: canary(replicas) * perReplica,
       sharesMax: canary(maxReplicas) * perReplica,
       hoursMin: HOURS_PER_MONTH,

@@ -115,31 +115,31 @@ export const PRICE_TABLE: PriceTable = {
       id: BILL,
       url: 'https://github.com/aws-samples/sagemaker-ssh-helper/blob/b6bf9ba39119784eb6ce6683ae9a6a2ed8ef4cd3/Sample_Costs.md',
       title: 'An AWS bill for SageMaker in EU (Ireland), rates as billed (aws-samples/sagemaker-ssh-helper, Sample_Costs.md)',
-      figuresAsOf: '2023-12',
+      figuresAsOf: '2023-12, as billed',
     },
     {
       id: FMBENCH,
       url: 'https://github.com/aws-samples/foundation-model-benchmarking-tool/blob/00ef155d0f9c6b999d796f915159d3d622f8233d/src/fmbench/configs/pricing.yml',
       title: 'AWS FMBench price configuration: SageMaker hosting and EC2 on-demand (from https://aws.amazon.com/ec2/pricing/on-demand/), US East (N. Virginia)',
-      figuresAsOf: 'undated (the file at that commit)',
+      figuresAsOf: 'not dated (the file at that commit)',
     },
     {
       id: G4DN_README,
       url: 'https://github.com/goerlitz/nlp-classification/blob/HEAD/notebooks/10kGNAD/sagemaker/README.md',
       title: 'GPU instance prices quoted from https://aws.amazon.com/sagemaker/pricing/ (US East)',
-      figuresAsOf: 'undated',
+      figuresAsOf: 'not dated',
     },
     {
       id: ZENKLINOV,
       url: 'https://github.com/zenklinov/HPC_-_AI_Infrastructure_Architect_Level_3_Advanced_-The_Orchestrator-/blob/HEAD/cost-analysis/aws-cost-estimation.md',
       title: 'A cost estimation quoting the g4dn.xlarge on-demand price in us-east-1',
-      figuresAsOf: 'undated',
+      figuresAsOf: 'not dated',
     },
     {
       id: S3_PAGE,
       url: 'https://aws.amazon.com/s3/pricing/',
       title: 'Amazon S3 pricing, S3 Standard, first 50 TB a month, US East (N. Virginia), as quoted by stored copies of the page',
-      figuresAsOf: 'quoted as current in 2022-2026',
+      figuresAsOf: 'quoted as current from 2022 to 2026',
     },
   ],
   rows: [
@@ -225,5 +225,5 @@ export function findPrice(table: PriceTable, usage: CostUsage, region: string, i
 /** The source a row names, as text: its title and address. */
 export function priceSourceText(table: PriceTable, row: PriceRow): string {
   const s = table.sources.find((x) => x.id === row.source);
-  return s ? `${s.title} (${s.figuresAsOf}): ${s.url}` : row.source;
+  return s ? `${s.title} (figures: ${s.figuresAsOf}): ${s.url}` : row.source;
 }
