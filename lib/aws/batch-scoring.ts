@@ -35,8 +35,10 @@ const STEP = { validate: 'ValidateInput', model: 'CreateModel', transform: 'Tran
 const LATEST = 'latest';
 const DEFAULT_INSTANCE_TYPE = 'ml.m5.xlarge';
 /**
- * The Lambda steps' timeout: a pipeline's Lambda step waits at most 10 minutes for its function
- * (SageMaker developer guide, "Lambda step": "the Lambda function ... timeout of 10 minutes").
+ * The Lambda steps' timeout: 10 minutes, the longest a pipeline's Lambda step is believed to wait for
+ * its function (the SageMaker Python SDK's LambdaStep notes a 10-minute limit; not re-verified against
+ * the service). A validate or commit step reads every input line once: partitions that take longer
+ * to read need a processing step instead.
  */
 const LAMBDA_STEP_TIMEOUT = Duration.minutes(10);
 /** How often a backfill looks at a running execution (each look is a few state transitions). */
@@ -472,6 +474,9 @@ export class BatchScoring extends Construct {
       description: `Lets EventBridge Scheduler start batch scoring ${this.props.name}`,
     });
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:StartPipelineExecution'], resources: [this.pipelineArn] }));
+    // The schedule is encrypted with the key; the execution role decrypts it when the schedule fires
+    // (EventBridge Scheduler user guide, "Encryption at rest": a customer managed key needs kms:Decrypt on the execution role).
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.key.keyArn] }));
     const hour = this.props.hourUtc ?? DEFAULT_BATCH_HOUR_UTC;
     const schedule = new scheduler.CfnSchedule(this, 'Schedule', {
       description: `Daily run of batch scoring ${this.props.name}: scores the day before`,
@@ -494,8 +499,6 @@ export class BatchScoring extends Construct {
     schedule.node.addDependency(pipeline);
     const policy = role.node.tryFindChild('DefaultPolicy');
     if (policy) schedule.node.addDependency(policy);
-    // EventBridge Scheduler encrypts the schedule with the key, so it may use it.
-    this.key.grant(new iam.ServicePrincipal('scheduler.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
   }
 
   /**

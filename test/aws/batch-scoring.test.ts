@@ -169,12 +169,16 @@ describe('the schedule', () => {
     expect(input.ClientRequestToken.replace('<aws.scheduler.scheduled-time>', '2026-11-27T03:00:00Z').length).toBeGreaterThanOrEqual(32);
   });
 
-  it('the scheduler may start this pipeline and nothing else', () => {
+  it('the scheduler may start this pipeline (and decrypt the schedule) and nothing else', () => {
     const { stack } = batch();
-    const [only, ...others] = statements(stack, 'BatchScheduleRole');
+    const [start, decrypt, ...others] = statements(stack, 'BatchScheduleRole');
     expect(others).toEqual([]);
-    expect(only.Action).toBe('sagemaker:StartPipelineExecution');
-    expect(JSON.stringify(only.Resource)).toContain(':sagemaker:eu-west-1:123456789012:pipeline/teststack-batch-');
+    expect(start.Action).toBe('sagemaker:StartPipelineExecution');
+    expect(JSON.stringify(start.Resource)).toContain(':sagemaker:eu-west-1:123456789012:pipeline/teststack-batch-');
+    expect(decrypt).toEqual({ Action: 'kms:Decrypt', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^BatchKey/), 'Arn'] } });
+    // the key's policy names no service principal of the scheduler (any account's schedules could use it)
+    const key = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key'))[0] as any;
+    expect(JSON.stringify(key.Properties.KeyPolicy)).not.toContain('scheduler.amazonaws.com');
   });
 });
 
