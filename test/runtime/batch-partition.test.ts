@@ -158,6 +158,31 @@ describe('commitRun', () => {
     expect((await readPartition(store, spec, DATE))!.files).toEqual([`${OUT}run=exec-2/part-0.csv.out`, `${OUT}run=exec-2/part-1.csv.out`]);
   });
 
+  it('concurrent runs of a date: a commit whose manifest was replaced meanwhile deletes nothing (the files the partition names stay)', async () => {
+    // GIVEN a committed run, and runs exec-2 and exec-3 scored
+    const store = new MemoryObjectStore();
+    await givenInput(store);
+    await run(store, 'exec-1');
+    const input = await validateInput(store, spec, DATE);
+    await givenRunOutput(store, 'exec-2', 3, 'score-exec-2');
+    await givenRunOutput(store, 'exec-3', 3, 'score-exec-3');
+    // WHEN exec-3 commits right after exec-2's manifest PUT, before exec-2 cleans up
+    let raced = false;
+    store.onChange = async (op) => {
+      if (!raced && op === `put ${manifestUri(spec, DATE)}`) {
+        raced = true;
+        store.onChange = undefined;
+        await commitRun(store, spec, { date: DATE, runId: 'exec-3', modelVersion: '5', modelSource: 'm', input, now: clock });
+      }
+    };
+    const late = await commitRun(store, spec, { date: DATE, runId: 'exec-2', modelVersion: '4', modelSource: 'm', input, now: clock });
+    // THEN the partition is exec-3's and all its files exist
+    expect(late.deletedRuns).toEqual([]);
+    const m = (await readPartition(store, spec, DATE))!;
+    expect(m.runId).toBe('exec-3');
+    for (const f of m.files) expect(store.objects.has(f)).toBe(true);
+  });
+
   it.each([
     ['wrote fewer records than it read', 2, undefined, 'run exec-2 wrote 2 record(s) under s3://scores/fraud/date=2026-11-26/run=exec-2/ for 3 input record(s)'],
     ['wrote no files', 0, undefined, 'run exec-2 wrote no files under'],

@@ -123,7 +123,8 @@ export interface CommitResult {
  * partition unchanged) when the run wrote no files, when it wrote a different number of records
  * than the input holds, or when the input changed since `validateInput`. Otherwise writes the
  * lineage, then the manifest (the commit), then deletes every other run of the partition except
- * the one the manifest replaced. Committing the same run again rewrites its manifest and deletes nothing.
+ * the one the manifest replaced. Committing the same run again rewrites its manifest and deletes nothing;
+ * so does a commit whose manifest another run's commit has already replaced (concurrent runs of a date).
  */
 export async function commitRun(
   store: ObjectStore, spec: Pick<BatchScoringSpec, 'inputUri' | 'outputUri'>, options: CommitRunOptions,
@@ -179,6 +180,12 @@ export async function commitRun(
   for (const o of await store.list(`${partition}run=`)) {
     const id = /^run=([^/]+)\//.exec(o.uri.slice(partition.length))?.[1];
     if (id !== undefined) byRun.set(id, [...(byRun.get(id) ?? []), o.uri]);
+  }
+  // Another run of the date may have committed since our PUT: its manifest is the partition now, so
+  // deleting by our view could remove the files it names. Only the current manifest's owner cleans up.
+  const current = await readManifestAt(store, target);
+  if (current?.runId !== runId) {
+    return { manifest, manifestUri: target, ...(previous ? { replacedRunId: previous.runId } : {}), deletedRuns: [] };
   }
   const deletedRuns = runsToDelete([...byRun.keys()], runId, previous?.runId);
   const doomed = deletedRuns.flatMap((id) => byRun.get(id) ?? []);
