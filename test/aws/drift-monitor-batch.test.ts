@@ -1,11 +1,16 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Aspects, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks as AwsSolutionsChecksV2 } from 'cdk-nag-v2';
 import { describe, expect, it } from 'vitest';
 import { DRIFT_METRIC_NAMESPACE, DriftMonitor, DriftMonitorProps } from '../../lib/aws/drift-monitor';
-import { expectValidationError, newStack } from '../support/aws';
+import { ENV, expectValidationError, newStack } from '../support/aws';
 
 /** A drift monitor on a batch scoring's output (`batchSource`), not on an endpoint's capture. */
 function monitor(props: Partial<DriftMonitorProps> = {}, build?: (stack: Stack) => Partial<DriftMonitorProps>): { m: DriftMonitor; t: Template } {
@@ -121,6 +126,43 @@ describe('DriftMonitor (AWS) on a batch scoring\'s output', () => {
       const list = statements(t).find((s) => s.Action === 's3:ListBucket');
       expect(list.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', { Ref: expect.stringMatching(/^Scores/) }]] });
       expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['fraud/date=????-??-??/_MANIFEST.json'] } });
+    });
+  });
+
+  describe('cdk-nag: the wildcards of the partitions\' keys are acknowledged with their reason', () => {
+    const build = (stack: Stack) => new DriftMonitor(stack, 'Drift', {
+      endpointName: 'fraud-daily',
+      batchSource: { outputUri: 's3://scores-bucket/fraud/daily/', encryptionKey: new kms.Key(stack, 'ScoresKey', { enableKeyRotation: true }) },
+      baselineBucket: s3.Bucket.fromBucketName(stack, 'Baselines', 'baselines'),
+      baselineKey: 'fraud/baseline.json',
+      features: ['amount'],
+      alarmOwnership: { owner: 'fraud-oncall', runbookUrl: 'https://runbooks.example.com/drift' },
+    });
+
+    it('AwsSolutions (cdk-nag 3.x): no finding', () => {
+      const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-drift-batch-nag-'));
+      const app = new App({ outdir });
+      build(new Stack(app, 'Solo', { env: ENV }));
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      try {
+        app.synth();
+      } catch (e) {
+        if (!fs.existsSync(path.join(outdir, 'validation-report.json'))) throw e;
+      }
+      const file = path.join(outdir, 'validation-report.json');
+      const report = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : { pluginReports: [] };
+      const violations = report.pluginReports.flatMap((r: any) => r.violations).flatMap((v: any) => v.violatingConstructs.map((c: any) => `${v.ruleName} @ ${c.constructPath}`));
+      expect(violations).toEqual([]);
+    });
+
+    it('AwsSolutions (cdk-nag 2.x): no error and no warning', () => {
+      const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-drift-batch-nag2-')) });
+      build(new Stack(app, 'Solo', { env: ENV }));
+      Aspects.of(app).add(new AwsSolutionsChecksV2());
+      app.synth();
+      const found = app.node.findAll().flatMap((c) => c.node.metadata
+        .filter((m) => m.type === 'aws:cdk:error' || m.type === 'aws:cdk:warning').map((m) => `${String(m.data).split(': ')[0]} @ ${c.node.path}`));
+      expect(found).toEqual([]);
     });
   });
 
