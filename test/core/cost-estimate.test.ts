@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as YAML from 'yaml';
 import {
   CostCategory,
+  CostEstimates,
   CostTarget,
   CostUsage,
   NO_PRICE,
@@ -52,6 +53,8 @@ describe('the price table', () => {
     [CostUsage.SAGEMAKER_HOSTING, 'us-east-1', 'ml.g5.xlarge', 1.408],
     [CostUsage.SAGEMAKER_HOSTING, 'us-east-1', 'ml.g4dn.xlarge', 0.7364],
     [CostUsage.EC2_ON_DEMAND, 'us-east-1', 'g5.xlarge', 1.006],
+    // Karpenter's table, after the 2025 cut (FMBench's older copy says 32.7726)
+    [CostUsage.EC2_ON_DEMAND, 'us-east-1', 'p4d.24xlarge', 21.957642],
     [CostUsage.SAGEMAKER_TRAINING, 'eu-west-1', 'ml.g5.xlarge', 1.57],
     [CostUsage.SAGEMAKER_HOSTING, 'eu-west-1', 'ml.g4dn.xlarge', 0.821],
     [CostUsage.S3_STANDARD_STORAGE, 'us-east-1', 'standard', 0.023],
@@ -62,7 +65,8 @@ describe('the price table', () => {
   it('has no price it was not given: an unknown Region or type finds nothing', () => {
     expect(findPrice(PRICE_TABLE, CostUsage.SAGEMAKER_HOSTING, 'eu-west-1', 'ml.g5.xlarge')).toBeUndefined();
     expect(findPrice(PRICE_TABLE, CostUsage.SAGEMAKER_HOSTING, 'ap-south-2', 'ml.g5.xlarge')).toBeUndefined();
-    expect(findPrice(PRICE_TABLE, CostUsage.EC2_ON_DEMAND, 'us-east-1', 'p5.48xlarge')).toBeUndefined();
+    expect(findPrice(PRICE_TABLE, CostUsage.EC2_ON_DEMAND, 'us-east-1', 'p5e.48xlarge')).toBeUndefined();
+    expect(findPrice(PRICE_TABLE, CostUsage.EC2_ON_DEMAND, 'eu-west-1', 'g5.xlarge')).toBeUndefined();
   });
 });
 
@@ -82,9 +86,12 @@ describe('estimateModelCostAws', () => {
     expect(training.map((l) => [l.item, l.source])).toEqual([
       ['ml.m5.xlarge', NO_PRICE], ['ml.g5.xlarge', NO_PRICE], ['ml.m5.xlarge', NO_PRICE],
     ]);
+    // AND the nightly batch scoring (a Batch Transform on the serving type, 1 h a day assumed) has no price either
+    const batch = e.lines.filter((l) => l.category === CostCategory.BATCH);
+    expect(batch.map((l) => [l.item, l.quantityMin, l.quantityMax, l.source])).toEqual([['ml.g5.xlarge', 30.42, 30.42, NO_PRICE]]);
     expect(e.totalMonthlyUsdMin).toBe(4111.36);
     expect(e.totalMonthlyUsdMax).toBe(8222.72);
-    expect(e.unpricedLines).toBe(3);
+    expect(e.unpricedLines).toBe(4);
     expect(e.target).toBe(CostTarget.AWS);
     expect(e.assumptions[0]).toMatch(/^An estimate, not a bill/);
     expect(e.priceSources.join('\n')).toContain('foundation-model-benchmarking-tool');
@@ -101,7 +108,7 @@ describe('estimateModelCostAws', () => {
     expect(serving.every((l) => l.source === NO_PRICE && l.monthlyUsdMin === undefined)).toBe(true);
     expect(e.totalMonthlyUsdMin).toBe(0);
     expect(e.totalMonthlyUsdMax).toBe(67.32);
-    expect(e.unpricedLines).toBe(2);
+    expect(e.unpricedLines).toBe(3);
   });
 
   it('prices batch scoring as one run a day of the stated length, on the serving type by default', () => {
@@ -146,10 +153,12 @@ describe('estimateModelCostKubernetes', () => {
       [CostCategory.SERVING, 'g5.xlarge', 730, 2190, 734.38, 2203.14],
       // the train step: 1 GPU, up to 2 h × 4.35 weekly runs
       [CostCategory.TRAINING, 'g5.xlarge', 0, 8.7, 0, 8.75],
+      // batch scoring on the training pool: 1 GPU, 1 h a day (assumed) × 30.42 days
+      [CostCategory.BATCH, 'g5.xlarge', 30.42, 30.42, 30.6, 30.6],
     ]);
     expect(e.lines[2].what).toContain('node pool a10g-training');
-    expect(e.totalMonthlyUsdMin).toBe(2203.14);
-    expect(e.totalMonthlyUsdMax).toBe(6618.17);
+    expect(e.totalMonthlyUsdMin).toBe(2233.74);
+    expect(e.totalMonthlyUsdMax).toBe(6648.77);
     expect(e.target).toBe(CostTarget.KUBERNETES);
   });
 
@@ -167,7 +176,7 @@ describe('estimateModelCostKubernetes', () => {
   it('says "no price" in a Region without EC2 prices', () => {
     const e = estimateModelCostKubernetes(SPEC, 'churn', { region: 'eu-west-1' });
     expect(e.lines.every((l) => l.source === NO_PRICE)).toBe(true);
-    expect([e.totalMonthlyUsdMin, e.totalMonthlyUsdMax, e.unpricedLines]).toEqual([0, 0, 3]);
+    expect([e.totalMonthlyUsdMin, e.totalMonthlyUsdMax, e.unpricedLines]).toEqual([0, 0, 4]);
   });
 
   it('throws for a model the platform does not have', () => {
@@ -189,7 +198,7 @@ describe('estimatePlatformCost', () => {
       ['node pool a10g-serving', 0, 8812.56, false],
       ['node pool a10g-training', 0, 2937.52, false],
     ]);
-    expect([e.totalMonthlyUsdMin, e.totalMonthlyUsdMax]).toEqual([2203.14, 6618.17]);
+    expect([e.totalMonthlyUsdMin, e.totalMonthlyUsdMax]).toEqual([2233.74, 6648.77]);
   });
 });
 
@@ -203,11 +212,22 @@ describe('budgetProblems', () => {
   it('warns when the minimum is above the budget', () => {
     const p = budgetProblems(estimate, { monthlyUsd: 3000 })!;
     expect(p.isError).toBe(false);
-    expect(p.message).toBe('churn: the estimated monthly cost is at least $4,111.36 (3 line(s) without a price are not in it), above its budget of $3,000.00 '
+    expect(p.message).toBe('churn: the estimated monthly cost is at least $4,111.36 (4 line(s) without a price are not in it), above its budget of $3,000.00 '
       + '(an estimate at on-demand prices of us-east-1, read on 2026-11-27; the range is $4,111.36–$8,222.72). Lower the instance count or type, or raise budget.monthlyUsd.');
   });
 
   it('is an error when the budget asks for it', () => {
     expect(budgetProblems(estimate, { monthlyUsd: 3000, failOnEstimateOver: true })?.isError).toBe(true);
+  });
+});
+
+describe('CostEstimates (the functions for every jsii language)', () => {
+  it('gives the same estimates as the functions', () => {
+    const o = { region: 'us-east-1' };
+    expect(CostEstimates.priceTable()).toBe(PRICE_TABLE);
+    expect(CostEstimates.modelOnAws(CHURN, o)).toEqual(estimateModelCostAws(CHURN, o));
+    expect(CostEstimates.modelOnKubernetes(SPEC, 'churn', o)).toEqual(estimateModelCostKubernetes(SPEC, 'churn', o));
+    expect(CostEstimates.platform(SPEC, CostTarget.AWS, o)).toEqual(estimatePlatformCost(SPEC, CostTarget.AWS, o));
+    expect(CostEstimates.budgetProblem(estimateModelCostAws(CHURN, o), { monthlyUsd: 3000 })?.isError).toBe(false);
   });
 });

@@ -21,7 +21,7 @@ describe('costRunbook', () => {
 
   it('says it is an estimate, one table row per line, and the totals', () => {
     expect(lines[0]).toBe('### Cost: an estimate, not a bill (us-east-1)');
-    expect(lines.slice(2, 10)).toEqual([
+    expect(lines.slice(2, 11)).toEqual([
       '| what | unit price | quantity a month | US dollars a month | source |',
       '| --- | --- | --- | --- | --- |',
       '| serving: variant primary, 2–6 × ml.g5.xlarge, 730 h a month | $1.408 / instance-hour | 1,460–4,380 instance-hours | $2,055.68–$6,167.04 | [1] |',
@@ -29,7 +29,8 @@ describe('costRunbook', () => {
       '| training: step validate (processing job), 1 × ml.m5.xlarge, 0–24 h a run, 4.35 runs a month (weekly) | no price | 0–104.4 instance-hours | — | no price |',
       '| training: step train (training job), 1 × ml.g5.xlarge, 0–2 h a run, 4.35 runs a month (weekly) | no price | 0–8.7 instance-hours | — | no price |',
       '| training: step evaluate (processing job), 1 × ml.m5.xlarge, 0–24 h a run, 4.35 runs a month (weekly) | no price | 0–104.4 instance-hours | — | no price |',
-      '| **total** |  |  | **$4,111.36–$8,222.72** (without 3 line(s) that have no price) |  |',
+      '| batch scoring: 1 × ml.g5.xlarge, 1 h a day (assumed), 30.42 days a month | no price | 30.42 instance-hours | — | no price |',
+      '| **total** |  |  | **$4,111.36–$8,222.72** (without 4 line(s) that have no price) |  |',
     ]);
   });
 
@@ -60,7 +61,8 @@ describe('costRunbook', () => {
     expect(k[2]).toBe('| model | what | unit price | quantity a month | US dollars a month | source |');
     expect(k).toContain('| (platform) | node pool a10g-serving: 0–12 A10G GPUs (its maxGpus limit), 730 h a month, priced as g5.xlarge per GPU (not added) '
       + '| $1.006 / GPU-hour | 0–8,760 GPU-hours | $0.00–$8,812.56 | [1] |');
-    expect(k).toContain('|  | **total** |  |  | **$2,203.14–$6,618.17** |  |');
+    expect(k).toContain('|  | **total** |  |  | **$2,233.74–$6,648.77** |  |');
+    expect(k.find((l) => l.startsWith('1. '))).toMatch(/^1\. Karpenter's on-demand EC2 price table for us-east-1.*\(figures: 2026-07-20\): https:\/\/github\.com\/aws\/karpenter-provider-aws\/blob\/[0-9a-f]{40}\/pkg\/providers\/pricing\/zz_generated\.pricing_aws\.go$/);
   });
 
   it('says when nothing has a price', () => {

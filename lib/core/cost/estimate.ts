@@ -543,3 +543,60 @@ export function budgetProblems(estimate: CostEstimate, budget: PlatformBudgetSpe
 export function money(n: number): string {
   return n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
+
+/**
+ * The estimate's functions as static methods, for every jsii language (`core.CostEstimates.modelOnAws(...)`
+ * in Python, Java, .NET, Go); TypeScript may call the functions themselves.
+ */
+export class CostEstimates {
+  /**
+   * The library's price table (`PRICE_TABLE`): its rows, sources and the day it was read.
+   */
+  public static priceTable(): PriceTable {
+    return PRICE_TABLE;
+  }
+
+  /**
+   * The monthly cost of one platform model rendered on AWS (`estimateModelCostAws`).
+   *
+   * @param model the model's spec
+   * @param options Region and price table
+   */
+  public static modelOnAws(model: PlatformModelSpec, options: CostEstimateOptions): CostEstimate {
+    return estimateModelCostAws(model, options);
+  }
+
+  /**
+   * The monthly cost of one platform model rendered on Kubernetes (`estimateModelCostKubernetes`).
+   *
+   * @param spec the platform spec (its node pools)
+   * @param model the model's name
+   * @param options Region and price table
+   */
+  public static modelOnKubernetes(spec: PlatformSpec, model: string, options: CostEstimateOptions): CostEstimate {
+    return estimateModelCostKubernetes(spec, model, options);
+  }
+
+  /**
+   * The monthly cost of a whole platform (`estimatePlatformCost`).
+   *
+   * @param spec the platform spec
+   * @param target the rendering
+   * @param options Region and price table
+   */
+  public static platform(spec: PlatformSpec, target: CostTarget, options: CostEstimateOptions): CostEstimate {
+    return estimatePlatformCost(spec, target, options);
+  }
+
+  /**
+   * The estimate's minimum against a budget (`budgetProblems`): undefined when it fits.
+   *
+   * @param estimate the model's estimate
+   * @param budget the model's budget
+   */
+  public static budgetProblem(estimate: CostEstimate, budget: PlatformBudgetSpec): BudgetProblem | undefined {
+    return budgetProblems(estimate, budget);
+  }
+
+  private constructor() {}
+}

@@ -8,22 +8,30 @@
  * How the figures were found (2026-11-27): the AWS price pages themselves
  * (https://aws.amazon.com/sagemaker/pricing/, https://aws.amazon.com/ec2/pricing/on-demand/,
  * https://aws.amazon.com/s3/pricing/) render their tables with JavaScript and could not be read
- * from here; the figures come from stored copies that quote them, each cited per row:
- * - an AWS bill for SageMaker in EU (Ireland), December 2023, rates as billed (aws-samples/sagemaker-ssh-helper);
- * - the price configuration of AWS's FMBench (aws-samples/foundation-model-benchmarking-tool), SageMaker
- *   hosting and EC2 on-demand in US East (N. Virginia), the EC2 rows citing the on-demand page.
- * Cross-checks (agreeing figures from other copies): ml.g5.xlarge hosting in us-east-1 "about
- * $1.41/hour … us-east-1 as of October 2025" (https://zircon.tech/blog/the-real-cost-of-running-ai-models-on-aws-sagemaker-inference-deep-dive);
- * g5.xlarge on EC2 in us-east-1 "$1.006/hr" (June 2026, https://www.factualminds.com/blog/amazon-ec2-on-demand-pricing-instance-families-2026/);
+ * from here; the figures come from stored copies that carry them, each cited per row:
+ * - EC2 on-demand (Linux) in us-east-1: Karpenter's generated price table
+ *   (aws/karpenter-provider-aws, pkg/providers/pricing/zz_generated.pricing_aws.go, "generated at
+ *   2026-07-20T13:44:30Z for us-east-1" from the AWS Price List API), the prices Karpenter itself
+ *   starts with. It has no other Region.
+ * - SageMaker in EU (Ireland): an AWS bill of December 2023, rates as billed (aws-samples/sagemaker-ssh-helper).
+ * - SageMaker hosting in US East (N. Virginia): the price configuration of AWS's FMBench
+ *   (aws-samples/foundation-model-benchmarking-tool).
+ * Cross-checks: FMBench's EC2 rows equal Karpenter's for g5, g6, g4dn.12xlarge, inf2 and p3.2xlarge
+ * (g5.xlarge $1.006, g6.2xlarge $0.9776, inf2.xlarge $0.7582, …) but not for p4d.24xlarge ($32.7726
+ * against $21.957642) or p5.48xlarge ($98.32 against $55.04): FMBench predates the 2025 cut of those
+ * on-demand prices, so its SageMaker P4d/P5 rows are left out too. g5.xlarge on EC2 in us-east-1
+ * "$1.006/hr" (June 2026, https://www.factualminds.com/blog/amazon-ec2-on-demand-pricing-instance-families-2026/);
+ * ml.g5.xlarge hosting in us-east-1 "about $1.41/hour … us-east-1 as of October 2025"
+ * (https://zircon.tech/blog/the-real-cost-of-running-ai-models-on-aws-sagemaker-inference-deep-dive);
  * ml.g4dn.xlarge $0.7364 (https://github.com/goerlitz/nlp-classification/blob/HEAD/notebooks/10kGNAD/sagemaker/README.md,
  * quoting the SageMaker pricing page); S3 Standard "$0.023 per GB" for the first 50 TB a month
  * (quoted from the S3 pricing page by many stored copies; "$0.023 to $0.026 per GB per month
  * (depending on your Region)", https://www.cloudhealthtech.com/blog/s3-cost-aws-cloud-storage-costs-explained).
  *
  * Left out, for want of a figure found here: SageMaker hosting, Batch Transform and processing of the GPU
- * types in eu-west-1 except those billed (ml.g5.xlarge hosting among them), SageMaker training, processing
- * and Batch Transform in us-east-1, every EC2 price in eu-west-1, S3 in eu-west-1, and P4d/P4de/P5/Trn1
- * everywhere (the copies disagree, and their on-demand prices were cut in 2025).
+ * types in eu-west-1 except those billed (ml.g5.xlarge hosting, the example's, among them), SageMaker
+ * training, processing and Batch Transform in us-east-1, every EC2 price in eu-west-1 (Karpenter's table
+ * is us-east-1 only), S3 in eu-west-1, SageMaker P4d/P4de/P5/Trn1, and p5e.48xlarge on EC2.
  */
 
 /** What a price is the price of. */
@@ -88,7 +96,7 @@ const HOUR = 'instance-hour';
 const BILL = 'aws-bill-eu-west-1-2023-12';
 const FMBENCH = 'aws-fmbench-pricing';
 const G4DN_README = 'goerlitz-sagemaker-readme';
-const ZENKLINOV = 'zenklinov-cost-analysis';
+const KARPENTER = 'karpenter-pricing-us-east-1';
 const S3_PAGE = 's3-pricing-page';
 
 function rows(usage: CostUsage, region: string, source: string, prices: Record<string, number>, unit = HOUR): PriceRow[] {
@@ -120,7 +128,7 @@ export const PRICE_TABLE: PriceTable = {
     {
       id: FMBENCH,
       url: 'https://github.com/aws-samples/foundation-model-benchmarking-tool/blob/00ef155d0f9c6b999d796f915159d3d622f8233d/src/fmbench/configs/pricing.yml',
-      title: 'AWS FMBench price configuration: SageMaker hosting and EC2 on-demand (from https://aws.amazon.com/ec2/pricing/on-demand/), US East (N. Virginia)',
+      title: 'AWS FMBench price configuration: SageMaker hosting, US East (N. Virginia) (aws-samples/foundation-model-benchmarking-tool)',
       figuresAsOf: 'not dated (the file at that commit)',
     },
     {
@@ -130,10 +138,10 @@ export const PRICE_TABLE: PriceTable = {
       figuresAsOf: 'not dated',
     },
     {
-      id: ZENKLINOV,
-      url: 'https://github.com/zenklinov/HPC_-_AI_Infrastructure_Architect_Level_3_Advanced_-The_Orchestrator-/blob/HEAD/cost-analysis/aws-cost-estimation.md',
-      title: 'A cost estimation quoting the g4dn.xlarge on-demand price in us-east-1',
-      figuresAsOf: 'not dated',
+      id: KARPENTER,
+      url: 'https://github.com/aws/karpenter-provider-aws/blob/6fc13b5236fd04fd16ff3f9dc7490d0813994099/pkg/providers/pricing/zz_generated.pricing_aws.go',
+      title: 'Karpenter\'s on-demand EC2 price table for us-east-1, generated from the AWS Price List API (aws/karpenter-provider-aws)',
+      figuresAsOf: '2026-07-20',
     },
     {
       id: S3_PAGE,
@@ -184,26 +192,55 @@ export const PRICE_TABLE: PriceTable = {
     }),
     ...rows(CostUsage.SAGEMAKER_HOSTING, 'us-east-1', G4DN_README, { 'ml.g4dn.xlarge': 0.7364 }),
 
-    // US East (N. Virginia), EC2 on-demand Linux: FMBench's table (citing the on-demand page).
-    ...rows(CostUsage.EC2_ON_DEMAND, 'us-east-1', FMBENCH, {
+    // US East (N. Virginia), EC2 on-demand Linux: Karpenter's generated table, every type of the GPU catalog it has.
+    ...rows(CostUsage.EC2_ON_DEMAND, 'us-east-1', KARPENTER, {
+      'g4dn.xlarge': 0.526,
+      'g4dn.2xlarge': 0.752,
+      'g4dn.4xlarge': 1.204,
+      'g4dn.8xlarge': 2.176,
+      'g4dn.16xlarge': 4.352,
+      'g4dn.12xlarge': 3.912,
+      'g4dn.metal': 7.824,
       'g5.xlarge': 1.006,
       'g5.2xlarge': 1.212,
+      'g5.4xlarge': 1.624,
+      'g5.8xlarge': 2.448,
+      'g5.16xlarge': 4.096,
       'g5.12xlarge': 5.672,
       'g5.24xlarge': 8.144,
       'g5.48xlarge': 16.288,
-      'g4dn.12xlarge': 3.912,
+      'g6.xlarge': 0.8048,
       'g6.2xlarge': 0.9776,
-      'g6.12xlarge': 4.6016,
+      'g6.4xlarge': 1.3232,
+      'g6.8xlarge': 2.0144,
       'g6.16xlarge': 3.3968,
+      'g6.12xlarge': 4.6016,
       'g6.24xlarge': 6.6752,
       'g6.48xlarge': 13.3504,
+      'g6e.xlarge': 1.861,
+      'g6e.2xlarge': 2.24208,
+      'g6e.4xlarge': 3.00424,
+      'g6e.8xlarge': 4.52856,
+      'g6e.16xlarge': 7.57719,
+      'g6e.12xlarge': 10.49264,
+      'g6e.24xlarge': 15.06559,
+      'g6e.48xlarge': 30.13118,
+      'p3.2xlarge': 3.06,
+      'p3.8xlarge': 12.24,
+      'p3.16xlarge': 24.48,
+      'p3dn.24xlarge': 31.212,
+      'p4d.24xlarge': 21.957642,
+      'p4de.24xlarge': 27.44705,
+      'p5.48xlarge': 55.04,
+      'p5en.48xlarge': 63.296,
       'inf2.xlarge': 0.7582,
       'inf2.8xlarge': 1.96786,
       'inf2.24xlarge': 6.49063,
       'inf2.48xlarge': 12.98127,
-      'p3.2xlarge': 3.06,
+      'trn1.2xlarge': 1.34375,
+      'trn1.32xlarge': 21.5,
+      'trn1n.32xlarge': 24.78,
     }),
-    ...rows(CostUsage.EC2_ON_DEMAND, 'us-east-1', ZENKLINOV, { 'g4dn.xlarge': 0.526 }),
 
     ...rows(CostUsage.S3_STANDARD_STORAGE, 'us-east-1', S3_PAGE, { standard: 0.023 }, 'GB-month'),
   ],
