@@ -13,6 +13,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { IModelRegistry } from './model-registry';
+import { ownedAlarm } from './private/alarms';
 import { eventAlarm } from './private/event-alarm';
 import { hasInstanceStorage } from './private/instance-storage';
 import { allowLogsToUseKey } from './private/logs-key';
@@ -23,7 +24,7 @@ import {
   DEFAULT_BATCH_CONTENT_TYPE, DEFAULT_BATCH_HOUR_UTC, DEFAULT_BATCH_MAX_CONCURRENCY, DEFAULT_BATCH_MIN_RECORDS, backfillPlan,
 } from '../core/batch/layout';
 import { BatchScoringSpec } from '../core/batch/spec';
-import { AlarmOwnership } from '../core/rollback';
+import { AlarmOwnership, ThresholdComparison } from '../core/rollback';
 import { SAGEMAKER_EVENT_SOURCE } from '../core/rollback-events';
 import { awsBatchScoringSchema } from '../core/schemas/aws-batch';
 
@@ -146,6 +147,8 @@ export class BatchScoring extends Construct {
   public readonly backfill: sfn.StateMachine;
   /** Fires when an execution of the pipeline fails (scheduled or backfilled). */
   public readonly executionFailedAlarm: cloudwatch.Alarm;
+  /** Fires when a backfill fails (a date not scored, or a range refused), aborts or times out. */
+  public readonly backfillFailedAlarm: cloudwatch.Alarm;
   /** The key of the scores, volumes, environment and logs. */
   public readonly key: kms.IKey;
   /** Security groups of the model's containers, when they run in a VPC. */
@@ -188,6 +191,27 @@ export class BatchScoring extends Construct {
       owner: props.alarmOwnership.owner,
       runbookUrl: props.alarmOwnership.runbookUrl,
     }, props.alarmTopic).alarm;
+    this.backfillFailedAlarm = ownedAlarm(this, {
+      id: 'BackfillFailed',
+      // Step Functions' ExecutionsFailed/Aborted/TimedOut per state machine (AWS/States, dimension StateMachineArn).
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(failed, 0) + FILL(aborted, 0) + FILL(timedOut, 0)',
+        usingMetrics: {
+          failed: this.backfill.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+          aborted: this.backfill.metricAborted({ period: Duration.minutes(5), statistic: 'Sum' }),
+          timedOut: this.backfill.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' }),
+        },
+        period: Duration.minutes(5),
+        label: 'Backfills that did not succeed',
+      }),
+      threshold: 0,
+      comparison: ThresholdComparison.GREATER_THAN,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      summary: `A backfill of batch scoring ${props.name} did not succeed: its execution's output names the dates not scored; backfill them again`,
+      owner: props.alarmOwnership.owner,
+      runbookUrl: props.alarmOwnership.runbookUrl,
+    }, props.alarmTopic);
   }
 
   /**

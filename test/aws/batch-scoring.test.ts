@@ -244,6 +244,21 @@ describe('failures are owned and alarmed', () => {
     expect(stack.resolve(rule.Properties.EventPattern.detail.pipelineArn)).toEqual([stack.resolve(scoring.pipelineArn)]);
     expect(stack.resolve(scoring.executionFailedAlarm.alarmArn)).toBeDefined();
   });
+
+  it('a backfill that fails, aborts or times out raises the owned alarm', () => {
+    const { stack, scoring } = batch();
+    const alarm = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'))
+      .find((a: any) => a.Properties.AlarmDescription.startsWith('A backfill')) as any;
+    expect(alarm.Properties.AlarmDescription).toMatch(/\nOwner: fraud-oncall\nRunbook: https:\/\/runbooks\.example\.com\/fraud-batch$/);
+    expect(alarm.Properties.Threshold).toBe(0);
+    expect(alarm.Properties.ComparisonOperator).toBe('GreaterThanThreshold');
+    const metrics = alarm.Properties.Metrics;
+    expect(metrics.find((m: any) => m.ReturnData !== false).Expression).toBe('FILL(failed, 0) + FILL(aborted, 0) + FILL(timedOut, 0)');
+    expect(metrics.filter((m: any) => m.MetricStat).map((m: any) => `${m.Id}:${m.MetricStat.Metric.Namespace}/${m.MetricStat.Metric.MetricName}`).sort())
+      .toEqual(['aborted:AWS/States/ExecutionsAborted', 'failed:AWS/States/ExecutionsFailed', 'timedOut:AWS/States/ExecutionsTimedOut']);
+    expect(metrics.find((m: any) => m.Id === 'failed').MetricStat.Metric.Dimensions).toEqual([{ Name: 'StateMachineArn', Value: { Ref: expect.stringMatching(/^BatchBackfill/) } }]);
+    expect(scoring.backfillFailedAlarm).toBeDefined();
+  });
 });
 
 describe('IAM: exactly what is needed', () => {
