@@ -79,16 +79,94 @@ export function requestRateQuery(preset: ServingMetrics, sel: string, window: st
  * an empty result or NaN, both inconclusive for the analysis and silent for the alert.
  */
 export function errorRatePercentQuery(preset: ServingMetrics, sel: string, window: string, names: GenericMetricNames = {}): string {
+  return `100 * ${errorRatioQuery(preset, sel, window, names)}`;
+}
+
+/** Share of failed requests, 0-1: `errorRatePercentQuery` without the 100 (an SLO's availability bad ratio). */
+export function errorRatioQuery(preset: ServingMetrics, sel: string, window: string, names: GenericMetricNames = {}): string {
   switch (preset) {
     case ServingMetrics.TRITON:
-      return `100 * (sum(rate(nv_inference_request_failure{${sel}}[${window}])) or vector(0)) / ${requestRateQuery(preset, sel, window)}`;
+      return `(sum(rate(nv_inference_request_failure{${sel}}[${window}])) or vector(0)) / ${requestRateQuery(preset, sel, window)}`;
     case ServingMetrics.VLLM:
-      return `100 * (sum(rate(http_requests_total{${sel},${VLLM_API_HANDLERS},status="5xx"}[${window}])) or vector(0)) / ${requestRateQuery(preset, sel, window)}`;
+      return `(sum(rate(http_requests_total{${sel},${VLLM_API_HANDLERS},status="5xx"}[${window}])) or vector(0)) / ${requestRateQuery(preset, sel, window)}`;
     default: {
       const requests = names.requestsTotal ?? 'http_requests_total';
-      return `100 * (sum(rate(${requests}{${sel},${names.errorMatcher ?? 'code=~"5.."'}}[${window}])) or vector(0)) / sum(rate(${requests}{${sel}}[${window}]))`;
+      return `(sum(rate(${requests}{${sel},${names.errorMatcher ?? 'code=~"5.."'}}[${window}])) or vector(0)) / sum(rate(${requests}{${sel}}[${window}]))`;
     }
   }
+}
+
+/**
+ * The upper bounds of vLLM's `vllm:e2e_request_latency_seconds` buckets, seconds
+ * (vllm-project/vllm vllm/v1/metrics/buckets.py REQUEST_LATENCY_BUCKETS; up to 60 s before the
+ * longer ones were added, in vllm/engine/metrics.py `request_latency_buckets`).
+ */
+export const VLLM_LATENCY_BUCKETS_SECONDS: readonly number[] = [
+  0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680,
+];
+
+/** A latency histogram's name (without `_bucket`) and unit. */
+export interface LatencyHistogram {
+  readonly metric: string;
+  readonly unitSeconds: boolean;
+}
+
+/** The request latency histogram of a preset (`_bucket` / `_count` series), or none (Triton: counters and a summary). */
+export function latencyHistogram(preset: ServingMetrics, names: GenericMetricNames = {}): LatencyHistogram | undefined {
+  switch (preset) {
+    case ServingMetrics.TRITON:
+      return undefined;
+    case ServingMetrics.VLLM:
+      return { metric: 'vllm:e2e_request_latency_seconds', unitSeconds: true };
+    default:
+      return { metric: names.latencyHistogram ?? 'http_request_duration_seconds', unitSeconds: names.latencyUnitSeconds ?? true };
+  }
+}
+
+/**
+ * Why a latency threshold cannot be measured with a preset's histogram, or undefined when it can (as
+ * far as is known at synthesis: a GENERIC_HTTP server's buckets are its own, not known here).
+ */
+export function latencyThresholdProblem(preset: ServingMetrics, thresholdMillis: number): string | undefined {
+  if (preset === ServingMetrics.TRITON) {
+    return 'cannot be measured with metricsPreset TRITON: Triton exports request latency as cumulative counters and a summary (quantiles), '
+      + 'not a histogram, so the share of requests under a threshold is unknown; use GENERIC_HTTP with a histogram the server exports';
+  }
+  if (preset === ServingMetrics.VLLM && !VLLM_LATENCY_BUCKETS_SECONDS.some((b) => Math.abs(b * 1000 - thresholdMillis) < 1e-6)) {
+    return `must be a bucket bound of vLLM's vllm:e2e_request_latency_seconds: ${VLLM_LATENCY_BUCKETS_SECONDS.map((b) => b * 1000).join(', ')} ms`;
+  }
+  return undefined;
+}
+
+/**
+ * The `le` matcher of a bucket bound, in both spellings exporters and Prometheus use: Go clients
+ * write a whole number without a decimal point (`le="1"`), Python's client and Prometheus 3's
+ * normalisation of classic histograms with one (`le="1.0"`). Other bounds are written alike
+ * (`le="0.25"`). A bound the histogram does not have selects nothing.
+ */
+export function leMatcher(bound: number): string {
+  return Number.isInteger(bound) ? `le=~"${bound}([.]0)?"` : `le="${bound}"`;
+}
+
+/**
+ * Share of requests slower than `thresholdMillis`, 0-1: 1 − (requests in the bucket at the
+ * threshold) / (all requests), from the preset's latency histogram; the threshold must be one of
+ * its bucket bounds (`latencyThresholdProblem`). No requests: NaN (silent, inconclusive).
+ */
+export function slowRequestsRatioQuery(
+  preset: ServingMetrics, sel: string, window: string, thresholdMillis: number, names: GenericMetricNames = {},
+): string {
+  const h = latencyHistogram(preset, names);
+  if (h === undefined) throw new Error(`slow requests ${latencyThresholdProblem(preset, thresholdMillis)}`);
+  const bound = h.unitSeconds ? Number((thresholdMillis / 1000).toPrecision(12)) : thresholdMillis;
+  return `1 - sum(rate(${h.metric}_bucket{${sel},${leMatcher(bound)}}[${window}])) / sum(rate(${h.metric}_count{${sel}}[${window}]))`;
+}
+
+/** Share of requests slower than `thresholdMillis`, percent (the SLOW_REQUESTS rollback trigger). */
+export function slowRequestsPercentQuery(
+  preset: ServingMetrics, sel: string, window: string, thresholdMillis: number, names: GenericMetricNames = {},
+): string {
+  return `100 * (${slowRequestsRatioQuery(preset, sel, window, thresholdMillis, names)})`;
 }
 
 /** 99th percentile request latency, milliseconds. */

@@ -17,6 +17,7 @@ import { roleAnnotations, roleEgress } from './private/service-account-role';
 import { servingScaledObject } from './private/serving-autoscaling';
 import { ServingPrometheus } from './private/serving-prometheus';
 import { servingPodMonitor } from './private/serving-scrape';
+import type { SloTarget } from './private/slo-rules';
 import { DiskPlan, LOGS_ONLY_DISK, servingDisk } from '../core/ephemeral-storage';
 import { DEFAULT_MODEL_SIZE_GIB } from '../core/gpu-fit';
 import { DEFAULT_SERVING_REPLICAS, DOWNLOAD_SECONDS_PER_GIB, SCALE_IN_COOLDOWN_SECONDS } from '../core/policy';
@@ -529,6 +530,22 @@ export class GpuServingEndpoint extends Construct {
       analysisTemplateName: this.analysisName,
       errorRatePercent: (window) => query(RollbackTriggerKind.ERROR_RATE, window),
       p99LatencyMillis: (window) => query(RollbackTriggerKind.P99_LATENCY, window),
+    };
+  }
+
+  /**
+   * What a `k8s.ServiceLevelObjectives` on this endpoint reads: its series (name, namespace, metrics
+   * preset and names), its owners and its PrometheusRule labels.
+   * @internal
+   */
+  public _sloTarget(): SloTarget {
+    return {
+      name: this.name,
+      namespace: this.namespace,
+      metricsPreset: this.metricsPreset,
+      metrics: this.props.metrics,
+      alarmOwnership: this.props.alarmOwnership,
+      prometheusRuleLabels: this.props.prometheusRuleLabels,
     };
   }
 

@@ -11,4 +11,5 @@ export * from './drift-events';
 export * from './approval-promotion';
 export * from './experiment';
 export * from './batch-scoring';
+export * from './service-level-objectives';
 export * from './warnings';

@@ -14,6 +14,7 @@ import * as serving from '../../lib/core/schemas/gpu-serving';
 import * as k8sGpu from '../../lib/core/schemas/k8s-gpu';
 import * as k8sPipeline from '../../lib/core/schemas/k8s-pipeline';
 import * as k8sServing from '../../lib/core/schemas/k8s-serving';
+import * as k8sSlo from '../../lib/core/schemas/k8s-slo';
 import * as monitor from '../../lib/core/schemas/model-monitor';
 import * as registry from '../../lib/core/schemas/model-registry';
 import * as retrainEvents from '../../lib/core/schemas/retrain-events';
@@ -38,6 +39,7 @@ const PAIRS: Array<{ file: string; props: string; schema: () => z.ZodType }> = [
   { file: 'lib/aws/feature-store.ts', props: 'FeatureStoreProps', schema: () => featureStore.awsFeatureStoreSchema },
   { file: 'lib/aws/model-registry.ts', props: 'ModelRegistryProps', schema: () => registry.awsModelRegistrySchema },
   { file: 'lib/k8s/gpu-serving-endpoint.ts', props: 'GpuServingEndpointProps', schema: () => k8sServing.k8sGpuServingSchema },
+  { file: 'lib/k8s/service-level-objectives.ts', props: 'ServiceLevelObjectivesProps', schema: () => k8sSlo.k8sSloSchema },
   { file: 'lib/k8s/gpu-node-pool.ts', props: 'GpuNodePoolProps', schema: () => k8sGpu.gpuNodePoolSchema },
   { file: 'lib/k8s/ml-pipeline.ts', props: 'MlPipelineProps', schema: () => k8sPipeline.k8sPipelineSchema },
   { file: 'lib/k8s/feature-store.ts', props: 'FeatureStoreProps', schema: () => k8sFeatureStore.k8sFeatureStoreSchema },

@@ -8,7 +8,7 @@ import { containerResourcesSchema } from './model-registry';
 import { gpuFitIssues, GpuPoolFit, surgeOf } from '../gpu-fit';
 import { KSERVE_KNATIVE_MODES } from '../knative';
 import { DEFAULT_SERVING_REPLICAS } from '../policy';
-import { TRITON_METRICS_PORT, resolveScaleMetric } from '../serving-metrics';
+import { ServingMetrics, TRITON_METRICS_PORT, latencyThresholdProblem, resolveScaleMetric } from '../serving-metrics';
 import { unlessToken } from '../validation';
 
 /** Container names of the model server (ARGO_ROLLOUT, KSERVE): an added container takes another. */
@@ -154,6 +154,7 @@ export const k8sGpuServingSchema = z
     checkKnative(p, ctx);
     checkTrafficRouter(p, ctx);
     checkMetrics(p, ctx);
+    checkSlowRequests(p, ctx);
     checkScaling(p, ctx);
     checkGpuFit(p, ctx);
   }));
@@ -188,6 +189,18 @@ function checkMetrics(p: { metricsPreset?: string; metrics?: Record<string, unkn
   if (preset === 'TRITON' && p.port === TRITON_METRICS_PORT) {
     ctx.addIssue({ code: 'custom', path: ['port'], message: `must not be ${TRITON_METRICS_PORT} with metricsPreset TRITON (Triton's metrics port)` });
   }
+}
+
+/** A slow-requests trigger reads the preset's latency histogram at a bucket bound (none on Triton; vLLM's are known). */
+function checkSlowRequests(
+  p: { metricsPreset?: string; rollbackTriggers?: Array<{ kind?: string; latencyThresholdMillis?: number }> },
+  ctx: z.RefinementCtx,
+): void {
+  (p.rollbackTriggers ?? []).forEach((t, i) => {
+    if (t?.kind !== 'SLOW_REQUESTS' || typeof t.latencyThresholdMillis !== 'number') return;
+    const problem = latencyThresholdProblem((p.metricsPreset ?? 'GENERIC_HTTP') as ServingMetrics, t.latencyThresholdMillis);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['rollbackTriggers', i, 'latencyThresholdMillis'], message: problem });
+  });
 }
 
 /** Added containers: names unique in the pod, ports free (the pod's containers share one network). */

@@ -8,6 +8,7 @@ import {
   gpuUtilizationSumQuery,
   p99LatencyMillisQuery,
   requestRateQuery,
+  slowRequestsPercentQuery,
 } from '../../core/serving-metrics';
 import { sha256Hex } from '../../core/sha256';
 import type { PrometheusServingMetrics } from '../gpu-serving-endpoint';
@@ -72,7 +73,9 @@ export class ServingPrometheus {
         const below = t.comparison === ThresholdComparison.LESS_THAN;
         const unit = t.kind === RollbackTriggerKind.ERROR_RATE ? '%' : t.kind === RollbackTriggerKind.P99_LATENCY ? ' ms' : '';
         const expr = `(${this.triggerQuery(t, `${2 * t.periodSeconds}s`).replaceAll('{{args.canary-hash}}', '.*')}) ${below ? '<' : '>'} ${t.threshold}`;
-        const summary = `${t.name} ${below ? 'below' : 'above'} ${t.threshold}${unit}`;
+        const summary = t.kind === RollbackTriggerKind.SLOW_REQUESTS
+          ? `${t.name}: more than ${t.threshold}% of requests slower than ${t.latencyThresholdMillis} ms`
+          : `${t.name} ${below ? 'below' : 'above'} ${t.threshold}${unit}`;
         const rule = alert(names[i], expr, t.datapointsToAlarm * t.periodSeconds, 'critical', summary, t);
         return t.kind === RollbackTriggerKind.METRIC ? sharedTriggerAlert(rule, t, summary) : rule;
       }),
@@ -119,6 +122,8 @@ export class ServingPrometheus {
         return errorRatePercentQuery(preset, this.selector(), window, this.ctx.metrics);
       case RollbackTriggerKind.P99_LATENCY:
         return p99LatencyMillisQuery(preset, this.selector(), window, this.ctx.metrics);
+      case RollbackTriggerKind.SLOW_REQUESTS:
+        return slowRequestsPercentQuery(preset, this.selector(), window, t.latencyThresholdMillis!, this.ctx.metrics);
       default:
         return t.prometheusQuery!;
     }
