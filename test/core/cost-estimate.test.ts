@@ -16,7 +16,8 @@ import {
   estimatePlatformCost,
   findPrice,
 } from '../../lib/core/cost';
-import { GpuCatalog } from '../../lib/core/gpu-catalog';
+import { NODE_ALLOCATABLE } from '../../lib/core/cost/node-allocatable';
+import { GpuCatalog, GpuModel } from '../../lib/core/gpu-catalog';
 import { PlatformModelSpec, PlatformSpec } from '../../lib/core/platform-spec';
 
 const SPEC: PlatformSpec = YAML.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'platform.yaml'), 'utf-8'));
@@ -33,6 +34,13 @@ describe('the price table', () => {
     for (const usage of Object.values(CostUsage)) {
       expect(PRICE_TABLE.pricePages[usage]).toMatch(/^https:\/\/aws\.amazon\.com\//);
     }
+  });
+
+  it('knows the allocatable CPU and memory of the catalog\'s types Karpenter documents (all but p3)', () => {
+    const types = GpuCatalog.models().flatMap((m) => GpuCatalog.instanceTypes(m).map((i) => i.instanceType));
+    expect(types.filter((t) => !(t in NODE_ALLOCATABLE))).toEqual(['p3.2xlarge', 'p3.8xlarge', 'p3.16xlarge']);
+    expect(Object.keys(NODE_ALLOCATABLE).every((t) => types.includes(t))).toBe(true);
+    expect(NODE_ALLOCATABLE['g5.xlarge']).toEqual({ cpuMillis: 3920, memoryMiB: 14162 });
   });
 
   it('has one price per usage, Region and item', () => {
@@ -144,33 +152,63 @@ describe('estimateModelCostAws', () => {
 });
 
 describe('estimateModelCostKubernetes', () => {
-  it('prices the example\'s share of its A10G pools in us-east-1 at the cheapest g5 per GPU (g5.xlarge, $1.006)', () => {
+  it('prices the example\'s pods on the cheapest g5 they fit in us-east-1: g5.2xlarge, not g5.xlarge', () => {
+    // GIVEN pods of 4 CPU, 16Gi and 1 A10G: a g5.xlarge offers 3920m and 14162Mi (Karpenter's allocatable), too little;
+    // a g5.2xlarge (7910m, 29317Mi, $1.212) holds one; a g5.12xlarge (4 GPUs, $5.672) four, $1.418 a pod
     const e = estimateModelCostKubernetes(SPEC, 'churn', { region: 'us-east-1' });
-    expect(e.lines.map((l) => [l.category, l.item, l.quantityMin, l.quantityMax, l.monthlyUsdMin, l.monthlyUsdMax])).toEqual([
-      // 2–6 replicas × 1 GPU × 730 h × $1.006
-      [CostCategory.SERVING, 'g5.xlarge', 1460, 4380, 1468.76, 4406.28],
+    expect(e.lines.map((l) => [l.category, l.item, l.unit, l.quantityMin, l.quantityMax, l.monthlyUsdMin, l.monthlyUsdMax])).toEqual([
+      // 2–6 replicas × 730 h × $1.212
+      [CostCategory.SERVING, 'g5.2xlarge', 'pod-hour', 1460, 4380, 1769.52, 5308.56],
       // the NGINX router: the challenger's canary at 50 % of the replicas, rounded up (1–3 pods)
-      [CostCategory.SERVING, 'g5.xlarge', 730, 2190, 734.38, 2203.14],
-      // the train step: 1 GPU, up to 2 h × 4.35 weekly runs
-      [CostCategory.TRAINING, 'g5.xlarge', 0, 8.7, 0, 8.75],
-      // batch scoring on the training pool: 1 GPU, 1 h a day (assumed) × 30.42 days
-      [CostCategory.BATCH, 'g5.xlarge', 30.42, 30.42, 30.6, 30.6],
+      [CostCategory.SERVING, 'g5.2xlarge', 'pod-hour', 730, 2190, 884.76, 2654.28],
+      // the train step (the training section's 4 CPU, 16Gi): up to 2 h × 4.35 weekly runs
+      [CostCategory.TRAINING, 'g5.2xlarge', 'pod-hour', 0, 8.7, 0, 10.54],
+      // batch scoring on the training pool: 1 h a day (assumed) × 30.42 days
+      [CostCategory.BATCH, 'g5.2xlarge', 'pod-hour', 30.42, 30.42, 36.87, 36.87],
     ]);
     expect(e.lines[2].what).toContain('node pool a10g-training');
-    expect(e.totalMonthlyUsdMin).toBe(2233.74);
-    expect(e.totalMonthlyUsdMax).toBe(6648.77);
+    expect(e.lines[0].what).toBe('serving: 2–6 replicas (4 CPU, 16Gi, 1 GPU each), 730 h a month on node pool a10g-serving, '
+      + 'priced as g5.2xlarge ($1.212 an hour) holding 1 such pod');
+    expect(e.totalMonthlyUsdMin).toBe(2691.15);
+    expect(e.totalMonthlyUsdMax).toBe(8010.25);
     expect(e.target).toBe(CostTarget.KUBERNETES);
   });
 
-  it('prices a time-sliced GPU by share', () => {
+  it('prices a time-sliced GPU by the pods a node holds', () => {
+    // GIVEN the serving pool time-sliced 4 ways, and small replicas (1 CPU, 4Gi, one share each)
     const spec: PlatformSpec = {
       ...SPEC,
       kubernetes: { ...SPEC.kubernetes!, nodePools: SPEC.kubernetes!.nodePools.map((p) => (p.name === 'a10g-serving' ? { ...p, timeSlicingReplicas: 4 } : p)) },
-      models: [{ ...CHURN, experiment: undefined, training: { ...CHURN.training, weeklyOn: undefined } }],
+      models: [{
+        ...CHURN,
+        experiment: undefined,
+        training: { ...CHURN.training, weeklyOn: undefined },
+        batch: undefined,
+        serving: { ...CHURN.serving, kubernetes: { ...CHURN.serving.kubernetes!, cpu: '1', memory: '4Gi' } },
+      }],
     };
     const [serving] = estimateModelCostKubernetes(spec, 'churn', { region: 'us-east-1' }).lines;
-    // a quarter of a g5.xlarge an hour: 1460 share-hours × $1.006 / 4 = $367.19
-    expect([serving.unit, serving.unitPriceUsd, serving.monthlyUsdMin]).toEqual(['GPU-share-hour', 0.2515, 367.19]);
+    // THEN a g5.xlarge holds 3 (its 3920m), $0.335 a pod; a g5.2xlarge all 4 shares, $1.212 / 4 = $0.303 a pod: 1460 × 0.303 = $442.38
+    expect([serving.item, serving.unitPriceUsd, serving.monthlyUsdMin]).toEqual(['g5.2xlarge', 0.303, 442.38]);
+  });
+
+  it('says when it could not check CPU and memory (no allocatable figures: p3)', () => {
+    const spec: PlatformSpec = {
+      ...SPEC,
+      kubernetes: { ...SPEC.kubernetes!, nodePools: SPEC.kubernetes!.nodePools.map((p) => (p.name === 'a10g-serving' ? { ...p, gpu: GpuModel.V100 } : p)) },
+    };
+    const [serving] = estimateModelCostKubernetes(spec, 'churn', { region: 'us-east-1' }).lines;
+    // p3.2xlarge: 1 V100, $3.06; the 8-GPU p3.16xlarge costs the same a GPU ($24.48 / 8), the first found is kept
+    expect([serving.item, serving.unitPriceUsd]).toEqual(['p3.2xlarge', 3.06]);
+    expect(serving.what).toContain('(CPU and memory not checked: no allocatable figures for the type)');
+  });
+
+  it('says "no price" when no instance type of the pool fits the pod', () => {
+    const spec: PlatformSpec = {
+      ...SPEC,
+      models: [{ ...CHURN, serving: { ...CHURN.serving, kubernetes: { ...CHURN.serving.kubernetes!, cpu: '400', memory: '16Gi' } } }],
+    };
+    expect(estimateModelCostKubernetes(spec, 'churn', { region: 'us-east-1' }).lines[0].source).toBe(NO_PRICE);
   });
 
   it('says "no price" in a Region without EC2 prices', () => {
@@ -193,12 +231,12 @@ describe('estimatePlatformCost', () => {
   it('shows each Kubernetes node pool\'s limit without adding it', () => {
     const e = estimatePlatformCost(SPEC, CostTarget.KUBERNETES, { region: 'us-east-1' });
     const limits = e.lines.filter((l) => l.category === CostCategory.NODE_POOL_LIMIT);
-    // a10g-serving: 12 GPUs × 730 h × $1.006 = $8,812.56; a10g-training: 4 × 730 × 1.006 = $2,937.52
+    // a10g-serving: 12 GPUs × 730 h × $1.006 (g5.xlarge, the cheapest a GPU) = $8,812.56; a10g-training: 4 × 730 × 1.006 = $2,937.52
     expect(limits.map((l) => [l.what.split(':')[0], l.monthlyUsdMin, l.monthlyUsdMax, l.counted])).toEqual([
       ['node pool a10g-serving', 0, 8812.56, false],
       ['node pool a10g-training', 0, 2937.52, false],
     ]);
-    expect([e.totalMonthlyUsdMin, e.totalMonthlyUsdMax]).toEqual([2233.74, 6648.77]);
+    expect([e.totalMonthlyUsdMin, e.totalMonthlyUsdMax]).toEqual([2691.15, 8010.25]);
   });
 });
 

@@ -59,9 +59,9 @@ describe('costRunbook', () => {
   it('names the model per row, and shows the node pools\' limits as not added, for a platform on Kubernetes', () => {
     const k = costRunbook(estimatePlatformCost(SPEC, CostTarget.KUBERNETES, { region: 'us-east-1' }));
     expect(k[2]).toBe('| model | what | unit price | quantity a month | US dollars a month | source |');
-    expect(k).toContain('| (platform) | node pool a10g-serving: 0–12 A10G GPUs (its maxGpus limit), 730 h a month, priced as g5.xlarge per GPU (not added) '
-      + '| $1.006 / GPU-hour | 0–8,760 GPU-hours | $0.00–$8,812.56 | [1] |');
-    expect(k).toContain('|  | **total** |  |  | **$2,233.74–$6,648.77** |  |');
+    expect(k).toContain('| (platform) | node pool a10g-serving: 0–12 A10G GPUs (its maxGpus limit), 730 h a month, priced as g5.xlarge ($1.006 an hour, 1 GPU) '
+      + '(not added) | $1.006 / GPU-hour | 0–8,760 GPU-hours | $0.00–$8,812.56 | [1] |');
+    expect(k).toContain('|  | **total** |  |  | **$2,691.15–$8,010.25** |  |');
     expect(k.find((l) => l.startsWith('1. '))).toMatch(/^1\. Karpenter's on-demand EC2 price table for us-east-1.*\(figures: 2026-07-20\): https:\/\/github\.com\/aws\/karpenter-provider-aws\/blob\/[0-9a-f]{40}\/pkg\/providers\/pricing\/zz_generated\.pricing_aws\.go$/);
   });
 

@@ -11,6 +11,8 @@ import { SharingFacts, sharesPerGpu } from '../gpu-sharing-capacity';
 import { StepKind } from '../pipeline';
 import { KubernetesTrafficRouter, PlatformBudgetSpec, PlatformModelSpec, PlatformNodePoolSpec, PlatformSpec } from '../platform-spec';
 import { DEFAULT_SERVING_REPLICAS } from '../policy';
+import { quantityValue } from '../quantity';
+import { NODE_ALLOCATABLE } from './node-allocatable';
 import { CostUsage, PRICE_TABLE, PriceTable, findPrice, priceSourceText } from './prices';
 
 /** Hours in an average month (8,760 h a year / 12), the unit of every monthly figure. */
@@ -325,13 +327,26 @@ export function estimateModelCostAws(m: PlatformModelSpec, options: CostEstimate
 
 // ---- Kubernetes ----
 
-/** What a GPU (or a share of one) of a pool costs an hour: its cheapest priced instance type per GPU. */
-interface GpuPrice {
-  readonly instanceType: string;
+/** What a pod asks of a node: CPU (cores), memory (bytes) and GPUs (or shares of the pool's GPUs). */
+interface PodShape {
+  readonly cpu: number;
+  readonly memoryBytes: number;
   readonly gpus: number;
-  /** Shares of one GPU (time-slicing replicas, MIG instances). */
-  readonly shares: number;
 }
+
+/** The instance type a pod is priced on, and how many such pods one node holds. */
+interface NodeChoice {
+  readonly instanceType: string;
+  readonly usdPerHour: number;
+  readonly podsPerNode: number;
+  /** Whether CPU and memory were checked (Karpenter's allocatable is known for the type). */
+  readonly fitChecked: boolean;
+}
+
+/** The requests of the library's pipeline and batch pods when the spec gives none (k8s.MlPipeline, k8s.BatchScoring). */
+const DEFAULT_POD_CPU = '1';
+const DEFAULT_POD_MEMORY = '4Gi';
+const MIB = 2 ** 20;
 
 function poolSharing(p: PlatformNodePoolSpec): SharingFacts {
   if (p.migProfile !== undefined) {
@@ -343,47 +358,89 @@ function poolSharing(p: PlatformNodePoolSpec): SharingFacts {
   return { mode: 'EXCLUSIVE' };
 }
 
-function cheapestGpu(table: PriceTable, region: string, p: PlatformNodePoolSpec): GpuPrice | undefined {
+function podShape(cpu: string | undefined, memory: string | undefined, gpus: number): PodShape {
+  return { cpu: quantityValue(cpu ?? DEFAULT_POD_CPU), memoryBytes: quantityValue(memory ?? DEFAULT_POD_MEMORY), gpus };
+}
+
+/**
+ * The pool's instance type that runs the pod cheapest: its price over the pods one node holds (by GPUs
+ * or shares, allocatable CPU and memory), as Karpenter picks the cheapest type that fits. Undefined when
+ * the table prices none that fits.
+ */
+function cheapestNode(table: PriceTable, region: string, p: PlatformNodePoolSpec, pod: PodShape): NodeChoice | undefined {
   const families = p.instanceFamilies ?? GpuCatalog.spec(p.gpu).ec2Families;
-  let best: { it: string; gpus: number; perGpu: number } | undefined;
+  const shares = sharesPerGpu(p.gpu, poolSharing(p)).quantity;
+  let best: NodeChoice | undefined;
   for (const it of GpuCatalog.instanceTypes(p.gpu)) {
     if (!families.includes(it.instanceType.split('.')[0]) || (p.gpuCounts !== undefined && !p.gpuCounts.includes(it.count))) {
       continue;
     }
     const row = findPrice(table, CostUsage.EC2_ON_DEMAND, region, it.instanceType);
-    if (row !== undefined && (best === undefined || row.usdPerUnit / it.count < best.perGpu)) {
-      best = { it: it.instanceType, gpus: it.count, perGpu: row.usdPerUnit / it.count };
+    if (row === undefined) {
+      continue;
+    }
+    const alloc = Object.hasOwn(NODE_ALLOCATABLE, it.instanceType) ? NODE_ALLOCATABLE[it.instanceType] : undefined;
+    const pods = Math.min(
+      Math.floor((it.count * shares) / pod.gpus),
+      alloc ? Math.floor((alloc.cpuMillis / 1000) / pod.cpu) : Infinity,
+      alloc ? Math.floor((alloc.memoryMiB * MIB) / pod.memoryBytes) : Infinity,
+    );
+    if (pods >= 1 && (best === undefined || row.usdPerUnit / pods < best.usdPerHour / best.podsPerNode)) {
+      best = { instanceType: it.instanceType, usdPerHour: row.usdPerUnit, podsPerNode: pods, fitChecked: alloc !== undefined };
     }
   }
-  return best && { instanceType: best.it, gpus: best.gpus, shares: sharesPerGpu(p.gpu, poolSharing(p)).quantity };
+  return best;
 }
 
 interface PoolUse {
   readonly model: string;
   readonly category: CostCategory;
   readonly what: string;
-  /** GPU shares (the pool's resource) held, at the least and at the most, each for `hours`. */
-  readonly sharesMin: number;
-  readonly sharesMax: number;
+  readonly pod: PodShape;
+  /** Pods at the least and at the most, each for `hoursMin` / `hoursMax` a month. */
+  readonly podsMin: number;
+  readonly podsMax: number;
   readonly hoursMin: number;
   readonly hoursMax: number;
 }
 
-function poolLine(table: PriceTable, o: CostEstimateOptions, pool: PlatformNodePoolSpec | undefined, u: PoolUse): CostLine {
-  const price = pool && cheapestGpu(table, o.region, pool);
-  const unitShare = price && price.shares > 1 ? 'GPU-share-hour' : 'GPU-hour';
+function podLine(table: PriceTable, o: CostEstimateOptions, pool: PlatformNodePoolSpec | undefined, u: PoolUse): CostLine {
+  const node = pool && cheapestNode(table, o.region, pool, u.pod);
+  const how = node
+    ? `, priced as ${node.instanceType} ($${node.usdPerHour} an hour) holding ${node.podsPerNode} such pod${node.podsPerNode > 1 ? 's' : ''}`
+      + `${node.fitChecked ? '' : ' (CPU and memory not checked: no allocatable figures for the type)'}`
+    : '';
   return line(table, o.region, {
     model: u.model,
     category: u.category,
-    what: `${u.what}${u.category === CostCategory.NODE_POOL_LIMIT ? '' : ` on node pool ${pool?.name ?? '(none)'}`}`
-      + `${price ? `, priced as ${price.instanceType} per ${price.shares > 1 ? `1/${price.shares} ` : ''}GPU` : ''}`,
+    what: `${u.what} on node pool ${pool?.name ?? '(none)'}${how}`,
     usage: CostUsage.EC2_ON_DEMAND,
-    item: price?.instanceType ?? (pool ? `${pool.gpu} instance` : 'no pool'),
-    unit: unitShare,
-    quantityMin: u.sharesMin * u.hoursMin,
-    quantityMax: u.sharesMax * u.hoursMax,
-    priceFactor: price ? 1 / (price.gpus * price.shares) : 1,
+    item: node?.instanceType ?? (pool ? `${pool.gpu} instance` : 'no pool'),
+    unit: 'pod-hour',
+    quantityMin: u.podsMin * u.hoursMin,
+    quantityMax: u.podsMax * u.hoursMax,
+    priceFactor: node ? 1 / node.podsPerNode : 1,
   });
+}
+
+/** A pool's limit: `maxGpus` GPUs on its cheapest priced instance type per GPU. */
+function poolLimitLine(table: PriceTable, o: CostEstimateOptions, p: PlatformNodePoolSpec): CostLine {
+  // One pod per GPU, asking nothing else: the node type with the lowest price per GPU.
+  const node = cheapestNode(table, o.region, p, { cpu: 0, memoryBytes: 0, gpus: sharesPerGpu(p.gpu, poolSharing(p)).quantity });
+  const gpusPerNode = node ? node.podsPerNode : 1;
+  const l = line(table, o.region, {
+    model: '',
+    category: CostCategory.NODE_POOL_LIMIT,
+    what: `node pool ${p.name}: 0–${p.maxGpus} ${p.gpu} GPUs (its maxGpus limit), ${HOURS_PER_MONTH} h a month`
+      + `${node ? `, priced as ${node.instanceType} ($${node.usdPerHour} an hour, ${gpusPerNode} GPU${gpusPerNode > 1 ? 's' : ''})` : ''}`,
+    usage: CostUsage.EC2_ON_DEMAND,
+    item: node?.instanceType ?? `${p.gpu} instance`,
+    unit: 'GPU-hour',
+    quantityMin: 0,
+    quantityMax: p.maxGpus! * HOURS_PER_MONTH,
+    priceFactor: 1 / gpusPerNode,
+  });
+  return { ...l, counted: false };
 }
 
 function k8sModelLines(table: PriceTable, o: CostEstimateOptions, spec: PlatformSpec, m: PlatformModelSpec): CostLine[] {
@@ -394,12 +451,16 @@ function k8sModelLines(table: PriceTable, o: CostEstimateOptions, spec: Platform
   const perReplica = sk?.gpusPerReplica ?? 1;
   const replicas = s.instanceCount ?? DEFAULT_SERVING_REPLICAS;
   const maxReplicas = s.maxInstanceCount ?? replicas;
-  const lines = [poolLine(table, o, byName(sk?.nodePool), {
+  const servingPod = podShape(sk?.cpu, sk?.memory, perReplica);
+  const shape = (cpu: string | undefined, memory: string | undefined, gpus: number) =>
+    `${cpu ?? DEFAULT_POD_CPU} CPU, ${memory ?? DEFAULT_POD_MEMORY}, ${gpus} GPU${gpus > 1 ? 's' : ''}`;
+  const lines = [podLine(table, o, byName(sk?.nodePool), {
     model: m.name,
     category: CostCategory.SERVING,
-    what: `serving: ${range(replicas, maxReplicas)} replicas × ${perReplica} GPU, ${HOURS_PER_MONTH} h a month`,
-    sharesMin: replicas * perReplica,
-    sharesMax: maxReplicas * perReplica,
+    what: `serving: ${range(replicas, maxReplicas)} replicas (${shape(sk?.cpu, sk?.memory, perReplica)} each), ${HOURS_PER_MONTH} h a month`,
+    pod: servingPod,
+    podsMin: replicas,
+    podsMax: maxReplicas,
     hoursMin: HOURS_PER_MONTH,
     hoursMax: HOURS_PER_MONTH,
   })];
@@ -409,41 +470,46 @@ function k8sModelLines(table: PriceTable, o: CostEstimateOptions, spec: Platform
     // CalculateReplicaCountsForTrafficRoutedCanary); without one, the split is of the same replicas.
     const percent = m.experiment.challengerPercent ?? DEFAULT_CHALLENGER_PERCENT;
     const canary = (n: number) => Math.ceil((n * percent) / 100);
-    lines.push(poolLine(table, o, byName(sk.nodePool), {
+    lines.push(podLine(table, o, byName(sk.nodePool), {
       model: m.name,
       category: CostCategory.SERVING,
-      what: `serving: experiment ${m.experiment.name}, challenger pods (${percent} % of the replicas, rounded up) × ${perReplica} GPU, `
-        + `${HOURS_PER_MONTH} h a month while it runs`,
-      sharesMin: canary(replicas) * perReplica,
-      sharesMax: canary(maxReplicas) * perReplica,
+      what: `serving: experiment ${m.experiment.name}, ${range(canary(replicas), canary(maxReplicas))} challenger pods `
+        + `(${percent} % of the replicas, rounded up), ${HOURS_PER_MONTH} h a month while it runs`,
+      pod: servingPod,
+      podsMin: canary(replicas),
+      podsMax: canary(maxReplicas),
       hoursMin: HOURS_PER_MONTH,
       hoursMax: HOURS_PER_MONTH,
     }));
   }
   if (m.training.weeklyOn !== undefined) {
-    const trainingPool = byName(m.training.kubernetes?.nodePool) ?? pools.find((p) => m.pipeline.steps.some((st) => st.gpu === p.gpu));
+    const tk = m.training.kubernetes;
+    const trainingPool = byName(tk?.nodePool) ?? pools.find((p) => m.pipeline.steps.some((st) => st.gpu === p.gpu));
     for (const step of m.pipeline.steps.filter((st) => st.gpu !== undefined)) {
-      const gpus = (step.gpuCount ?? 1) * (step.instanceCount ?? 1);
+      const gpus = step.gpuCount ?? 1;
       const hours = (step.maxRuntimeSeconds ?? DEFAULT_STEP_MAX_RUNTIME_SECONDS) / 3600;
-      lines.push(poolLine(table, o, trainingPool, {
+      lines.push(podLine(table, o, trainingPool, {
         model: m.name,
         category: CostCategory.TRAINING,
-        what: `training: step ${step.name}, ${gpus} GPU, 0–${hoursText(hours)} a run, ${WEEKLY_RUNS_PER_MONTH} runs a month (weekly)`,
-        sharesMin: gpus,
-        sharesMax: gpus,
+        what: `training: step ${step.name} (${shape(tk?.cpu, tk?.memory, gpus)}), 0–${hoursText(hours)} a run, ${WEEKLY_RUNS_PER_MONTH} runs a month (weekly)`,
+        pod: podShape(tk?.cpu, tk?.memory, gpus),
+        podsMin: 1,
+        podsMax: 1,
         hoursMin: 0,
         hoursMax: WEEKLY_RUNS_PER_MONTH * hours,
       }));
     }
   }
-  if (m.batch?.kubernetes) {
+  const bk = m.batch?.kubernetes;
+  if (bk) {
     const hours = o.batchRunHours ?? DEFAULT_BATCH_RUN_HOURS;
-    lines.push(poolLine(table, o, byName(m.batch.kubernetes.nodePool), {
+    lines.push(podLine(table, o, byName(bk.nodePool), {
       model: m.name,
       category: CostCategory.BATCH,
-      what: `batch scoring: 1 GPU, ${hoursText(hours)} a day (assumed), ${round2(DAYS_PER_MONTH)} days a month`,
-      sharesMin: 1,
-      sharesMax: 1,
+      what: `batch scoring (${shape(bk.cpu, bk.memory, 1)}), ${hoursText(hours)} a day (assumed), ${round2(DAYS_PER_MONTH)} days a month`,
+      pod: podShape(bk.cpu, bk.memory, 1),
+      podsMin: 1,
+      podsMax: 1,
       hoursMin: hours * DAYS_PER_MONTH,
       hoursMax: hours * DAYS_PER_MONTH,
     }));
@@ -452,13 +518,15 @@ function k8sModelLines(table: PriceTable, o: CostEstimateOptions, spec: Platform
 }
 
 const K8S_ASSUMPTIONS = [
-  'Kubernetes: a GPU is priced at the cheapest on-demand instance type per GPU of its node pool (of those the table prices); Karpenter '
-    + 'picks the cheapest type that fits the pods\' CPU, memory and GPUs, so pods that need a larger instance cost more, and part-empty '
-    + 'nodes cost the whole instance. A shared GPU (time-slicing, MIG) is priced by share.',
+  'Kubernetes: each pod is priced on the instance type of its node pool that runs it cheapest, as Karpenter picks: the instance\'s '
+    + 'on-demand price over the pods one node holds by GPUs (or GPU shares), allocatable CPU and allocatable memory (Karpenter\'s '
+    + 'figures for AL2023). DaemonSets, other workloads\' pods and part-empty nodes are not counted: a node shared well costs less '
+    + 'a pod, a node left part-empty more.',
   'Pools that allow spot are priced on-demand (spot is cheaper and varies). The pools start at 0 nodes; a pool\'s limit line is '
-    + 'what it may cost at most (maxGpus) and is not added to the totals.',
+    + 'what it may cost at most (maxGpus on its cheapest type per GPU) and is not added to the totals.',
   'Serving replicas run all month between instanceCount and maxInstanceCount; an experiment with the NGINX router adds the challenger\'s '
-    + 'canary pods beside the stable ones. Training: scheduled GPU steps only, maxRuntimeSeconds the upper bound of a run.',
+    + 'canary pods beside the stable ones. Training: scheduled GPU steps only (one pod a step), maxRuntimeSeconds the upper bound of a run. '
+    + `Batch scoring: one run a day of the assumed length (${DEFAULT_BATCH_RUN_HOURS} h unless stated).`,
   'Not included: the EKS control plane, CPU nodes (MLflow, drift jobs, controllers), EBS volumes, S3 (unless storedGiB is given), '
     + 'load balancers and data transfer.',
 ];
@@ -493,18 +561,7 @@ export function estimatePlatformCost(spec: PlatformSpec, target: CostTarget, opt
     return estimateOf(spec.name, target, options, spec.models.flatMap((m) => estimateModelCostAws(m, options).lines), AWS_ASSUMPTIONS);
   }
   const models = spec.models.flatMap((m) => k8sModelLines(table, options, spec, m));
-  const limits = (spec.kubernetes?.nodePools ?? []).filter((p) => p.maxGpus !== undefined).map((p) => {
-    const shares = sharesPerGpu(p.gpu, poolSharing(p)).quantity;
-    return poolLine(table, options, p, {
-      model: '',
-      category: CostCategory.NODE_POOL_LIMIT,
-      what: `node pool ${p.name}: 0–${p.maxGpus} ${p.gpu} GPUs (its maxGpus limit), ${HOURS_PER_MONTH} h a month`,
-      sharesMin: 0,
-      sharesMax: p.maxGpus! * shares,
-      hoursMin: 0,
-      hoursMax: HOURS_PER_MONTH,
-    });
-  }).map((l) => ({ ...l, counted: false }));
+  const limits = (spec.kubernetes?.nodePools ?? []).filter((p) => p.maxGpus !== undefined).map((p) => poolLimitLine(table, options, p));
   return estimateOf(spec.name, target, options, [...models, ...limits], K8S_ASSUMPTIONS);
 }
 
