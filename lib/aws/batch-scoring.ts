@@ -130,7 +130,7 @@ export interface BatchScoringProps extends BatchScoringSpec {
  * Idempotent: a run writes under `<outputUri>date=D/run=<execution id>/`, and only the commit step's
  * `_MANIFEST.json` (one PUT) makes it the partition of D; a re-run of D replaces the partition
  * atomically, a failed run changes nothing. `_LINEAGE.json` beside the scores records the model
- * version and the input's data version. Failed executions raise an owned alarm.
+ * version and the input's data version. Failed executions and failed backfills raise owned alarms.
  *
  * @resource AWS::SageMaker::Pipeline
  */
@@ -179,39 +179,8 @@ export class BatchScoring extends Construct {
     const pipeline = this.createPipeline();
     this.createSchedule(pipeline);
     this.backfill = this.createBackfill();
-    this.executionFailedAlarm = eventAlarm(this, {
-      id: 'ExecutionFailed',
-      description: `Failed executions of the batch scoring pipeline ${this.pipelineName}`,
-      pattern: {
-        'source': [SAGEMAKER_EVENT_SOURCE],
-        'detail-type': [PIPELINE_EXECUTION_STATUS_CHANGE],
-        'detail': { currentPipelineExecutionStatus: ['Failed'], pipelineArn: [this.pipelineArn] },
-      },
-      summary: `Batch scoring ${props.name} failed: a date was not scored (its partition is unchanged); fix the cause, then run it again or backfill it`,
-      owner: props.alarmOwnership.owner,
-      runbookUrl: props.alarmOwnership.runbookUrl,
-    }, props.alarmTopic).alarm;
-    this.backfillFailedAlarm = ownedAlarm(this, {
-      id: 'BackfillFailed',
-      // Step Functions' ExecutionsFailed/Aborted/TimedOut per state machine (AWS/States, dimension StateMachineArn).
-      metric: new cloudwatch.MathExpression({
-        expression: 'FILL(failed, 0) + FILL(aborted, 0) + FILL(timedOut, 0)',
-        usingMetrics: {
-          failed: this.backfill.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
-          aborted: this.backfill.metricAborted({ period: Duration.minutes(5), statistic: 'Sum' }),
-          timedOut: this.backfill.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' }),
-        },
-        period: Duration.minutes(5),
-        label: 'Backfills that did not succeed',
-      }),
-      threshold: 0,
-      comparison: ThresholdComparison.GREATER_THAN,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      summary: `A backfill of batch scoring ${props.name} did not succeed: its execution's output names the dates not scored; backfill them again`,
-      owner: props.alarmOwnership.owner,
-      runbookUrl: props.alarmOwnership.runbookUrl,
-    }, props.alarmTopic);
+    this.executionFailedAlarm = this.createExecutionFailedAlarm();
+    this.backfillFailedAlarm = this.createBackfillFailedAlarm();
   }
 
   /**
@@ -233,6 +202,49 @@ export class BatchScoring extends Construct {
     }));
     grant.combine(this.key.grantDecrypt(grantee));
     return grant;
+  }
+
+  /** Failed pipeline executions (scheduled, backfilled or by hand), from SageMaker's status events. */
+  private createExecutionFailedAlarm(): cloudwatch.Alarm {
+    const props = this.props;
+    return eventAlarm(this, {
+      id: 'ExecutionFailed',
+      description: `Failed executions of the batch scoring pipeline ${this.pipelineName}`,
+      pattern: {
+        'source': [SAGEMAKER_EVENT_SOURCE],
+        'detail-type': [PIPELINE_EXECUTION_STATUS_CHANGE],
+        'detail': { currentPipelineExecutionStatus: ['Failed'], pipelineArn: [this.pipelineArn] },
+      },
+      summary: `Batch scoring ${props.name} failed: a date was not scored (its partition is unchanged); fix the cause, then run it again or backfill it`,
+      owner: props.alarmOwnership.owner,
+      runbookUrl: props.alarmOwnership.runbookUrl,
+    }, props.alarmTopic).alarm;
+  }
+
+  /** Backfills that failed (a date not scored or not started, a range refused), aborted or timed out. */
+  private createBackfillFailedAlarm(): cloudwatch.Alarm {
+    const props = this.props;
+    return ownedAlarm(this, {
+      id: 'BackfillFailed',
+      // Step Functions' ExecutionsFailed/Aborted/TimedOut per state machine (AWS/States, dimension StateMachineArn).
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(failed, 0) + FILL(aborted, 0) + FILL(timedOut, 0)',
+        usingMetrics: {
+          failed: this.backfill.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+          aborted: this.backfill.metricAborted({ period: Duration.minutes(5), statistic: 'Sum' }),
+          timedOut: this.backfill.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' }),
+        },
+        period: Duration.minutes(5),
+        label: 'Backfills that did not succeed',
+      }),
+      threshold: 0,
+      comparison: ThresholdComparison.GREATER_THAN,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      summary: `A backfill of batch scoring ${props.name} did not succeed: its execution's output names the dates not scored; backfill them again`,
+      owner: props.alarmOwnership.owner,
+      runbookUrl: props.alarmOwnership.runbookUrl,
+    }, props.alarmTopic);
   }
 
   private createSecurityGroup(vpc: ec2.IVpc): ec2.SecurityGroup {
