@@ -1,12 +1,19 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import * as YAML from 'yaml';
+import { ModelBudget } from '../../lib/aws/model-budget';
 import { CostTarget, estimateModelCostAws, estimatePlatformCost } from '../../lib/core/cost';
 import { PlatformSpec } from '../../lib/core/platform-spec';
-import { BudgetRunbookInfo, costRunbook } from '../../lib/platform/private/cost';
+import { warningsOf } from '../../lib/core/warnings';
+import { BUDGET_WARNING_ID, BudgetRunbookInfo, budgetRunbookInfo, costRunbook, raiseBudgetProblem } from '../../lib/platform/private/cost';
+import { ENV, expectValidationError } from '../support/aws';
 
 const SPEC: PlatformSpec = YAML.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'platform.yaml'), 'utf-8'));
+const OWNERSHIP = { owner: 'churn-ml-oncall', runbookUrl: 'https://runbooks.example.com/ml/churn' };
 const BUDGET: BudgetRunbookInfo = {
   monthlyUsd: 3000,
   owner: 'churn-ml-oncall',
@@ -68,5 +75,42 @@ describe('costRunbook', () => {
   it('says when nothing has a price', () => {
     const k = costRunbook(estimatePlatformCost(SPEC, CostTarget.KUBERNETES, { region: 'eu-west-1' }));
     expect(k).toContain('(none: no line of this estimate has a price for this Region)');
+  });
+});
+
+describe('raiseBudgetProblem', () => {
+  const estimate = estimateModelCostAws(SPEC.models[0], { region: 'us-east-1' });
+
+  it('does nothing when the minimum fits', () => {
+    const scope = new Construct(new App(), 'Churn');
+    raiseBudgetProblem(scope, 'models[0].budget.monthlyUsd', estimate, { monthlyUsd: 5000 });
+    expect(warningsOf(scope)).toEqual([]);
+  });
+
+  it('warns, acknowledgeably, when the minimum is above the budget', () => {
+    const scope = new Construct(new App(), 'Churn');
+    raiseBudgetProblem(scope, 'models[0].budget.monthlyUsd', estimate, { monthlyUsd: 3000 });
+    const [w] = warningsOf(scope);
+    expect(w.id).toBe(BUDGET_WARNING_ID);
+    expect(w.message).toMatch(/^churn: the estimated monthly cost is at least \$4,111\.36/);
+  });
+
+  it('fails synthesis with the one validation error when the budget asks for it', () => {
+    const scope = new Construct(new App(), 'Churn');
+    const e = expectValidationError(() => raiseBudgetProblem(scope, 'models[0].budget.monthlyUsd', estimate, { monthlyUsd: 3000, failOnEstimateOver: true }));
+    expect(e.problems.map((p) => [p.constructPath, p.property, p.received])).toEqual([['Churn', 'models[0].budget.monthlyUsd', '3000']]);
+    expect(e.message).toContain('above its budget of $3,000.00');
+  });
+});
+
+describe('budgetRunbookInfo', () => {
+  it('states what aws.ModelBudget renders', () => {
+    const stack = new Stack(new App(), 'S', { env: ENV });
+    const topic = new sns.Topic(stack, 'T');
+    const b = new ModelBudget(stack, 'B', { modelName: 'churn', platformName: 'acme', monthlyUsd: 3000, alarmOwnership: OWNERSHIP, alarmTopic: topic });
+    expect(budgetRunbookInfo({ monthlyUsd: 3000 }, OWNERSHIP, b)).toEqual({ ...BUDGET, failOnEstimateOver: undefined });
+    expect(budgetRunbookInfo({ monthlyUsd: 3000, failOnEstimateOver: true }, OWNERSHIP)).toEqual({
+      monthlyUsd: 3000, failOnEstimateOver: true, owner: OWNERSHIP.owner, runbookUrl: OWNERSHIP.runbookUrl,
+    });
   });
 });

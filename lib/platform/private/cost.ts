@@ -5,7 +5,15 @@
  */
 
 import { cell } from './runbook';
-import { CostEstimate, CostLine, NO_PRICE, money } from '../../core/cost/estimate';
+import type { ModelBudget } from '../../aws/model-budget';
+import { CostEstimate, CostLine, NO_PRICE, budgetProblems, money } from '../../core/cost/estimate';
+import { MlopsValidationError } from '../../core/errors';
+import { PlatformBudgetSpec } from '../../core/platform-spec';
+import { AlarmOwnership } from '../../core/rollback';
+import { WarningScope, addWarning } from '../../core/warnings';
+
+/** Id of the warning an estimate above a model's budget raises (acknowledge it with this id). */
+export const BUDGET_WARNING_ID = 'cdk-mlops:platform:estimate-over-budget';
 
 /** A model's budget as the runbook states it. */
 export interface BudgetRunbookInfo {
@@ -99,4 +107,47 @@ export function budgetRunbook(estimate: CostEstimate, budget: BudgetRunbookInfo)
       + 'with the owner\'s agreement; the estimate here is re-computed at every synthesis.',
     '- The budget sees only cost tagged with the model (the tag must be activated as a cost allocation tag; costs appear up to a day late).',
   ];
+}
+
+/**
+ * The budget as the runbook states it: the spec's budget and the model's ownership, and on AWS what
+ * its `aws.ModelBudget` renders (name, filter, notifications).
+ */
+export function budgetRunbookInfo(budget: PlatformBudgetSpec, ownership: AlarmOwnership, aws?: ModelBudget): BudgetRunbookInfo {
+  return {
+    monthlyUsd: budget.monthlyUsd,
+    failOnEstimateOver: budget.failOnEstimateOver,
+    owner: ownership.owner,
+    runbookUrl: ownership.runbookUrl,
+    ...(aws === undefined ? {} : {
+      budgetName: aws.budgetName,
+      costFilter: aws.costFilter,
+      notifications: aws.notifications.map((n) => `${n.notificationType === 'ACTUAL' ? 'actual' : 'forecast'} > ${n.percent} %`),
+    }),
+  };
+}
+
+/**
+ * The estimate against the model's budget, raised at synthesis: nothing when the estimate's minimum
+ * fits; else a warning on `scope` (id `BUDGET_WARNING_ID`), or, with `failOnEstimateOver`, the one
+ * validation error naming the model's budget in the spec (cost as a release blocker).
+ *
+ * @param scope the model's construct
+ * @param property where the budget is in the spec, e.g. `models[0].budget.monthlyUsd`
+ */
+export function raiseBudgetProblem(scope: WarningScope, property: string, estimate: CostEstimate, budget: PlatformBudgetSpec): void {
+  const problem = budgetProblems(estimate, budget);
+  if (problem === undefined) {
+    return;
+  }
+  if (!problem.isError) {
+    addWarning(scope, BUDGET_WARNING_ID, problem.message);
+    return;
+  }
+  throw new MlopsValidationError([{
+    constructPath: scope.node.path,
+    property,
+    received: String(budget.monthlyUsd),
+    allowed: `must be at least the estimated monthly cost's minimum with failOnEstimateOver: ${problem.message}`,
+  }]);
 }
