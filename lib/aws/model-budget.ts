@@ -145,6 +145,9 @@ export class ModelBudget extends Construct {
         budgetType: 'COST',
         timeUnit: 'MONTHLY',
         budgetLimit: { amount: props.monthlyUsd, unit: 'USD' },
+        // A user-defined tag is `user:<key>$<value>` in CostFilters.TagKeyValue
+        // (https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-create-filters.html, as
+        // hashicorp/terraform-provider-aws#40987 quotes it); values of one key are ORed, so the model tag alone.
         costFilters: { TagKeyValue: [this.costFilter] },
         // Spend before credits and refunds: a credit would hide what the model costs, which is what the
         // estimate it is compared with prices.
