@@ -274,7 +274,7 @@ export interface PlatformModelSpec {
   /**
    * A monthly cost budget of the model: on AWS an `AWS::Budgets::Budget` on the model's cost
    * allocation tag (`aws.ModelBudget`, notifying the alarm topic); at synthesis the model's cost
-   * estimate (`core.estimateModelCost`) is compared with it.
+   * estimate (`core.CostEstimates`, `estimateModelCostAws` / `estimateModelCostKubernetes`) is compared with it.
    * @default - no budget
    */
   readonly budget?: PlatformBudgetSpec;
