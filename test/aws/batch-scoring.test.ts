@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Aspects, Stack, Validations } from 'aws-cdk-lib';
+import { App, Aspects, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -330,6 +330,15 @@ describe('validation', () => {
     expect(message).toMatch(/instanceType must be a SageMaker instance type/);
     expect(message).toMatch(/instanceCount/);
     expect(message).toMatch(/modelVersion/);
+  });
+
+  it('the URIs and the concurrency must be known at synthesis (the IAM policies and reserved concurrency derive from them); other tokens pass', () => {
+    const stack = newStack();
+    const token = Lazy.string({ produce: () => 's3://acme-data/events/' });
+    const message = expectValidationError(() => batch({ inputUri: token, maxConcurrency: Lazy.number({ produce: () => 3 }) }, stack)).message;
+    expect(message).toMatch(/inputUri must be known at synthesis/);
+    expect(message).toMatch(/maxConcurrency must be known at synthesis/);
+    expect(() => batch({ hourUtc: Lazy.number({ produce: () => 5 }), minRecords: Lazy.number({ produce: () => 10 }), instanceType: Lazy.string({ produce: () => 'ml.m5.xlarge' }) })).not.toThrow();
   });
 
   it('the output must not overlap the input', () => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { batchScoringSpecShape, checkBatchScoringSpec } from './batch';
 import { ownershipSchema } from '../rollback';
 import { sagemakerInstanceType } from '../sagemaker-limits';
-import { unlessToken } from '../validation';
+import { knownAtSynthesis, unlessToken } from '../validation';
 
 /**
  * Instances of one batch transform job: 1 to 100 here. SageMaker's own quota is per instance type
@@ -15,6 +15,10 @@ export const MAX_BATCH_TRANSFORM_INSTANCES = 100;
 export const awsBatchScoringSchema = z
   .strictObject({
     ...batchScoringSpecShape,
+    // The partition layout, the IAM policies (bucket, prefix) and the pipeline are derived from them.
+    inputUri: batchScoringSpecShape.inputUri.superRefine(knownAtSynthesis('its bucket and prefix name the IAM policies\' resources')),
+    outputUri: batchScoringSpecShape.outputUri.superRefine(knownAtSynthesis('its bucket and prefix name the IAM policies\' resources')),
+    maxConcurrency: batchScoringSpecShape.maxConcurrency.superRefine(knownAtSynthesis('the step function\'s reserved concurrency is derived from it')),
     modelVersion: z.number().int().min(1).optional(),
     instanceType: sagemakerInstanceType.optional(),
     instanceCount: z.number().int().min(1).max(MAX_BATCH_TRANSFORM_INSTANCES).optional(),
