@@ -13,8 +13,8 @@ import { BatchScoring, BatchScoringProps } from '../../lib/k8s/batch-scoring';
 import { GpuNodePool } from '../../lib/k8s/gpu-node-pool';
 import { GpuSharing } from '../../lib/k8s/gpu-sharing';
 import { ENTRYPOINT_LOOKUP_WARNING } from '../../lib/k8s/private/argo-entrypoint';
-import { LOGICAL_DATE_EXPRESSION } from '../../lib/k8s/private/batch-workflow';
-import { run as runCli } from '../../lib/runtime/batch/cli';
+import { LOGICAL_DATE_EXPRESSION, NO_SCHEDULED_TIME } from '../../lib/k8s/private/batch-workflow';
+import { main as cliMain, run as runCli } from '../../lib/runtime/batch/cli';
 import { MemoryObjectStore, readPartition } from '../../lib/runtime/batch/partition';
 import { expectValidationError } from '../support/aws';
 import { one, synthValid } from '../support/k8s';
@@ -95,7 +95,8 @@ describe('BatchScoring (Kubernetes, Argo Workflows)', () => {
       // The expression (evaluated with Argo's own code by scripts/argo-workflows-check) reads the
       // scheduled time, steps back 24 h and formats the UTC date: logicalDateOf.
       expect(LOGICAL_DATE_EXPRESSION).toBe(
-        "{{=sprig.dateInZone('2006-01-02', sprig.dateModify('-24h', sprig.toDate('2006-01-02T15:04:05Z07:00', workflow.scheduledTime)), 'UTC')}}",
+        "{{=workflow.scheduledTime == nil ? 'no-scheduled-time' : "
+        + "sprig.dateInZone('2006-01-02', sprig.dateModify('-24h', sprig.toDate('2006-01-02T15:04:05Z07:00', workflow.scheduledTime)), 'UTC')}}",
       );
       expect(logicalDateOf('2026-11-27T03:00:00Z')).toBe('2026-11-26');
     });
@@ -194,12 +195,15 @@ describe('BatchScoring (Kubernetes, Argo Workflows)', () => {
       expect([...runs].sort()).toEqual(['run-b', 'run-c']);
     });
 
-    it('refuses to validate a run whose logical date Argo could not resolve (exit 1, nothing scored)', async () => {
+    it.each([LOGICAL_DATE_EXPRESSION, NO_SCHEDULED_TIME])('refuses to validate a run without a logical date (%s): exit 1, nothing scored', async (date) => {
       const { config } = render();
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-k8s-'));
       fs.writeFileSync(path.join(dir, 'config.json'), config);
-      await expect(runCli('validate-input', ['--config', path.join(dir, 'config.json'), '--date', LOGICAL_DATE_EXPRESSION, '--run-id', 'r1'], new MemoryObjectStore()))
+      const store = new MemoryObjectStore();
+      await expect(runCli('validate-input', ['--config', path.join(dir, 'config.json'), '--date', date, '--run-id', 'r1'], store))
         .rejects.toThrow(/must be a calendar date/);
+      expect(await cliMain(['validate-input', '--config', path.join(dir, 'config.json'), '--date', date, '--run-id', 'r1'], store)).toBe(1);
+      expect(store.objects.size).toBe(0);
     });
   });
 

@@ -15,6 +15,9 @@ export const LOGICAL_DATE_PARAMETER = '{{inputs.parameters.logical-date}}';
  */
 export const RUN_ID_PARAMETER = '{{workflow.uid}}';
 
+/** The logical date of a cron run without a scheduled time: not a date, so validate-input refuses it. */
+export const NO_SCHEDULED_TIME = 'no-scheduled-time';
+
 /**
  * The logical date of a run the CronWorkflow starts: the UTC day before its scheduled time.
  *
@@ -36,10 +39,16 @@ export const RUN_ID_PARAMETER = '{{workflow.uid}}';
  * - `sprig.dateInZone('2006-01-02', t, 'UTC')` formats the instant in UTC. `sprig.date` would
  *   format it in `time.Local`, the controller's zone: not the contract.
  *
+ * - without the annotation (a Workflow made from the CronWorkflow's spec by other means) the variable
+ *   is absent, `sprig.toDate` would get nil and return the zero time, and the date would be
+ *   "0000-12-31" (measured with Argo's code): the guard yields `NO_SCHEDULED_TIME` instead, which
+ *   the validate-input step refuses as no date, before anything is scored.
+ *
  * So the result is `logicalDateOf(scheduledTime)` (lib/core/batch/layout.ts) for every instant;
  * `scripts/argo-workflows-check` evaluates it with Argo's own template code against that function.
  */
-export const LOGICAL_DATE_EXPRESSION = "{{=sprig.dateInZone('2006-01-02', sprig.dateModify('-24h', sprig.toDate('2006-01-02T15:04:05Z07:00', workflow.scheduledTime)), 'UTC')}}";
+export const LOGICAL_DATE_EXPRESSION = "{{=workflow.scheduledTime == nil ? '" + NO_SCHEDULED_TIME + "' : "
+  + "sprig.dateInZone('2006-01-02', sprig.dateModify('-24h', sprig.toDate('2006-01-02T15:04:05Z07:00', workflow.scheduledTime)), 'UTC')}}";
 
 /** `<inputUri>date={{…logical-date}}/`: the input partition of the run. */
 export function inputPartitionTemplate(spec: Pick<BatchScoringSpec, 'inputUri'>): string {
