@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, CfnResource, Duration, Lazy, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnResource, Duration, Lazy, Names, RemovalPolicy, Stack, Tokenization } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -306,7 +306,7 @@ export class BatchScoring extends Construct {
       environment: {
         INPUT_URI: props.inputUri,
         OUTPUT_URI: props.outputUri,
-        MIN_RECORDS: String(props.minRecords ?? DEFAULT_BATCH_MIN_RECORDS),
+        MIN_RECORDS: Tokenization.stringifyNumber(props.minRecords ?? DEFAULT_BATCH_MIN_RECORDS),
         MAX_CONCURRENCY: String(props.maxConcurrency ?? DEFAULT_BATCH_MAX_CONCURRENCY),
         MODEL_PACKAGE_GROUP: props.registry.modelPackageGroupName,
         MODEL_PACKAGE_ARN_PREFIX: stack.formatArn({
@@ -395,7 +395,7 @@ export class BatchScoring extends Construct {
         { Name: P.logicalDate, Type: 'String', DefaultValue: '' },
         // Set by the schedule: the run scores the day before.
         { Name: P.scheduledTime, Type: 'String', DefaultValue: '' },
-        { Name: P.modelVersion, Type: 'String', DefaultValue: this.props.modelVersion !== undefined ? String(this.props.modelVersion) : LATEST },
+        { Name: P.modelVersion, Type: 'String', DefaultValue: this.props.modelVersion !== undefined ? Tokenization.stringifyNumber(this.props.modelVersion) : LATEST },
       ],
       Steps: [this.renderValidate(), this.renderModel(), this.renderTransform(), this.renderCommit()],
     };
@@ -516,7 +516,7 @@ export class BatchScoring extends Construct {
     const hour = this.props.hourUtc ?? DEFAULT_BATCH_HOUR_UTC;
     const schedule = new scheduler.CfnSchedule(this, 'Schedule', {
       description: `Daily run of batch scoring ${this.props.name}: scores the day before`,
-      scheduleExpression: `cron(0 ${hour} * * ? *)`,
+      scheduleExpression: `cron(0 ${Tokenization.stringifyNumber(hour)} * * ? *)`,
       scheduleExpressionTimezone: 'UTC',
       flexibleTimeWindow: { mode: 'OFF' },
       kmsKeyArn: this.key.keyArn,

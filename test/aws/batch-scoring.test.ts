@@ -338,7 +338,15 @@ describe('validation', () => {
     const message = expectValidationError(() => batch({ inputUri: token, maxConcurrency: Lazy.number({ produce: () => 3 }) }, stack)).message;
     expect(message).toMatch(/inputUri must be known at synthesis/);
     expect(message).toMatch(/maxConcurrency must be known at synthesis/);
-    expect(() => batch({ hourUtc: Lazy.number({ produce: () => 5 }), minRecords: Lazy.number({ produce: () => 10 }), instanceType: Lazy.string({ produce: () => 'ml.m5.xlarge' }) })).not.toThrow();
+    const { stack: tokens } = batch({
+      hourUtc: Lazy.number({ produce: () => 5 }), minRecords: Lazy.number({ produce: () => 10 }), modelVersion: Lazy.number({ produce: () => 4 }),
+      instanceType: Lazy.string({ produce: () => 'ml.m5.xlarge' }),
+    });
+    // numbers rendered into strings resolve (not an encoded number token)
+    const t = Template.fromStack(tokens);
+    expect((Object.values(t.findResources('AWS::Scheduler::Schedule'))[0] as any).Properties.ScheduleExpression).toBe('cron(0 5 * * ? *)');
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ MIN_RECORDS: '10' }) } });
+    expect(definition(tokens).Parameters[2]).toEqual({ Name: 'ModelVersion', Type: 'String', DefaultValue: '4' });
   });
 
   it('the output must not overlap the input', () => {
