@@ -130,7 +130,7 @@ export class ModelBudget extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelBudgetProps) {
     super(scope, id);
-    validateProps(this, modelBudgetSchema, { ...props, alarmTopic: undefined });
+    validateProps(this, modelBudgetSchema, props);
     const o = props.alarmOwnership;
     this.monthlyUsd = props.monthlyUsd;
     this.budgetName = props.budgetName ?? defaultBudgetName(props.platformName, props.modelName, o.owner);

@@ -24,6 +24,7 @@ export const modelBudgetSchema = z
     platformName: z.string().min(1).max(63),
     monthlyUsd: z.number().positive('must be more than 0 (US dollars a month)').max(1e9, 'must be at most 1,000,000,000 (US dollars a month)'),
     alarmOwnership: ownershipSchema,
+    alarmTopic: z.any().optional(), // a construct reference: the type system checks it
     budgetName: budgetName.optional(),
     costAllocationTagKey: z.string().min(1).max(128).regex(/^[^$]+$/, 'must be a tag key without "$" (the filter is user:<key>$<value>)').optional(),
     actualPercents: percents.optional(),
