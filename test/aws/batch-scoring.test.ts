@@ -339,7 +339,9 @@ describe('validation', () => {
     expect(message).toMatch(/inputUri must be known at synthesis/);
     expect(message).toMatch(/maxConcurrency must be known at synthesis/);
     const { stack: tokens } = batch({
-      hourUtc: Lazy.number({ produce: () => 5 }), minRecords: Lazy.number({ produce: () => 10 }), modelVersion: Lazy.number({ produce: () => 4 }),
+      hourUtc: Lazy.number({ produce: () => 5 }),
+      minRecords: Lazy.number({ produce: () => 10 }),
+      modelVersion: Lazy.number({ produce: () => 4 }),
       instanceType: Lazy.string({ produce: () => 'ml.m5.xlarge' }),
     });
     // numbers rendered into strings resolve (not an encoded number token)
