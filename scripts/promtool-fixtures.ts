@@ -47,10 +47,14 @@ const sel = (labels: Record<string, string>) =>
     .join(',')}}`;
 const pod = (c: SeriesContext, more: Record<string, string> = {}) => sel({ namespace: c.namespace, pod: c.pod, container: 'server', ...more });
 
-/** A histogram's `_bucket` series (cumulative per `le`), `perMinute` observations all at `seconds`. */
+/** A histogram's `_bucket` series (cumulative per `le`) and `_count`, `perMinute` observations all at `seconds`. */
 function histogram(metric: string, labels: (more: Record<string, string>) => string, perMinute: number, seconds: number): Series[] {
-  const les = ['0.05', '0.1', '0.25', '0.5', '1', '2.5', '+Inf'];
-  return les.map((le) => ({ series: `${metric}_bucket${labels({ le })}`, values: counter(le === '+Inf' || Number(le) >= seconds ? perMinute : 0) }));
+  // The generic client defaults' bounds and vLLM's sub-second ones (0.3, 0.8): an SLO's latency threshold must be one of them.
+  const les = ['0.05', '0.1', '0.25', '0.3', '0.5', '0.8', '1', '2.5', '+Inf'];
+  return [
+    ...les.map((le) => ({ series: `${metric}_bucket${labels({ le })}`, values: counter(le === '+Inf' || Number(le) >= seconds ? perMinute : 0) })),
+    { series: `${metric}_count${labels({})}`, values: counter(perMinute) },
+  ];
 }
 
 /** Requests per minute: 600 (10/s) healthy, 6 (0.1/s) idle, 6000 (100/s) busy; errors 60 a minute (about 9 %) when failing. */
@@ -95,7 +99,7 @@ export const FAMILIES: Family[] = [
   },
   {
     name: 'vllm-latency',
-    metrics: ['vllm:e2e_request_latency_seconds_bucket'],
+    metrics: ['vllm:e2e_request_latency_seconds_bucket', 'vllm:e2e_request_latency_seconds_count'],
     podScoped: true,
     series: (c, s) => histogram('vllm:e2e_request_latency_seconds', (m) => pod(c, { model_name: 'fraud', ...m }), REQUESTS, s === 'slow' ? 2 : 0.08),
   },
@@ -110,7 +114,7 @@ export const FAMILIES: Family[] = [
   },
   {
     name: 'http-latency',
-    metrics: ['http_request_duration_seconds_bucket'],
+    metrics: ['http_request_duration_seconds_bucket', 'http_request_duration_seconds_count'],
     podScoped: true,
     series: (c, s) => histogram('http_request_duration_seconds', (m) => pod(c, { method: 'POST', ...m }), REQUESTS, s === 'slow' ? 2 : 0.08),
   },
@@ -208,12 +212,17 @@ export interface Kind {
   readonly perPod?: boolean;
   /** The alert must name the workload's pod (`max by (pod)`), whichever the label form. */
   readonly podLabel?: boolean;
+  /** Bad is `slow` when the query reads a latency histogram (an SLO-derived trigger: availability or latency). */
+  readonly slowWhenHistogram?: boolean;
 }
 
 /** Kinds by alert name (suffix) or analysis metric name. */
 export const KINDS: Array<{ readonly match: RegExp; readonly kind: Kind }> = [
   { match: /(ErrorRate|^error-rate)$/, kind: { bad: 'errors' } },
   { match: /(P99Latency|^p99-latency)$/, kind: { bad: 'slow' } },
+  // RollbackTrigger.slowRequests and RollbackTrigger.fromSlo (`burn-<objective>`: errors, or slow requests for a latency objective).
+  { match: /(SlowRequests|^slow-requests)$/, kind: { bad: 'slow' } },
+  { match: /(Burn[A-Z][A-Za-z0-9]*|^burn-[a-z0-9-]+)$/, kind: { bad: 'errors', slowWhenHistogram: true } },
   { match: /^enough-traffic$/, kind: { bad: 'idle' } },
   { match: /GpuMemoryHigh$/, kind: { bad: 'gpu-memory-full', perPod: true, podLabel: true } },
   { match: /GpuXidErrors$/, kind: { bad: 'xid', perPod: true, podLabel: true } },
