@@ -79,6 +79,22 @@ describe('default ModelBudget', () => {
   });
 });
 
+describe('ModelBudget in a model stack, the topic in the platform\'s shared stack (as MlPlatform splits them)', () => {
+  it('waits for the shared stack (its topic policy) and synthesizes without a cycle', () => {
+    const app = new App();
+    const shared = new Stack(app, 'Shared', { env: ENV });
+    const topic = encryptedTopic(shared);
+    ModelBudget.grantBudgetsPublish(topic);
+    const model = new Stack(app, 'Churn', { env: ENV });
+    new ModelBudget(model, 'Budget', { modelName: 'churn', platformName: 'acme', monthlyUsd: 5000, alarmOwnership: OWNERSHIP, alarmTopic: topic });
+    const assembly = app.synth();
+    expect(model.dependencies.map((d) => d.stackName)).toEqual(['Shared']);
+    const [budget] = Object.values<any>(Template.fromJSON(assembly.getStackByName('Churn').template).findResources('AWS::Budgets::Budget'));
+    expect(budget.Properties.NotificationsWithSubscribers[0].Subscribers[0].Address).toEqual({ 'Fn::ImportValue': expect.stringMatching(/^Shared:ExportsOutputRefAlarms/) });
+    expect(budget.DependsOn).toBeUndefined();
+  });
+});
+
 describe('ModelBudget.grantBudgetsPublish', () => {
   it('lets budgets.amazonaws.com publish, on behalf of this account\'s budgets only', () => {
     const { stack } = budget();
