@@ -89,9 +89,9 @@ describe('ModelBudget in a model stack, the topic in the platform\'s shared stac
     new ModelBudget(model, 'Budget', { modelName: 'churn', platformName: 'acme', monthlyUsd: 5000, alarmOwnership: OWNERSHIP, alarmTopic: topic });
     const assembly = app.synth();
     expect(model.dependencies.map((d) => d.stackName)).toEqual(['Shared']);
-    const [budget] = Object.values<any>(Template.fromJSON(assembly.getStackByName('Churn').template).findResources('AWS::Budgets::Budget'));
-    expect(budget.Properties.NotificationsWithSubscribers[0].Subscribers[0].Address).toEqual({ 'Fn::ImportValue': expect.stringMatching(/^Shared:ExportsOutputRefAlarms/) });
-    expect(budget.DependsOn).toBeUndefined();
+    const [rendered] = Object.values<any>(Template.fromJSON(assembly.getStackByName('Churn').template).findResources('AWS::Budgets::Budget'));
+    expect(rendered.Properties.NotificationsWithSubscribers[0].Subscribers[0].Address).toEqual({ 'Fn::ImportValue': expect.stringMatching(/^Shared:ExportsOutputRefAlarms/) });
+    expect(rendered.DependsOn).toBeUndefined();
   });
 });
 
