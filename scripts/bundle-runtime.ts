@@ -13,6 +13,8 @@
  *   `node index.js`, in the drift-job image as /opt/cdk-mlops/promotion.js)
  * - lib/runtime/experiment/cli.ts  → assets/experiment-k8s/index.js (k8s.Experiment's decision Job,
  *   `node index.js analyze`, in the drift-job image as /opt/cdk-mlops/experiment.js)
+ * - lib/runtime/batch/cli.ts → assets/batch-k8s/index.js (k8s.BatchScoring's validate-input, commit and plan steps,
+ *   `node index.js validate-input|commit|plan …`, in the drift-job image as /opt/cdk-mlops/batch.js)
  * - lib/runtime/batch/aws-handler.ts → assets/batch/index.js (Lambda handler `index.handler`: the validate and
  *   commit steps of `aws.BatchScoring`'s pipeline, and its backfill's plan and report)
  *
@@ -39,6 +41,7 @@ export const RUNTIME_BUNDLES: ReadonlyArray<{ entry: string; outfile: string }> 
   { entry: 'lib/runtime/experiment/cli.ts', outfile: 'assets/experiment-k8s/index.js' },
   { entry: 'lib/runtime/experiment/aws-handler.ts', outfile: 'assets/experiment/index.js' },
   { entry: 'lib/runtime/batch/aws-handler.ts', outfile: 'assets/batch/index.js' },
+  { entry: 'lib/runtime/batch/cli.ts', outfile: 'assets/batch-k8s/index.js' },
 ];
 
 async function main(): Promise<void> {
