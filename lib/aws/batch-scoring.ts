@@ -1,4 +1,5 @@
-import { ArnFormat, Aws, CfnResource, Duration, Lazy, Names, RemovalPolicy, Stack, Tokenization } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnResource, Duration, Lazy, RemovalPolicy, Stack, Token, Tokenization } from 'aws-cdk-lib';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -162,7 +163,8 @@ export class BatchScoring extends Construct {
     validateProps(this, awsBatchScoringSchema, props);
     this.props = props;
     this.contentType = props.contentType ?? DEFAULT_BATCH_CONTENT_TYPE;
-    this.pipelineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' }).toLowerCase();
+    // The spec's name names the pipeline (and the backfill): the runbook's commands are known at synthesis.
+    this.pipelineName = props.name;
     this.pipelineArn = Stack.of(this).formatArn({ service: 'sagemaker', resource: 'pipeline', resourceName: this.pipelineName });
 
     this.key = props.encryptionKey ?? new kms.Key(this, 'Key', {
@@ -189,7 +191,11 @@ export class BatchScoring extends Construct {
    */
   public backfillCommand(from: string, to: string): string {
     backfillPlan(from, to, this.props.maxConcurrency ?? DEFAULT_BATCH_MAX_CONCURRENCY);
-    return `aws stepfunctions start-execution --state-machine-arn ${this.backfill.stateMachineArn} --input '${JSON.stringify({ from, to })}'`;
+    // The partition of a concrete Region, so that the command reads as text (the runbook prints it).
+    const stack = Stack.of(this);
+    const partition = Token.isUnresolved(stack.region) ? stack.partition : RegionInfo.get(stack.region).partition ?? stack.partition;
+    const arn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: `${this.props.name}-backfill`, arnFormat: ArnFormat.COLON_RESOURCE_NAME, partition });
+    return `aws stepfunctions start-execution --state-machine-arn ${arn} --input '${JSON.stringify({ from, to })}'`;
   }
 
   /** Grant reading the committed scores: the output prefix and the key. */
@@ -457,6 +463,10 @@ export class BatchScoring extends Construct {
         },
         // The run's own prefix, never the partition: only the commit's manifest makes it the partition.
         TransformOutput: { S3OutputPath: fromValidation('RunUri'), AssembleWith: 'Line', Accept: this.contentType, KmsKeyId: this.key.keyArn },
+        // Each score line is its input record followed by the prediction (CSV: one more column; JSON
+        // Lines: the record with `SageMakerOutput`), so drift monitoring can read the scored inputs
+        // (DriftMonitor batchSource) and a consumer needs no join. API_DataProcessing: JoinSource Input.
+        DataProcessing: { JoinSource: 'Input' },
         TransformResources: {
           InstanceType: instanceType,
           InstanceCount: this.props.instanceCount ?? 1,
@@ -602,6 +612,7 @@ export class BatchScoring extends Construct {
     });
     const logGroup = new logs.LogGroup(this, 'BackfillLogs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.RETAIN, encryptionKey: this.key });
     const machine = new sfn.StateMachine(this, 'Backfill', {
+      stateMachineName: `${this.props.name}-backfill`,
       comment: `Backfill of batch scoring ${this.props.name}: {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}`,
       definitionBody: sfn.DefinitionBody.fromChainable(plan.next(eachDate).next(report)),
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },

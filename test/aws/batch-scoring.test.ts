@@ -169,12 +169,26 @@ describe('the schedule', () => {
     expect(input.ClientRequestToken.replace('<aws.scheduler.scheduled-time>', '2026-11-27T03:00:00Z').length).toBeGreaterThanOrEqual(32);
   });
 
+  it('scores each record into a line holding the record and its prediction (JoinSource Input: drift monitoring reads the scored inputs)', () => {
+    const { stack } = batch();
+    const pipeline = Object.values(Template.fromStack(stack).findResources('AWS::SageMaker::Pipeline'))[0] as any;
+    const definition = JSON.stringify(pipeline.Properties.PipelineDefinition);
+    expect(definition).toContain('\\"DataProcessing\\":{\\"JoinSource\\":\\"Input\\"}');
+  });
+
+  it('names the backfill state machine <name>-backfill, so backfillCommand is concrete', () => {
+    const { scoring } = batch();
+    expect(scoring.backfillCommand('2026-11-01', '2026-11-03'))
+      .toBe('aws stepfunctions start-execution --state-machine-arn arn:aws:states:eu-west-1:123456789012:stateMachine:fraud-daily-backfill --input \'{"from":"2026-11-01","to":"2026-11-03"}\'');
+  });
+
   it('the scheduler may start this pipeline (and decrypt the schedule) and nothing else', () => {
     const { stack } = batch();
     const [start, decrypt, ...others] = statements(stack, 'BatchScheduleRole');
     expect(others).toEqual([]);
     expect(start.Action).toBe('sagemaker:StartPipelineExecution');
-    expect(JSON.stringify(start.Resource)).toContain(':sagemaker:eu-west-1:123456789012:pipeline/teststack-batch-');
+    // The pipeline is named by the spec's name (the runbook's commands are known at synthesis).
+    expect(JSON.stringify(start.Resource)).toMatch(/:sagemaker:eu-west-1:123456789012:pipeline\/fraud-daily"/);
     expect(decrypt).toEqual({ Action: 'kms:Decrypt', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^BatchKey/), 'Arn'] } });
     // the key's policy names no service principal of the scheduler (any account's schedules could use it)
     const key = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key'))[0] as any;
