@@ -279,7 +279,11 @@ export class EksMlPlatform extends Construct {
       return stack;
     });
 
-    this.chart = new MlPlatformChart(new Cdk8sApp(), spec.name, { spec: this.filledSpec(spec, filledModels) });
+    const region = Stack.of(this.sharedScope).region;
+    this.chart = new MlPlatformChart(new Cdk8sApp(), spec.name, {
+      spec: this.filledSpec(spec, filledModels),
+      costRegion: Token.isUnresolved(region) ? undefined : region,
+    });
     // The trusts name the ServiceAccounts as the charts render them.
     mlflowSa.bind(() => this.chart.registry.serviceAccount.name);
     new MlflowBackendSecretSync(this.chart, 'MlflowBackendSecret', {

@@ -4,18 +4,24 @@ import { Construct } from 'constructs';
 import { ExperimentMath } from '../core/experiment/experiment-math';
 import { LoopStage } from '../core/lifecycle-loop';
 import { CHALLENGER_MODEL_URI_ANNOTATION } from '../core/mlflow-promotion';
-import { PlatformKubernetesSpec, PlatformModelSpec, Weekday } from '../core/platform-spec';
+import { CostEstimate, estimateModelCostKubernetes } from '../core/cost/estimate';
+import { PlatformKubernetesSpec, PlatformModelSpec, PlatformSpec, Weekday } from '../core/platform-spec';
 import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
 import { AlarmOwnership } from '../core/rollback';
 import { DEFAULT_SERVER_PORT } from '../core/schemas/k8s-serving';
 import { trainingPoolOf } from '../core/schemas/platform-kubernetes';
 import { ApprovalPromotion } from '../k8s/approval-promotion';
 import { AlertmanagerEventSource, RetrainOnDrift } from '../k8s/drift-events';
+import { BatchScoring } from '../k8s/batch-scoring';
 import { DriftMonitor } from '../k8s/drift-monitor';
 import { Experiment } from '../k8s/experiment';
 import { GpuNodePool } from '../k8s/gpu-node-pool';
 import { GpuServingEndpoint, ServingRenderer, TrafficRouter } from '../k8s/gpu-serving-endpoint';
 import { MlPipeline } from '../k8s/ml-pipeline';
+import { ServiceLevelObjectives } from '../k8s/service-level-objectives';
+import { batchRunbook, batchSpecOf } from './private/batch';
+import { budgetRunbookInfo, costRunbook, raiseBudgetProblem } from './private/cost';
+import { sloRunbook } from './private/slo';
 import { experimentRunbook, experimentSpecOf } from './private/experiment';
 import { kubernetesLoop } from './private/loop-k8s';
 import { pipelineSpecOf } from './private/pipeline-spec';
@@ -54,6 +60,16 @@ export interface KubernetesPlatformModelProps {
    * @default - no Sensor: the alert names the WorkflowTemplate, nothing submits it
    */
   readonly retrainEvents?: AlertmanagerEventSource;
+  /**
+   * The whole platform's spec (the cost estimate places the model's pods on its node pools).
+   * @default - the model's cost estimate is not available (`costEstimate` throws)
+   */
+  readonly platformSpec?: PlatformSpec;
+  /**
+   * The AWS Region whose EC2 prices the cost estimate uses.
+   * @default 'us-east-1'
+   */
+  readonly costRegion?: string;
 }
 
 /**
@@ -95,6 +111,21 @@ export class KubernetesPlatformModel extends Construct {
    * @default - none when the spec has no experiment
    */
   public readonly experiment?: Experiment;
+  /**
+   * The spec's service-level objectives: the endpoint's burn-rate recording rules and alerts.
+   * @default - none when the spec has no `slo`
+   */
+  public readonly slo?: ServiceLevelObjectives;
+  /**
+   * The spec's batch scoring (Argo CronWorkflow, WorkflowTemplates for a date and a backfill).
+   * @default - none when the spec has no `batch`
+   */
+  public readonly batch?: BatchScoring;
+  /**
+   * Watches the batch scoring's inputs for drift (`batch.watchDrift`); its sustained drift retrains too.
+   * @default - none without batch scoring, or with `watchDrift: false`
+   */
+  public readonly batchDrift?: DriftMonitor;
   /** How the server is rendered. */
   public readonly renderer: ServingRenderer;
   /**
@@ -104,6 +135,8 @@ export class KubernetesPlatformModel extends Construct {
   public readonly chart: Chart;
   /** The model's spec, as validated. */
   private readonly spec: PlatformModelSpec;
+  private readonly platformSpec?: PlatformSpec;
+  private readonly costRegion: string;
   /**
    * Captures the served traffic where the drift job reads it (KServe's logger or the capture proxy,
    * and the capture service): for the loop's capture link.
@@ -134,6 +167,18 @@ export class KubernetesPlatformModel extends Construct {
     this._capture = this.createCapture(props);
     this.promotion = this.createPromotion(props);
     this.experiment = this.createExperiment(props);
+    this.slo = props.spec.slo && new ServiceLevelObjectives(this, 'Slo', {
+      endpoint: this.endpoint,
+      objectives: props.spec.slo.objectives,
+      windowDays: props.spec.slo.windowDays,
+    });
+    this.batch = this.createBatch(props);
+    this.batchDrift = this.createBatchDrift(props);
+    this.platformSpec = props.platformSpec;
+    this.costRegion = props.costRegion ?? 'us-east-1';
+    if (props.spec.budget !== undefined && props.platformSpec !== undefined) {
+      raiseBudgetProblem(this, 'budget.monthlyUsd', this.costEstimate(), props.spec.budget);
+    }
     // capture → drift → retrain, as PlatformModel's RetrainOnDrift rule on AWS.
     this.retrainOnDrift = props.retrainEvents
       ? this.drift.onSustainedDrift('RetrainOnDrift', { eventSource: props.retrainEvents, dataVersion: props.spec.training.dataVersion })
@@ -314,6 +359,101 @@ export class KubernetesPlatformModel extends Construct {
       captureUri: m.drift.kubernetes!.captureUri!,
       samplingPercent: m.serving.captureSamplingPercent ?? DEFAULT_CAPTURE_PERCENT,
       roleArn: m.drift.kubernetes!.captureRoleArn,
+    });
+  }
+
+  /**
+   * The model's monthly cost estimate on Kubernetes: the GPU nodes its pods need on their node pools
+   * (EC2 on-demand prices of `costRegion` from `core.PRICE_TABLE`). An estimate, not a bill.
+   */
+  public costEstimate(): CostEstimate {
+    if (this.platformSpec === undefined) {
+      throw new Error(`${this.node.path}: costEstimate needs the platform's spec (platformSpec)`);
+    }
+    return estimateModelCostKubernetes(this.platformSpec, this.modelName, { region: this.costRegion });
+  }
+
+  /**
+   * The runbook's part on cost (Markdown lines).
+   * @internal
+   */
+  public _costRunbook(): string[] | undefined {
+    if (this.platformSpec === undefined) return undefined;
+    const b = this.spec.budget;
+    return costRunbook(this.costEstimate(), b ? budgetRunbookInfo(b, this.ownership) : undefined);
+  }
+
+  /**
+   * The runbook's part on the SLO (Markdown lines), when the spec has one.
+   * @internal
+   */
+  public _sloRunbook(): string[] | undefined {
+    const slo = this.slo;
+    return slo && sloRunbook(this.spec.slo!, {
+      budget: `\`slo:period_error_budget_remaining:ratio{endpoint="${slo.endpointName}"}\` in Prometheus (one series per objective, label \`slo\`)`,
+      alerts: (o) => `\`${slo.alertName(o)}\` (severity critical: page; warning: ticket)`,
+    });
+  }
+
+  /**
+   * The runbook's part on batch scoring (Markdown lines), when the spec has one.
+   * @internal
+   */
+  public _batchRunbook(): string[] | undefined {
+    const b = this.batch;
+    return b && batchRunbook(batchSpecOf(b.name, this.spec.batch!), {
+      runner: `the Argo WorkflowTemplate \`${b.namespace}/${b.name}\` (the CronWorkflow \`${b.name}\` submits it)`,
+      rerun: b.runCommand('2026-11-26'),
+      backfill: b.backfillCommand('2026-11-01', '2026-11-26'),
+      alarm: 'the alert `BatchScoringRunFailed` (a run or a backfill failed)' + (this.batchDrift ? '; drift of the scored inputs: the alerts of the drift job `' + this.batchDrift.name + '` (sustained drift submits the training pipeline)' : ''),
+    });
+  }
+
+  /** Batch scoring in the model's namespace, its scoring step on the spec's node pool, lineage from the served version. */
+  private createBatch(props: KubernetesPlatformModelProps): BatchScoring | undefined {
+    const m = props.spec;
+    const b = m.batch;
+    if (b === undefined) return undefined;
+    const bk = b.kubernetes!;
+    return new BatchScoring(this, 'Batch', {
+      ...batchSpecOf(`${this.registeredModelName}-batch`, b),
+      namespace: this.namespace,
+      createNamespace: false,
+      image: bk.image,
+      command: bk.command,
+      args: bk.args,
+      resources: bk.cpu !== undefined && bk.memory !== undefined
+        ? { cpuRequest: bk.cpu, cpuLimit: bk.cpu, memoryRequest: bk.memory, memoryLimit: bk.memory }
+        : undefined,
+      gpuNodePool: nodePool(props, bk.nodePool),
+      // The spec's version (the promoter moves the endpoint, not batch scoring: README says so).
+      modelVersion: String(m.serving.initialModelVersion),
+      modelSource: m.serving.kubernetes!.modelUri,
+      runtimeImage: props.kubernetes.driftImage,
+      alarmOwnership: props.ownership,
+      serviceAccountRoleArn: bk.roleArn,
+      prometheusRuleLabels: props.kubernetes.prometheusRuleLabels,
+    });
+  }
+
+  /** A second drift job over the scored batch inputs (the model's features and baseline); its sustained drift retrains too. */
+  private createBatchDrift(props: KubernetesPlatformModelProps): DriftMonitor | undefined {
+    const m = props.spec;
+    if (this.batch === undefined || m.batch!.watchDrift === false) return undefined;
+    const kube = props.kubernetes;
+    return new DriftMonitor(this, 'BatchDrift', {
+      endpointName: this.batch.name,
+      namespace: this.namespace,
+      image: kube.driftImage,
+      batchSource: { outputUri: m.batch!.outputUri, contentType: m.batch!.contentType },
+      baselineUri: m.drift.baselineUri,
+      features: m.drift.features,
+      alarmOwnership: props.ownership,
+      pushgatewayUrl: kube.pushgatewayUrl,
+      // The batch pods' role reads the scores; it must also read the baseline and trust this job's ServiceAccount.
+      serviceAccountRoleArn: m.batch!.kubernetes!.roleArn,
+      prometheusRuleLabels: kube.prometheusRuleLabels,
+      retrainWorkflowTemplate: { name: this.pipeline.name, namespace: this.pipeline.namespace },
     });
   }
 

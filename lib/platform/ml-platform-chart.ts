@@ -9,6 +9,7 @@ import { loopRows } from './private/loop';
 import { cell, pascal, renderRunbook } from './private/runbook';
 import { SpecDocument } from './private/spec-document';
 import { costAllocationTags, labelValue } from '../core/cost-allocation';
+import { CostEstimate, CostTarget, estimatePlatformCost } from '../core/cost/estimate';
 import { PlatformDiagram, platformDiagram } from '../core/diagram';
 import { PlatformKubernetesSpec, PlatformNodePoolSpec, PlatformSpec } from '../core/platform-spec';
 import { RETRAIN_RECEIVER } from '../core/retrain-events';
@@ -60,6 +61,12 @@ export interface MlPlatformChartFileOptions {
    * @default PlatformChartLayout.CHART_PER_MODEL
    */
   readonly layout?: PlatformChartLayout;
+  /**
+   * The AWS Region whose EC2 prices the cost estimate uses for the GPU nodes (`costEstimate()`, the
+   * runbook's cost table): the cluster's Region.
+   * @default 'us-east-1'
+   */
+  readonly costRegion?: string;
 }
 
 /** One Prometheus alert of the platform on Kubernetes, as the runbook lists it. */
@@ -159,6 +166,10 @@ export class MlPlatformChart extends Chart {
   private readonly _applications: Chart[] = [];
   private readonly renderPass = new RenderPass(this, () => this.charts,
     (chart, objects) => withCostLabels(chart, objects, (o) => this.costLabelsOf(o)));
+  /** The Region of the cost estimate's prices. */
+  private readonly costRegion: string;
+  /** The platform's spec, as validated. */
+  private readonly spec: PlatformSpec;
   /** The cost allocation labels of the shared objects, and per model of its objects. */
   private readonly costLabels: { shared: Record<string, string>; models: Map<KubernetesPlatformModel, Record<string, string>> } = {
     shared: {},
@@ -201,8 +212,12 @@ export class MlPlatformChart extends Chart {
     // all the app's files (cdk8s 2.70 App.synth, IndexedChartNamer).
     const chartOf = (model: string): Chart => this.layout === PlatformChartLayout.ONE_CHART
       ? this : new PlatformPartChart(scope, `${id}-${model}`, props.labels, this.renderPass);
+    this.costRegion = props.costRegion ?? 'us-east-1';
+    this.spec = spec;
     this.models = spec.models.map((m) => new KubernetesPlatformModel(chartOf(m.name), pascal(m.name), {
       platformName: spec.name,
+      platformSpec: spec,
+      costRegion: this.costRegion,
       spec: m,
       kubernetes: kube,
       ownership: m.ownership ?? spec.ownership,
@@ -287,6 +302,14 @@ export class MlPlatformChart extends Chart {
       amiVersion: p.amiVersion,
       consolidateAfter: p.consolidateAfterMinutes !== undefined ? Duration.minutes(p.consolidateAfterMinutes) : undefined,
     });
+  }
+
+  /**
+   * The platform's monthly cost estimate on Kubernetes: per model the GPU nodes its pods need (EC2
+   * on-demand in `costRegion`, from `core.PRICE_TABLE` with its sources and date). An estimate, not a bill.
+   */
+  public costEstimate(): CostEstimate {
+    return estimatePlatformCost(this.spec, CostTarget.KUBERNETES, { region: this.costRegion });
   }
 
   /**
@@ -375,6 +398,9 @@ export class MlPlatformChart extends Chart {
           a.runbookUrl,
         ]),
         experiment: model._experimentRunbook(),
+        slo: model._sloRunbook(),
+        batch: model._batchRunbook(),
+        cost: model._costRunbook(),
       })),
       this.diagram().mermaid,
     );

@@ -10,11 +10,14 @@ import { tagModel, tagPlatform } from './private/cost-tags';
 import { awsAlarmLink } from './private/diagram';
 import { loopRows } from './private/loop';
 import { cell, pascal, renderRunbook } from './private/runbook';
+import { ModelBudget } from '../aws/model-budget';
 import { ownershipOf } from '../aws/private/alarms';
+import { CostEstimate, CostTarget, estimatePlatformCost } from '../core/cost/estimate';
 import { PlatformDiagram, platformDiagram } from '../core/diagram';
 import { PlatformSpec } from '../core/platform-spec';
 import { DEPLOY_TIME_VALUE, platformAwsSpecSchema, platformSpecSchema, platformStackSchema } from '../core/schemas/platform';
 import { validateAllOrThrow } from '../core/validation';
+import { addWarning } from '../core/warnings';
 import { platformAccessLogsBucket } from './private/access-logs';
 import { SpecDocument } from './private/spec-document';
 
@@ -70,6 +73,9 @@ export interface MlPlatformFileOptions {
    */
   readonly stackNamePrefix?: string;
 }
+
+/** Id of the warning that the models' budgets cannot notify a given alarm topic unless its owner allows AWS Budgets. */
+export const BUDGET_TOPIC_WARNING_ID = 'cdk-mlops:platform:budget-topic-not-granted';
 
 /** One alarm of the platform, as the runbook lists it. */
 export interface PlatformAlarm {
@@ -140,6 +146,8 @@ export class MlPlatform extends Construct {
   public readonly alarmTopic: sns.ITopic;
   /** The stack holding what the models share (the enclosing stack, or `<prefix>-shared`). */
   public readonly sharedStack: Stack;
+  /** The platform's spec, as validated. */
+  private readonly spec: PlatformSpec;
   /** Where the shared resources are made: this construct in the enclosing stack, else the shared stack. */
   private readonly sharedScope: Construct;
 
@@ -165,6 +173,7 @@ export class MlPlatform extends Construct {
       [platformStackSchema, { 'stack region': concrete(stack.region), 'stack account': concrete(stack.account) }],
     ]);
     const spec = props.spec;
+    this.spec = spec;
     this.platformName = spec.name;
     // Cost allocation: everything carries model (or "shared"), owner and platform, and the spec's tags.
     tagPlatform(this.sharedScope === this ? this : stack, spec);
@@ -192,6 +201,10 @@ export class MlPlatform extends Construct {
         },
       }));
       this.alarmTopic = new sns.Topic(this.sharedScope, 'Alarms', { masterKey: key, enforceSSL: true, displayName: `${spec.name} ML platform alarms` });
+    }
+    // AWS Budgets notifies the alarm topic (and uses its key): models with a budget wait for this policy.
+    if (spec.models.some((m) => m.budget !== undefined) && !ModelBudget.grantBudgetsPublish(this.alarmTopic)) {
+      addWarning(this, BUDGET_TOPIC_WARNING_ID, 'the alarm topic was given: allow budgets.amazonaws.com to publish to it (and to use its KMS key), or the models\' budgets cannot notify it');
     }
     const accessLogs = props.serverAccessLogsBucket ?? this.accessLogsBucket();
 
@@ -223,11 +236,12 @@ export class MlPlatform extends Construct {
         // Every alarm of a platform model is made by the library, which records its ownership.
         const record = ownershipOf(c) ?? { summary: String(stack.resolve(cfn.alarmDescription) ?? ''), owner: '', runbookUrl: '' };
         const notifies = ((stack.resolve(cfn.alarmActions) as unknown[] | undefined) ?? []).length > 0;
-        const action = c === model.drift.sustainedDrift
+        const action = c === model.drift.sustainedDrift || c === model.batchDrift?.sustainedDrift
           ? `starts the training pipeline ${model.pipeline.pipelineName}`
           : rollback.has(c) ? 'rolls back an in-flight deployment (SageMaker auto-rollback)'
             : notifies ? 'notifies the alarm topic'
-              : c.node.scope === model.drift && c.node.id.startsWith('Sustained-') ? 'counts towards the sustained-drift composite alarm'
+              : (c.node.scope === model.drift || c.node.scope === model.batchDrift) && c.node.id.startsWith('Sustained-') ? 'counts towards the sustained-drift composite alarm'
+                : c.node.scope === model.slo && c instanceof cloudwatch.Alarm ? 'counts towards its burn-rate composite alarm (long AND short window)'
                 : 'none (shown on the dashboard)';
         out.push({
           model: model.modelName,
@@ -264,9 +278,22 @@ export class MlPlatform extends Construct {
           .filter((a) => a.model === model.modelName)
           .map((a) => [cell(a.summary), cell(a.condition), cell(a.action), cell(a.owner), a.runbookUrl]),
         experiment: model._experimentRunbook(),
+        slo: model._sloRunbook(),
+        batch: model._batchRunbook(),
+        cost: model._costRunbook(),
       })),
       this.diagram().mermaid,
     );
+  }
+
+  /**
+   * The platform's monthly cost estimate: every model's lines (`PlatformModel.costEstimate`) from the
+   * price table (`core.PRICE_TABLE`, with its sources and date). An estimate, not a bill.
+   * @param region the Region to price (default: the shared stack's, when known, else us-east-1)
+   */
+  public costEstimate(region?: string): CostEstimate {
+    const r = region ?? (Token.isUnresolved(this.sharedStack.region) ? 'us-east-1' : this.sharedStack.region);
+    return estimatePlatformCost(this.spec, CostTarget.AWS, { region: r });
   }
 
   /**

@@ -1,23 +1,30 @@
-import { Annotations, CfnParameter, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnParameter, Duration, Stack, StackProps, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ApprovalPromotion } from '../aws/approval-promotion';
+import { BatchScoring } from '../aws/batch-scoring';
 import { DriftMonitor } from '../aws/drift-monitor';
 import { Experiment } from '../aws/experiment';
 import { GpuServingEndpoint } from '../aws/gpu-serving-endpoint';
 import { MlPipeline } from '../aws/ml-pipeline';
 import { ModelRegistry } from '../aws/model-registry';
 import { ModelSource } from '../aws/model-source';
+import { ModelBudget } from '../aws/model-budget';
+import { ServiceLevelObjectives } from '../aws/service-level-objectives';
+import { CostEstimate, estimateModelCostAws } from '../core/cost/estimate';
+import { budgetRunbookInfo, costRunbook, raiseBudgetProblem } from './private/cost';
 import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
 import { grantImagePull } from '../aws/private/ecr';
 import { DEFAULT_CHALLENGER_PERCENT } from '../core/experiment/types';
 import { LoopStage } from '../core/lifecycle-loop';
 import { PlatformModelSpec } from '../core/platform-spec';
 import { AlarmOwnership } from '../core/rollback';
+import { batchRunbook, batchSpecOf } from './private/batch';
 import { CHALLENGER_VARIANT, experimentRunbook, experimentSpecOf } from './private/experiment';
+import { sloRunbook } from './private/slo';
 import { awsLoop } from './private/loop-aws';
 import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
 import { pipelineSpecOf } from './private/pipeline-spec';
@@ -71,6 +78,26 @@ export class PlatformModel extends Stack {
   public readonly experiment?: Experiment;
   /** Watches the served traffic; sustained drift starts the pipeline. */
   public readonly drift: DriftMonitor;
+  /**
+   * The spec's monthly budget of the model (AWS Budgets, by the model's cost allocation tag).
+   * @default - none when the spec has no `budget`
+   */
+  public readonly budget?: ModelBudget;
+  /**
+   * The spec's service-level objectives of the endpoint: burn-rate alarms, CloudWatch SLOs, a budget dashboard.
+   * @default - none when the spec has no `slo`
+   */
+  public readonly slo?: ServiceLevelObjectives;
+  /**
+   * The spec's batch scoring with the approved version.
+   * @default - none when the spec has no `batch`
+   */
+  public readonly batch?: BatchScoring;
+  /**
+   * Watches the batch scoring's inputs for drift (`batch.watchDrift`); sustained drift starts the pipeline too.
+   * @default - none without batch scoring, or with `watchDrift: false`
+   */
+  public readonly batchDrift?: DriftMonitor;
   /** The rule starting the pipeline on sustained drift. */
   public readonly retrainOnDrift: events.Rule;
   /**
@@ -136,6 +163,19 @@ export class PlatformModel extends Stack {
       description: `Retrain ${this.pipeline.pipelineName} when ${this.drift.sustainedDrift.alarmName} fires`,
       target: this.pipeline.startTarget(),
     });
+    this.slo = this.createSlo(m, props);
+    this.batch = this.createBatch(m, base, props);
+    this.batchDrift = this.createBatchDrift(m, props, baselineBucket, baselineKey);
+    if (m.budget !== undefined) {
+      this.budget = new ModelBudget(this, 'Budget', {
+        modelName: m.name,
+        platformName: props.platformName,
+        monthlyUsd: m.budget.monthlyUsd,
+        alarmOwnership: props.ownership,
+        alarmTopic: props.alarmTopic,
+      });
+      raiseBudgetProblem(this, 'budget.monthlyUsd', this.costEstimate(), m.budget);
+    }
     // approval → canary deploy → auto-rollback.
     this.promotion = new ApprovalPromotion(this, 'Promotion', {
       registry: this.registry,
@@ -168,6 +208,99 @@ export class PlatformModel extends Stack {
         'A later deploy of the endpoint config restores the configured weights: remove the experiment from the spec (and promote the winner) before the next deploy.',
       assignment: `sticky by user: the caller picks the variant with \`runtime.VariantAssignment.assign(userId, …, '${this.spec.experiment!.name}')\` and sends it as \`TargetVariant\`; a request without it is split by the variants' weights`,
     });
+  }
+
+  /**
+   * The model's monthly cost estimate from the spec and the price table (`core.PRICE_TABLE`, with its
+   * sources and date): serving instance-hours of every variant (minimum and maximum instances), training
+   * per scheduled run, batch scoring. An estimate, not a bill: its `assumptions` say what it leaves out.
+   * @param region the Region to price (default: this stack's, when known)
+   */
+  public costEstimate(region?: string): CostEstimate {
+    return estimateModelCostAws(this.spec, { region: region ?? (Token.isUnresolved(this.region) ? 'us-east-1' : this.region) });
+  }
+
+  /**
+   * The runbook's part on cost (Markdown lines).
+   * @internal
+   */
+  public _costRunbook(): string[] {
+    const b = this.spec.budget;
+    return costRunbook(this.costEstimate(), b ? budgetRunbookInfo(b, this.ownership, this.budget) : undefined);
+  }
+
+  /**
+   * The runbook's part on the SLO (Markdown lines), when the spec has one.
+   * @internal
+   */
+  public _sloRunbook(): string[] | undefined {
+    return this.slo && sloRunbook(this.spec.slo!, {
+      budget: 'the dashboard of `Slo` (budget remaining and burn rates per objective), and CloudWatch\'s Service Level Objectives console',
+      alerts: (o) => `\`Slo/Burn-${o}-1h-5m\`, \`Slo/Burn-${o}-6h-30m\` (page); \`Slo/Burn-${o}-1d-2h\`, \`Slo/Burn-${o}-3d-6h\` (ticket)`,
+    });
+  }
+
+  /**
+   * The runbook's part on batch scoring (Markdown lines), when the spec has one.
+   * @internal
+   */
+  public _batchRunbook(): string[] | undefined {
+    const b = this.batch;
+    if (b === undefined) return undefined;
+    return batchRunbook(batchSpecOf(`${this.endpoint.endpointName}-batch`, this.spec.batch!), {
+      runner: `the SageMaker pipeline \`${b.pipelineName}\` (EventBridge Scheduler starts it)`,
+      rerun: `aws sagemaker start-pipeline-execution --pipeline-name ${b.pipelineName} --pipeline-parameters Name=LogicalDate,Value=2026-11-26`,
+      backfill: b.backfillCommand('2026-11-01', '2026-11-26'),
+      alarm: 'the alarm `Batch/ExecutionFailed` (a scheduled or backfilled execution failed)' + (this.batchDrift ? '; drift of the scored inputs: the alarms of `BatchDrift` (sustained drift starts the training pipeline)' : ''),
+    });
+  }
+
+  /** The endpoint's SLO; its canary triggers come from the serving policy (`rollbackTriggersOf`), not from here. */
+  private createSlo(m: PlatformModelSpec, props: PlatformModelProps): ServiceLevelObjectives | undefined {
+    if (m.slo === undefined) return undefined;
+    return new ServiceLevelObjectives(this, 'Slo', {
+      objectives: m.slo.objectives,
+      windowDays: m.slo.windowDays,
+      endpoint: this.endpoint,
+      alarmOwnership: props.ownership,
+      alarmTopic: props.alarmTopic,
+    });
+  }
+
+  /** Batch scoring with the group's latest approved version, on the serving instance type unless the spec names one. */
+  private createBatch(m: PlatformModelSpec, base: string, props: PlatformModelProps): BatchScoring | undefined {
+    const b = m.batch;
+    if (b === undefined) return undefined;
+    const batch = new BatchScoring(this, 'Batch', {
+      ...batchSpecOf(`${base}-batch`, b),
+      registry: this.registry,
+      instanceType: b.instanceType ?? m.serving.instanceType,
+      instanceCount: b.instanceCount,
+      alarmOwnership: props.ownership,
+      alarmTopic: props.alarmTopic,
+    });
+    // The versions are registered with the pipeline's inference image: the model pulls it with the batch role.
+    grantImagePull(batch.role, [m.pipeline.inferenceImage]);
+    return batch;
+  }
+
+  /** A second drift monitor over the scored batch inputs, with the model's features and baseline; it retrains too. */
+  private createBatchDrift(m: PlatformModelSpec, props: PlatformModelProps, baselineBucket: string, baselineKey: string): DriftMonitor | undefined {
+    if (this.batch === undefined || m.batch!.watchDrift === false) return undefined;
+    const monitor = new DriftMonitor(this, 'BatchDrift', {
+      endpointName: `${props.platformName}-${m.name}-batch`,
+      batchSource: { outputUri: m.batch!.outputUri, contentType: m.batch!.contentType, encryptionKey: this.batch.key },
+      baselineBucket: s3.Bucket.fromBucketName(this, 'BatchBaselines', baselineBucket),
+      baselineKey,
+      features: m.drift.features,
+      alarmOwnership: props.ownership,
+      alarmTopic: props.alarmTopic,
+    });
+    monitor.onSustainedDrift('RetrainOnBatchDrift', {
+      description: `Retrain ${this.pipeline.pipelineName} when the scored batch inputs drift (${monitor.sustainedDrift.alarmName})`,
+      target: this.pipeline.startTarget(),
+    });
+    return monitor;
   }
 
   /**

@@ -13,6 +13,7 @@ export const PLATFORM_CHART_LAYOUTS = ['CHART_PER_MODEL', 'ONE_CHART'] as const;
 export const platformChartOptionsSchema = z.strictObject({
   labels: z.record(z.string(), z.string()).optional(),
   layout: z.enum(PLATFORM_CHART_LAYOUTS, { error: `must be one of ${PLATFORM_CHART_LAYOUTS.join(', ')}` }).optional(),
+  costRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS Region such as us-east-1').optional(),
 });
 
 /** The folder of the GitOps layout that holds the platform chart (GPU node pools, MLflow). */

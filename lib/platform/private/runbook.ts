@@ -17,8 +17,10 @@ export interface RunbookSection {
   readonly experiment?: string[];
   /** The model's service-level objectives (Markdown lines), printed after the experiment. */
   readonly slo?: string[];
-  /** The model's batch scoring (Markdown lines), printed last. */
+  /** The model's batch scoring (Markdown lines), printed after the SLO. */
   readonly batch?: string[];
+  /** The model's cost estimate and budget (Markdown lines), printed last. */
+  readonly cost?: string[];
 }
 
 /** A table cell: no line breaks, `|` escaped (also inside code spans, as GitHub tables need). */
@@ -41,7 +43,7 @@ export function renderRunbook(title: string, intro: string[], columns: string[],
     for (const row of section.rows) {
       lines.push(`| ${row.join(' | ')} |`);
     }
-    for (const part of [section.experiment, section.slo, section.batch]) {
+    for (const part of [section.experiment, section.slo, section.batch, section.cost]) {
       if (part !== undefined) {
         lines.push('', ...part);
       }

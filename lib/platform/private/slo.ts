@@ -40,7 +40,7 @@ export function sloRunbook(slo: SloSpec, reading: SloReading): string[] {
     ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
     '',
     `An alert fires when the budget burns faster than the factor over both windows (the long one: enough is gone; the short one: it is still burning). Of the whole budget, ${spent}. ` +
-      `Pages: ${slo.objectives.map((o) => reading.alerts(o.name)).join('; ')}. Budget remaining: ${reading.budget}.`,
+      `Alarms: ${slo.objectives.map((o) => reading.alerts(o.name)).join('; ')}. Budget remaining: ${reading.budget}.`,
     '',
     '- A page: the budget will be gone within days at this rate. Find the cause now (a deploy? roll it back; a dependency? fail over); the burn-rate alert resets minutes after the burn stops.',
     '- A ticket: a slow burn. Plan the fix this week; if the budget runs out, freeze risky releases until it recovers.',
