@@ -73,6 +73,10 @@ class Stub:
 # returns its primaryIdentifier). attrs None: any attribute (a custom resource's attributes are the
 # Data its provider returns).
 STUBS: dict[str, Stub] = {
+    # aws.ServiceLevelObjectives: Ref returns the SLO's ARN.
+    "AWS::ApplicationSignals::ServiceLevelObjective": Stub(
+        "aws-resource-applicationsignals-servicelevelobjective.html", {"Arn", "CreatedTime", "LastUpdatedTime", "EvaluationType"},
+        True, "application-signals:slo/"),
     "AWS::ApplicationAutoScaling::ScalableTarget": Stub(
         "aws-resource-applicationautoscaling-scalabletarget.html", {"Id"}, False, "application-autoscaling:scalable-target/"),
     "AWS::ApplicationAutoScaling::ScalingPolicy": Stub(
@@ -80,6 +84,8 @@ STUBS: dict[str, Stub] = {
     "AWS::Athena::WorkGroup": Stub(
         "aws-resource-athena-workgroup.html",
         {"CreationTime", "WorkGroupConfiguration.EngineVersion.EffectiveEngineVersion"}, False, "athena:workgroup/"),
+    # aws.ModelBudget: Ref returns the budget's name (its Id).
+    "AWS::Budgets::Budget": Stub("aws-resource-budgets-budget.html", {"Id"}, False, "budgets:budget/"),
     "AWS::CloudWatch::Alarm": Stub("aws-resource-cloudwatch-alarm.html", {"Arn"}, False, "cloudwatch:alarm:"),
     "AWS::CloudWatch::CompositeAlarm": Stub("aws-resource-cloudwatch-compositealarm.html", {"Arn"}, False, "cloudwatch:alarm:"),
     "AWS::Lambda::EventInvokeConfig": Stub("aws-resource-lambda-eventinvokeconfig.html", set(), False, "lambda:function:"),
@@ -101,6 +107,8 @@ STUBS: dict[str, Stub] = {
         "aws-resource-sagemaker-monitoringschedule.html", {"CreationTime", "LastModifiedTime", "MonitoringScheduleArn"},
         True, "sagemaker:monitoring-schedule/"),
     "AWS::SageMaker::Pipeline": Stub("aws-resource-sagemaker-pipeline.html", set(), False, "sagemaker:pipeline/"),
+    # aws.BatchScoring's daily run: Ref returns the schedule's name.
+    "AWS::Scheduler::Schedule": Stub("aws-resource-scheduler-schedule.html", {"Arn"}, False, "scheduler:schedule/"),
     # EksMlPlatform's MLflow backend store URI secret (Ref: its ARN; GetAtt Id: its ARN).
     "AWS::SecretsManager::Secret": Stub("aws-resource-secretsmanager-secret.html", {"Id"}, True, "secretsmanager:secret:"),
     # Lambda-backed: moto would invoke the provider's function in Docker.
@@ -456,6 +464,21 @@ class Moto:
                             f"of the SageMaker API (botocore {botocore.__version__})")
 
         sagemaker_models.FakeEndpointConfig.validate_instance_type = validate_instance_type  # type: ignore[method-assign]
+
+        # moto 5.2.5 hands a KMS key's CloudFormation Tags ([{Key, Value}]) to create_key, which takes the
+        # KMS API's form ([{TagKey, TagValue}]) and fails with KeyError 'TagKey': convert them first.
+        from moto.kms import models as kms_models
+
+        kms_key_from_cfn = kms_models.Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+        def kms_key_with_tags(cls: Any, resource_name: str, cloudformation_json: Any, *args: Any, **kwargs: Any) -> Any:
+            props = cloudformation_json.get("Properties") or {}
+            if props.get("Tags"):
+                tags = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in props["Tags"]]
+                cloudformation_json = {**cloudformation_json, "Properties": {**props, "Tags": tags}}
+            return kms_key_from_cfn(cls, resource_name, cloudformation_json, *args, **kwargs)
+
+        kms_models.Key.create_from_cloudformation_json = classmethod(kms_key_with_tags)  # type: ignore[method-assign,assignment]
 
         # moto logs (logger "moto") a Fn::GetAtt of an attribute its model does not implement, and goes on
         # with it unresolved.
