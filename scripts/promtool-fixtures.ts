@@ -22,11 +22,15 @@ export interface SeriesContext {
   readonly dcgm: 'exported' | 'direct';
   /** The experiment a k8s.Experiment query selects (`experiment="<name>"`), when it selects one. */
   readonly experiment?: string;
+  /** The batch scoring a k8s.BatchScoring alert watches (its `batch` label: the WorkflowTemplate's name). */
+  readonly batch?: string;
+  /** Samples per series when the test looks later than `N` minutes (a daily drift monitor's days). */
+  readonly samples?: number;
 }
 
 /** Bad states, one per kind of alert; a family writes healthy series for a state it does not know. */
 export type State = 'healthy' | 'errors' | 'idle' | 'busy' | 'gpu-busy' | 'slow' | 'gpu-memory-full' | 'xid' | 'restarts' | 'oom' | 'drift' | 'stale' | 'conversion-drop'
-  | 'promotion-refused' | 'metric-drop';
+  | 'promotion-refused' | 'metric-drop' | 'run-failed';
 
 export interface Family {
   readonly name: string;
@@ -152,14 +156,17 @@ export const FAMILIES: Family[] = [
     name: 'drift',
     metrics: ['cdk_mlops_drift_psi', 'cdk_mlops_drift_last_run_timestamp_seconds'],
     podScoped: false,
-    series: (c, s) => [
-      ...['amount', 'country'].map((feature) => ({
-        series: `cdk_mlops_drift_psi${sel({ endpoint: c.endpoint, feature, job: 'pushgateway' })}`,
-        values: gauge(s === 'drift' && feature === 'amount' ? 0.5 : 0.02),
-      })),
-      // The timestamp of the last run: now (fresh) or 0 (the job stopped reporting long ago).
-      { series: `cdk_mlops_drift_last_run_timestamp_seconds${sel({ endpoint: c.endpoint, job: 'pushgateway' })}`, values: s === 'stale' ? gauge(0) : counter(60) },
-    ],
+    series: (c, s) => {
+      const n = Math.max(N, c.samples ?? 0);
+      return [
+        ...['amount', 'country'].map((feature) => ({
+          series: `cdk_mlops_drift_psi${sel({ endpoint: c.endpoint, feature, job: 'pushgateway' })}`,
+          values: `${s === 'drift' && feature === 'amount' ? 0.5 : 0.02}x${n}`,
+        })),
+        // The timestamp of the last run: now (fresh) or 0 (the job stopped reporting long ago).
+        { series: `cdk_mlops_drift_last_run_timestamp_seconds${sel({ endpoint: c.endpoint, job: 'pushgateway' })}`, values: s === 'stale' ? `0x${n}` : `0+60x${n}` },
+      ];
+    },
   },
   {
     // The promoter through the Pushgateway (lib/runtime/k8s-promotion): refused (or failing) while the failure is 1.
@@ -190,6 +197,26 @@ export const FAMILIES: Family[] = [
         { series: `${m}_sum_of_squares_total${labels}`, values: counter(1000 * mean * mean * 2) },
       ];
     })),
+  },
+  {
+    // Argo's workflow controller (docs/metrics.md): runs per WorkflowTemplate and phase, in the
+    // controller's namespace label form (scripts/argo-workflows-check/promtool-batch.ts judges the
+    // exported_namespace form, backfills, old failures and the window too). Healthy: a run succeeded,
+    // no Failed series; run-failed: the Failed series appears at minute 10 and counts a second failure
+    // at minute 20. Another template's failures, in the same namespace, are there in both states.
+    name: 'argo-workflows',
+    metrics: ['argo_workflows_workflowtemplate_triggered_total'],
+    podScoped: false,
+    series: (c, s) => {
+      const runs = (name: string, phase: string) =>
+        `argo_workflows_workflowtemplate_triggered_total${sel({ namespace: c.namespace, pod: 'workflow-controller-7d9f', name, phase, cluster_scope: 'false' })}`;
+      const batch = c.batch ?? 'none';
+      return [
+        { series: runs(batch, 'Succeeded'), values: `_x10 1x${N - 10}` },
+        { series: runs(`${batch}-other`, 'Failed'), values: `_x10 1x10 2x${N - 20}` },
+        ...(s === 'run-failed' ? [{ series: runs(batch, 'Failed'), values: `_x10 1x10 2x${N - 20}` }] : []),
+      ];
+    },
   },
   {
     // The example's business trigger (examples/gpu-serving-k8s.ts): conversions per session.
@@ -233,6 +260,8 @@ export const KINDS: Array<{ readonly match: RegExp; readonly kind: Kind }> = [
   { match: /^PromotionFailed$/, kind: { bad: 'promotion-refused' } },
   { match: /^PromotionStale$/, kind: { bad: 'stale', firesWhenAbsent: true } },
   { match: /^(BusinessConversionRate|conversion-rate)$/, kind: { bad: 'conversion-drop' } },
+  // k8s.BatchScoring: a failed run (or backfill) of its WorkflowTemplates.
+  { match: /^BatchScoringRunFailed$/, kind: { bad: 'run-failed' } },
   // k8s.Experiment's guardrails (lib/k8s/private/experiment-analysis.ts GUARDRAIL_METRIC_PREFIX).
   { match: /^guardrail-error-rate-/, kind: { bad: 'errors' } },
   { match: /^guardrail-p99-latency-/, kind: { bad: 'slow' } },

@@ -184,13 +184,13 @@ function testCases(f: RulesFile, r: Rule): unknown[] {
   // The alert fires in the bad state, an analysis success condition in the healthy one.
   const firesWhen = (state: 'healthy' | 'bad') => (outcome === 'success' ? state === 'healthy' : state === 'bad');
   const forms: Array<SeriesContext['dcgm']> = kind.perPod ? ['exported', 'direct'] : ['exported'];
-  const minutes = families.some((fam) => fam.name === 'drift') ? DRIFT_EVAL_MINUTES : EVAL_MINUTES;
+  const minutes = families.some((fam) => fam.name === 'drift') ? driftEvalMinutes(f) : EVAL_MINUTES;
   const cases: unknown[] = [];
   for (const dcgm of forms) {
     for (const state of ['healthy', 'bad'] as const) {
       const s: State = state === 'bad' ? kind.bad : 'healthy';
       const other: State = state === 'bad' ? 'healthy' : kind.bad;
-      const ctx = (pod: string): SeriesContext => ({ namespace: f.namespace, pod, endpoint, dcgm, experiment: /experiment="([^"]+)"/.exec(r.expr)?.[1] });
+      const ctx = (pod: string): SeriesContext => ({ namespace: f.namespace, pod, endpoint, dcgm, samples: minutes + 10, experiment: /experiment="([^"]+)"/.exec(r.expr)?.[1], batch: r.labels?.batch });
       const series: Series[] = families.flatMap((fam) => [
         ...fam.series(ctx(canaryPod), s),
         // The analysis must judge the canary only: the stable pods are in the opposite state.
@@ -203,6 +203,16 @@ function testCases(f: RulesFile, r: Rule): unknown[] {
   const absentFires = outcome === undefined && kind.firesWhenAbsent === true;
   cases.push(alertCase(`${r.alert} absent series`, r.alert, minutes, [{ series: 'up{job="unrelated"}', values: `1x${minutes}` }], absentFires));
   return cases;
+}
+
+/**
+ * When a drift monitor's tests look: past its 4-run window, 5 schedules: 5 h for an hourly job, 5 days
+ * for a daily one (a batch input's DriftMonitor); the schedule is the step of the file's
+ * `count_over_time((…)[<4 runs>m:<schedule>m])`.
+ */
+function driftEvalMinutes(f: RulesFile): number {
+  const steps = f.rules.flatMap((r) => [...r.expr.matchAll(/\[\d+m:(\d+)m\]/g)].map((m) => Number(m[1])));
+  return Math.max(DRIFT_EVAL_MINUTES, ...steps.map((step) => 5 * step));
 }
 
 /** One promtool test: whether `alert` fires after `minutes` (and on `pod` when given), read from ALERTS. */
