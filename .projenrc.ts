@@ -122,10 +122,10 @@ project.npmignore?.exclude(
   '/examples/', '/scripts/', '/bench/', '/.ci/', '/.tools/', 'cdk.json', '/cdk.out/',
   '/schemas/', '/docker/', '/test/', '/lib/', '/rosetta/', '/python/', 'checkov-skips.yaml', 'vitest.config.mts',
   'CONTRIBUTING.md', 'API.md', '/.scratch/', '/validate-out/', '*.tsbuildinfo',
-  // The capture service, the Kubernetes promoter and the Kubernetes experiment decision run only in
-  // the runtime image, built from the repository (docker/drift-job/Dockerfile after `npm run bundle`),
-  // never from the package.
-  '/assets/capture/', '/assets/k8s-promotion/', '/assets/experiment-k8s/',
+  // The capture service, the Kubernetes promoter, the Kubernetes experiment decision and the
+  // Kubernetes batch scoring's steps run only in the runtime image, built from the repository
+  // (docker/drift-job/Dockerfile after `npm run bundle`), never from the package.
+  '/assets/capture/', '/assets/k8s-promotion/', '/assets/experiment-k8s/', '/assets/batch-k8s/',
 );
 
 // Node 22 and 24: the maintained lines, both run in CI.
