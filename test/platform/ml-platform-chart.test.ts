@@ -41,6 +41,8 @@ function awsOnly(): PlatformSpec {
       delete m.training.kubernetes;
       delete m.serving.kubernetes;
       delete m.drift.kubernetes;
+      delete m.experiment?.kubernetes;
+      delete m.batch?.kubernetes;
     }
   });
 }
@@ -92,21 +94,30 @@ describe('MlPlatformChart', () => {
     it('puts each model in its own restricted namespace, <platform>-<model>', () => {
       expect(find(objects, 'Namespace', 'acme-churn').metadata.labels).toEqual({
         'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28',
+        // (issue 19) cost allocation
+        'model': 'churn', 'owner': 'churn-ml-oncall', 'platform': 'acme',
       });
-      // Server, pipeline, drift job, (issue 16) capture, promotion and the retrain Sensor's Role, and
-      // (issue 17) the experiment's AnalysisTemplates and the NGINX router's Ingress and canary Service.
+      // Server, pipeline, drift job, (issue 16) capture, promotion and the retrain Sensor's Role,
+      // (issue 17) the experiment's AnalysisTemplates and the NGINX router's Ingress and canary Service,
+      // and (issue 18) the SLO's PrometheusRule, batch scoring's templates and its drift job.
       const named = objects.filter((o) => o.metadata.namespace === 'acme-churn').map((o) => `${o.kind}/${o.metadata.name}`).sort();
       expect(named).toEqual([
-        'AnalysisTemplate/acme-churn-rollback', 'AnalysisTemplate/churn-v8-retention-decision', 'AnalysisTemplate/churn-v8-retention-guardrails',
-        'ConfigMap/acme-churn-capture', 'ConfigMap/drift-acme-churn-config',
-        'CronJob/drift-acme-churn', 'CronJob/promote-acme-churn', 'CronWorkflow/acme-churn-training', 'Deployment/acme-churn-capture', 'Ingress/acme-churn',
-        'NetworkPolicy/acme-churn', 'NetworkPolicy/acme-churn-capture', 'NetworkPolicy/acme-churn-capture-egress',
-        'PodDisruptionBudget/acme-churn', 'PodMonitor/acme-churn', 'PrometheusRule/acme-churn', 'PrometheusRule/drift-acme-churn',
-        'PrometheusRule/promote-acme-churn', 'Role/acme-churn-training-executor', 'Role/acme-churn-training-retrain', 'Role/promote-acme-churn',
-        'RoleBinding/acme-churn-training-executor', 'RoleBinding/acme-churn-training-retrain', 'RoleBinding/promote-acme-churn',
-        'Rollout/acme-churn', 'ScaledObject/acme-churn', 'Secret/acme-churn-training.service-account-token', 'Service/acme-churn',
-        'Service/acme-churn-canary', 'Service/acme-churn-capture', 'ServiceAccount/acme-churn', 'ServiceAccount/acme-churn-capture', 'ServiceAccount/acme-churn-training',
-        'ServiceAccount/drift-acme-churn', 'ServiceAccount/promote-acme-churn', 'WorkflowTemplate/acme-churn-training',
+        'AnalysisTemplate/acme-churn-rollback', 'AnalysisTemplate/churn-v8-retention-decision',
+        'AnalysisTemplate/churn-v8-retention-guardrails', 'ConfigMap/acme-churn-batch-config', 'ConfigMap/acme-churn-capture',
+        'ConfigMap/drift-acme-churn-batch-config', 'ConfigMap/drift-acme-churn-config', 'CronJob/drift-acme-churn',
+        'CronJob/drift-acme-churn-batch', 'CronJob/promote-acme-churn', 'CronWorkflow/acme-churn-batch', 'CronWorkflow/acme-churn-training',
+        'Deployment/acme-churn-capture', 'Ingress/acme-churn', 'NetworkPolicy/acme-churn', 'NetworkPolicy/acme-churn-capture',
+        'NetworkPolicy/acme-churn-capture-egress', 'PodDisruptionBudget/acme-churn', 'PodMonitor/acme-churn', 'PrometheusRule/acme-churn',
+        'PrometheusRule/acme-churn-batch', 'PrometheusRule/acme-churn-slo', 'PrometheusRule/drift-acme-churn',
+        'PrometheusRule/drift-acme-churn-batch', 'PrometheusRule/promote-acme-churn', 'Role/acme-churn-batch-executor',
+        'Role/acme-churn-training-executor', 'Role/acme-churn-training-retrain', 'Role/promote-acme-churn',
+        'RoleBinding/acme-churn-batch-executor', 'RoleBinding/acme-churn-training-executor', 'RoleBinding/acme-churn-training-retrain',
+        'RoleBinding/promote-acme-churn', 'Rollout/acme-churn', 'ScaledObject/acme-churn', 'Secret/acme-churn-batch.service-account-token',
+        'Secret/acme-churn-training.service-account-token', 'Service/acme-churn', 'Service/acme-churn-canary', 'Service/acme-churn-capture',
+        'ServiceAccount/acme-churn', 'ServiceAccount/acme-churn-batch', 'ServiceAccount/acme-churn-capture',
+        'ServiceAccount/acme-churn-training', 'ServiceAccount/drift-acme-churn', 'ServiceAccount/drift-acme-churn-batch',
+        'ServiceAccount/promote-acme-churn', 'WorkflowTemplate/acme-churn-batch', 'WorkflowTemplate/acme-churn-batch-backfill',
+        'WorkflowTemplate/acme-churn-training',
       ]);
       expect(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual(['acme-mlflow', 'acme-events', 'acme-churn']);
     });
@@ -191,6 +202,9 @@ describe('MlPlatformChart', () => {
         ['enough-traffic', 'false'],
         ['error-rate', 'len(result) > 0 && !isNaN(result[0]) && result[0] > 1'],
         ['p99-latency', 'len(result) > 0 && !isNaN(result[0]) && result[0] > 250'],
+        // The SLO's canaryBurnRate 10: 10 × 0.5 % budget of 5xx, 10 × 1 % budget of requests slower than 250 ms.
+        ['burn-availability', 'len(result) > 0 && !isNaN(result[0]) && result[0] > 5'],
+        ['burn-latency', 'len(result) > 0 && !isNaN(result[0]) && result[0] > 10'],
       ]);
       expect(metrics[1].provider.prometheus.address).toBe('http://prometheus-operated.monitoring.svc.cluster.local:9090');
       // Autoscaling on requests as on AWS: targetInvocationsPerInstance (600 a minute by default) / 60 per replica.
@@ -221,10 +235,11 @@ describe('MlPlatformChart', () => {
 
     it('gives every alert its owner and runbook, and the rules the label Prometheus selects them by', () => {
       const rules = objects.filter((o) => o.kind === 'PrometheusRule');
-      expect(rules.map((r) => r.metadata.name)).toEqual(['acme-churn', 'drift-acme-churn', 'promote-acme-churn']);
+      expect(rules.map((r) => r.metadata.name)).toEqual(['acme-churn', 'drift-acme-churn', 'promote-acme-churn', 'acme-churn-slo', 'acme-churn-batch', 'drift-acme-churn-batch']);
       for (const rule of rules) {
         expect(rule.metadata.labels.release).toBe('kube-prometheus-stack');
-        for (const r of rule.spec.groups[0].rules) {
+        // Every alert (the SLO's recording rules have no owner: they alert nobody).
+        for (const r of rule.spec.groups.flatMap((g: any) => g.rules).filter((x: any) => x.alert !== undefined)) {
           expect(r.annotations, r.alert).toMatchObject(OWNER);
           expect(r.labels.owner, r.alert).toBe('churn-ml-oncall');
         }
@@ -240,7 +255,7 @@ describe('MlPlatformChart', () => {
 
     it('lists every alert with its expression, duration, severity, action, owner and runbook', () => {
       const alerts = chart.alerts();
-      const rules = objects.filter((o) => o.kind === 'PrometheusRule').flatMap((o) => o.spec.groups[0].rules);
+      const rules = objects.filter((o) => o.kind === 'PrometheusRule').flatMap((o) => o.spec.groups.flatMap((g: any) => g.rules)).filter((r: any) => r.alert !== undefined);
       expect(alerts.map((a) => a.alert)).toEqual(rules.map((r: any) => r.alert));
       for (const a of alerts) {
         expect(a, a.alert).toMatchObject({ model: 'churn', owner: 'churn-ml-oncall', runbookUrl: 'https://runbooks.example.com/ml/churn' });
@@ -253,8 +268,9 @@ describe('MlPlatformChart', () => {
         severity: 'critical',
       });
       const byAction = (text: string) => alerts.filter((a) => a.action.includes(text)).map((a) => a.alert);
-      expect(byAction('aborts an in-flight rollout')).toEqual(['AcmeChurnErrorRate', 'AcmeChurnP99Latency']);
-      expect(byAction('submits the WorkflowTemplate acme-churn/acme-churn-training')).toEqual(['DriftSustained']);
+      expect(byAction('aborts an in-flight rollout')).toEqual(['AcmeChurnErrorRate', 'AcmeChurnP99Latency', 'AcmeChurnBurnAvailability', 'AcmeChurnBurnLatency']);
+      // Sustained drift of the served traffic and of the batch inputs.
+      expect(byAction('submits the WorkflowTemplate acme-churn/acme-churn-training')).toEqual(['DriftSustained', 'DriftSustained']);
     });
 
     it('writes the runbook: per model, each alert with its expression, for, severity, action, owner and link', () => {
@@ -264,15 +280,17 @@ describe('MlPlatformChart', () => {
       expect(doc).toContain('WorkflowTemplate `acme-churn-training`, MLflow registered model `acme-churn` at http://mlflow.acme-mlflow.svc.cluster.local:5000.');
       expect(doc).toContain('| DriftAct: PSI above 0.2: act on the drift of a feature | `max by (feature) (cdk_mlops_drift_psi{endpoint="acme-churn"}) > 0.2` | 0s | critical '
         + '| notifies its owner | churn-ml-oncall | https://runbooks.example.com/ml/churn |');
-      // One row per alert, after each model's loop table (8 links), and the experiment's design table (8 rows).
-      const rows = doc.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| alert') && !l.startsWith('| link') && !l.startsWith('| ---') && !l.startsWith('| design'));
-      expect(rows).toHaveLength(chart.alerts().length + 8 * chart.models.length + 8 * chart.models.filter((m) => m.experiment).length);
+      // One row per alert in each model's alert table (the rows after its `| alert |` header, up to the blank line).
+      const rows = doc.split('\n\n').filter((block) => block.startsWith('| alert |')).flatMap((block) => block.split('\n').slice(2));
+      expect(rows).toHaveLength(chart.alerts().length);
+      expect(doc).toMatch(/### Experiment `churn-v8-retention`[\s\S]*### Service-level objectives \(28-day window\)[\s\S]*### Batch scoring `acme-churn-batch`[\s\S]*### Cost: an estimate, not a bill/);
     });
   });
 
   describe('configured', () => {
     it('renders no CronWorkflow without a weekly run: training starts on sustained drift (and by hand)', () => {
-      const { objects } = build(withSpec((s) => { delete s.models[0].training.weeklyOn; }));
+      // (Batch scoring has a CronWorkflow of its own.)
+      const { objects } = build(withSpec((s) => { delete s.models[0].training.weeklyOn; delete s.models[0].batch; }));
       expect(objects.map((o) => o.kind)).not.toContain('CronWorkflow');
       expect(one(objects, 'WorkflowTemplate').metadata.name).toBe('acme-churn-training');
     });
@@ -307,10 +325,11 @@ describe('MlPlatformChart', () => {
           { name: 'a10g', gpu: GpuModel.A10G },
         ];
         s.models[0].serving.kubernetes.nodePool = 'h100-mig';
+        s.models[0].batch.kubernetes.nodePool = 'a10g';
         delete s.models[0].training.kubernetes.nodePool;
       }));
       expect(one(objects, 'Rollout').spec.template.spec.containers[0].resources.limits['nvidia.com/mig-1g.10gb']).toBe('1');
-      const train = one(objects, 'WorkflowTemplate').spec.templates.find((t: any) => t.name === 'train');
+      const train = find(objects, 'WorkflowTemplate', 'acme-churn-training').spec.templates.find((t: any) => t.name === 'train');
       expect(train.nodeSelector).toEqual({ 'cdk-mlops.io/gpu-pool': 'a10g' });
     });
 
@@ -359,7 +378,9 @@ describe('MlPlatformChart', () => {
   describe('rejects a spec it cannot render, with the key that is wrong', () => {
     it('names every kubernetes section an AWS-only spec lacks', () => {
       const e = expectValidationError(() => build(awsOnly()));
-      expect(e.problems.map((p) => p.property)).toEqual(['kubernetes', 'models[0].serving.kubernetes', 'models[0].drift.kubernetes']);
+      expect(e.problems.map((p) => p.property)).toEqual([
+        'kubernetes', 'models[0].serving.kubernetes', 'models[0].drift.kubernetes', 'models[0].experiment.kubernetes', 'models[0].batch.kubernetes',
+      ]);
       expect(e.problems[0]).toMatchObject({ constructPath: 'platform', received: 'undefined' });
       expect(e.problems[0].allowed).toMatch(/^is required to render on Kubernetes \(MlPlatformChart\): clusterName, nodeRole, nodePools/);
       expect(e.problems[2].allowed).toContain('captureUri');

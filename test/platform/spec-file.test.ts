@@ -68,7 +68,7 @@ describe.each([
     const e = expectValidationError(load(write(name, content)));
     expect(e.problems).toHaveLength(1);
     expect(e.problems[0].property).toBe(name);
-    expect(e.problems[0].allowed).toBe('is empty; must be a platform spec, a mapping with the keys name, ownership, models (optional: kubernetes)');
+    expect(e.problems[0].allowed).toBe('is empty; must be a platform spec, a mapping with the keys name, ownership, models (optional: kubernetes, tags)');
     expect(e.message).not.toMatch(/props must be an object/);
   });
 
@@ -83,7 +83,7 @@ describe.each([
       constructPath: `${where} (${path.join(DIR, name)}:1:1)`,
       property: name,
       received,
-      allowed: `must be a platform spec, a mapping with the keys name, ownership, models (optional: kubernetes), ${kind}`,
+      allowed: `must be a platform spec, a mapping with the keys name, ownership, models (optional: kubernetes, tags), ${kind}`,
     }]);
   });
 
