@@ -254,7 +254,8 @@ describe('EksMlPlatform from the example spec without the locations and roles it
       'acme-churn-capture': 'CaptureRole',
       [model.drift.serviceAccount.name]: 'DriftRole',
     });
-    expect(text).not.toContain('arn:aws:iam::123456789012:role/');
+    // The only given role: batch scoring's (EksMlPlatform does not create it), on its two ServiceAccounts.
+    expect(text.match(/arn:aws:iam::123456789012:role\/[\w-]+/g)).toEqual(['arn:aws:iam::123456789012:role/acme-churn-batch', 'arn:aws:iam::123456789012:role/acme-churn-batch']);
     // The capture service writes, and the drift job reads, the created capture bucket.
     expect(text).toContain('"Fn::ImportValue":"AcmeEks:ExportsOutputRefPlatformCapture');
   });
