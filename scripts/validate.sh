@@ -74,6 +74,26 @@
 #      alarm in ALARM moves all weight to the control and records the stop (a later analysis does nothing),
 #      a clear winner gets all weight and its result recorded and published, an early analysis changes
 #      nothing; self-test on test/fixtures/broken/experiment-handler.js (never moves the weights) (~20 s)
+#  22. batch scoring's bundled handler (assets/batch, aws.BatchScoring) against moto's S3 + KMS + SageMaker
+#      model registry (scripts/batch-emulator.sh, test/emulator/batch.emulator.ts): a run commits its
+#      partition with manifest and lineage, a re-run replaces it, too few records or a short output change
+#      nothing; self-test on a build without the commit's record-count check
+#  23. drift on batch inputs (scripts/drift-batch-emulator.sh, test/emulator/drift-batch.emulator.ts): the
+#      drift job's bundles read the committed partition through its manifest, never an uncommitted run
+#  24. SLO burn-rate alerts over simulated days by promtool (scripts/slo-promtool.ts): its own objectives
+#      (outage and 20x burn page, 2x tickets only, 0.2x silent with 80 % budget left, first firing minute
+#      as the workbook's windows predict; a mutant with 10x page factors must fail), then the platform's
+#      rendered SLO PrometheusRules ($out/k8s)
+#  25. Argo Workflows' own validation code (scripts/argo-workflows-check.sh, argo-workflows v4.0.5 pinned):
+#      k8s.BatchScoring's WorkflowTemplates and CronWorkflow (its own on a GPU pool, then the platform's
+#      in $out/k8s) valid and submittable, the CronWorkflow's logical date evaluated by the controller's
+#      substitution against every hour of 2024-2026; self-test on broken.argo-batch-*.yaml; the failed-run
+#      alert through promtool (argo-workflows-check/promtool-batch.ts); the shipped batch CLI
+#      (assets/batch-k8s) against moto's S3 with each step's rendered command line
+#      (scripts/batch-k8s-emulator.sh). The Go build (~12 min on 2 cores, once per machine, cached in
+#      ~/.cache/cdk-mlops) starts in the background when validation starts; the step waits for it
+#  26. the platform's picture (scripts/render-diagram.sh): Graphviz renders $out/diagram-acme.dot, which
+#      must name every model and alarm and be README's docs/diagram-acme.dot; self-test on an invalid DOT
 # Run through `npm run validate`, which installs the tools and synthesizes the examples first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -96,6 +116,13 @@ mapfile -t eks_manifests < <(find "$out/k8s-eks" -name '*.yaml' | sort)
 echo "validate: ${#templates[@]} templates, ${#manifests[@]} manifest files in $out"
 
 step() { printf '\n== %s\n' "$*"; }
+
+# Step 25's Go build takes about 12 minutes on a fresh machine: build it (running its self-test) in the
+# background, in its own process group (stopped if validation ends first), while the other steps run.
+argo_workflows_log=$(mktemp)
+setsid bash scripts/argo-workflows-check.sh --self-test > "$argo_workflows_log" 2>&1 &
+argo_workflows_pid=$!
+trap 'kill -- -"$argo_workflows_pid" 2> /dev/null || true; rm -f "$argo_workflows_log"' EXIT
 
 step "cfn-lint $("$bin/cfn-lint" --version | cut -d' ' -f2) (errors and warnings fail)"
 "$bin/cfn-lint" --non-zero-exit-code warning -- "${templates[@]}"
@@ -138,6 +165,13 @@ step "experiment handler bundle against moto_server (SageMaker endpoint weights 
 bash scripts/experiment-emulator.sh
 bash scripts/experiment-emulator.sh --self-test
 
+step "batch scoring handler bundle against moto_server (S3 + KMS + SageMaker model registry)"
+bash scripts/batch-emulator.sh
+bash scripts/batch-emulator.sh --self-test
+
+step "drift on batch inputs: committed partitions read through their manifest, uncommitted runs never"
+bash scripts/drift-batch-emulator.sh
+
 step "stacks created in moto's CloudFormation (types moto lacks stubbed; every Ref/GetAtt/DependsOn resolved)"
 .tools/emulator-venv/bin/python scripts/moto_cfn.py --self-test
 .tools/emulator-venv/bin/python scripts/moto_cfn.py "$out"
@@ -151,6 +185,10 @@ fi
 # Failing for another reason (no promtool, a parse error) would prove nothing: its unit tests must fail.
 grep -q 'FAILED:' <<< "$broken_out" || { echo "validate: promtool-rules failed on the broken rules without a failing test:" >&2; echo "$broken_out" >&2; exit 1; }
 echo "promtool-rules rejects the broken rules: ok"
+
+step "SLO burn-rate alerts over simulated days (promtool): page, ticket and silence when the workbook's windows say"
+npx --no-install tsx scripts/slo-promtool.ts
+npx --no-install tsx scripts/slo-promtool.ts "$out/k8s"
 
 step "KServe predictors through Knative Serving's validation (Knative mode, the README's feature flags)"
 bash scripts/knative-validate/run.sh "${manifests[@]}"
@@ -181,6 +219,20 @@ step "CronWorkflow time zones: the library's rule against Go's time.LoadLocation
 bash scripts/tz-check.sh
 bash scripts/tz-check.sh --self-test
 
+step "Argo Workflows: batch scoring's WorkflowTemplates and CronWorkflow through the controller's own validation and substitution"
+if ! wait "$argo_workflows_pid"; then
+  cat "$argo_workflows_log" >&2
+  echo "validate: argo-workflows-check --self-test (started in the background) failed" >&2
+  exit 1
+fi
+cat "$argo_workflows_log"
+bash scripts/argo-workflows-check.sh --batch
+mapfile -t workflow_manifests < <(grep -lE '^kind: (WorkflowTemplate|CronWorkflow)$' "${manifests[@]}" || true)
+[ "${#workflow_manifests[@]}" -gt 0 ] || { echo "validate: no WorkflowTemplate or CronWorkflow in $out/k8s" >&2; exit 1; }
+bash scripts/argo-workflows-check.sh "${workflow_manifests[@]}"
+npx --no-install tsx scripts/argo-workflows-check/promtool-batch.ts
+bash scripts/batch-k8s-emulator.sh
+
 step "the GitOps layout: validated manifests only, one Argo CD Application per folder, each model in its namespace"
 npx --no-install tsx scripts/gitops-layout.ts "$out/gitops" "$out/k8s"
 npx --no-install tsx scripts/gitops-layout.ts --self-test
@@ -199,5 +251,9 @@ bash scripts/capture-emulator.sh --self-test
 
 step "approval → canary deploy: MLflow's champion alias through the promoter to its one Rollout, on the real API server with RBAC"
 bash scripts/k8s-promotion-check.sh "${manifests[@]}"
+
+step "the platform's diagram: Graphviz renders the DOT, every model and alarm in it, README's copy current"
+bash scripts/render-diagram.sh "$out"
+bash scripts/render-diagram.sh --self-test
 
 printf '\nvalidate: all checks passed\n'
