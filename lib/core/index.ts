@@ -19,3 +19,4 @@ export * from './cloudformation-limits';
 export * from './lifecycle-loop';
 export * from './diagram';
 export * from './cost';
+export * from './cost-allocation';

@@ -370,8 +370,10 @@ export interface PlatformBatchKubernetesSpec {
    */
   readonly memory?: string;
   /**
-   * IAM role of the batch pods (IRSA): read the input and the model, write the output prefix.
-   * @default - no role annotation (`EksMlPlatform`: a role it creates)
+   * IAM role of the batch pods and of the batch drift job (IRSA): read the input, the model and the drift
+   * baseline, read, write and delete under the output prefix; it must trust both ServiceAccounts
+   * (`<platform>-<model>-batch` and `drift-<platform>-<model>-batch` in the model's namespace).
+   * @default - no role annotation (required by `EksMlPlatform`, which does not create it)
    */
   readonly roleArn?: string;
 }

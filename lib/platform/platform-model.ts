@@ -251,7 +251,7 @@ export class PlatformModel extends Stack {
       runner: `the SageMaker pipeline \`${b.pipelineName}\` (EventBridge Scheduler starts it)`,
       rerun: `aws sagemaker start-pipeline-execution --pipeline-name ${b.pipelineName} --pipeline-parameters Name=LogicalDate,Value=2026-11-26`,
       backfill: b.backfillCommand('2026-11-01', '2026-11-26'),
-      alarm: 'the alarm `Batch/ExecutionFailed` (a scheduled or backfilled execution failed)' + (this.batchDrift ? '; drift of the scored inputs: the alarms of `BatchDrift` (sustained drift starts the training pipeline)' : ''),
+      alarm: 'the alarms `Batch/ExecutionFailed` (a scheduled or backfilled execution failed) and `Batch/BackfillFailed` (a backfill ended with dates not scored)' + (this.batchDrift ? '; drift of the scored inputs: the alarms of `BatchDrift` (sustained drift starts the training pipeline)' : ''),
     });
   }
 

@@ -100,12 +100,17 @@ export function budgetRunbook(estimate: CostEstimate, budget: BudgetRunbookInfo)
     '',
     `${verdict}; its maximum is ${usd(estimate.totalMonthlyUsdMax)}.${aws} Owner: ${budget.owner}. Runbook: ${budget.runbookUrl}.`,
     '',
-    '- A notification (actual spend past a threshold, or the month\'s forecast past the budget): open Cost Explorer filtered by the '
-      + 'model\'s tag and grouped by usage type; the usual causes are more instances than planned (autoscaling at its maximum, an '
+    (budget.budgetName !== undefined
+      ? '- A notification (actual spend past a threshold, or the month\'s forecast past the budget): open Cost Explorer filtered by the model\'s tag '
+        + 'and grouped by usage type'
+      : '- No AWS budget watches the spend on Kubernetes: watch it in OpenCost or Kubecost by the pods\' `model` label; over budget, open the allocation by that label')
+      + '; the usual causes are more instances than planned (autoscaling at its maximum, an '
       + 'experiment\'s challenger left running), training runs longer or more frequent than scheduled, or a larger instance type.',
     '- Lower what runs (instance count, maxInstanceCount, end the experiment, shorten maxRuntimeSeconds) or raise budget.monthlyUsd '
       + 'with the owner\'s agreement; the estimate here is re-computed at every synthesis.',
-    '- The budget sees only cost tagged with the model (the tag must be activated as a cost allocation tag; costs appear up to a day late).',
+    ...(budget.budgetName !== undefined
+      ? ['- The budget sees only cost tagged with the model (the tag must be activated as a cost allocation tag; costs appear up to a day late).']
+      : []),
   ];
 }
 

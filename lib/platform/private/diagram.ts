@@ -10,12 +10,15 @@ export function awsAlarmLink(pathInModel: string, rollsBack: boolean): LoopLink 
   const top = pathInModel.split('/')[0];
   if (rollsBack) return LoopLink.AUTO_ROLLBACK;
   switch (top) {
-    case 'Drift': return LoopLink.DRIFT;
+    case 'Drift':
+    case 'BatchDrift':
+      return LoopLink.DRIFT;
     case 'Training': return LoopLink.GATE;
     case 'Registry': return LoopLink.REGISTER;
     case 'Promotion': return LoopLink.APPROVAL;
     case 'Serving':
     case 'Experiment':
+    case 'Slo':
       return LoopLink.CANARY_DEPLOY;
     default: return undefined;
   }
@@ -30,7 +33,7 @@ export function k8sAlertLink(rule: string, alert: string, aborts: boolean): Loop
     [/drift/, LoopLink.DRIFT],
     [/promot/, LoopLink.APPROVAL],
     [/pipeline|training|workflow/, LoopLink.GATE],
-    [/experiment|serving|endpoint|rollout|inference/, LoopLink.CANARY_DEPLOY],
+    [/experiment|serving|endpoint|rollout|inference|slo|errorbudget/, LoopLink.CANARY_DEPLOY],
   ];
   return rules.find(([re]) => re.test(text))?.[1];
 }

@@ -4,6 +4,7 @@
  * once here; each target adds what implements them.
  */
 import { rollbackTriggersOf, rolloutOf } from './serving-policy';
+import { RollbackTriggerKind } from '../../core/rollback';
 import { LOOP_LINKS, LoopLink, LoopStage, loopLinkName } from '../../core/lifecycle-loop';
 import { GateComparison } from '../../core/pipeline';
 import { PlatformModelSpec } from '../../core/platform-spec';
@@ -29,10 +30,18 @@ export function canaryText(m: PlatformModelSpec): string {
   return steps.map((s) => (s.percent === 100 ? '100 %' : `${s.percent} % for ${Math.round(s.bakeSeconds / 60)} min`)).join(', then ');
 }
 
-/** "5xx rate > 1 %, p99 latency > 250 ms" */
+/** "5xx rate > 1 %, p99 latency > 250 ms, SLO burn: 5xx rate > 5 %, requests slower than 250 ms > 10 %" */
 export function triggersText(m: PlatformModelSpec): string {
   return rollbackTriggersOf(m.serving, m.slo)
-    .map((t) => (t.name === 'error-rate' ? `5xx rate > ${t.threshold} %` : t.name === 'p99-latency' ? `p99 latency > ${t.threshold} ms` : `${t.name} ${t.threshold}`))
+    .map((t) => {
+      const slo = t.name.startsWith('burn-') ? 'SLO burn: ' : '';
+      switch (t.kind) {
+        case RollbackTriggerKind.ERROR_RATE: return `${slo}5xx rate > ${t.threshold} %`;
+        case RollbackTriggerKind.P99_LATENCY: return `p99 latency > ${t.threshold} ms`;
+        case RollbackTriggerKind.SLOW_REQUESTS: return `${slo}requests slower than ${t._spec.latencyThresholdMillis} ms > ${t.threshold} %`;
+        default: return `${t.name} ${t.threshold}`;
+      }
+    })
     .join(', ');
 }
 
