@@ -11,9 +11,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 start=$SECONDS
-run() {
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+run() { # the command's output (Go's module downloads, the self-test's lines) only when it fails
   local s=$SECONDS
-  "$@" > /dev/null
+  "$@" > "$log" 2>&1 || { cat "$log" >&2; echo "prebuild: failed: $*" >&2; exit 1; }
   echo "prebuild: $((SECONDS - s)) s  $*"
 }
 run bash scripts/kube-apiserver.sh --build
