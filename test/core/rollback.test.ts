@@ -14,6 +14,7 @@ import {
   resolveTrigger,
   triggerSchema,
 } from '../../lib/core/rollback';
+import { SloIndicator } from '../../lib/core/slo/spec';
 import { collectProblems } from '../../lib/core/validation';
 
 const PATH = 'Stack/Endpoint';
@@ -95,7 +96,16 @@ describe('resolveTrigger', () => {
       periodSeconds: 60,
       cloudWatch: undefined,
       prometheusQuery: undefined,
+      latencyThresholdMillis: undefined,
     });
+  });
+
+  it('derives a canary trigger from an SLO objective: its bad ratio above factor × budget, in percent', () => {
+    const availability = RollbackTrigger.fromSlo({ name: 'availability', indicator: SloIndicator.AVAILABILITY, objectivePercent: 99.5 }, 14.4);
+    expect([availability.kind, availability.name, availability.threshold]).toEqual([RollbackTriggerKind.ERROR_RATE, 'burn-availability', 7.2]);
+    const latency = RollbackTrigger.fromSlo({ name: 'latency', indicator: SloIndicator.LATENCY, objectivePercent: 99, latencyThresholdMillis: 250 }, 10);
+    expect(resolveTrigger(latency, OWNERSHIP)).toMatchObject({ kind: RollbackTriggerKind.SLOW_REQUESTS, name: 'burn-latency', threshold: 10, latencyThresholdMillis: 250 });
+    expect(RollbackTrigger.slowRequests({ latencyThresholdMillis: 300, maxPercent: 2 }).name).toBe('slow-requests');
   });
 
   it('keeps the trigger\'s own owner, runbook and alarm shape', () => {
