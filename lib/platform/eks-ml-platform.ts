@@ -10,8 +10,8 @@ import { KubernetesPlatformModel } from './kubernetes-platform-model';
 import { MlPlatformChart } from './ml-platform-chart';
 import { platformAccessLogsBucket } from './private/access-logs';
 import { validateCdk8sApp } from './private/chart-render';
-import { MLFLOW_SECRET_STORE_NAME, MlflowBackendSecretSync } from './private/mlflow-backend-secret';
 import { tagModel, tagPlatform } from './private/cost-tags';
+import { MLFLOW_SECRET_STORE_NAME, MlflowBackendSecretSync } from './private/mlflow-backend-secret';
 import { pascal } from './private/runbook';
 import { SpecDocument } from './private/spec-document';
 import { acknowledgeNag, acknowledgeWildcardResources } from '../aws/private/nag';
@@ -279,11 +279,8 @@ export class EksMlPlatform extends Construct {
       return stack;
     });
 
-    const region = Stack.of(this.sharedScope).region;
-    this.chart = new MlPlatformChart(new Cdk8sApp(), spec.name, {
-      spec: this.filledSpec(spec, filledModels),
-      costRegion: Token.isUnresolved(region) ? undefined : region,
-    });
+    const filled = this.filledSpec(spec, filledModels);
+    this.chart = new MlPlatformChart(new Cdk8sApp(), spec.name, { spec: filled, costRegion: concreteRegion(this.sharedStack) });
     // The trusts name the ServiceAccounts as the charts render them.
     mlflowSa.bind(() => this.chart.registry.serviceAccount.name);
     new MlflowBackendSecretSync(this.chart, 'MlflowBackendSecret', {
@@ -598,4 +595,9 @@ function clusterFactsOf(cluster: eks.ICluster, oidc: iam.IOpenIdConnectProvider 
     kubectlLayer: cluster.kubectlLayer !== undefined,
     openIdConnectProvider: oidc !== undefined,
   };
+}
+
+/** The stack's Region when it is known at synthesis (the cost estimate's prices), else undefined. */
+function concreteRegion(stack: Stack): string | undefined {
+  return Token.isUnresolved(stack.region) ? undefined : stack.region;
 }

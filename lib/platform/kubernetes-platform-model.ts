@@ -1,18 +1,18 @@
 import { Chart, Cron, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { CostEstimate, estimateModelCostKubernetes } from '../core/cost/estimate';
 import { ExperimentMath } from '../core/experiment/experiment-math';
 import { LoopStage } from '../core/lifecycle-loop';
 import { CHALLENGER_MODEL_URI_ANNOTATION } from '../core/mlflow-promotion';
-import { CostEstimate, estimateModelCostKubernetes } from '../core/cost/estimate';
 import { PlatformKubernetesSpec, PlatformModelSpec, PlatformSpec, Weekday } from '../core/platform-spec';
 import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
 import { AlarmOwnership } from '../core/rollback';
 import { DEFAULT_SERVER_PORT } from '../core/schemas/k8s-serving';
 import { trainingPoolOf } from '../core/schemas/platform-kubernetes';
 import { ApprovalPromotion } from '../k8s/approval-promotion';
-import { AlertmanagerEventSource, RetrainOnDrift } from '../k8s/drift-events';
 import { BatchScoring } from '../k8s/batch-scoring';
+import { AlertmanagerEventSource, RetrainOnDrift } from '../k8s/drift-events';
 import { DriftMonitor } from '../k8s/drift-monitor';
 import { Experiment } from '../k8s/experiment';
 import { GpuNodePool } from '../k8s/gpu-node-pool';
@@ -21,11 +21,11 @@ import { MlPipeline } from '../k8s/ml-pipeline';
 import { ServiceLevelObjectives } from '../k8s/service-level-objectives';
 import { batchRunbook, batchSpecOf } from './private/batch';
 import { budgetRunbookInfo, costRunbook, raiseBudgetProblem } from './private/cost';
-import { sloRunbook } from './private/slo';
 import { experimentRunbook, experimentSpecOf } from './private/experiment';
 import { kubernetesLoop } from './private/loop-k8s';
 import { pipelineSpecOf } from './private/pipeline-spec';
 import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
+import { sloRunbook } from './private/slo';
 import { RequestCapture } from '../k8s/private/capture';
 
 /** Day-of-week field of a cron expression (0 is Sunday). */

@@ -5,11 +5,12 @@ import { Construct, IConstruct } from 'constructs';
 import { KubernetesPlatformModel } from './kubernetes-platform-model';
 import { withCostLabels } from './private/cost-labels';
 import { k8sAlertLink } from './private/diagram';
+import { chartFileName, gitOpsFolderOf } from './private/gitops';
 import { loopRows } from './private/loop';
 import { cell, pascal, renderRunbook } from './private/runbook';
 import { SpecDocument } from './private/spec-document';
-import { costAllocationTags, labelValue } from '../core/cost-allocation';
 import { CostEstimate, CostTarget, estimatePlatformCost } from '../core/cost/estimate';
+import { costAllocationTags, labelValue } from '../core/cost-allocation';
 import { PlatformDiagram, platformDiagram } from '../core/diagram';
 import { PlatformKubernetesSpec, PlatformNodePoolSpec, PlatformSpec } from '../core/platform-spec';
 import { RETRAIN_RECEIVER } from '../core/retrain-events';
@@ -24,7 +25,6 @@ import { ServingRenderer } from '../k8s/gpu-serving-endpoint';
 import { GpuSharing } from '../k8s/gpu-sharing';
 import { ModelRegistry } from '../k8s/model-registry';
 import { PlatformPartChart, RenderPass } from './private/chart-render';
-import { chartFileName, gitOpsFolderOf } from './private/gitops';
 
 /** How `MlPlatformChart` divides the platform into cdk8s charts (each chart is one manifest file, one EKS `KubernetesManifest`). */
 export enum PlatformChartLayout {

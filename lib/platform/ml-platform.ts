@@ -242,7 +242,7 @@ export class MlPlatform extends Construct {
             : notifies ? 'notifies the alarm topic'
               : (c.node.scope === model.drift || c.node.scope === model.batchDrift) && c.node.id.startsWith('Sustained-') ? 'counts towards the sustained-drift composite alarm'
                 : c.node.scope === model.slo && c instanceof cloudwatch.Alarm ? 'counts towards its burn-rate composite alarm (long AND short window)'
-                : 'none (shown on the dashboard)';
+                  : 'none (shown on the dashboard)';
         out.push({
           model: model.modelName,
           path: c.node.path.slice(this.node.path.length + 1),

@@ -10,24 +10,24 @@ import { DriftMonitor } from '../aws/drift-monitor';
 import { Experiment } from '../aws/experiment';
 import { GpuServingEndpoint } from '../aws/gpu-serving-endpoint';
 import { MlPipeline } from '../aws/ml-pipeline';
+import { ModelBudget } from '../aws/model-budget';
 import { ModelRegistry } from '../aws/model-registry';
 import { ModelSource } from '../aws/model-source';
-import { ModelBudget } from '../aws/model-budget';
 import { ServiceLevelObjectives } from '../aws/service-level-objectives';
-import { CostEstimate, estimateModelCostAws } from '../core/cost/estimate';
+import { batchRunbook, batchSpecOf } from './private/batch';
 import { budgetRunbookInfo, costRunbook, raiseBudgetProblem } from './private/cost';
+import { CHALLENGER_VARIANT, experimentRunbook, experimentSpecOf } from './private/experiment';
+import { awsLoop } from './private/loop-aws';
+import { pipelineSpecOf } from './private/pipeline-spec';
 import { rollbackTriggersOf, rolloutOf } from './private/serving-policy';
 import { grantImagePull } from '../aws/private/ecr';
+import { CostEstimate, estimateModelCostAws } from '../core/cost/estimate';
 import { DEFAULT_CHALLENGER_PERCENT } from '../core/experiment/types';
 import { LoopStage } from '../core/lifecycle-loop';
 import { PlatformModelSpec } from '../core/platform-spec';
-import { AlarmOwnership } from '../core/rollback';
-import { batchRunbook, batchSpecOf } from './private/batch';
-import { CHALLENGER_VARIANT, experimentRunbook, experimentSpecOf } from './private/experiment';
-import { sloRunbook } from './private/slo';
-import { awsLoop } from './private/loop-aws';
 import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
-import { pipelineSpecOf } from './private/pipeline-spec';
+import { AlarmOwnership } from '../core/rollback';
+import { sloRunbook } from './private/slo';
 
 /** Properties of a `PlatformModel`. */
 export interface PlatformModelProps extends StackProps {

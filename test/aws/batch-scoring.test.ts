@@ -172,8 +172,8 @@ describe('the schedule', () => {
   it('scores each record into a line holding the record and its prediction (JoinSource Input: drift monitoring reads the scored inputs)', () => {
     const { stack } = batch();
     const pipeline = Object.values(Template.fromStack(stack).findResources('AWS::SageMaker::Pipeline'))[0] as any;
-    const definition = JSON.stringify(pipeline.Properties.PipelineDefinition);
-    expect(definition).toContain('\\"DataProcessing\\":{\\"JoinSource\\":\\"Input\\"}');
+    const text = JSON.stringify(pipeline.Properties.PipelineDefinition);
+    expect(text).toContain('\\"DataProcessing\\":{\\"JoinSource\\":\\"Input\\"}');
   });
 
   it('names the backfill state machine <name>-backfill, so backfillCommand is concrete', () => {

@@ -93,9 +93,12 @@ describe('MlPlatformChart', () => {
 
     it('puts each model in its own restricted namespace, <platform>-<model>', () => {
       expect(find(objects, 'Namespace', 'acme-churn').metadata.labels).toEqual({
-        'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28',
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/enforce-version': 'v1.28',
         // (issue 19) cost allocation
-        'model': 'churn', 'owner': 'churn-ml-oncall', 'platform': 'acme',
+        'model': 'churn',
+        'owner': 'churn-ml-oncall',
+        'platform': 'acme',
       });
       // Server, pipeline, drift job, (issue 16) capture, promotion and the retrain Sensor's Role,
       // (issue 17) the experiment's AnalysisTemplates and the NGINX router's Ingress and canary Service,

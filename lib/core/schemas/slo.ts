@@ -37,7 +37,10 @@ export const sloSpecShape = {
 };
 
 /** @internal rules across the SloSpec's keys (unique objective names; the canary trigger possible) */
-export function checkSloSpec(s: { objectives?: Array<{ name?: string; objectivePercent?: number }>; canaryBurnRate?: number }, ctx: z.RefinementCtx): void {
+export function checkSloSpec(
+  s: { objectives?: Array<{ name?: string; objectivePercent?: number }>; canaryBurnRate?: number },
+  ctx: z.RefinementCtx,
+): void {
   const seen = new Map<string, number>();
   (s.objectives ?? []).forEach((o, i) => {
     if (o?.name === undefined) return;

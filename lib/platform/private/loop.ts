@@ -4,11 +4,11 @@
  * once here; each target adds what implements them.
  */
 import { rollbackTriggersOf, rolloutOf } from './serving-policy';
-import { RollbackTriggerKind } from '../../core/rollback';
 import { LOOP_LINKS, LoopLink, LoopStage, loopLinkName } from '../../core/lifecycle-loop';
 import { GateComparison } from '../../core/pipeline';
 import { PlatformModelSpec } from '../../core/platform-spec';
 import { DEFAULT_CAPTURE_PERCENT } from '../../core/policy';
+import { RollbackTriggerKind } from '../../core/rollback';
 import { expandSteps } from '../../core/rollout';
 
 const GATE_SYMBOL: Record<GateComparison, string> = {

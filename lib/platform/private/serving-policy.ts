@@ -1,11 +1,11 @@
 // Either target's Duration fits a core policy (core.IDuration); the spec's minutes become one here.
 import { Duration } from 'aws-cdk-lib';
 import { PlatformServingSpec } from '../../core/platform-spec';
-import { SloSpec } from '../../core/slo/spec';
 import { DEFAULT_SERVING_REPLICAS } from '../../core/policy';
 import { DEFAULT_MAX_ERROR_RATE_PERCENT, RollbackTrigger } from '../../core/rollback';
 import { DEFAULT_BAKE_MINUTES, RolloutPolicy } from '../../core/rollout';
 import { defaultCanaryPercent } from '../../core/sagemaker-routing';
+import { SloSpec } from '../../core/slo/spec';
 
 /**
  * The rollout a model's serving spec asks for: a canary of `canaryPercent` baking `bakeMinutes`, on
