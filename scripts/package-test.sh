@@ -27,7 +27,10 @@ ROOT=$PWD
 # and the SDK's signer) and the experiment constructs: 3,027 KiB, raised to 3,100 KiB. The Kubernetes
 # decision bundle stays out (image only). Also worth a look: the bundled zod ships its TypeScript
 # sources and tests (about 1 MB unpacked under node_modules/zod/src).
-MAX_TARBALL_BYTES=$((3100 * 1024))
+# Issue 18 adds a fourth Lambda bundle (aws.BatchScoring's steps, ~183 KiB gzipped: the S3 client) and
+# the SLO, batch scoring, budget and cost constructs: 3,386 KiB, raised to 3,450 KiB. The Kubernetes
+# batch CLI stays out (image only).
+MAX_TARBALL_BYTES=$((3450 * 1024))
 
 step() { printf -- '-- %s\n' "$*"; }
 fail() { echo "package-test: $*" >&2; exit 1; }

@@ -35,8 +35,11 @@ describe('budgets on AWS (MlPlatform)', () => {
   it('renders the model\'s monthly COST budget on its cost allocation tag, notifying the alarm topic, which Budgets may publish to', () => {
     const platform = new MlPlatform(new Stack(new App(), 'S', { env: US_EAST_1 }), 'P', { spec: withBudget({ monthlyUsd: 9000 }) });
     const budget = Object.values<any>(Template.fromStack(platform.models[0]).findResources('AWS::Budgets::Budget'))[0].Properties;
-    expect(budget.Budget).toMatchObject({ BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: 9000, Unit: 'USD' }, CostFilters: { TagKeyValue: ['user:model$churn'] } });
-    expect(budget.NotificationsWithSubscribers.map((n: any) => [n.Notification.NotificationType, n.Notification.Threshold, n.Subscribers[0].SubscriptionType]))
+    expect(budget.Budget).toMatchObject({
+      BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: 9000, Unit: 'USD' }, CostFilters: { TagKeyValue: ['user:model$churn'] },
+    });
+    const notifications = budget.NotificationsWithSubscribers as any[];
+    expect(notifications.map((n) => [n.Notification.NotificationType, n.Notification.Threshold, n.Subscribers[0].SubscriptionType]))
       .toEqual([['ACTUAL', 80, 'SNS'], ['ACTUAL', 100, 'SNS'], ['FORECASTED', 100, 'SNS']]);
     const topicPolicy = Object.values<any>(Template.fromStack(platform.sharedStack).findResources('AWS::SNS::TopicPolicy'))[0];
     expect(JSON.stringify(topicPolicy)).toContain('budgets.amazonaws.com');
