@@ -119,7 +119,7 @@ const project = new cdk.JsiiProject({
 // The package holds what users run: compiled code, .jsii, the bundled runtime assets, the spec's
 // JSON Schema, README and LICENSE. No TypeScript sources, test schemas, fixtures or tooling.
 project.npmignore?.exclude(
-  '/examples/', '/scripts/', '/bench/', '/.ci/', '/.tools/', 'cdk.json', '/cdk.out/',
+  '/examples/', '/scripts/', '/bench/', '/docs/', '/.ci/', '/.tools/', 'cdk.json', '/cdk.out/',
   '/schemas/', '/docker/', '/test/', '/lib/', '/rosetta/', '/python/', 'checkov-skips.yaml', 'vitest.config.mts',
   'CONTRIBUTING.md', 'API.md', '/.scratch/', '/validate-out/', '*.tsbuildinfo',
   // The capture service, the Kubernetes promoter, the Kubernetes experiment decision and the
