@@ -227,9 +227,12 @@ async function main(argv: string[]): Promise<number> {
     if (selfTest) {
       payloads = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/retrain/payloads.json'), 'utf8'));
     } else {
-      payloads = await capturePayloads(config, alerts, models.length * 3, dir);
-      if (payloads.length !== models.length * 3) {
-        problems.push(`Alertmanager posted ${payloads.length} notifications, expected ${models.length * 3} (one per model, per foreign model, per suffixed template)`);
+      // Alertmanager groups by (namespace, template): two monitors of one template (a model's served
+      // traffic and its batch inputs) post one group, whose common labels must still carry the data version.
+      const groups = 3 * new Set(models.map((m) => `${m.namespace}/${m.template}`)).size;
+      payloads = await capturePayloads(config, alerts, groups, dir);
+      if (payloads.length !== groups) {
+        problems.push(`Alertmanager posted ${payloads.length} notifications, expected ${groups} (one per model's template, per foreign template, per suffixed template)`);
       }
       const acts = payloads.filter((p) => p.commonLabels?.alertname !== 'DriftSustained');
       if (acts.length > 0) {

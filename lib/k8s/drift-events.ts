@@ -118,6 +118,7 @@ export class AlertmanagerEventSource extends Construct {
   private readonly labels: Record<string, string>;
   /** The (namespace, template) pairs the Sensor submits, one per `onSustainedDrift`. */
   private readonly targets: RetrainTarget[] = [];
+  private readonly retrains = new Map<string, RetrainOnDrift>();
   private _sensor?: ApiObject;
   private _sensorServiceAccount?: ApiObject;
 
@@ -184,6 +185,17 @@ export class AlertmanagerEventSource extends Construct {
     if (!this._sensor) {
       [this._sensorServiceAccount, this._sensor] = this.createSensor();
     }
+  }
+
+  /**
+   * The RetrainOnDrift already made for `template` in `namespace`: a second DriftMonitor of the same
+   * template (a model's batch inputs beside its served traffic) shares it (one Role, one filter value).
+   * @internal
+   */
+  public _retrainOnDrift(namespace: string, template: string, make: () => RetrainOnDrift): RetrainOnDrift {
+    const key = `${namespace}/${template}`;
+    if (!this.retrains.has(key)) this.retrains.set(key, make());
+    return this.retrains.get(key)!;
   }
 
   /** One Sensor for every model: the chart grows by a filter value a model, not by a Sensor (see `retrainDataFilters`). */

@@ -293,8 +293,12 @@ export class DriftMonitor extends Construct {
       retrainWorkflowTemplate: template,
       options: { eventSource: options.eventSource, dataVersion: options.dataVersion },
     });
+    // Every monitor of the template labels its alert: Alertmanager groups them by the template, and the
+    // Sensor reads retrain_data_version from the group's common labels. A second monitor of the same
+    // template (the model's batch inputs) shares the first one's RetrainOnDrift.
     this.retrainDataVersion = options.dataVersion;
-    return new RetrainOnDrift(this, id, { eventSource: options.eventSource, templateName: template!.name, templateNamespace: template!.namespace });
+    return options.eventSource._retrainOnDrift(template!.namespace, template!.name,
+      () => new RetrainOnDrift(this, id, { eventSource: options.eventSource, templateName: template!.name, templateNamespace: template!.namespace }));
   }
 
   private metadata(suffix?: string) {

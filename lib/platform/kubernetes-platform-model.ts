@@ -183,6 +183,12 @@ export class KubernetesPlatformModel extends Construct {
     this.retrainOnDrift = props.retrainEvents
       ? this.drift.onSustainedDrift('RetrainOnDrift', { eventSource: props.retrainEvents, dataVersion: props.spec.training.dataVersion })
       : undefined;
+    // The batch inputs' sustained drift retrains the same template: its alert needs the same
+    // retrain_data_version (the Sensor reads it from the group's common labels; without it neither
+    // monitor's group, alone or together, would start a run). It shares the RetrainOnDrift above.
+    if (props.retrainEvents) {
+      this.batchDrift?.onSustainedDrift('BatchRetrainOnDrift', { eventSource: props.retrainEvents, dataVersion: props.spec.training.dataVersion });
+    }
   }
 
   /**

@@ -154,6 +154,23 @@ describe('several models on one event source', () => {
   });
 });
 
+describe('two monitors retraining one template (a model\'s served traffic and its batch inputs)', () => {
+  it('label both alerts with the data version (Alertmanager groups them; the Sensor reads the common labels) and share one Role and filter value', () => {
+    const app = Testing.app();
+    const source = new AlertmanagerEventSource(new Chart(app, 'shared'), 'Events');
+    const chart = new Chart(app, 'model');
+    const served = new DriftMonitor(chart, 'Drift', DRIFT).onSustainedDrift('Retrain', { eventSource: source, dataVersion: 'txns@2026-11' });
+    const batch = new DriftMonitor(chart, 'BatchDrift', { ...DRIFT, endpointName: 'fraud-batch', captureUri: undefined, batchSource: { outputUri: 's3://scores/fraud/' } })
+      .onSustainedDrift('BatchRetrain', { eventSource: source, dataVersion: 'txns@2026-11' });
+    expect(batch).toBe(served);
+    const objects = synthValid(chart);
+    const sustained = byKind(objects, 'PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules)).filter((r: any) => r.alert === 'DriftSustained');
+    expect(sustained.map((r: any) => [r.labels.endpoint, r.labels.retrain_data_version])).toEqual([['fraud', 'txns@2026-11'], ['fraud-batch', 'txns@2026-11']]);
+    expect(byKind(objects, 'Role')).toHaveLength(1);
+    expect(byKind(source.sensor!.chart.toJson(), 'Sensor')[0].spec.dependencies[0].filters.data[2].value).toEqual(['^(fraud/fraud-training)$']);
+  });
+});
+
 describe('onSustainedDrift and AlertmanagerEventSource refuse', () => {
   it('a monitor whose alert names no WorkflowTemplate', () => {
     const app = Testing.app();
