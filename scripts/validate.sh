@@ -74,26 +74,27 @@
 #      alarm in ALARM moves all weight to the control and records the stop (a later analysis does nothing),
 #      a clear winner gets all weight and its result recorded and published, an early analysis changes
 #      nothing; self-test on test/fixtures/broken/experiment-handler.js (never moves the weights) (~20 s)
-#  22. batch scoring's bundled handler (assets/batch, aws.BatchScoring) against moto's S3 + KMS + SageMaker
-#      model registry (scripts/batch-emulator.sh, test/emulator/batch.emulator.ts): a run commits its
-#      partition with manifest and lineage, a re-run replaces it, too few records or a short output change
-#      nothing; self-test on a build without the commit's record-count check
-#  23. drift on batch inputs (scripts/drift-batch-emulator.sh, test/emulator/drift-batch.emulator.ts): the
-#      drift job's bundles read the committed partition through its manifest, never an uncommitted run
-#  24. SLO burn-rate alerts over simulated days by promtool (scripts/slo-promtool.ts): its own objectives
+#  22. SLO burn-rate alerts over simulated days by promtool (scripts/slo-promtool.ts): its own objectives
 #      (outage and 20x burn page, 2x tickets only, 0.2x silent with 80 % budget left, first firing minute
 #      as the workbook's windows predict; a mutant with 10x page factors must fail), then the platform's
-#      rendered SLO PrometheusRules ($out/k8s)
-#  25. Argo Workflows' own validation code (scripts/argo-workflows-check.sh, argo-workflows v4.0.5 pinned):
+#      rendered SLO PrometheusRules ($out/k8s) (~2 min)
+#  23. batch scoring on AWS: its bundled handler (assets/batch, aws.BatchScoring) against moto's S3 + KMS +
+#      SageMaker model registry (scripts/batch-emulator.sh, test/emulator/batch.emulator.ts): a run commits
+#      its partition with manifest and lineage, a re-run replaces it, too few records or a short output
+#      change nothing; self-test on a build without the commit's record-count check (~6 s)
+#  24. batch scoring on Kubernetes: the shipped batch CLI (assets/batch-k8s) against moto's S3 with each
+#      step's command line as the rendered WorkflowTemplate gives it (scripts/batch-k8s-emulator.sh) (~6 s)
+#  25. drift on batch inputs (scripts/drift-batch-emulator.sh, test/emulator/drift-batch.emulator.ts): the
+#      drift job's bundles read the committed partition through its manifest, never an uncommitted run (~3 s)
+#  26. Argo Workflows' own validation code (scripts/argo-workflows-check.sh, argo-workflows v4.0.5 pinned):
 #      k8s.BatchScoring's WorkflowTemplates and CronWorkflow (its own on a GPU pool, then the platform's
 #      in $out/k8s) valid and submittable, the CronWorkflow's logical date evaluated by the controller's
 #      substitution against every hour of 2024-2026; self-test on broken.argo-batch-*.yaml; the failed-run
-#      alert through promtool (argo-workflows-check/promtool-batch.ts); the shipped batch CLI
-#      (assets/batch-k8s) against moto's S3 with each step's rendered command line
-#      (scripts/batch-k8s-emulator.sh). The Go build (~12 min on 2 cores, once per machine, cached in
-#      ~/.cache/cdk-mlops) starts in the background when validation starts; the step waits for it
-#  26. the platform's picture (scripts/render-diagram.sh): Graphviz renders $out/diagram-acme.dot, which
-#      must name every model and alarm and be README's docs/diagram-acme.dot; self-test on an invalid DOT
+#      alert through promtool (argo-workflows-check/promtool-batch.ts). The Go build (~12 min on 2 cores,
+#      once per machine, cached in ~/.cache/cdk-mlops) starts in the background when validation starts
+#      (its self-test); the step waits for it (~45 s cached)
+#  27. the platform's picture (scripts/render-diagram.sh): Graphviz renders $out/diagram-acme*.dot, every
+#      label drawn, and docs/diagram-acme.dot (README's image) is the example's; self-test on an invalid DOT
 # Run through `npm run validate`, which installs the tools and synthesizes the examples first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -117,7 +118,7 @@ echo "validate: ${#templates[@]} templates, ${#manifests[@]} manifest files in $
 
 step() { printf '\n== %s\n' "$*"; }
 
-# Step 25's Go build takes about 12 minutes on a fresh machine: build it (running its self-test) in the
+# Step 26's Go build takes about 12 minutes on a fresh machine: build it (running its self-test) in the
 # background, in its own process group (stopped if validation ends first), while the other steps run.
 argo_workflows_log=$(mktemp)
 setsid bash scripts/argo-workflows-check.sh --self-test > "$argo_workflows_log" 2>&1 &
@@ -231,6 +232,8 @@ mapfile -t workflow_manifests < <(grep -lE '^kind: (WorkflowTemplate|CronWorkflo
 [ "${#workflow_manifests[@]}" -gt 0 ] || { echo "validate: no WorkflowTemplate or CronWorkflow in $out/k8s" >&2; exit 1; }
 bash scripts/argo-workflows-check.sh "${workflow_manifests[@]}"
 npx --no-install tsx scripts/argo-workflows-check/promtool-batch.ts
+
+step "batch scoring on Kubernetes: the shipped batch CLI against moto's S3, each step's command line as rendered"
 bash scripts/batch-k8s-emulator.sh
 
 step "the GitOps layout: validated manifests only, one Argo CD Application per folder, each model in its namespace"
