@@ -23,6 +23,7 @@ import {
   plainPipelineSpec,
   plainStep,
 } from '../core/pipeline';
+import { SAGEMAKER_EXECUTION_VARIABLES } from '../core/sagemaker-limits';
 import { hasInstanceStorage } from './private/instance-storage';
 import { INHERENT_WILDCARD, acknowledgeWildcardResources } from './private/nag';
 import { synthProblems, validateProps } from './private/validate';
@@ -518,7 +519,9 @@ export class MlPipeline extends MlPipelineBase {
   }
 
   private renderOutputUri(step: string, output: string): unknown {
-    return { 'Std:Join': { On: '/', Values: [this.outputRoot, get('Execution.ExecutionId'), step, output] } };
+    // The execution's id: `Execution.PipelineExecutionId` (SageMaker Python SDK, workflow/execution_variables.py;
+    // `Execution.ExecutionId` is no execution variable).
+    return { 'Std:Join': { On: '/', Values: [this.outputRoot, get(`Execution.${SAGEMAKER_EXECUTION_VARIABLES.PIPELINE_EXECUTION_ID}`), step, output] } };
   }
 
   private get outputRoot(): string {

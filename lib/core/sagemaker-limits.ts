@@ -293,3 +293,19 @@ export function deploymentWaits(
     warnings: [`${bake} is 0 seconds: SageMaker gives ${shifting} no baking period (WaitIntervalInSeconds 0), ${left}.`],
   };
 }
+
+/**
+ * The execution variables a SageMaker pipeline definition may read (`{"Get": "Execution.<name>"}`), as
+ * the SageMaker Python SDK 2.257 defines them (sagemaker/workflow/execution_variables.py,
+ * `ExecutionVariables`). Anything else is no variable of the execution.
+ */
+export const SAGEMAKER_EXECUTION_VARIABLES = {
+  START_DATETIME: 'StartDateTime',
+  CURRENT_DATETIME: 'CurrentDateTime',
+  PIPELINE_NAME: 'PipelineName',
+  PIPELINE_ARN: 'PipelineArn',
+  PIPELINE_EXECUTION_ID: 'PipelineExecutionId',
+  PIPELINE_EXECUTION_ARN: 'PipelineExecutionArn',
+  TRAINING_JOB_NAME: 'TrainingJobName',
+  PROCESSING_JOB_NAME: 'ProcessingJobName',
+} as const;

@@ -75,7 +75,7 @@ describe('MlPipeline (AWS)', () => {
         { Get: 'Steps.train.ModelArtifacts.S3ModelArtifacts' },
         { Get: "Steps.prep.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri" },
       ]);
-      expect(prep.Arguments.ProcessingOutputConfig.Outputs[0].S3Output.S3Uri['Std:Join'].Values[1]).toEqual({ Get: 'Execution.ExecutionId' });
+      expect(prep.Arguments.ProcessingOutputConfig.Outputs[0].S3Output.S3Uri['Std:Join'].Values[1]).toEqual({ Get: 'Execution.PipelineExecutionId' });
     });
 
     it('records data version, code commit and feature-set version as parameters passed to every job', () => {
