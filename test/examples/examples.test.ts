@@ -17,6 +17,19 @@ function synthAll(): string {
   return outdir;
 }
 
+/**
+ * Whether the peer dependencies are the pinned ones (package.json devDependencies). The snapshot is
+ * the pinned versions' rendering: at the floor of the ranges (scripts/floor-test.sh) an older
+ * aws-cdk-lib renders L1s without properties added since (e.g. tags on a ScalableTarget or a Budget),
+ * so the snapshot is compared at the pinned versions only; every other test here runs at the floor too.
+ */
+function peersArePinned(): boolean {
+  const root = path.join(__dirname, '..', '..');
+  const pinned = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).devDependencies as Record<string, string>;
+  return ['aws-cdk-lib', 'cdk8s', 'cdk8s-plus-28', 'constructs'].every((name) =>
+    JSON.parse(fs.readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')).version === pinned[name]);
+}
+
 function read(dir: string, pattern: RegExp): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of fs.readdirSync(dir).filter((x) => pattern.test(x)).sort()) {
@@ -107,7 +120,7 @@ describe('examples', () => {
   });
 
   // Safety net only: behaviour is asserted field by field in test/aws and test/k8s.
-  it('match the reviewed snapshot', () => {
+  it.runIf(peersArePinned())('match the reviewed snapshot', () => {
     expect(read(outdir, /\.template\.json$/)).toMatchSnapshot();
     expect(read(path.join(outdir, 'k8s'), /\.yaml$/)).toMatchSnapshot();
   });
