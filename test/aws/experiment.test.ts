@@ -1,12 +1,7 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { App, Aspects, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import { AwsSolutionsChecks as AwsSolutionsChecksV2 } from 'cdk-nag-v2';
 import { describe, expect, it } from 'vitest';
 import { EXPERIMENT_METRICS_NAMESPACE, Experiment, ExperimentProps } from '../../lib/aws/experiment';
 import { GpuServingEndpoint, GpuServingEndpointProps } from '../../lib/aws/gpu-serving-endpoint';
@@ -14,7 +9,8 @@ import { ModelSource } from '../../lib/aws/model-source';
 import { ExperimentGuardrailKind, ExperimentMath, ExperimentMetricKind } from '../../lib/core/experiment';
 import { awsExperimentSchema } from '../../lib/core/schemas/experiment-aws';
 import { DECISION_CODES, EXPERIMENT_RESULT_NAMESPACE } from '../../lib/runtime/experiment/aws-experiment';
-import { ENV, expectValidationError, newStack } from '../support/aws';
+import { expectValidationError, newStack } from '../support/aws';
+import { awsSolutionsFindings } from '../support/nag';
 
 const IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud/server@sha256:${'a'.repeat(64)}`;
 const OWNERSHIP = { owner: 'fraud-oncall', runbookUrl: 'https://runbooks.example.com/fraud' };
@@ -267,32 +263,9 @@ describe('bad input: one error naming every problem', () => {
   });
 });
 
-/** Synthesize with cdk-nag 3.x's and 2.x's AwsSolutions packs; the findings. */
-function nag(build: (s: Stack) => void): { v3: string[]; v2: string[] } {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-nag-'));
-  const app = new App({ outdir });
-  build(new Stack(app, 'Solo', { env: ENV }));
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  try {
-    app.synth();
-  } catch (e) {
-    if (!fs.existsSync(path.join(outdir, 'validation-report.json'))) throw e;
-  }
-  const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
-  const v3 = report.pluginReports.filter((p: any) => p.pluginName === 'AwsSolutions').flatMap((p: any) => p.violations)
-    .flatMap((v: any) => v.violatingConstructs.map((c: any) => `${v.ruleName} @ ${c.constructPath}`));
-  const app2 = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-nag2-')) });
-  build(new Stack(app2, 'Solo', { env: ENV }));
-  Aspects.of(app2).add(new AwsSolutionsChecksV2());
-  app2.synth();
-  const v2 = app2.node.findAll().flatMap((c) => c.node.metadata
-    .filter((m) => (m.type === 'aws:cdk:error' || m.type === 'aws:cdk:warning') && String(m.data).startsWith('AwsSolutions-'))
-    .map((m) => `${String(m.data).split(': ')[0]} @ ${c.node.path}`));
-  return { v3, v2 };
-}
 
 describe('cdk-nag AwsSolutions, with no acknowledgment from the user', () => {
   it('no error and no warning (3.x and 2.x)', () => {
-    expect(nag((s) => { experiment({}, {}, s); })).toEqual({ v3: [], v2: [] });
+    expect(awsSolutionsFindings((s) => { experiment({}, {}, s); })).toEqual({ v3: [], v2: [] });
   });
 });

@@ -1,15 +1,13 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { App, Aspects, CfnResource, RemovalPolicy, Stack, TagManager, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, RemovalPolicy, Stack, TagManager } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import { AwsSolutionsChecks as AwsSolutionsChecksV2 } from 'cdk-nag-v2';
 import { describe, expect, it } from 'vitest';
 import { ModelBudget, ModelBudgetProps } from '../../lib/aws/model-budget';
 import { ENV, expectValidationError, newStack } from '../support/aws';
+import { awsSolutionsFindings } from '../support/nag';
 
 const OWNERSHIP = { owner: 'churn-ml-oncall', runbookUrl: 'https://runbooks.example.com/ml/churn' };
 
@@ -173,32 +171,10 @@ describe('ModelBudget rejects', () => {
   });
 });
 
-function nag(build: (stack: Stack) => void): { v3: string[]; v2: string[] } {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-nag-'));
-  const app = new App({ outdir });
-  build(new Stack(app, 'Solo', { env: ENV }));
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  try {
-    app.synth();
-  } catch (e) {
-    if (!fs.existsSync(path.join(outdir, 'validation-report.json'))) throw e;
-  }
-  const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
-  const v3 = report.pluginReports.filter((p: any) => p.pluginName === 'AwsSolutions').flatMap((p: any) => p.violations)
-    .flatMap((v: any) => v.violatingConstructs.map((c: any) => `${v.ruleName} @ ${c.constructPath}`));
-  const app2 = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-nag2-')) });
-  build(new Stack(app2, 'Solo', { env: ENV }));
-  Aspects.of(app2).add(new AwsSolutionsChecksV2());
-  app2.synth();
-  const v2 = app2.node.findAll().flatMap((c) => c.node.metadata
-    .filter((m) => (m.type === 'aws:cdk:error' || m.type === 'aws:cdk:warning') && String(m.data).startsWith('AwsSolutions-'))
-    .map((m) => `${String(m.data).split(': ')[0]} @ ${c.node.path}`));
-  return { v3, v2 };
-}
 
 describe('cdk-nag AwsSolutions, with no acknowledgment from the user', () => {
   it('no error and no warning (3.x and 2.x)', () => {
-    expect(nag((s) => { budget({}, s); })).toEqual({ v3: [], v2: [] });
+    expect(awsSolutionsFindings((s) => { budget({}, s); })).toEqual({ v3: [], v2: [] });
   });
 });
 
