@@ -16,10 +16,10 @@
  * "GetParameter", "PutParameter"; the protocol is awsJson1_1 (`X-Amz-Target`).
  */
 
-import { createHash, createHmac, Hash, Hmac } from 'crypto';
 // The SDK's signer, a dependency of the bundled clients (scripts/bundle-runtime.ts bundles it).
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { SignatureV4 } from '@smithy/signature-v4';
+import { Sha256 } from '../aws-signing';
 
 /** The credentials of the function (what the SDK clients resolve). */
 export interface Credentials {
@@ -45,37 +45,6 @@ export interface SsmTarget {
   readonly credentials: () => Promise<Credentials>;
   /** @default - global fetch */
   readonly fetch?: typeof fetch;
-}
-
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-
-function bytes(data: SourceData): Buffer {
-  if (typeof data === 'string') {
-    return Buffer.from(data, 'utf-8');
-  }
-  return ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
-}
-
-/** SHA-256 (or its HMAC with a key) for the signer, from node:crypto. */
-class Sha256 {
-  private readonly key?: Buffer;
-  private hash: Hash | Hmac;
-  constructor(secret?: SourceData) {
-    this.key = secret === undefined ? undefined : bytes(secret);
-    this.hash = this.fresh();
-  }
-  public update(data: SourceData): void {
-    this.hash.update(bytes(data));
-  }
-  public async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  public reset(): void {
-    this.hash = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    return this.key === undefined ? createHash('sha256') : createHmac('sha256', this.key);
-  }
 }
 
 /** Where a JSON-protocol service answers, and with which credentials. */
