@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { ComputeResources } from './compute-resources';
 import { GpuNodePool, GPU_POOL_LABEL } from './gpu-node-pool';
 import { ENTRYPOINT_LOOKUP_WARNING } from './private/argo-entrypoint';
+import { argoStepContainer, TMP_VOLUME_MOUNT } from './private/argo-step-container';
 import {
   EXECUTOR_POD_SPEC_PATCH,
   LOGICAL_DATE_EXPRESSION,
@@ -14,7 +15,7 @@ import {
 } from './private/batch-workflow';
 import { cpuMemoryResources, gpuResources } from './private/gpu-pod';
 import { standardLabels } from './private/labels';
-import { RESTRICTED_CONTAINER, RESTRICTED_POD } from './private/security';
+import { RESTRICTED_POD } from './private/security';
 import {
   DEFAULT_BATCH_CONTENT_TYPE,
   DEFAULT_BATCH_HOUR_UTC,
@@ -381,7 +382,7 @@ export class BatchScoring extends Construct {
       name: 'score',
       inputs: { parameters: [{ name: 'logical-date' }] },
       activeDeadlineSeconds: deadlineSeconds,
-      container: this.container({
+      container: argoStepContainer({
         image: p.image,
         command: p.command,
         args: p.args,
@@ -397,7 +398,6 @@ export class BatchScoring extends Construct {
           ...Object.entries(p.environment ?? {}).map(([name, value]) => ({ name, value })),
         ],
         resources: pool ? gpuResources(resources, pool.resourceName, p.gpuCount ?? 1, disk) : cpuMemoryResources(resources, disk),
-        volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
       }),
       volumes: [{ name: 'tmp', emptyDir: { sizeLimit: disk.scratchSizeLimit } }],
       tolerations: pool ? [{ key: pool.taintKey, operator: 'Exists', effect: 'NoSchedule' }] : undefined,
@@ -414,13 +414,13 @@ export class BatchScoring extends Construct {
       activeDeadlineSeconds: BATCH_HELPER_DEADLINE_SECONDS,
       // Idempotent steps: a pod lost with its node (OnError, not a failed check) runs again.
       retryStrategy: { limit: 2, retryPolicy: 'OnError' },
-      container: this.container({
+      container: argoStepContainer({
         image: this.props.runtimeImage,
         command: ['node', BATCH_CLI],
         args: [args[0], '--config', `${CONFIG_DIR}/${CONFIG_FILE}`, ...args.slice(1)],
         env: [{ name: 'HOME', value: '/tmp' }],
         resources: cpuMemoryResources(HELPER_RESOURCES, disk),
-        volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
+        volumeMounts: [TMP_VOLUME_MOUNT, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
       }),
       volumes: [
         { name: 'tmp', emptyDir: { sizeLimit: disk.scratchSizeLimit } },
@@ -518,31 +518,6 @@ export class BatchScoring extends Construct {
       },
     };
   }
-
-  private container(o: StepContainer) {
-    return k8s.toJson_Container({
-      name: 'main',
-      image: o.image,
-      imagePullPolicy: 'IfNotPresent',
-      command: o.command,
-      args: o.args,
-      env: o.env,
-      resources: o.resources,
-      securityContext: RESTRICTED_CONTAINER,
-      terminationMessagePolicy: 'FallbackToLogsOnError',
-      volumeMounts: o.volumeMounts,
-    });
-  }
-}
-
-/** What a step's container is made of. */
-interface StepContainer {
-  readonly image: string;
-  readonly command?: string[];
-  readonly args?: string[];
-  readonly env: kplus.k8s.EnvVar[];
-  readonly resources: kplus.k8s.ResourceRequirements;
-  readonly volumeMounts: kplus.k8s.VolumeMount[];
 }
 
 /** The props as the schema sees them (the pool as its name, GPU and sharing mode; durations in seconds). */

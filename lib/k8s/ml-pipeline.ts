@@ -20,10 +20,11 @@ import {
   plainStep,
 } from '../core/pipeline';
 import { warnEntrypointLookup } from './private/argo-entrypoint';
+import { argoStepContainer } from './private/argo-step-container';
 import { cpuMemoryResources, gpuResources } from './private/gpu-pod';
 import { HELPER_STEP_SCRATCH_GIB, stepDisk } from '../core/ephemeral-storage';
 import { standardLabels } from './private/labels';
-import { RESTRICTED_CONTAINER, RESTRICTED_POD } from './private/security';
+import { RESTRICTED_POD } from './private/security';
 import { synthProblems, validateProps } from './private/validate';
 import { argoStepName, envSuffix, inputName, k8sPipelineSchema, k8sPipelineStepSchema } from '../core/schemas/k8s-pipeline';
 
@@ -414,7 +415,7 @@ export class MlPipeline extends Construct {
     return {
       name: argoStepName(s.name),
       activeDeadlineSeconds: s.maxRuntime?.toSeconds() ?? DEFAULT_STEP_MAX_RUNTIME_SECONDS,
-      container: this.container({
+      container: argoStepContainer({
         image: s.image,
         command: s.command,
         args: s.args,
@@ -454,7 +455,7 @@ export class MlPipeline extends Construct {
       name: 'register',
       inputs: { parameters: [{ name: 'metric' }] },
       activeDeadlineSeconds: REGISTER_DEADLINE_SECONDS,
-      container: this.container({
+      container: argoStepContainer({
         image: props.registerImage,
         command: props.registerCommand,
         args: props.registerArgs,
@@ -482,7 +483,7 @@ export class MlPipeline extends Construct {
       name: 'gate-failed',
       inputs: { parameters: [{ name: 'metric' }] },
       activeDeadlineSeconds: GATE_FAILED_DEADLINE_SECONDS,
-      container: this.container({
+      container: argoStepContainer({
         image: this.props.registerImage,
         command: ['/bin/sh', '-c', 'echo "$MESSAGE" >&2; exit 1'],
         env: [{ name: 'MESSAGE', value: `gate failed: ${gate.metric} = {{inputs.parameters.metric}} does not pass ${passes}; the model is not registered` }],
@@ -517,22 +518,6 @@ export class MlPipeline extends Construct {
     }
     return parts.join(negated ? ' || ' : ' && ');
   }
-
-  private container(o: { image: string; command?: string[]; args?: string[]; env: kplus.k8s.EnvVar[]; resources: kplus.k8s.ResourceRequirements }) {
-    return k8s.toJson_Container({
-      name: 'main',
-      image: o.image,
-      imagePullPolicy: 'IfNotPresent',
-      command: o.command,
-      args: o.args,
-      env: o.env,
-      resources: o.resources,
-      securityContext: RESTRICTED_CONTAINER,
-      // A CUDA out-of-memory crash leaves its last log lines as the termination message.
-      terminationMessagePolicy: 'FallbackToLogsOnError',
-      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-    });
-  }
 }
 
 /** The GPU node pool as the schema sees it. */
@@ -540,7 +525,6 @@ function poolShape(pool: GpuNodePool | undefined): { name: string; gpu: string; 
   return pool ? { name: pool.name, gpu: pool.gpu, sharingMode: pool.sharing.mode } : undefined;
 }
 
-/** The writable `/tmp` of every container (the root filesystem is read-only). */
 /** The step's scratch /tmp, bounded (lib/core/ephemeral-storage.ts). */
 function tmpVolume(sizeLimit: string) {
   return [{ name: 'tmp', emptyDir: { sizeLimit } }];
