@@ -66,6 +66,11 @@ describe('the price table', () => {
     [CostUsage.SAGEMAKER_TRAINING, 'eu-west-1', 'ml.g5.xlarge', 1.57],
     [CostUsage.SAGEMAKER_HOSTING, 'eu-west-1', 'ml.g4dn.xlarge', 0.821],
     [CostUsage.S3_STANDARD_STORAGE, 'us-east-1', 'standard', 0.023],
+    // EU (Ireland) EC2 from the instances.vantage.sh copy of 2026-01-21 (tsaol/aws-gpu, data/g5_instances.js, …)
+    [CostUsage.EC2_ON_DEMAND, 'eu-west-1', 'g5.xlarge', 1.123],
+    [CostUsage.EC2_ON_DEMAND, 'eu-west-1', 'g5.2xlarge', 1.35296],
+    [CostUsage.EC2_ON_DEMAND, 'eu-west-1', 'g4dn.xlarge', 0.587],
+    [CostUsage.EC2_ON_DEMAND, 'eu-west-1', 'p4d.24xlarge', 23.71569],
   ])('prices %s in %s of %s at $%s', (usage, region, item, price) => {
     expect(findPrice(PRICE_TABLE, usage, region, item)?.usdPerUnit).toBe(price);
   });
@@ -74,7 +79,20 @@ describe('the price table', () => {
     expect(findPrice(PRICE_TABLE, CostUsage.SAGEMAKER_HOSTING, 'eu-west-1', 'ml.g5.xlarge')).toBeUndefined();
     expect(findPrice(PRICE_TABLE, CostUsage.SAGEMAKER_HOSTING, 'ap-south-2', 'ml.g5.xlarge')).toBeUndefined();
     expect(findPrice(PRICE_TABLE, CostUsage.EC2_ON_DEMAND, 'us-east-1', 'p5e.48xlarge')).toBeUndefined();
-    expect(findPrice(PRICE_TABLE, CostUsage.EC2_ON_DEMAND, 'eu-west-1', 'g5.xlarge')).toBeUndefined();
+    // the eu-west-1 copy has no g6, and no S3 figure for eu-west-1 was found that could be cited
+    expect(findPrice(PRICE_TABLE, CostUsage.EC2_ON_DEMAND, 'eu-west-1', 'g6.xlarge')).toBeUndefined();
+    expect(findPrice(PRICE_TABLE, CostUsage.S3_STANDARD_STORAGE, 'eu-west-1', 'standard')).toBeUndefined();
+  });
+
+  it('prices EC2 in eu-west-1 from one dated source, each type above its us-east-1 price', () => {
+    const eu = PRICE_TABLE.rows.filter((r) => r.usage === CostUsage.EC2_ON_DEMAND && r.region === 'eu-west-1');
+    expect(eu).toHaveLength(24);
+    const source = PRICE_TABLE.sources.find((s) => s.id === eu[0].source)!;
+    expect([source.url, source.figuresAsOf]).toEqual(['https://github.com/tsaol/aws-gpu/tree/7412fd256c5eda04a70a17742a68e8e44824b2cb/data', '2026-01-21']);
+    for (const r of eu) {
+      expect(r.source, r.item).toBe(source.id);
+      expect(r.usdPerUnit, r.item).toBeGreaterThan(findPrice(PRICE_TABLE, CostUsage.EC2_ON_DEMAND, 'us-east-1', r.item)!.usdPerUnit);
+    }
   });
 });
 
@@ -211,8 +229,26 @@ describe('estimateModelCostKubernetes', () => {
     expect(estimateModelCostKubernetes(spec, 'churn', { region: 'us-east-1' }).lines[0].source).toBe(NO_PRICE);
   });
 
-  it('says "no price" in a Region without EC2 prices', () => {
+  it('prices the example\'s pods in eu-west-1 on g5.2xlarge too, at its eu-west-1 price', () => {
+    // GIVEN eu-west-1: g5.xlarge $1.123 (too small), g5.2xlarge $1.35296 (one pod), g5.12xlarge $6.33167 (four, $1.583 a pod)
     const e = estimateModelCostKubernetes(SPEC, 'churn', { region: 'eu-west-1' });
+    expect(e.lines.map((l) => [l.item, l.quantityMin, l.quantityMax, l.monthlyUsdMin, l.monthlyUsdMax])).toEqual([
+      // 1460 × 1.35296 = 1975.3216; 4380 × 1.35296 = 5925.9648
+      ['g5.2xlarge', 1460, 4380, 1975.32, 5925.96],
+      // 730 × 1.35296 = 987.6608; 2190 × 1.35296 = 2962.9824
+      ['g5.2xlarge', 730, 2190, 987.66, 2962.98],
+      // 8.7 × 1.35296 = 11.770752
+      ['g5.2xlarge', 0, 8.7, 0, 11.77],
+      // 730 / 24 = 30.4167 days (shown 30.42) × 1 h × 1.35296 = 41.1525
+      ['g5.2xlarge', 30.42, 30.42, 41.15, 41.15],
+    ]);
+    // the lines as shown, added: 1975.32 + 987.66 + 0 + 41.15 = 3004.13; 5925.96 + 2962.98 + 11.77 + 41.15 = 8941.86
+    expect([e.totalMonthlyUsdMin, e.totalMonthlyUsdMax, e.unpricedLines]).toEqual([3004.13, 8941.86, 0]);
+    expect(e.lines[0].source).toContain('tsaol/aws-gpu');
+  });
+
+  it('says "no price" in a Region without EC2 prices', () => {
+    const e = estimateModelCostKubernetes(SPEC, 'churn', { region: 'eu-central-1' });
     expect(e.lines.every((l) => l.source === NO_PRICE)).toBe(true);
     expect([e.totalMonthlyUsdMin, e.totalMonthlyUsdMax, e.unpricedLines]).toEqual([0, 0, 4]);
   });
@@ -237,6 +273,14 @@ describe('estimatePlatformCost', () => {
       ['node pool a10g-training', 0, 2937.52, false],
     ]);
     expect([e.totalMonthlyUsdMin, e.totalMonthlyUsdMax]).toEqual([2691.15, 8010.25]);
+  });
+
+  it('prices the node pool limits in eu-west-1 on g5.xlarge at $1.123 a GPU-hour', () => {
+    const e = estimatePlatformCost(SPEC, CostTarget.KUBERNETES, { region: 'eu-west-1' });
+    const limits = e.lines.filter((l) => l.category === CostCategory.NODE_POOL_LIMIT);
+    // 12 × 730 × 1.123 = 9837.48; 4 × 730 × 1.123 = 3279.16
+    expect(limits.map((l) => [l.item, l.monthlyUsdMax, l.counted])).toEqual([['g5.xlarge', 9837.48, false], ['g5.xlarge', 3279.16, false]]);
+    expect([e.totalMonthlyUsdMin, e.totalMonthlyUsdMax]).toEqual([3004.13, 8941.86]);
   });
 });
 

@@ -7,31 +7,45 @@
  *
  * How the figures were found (2026-11-27): the AWS price pages themselves
  * (https://aws.amazon.com/sagemaker/pricing/, https://aws.amazon.com/ec2/pricing/on-demand/,
- * https://aws.amazon.com/s3/pricing/) render their tables with JavaScript and could not be read
- * from here; the figures come from stored copies that carry them, each cited per row:
+ * https://aws.amazon.com/s3/pricing/) render their tables with JavaScript from data files that could not
+ * be read from here (no network but package registries), and no stored copy of those tables or of the
+ * AWS Price List offer files for SageMaker was found; the figures come from stored copies that carry
+ * them, each cited per row:
  * - EC2 on-demand (Linux) in us-east-1: Karpenter's generated price table
  *   (aws/karpenter-provider-aws, pkg/providers/pricing/zz_generated.pricing_aws.go, "generated at
  *   2026-07-20T13:44:30Z for us-east-1" from the AWS Price List API), the prices Karpenter itself
  *   starts with. It has no other Region.
+ * - EC2 on-demand (Linux) in eu-west-1: the per-Region prices of the GPU instance types in
+ *   tsaol/aws-gpu (data/<family>_instances.js, "Auto-generated from instances.vantage.sh data", "Last
+ *   updated: 2026-01-21"; instances.vantage.sh reads the AWS Price List API). Every catalog type it prices
+ *   in eu-west-1 is a row (g4dn, g5, inf2, p3, p3dn, p4d); it has no eu-west-1 figure for g6, g6e, p4de,
+ *   p5, p5e, p5en, trn1 or trn1n.
  * - SageMaker in EU (Ireland): an AWS bill of December 2023, rates as billed (aws-samples/sagemaker-ssh-helper).
  * - SageMaker hosting in US East (N. Virginia): the price configuration of AWS's FMBench
  *   (aws-samples/foundation-model-benchmarking-tool).
- * Cross-checks: FMBench's EC2 rows equal Karpenter's for g5, g6, g4dn.12xlarge, inf2 and p3.2xlarge
- * (g5.xlarge $1.006, g6.2xlarge $0.9776, inf2.xlarge $0.7582, …) but not for p4d.24xlarge ($32.7726
- * against $21.957642) or p5.48xlarge ($98.32 against $55.04): FMBench predates the 2025 cut of those
- * on-demand prices, so its SageMaker P4d/P5 rows are left out too. g5.xlarge on EC2 in us-east-1
- * "$1.006/hr" (June 2026, https://www.factualminds.com/blog/amazon-ec2-on-demand-pricing-instance-families-2026/);
- * ml.g5.xlarge hosting in us-east-1 "about $1.41/hour … us-east-1 as of October 2025"
+ * Cross-checks (2026-11-27): the two machine-generated EC2 copies agree exactly: all 46 us-east-1 rows
+ * from Karpenter's table (2026-07-20) equal tsaol/aws-gpu's us-east-1 figures (2026-01-21), g4dn to
+ * trn1n, p4d.24xlarge $21.957642 and p5.48xlarge $55.04 among them. FMBench's EC2 rows equal Karpenter's
+ * for g5, g6, g4dn.12xlarge, inf2 and p3.2xlarge (g5.xlarge $1.006, g6.2xlarge $0.9776, inf2.xlarge
+ * $0.7582, …) but not for p4d.24xlarge ($32.7726 against $21.957642) or p5.48xlarge ($98.32 against
+ * $55.04): FMBench predates the 2025 cut of those on-demand prices, so its SageMaker P4d/P5 rows are left
+ * out too. g5.xlarge on EC2 in us-east-1 "$1.006/hr" (June 2026,
+ * https://www.factualminds.com/blog/amazon-ec2-on-demand-pricing-instance-families-2026/); ml.g5.xlarge
+ * hosting in us-east-1 "about $1.41/hour … us-east-1 as of October 2025"
  * (https://zircon.tech/blog/the-real-cost-of-running-ai-models-on-aws-sagemaker-inference-deep-dive);
  * ml.g4dn.xlarge $0.7364 (https://github.com/goerlitz/nlp-classification/blob/HEAD/notebooks/10kGNAD/sagemaker/README.md,
  * quoting the SageMaker pricing page); S3 Standard "$0.023 per GB" for the first 50 TB a month
  * (quoted from the S3 pricing page by many stored copies; "$0.023 to $0.026 per GB per month
  * (depending on your Region)", https://www.cloudhealthtech.com/blog/s3-cost-aws-cloud-storage-costs-explained).
  *
- * Left out, for want of a figure found here: SageMaker hosting, Batch Transform and processing of the GPU
- * types in eu-west-1 except those billed (ml.g5.xlarge hosting, the example's, among them), SageMaker
- * training, processing and Batch Transform in us-east-1, every EC2 price in eu-west-1 (Karpenter's table
- * is us-east-1 only), S3 in eu-west-1, SageMaker P4d/P4de/P5/Trn1, and p5e.48xlarge on EC2.
+ * Left out, for want of a citable figure found here: SageMaker real-time hosting of ml.g5.xlarge in
+ * eu-west-1 (the example's serving type; the 2023 bill has only its training rate, $1.57, and no stored
+ * copy of the SageMaker price page, its data files or the Price List offer file for EU (Ireland) was
+ * found), and the other SageMaker hosting, Batch Transform and processing rates of eu-west-1 the bill
+ * does not show (ml.g5.2xlarge, ml.g6.*, …); SageMaker training, processing and Batch Transform in
+ * us-east-1; S3 Standard in eu-west-1 (the copies found disagree: $0.023 on a 2017 bill line, $0.025 in
+ * a hand-written 2025 note, neither citable as the price page); EC2 in eu-west-1 for g6, g6e, p4de, p5,
+ * p5e, p5en and Trn1; SageMaker P4d/P4de/P5/Trn1; and p5e.48xlarge on EC2.
  */
 
 /** What a price is the price of. */
@@ -98,6 +112,7 @@ const FMBENCH = 'aws-fmbench-pricing';
 const G4DN_README = 'goerlitz-sagemaker-readme';
 const KARPENTER = 'karpenter-pricing-us-east-1';
 const S3_PAGE = 's3-pricing-page';
+const VANTAGE_COPY = 'aws-gpu-vantage-copy';
 
 function rows(usage: CostUsage, region: string, source: string, prices: Record<string, number>, unit = HOUR): PriceRow[] {
   return Object.entries(prices).map(([item, usdPerUnit]) => ({ usage, region, item, usdPerUnit, unit, source }));
@@ -142,6 +157,13 @@ export const PRICE_TABLE: PriceTable = {
       url: 'https://github.com/aws/karpenter-provider-aws/blob/6fc13b5236fd04fd16ff3f9dc7490d0813994099/pkg/providers/pricing/zz_generated.pricing_aws.go',
       title: 'Karpenter\'s on-demand EC2 price table for us-east-1, generated from the AWS Price List API (aws/karpenter-provider-aws)',
       figuresAsOf: '2026-07-20',
+    },
+    {
+      id: VANTAGE_COPY,
+      url: 'https://github.com/tsaol/aws-gpu/tree/7412fd256c5eda04a70a17742a68e8e44824b2cb/data',
+      title: 'EC2 on-demand (Linux) prices per Region of the GPU instance types, "Auto-generated from instances.vantage.sh data" '
+        + '(tsaol/aws-gpu, data/<family>_instances.js; its us-east-1 figures equal Karpenter\'s table)',
+      figuresAsOf: '2026-01-21',
     },
     {
       id: S3_PAGE,
@@ -240,6 +262,34 @@ export const PRICE_TABLE: PriceTable = {
       'trn1.2xlarge': 1.34375,
       'trn1.32xlarge': 21.5,
       'trn1n.32xlarge': 24.78,
+    }),
+
+    // EU (Ireland), EC2 on-demand Linux: the instances.vantage.sh copy, every GPU catalog type it prices there.
+    ...rows(CostUsage.EC2_ON_DEMAND, 'eu-west-1', VANTAGE_COPY, {
+      'g4dn.xlarge': 0.587,
+      'g4dn.2xlarge': 0.838,
+      'g4dn.4xlarge': 1.342,
+      'g4dn.8xlarge': 2.426,
+      'g4dn.16xlarge': 4.853,
+      'g4dn.12xlarge': 4.362,
+      'g4dn.metal': 8.724,
+      'g5.xlarge': 1.123,
+      'g5.2xlarge': 1.35296,
+      'g5.4xlarge': 1.81287,
+      'g5.8xlarge': 2.73271,
+      'g5.16xlarge': 4.57237,
+      'g5.12xlarge': 6.33167,
+      'g5.24xlarge': 9.09117,
+      'g5.48xlarge': 18.18233,
+      'p3.2xlarge': 3.305,
+      'p3.8xlarge': 13.22,
+      'p3.16xlarge': 26.44,
+      'p3dn.24xlarge': 33.711,
+      'p4d.24xlarge': 23.71569,
+      'inf2.xlarge': 0.94775,
+      'inf2.8xlarge': 2.45982,
+      'inf2.24xlarge': 8.11329,
+      'inf2.48xlarge': 16.22658,
     }),
 
     ...rows(CostUsage.S3_STANDARD_STORAGE, 'us-east-1', S3_PAGE, { standard: 0.023 }, 'GB-month'),
