@@ -137,6 +137,15 @@ export interface BatchScoringProps extends BatchScoringSpec {
    */
   readonly serviceAccountRoleArn?: string;
   /**
+   * KMS key (key id, key ARN, alias or alias ARN) the runtime steps write `_LINEAGE.json` and
+   * `_MANIFEST.json` with (SSE-KMS), as `aws.BatchScoring` writes them: for an output bucket whose
+   * policy requires SSE-KMS with a given key. The runtime steps get it as `KMS_KEY_ID`; the role
+   * (`serviceAccountRoleArn`) needs `kms:GenerateDataKey` and `kms:Decrypt` on it. The scoring
+   * container writes its own files: give it the key through `environment` if it must name one.
+   * @default - none: the output bucket's default encryption
+   */
+  readonly kmsKeyId?: string;
+  /**
    * Labels of the PrometheusRule for Prometheus' `ruleSelector`.
    * @default - none
    */
@@ -418,7 +427,10 @@ export class BatchScoring extends Construct {
         image: this.props.runtimeImage,
         command: ['node', BATCH_CLI],
         args: [args[0], '--config', `${CONFIG_DIR}/${CONFIG_FILE}`, ...args.slice(1)],
-        env: [{ name: 'HOME', value: '/tmp' }],
+        env: [
+          { name: 'HOME', value: '/tmp' },
+          ...(this.props.kmsKeyId !== undefined ? [{ name: 'KMS_KEY_ID', value: this.props.kmsKeyId }] : []),
+        ],
         resources: cpuMemoryResources(HELPER_RESOURCES, disk),
         volumeMounts: [TMP_VOLUME_MOUNT, { name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
       }),

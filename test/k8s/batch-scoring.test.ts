@@ -310,6 +310,29 @@ describe('BatchScoring (Kubernetes, Argo Workflows)', () => {
     });
   });
 
+  describe('SSE-KMS of the lineage and the manifest', () => {
+    const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const cliSteps = (t: (name: string, of?: any) => any, backfill: any) =>
+      [t('validate-input'), t('commit'), t('plan', backfill)].map((tpl) => Object.fromEntries(tpl.container.env.map((e: any) => [e.name, e.value])));
+
+    it('is the bucket default encryption unless a key is given: no KMS_KEY_ID on any step', () => {
+      const { template, backfill, env } = render();
+      for (const e of cliSteps(template, backfill)) expect(e).not.toHaveProperty('KMS_KEY_ID');
+      expect(env('score')).not.toHaveProperty('KMS_KEY_ID');
+    });
+
+    it('gives the runtime steps (validate-input, commit, plan) the key as KMS_KEY_ID, not the scoring container', () => {
+      const { template, backfill, env } = render({ kmsKeyId: KEY });
+      for (const e of cliSteps(template, backfill)) expect(e).toMatchObject({ HOME: '/tmp', KMS_KEY_ID: KEY });
+      expect(env('score')).not.toHaveProperty('KMS_KEY_ID');
+    });
+
+    it.each(['1234abcd-12ab-34cd-56ef-1234567890ab', 'mrk-1234abcd12ab34cd56ef1234567890ab', 'alias/fraud-scores',
+      'arn:aws:kms:eu-west-1:123456789012:alias/fraud-scores', 'arn:aws-cn:kms:cn-north-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'])('takes %s', (kmsKeyId) => {
+      expect(render({ kmsKeyId }).env('commit').KMS_KEY_ID).toBe(kmsKeyId);
+    });
+  });
+
   describe('the scoring command', () => {
     it('warns when the controller would have to look the entrypoint up in the registry, and only then', () => {
       const warned = (props: Partial<BatchScoringProps>) => warningsOf(render(props).batch).some((w) => w.id === ENTRYPOINT_LOOKUP_WARNING);
@@ -344,6 +367,8 @@ describe('BatchScoring (Kubernetes, Argo Workflows)', () => {
       ['the environment sets what the construct sets', { environment: { OUTPUT_URI: 's3://elsewhere/' } }, /environment.*OUTPUT_URI/],
       ['the command is empty', { command: [] }, /command/],
       ['the name is not a label', { name: 'Fraud_Daily' }, /name/],
+      ['the KMS key is no key id, key ARN or alias', { kmsKeyId: 'arn:aws:s3:::acme-scores' }, /kmsKeyId/],
+      ['the KMS key is blank', { kmsKeyId: ' ' }, /kmsKeyId/],
     ])('%s', (_, props, message) => {
       expect(expectValidationError(() => render(props)).message).toMatch(message);
     });

@@ -29,6 +29,12 @@ const pinnedImage = (what: string) => z.string().superRefine(unlessToken((ref: s
   }
 }));
 
+/** A KMS key as S3's SSE-KMS names it: a key id (multi-Region `mrk-…` too), a key ARN, an alias (`alias/…`) or an alias ARN. */
+const kmsKeyReference = z.string().regex(
+  /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})|alias\/[A-Za-z0-9/_-]{1,250})|alias\/[A-Za-z0-9/_-]{1,250}|mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
+  'must be a KMS key id, key ARN, alias (alias/…) or alias ARN',
+);
+
 /**
  * The plain shape of `k8s.BatchScoring`'s props: the BatchScoringSpec (its shape and rules, as
  * `aws.BatchScoring` and the platform judge it) plus the Kubernetes props (the GPU pool as its name,
@@ -57,6 +63,7 @@ export const k8sBatchScoringSchema = z
     namespace: k8sLabelName.optional(),
     createNamespace: z.boolean().optional(),
     serviceAccountRoleArn: iamRoleArn.optional(),
+    kmsKeyId: kmsKeyReference.optional(),
     prometheusRuleLabels: z.record(z.string(), z.string()).optional(),
   })
   .superRefine(unlessToken((p, ctx) => {

@@ -15,7 +15,9 @@
  *   (the backfill's `withParam`), and printed.
  *
  * `--config` is the ConfigMap the construct renders: `{ spec: BatchScoringSpec, modelVersion,
- * modelSource }`. S3 through the SDK's default credentials (IRSA) and `AWS_ENDPOINT_URL` (tests).
+ * modelSource }`. S3 through the SDK's default credentials (IRSA) and `AWS_ENDPOINT_URL` (tests);
+ * `KMS_KEY_ID` (optional, the construct's `kmsKeyId`): `_LINEAGE.json` and `_MANIFEST.json` are written
+ * SSE-KMS with that key, as the AWS handler writes them; without it, the bucket's default encryption.
  * Exit codes: 0 done; 1 the run's own failure (`BatchRunError`: too few records, a refused commit,
  * a bad date), which a retry does not fix; 2 usage, configuration or infrastructure error.
  */
@@ -26,7 +28,7 @@ import * as path from 'path';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { S3Client } from '@aws-sdk/client-s3';
 import { BatchRunError, ObjectStore, commitRun, validateInput } from './partition';
-import { S3ObjectStore } from './s3-store';
+import { S3ObjectStore, S3ObjectStoreOptions } from './s3-store';
 import { backfillPlan, isLogicalDate, runOutputUri } from '../../core/batch/layout';
 import { BatchScoringSpec } from '../../core/batch/spec';
 
@@ -152,13 +154,23 @@ export async function run(command: string, args: string[], store: ObjectStore, n
   }
 }
 
-export async function main(argv: string[] = process.argv.slice(2), store?: ObjectStore): Promise<number> {
+/** The S3 store's options from the step's environment: `KMS_KEY_ID` (trimmed; unset or blank: the bucket's default encryption). */
+export function s3StoreOptionsFromEnv(env: Record<string, string | undefined>): S3ObjectStoreOptions {
+  const kmsKeyId = env.KMS_KEY_ID?.trim();
+  return kmsKeyId ? { kmsKeyId } : {};
+}
+
+export async function main(
+  argv: string[] = process.argv.slice(2),
+  store?: ObjectStore,
+  env: Record<string, string | undefined> = process.env,
+): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
     (argv.length === 0 ? console.error : console.log)(USAGE);
     return argv.length === 0 ? EXIT.ERROR : EXIT.OK;
   }
   try {
-    console.log(await run(argv[0], argv.slice(1), store ?? new S3ObjectStore(new S3Client({}))));
+    console.log(await run(argv[0], argv.slice(1), store ?? new S3ObjectStore(new S3Client({}), s3StoreOptionsFromEnv(env))));
     return EXIT.OK;
   } catch (e) {
     if (e instanceof UsageError) {
