@@ -13,3 +13,4 @@ export * from './experiment';
 export * from './service-level-objectives';
 export * from './batch-scoring';
 export * from './model-budget';
+export * from './cost-allocation';

@@ -31,3 +31,28 @@ export function labelValue(value: string): string {
   const v = value.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63);
   return v.replace(/^[^A-Za-z0-9]+/, '').replace(/[^A-Za-z0-9]+$/, '');
 }
+
+/**
+ * Who a set of resources is billed to, for `aws.CostAllocation.apply` and `k8s.CostAllocation.apply`
+ * (what `MlPlatform` and `MlPlatformChart` apply to their own resources): the resources outside a
+ * platform (a standalone `GpuServingEndpoint`, a node pool) carry the same three tags, so one bill
+ * splits by model whatever built them.
+ */
+export interface CostAllocationProps {
+  /** The platform the resources belong to: the `platform` tag. */
+  readonly platform: string;
+  /** The team that owns (and pays for) the resources: the `owner` tag. */
+  readonly owner: string;
+  /**
+   * The model the resources serve, train or watch: the `model` tag.
+   * @default 'shared' (what the models of the platform share)
+   */
+  readonly model?: string;
+  /**
+   * The user's own tags (cost center, environment, …), beside the three; they may not take the
+   * keys `model`, `owner`, `platform` nor start with `aws:`. On Kubernetes their keys must be
+   * label keys and their values are made label-safe (`labelValue`).
+   * @default - none
+   */
+  readonly tags?: Record<string, string>;
+}

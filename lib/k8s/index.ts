@@ -13,3 +13,4 @@ export * from './experiment';
 export * from './batch-scoring';
 export * from './service-level-objectives';
 export * from './warnings';
+export * from './cost-allocation';

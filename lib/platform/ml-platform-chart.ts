@@ -10,7 +10,6 @@ import { loopRows } from './private/loop';
 import { cell, pascal, renderRunbook } from './private/runbook';
 import { SpecDocument } from './private/spec-document';
 import { CostEstimate, CostTarget, estimatePlatformCost } from '../core/cost/estimate';
-import { costAllocationTags, labelValue } from '../core/cost-allocation';
 import { PlatformDiagram, platformDiagram } from '../core/diagram';
 import { PlatformKubernetesSpec, PlatformNodePoolSpec, PlatformSpec } from '../core/platform-spec';
 import { RETRAIN_RECEIVER } from '../core/retrain-events';
@@ -18,6 +17,7 @@ import { platformChartOptionsSchema } from '../core/schemas/platform-delivery';
 import { EVENTS_NAMESPACE_SUFFIX, MLFLOW_NAMESPACE_SUFFIX, kubernetesPlatformSpecSchema } from '../core/schemas/platform-kubernetes';
 import { isCdkTokenText } from '../core/token-text';
 import { validateAllOrThrow } from '../core/validation';
+import { CostAllocation } from '../k8s/cost-allocation';
 import { AlertmanagerEventSource } from '../k8s/drift-events';
 import { RETRAIN_NAMESPACE_LABEL, RETRAIN_TEMPLATE_LABEL } from '../k8s/drift-monitor';
 import { CapacityType, GpuNodePool } from '../k8s/gpu-node-pool';
@@ -228,10 +228,10 @@ export class MlPlatformChart extends Chart {
     }));
     this.charts = [this, ...this.models.map((m) => m.chart).filter((c) => c !== this)];
     // Cost allocation: every object and pod carries model (or "shared"), owner and platform, and the spec's tags.
-    const labels = (tags: Record<string, string>) => Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, labelValue(v)]));
-    this.costLabels.shared = labels(costAllocationTags(spec.name, undefined, spec.ownership.owner, spec.tags));
-    spec.models.forEach((m, i) => this.costLabels.models.set(this.models[i],
-      labels(costAllocationTags(spec.name, m.name, (m.ownership ?? spec.ownership).owner, { ...spec.tags, ...m.tags }))));
+    this.costLabels.shared = CostAllocation.labelsOf({ platform: spec.name, owner: spec.ownership.owner, tags: spec.tags });
+    spec.models.forEach((m, i) => this.costLabels.models.set(this.models[i], CostAllocation.labelsOf({
+      platform: spec.name, model: m.name, owner: (m.ownership ?? spec.ownership).owner, tags: { ...spec.tags, ...m.tags },
+    })));
   }
 
   /**

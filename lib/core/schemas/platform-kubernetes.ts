@@ -1,6 +1,7 @@
 /** The Kubernetes rendering's rules on the shared platform spec (MlPlatformChart), named by the spec's keys. */
 import { PlatformKubernetesSpec, PlatformModelSpec, PlatformNodePoolSpec, PlatformSpec } from '../platform-spec';
 import { versionLabel } from '../primitives';
+import { LABEL_KEY_RULE, isKubernetesLabelKey } from './cost-allocation';
 import { k8sPipelineSchema } from './k8s-pipeline';
 import { platformKubernetesSchema, platformSpecSchema } from './platform';
 import { FitIssue, gpuFitIssues, poolFit, surgeOf } from '../gpu-fit';
@@ -89,14 +90,12 @@ function kubernetesIssues(spec: PlatformSpec, locations: boolean): SpecIssue[] {
   return issues;
 }
 
-/** A Kubernetes label key: an optional DNS subdomain prefix and "/", then 1–63 of [A-Za-z0-9._-], alphanumeric at both ends. */
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /** The user's tags become labels on Kubernetes: their keys must be label keys (values are made label-safe). */
 function labelKeyIssues(tags: Record<string, string> | undefined, path: Array<string | number>): SpecIssue[] {
   return Object.keys(tags ?? {})
-    .filter((k) => !LABEL_KEY.test(k) || k.length > 317)
-    .map((k) => ({ path: [...path, k], message: 'must be a Kubernetes label key on Kubernetes (the tags label every object): an optional DNS prefix and "/", then 1-63 letters, digits, "-", "_" or ".", alphanumeric at both ends' }));
+    .filter((k) => !isKubernetesLabelKey(k))
+    .map((k) => ({ path: [...path, k], message: LABEL_KEY_RULE }));
 }
 
 function modelIssues(m: PlatformModelSpec, kube: PlatformKubernetesSpec | undefined, locations: boolean): SpecIssue[] {

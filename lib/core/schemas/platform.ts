@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { COST_ALLOCATION_TAG_KEYS, SHARED_MODEL_TAG_VALUE } from '../cost-allocation';
+import { SHARED_MODEL_TAG_VALUE } from '../cost-allocation';
 import { DriftReference, MAX_REFERENCE_MINUTES } from '../drift-reference';
 import { GpuCatalog, GpuModel } from '../gpu-catalog';
 import { checkImage } from '../image';
@@ -9,6 +9,7 @@ import { cpuQuantity, iamRoleArn, k8sLabelName, k8sSubdomainName, memoryQuantity
 import { ownershipSchema } from '../rollback';
 import { awsPipelineSchema, awsStepProblems } from './aws-pipeline';
 import { batchScoringSpecShape, checkBatchScoringSpec } from './batch';
+import { userTagsSchema } from './cost-allocation';
 import { driftMonitorSchema, featureName } from './drift-monitor';
 import { checkExperimentSpec, experimentSpecShape } from './experiment';
 import { cloudWatchNamespace } from './experiment-aws';
@@ -34,17 +35,6 @@ const byDigest = (what: string) =>
       ctx.addIssue({ code: 'custom', message: `${problem} (${what})` });
     }
   }));
-/**
- * A user's own tags: AWS tag rules (keys 1–128, values 0–256 characters of letters, digits, spaces and
- * `_.:/=+-@`; no `aws:` prefix), and not a key the library sets for cost allocation.
- */
-const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
-const userTags = z.record(
-  z.string().min(1).max(128).regex(TAG_CHARS, 'must be a tag key: letters, digits, spaces and _.:/=+-@')
-    .refine((k) => !k.toLowerCase().startsWith('aws:'), 'must not start with "aws:" (reserved by AWS)')
-    .refine((k) => !COST_ALLOCATION_TAG_KEYS.includes(k), `must not be ${COST_ALLOCATION_TAG_KEYS.join(', ')}: the library sets them for cost allocation`),
-  z.string().max(256, 'must be at most 256 characters').regex(TAG_CHARS, 'must be a tag value: letters, digits, spaces and _.:/=+-@'),
-).optional();
 const httpUrl = z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL');
 const s3Prefix = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S+$/, 'must be s3://bucket/prefix');
 const poolFields = gpuNodePoolSchema.shape;
@@ -130,7 +120,7 @@ export const platformSpecSchema = z
         z.strictObject({
           name: shortName('model name').refine((n) => n !== SHARED_MODEL_TAG_VALUE, `must not be "${SHARED_MODEL_TAG_VALUE}" (the cost allocation tag of what the models share)`),
           ownership: ownershipSchema.optional(),
-          tags: userTags,
+          tags: userTagsSchema,
           pipeline: platformPipelineSpecSchema,
           training: z.strictObject({
             codeCommit: z.string().regex(/^[0-9a-f]{40}$/, 'must be a full 40-character git commit SHA'),
@@ -274,7 +264,7 @@ export const platformSpecSchema = z
       )
       .min(1, 'must declare at least one model'),
     kubernetes: platformKubernetesSchema.optional(),
-    tags: userTags,
+    tags: userTagsSchema,
   })
   .superRefine(unlessToken((p, ctx) => {
     const seen = new Map<string, number>();

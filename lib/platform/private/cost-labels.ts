@@ -2,36 +2,16 @@
  * Cost allocation labels on Kubernetes (core/cost-allocation.ts): `model`, `owner`, `platform` (and
  * the spec's tags) on every object of the platform's charts and on every pod they make (OpenCost and
  * Kubecost allocate a pod's cost by the pod's labels, not its controller's). Added to the rendered
- * objects, so objects added after the platform was built are labelled too.
+ * objects, so objects added after the platform was built are labelled too; where pods keep their
+ * labels is k8s/private/cost-labels.ts's (shared with `k8s.CostAllocation`).
  */
 import { ApiObject, Chart, DependencyGraph } from 'cdk8s';
 import { IConstruct } from 'constructs';
-
-/** Where a kind keeps the metadata of the pods it makes. */
-const POD_METADATA: Record<string, string[][]> = {
-  Deployment: [['spec', 'template', 'metadata']],
-  StatefulSet: [['spec', 'template', 'metadata']],
-  DaemonSet: [['spec', 'template', 'metadata']],
-  ReplicaSet: [['spec', 'template', 'metadata']],
-  Job: [['spec', 'template', 'metadata']],
-  Rollout: [['spec', 'template', 'metadata']],
-  CronJob: [['spec', 'jobTemplate', 'spec', 'template', 'metadata']],
-  Workflow: [['spec', 'podMetadata']],
-  WorkflowTemplate: [['spec', 'podMetadata']],
-  ClusterWorkflowTemplate: [['spec', 'podMetadata']],
-  CronWorkflow: [['spec', 'workflowSpec', 'podMetadata']],
-  // KServe copies the predictor's labels to its pods.
-  InferenceService: [['spec', 'predictor']],
-};
+import { POD_METADATA, addLabels } from '../../k8s/private/cost-labels';
 
 /** Object key: apiVersion, kind, namespace and name (unique in a chart). */
 function keyOf(apiVersion: string, kind: string, namespace: string | undefined, name: string): string {
   return `${apiVersion}|${kind}|${namespace ?? ''}|${name}`;
-}
-
-/** Set `labels` on `target` (an object with a `labels` map), the object's own values winning. */
-function addLabels(target: any, labels: Record<string, string>): void {
-  target.labels = { ...labels, ...(target.labels ?? {}) };
 }
 
 /**
