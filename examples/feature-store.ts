@@ -6,7 +6,7 @@ import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Chart, ChartProps, Duration as K8sDuration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { accessLogsBucket } from './shared';
+import { FRAUD_COST, accessLogsBucket } from './shared';
 import { aws, core, k8s } from '../lib';
 
 export const FRAUD_ENTITIES: core.EntityDefinition[] = [
@@ -38,6 +38,8 @@ export class FeatureStoreExampleStack extends Stack {
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
+    // Cost allocation: every resource below is billed to the fraud model, its owner and the platform.
+    aws.CostAllocation.apply(this, FRAUD_COST);
     const accessLogs = accessLogsBucket(this);
 
     this.store = new aws.FeatureStore(this, 'Features', {
@@ -61,6 +63,8 @@ export class FeatureStoreExampleStack extends Stack {
 export class FeatureStoreExampleChart extends Chart {
   constructor(scope: Construct, id: string, props?: ChartProps) {
     super(scope, id, props);
+    // Cost allocation: every resource below is billed to the fraud model, its owner and the platform.
+    k8s.CostAllocation.apply(this, FRAUD_COST);
     new k8s.FeatureStore(this, 'Feast', {
       entities: FRAUD_ENTITIES,
       image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/feast-feature-server@sha256:${'f6'.repeat(32)}`,

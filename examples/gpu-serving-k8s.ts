@@ -6,7 +6,7 @@
 import { Chart, ChartProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { core, k8s } from '../lib';
-import { FRAUD_ONCALL } from './shared';
+import { FRAUD_COST, FRAUD_ONCALL, SHARED_COST } from './shared';
 
 const ONCALL = FRAUD_ONCALL;
 const IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/fraud/triton@sha256:${'e5'.repeat(32)}`;
@@ -18,6 +18,8 @@ export class GpuPoolsExampleChart extends Chart {
 
   constructor(scope: Construct, id: string, props?: ChartProps) {
     super(scope, id, props);
+    // Cost allocation: what the models share (model=shared), billed to the platform team.
+    k8s.CostAllocation.apply(this, SHARED_COST);
     this.shared = new k8s.GpuNodePool(this, 'SharedA10G', {
       gpu: core.GpuModel.A10G,
       clusterName: 'ml-platform',
@@ -50,6 +52,8 @@ export class GpuPoolsExampleChart extends Chart {
 export class GpuServingK8sExampleChart extends Chart {
   constructor(scope: Construct, id: string, pools: GpuPoolsExampleChart, props?: ChartProps) {
     super(scope, id, props);
+    // Cost allocation: every resource below is billed to the fraud model, its owner and the platform.
+    k8s.CostAllocation.apply(this, FRAUD_COST);
     const common = {
       image: IMAGE,
       resources: { cpuRequest: '2', cpuLimit: '4', memoryRequest: '8Gi', memoryLimit: '16Gi' },

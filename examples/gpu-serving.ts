@@ -8,7 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { FRAUD_ONCALL, accessLogsBucket } from './shared';
+import { FRAUD_COST, FRAUD_ONCALL, accessLogsBucket } from './shared';
 import { aws, core } from '../lib';
 
 const ONCALL = FRAUD_ONCALL;
@@ -22,6 +22,8 @@ export class GpuServingExampleStack extends Stack {
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
+    // Cost allocation: every resource below is billed to the fraud model, its owner and the platform.
+    aws.CostAllocation.apply(this, FRAUD_COST);
     const topicKey = new kms.Key(this, 'AlarmsKey', { enableKeyRotation: true });
     const alarms = new sns.Topic(this, 'Alarms', { masterKey: topicKey, enforceSSL: true });
     const accessLogs = accessLogsBucket(this);

@@ -7,6 +7,7 @@ import { Chart, ChartProps, Cron } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from '../lib';
 import { FRAUD_PIPELINE } from './ml-pipeline';
+import { FRAUD_COST } from './shared';
 
 const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 const image = (repo: string, byte: string) => `${ECR}/fraud/${repo}@sha256:${byte.repeat(32)}`;
@@ -21,6 +22,8 @@ export class MlPipelineK8sExampleChart extends Chart {
    */
   constructor(scope: Construct, id: string, trainingPool: k8s.GpuNodePool, props?: ChartProps) {
     super(scope, id, props);
+    // Cost allocation: every resource below is billed to the fraud model, its owner and the platform.
+    k8s.CostAllocation.apply(this, FRAUD_COST);
     // The same spec as the SageMaker pipeline (examples/ml-pipeline.ts): same DAG, same gate.
     this.pipeline = new k8s.MlPipeline(this, 'FraudTraining', {
       name: 'fraud-training',

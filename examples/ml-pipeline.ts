@@ -5,7 +5,7 @@
 import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
-import { accessLogsBucket } from './shared';
+import { FRAUD_COST, accessLogsBucket } from './shared';
 import { aws, core } from '../lib';
 
 const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
@@ -39,6 +39,8 @@ export interface MlPipelineExampleStackProps extends StackProps {
 export class MlPipelineExampleStack extends Stack {
   constructor(scope: Construct, id: string, props: MlPipelineExampleStackProps) {
     super(scope, id, props);
+    // Cost allocation: every resource below is billed to the fraud model, its owner and the platform.
+    aws.CostAllocation.apply(this, FRAUD_COST);
     const accessLogs = accessLogsBucket(this);
     const registry = new aws.ModelRegistry(this, 'Registry', { modelPackageGroupName: 'fraud-detection-candidates', serverAccessLogsBucket: accessLogs });
     const pipeline = new aws.MlPipeline(this, 'Training', {

@@ -11,7 +11,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
-import { accessLogsBucket } from './shared';
+import { FRAUD_COST, SHARED_COST, accessLogsBucket } from './shared';
 import { aws, k8s } from '../lib';
 
 /** The example ML platform's registry on AWS. */
@@ -20,6 +20,8 @@ export class ModelRegistryExampleStack extends Stack {
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
+    // Cost allocation: every resource below is billed to the fraud model, its owner and the platform.
+    aws.CostAllocation.apply(this, FRAUD_COST);
 
     // One bucket per account receives S3 server access logs of every data bucket.
     const accessLogs = accessLogsBucket(this);
@@ -59,6 +61,8 @@ export class ModelRegistryExampleChart extends Chart {
 
   constructor(scope: Construct, id: string, props?: ChartProps) {
     super(scope, id, props);
+    // Cost allocation: what the models share (model=shared), billed to the platform team.
+    k8s.CostAllocation.apply(this, SHARED_COST);
     this.registry = new k8s.ModelRegistry(this, 'Mlflow', {
       // A mirror of the upstream MLflow image in the team's registry, pinned by digest.
       image:

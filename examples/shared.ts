@@ -10,6 +10,15 @@ export const FRAUD_ONCALL: core.AlarmOwnership = {
 };
 
 /**
+ * Who pays for the fraud model's resources: the cost allocation tags (AWS) and labels (Kubernetes)
+ * of every standalone example, as MlPlatform tags its own (`aws.CostAllocation`, `k8s.CostAllocation`).
+ */
+export const FRAUD_COST: core.CostAllocationProps = { platform: 'acme', model: 'fraud', owner: FRAUD_ONCALL.owner };
+
+/** What the fraud model shares with others (GPU pools, the MLflow server): `model=shared`, the platform team's. */
+export const SHARED_COST: core.CostAllocationProps = { platform: 'acme', owner: 'ml-platform-oncall' };
+
+/**
  * The examples' access-log target: one per stack, receiving the S3 server access logs of the
  * data buckets. (In a real account it is shared and lives in a logging stack.)
  */

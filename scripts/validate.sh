@@ -95,6 +95,9 @@
 #      (its self-test); the step waits for it (~45 s cached)
 #  27. the platform's picture (scripts/render-diagram.sh): Graphviz renders $out/diagram-acme*.dot, every
 #      label drawn, and docs/diagram-acme.dot (README's image) is the example's; self-test on an invalid DOT
+#  28. cost allocation tags (scripts/cost-tags-check.py): every resource of every template whose type
+#      CloudFormation's resource schema (cfn-lint's copy) says takes tags carries model, owner and platform;
+#      prints the types that take none; self-test on test/fixtures/broken/cost-tags.template.json
 # Run through `npm run validate`, which installs the tools and synthesizes the examples first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -258,5 +261,9 @@ bash scripts/k8s-promotion-check.sh "${manifests[@]}"
 step "the platform's diagram: Graphviz renders the DOT, every model and alarm in it, README's copy current"
 bash scripts/render-diagram.sh "$out"
 bash scripts/render-diagram.sh --self-test
+
+step "cost allocation tags against CloudFormation's resource schemas: every taggable resource carries model, owner, platform"
+"$bin/python" scripts/cost-tags-check.py "${templates[@]}"
+"$bin/python" scripts/cost-tags-check.py --self-test
 
 printf '\nvalidate: all checks passed\n'

@@ -1,7 +1,9 @@
 /**
- * Cost allocation (issue 19 item 1): a walk over every resource of the example platforms, on AWS
- * (MlPlatform and EksMlPlatform: every resource whose type takes tags) and on Kubernetes (every
- * object of MlPlatformChart's charts and its Argo CD Applications, and every pod they make).
+ * Cost allocation (issue 19 item 1): a walk over every resource of every example, on AWS (every
+ * resource whose type takes tags, in every stack: MlPlatform, EksMlPlatform and the standalone
+ * constructs' stacks, tagged with `aws.CostAllocation`) and on Kubernetes (every object of every
+ * chart: MlPlatformChart's, its Argo CD Applications and the standalone charts labelled with
+ * `k8s.CostAllocation`, and every pod they make).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -28,21 +30,28 @@ function tagsOf(props: Record<string, any> | undefined, property: string): Recor
   return raw ?? {};
 }
 
+/** The platform examples' stacks (the others are the standalone constructs' examples, all of the fraud model). */
+const PLATFORM_STACK = /^MlopsPlatform(Eks)?(\/|$)/;
+
 /** The model a stack belongs to, or shared. */
 function modelOf(stack: Stack): string {
+  if (!PLATFORM_STACK.test(stack.node.path)) return 'fraud';
   const owner = [stack, ...stack.node.scopes]
     .find((s) => s instanceof PlatformModel || s instanceof EksPlatformModel) as PlatformModel | EksPlatformModel | undefined;
   if (owner === undefined) return 'shared';
   return owner instanceof PlatformModel ? owner.modelName : owner.node.id.toLowerCase();
 }
 
-describe('cost allocation tags on AWS: every taggable resource of the example platforms', () => {
+/** Who owns a model's resources in the examples. */
+const OWNERS: Record<string, string> = { shared: 'ml-platform-oncall', churn: 'churn-ml-oncall', fraud: 'fraud-ml-oncall' };
+
+describe('cost allocation tags on AWS: every taggable resource of every example', () => {
   let checked: Array<{ path: string; type: string; tags: Record<string, unknown>; model: string }> = [];
   beforeAll(() => {
     const examples = buildExamples({ nag: false });
     const assembly = examples.awsApp.synth();
-    const platformStacks = examples.awsApp.node.findAll().filter((c): c is Stack => Stack.isStack(c) && /^MlopsPlatform(Eks)?(\/|$)/.test(c.node.path));
-    checked = platformStacks.flatMap((stack) => {
+    const stacks = examples.awsApp.node.findAll().filter((c): c is Stack => Stack.isStack(c));
+    checked = stacks.flatMap((stack) => {
       const template = NestedStack.isNestedStack(stack)
         ? JSON.parse(fs.readFileSync(path.join(assembly.directory, (stack as any).templateFile), 'utf-8'))
         : assembly.getStackArtifact(stack.artifactId).template;
@@ -58,18 +67,18 @@ describe('cost allocation tags on AWS: every taggable resource of the example pl
     });
   });
 
-  it('walks the shared and the model stacks of both platforms (more than 80 resources of more than 12 types)', () => {
-    expect(checked.length).toBeGreaterThan(80);
-    expect(new Set(checked.map((c) => c.type)).size).toBeGreaterThan(12);
-    expect(new Set(checked.map((c) => c.model))).toEqual(new Set(['shared', 'churn']));
+  it('walks every stack of the examples: both platforms and the standalone constructs (more than 150 resources of more than 20 types)', () => {
+    expect(checked.length).toBeGreaterThan(150);
+    expect(new Set(checked.map((c) => c.type)).size).toBeGreaterThan(20);
+    expect(new Set(checked.map((c) => c.model))).toEqual(new Set(['shared', 'churn', 'fraud']));
+    for (const stack of ['MlopsGpuServing', 'MlopsModelRegistry', 'MlopsFeatureStore', 'MlopsPipeline', 'MlopsPlatform', 'MlopsPlatformEks']) {
+      expect(checked.some((c) => c.path.startsWith(`${stack}/`)), stack).toBe(true);
+    }
   });
 
-  it('tags each with model (its own, or shared), owner and platform', () => {
-    const untagged = checked.filter((c) => c.tags.model !== c.model || c.tags.platform !== 'acme' || typeof c.tags.owner !== 'string');
+  it('tags each with model (its own, or shared), its owner and platform', () => {
+    const untagged = checked.filter((c) => c.tags.model !== c.model || c.tags.platform !== 'acme' || c.tags.owner !== OWNERS[c.model]);
     expect(untagged.map((c) => `${c.path} (${c.type}): ${JSON.stringify(c.tags)}`)).toEqual([]);
-    // The model's owner on its resources, the platform's on the shared ones.
-    expect(new Set(checked.filter((c) => c.model === 'churn').map((c) => c.tags.owner))).toEqual(new Set(['churn-ml-oncall']));
-    expect(new Set(checked.filter((c) => c.model === 'shared').map((c) => c.tags.owner))).toEqual(new Set(['ml-platform-oncall']));
   });
 
   it('adds the spec\'s own tags (the model\'s over the platform\'s) and refuses keys the library sets', () => {
@@ -105,23 +114,26 @@ const NO_PODS = new Set([
   'EC2NodeClass', 'NodeOverlay', 'EventBus', 'EventSource', 'Sensor', 'Application', 'SecretStore', 'ExternalSecret', 'ScaledObject', 'PersistentVolumeClaim',
 ]);
 
-describe('cost allocation labels on Kubernetes: every object and pod of the example platform', () => {
+describe('cost allocation labels on Kubernetes: every object and pod of every example chart', () => {
   let objects: any[] = [];
   beforeAll(() => {
     const examples = buildExamples({ nag: false });
-    const charts: Chart[] = examples.charts.filter((c) => c.node.id.startsWith('platform'));
-    objects = charts.flatMap((c) => c.toJson());
+    // The standalone charts: the GPU pools and MLflow are shared, the rest is the fraud model's.
+    const standalone: Record<string, string> = { 'model-registry': 'shared', 'gpu-node-pools': 'shared', 'gpu-serving': 'fraud', 'feature-store': 'fraud', 'ml-pipeline': 'fraud' };
+    const charts: Chart[] = examples.charts;
+    expect(charts.map((c) => c.node.id).filter((id) => !id.startsWith('platform')).sort()).toEqual(Object.keys(standalone).sort());
+    objects = charts.flatMap((c) => c.toJson().map((o: any) => ({ ...o, expectedModel: standalone[c.node.id] })));
   });
 
-  it('labels every object with model (its own, or shared), owner and platform', () => {
-    expect(objects.length).toBeGreaterThan(50);
-    const model = (o: any) => (o.metadata.namespace === 'acme-churn' || o.metadata.name === 'acme-churn' ? 'churn' : undefined);
+  it('labels every object with model (its own, or shared), its owner and platform', () => {
+    expect(objects.length).toBeGreaterThan(100);
+    const model = (o: any) => o.expectedModel ?? (o.metadata.namespace === 'acme-churn' || o.metadata.name === 'acme-churn' ? 'churn' : undefined);
     const bad = objects.filter((o) => {
       const l = o.metadata.labels ?? {};
-      return l.platform !== 'acme' || !l.owner || !l.model || (model(o) !== undefined && l.model !== model(o));
+      return l.platform !== 'acme' || !l.model || l.owner !== OWNERS[l.model] || (model(o) !== undefined && l.model !== model(o));
     });
     expect(bad.map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}: ${JSON.stringify(o.metadata.labels)}`)).toEqual([]);
-    expect(new Set(objects.map((o) => o.metadata.labels.model))).toEqual(new Set(['shared', 'churn']));
+    expect(new Set(objects.map((o) => o.metadata.labels.model))).toEqual(new Set(['shared', 'churn', 'fraud']));
   });
 
   it('labels every pod the objects make (OpenCost and Kubecost read the pod\'s labels)', () => {
