@@ -53,6 +53,7 @@ function withoutCreatedParts(spec: core.PlatformSpec): core.PlatformSpec {
       training: { ...m.training, kubernetes: { ...m.training.kubernetes, roleArn: undefined } },
       serving: { ...m.serving, kubernetes: { ...m.serving.kubernetes!, roleArn: undefined } },
       drift: { ...m.drift, kubernetes: undefined },
+      batch: m.batch && { ...m.batch, kubernetes: { ...m.batch.kubernetes!, roleArn: undefined } },
     })),
   };
 }

@@ -373,7 +373,7 @@ export interface PlatformBatchKubernetesSpec {
    * IAM role of the batch pods and of the batch drift job (IRSA): read the input, the model and the drift
    * baseline, read, write and delete under the output prefix; it must trust both ServiceAccounts
    * (`<platform>-<model>-batch` and `drift-<platform>-<model>-batch` in the model's namespace).
-   * @default - no role annotation (required by `EksMlPlatform`, which does not create it)
+   * @default - no role annotation (`EksMlPlatform`: a role it creates, trusted by both ServiceAccounts)
    */
   readonly roleArn?: string;
 }

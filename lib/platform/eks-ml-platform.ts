@@ -95,6 +95,8 @@ export class EksPlatformModel extends Stack {
   /** @internal */
   public _captureRole?: iam.Role;
   /** @internal */
+  public _batchRole?: iam.Role;
+  /** @internal */
   public _cluster?: eks.ICluster;
   /** @internal */
   public _manifest?: eks.KubernetesManifest;
@@ -136,6 +138,15 @@ export class EksPlatformModel extends Stack {
     return this._captureRole;
   }
 
+  /**
+   * The role of the model's batch scoring pods and of the drift job over its scored inputs: reads the
+   * input partitions, reads, writes and deletes under `outputUri`, reads the model files (when on S3)
+   * and the drift baseline. Undefined without `batch`, or when the spec gives `batch.kubernetes.roleArn`.
+   */
+  public get batchRole(): iam.IRole | undefined {
+    return this._batchRole;
+  }
+
   /** The cluster as imported in this stack (through the platform's kubectl provider). */
   public get cluster(): eks.ICluster {
     return this._cluster!;
@@ -166,7 +177,7 @@ interface S3Place {
  * What a Kubernetes ML platform needs on AWS, from one CDK app: takes an EKS cluster imported by
  * attributes and the platform spec (the same as `MlPlatformChart`'s), creates the S3 buckets
  * (KMS-encrypted, TLS-only, versioned, retained, with server access logs) and the IAM roles of
- * MLflow, each model's training pipeline, server, capture service and drift job (IRSA: each trusted by exactly its
+ * MLflow, each model's training pipeline, server, capture service, drift job and batch scoring (IRSA: each trusted by exactly its
  * ServiceAccount in its namespace through the cluster's OIDC provider, each reaching exactly its
  * prefixes and the key), renders the platform with `MlPlatformChart` (the spec's absent locations
  * and roles filled with what it created; given ones win) and delivers each chart to the cluster
@@ -390,8 +401,10 @@ export class EksMlPlatform extends Construct {
         ...(baseline ? [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`${baseline.bucketArn}/${baseline.prefix}`] })] : []),
       ]);
     }
+    const batch = this.batchRole(stack, m, endpointName, sa);
     return {
       ...m,
+      ...(batch ? { batch } : {}),
       training: { ...m.training, kubernetes: { ...tk, roleArn: tk?.roleArn ?? stack._trainingRole!.roleArn } },
       serving: { ...m.serving, kubernetes: { ...sk, roleArn: sk.roleArn ?? stack._servingRole!.roleArn } },
       drift: {
@@ -406,6 +419,26 @@ export class EksMlPlatform extends Construct {
     };
   }
 
+  /**
+   * The batch scoring role (when the spec has batch scoring and gives no role), trusted by the batch
+   * pods' and the batch drift job's ServiceAccounts; the model's batch section with its ARN.
+   */
+  private batchRole(stack: EksPlatformModel, m: PlatformModelSpec, endpointName: string, sa: ModelServiceAccounts): PlatformModelSpec['batch'] {
+    const b = m.batch;
+    if (b === undefined || b.kubernetes === undefined || b.kubernetes.roleArn !== undefined) return b;
+    const modelUri = m.serving.kubernetes?.modelUri;
+    const baseline = b.watchDrift === false ? undefined : this.placeOfGiven(m.drift.baselineUri, stack, 'drift.baselineUri');
+    stack._batchRole = this.irsaRole(stack, 'BatchRole', `Batch scoring of ${endpointName}`,
+      b.watchDrift === false ? [sa.batch] : [sa.batch, sa.batchDrift], [
+        ...this.s3Statements(stack, this.placeOfGiven(b.inputUri, stack, 'batch.inputUri'), ['s3:GetObject']),
+        // A run writes its own prefix and commits it; a re-run of a date replaces the committed one.
+        ...this.s3Statements(stack, this.placeOfGiven(b.outputUri, stack, 'batch.outputUri'), ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']),
+        ...this.s3Statements(stack, modelUri !== undefined && /^s3:\/\//.test(modelUri) ? this.placeOfGiven(modelUri, stack, 'serving.kubernetes.modelUri') : undefined, ['s3:GetObject']),
+        ...(baseline ? [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`${baseline.bucketArn}/${baseline.prefix}`] })] : []),
+      ]);
+    return { ...b, kubernetes: { ...b.kubernetes, roleArn: stack._batchRole.roleArn } };
+  }
+
   /** MLflow's role: reads, writes and deletes its artifacts (the server proxies them for the clients). */
   private mlflowRoleFor(root: S3Place | undefined, sa: ServiceAccountRef): iam.IRole {
     return this.irsaRole(this.sharedScope, 'MlflowRole', `MLflow server of the ${this.platformName} ML platform`, sa,
@@ -416,9 +449,13 @@ export class EksMlPlatform extends Construct {
    * A role assumed only by `sa` (its namespace and name) through the cluster's OIDC provider, for
    * the STS audience (IRSA), with exactly `statements`.
    */
-  private irsaRole(scope: Construct, id: string, description: string, sa: ServiceAccountRef, statements: iam.PolicyStatement[]): iam.Role {
+  private irsaRole(
+    scope: Construct, id: string, description: string, sa: ServiceAccountRef | ServiceAccountRef[], statements: iam.PolicyStatement[],
+  ): iam.Role {
     const issuer = this.oidc.openIdConnectProviderIssuer;
-    const subject = Lazy.string({ produce: () => `system:serviceaccount:${sa.namespace}:${sa.name()}` });
+    const subjectOf = (ref: ServiceAccountRef) => Lazy.string({ produce: () => `system:serviceaccount:${ref.namespace}:${ref.name()}` });
+    // Several ServiceAccounts: StringEquals with a list matches any of them.
+    const subject = Array.isArray(sa) ? sa.map(subjectOf) : subjectOf(sa);
     const claims = { [`${issuer}:sub`]: subject, [`${issuer}:aud`]: STS_AUDIENCE };
     // A claim's key holds the issuer: when it is a token (an imported provider ARN that is one), CfnJson renders the keys at deployment.
     const conditions = Token.isUnresolved(issuer) ? new CfnJson(scope, `${id}Claims`, { value: claims }) : claims;
@@ -563,17 +600,23 @@ class ModelServiceAccounts {
   public readonly serving: ServiceAccountRef;
   public readonly drift: ServiceAccountRef;
   public readonly capture: ServiceAccountRef;
+  public readonly batch: ServiceAccountRef;
+  public readonly batchDrift: ServiceAccountRef;
   constructor(namespace: string) {
     this.training = new ServiceAccountRef(namespace);
     this.serving = new ServiceAccountRef(namespace);
     this.drift = new ServiceAccountRef(namespace);
     this.capture = new ServiceAccountRef(namespace);
+    this.batch = new ServiceAccountRef(namespace);
+    this.batchDrift = new ServiceAccountRef(namespace);
   }
   public bind(model: KubernetesPlatformModel): void {
     this.training.bind(() => model.pipeline.serviceAccountName);
     this.serving.bind(() => model.endpoint.serviceAccount.name);
     this.drift.bind(() => model.drift.serviceAccount.name);
     this.capture.bind(() => model._capture.serviceAccount.name);
+    this.batch.bind(() => model.batch!.serviceAccount.name);
+    this.batchDrift.bind(() => model.batchDrift!.serviceAccount.name);
   }
 }
 

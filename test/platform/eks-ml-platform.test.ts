@@ -33,6 +33,7 @@ function bareSpec(): PlatformSpec {
     delete m.training.kubernetes.roleArn;
     delete m.serving.kubernetes.roleArn;
     delete m.drift.kubernetes;
+    if (m.batch) delete m.batch.kubernetes.roleArn;
   }
   return s;
 }
@@ -167,6 +168,29 @@ describe('EksMlPlatform from the example spec without the locations and roles it
     });
   });
 
+  it('the batch role: trusted by the batch pods\' and the batch drift job\'s ServiceAccounts only; reads the inputs, the weights and the baseline, reads, writes and deletes the scores', () => {
+    const [id, role] = roleDescribed(churn, 'Batch scoring of acme-churn');
+    // IRSA: these two ServiceAccounts only (StringEquals with a list matches any of them), through the cluster's OIDC provider, for STS.
+    const expected = trustOf('acme-churn', 'x');
+    expected.Statement[0].Condition.StringEquals[`${ISSUER}:sub`] = [
+      `system:serviceaccount:acme-churn:${model.batch!.serviceAccount.name}`,
+      `system:serviceaccount:acme-churn:${model.batchDrift!.serviceAccount.name}`,
+    ] as any;
+    expect(role.Properties.AssumeRolePolicyDocument).toEqual(expected);
+    Template.fromJSON({ Resources: { P: { Type: 'X', Properties: { S: policyOf(churn, id) } } } }).hasResourceProperties('X', {
+      S: Match.exact([
+        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-data/churn/scoring/*') }),
+        Match.objectEquals(listStatement(arn('acme-ml-data'), 'churn/scoring')),
+        Match.objectEquals({ Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Effect: 'Allow', Resource: arn('acme-ml-scores/churn/*') }),
+        Match.objectEquals(listStatement(arn('acme-ml-scores'), 'churn')),
+        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-models/churn/7/*') }),
+        Match.objectEquals(listStatement(arn('acme-ml-models'), 'churn/7')),
+        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-baselines/churn/v7/baseline.json') }),
+      ]),
+    });
+    expect(platform.models[0].batchRole).toBeDefined();
+  });
+
   it('the MLflow role: trusted by the server\'s ServiceAccount in the MLflow namespace only; its artifacts prefix and nothing else', () => {
     const [id, role] = roleDescribed(shared, 'MLflow server of the acme ML platform');
     expect(role.Properties.AssumeRolePolicyDocument).toEqual(trustOf('acme-mlflow', platform.chart.registry.serviceAccount.name));
@@ -186,7 +210,7 @@ describe('EksMlPlatform from the example spec without the locations and roles it
   });
 
   it('no other role in the platform\'s stacks but aws-eks\' kubectl handler (in its nested stack)', () => {
-    expect(resources(churn, 'AWS::IAM::Role')).toHaveLength(4);
+    expect(resources(churn, 'AWS::IAM::Role')).toHaveLength(5);
     // MLflow's, and its backend secret's SecretStore's (test/platform/eks-ml-platform.mlflow-secret.test.ts).
     expect(resources(shared, 'AWS::IAM::Role')).toHaveLength(2);
   });
@@ -253,9 +277,11 @@ describe('EksMlPlatform from the example spec without the locations and roles it
       'acme-churn': 'ServingRole',
       'acme-churn-capture': 'CaptureRole',
       [model.drift.serviceAccount.name]: 'DriftRole',
+      [model.batch!.serviceAccount.name]: 'BatchRole',
+      [model.batchDrift!.serviceAccount.name]: 'BatchRole',
     });
-    // The only given role: batch scoring's (EksMlPlatform does not create it), on its two ServiceAccounts.
-    expect(text.match(/arn:aws:iam::123456789012:role\/[\w-]+/g)).toEqual(['arn:aws:iam::123456789012:role/acme-churn-batch', 'arn:aws:iam::123456789012:role/acme-churn-batch']);
+    // No role ARN is given: every one is created.
+    expect(text.match(/arn:aws:iam::123456789012:role\/[\w-]+/g)).toBeNull();
     // The capture service writes, and the drift job reads, the created capture bucket.
     expect(text).toContain('"Fn::ImportValue":"AcmeEks:ExportsOutputRefPlatformCapture');
   });

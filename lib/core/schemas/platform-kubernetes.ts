@@ -120,9 +120,6 @@ function modelIssues(m: PlatformModelSpec, kube: PlatformKubernetesSpec | undefi
   }
   if (m.batch !== undefined && m.batch.kubernetes === undefined) {
     problem(['batch', 'kubernetes'], 'is required to render batch scoring on Kubernetes: nodePool and image of the scoring step');
-  } else if (m.batch !== undefined && !locations && m.batch.kubernetes!.roleArn === undefined) {
-    problem(['batch', 'kubernetes', 'roleArn'], 'is required by EksMlPlatform (it does not create the batch role): an IAM role reading inputUri and the drift baseline, '
-      + 'reading, writing and deleting under outputUri, trusting the batch and batch-drift ServiceAccounts of the model\'s namespace');
   }
   const canary = m.serving.canaryPercent;
   if (canary !== undefined && !Number.isInteger(canary)) {
