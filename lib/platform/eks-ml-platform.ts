@@ -387,9 +387,15 @@ export class EksMlPlatform extends Construct {
         ...this.s3Statements(stack, under(pipelineRoot, m.name), ['s3:GetObject', 's3:PutObject']),
       ]);
     }
+    // The weights a server or batch run loads: the spec's first version, and every version the model's
+    // training pipeline registers (its MODEL_URI is <pipeline root>/<model>/<run>/train/model), which the
+    // promoter moves the server to on approval.
+    const weights = [
+      ...this.s3Statements(stack, /^s3:\/\//.test(sk.modelUri) ? this.placeOfGiven(sk.modelUri, stack, 'serving.kubernetes.modelUri') : undefined, ['s3:GetObject']),
+      ...this.s3Statements(stack, under(pipelineRoot, m.name), ['s3:GetObject']),
+    ];
     if (sk.roleArn === undefined) {
-      stack._servingRole = this.irsaRole(stack, 'ServingRole', `Model server of ${endpointName}`, sa.serving,
-        this.s3Statements(stack, /^s3:\/\//.test(sk.modelUri) ? this.placeOfGiven(sk.modelUri, stack, 'serving.kubernetes.modelUri') : undefined, ['s3:GetObject']));
+      stack._servingRole = this.irsaRole(stack, 'ServingRole', `Model server of ${endpointName}`, sa.serving, weights);
     }
     if (dk?.captureRoleArn === undefined) {
       stack._captureRole = this.irsaRole(stack, 'CaptureRole', `Request capture of ${endpointName}`, sa.capture, this.s3Statements(stack, capture, ['s3:PutObject']));
@@ -401,7 +407,7 @@ export class EksMlPlatform extends Construct {
         ...(baseline ? [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`${baseline.bucketArn}/${baseline.prefix}`] })] : []),
       ]);
     }
-    const batch = this.batchRole(stack, m, endpointName, sa);
+    const batch = this.batchRole(stack, m, endpointName, sa, weights);
     return {
       ...m,
       ...(batch ? { batch } : {}),
@@ -423,17 +429,18 @@ export class EksMlPlatform extends Construct {
    * The batch scoring role (when the spec has batch scoring and gives no role), trusted by the batch
    * pods' and the batch drift job's ServiceAccounts; the model's batch section with its ARN.
    */
-  private batchRole(stack: EksPlatformModel, m: PlatformModelSpec, endpointName: string, sa: ModelServiceAccounts): PlatformModelSpec['batch'] {
+  private batchRole(
+    stack: EksPlatformModel, m: PlatformModelSpec, endpointName: string, sa: ModelServiceAccounts, weights: iam.PolicyStatement[],
+  ): PlatformModelSpec['batch'] {
     const b = m.batch;
     if (b === undefined || b.kubernetes === undefined || b.kubernetes.roleArn !== undefined) return b;
-    const modelUri = m.serving.kubernetes?.modelUri;
     const baseline = b.watchDrift === false ? undefined : this.placeOfGiven(m.drift.baselineUri, stack, 'drift.baselineUri');
     stack._batchRole = this.irsaRole(stack, 'BatchRole', `Batch scoring of ${endpointName}`,
       b.watchDrift === false ? [sa.batch] : [sa.batch, sa.batchDrift], [
         ...this.s3Statements(stack, this.placeOfGiven(b.inputUri, stack, 'batch.inputUri'), ['s3:GetObject']),
         // A run writes its own prefix and commits it; a re-run of a date replaces the committed one.
         ...this.s3Statements(stack, this.placeOfGiven(b.outputUri, stack, 'batch.outputUri'), ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']),
-        ...this.s3Statements(stack, modelUri !== undefined && /^s3:\/\//.test(modelUri) ? this.placeOfGiven(modelUri, stack, 'serving.kubernetes.modelUri') : undefined, ['s3:GetObject']),
+        ...weights,
         ...(baseline ? [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`${baseline.bucketArn}/${baseline.prefix}`] })] : []),
       ]);
     return { ...b, kubernetes: { ...b.kubernetes, roleArn: stack._batchRole.roleArn } };
