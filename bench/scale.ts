@@ -238,7 +238,9 @@ function makeReference(file: string): void {
   });
   const nested = fs.readdirSync(outdir).some((f) => f.endsWith('.nested.template.json'));
 
-  const k8sApp = new K8sApp({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-bench-scale-ref8s-')) });
+  // Rendered in memory (chart.toJson), never written: the folder is only cdk8s' outdir, removed below.
+  const k8sOutdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-bench-scale-ref8s-'));
+  const k8sApp = new K8sApp({ outdir: k8sOutdir });
   buildK8sLibrary(k8sApp, specOf([PLACEHOLDER]));
   const charts: RefChart[] = k8sApp.charts.map((chart) => {
     const perModel = mentionsModel(chart.node.id);
@@ -251,6 +253,7 @@ function makeReference(file: string): void {
       })),
     };
   });
+  fs.rmSync(k8sOutdir, { recursive: true, force: true });
   fs.writeFileSync(file, JSON.stringify({ outdir, stacks, nested, charts } satisfies Reference));
 }
 
