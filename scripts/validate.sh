@@ -83,7 +83,8 @@
 #      its partition with manifest and lineage, a re-run replaces it, too few records or a short output
 #      change nothing; self-test on a build without the commit's record-count check (~6 s)
 #  24. batch scoring on Kubernetes: the shipped batch CLI (assets/batch-k8s) against moto's S3 with each
-#      step's command line as the rendered WorkflowTemplate gives it (scripts/batch-k8s-emulator.sh) (~6 s)
+#      step's command line as the rendered WorkflowTemplate gives it (scripts/batch-k8s-emulator.sh); the
+#      championAlias runs resolve MLflow's alias against the MLflow server from PyPI (~17 s)
 #  25. drift on batch inputs (scripts/drift-batch-emulator.sh, test/emulator/drift-batch.emulator.ts): the
 #      drift job's bundles read the committed partition through its manifest, never an uncommitted run (~3 s)
 #  26. Argo Workflows' own validation code (scripts/argo-workflows-check.sh, argo-workflows v4.0.5 pinned):

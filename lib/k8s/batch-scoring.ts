@@ -26,6 +26,8 @@ import {
 } from '../core/batch/layout';
 import { BatchScoringSpec } from '../core/batch/spec';
 import { HELPER_STEP_SCRATCH_GIB, stepDisk } from '../core/ephemeral-storage';
+import { Lineage } from '../core/lineage';
+import { DEFAULT_APPROVAL_ALIAS } from '../core/mlflow-promotion';
 import { DEFAULT_STEP_VOLUME_GIB } from '../core/pipeline';
 import { AlarmOwnership } from '../core/rollback';
 import { addWarning } from '../core/warnings';
@@ -49,6 +51,32 @@ const OUTPUTS_DIR = '/tmp/outputs';
 const DATES_OUTPUT_PATH = `${OUTPUTS_DIR}/dates`;
 /** What validate-input tells the commit (files of OUTPUTS_DIR, parameters of the commit). */
 const INPUT_FACTS = ['input-records', 'data-version'];
+/** What validate-input resolves with `championAlias` (files of OUTPUTS_DIR, parameters of the score and commit steps). */
+const MODEL_FACTS = ['model-version', 'model-source'];
+/** A parameter of the step's template. */
+const input = (name: string) => `{{inputs.parameters.${name}}}`;
+
+/**
+ * The MLflow registered model alias a Kubernetes `BatchScoring` resolves at each run: the version
+ * `ApprovalPromotion` serves (the same alias and lineage rules).
+ */
+export interface BatchScoringChampionAlias {
+  /** MLflow tracking server URL, e.g. `http://mlflow.mlflow.svc.cluster.local:5000` (its NetworkPolicy must admit the job's namespace). */
+  readonly trackingUri: string;
+  /** The MLflow registered model (e.g. `<platform>-<model>`). */
+  readonly registeredModelName: string;
+  /**
+   * The alias whose version is scored.
+   * @default 'champion'
+   */
+  readonly alias?: string;
+  /**
+   * Model version tags the version must carry (non-empty) to be scored: the promoter's, so a version
+   * it refuses to serve is not scored either.
+   * @default - every lineage key (`Lineage.metadataKeys()`), as `ApprovalPromotion`'s default
+   */
+  readonly requiredLineageKeys?: string[];
+}
 
 const DEFAULT_RESOURCES: ComputeResources = { cpuRequest: '1', cpuLimit: '2', memoryRequest: '4Gi', memoryLimit: '8Gi' };
 /** The validate, commit and plan steps: listing a partition and hashing its listing, one PUT. */
@@ -109,10 +137,28 @@ export interface BatchScoringProps extends BatchScoringSpec {
    * @default Duration.hours(6)
    */
   readonly maxRuntime?: Duration;
-  /** The model version scored with (lineage: `MODEL_VERSION`, and the manifest's `modelVersion`). */
-  readonly modelVersion: string;
-  /** Where the model comes from, e.g. `models:/fraud/7` (lineage: `MODEL_SOURCE`, and the manifest's `modelSource`). */
-  readonly modelSource: string;
+  /**
+   * The model version every run scores with (lineage: `MODEL_VERSION`, and the manifest's `modelVersion`).
+   * Required unless `championAlias` is set, and refused with it.
+   * @default - none: `championAlias` resolves it at each run
+   */
+  readonly modelVersion?: string;
+  /**
+   * Where that model comes from, e.g. `models:/fraud/7` (lineage: `MODEL_SOURCE`, and the manifest's `modelSource`).
+   * Required unless `championAlias` is set, and refused with it.
+   * @default - none: `championAlias` resolves it at each run
+   */
+  readonly modelSource?: string;
+  /**
+   * Score with the version an MLflow alias names when the run starts, instead of `modelVersion` /
+   * `modelSource`: the validate-input step reads the alias (MLflow's REST API) and gives the version
+   * and its source to the score step (`MODEL_VERSION`, `MODEL_SOURCE`) and the lineage. A version
+   * `ApprovalPromotion` would not serve for itself (not READY, lineage tags missing, a source that is
+   * no storage URI) is not scored; without a version carrying the alias the run fails (the
+   * failed-run alert), before anything is scored. Each date of a backfill resolves it when it starts.
+   * @default - the fixed `modelVersion` and `modelSource`
+   */
+  readonly championAlias?: BatchScoringChampionAlias;
   /**
    * The runtime image (`docker/drift-job/Dockerfile`: the batch CLI at `/opt/cdk-mlops/batch.js`),
    * pinned by digest: it validates the input partition, plans backfills and commits runs.
@@ -166,6 +212,9 @@ export interface BatchScoringProps extends BatchScoringSpec {
  *   before the scheduled time.
  * - The WorkflowTemplate `<name>-backfill` scores `from`..`to` (inclusive), `maxConcurrency` dates at
  *   once, each an ordinary run: `backfillCommand(from, to)` is the one command.
+ * - The model is `modelVersion` / `modelSource`, or with `championAlias` the version MLflow's alias
+ *   names when the run starts (validate-input resolves it; score and commit take it from there): a
+ *   promotion reaches the next run, as on AWS.
  * - A PrometheusRule pages the owner when a run or a backfill fails (Argo's controller metric
  *   `argo_workflows_workflowtemplate_triggered_total`).
  *
@@ -303,8 +352,16 @@ export class BatchScoring extends Construct {
         minRecords: p.minRecords ?? DEFAULT_BATCH_MIN_RECORDS,
         maxConcurrency: this.maxConcurrency,
       },
-      modelVersion: p.modelVersion,
-      modelSource: p.modelSource,
+      ...(p.championAlias !== undefined
+        ? {
+          champion: {
+            trackingUri: p.championAlias.trackingUri,
+            registeredModelName: p.championAlias.registeredModelName,
+            alias: p.championAlias.alias ?? DEFAULT_APPROVAL_ALIAS,
+            requiredLineageKeys: p.championAlias.requiredLineageKeys ?? Lineage.metadataKeys(),
+          },
+        }
+        : { modelVersion: p.modelVersion, modelSource: p.modelSource }),
     };
   }
 
@@ -349,10 +406,16 @@ export class BatchScoring extends Construct {
     };
   }
 
-  /** One date: validate-input → score → commit, each step given the date explicitly (so the backfill can call `run`). */
+  /**
+   * One date: validate-input → score → commit, each step given the date explicitly (so the backfill
+   * can call `run`); with `championAlias`, the model validate-input resolved too.
+   */
   private renderRunSpec(): Record<string, unknown> {
     const scoreSeconds = this.props.maxRuntime?.toSeconds() ?? DEFAULT_BATCH_SCORING_MAX_RUNTIME_SECONDS;
     const date = [{ name: 'logical-date', value: LOGICAL_DATE_PARAMETER }];
+    const resolved = this.props.championAlias !== undefined ? MODEL_FACTS : [];
+    const fromValidate = (facts: string[]) => facts.map((f) => ({ name: f, value: `{{steps.validate-input.outputs.parameters.${f}}}` }));
+    const modelArgs = resolved.length > 0 ? ['--model-version', input('model-version'), '--model-source', input('model-source')] : [];
     return {
       entrypoint: 'run',
       arguments: { parameters: [{ name: 'logical-date', description: 'The logical date to score, YYYY-MM-DD (its partition is replaced)' }] },
@@ -365,31 +428,32 @@ export class BatchScoring extends Construct {
           inputs: { parameters: [{ name: 'logical-date' }] },
           steps: [
             [{ name: 'validate-input', template: 'validate-input', arguments: { parameters: date } }],
-            [{ name: 'score', template: 'score', arguments: { parameters: date } }],
+            // The model validate-input resolved (championAlias): the score and the commit name the same version.
+            [{ name: 'score', template: 'score', arguments: { parameters: [...date, ...fromValidate(resolved)] } }],
             // What validate-input found travels to the commit: it refuses when the input changed since.
-            [{ name: 'commit', template: 'commit', arguments: { parameters: [...date, ...INPUT_FACTS.map((f) => ({ name: f, value: `{{steps.validate-input.outputs.parameters.${f}}}` }))] } }],
+            [{ name: 'commit', template: 'commit', arguments: { parameters: [...date, ...fromValidate([...INPUT_FACTS, ...resolved])] } }],
           ],
         },
         this.cliTemplate('validate-input', ['validate-input', '--date', LOGICAL_DATE_PARAMETER, '--run-id', RUN_ID_PARAMETER, '--output-dir', OUTPUTS_DIR], {
-          outputs: { parameters: INPUT_FACTS.map((f) => ({ name: f, valueFrom: { path: `${OUTPUTS_DIR}/${f}` } })) },
+          outputs: { parameters: [...INPUT_FACTS, ...resolved].map((f) => ({ name: f, valueFrom: { path: `${OUTPUTS_DIR}/${f}` } })) },
         }),
-        this.renderScoreTemplate(scoreSeconds),
+        this.renderScoreTemplate(scoreSeconds, resolved),
         this.cliTemplate('commit', [
           'commit', '--date', LOGICAL_DATE_PARAMETER, '--run-id', RUN_ID_PARAMETER,
-          '--input-records', '{{inputs.parameters.input-records}}', '--data-version', '{{inputs.parameters.data-version}}',
-        ], { inputs: { parameters: [{ name: 'logical-date' }, ...INPUT_FACTS.map((f) => ({ name: f }))] } }),
+          '--input-records', input('input-records'), '--data-version', input('data-version'), ...modelArgs,
+        ], { inputs: { parameters: [{ name: 'logical-date' }, ...[...INPUT_FACTS, ...resolved].map((f) => ({ name: f }))] } }),
       ],
     };
   }
 
-  private renderScoreTemplate(deadlineSeconds: number): Record<string, unknown> {
+  private renderScoreTemplate(deadlineSeconds: number, resolved: string[]): Record<string, unknown> {
     const p = this.props;
     const pool = p.gpuNodePool;
     const disk = stepDisk(DEFAULT_STEP_VOLUME_GIB);
     const resources = p.resources ?? DEFAULT_RESOURCES;
     return {
       name: 'score',
-      inputs: { parameters: [{ name: 'logical-date' }] },
+      inputs: { parameters: [{ name: 'logical-date' }, ...resolved.map((f) => ({ name: f }))] },
       activeDeadlineSeconds: deadlineSeconds,
       container: argoStepContainer({
         image: p.image,
@@ -401,8 +465,8 @@ export class BatchScoring extends Construct {
           { name: 'INPUT_URI', value: inputPartitionTemplate(p) },
           { name: 'OUTPUT_URI', value: runOutputTemplate(p) },
           { name: 'CONTENT_TYPE', value: p.contentType ?? DEFAULT_BATCH_CONTENT_TYPE },
-          { name: 'MODEL_VERSION', value: p.modelVersion },
-          { name: 'MODEL_SOURCE', value: p.modelSource },
+          { name: 'MODEL_VERSION', value: resolved.length > 0 ? input('model-version') : p.modelVersion },
+          { name: 'MODEL_SOURCE', value: resolved.length > 0 ? input('model-source') : p.modelSource },
           { name: 'HOME', value: '/tmp' },
           ...Object.entries(p.environment ?? {}).map(([name, value]) => ({ name, value })),
         ],

@@ -412,10 +412,13 @@ export class KubernetesPlatformModel extends Construct {
       rerun: b.runCommand('2026-11-26'),
       backfill: b.backfillCommand('2026-11-01', '2026-11-26'),
       alarm: 'the alert `BatchScoringRunFailed` (a run or a backfill failed)' + (this.batchDrift ? '; drift of the scored inputs: the alerts of the drift job `' + this.batchDrift.name + '` (sustained drift submits the training pipeline)' : ''),
+      model: `the version MLflow's alias \`champion\` of \`${this.registeredModelName}\` names when the run starts (read by the validate-input step, the promoter's alias): `
+        + 'a promotion reaches the next run, a re-run or backfill scores with today\'s champion; no version with the alias, or one the promoter refuses for itself '
+        + '(not READY, lineage tags missing, no storage URI), fails the run before scoring',
     });
   }
 
-  /** Batch scoring in the model's namespace, its scoring step on the spec's node pool, lineage from the served version. */
+  /** Batch scoring in the model's namespace, its scoring step on the spec's node pool, with the approved (`champion`) version at each run. */
   private createBatch(props: KubernetesPlatformModelProps): BatchScoring | undefined {
     const m = props.spec;
     const b = m.batch;
@@ -432,9 +435,10 @@ export class KubernetesPlatformModel extends Construct {
         ? { cpuRequest: bk.cpu, cpuLimit: bk.cpu, memoryRequest: bk.memory, memoryLimit: bk.memory }
         : undefined,
       gpuNodePool: nodePool(props, bk.nodePool),
-      // The spec's version (the promoter moves the endpoint, not batch scoring: README says so).
-      modelVersion: String(m.serving.initialModelVersion),
-      modelSource: m.serving.kubernetes!.modelUri,
+      // What the promoter serves: each run scores with the version of MLflow's `champion` alias when
+      // it starts (the promoter's alias and lineage rules), as AWS scores with the latest approved package.
+      // MLflow's NetworkPolicy admits the model namespace (allowedClientNamespaces); no policy selects the batch pods.
+      championAlias: { trackingUri: props.trackingUri, registeredModelName: this.registeredModelName },
       runtimeImage: props.kubernetes.driftImage,
       alarmOwnership: props.ownership,
       serviceAccountRoleArn: bk.roleArn,

@@ -11,18 +11,28 @@
  * b. two re-runs replace the manifest; the replaced run stays, older runs are deleted;
  * c. a run that wrote fewer scores than records is refused at commit (exit 1) and a partition with no
  *    input fails validation (exit 1): the committed partition is byte for byte unchanged;
- * d. the backfill's plan writes the dates the loop expands.
+ * d. the backfill's plan writes the dates the loop expands;
+ * e. with `championAlias` (as MlPlatformChart renders it), against the MLflow server from PyPI
+ *    (scripts/requirements-mlflow-check.txt, the promotion check's): no registered model or no
+ *    version with the alias fails validate-input (exit 1) before anything is scored; with `champion`
+ *    on version 2 the score step's MODEL_VERSION / MODEL_SOURCE (substituted from validate-input's
+ *    output parameters) and the committed manifest and lineage name version 2 and its source; after
+ *    the alias moves to 3 the next run commits 3; a champion without lineage tags (which the promoter
+ *    refuses) fails the run and leaves the partition unchanged.
  *
- * Run by scripts/batch-k8s-emulator.sh (bundles the runtime, starts moto_server on 127.0.0.1).
+ * Run by scripts/batch-k8s-emulator.sh (bundles the runtime, starts moto_server on 127.0.0.1, gives
+ * the MLflow binary as MLFLOW_BIN).
  */
 
 import { strict as assert } from 'assert';
-import { spawnSync } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Testing } from 'cdk8s';
+import { Lineage } from '../../lib/core/lineage';
 import { BatchScoring } from '../../lib/k8s/batch-scoring';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -100,6 +110,142 @@ async function runOnce(uid: string, scores = 3): Promise<{ validate: ReturnType<
   return { validate, commit };
 }
 
+// ------------------------------------------------------------------------------------------------
+// e. championAlias against MLflow
+
+const MLFLOW_BIN = process.env.MLFLOW_BIN ?? '';
+let mlflowProc: ChildProcess | undefined;
+
+async function startMlflow(): Promise<string> {
+  const port = await new Promise<number>((resolve) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const log = fs.openSync(path.join(dir, 'mlflow.log'), 'w');
+  // Its own process group, stopped with its workers however the test ends.
+  mlflowProc = spawn(MLFLOW_BIN, ['server', '--host', '127.0.0.1', '--port', String(port), '--workers', '1',
+    '--backend-store-uri', `sqlite:///${path.join(dir, 'mlflow.db')}`, '--default-artifact-root', path.join(dir, 'artifacts')],
+  { stdio: ['ignore', log, log], detached: true });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    if (mlflowProc.exitCode !== null) throw new Error(`MLflow exited (${mlflowProc.exitCode}):\n${fs.readFileSync(path.join(dir, 'mlflow.log'), 'utf8').slice(-2000)}`);
+    try {
+      if ((await fetch(`${url}/health`)).status === 200) return url;
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('MLflow did not answer /health within 180 s');
+}
+
+function stopMlflow(): void {
+  if (mlflowProc?.pid !== undefined && mlflowProc.exitCode === null) {
+    try {
+      process.kill(-mlflowProc.pid, 'SIGTERM');
+    } catch { /* gone */ }
+  }
+}
+
+async function mlflowCall(url: string, p: string, body: unknown): Promise<any> {
+  const res = await fetch(`${url}/api/2.0/mlflow${p}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const text2 = await res.text();
+  if (res.status !== 200) throw new Error(`MLflow POST ${p}: ${res.status} ${text2}`);
+  return JSON.parse(text2);
+}
+
+/** The platform's rendering: championAlias on the registered model, the fixed model left out. */
+function championObjects(trackingUri: string) {
+  const c = Testing.chart();
+  new BatchScoring(c, 'Batch', {
+    name: 'fraud-champion',
+    inputUri: 's3://acme-data/events/',
+    outputUri: 's3://acme-scores/champion/',
+    image: `registry.example.com/fraud/scorer@sha256:${'a'.repeat(64)}`,
+    command: ['python', '-m', 'score'],
+    championAlias: { trackingUri, registeredModelName: 'acme-fraud' },
+    runtimeImage: `registry.example.com/cdk-mlops/runtime@sha256:${'b'.repeat(64)}`,
+    alarmOwnership: { owner: 'fraud-ml-oncall', runbookUrl: 'https://runbooks.example.com/fraud/batch' },
+  });
+  const o = Testing.synth(c);
+  return { wft: o.find((x) => x.kind === 'WorkflowTemplate' && x.metadata.name === 'fraud-champion'), config: o.find((x) => x.kind === 'ConfigMap').data['config.json'] };
+}
+
+async function championScenario(): Promise<void> {
+  const url = await startMlflow();
+  const version = (await (await fetch(`${url}/version`)).text()).trim();
+  console.log(`batch-k8s emulator: MLflow ${version} on ${url}`);
+  const { wft, config } = championObjects(url);
+  const championConfig = path.join(dir, 'champion-config.json');
+  fs.writeFileSync(championConfig, config);
+  const score = tpl(wft, 'score').container.env;
+  const envOf = (name: string) => score.find((e: any) => e.name === name).value as string;
+  const manifestKey = `champion/date=${DATE}/_MANIFEST.json`;
+
+  /** validate-input → the "scoring container" (given MODEL_VERSION as Argo substitutes it) → commit. */
+  const runChampion = async (uid: string) => {
+    const values: Record<string, string> = { 'inputs.parameters.logical-date': DATE, 'workflow.uid': uid };
+    const line = (t: any, v: Record<string, string>) => commandLine(t, v).map((a) => (a === configFile ? championConfig : a));
+    fs.rmSync(path.join(dir, 'outputs'), { recursive: true, force: true });
+    const validate = cli(line(tpl(wft, 'validate-input'), values));
+    if (validate.status !== 0) return { validate };
+    const facts = Object.fromEntries(['input-records', 'data-version', 'model-version', 'model-source']
+      .map((f) => [`inputs.parameters.${f}`, fs.readFileSync(path.join(dir, 'outputs', f), 'utf8')]));
+    const subst = (v: string) => Object.entries({ ...values, ...facts }).reduce((acc, [k, x]) => acc.replaceAll(`{{${k}}}`, x), v);
+    const scoredWith = { version: subst(envOf('MODEL_VERSION')), source: subst(envOf('MODEL_SOURCE')) };
+    const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(subst(envOf('OUTPUT_URI')))!;
+    await s3.send(new PutObjectCommand({ Bucket: m[1], Key: `${m[2]}part-0.csv.out`, Body: '0.1\n0.2\n0.3\n' }));
+    const commit = cli(line(tpl(wft, 'commit'), { ...values, ...facts }));
+    return { validate, scoredWith, commit };
+  };
+
+  // No registered model yet, then a model with no alias: refused before scoring.
+  const none = await runChampion('uid-ch0');
+  assert.equal(none.validate.status, 1, none.validate.stderr);
+  assert.match(none.validate.stderr, /no model version carries the alias "champion" of MLflow registered model "acme-fraud"/);
+  await mlflowCall(url, '/registered-models/create', { name: 'acme-fraud' });
+  const tags = Lineage.metadataKeys().map((key) => ({ key, value: `${key.split(':').pop()}-value` }));
+  const src = (n: number) => `s3://acme-models/fraud/${n}/`;
+  for (const n of [1, 2, 3]) await mlflowCall(url, '/model-versions/create', { name: 'acme-fraud', source: src(n), tags });
+  await mlflowCall(url, '/model-versions/create', { name: 'acme-fraud', source: src(4), tags: [] });
+  const noAlias = await runChampion('uid-ch1');
+  assert.equal(noAlias.validate.status, 1, noAlias.validate.stderr);
+  assert.match(noAlias.validate.stderr, /no model version carries the alias/);
+  assert.deepEqual(await keys('acme-scores', 'champion/'), []);
+  console.log('batch-k8s emulator: championAlias: no registered model, then no version with the alias, fails validate-input (exit 1), nothing scored: ok');
+
+  // champion → 2: scored and committed with 2.
+  const approve = (v: string) => mlflowCall(url, '/registered-models/alias', { name: 'acme-fraud', alias: 'champion', version: v });
+  await approve('2');
+  const two = await runChampion('uid-ch2');
+  assert.equal(two.validate.status, 0, two.validate.stderr);
+  assert.deepEqual(two.scoredWith, { version: '2', source: src(2) });
+  assert.equal(two.commit!.status, 0, two.commit!.stderr);
+  const m2 = JSON.parse(await text('acme-scores', manifestKey));
+  assert.equal(m2.modelVersion, '2');
+  assert.equal(m2.modelSource, src(2));
+  assert.match(await text('acme-scores', `champion/date=${DATE}/run=uid-ch2/_LINEAGE.json`), /"modelVersion": "2"/);
+
+  // The alias moves (a promotion): the next run scores with 3.
+  await approve('3');
+  const three = await runChampion('uid-ch3');
+  assert.equal(three.commit!.status, 0, three.commit!.stderr);
+  assert.deepEqual(three.scoredWith, { version: '3', source: src(3) });
+  assert.equal(JSON.parse(await text('acme-scores', manifestKey)).modelVersion, '3');
+  console.log('batch-k8s emulator: championAlias: the run scores and commits the champion (2), the next run after the alias moves 3: ok');
+
+  // A champion the promoter refuses (no lineage tags): the run fails, the partition stays 3's.
+  await approve('4');
+  const before = await text('acme-scores', manifestKey);
+  const four = await runChampion('uid-ch4');
+  assert.equal(four.validate.status, 1, four.validate.stderr);
+  assert.match(four.validate.stderr, /version 4, which lacks lineage tags/);
+  assert.equal(await text('acme-scores', manifestKey), before);
+  console.log('batch-k8s emulator: championAlias: a champion without lineage tags fails the run, the partition unchanged: ok');
+}
+
 async function main(): Promise<void> {
   await s3.send(new CreateBucketCommand({ Bucket: 'acme-data', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
   await s3.send(new CreateBucketCommand({ Bucket: 'acme-scores', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
@@ -144,9 +290,23 @@ async function main(): Promise<void> {
   const dates = JSON.parse(fs.readFileSync(planArgs[planArgs.indexOf('--output') + 1], 'utf8'));
   assert.deepEqual(dates, ['2026-11-20', '2026-11-21', '2026-11-22', '2026-11-23', '2026-11-24', '2026-11-25', '2026-11-26']);
   console.log('batch-k8s emulator: the backfill plan gives 2026-11-20..2026-11-26, 7 dates: ok');
+
+  // e.
+  await championScenario();
 }
 
-main().catch((e) => {
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    stopMlflow();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
+if (!fs.existsSync(MLFLOW_BIN)) {
+  console.error(`batch-k8s emulator: MLFLOW_BIN must be the mlflow of the pinned venv; got ${JSON.stringify(MLFLOW_BIN)}. Run through scripts/batch-k8s-emulator.sh.`);
+  process.exit(2);
+}
+main().then(stopMlflow, (e) => {
+  stopMlflow();
   console.error(e);
   process.exit(1);
 });

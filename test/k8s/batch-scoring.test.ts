@@ -7,6 +7,8 @@ import {
   inputPartitionUri, logicalDateOf, manifestUri, outputPartitionUri, runOutputUri,
 } from '../../lib/core/batch/layout';
 import { GpuModel } from '../../lib/core/gpu-catalog';
+import { Lineage } from '../../lib/core/lineage';
+import { MlflowModelVersion } from '../../lib/core/mlflow-promotion';
 import { timeZoneProblem } from '../../lib/core/time-zone';
 import { warningsOf } from '../../lib/core/warnings';
 import { BatchScoring, BatchScoringProps } from '../../lib/k8s/batch-scoring';
@@ -204,6 +206,117 @@ describe('BatchScoring (Kubernetes, Argo Workflows)', () => {
         .rejects.toThrow(/must be a calendar date/);
       expect(await cliMain(['validate-input', '--config', path.join(dir, 'config.json'), '--date', date, '--run-id', 'r1'], store)).toBe(1);
       expect(store.objects.size).toBe(0);
+    });
+  });
+
+  describe('the champion alias (championAlias)', () => {
+    const noModel: Partial<BatchScoringProps> = { modelVersion: undefined, modelSource: undefined };
+    const CHAMPION = { trackingUri: 'http://mlflow.acme-mlflow.svc.cluster.local:5000', registeredModelName: 'acme-fraud' };
+    const props: Partial<BatchScoringProps> = { ...noModel, championAlias: CHAMPION };
+    const DATE = '2026-11-26';
+    const spec = { inputUri: BASE.inputUri, outputUri: BASE.outputUri };
+
+    it('renders the alias into the config with its defaults, and no fixed model', () => {
+      const { config } = render(props);
+      const c = JSON.parse(config);
+      expect(c.champion).toEqual({ ...CHAMPION, alias: 'champion', requiredLineageKeys: Lineage.metadataKeys() });
+      expect(c.modelVersion).toBeUndefined();
+      expect(c.modelSource).toBeUndefined();
+      expect(JSON.parse(render(BASE).config).champion).toBeUndefined();
+    });
+
+    it('has validate-input output the model it resolved, and the score and commit steps take it', () => {
+      const { wft, template, env } = render(props);
+      expect(template('validate-input').outputs.parameters).toEqual(['input-records', 'data-version', 'model-version', 'model-source']
+        .map((f) => ({ name: f, valueFrom: { path: `/tmp/outputs/${f}` } })));
+      const steps = template('run').steps.flat();
+      const argsOf = (name: string) => Object.fromEntries(
+        steps.find((s: any) => s.name === name).arguments.parameters.map((p: any) => [p.name, p.value]),
+      );
+      expect(argsOf('score')).toEqual({
+        'logical-date': '{{inputs.parameters.logical-date}}',
+        'model-version': '{{steps.validate-input.outputs.parameters.model-version}}',
+        'model-source': '{{steps.validate-input.outputs.parameters.model-source}}',
+      });
+      expect(argsOf('commit')).toMatchObject({
+        'model-version': '{{steps.validate-input.outputs.parameters.model-version}}',
+        'model-source': '{{steps.validate-input.outputs.parameters.model-source}}',
+      });
+      expect(template('score').inputs.parameters.map((p: any) => p.name)).toEqual(['logical-date', 'model-version', 'model-source']);
+      expect([env('score').MODEL_VERSION, env('score').MODEL_SOURCE]).toEqual(['{{inputs.parameters.model-version}}', '{{inputs.parameters.model-source}}']);
+      const commitArgs: string[] = template('commit').container.args;
+      expect(commitArgs.slice(commitArgs.indexOf('--model-version'))).toEqual(
+        ['--model-version', '{{inputs.parameters.model-version}}', '--model-source', '{{inputs.parameters.model-source}}'],
+      );
+      expect(template('commit').inputs.parameters.map((p: any) => p.name)).toEqual(['logical-date', 'input-records', 'data-version', 'model-version', 'model-source']);
+      // The backfill runs each date through the same template: each resolves the alias when it starts.
+      expect(wft.spec.templates.filter((t: any) => t.name === 'validate-input')).toHaveLength(1);
+    });
+
+    it('keeps the fixed model\'s rendering without it: no model parameters', () => {
+      const { template, env } = render();
+      expect(template('validate-input').outputs.parameters.map((p: any) => p.name)).toEqual(['input-records', 'data-version']);
+      expect(template('commit').container.args).not.toContain('--model-version');
+      expect(env('score').MODEL_VERSION).toBe('7');
+    });
+
+    it('runs the steps as rendered: the commit records the version the alias named when validate-input ran', async () => {
+      // GIVEN the rendered config, 3 input records, and MLflow whose champion is version 12
+      const { config, template, env } = render(props);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-k8s-champion-'));
+      const configFile = path.join(dir, 'config.json');
+      fs.writeFileSync(configFile, config);
+      const store = new MemoryObjectStore();
+      await store.put(`${inputPartitionUri(spec, DATE)}part-0.csv`, 'a,1\nb,2\nc,3\n', 'text/csv');
+      const tags = Lineage.metadataKeys().map((key) => ({ key, value: 'x' }));
+      let champion: MlflowModelVersion | undefined = { version: '12', source: 's3://acme-models/fraud/12/', status: 'READY', tags };
+      const asked: string[] = [];
+      const mlflow = (uri: string) => ({ versionByAlias: async (name: string, alias: string) => (asked.push(`${uri} ${name} ${alias}`), champion) });
+      const outputs = path.join(dir, 'outputs');
+      const args = (step: string, extra: Record<string, string> = {}) => template(step).container.args
+        .map((a: string) => substitute(a, DATE, 'run-a', extra))
+        .map((a: string) => (a === '/etc/batch-scoring/config.json' ? configFile : a === '/tmp/outputs' ? outputs : a));
+
+      // WHEN validate-input runs
+      const [cmd, ...rest] = args('validate-input');
+      const validated = JSON.parse(await runCli(cmd, rest, store, undefined, mlflow));
+      // THEN it asked MLflow for the alias once and wrote the version and its source as output parameters
+      expect(asked).toEqual([`${CHAMPION.trackingUri} acme-fraud champion`]);
+      expect(validated).toMatchObject({ modelVersion: '12', modelSource: 's3://acme-models/fraud/12/' });
+      const facts = Object.fromEntries(['input-records', 'data-version', 'model-version', 'model-source']
+        .map((f) => [`inputs.parameters.${f}`, fs.readFileSync(path.join(outputs, f), 'utf8')]));
+      expect(substitute(env('score').MODEL_VERSION, DATE, 'run-a', facts)).toBe('12');
+
+      // WHEN the alias moves during the run, then the scores are committed
+      champion = { ...champion!, version: '13', source: 's3://acme-models/fraud/13/' };
+      await store.put(`${runOutputUri(spec, DATE, 'run-a')}part-0.csv.out`, '0.1\n0.2\n0.3\n', 'text/csv');
+      const [commit, ...commitArgs] = args('commit', facts);
+      await runCli(commit, commitArgs, store, () => new Date('2026-11-27T03:20:00Z'), mlflow);
+      // THEN the manifest names the version the run scored with, and MLflow was not asked again
+      expect(await readPartition(store, spec, DATE)).toMatchObject({ modelVersion: '12', modelSource: 's3://acme-models/fraud/12/', inputRecords: 3 });
+      expect(asked).toHaveLength(1);
+
+      // WHEN no version carries the alias THEN validate-input fails the run (exit 1) and writes nothing
+      champion = undefined;
+      fs.rmSync(outputs, { recursive: true });
+      await expect(runCli(cmd, rest, store, undefined, mlflow)).rejects.toThrow(/no model version carries the alias "champion" of MLflow registered model "acme-fraud"/);
+      expect(fs.existsSync(outputs)).toBe(false);
+      // AND a commit without the resolved model is a usage error (exit 2), not a commit with a stale one
+      const bare = commitArgs.slice(0, commitArgs.indexOf('--model-version'));
+      expect(await cliMain([commit, ...bare], store)).toBe(2);
+    });
+
+    it.each<[string, Partial<BatchScoringProps>, RegExp]>([
+      ['with a fixed model version too', { ...props, modelVersion: '7' }, /modelVersion.*must not be set with championAlias/],
+      ['with a fixed model source too', { ...props, modelSource: 'models:/fraud/7' }, /modelSource.*must not be set with championAlias/],
+      ['an alias MLflow refuses', { ...props, championAlias: { ...CHAMPION, alias: 'latest' } }, /alias/],
+      ['a tracking URI that is no http(s) URL', { ...props, championAlias: { ...CHAMPION, trackingUri: 'mlflow:5000' } }, /trackingUri/],
+    ])('refuses it %s', (_, p, message) => {
+      expect(expectValidationError(() => render(p)).message).toMatch(message);
+    });
+
+    it('refuses neither a fixed model nor the alias', () => {
+      expect(expectValidationError(() => render(noModel)).message).toMatch(/modelVersion.*required, unless championAlias/);
     });
   });
 

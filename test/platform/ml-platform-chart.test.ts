@@ -256,6 +256,29 @@ describe('MlPlatformChart', () => {
       expect(find(objects, 'WorkflowTemplate', 'acme-churn-training').metadata.namespace).toBe('acme-churn');
     });
 
+    it('scores the batch with the version the promoter serves: the same MLflow, model and alias, reachable from the batch pods', () => {
+      const wft = find(objects, 'WorkflowTemplate', 'acme-churn-batch');
+      const config = JSON.parse(find(objects, 'ConfigMap', 'acme-churn-batch-config').data['config.json']);
+      const promoter = find(objects, 'CronJob', 'promote-acme-churn').spec.jobTemplate.spec.template.spec.containers[0];
+      const env = Object.fromEntries(promoter.env.map((e: any) => [e.name, e.value]));
+      expect(config.champion).toMatchObject({
+        trackingUri: env.MLFLOW_TRACKING_URI, registeredModelName: env.REGISTERED_MODEL_NAME, alias: env.APPROVAL_ALIAS,
+      });
+      expect(config.modelVersion).toBeUndefined();
+      const score = wft.spec.templates.find((t: any) => t.name === 'score').container.env;
+      expect(score.find((e: any) => e.name === 'MODEL_VERSION').value).toBe('{{inputs.parameters.model-version}}');
+      // MLflow's NetworkPolicy admits the batch namespace on its port; no policy of that namespace selects (restricts) the batch pods.
+      const ns = wft.metadata.namespace;
+      const mlflow = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'acme-mlflow');
+      expect(mlflow.spec.ingress[0].from).toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } });
+      expect(new URL(config.champion.trackingUri).port).toBe(String(mlflow.spec.ingress[0].ports[0].port));
+      const podLabels = wft.spec.podMetadata.labels;
+      const selecting = objects.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === ns
+        && Object.entries(o.spec.podSelector.matchLabels ?? {}).every(([k, v]) => podLabels[k] === v));
+      expect(selecting).toEqual([]);
+      expect(chart.runbook()).toContain('| model | the version MLflow\'s alias `champion` of `acme-churn` names when the run starts');
+    });
+
     it('lists every alert with its expression, duration, severity, action, owner and runbook', () => {
       const alerts = chart.alerts();
       const rules = objects.filter((o) => o.kind === 'PrometheusRule').flatMap((o) => o.spec.groups.flatMap((g: any) => g.rules)).filter((r: any) => r.alert !== undefined);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { batchScoringSpecShape, checkBatchScoringSpec } from './batch';
 import { durationIn } from './duration-value';
+import { mlflowAliasName } from './k8s-approval-promotion';
 import { containerResourcesSchema } from './model-registry';
 import { checkImage } from '../image';
 import { iamRoleArn, k8sLabelName } from '../primitives';
@@ -35,6 +36,31 @@ const kmsKeyReference = z.string().regex(
   'must be a KMS key id, key ARN, alias (alias/…) or alias ARN',
 );
 
+/** `championAlias`: the MLflow registered model alias resolved at each run. */
+const championAliasSchema = z.strictObject({
+  trackingUri: z.string().regex(/^https?:\/\/\S+$/, 'must be the http(s) URL of the MLflow tracking server'),
+  registeredModelName: z.string().min(1).max(256),
+  alias: mlflowAliasName.optional(),
+  requiredLineageKeys: z.array(z.string().min(1)).refine((k) => new Set(k).size === k.length, 'must not list a key twice').optional(),
+});
+
+/** The model: either the static version and source, or the alias resolved at each run (never both: one would be ignored). */
+function checkModel(p: { modelVersion?: string; modelSource?: string; championAlias?: unknown }, ctx: z.RefinementCtx): void {
+  if (p.championAlias !== undefined) {
+    for (const key of ['modelVersion', 'modelSource'] as const) {
+      if (p[key] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'must not be set with championAlias: each run scores with the version the alias names' });
+      }
+    }
+    return;
+  }
+  for (const key of ['modelVersion', 'modelSource'] as const) {
+    if (p[key] === undefined) {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'is required, unless championAlias names the model to resolve at each run' });
+    }
+  }
+}
+
 /**
  * The plain shape of `k8s.BatchScoring`'s props: the BatchScoringSpec (its shape and rules, as
  * `aws.BatchScoring` and the platform judge it) plus the Kubernetes props (the GPU pool as its name,
@@ -56,8 +82,9 @@ export const k8sBatchScoringSchema = z
       .min(60, 'must be at least 1 minute')
       .max(MAX_BATCH_SCORING_MAX_RUNTIME_SECONDS, 'must be at most 20 hours (a daily run must end before the next one is due)')
       .optional(),
-    modelVersion: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a model version: 1-128 letters, digits, ".", "_" or "-"'),
-    modelSource: z.string().regex(/^[a-z][a-z0-9+.-]*:\S+$/, 'must be a model URI with a scheme (models:/fraud/7, s3://bucket/key, arn:aws:sagemaker:…)'),
+    modelVersion: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a model version: 1-128 letters, digits, ".", "_" or "-"').optional(),
+    modelSource: z.string().regex(/^[a-z][a-z0-9+.-]*:\S+$/, 'must be a model URI with a scheme (models:/fraud/7, s3://bucket/key, arn:aws:sagemaker:…)').optional(),
+    championAlias: championAliasSchema.optional(),
     runtimeImage: pinnedImage('the runtime image that validates and commits'),
     alarmOwnership: ownershipSchema,
     namespace: k8sLabelName.optional(),
@@ -68,6 +95,7 @@ export const k8sBatchScoringSchema = z
   })
   .superRefine(unlessToken((p, ctx) => {
     checkBatchScoringSpec(p, ctx);
+    checkModel(p, ctx);
     for (const key of Object.keys(p.environment ?? {})) {
       if (BATCH_SCORING_ENV.includes(key)) {
         ctx.addIssue({ code: 'custom', path: ['environment', key], message: `must not be set: the construct sets ${BATCH_SCORING_ENV.join(', ')}` });

@@ -38,6 +38,8 @@ export interface BatchReading {
   readonly backfill: string;
   /** What alerts on a failed run. */
   readonly alarm: string;
+  /** Which model a run scores with, when the target says it here. */
+  readonly model?: string;
 }
 
 /** The runbook's part on a model's batch scoring (Markdown lines). */
@@ -46,6 +48,7 @@ export function batchRunbook(spec: BatchScoringSpec, reading: BatchReading): str
     ['runs', `daily at ${String(spec.hourUtc ?? DEFAULT_BATCH_HOUR_UTC).padStart(2, '0')}:00 UTC, scoring the day before (its logical date): ${reading.runner}`],
     ['reads', `\`${spec.inputUri}date=YYYY-MM-DD/\` (${spec.contentType ?? DEFAULT_BATCH_CONTENT_TYPE}, one record per line; fewer than ${spec.minRecords ?? DEFAULT_BATCH_MIN_RECORDS} fails before scoring)`],
     ['writes', `\`${spec.outputUri}date=YYYY-MM-DD/run=<run id>/\`, then commits \`${spec.outputUri}date=YYYY-MM-DD/${BATCH_MANIFEST_FILE}\` (the partition: read the files it lists)`],
+    ...(reading.model !== undefined ? [['model', reading.model] as [string, string]] : []),
     ['lineage', `\`${BATCH_LINEAGE_FILE}\` in the run's folder and the manifest: model version and source, input partition and its data version (sha256 of its files), records in and out`],
     ['fails on', reading.alarm],
   ];
