@@ -139,14 +139,15 @@ export interface BatchScoringProps extends BatchScoringSpec {
   readonly maxRuntime?: Duration;
   /**
    * The model version every run scores with (lineage: `MODEL_VERSION`, and the manifest's `modelVersion`).
-   * Required unless `championAlias` is set, and refused with it.
-   * @default - none: `championAlias` resolves it at each run
+   * Required unless `championAlias` is set; with it, the version scored while no version carries the
+   * alias (before the first promotion: the one the server starts with), given with `modelSource`.
+   * @default - none: `championAlias` resolves it at each run, and a run without a version carrying the alias fails
    */
   readonly modelVersion?: string;
   /**
    * Where that model comes from, e.g. `models:/fraud/7` (lineage: `MODEL_SOURCE`, and the manifest's `modelSource`).
-   * Required unless `championAlias` is set, and refused with it.
-   * @default - none: `championAlias` resolves it at each run
+   * Required unless `championAlias` is set; with it, given with `modelVersion` (see there).
+   * @default - none: `championAlias` resolves it at each run, and a run without a version carrying the alias fails
    */
   readonly modelSource?: string;
   /**
@@ -154,8 +155,10 @@ export interface BatchScoringProps extends BatchScoringSpec {
    * `modelSource`: the validate-input step reads the alias (MLflow's REST API) and gives the version
    * and its source to the score step (`MODEL_VERSION`, `MODEL_SOURCE`) and the lineage. A version
    * `ApprovalPromotion` would not serve for itself (not READY, lineage tags missing, a source that is
-   * no storage URI) is not scored; without a version carrying the alias the run fails (the
-   * failed-run alert), before anything is scored. Each date of a backfill resolves it when it starts.
+   * no storage URI) is not scored; without a version carrying the alias the run scores `modelVersion`
+   * / `modelSource` when they are given (the server's first version, before any promotion), and
+   * fails otherwise (the failed-run alert), before anything is scored. Each date of a backfill
+   * resolves it when it starts. MLflow must answer without authentication (as for `ApprovalPromotion`).
    * @default - the fixed `modelVersion` and `modelSource`
    */
   readonly championAlias?: BatchScoringChampionAlias;
@@ -359,6 +362,9 @@ export class BatchScoring extends Construct {
             registeredModelName: p.championAlias.registeredModelName,
             alias: p.championAlias.alias ?? DEFAULT_APPROVAL_ALIAS,
             requiredLineageKeys: p.championAlias.requiredLineageKeys ?? Lineage.metadataKeys(),
+            ...(p.modelVersion !== undefined && p.modelSource !== undefined
+              ? { fallback: { modelVersion: p.modelVersion, modelSource: p.modelSource } }
+              : {}),
           },
         }
         : { modelVersion: p.modelVersion, modelSource: p.modelSource }),

@@ -413,8 +413,9 @@ export class KubernetesPlatformModel extends Construct {
       backfill: b.backfillCommand('2026-11-01', '2026-11-26'),
       alarm: 'the alert `BatchScoringRunFailed` (a run or a backfill failed)' + (this.batchDrift ? '; drift of the scored inputs: the alerts of the drift job `' + this.batchDrift.name + '` (sustained drift submits the training pipeline)' : ''),
       model: `the version MLflow's alias \`champion\` of \`${this.registeredModelName}\` names when the run starts (read by the validate-input step, the promoter's alias): `
-        + 'a promotion reaches the next run, a re-run or backfill scores with today\'s champion; no version with the alias, or one the promoter refuses for itself '
-        + '(not READY, lineage tags missing, no storage URI), fails the run before scoring',
+        + 'a promotion reaches the next run, a re-run or backfill scores with today\'s champion; before the first promotion (no version with the alias), '
+        + `the spec's version ${this.spec.serving.initialModelVersion}, as the server; a champion the promoter refuses for itself `
+        + '(not READY, lineage tags missing, no storage URI) fails the run before scoring',
     });
   }
 
@@ -439,6 +440,9 @@ export class KubernetesPlatformModel extends Construct {
       // it starts (the promoter's alias and lineage rules), as AWS scores with the latest approved package.
       // MLflow's NetworkPolicy admits the model namespace (allowedClientNamespaces); no policy selects the batch pods.
       championAlias: { trackingUri: props.trackingUri, registeredModelName: this.registeredModelName },
+      // Before the first promotion (no version carries the alias) the server serves the spec's version: so does batch.
+      modelVersion: String(m.serving.initialModelVersion),
+      modelSource: m.serving.kubernetes!.modelUri,
       runtimeImage: props.kubernetes.driftImage,
       alarmOwnership: props.ownership,
       serviceAccountRoleArn: bk.roleArn,

@@ -156,8 +156,8 @@ async function mlflowCall(url: string, p: string, body: unknown): Promise<any> {
   return JSON.parse(text2);
 }
 
-/** The platform's rendering: championAlias on the registered model, the fixed model left out. */
-function championObjects(trackingUri: string) {
+/** championAlias on the registered model; the platform's rendering also gives the spec's version as the fallback. */
+function championObjects(trackingUri: string, fallback?: { modelVersion: string; modelSource: string }) {
   const c = Testing.chart();
   new BatchScoring(c, 'Batch', {
     name: 'fraud-champion',
@@ -166,6 +166,7 @@ function championObjects(trackingUri: string) {
     image: `registry.example.com/fraud/scorer@sha256:${'a'.repeat(64)}`,
     command: ['python', '-m', 'score'],
     championAlias: { trackingUri, registeredModelName: 'acme-fraud' },
+    ...fallback,
     runtimeImage: `registry.example.com/cdk-mlops/runtime@sha256:${'b'.repeat(64)}`,
     alarmOwnership: { owner: 'fraud-ml-oncall', runbookUrl: 'https://runbooks.example.com/fraud/batch' },
   });
@@ -177,15 +178,14 @@ async function championScenario(): Promise<void> {
   const url = await startMlflow();
   const version = (await (await fetch(`${url}/version`)).text()).trim();
   console.log(`batch-k8s emulator: MLflow ${version} on ${url}`);
-  const { wft, config } = championObjects(url);
-  const championConfig = path.join(dir, 'champion-config.json');
-  fs.writeFileSync(championConfig, config);
-  const score = tpl(wft, 'score').container.env;
-  const envOf = (name: string) => score.find((e: any) => e.name === name).value as string;
   const manifestKey = `champion/date=${DATE}/_MANIFEST.json`;
 
   /** validate-input → the "scoring container" (given MODEL_VERSION as Argo substitutes it) → commit. */
-  const runChampion = async (uid: string) => {
+  const runChampion = async (uid: string, rendered = championObjects(url)) => {
+    const { wft, config } = rendered;
+    const championConfig = path.join(dir, 'champion-config.json');
+    fs.writeFileSync(championConfig, config);
+    const envOf = (name: string) => tpl(wft, 'score').container.env.find((e: any) => e.name === name).value as string;
     const values: Record<string, string> = { 'inputs.parameters.logical-date': DATE, 'workflow.uid': uid };
     const line = (t: any, v: Record<string, string>) => commandLine(t, v).map((a) => (a === configFile ? championConfig : a));
     fs.rmSync(path.join(dir, 'outputs'), { recursive: true, force: true });
@@ -215,6 +215,14 @@ async function championScenario(): Promise<void> {
   assert.match(noAlias.validate.stderr, /no model version carries the alias/);
   assert.deepEqual(await keys('acme-scores', 'champion/'), []);
   console.log('batch-k8s emulator: championAlias: no registered model, then no version with the alias, fails validate-input (exit 1), nothing scored: ok');
+
+  // As the platform renders it (the spec's version as the fallback): before the first promotion, that version is scored and committed.
+  const first = await runChampion('uid-ch1b', championObjects(url, { modelVersion: '1', modelSource: src(1) }));
+  assert.equal(first.validate.status, 0, first.validate.stderr);
+  assert.deepEqual(first.scoredWith, { version: '1', source: src(1) });
+  assert.equal(first.commit!.status, 0, first.commit!.stderr);
+  assert.equal(JSON.parse(await text('acme-scores', manifestKey)).modelVersion, '1');
+  console.log('batch-k8s emulator: championAlias with the spec\'s version as fallback: no version with the alias scores and commits version 1: ok');
 
   // champion → 2: scored and committed with 2.
   const approve = (v: string) => mlflowCall(url, '/registered-models/alias', { name: 'acme-fraud', alias: 'champion', version: v });

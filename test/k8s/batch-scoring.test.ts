@@ -225,6 +225,12 @@ describe('BatchScoring (Kubernetes, Argo Workflows)', () => {
       expect(JSON.parse(render(BASE).config).champion).toBeUndefined();
     });
 
+    it('renders the fixed model as the fallback beside the alias (scored while no version carries it)', () => {
+      const c = JSON.parse(render({ ...props, modelVersion: '7', modelSource: 's3://acme-models/fraud/7/' }).config);
+      expect(c.champion.fallback).toEqual({ modelVersion: '7', modelSource: 's3://acme-models/fraud/7/' });
+      expect(c.modelVersion).toBeUndefined();
+    });
+
     it('has validate-input output the model it resolved, and the score and commit steps take it', () => {
       const { wft, template, env } = render(props);
       expect(template('validate-input').outputs.parameters).toEqual(['input-records', 'data-version', 'model-version', 'model-source']
@@ -307,8 +313,8 @@ describe('BatchScoring (Kubernetes, Argo Workflows)', () => {
     });
 
     it.each<[string, Partial<BatchScoringProps>, RegExp]>([
-      ['with a fixed model version too', { ...props, modelVersion: '7' }, /modelVersion.*must not be set with championAlias/],
-      ['with a fixed model source too', { ...props, modelSource: 'models:/fraud/7' }, /modelSource.*must not be set with championAlias/],
+      ['with half a fallback: a version without its source', { ...props, modelVersion: '7' }, /modelSource.*required with modelVersion and championAlias/],
+      ['with half a fallback: a source without its version', { ...props, modelSource: 'models:/fraud/7' }, /modelVersion.*required with modelSource and championAlias/],
       ['an alias MLflow refuses', { ...props, championAlias: { ...CHAMPION, alias: 'latest' } }, /alias/],
       ['a tracking URI that is no http(s) URL', { ...props, championAlias: { ...CHAMPION, trackingUri: 'mlflow:5000' } }, /trackingUri/],
     ])('refuses it %s', (_, p, message) => {

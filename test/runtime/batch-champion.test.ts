@@ -74,6 +74,19 @@ describe('resolveChampion (the batch run\'s model, MLflow alias)', () => {
     expect(e.message).toMatch(/no model version carries the alias "champion" of MLflow registered model "acme-fraud"/);
   });
 
+  it('scores the fallback while no version carries the alias (before the first promotion), and the champion once one does', async () => {
+    const fallback = { modelVersion: '7', modelSource: 's3://acme-models/fraud/7/' };
+    answer = { status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Registered model alias champion not found.' } };
+    expect(await resolve({ fallback })).toEqual(fallback);
+    answer = { status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'Registered Model with name=acme-fraud not found' } };
+    expect(await resolve({ fallback })).toEqual(fallback);
+    champion({});
+    expect(await resolve({ fallback })).toEqual({ modelVersion: '12', modelSource: 's3://acme-models/fraud/12/' });
+    // A champion the promoter refuses is not replaced by the fallback: the run fails.
+    champion({ status: 'PENDING_REGISTRATION' });
+    await expect(resolve({ fallback })).rejects.toThrow(/not READY/);
+  });
+
   it.each<[string, Record<string, unknown>, RegExp]>([
     ['is still being registered', { status: 'PENDING_REGISTRATION' }, /PENDING_REGISTRATION, not READY/],
     ['failed to register', { status: 'FAILED_REGISTRATION' }, /FAILED_REGISTRATION, not READY/],

@@ -44,12 +44,15 @@ const championAliasSchema = z.strictObject({
   requiredLineageKeys: z.array(z.string().min(1)).refine((k) => new Set(k).size === k.length, 'must not list a key twice').optional(),
 });
 
-/** The model: either the static version and source, or the alias resolved at each run (never both: one would be ignored). */
+/**
+ * The model: the static version and source, or the alias resolved at each run; with the alias, the
+ * static pair (both or neither) is what is scored while no version carries the alias.
+ */
 function checkModel(p: { modelVersion?: string; modelSource?: string; championAlias?: unknown }, ctx: z.RefinementCtx): void {
   if (p.championAlias !== undefined) {
-    for (const key of ['modelVersion', 'modelSource'] as const) {
-      if (p[key] !== undefined) {
-        ctx.addIssue({ code: 'custom', path: [key], message: 'must not be set with championAlias: each run scores with the version the alias names' });
+    for (const [key, other] of [['modelVersion', 'modelSource'], ['modelSource', 'modelVersion']] as const) {
+      if (p[key] === undefined && p[other] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `is required with ${other} and championAlias: together they are the model scored while no version carries the alias` });
       }
     }
     return;

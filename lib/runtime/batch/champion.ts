@@ -24,6 +24,8 @@ export interface ChampionConfig {
   readonly alias?: string;
   /** Tags the version must carry, non-empty. @default - none checked */
   readonly requiredLineageKeys?: ReadonlyArray<string>;
+  /** What is scored while no version carries the alias (the server's first version). @default - none: the run fails */
+  readonly fallback?: ResolvedModel;
 }
 
 /** What the alias resolves to. */
@@ -43,7 +45,12 @@ export async function resolveChampion(config: ChampionConfig, mlflow: AliasReade
   const what = `the alias "${alias}" of MLflow registered model "${config.registeredModelName}" (${config.trackingUri})`;
   const v = await mlflow.versionByAlias(config.registeredModelName, alias);
   if (v === undefined) {
-    throw new BatchRunError(`no model version carries ${what}: nothing is approved, so nothing is scored (set the alias on a version, then re-run the date)`);
+    if (config.fallback !== undefined) {
+      // Before the first promotion the server serves its first version: batch scores the same.
+      return config.fallback;
+    }
+    throw new BatchRunError(`no model version carries ${what} (or the registered model does not exist): nothing is approved, `
+      + 'so nothing is scored (set the alias on a version, then re-run the date)');
   }
   const version = versionNumber(v.version);
   if (version === undefined) {
