@@ -51,7 +51,7 @@ export interface CostAllocationProps {
   /**
    * The user's own tags (cost center, environment, …), beside the three; they may not take the
    * keys `model`, `owner`, `platform` nor start with `aws:`. On Kubernetes their keys must be
-   * label keys and their values are made label-safe (`labelValue`).
+   * label keys and their values are made label-safe (`k8s.CostAllocation.labelsOf`).
    * @default - none
    */
   readonly tags?: Record<string, string>;

@@ -49,7 +49,7 @@ export interface PlatformSpec {
   readonly kubernetes?: PlatformKubernetesSpec;
   /**
    * Tags of every AWS resource of the platform and labels of every Kubernetes object and pod
-   * (values made label-safe: `core.labelValue`), beside the library's `model`, `owner` and `platform`
+   * (values made label-safe: `k8s.CostAllocation.labelsOf`), beside the library's `model`, `owner` and `platform`
    * (cost allocation), which they may not replace.
    * @default - only the library's cost allocation tags
    */

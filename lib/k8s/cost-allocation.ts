@@ -4,6 +4,7 @@ import { labelApiObject } from './private/cost-labels';
 import { validateProps } from './private/validate';
 import { CostAllocationProps, costAllocationTags, labelValue } from '../core/cost-allocation';
 import { kubernetesCostAllocationSchema } from '../core/schemas/cost-allocation';
+import { isCdkTokenText } from '../core/token-text';
 
 /**
  * Cost allocation labels outside a platform (issue 19): `model`, `owner` and `platform` (and the
@@ -15,11 +16,13 @@ import { kubernetesCostAllocationSchema } from '../core/schemas/cost-allocation'
  * ```
  *
  * Applied at synthesis (before the objects render), so objects added after `apply` are labelled
- * too; a label an object sets itself is kept; a nearer scope's `apply` wins over an outer one. Values
- * are made label-safe (`core.labelValue`: `ml team@acme` → `ml-team-acme`). Pods are labelled where
- * the kind keeps its pod template: Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Argo
- * Rollout, Argo Workflows' Workflow, WorkflowTemplate, ClusterWorkflowTemplate and CronWorkflow
- * (`podMetadata`), KServe InferenceService (the predictor's labels).
+ * too; a label an object sets itself is kept (a chart's labels are not the object's own: they never
+ * reach its pods); a nearer scope's `apply` wins over an outer one. Values are made label-safe
+ * (`ml team@acme` → `ml-team-acme`, see `labelsOf`; an aws-cdk-lib token is kept for its stack to
+ * resolve). Pods are labelled where the kind keeps its pod template: Deployment, StatefulSet,
+ * DaemonSet, ReplicaSet, Job, CronJob, Argo Rollout, Argo Workflows' Workflow, WorkflowTemplate,
+ * ClusterWorkflowTemplate and CronWorkflow (`podMetadata`), Argo Events' EventSource, Sensor
+ * (`template.metadata`) and EventBus, KServe InferenceService (each component's labels).
  */
 export class CostAllocation {
   /**
@@ -49,7 +52,9 @@ export class CostAllocation {
   public static labelsOf(props: CostAllocationProps): Record<string, string> {
     const tags = costAllocationTags(props.platform, props.model, props.owner, props.tags);
     const known = (v: unknown) => (v instanceof Lazy ? String(v.produce()) : String(v));
-    return Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, labelValue(known(v))]));
+    // An aws-cdk-lib token (a chart delivered by EKS addCdk8sChart) is resolved by its stack: kept as it is, not made label-safe.
+    const label = (v: unknown) => (isCdkTokenText(v) ? (v as string) : labelValue(known(v)));
+    return Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, label(v)]));
   }
 
   private constructor() {}

@@ -1,3 +1,4 @@
+import * as cdk from 'aws-cdk-lib';
 import { ApiObject, Chart, Cron, Lazy, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -55,6 +56,46 @@ describe('k8s.CostAllocation', () => {
     expect(byName(objects, 'WorkflowTemplate', 't').spec.podMetadata).toEqual({ labels: LABELS });
     expect(byName(objects, 'CronWorkflow', 'c').spec.workflowSpec.podMetadata).toEqual({ annotations: { a: 'b' }, labels: LABELS });
     expect(byName(objects, 'InferenceService', 'i').spec.predictor.labels).toEqual(LABELS);
+  });
+
+  it('labels the pods of Argo Events (EventSource, Sensor, EventBus) and KServe components, creating no component', () => {
+    const chart = Testing.chart();
+    const pods = { template: { container: { image } } };
+    new ApiObject(chart, 'Source', { apiVersion: 'argoproj.io/v1alpha1', kind: 'EventSource', metadata: { name: 's' }, spec: { ...pods, webhook: {} } });
+    new ApiObject(chart, 'Sensor', { apiVersion: 'argoproj.io/v1alpha1', kind: 'Sensor', metadata: { name: 'n' }, spec: { ...pods, triggers: [] } });
+    new ApiObject(chart, 'Bus', { apiVersion: 'argoproj.io/v1alpha1', kind: 'EventBus', metadata: { name: 'default' }, spec: { jetstream: { version: 'latest' } } });
+    new ApiObject(chart, 'Isvc', {
+      apiVersion: 'serving.kserve.io/v1beta1',
+      kind: 'InferenceService',
+      metadata: { name: 'i' },
+      spec: { predictor: { model: {} }, transformer: { labels: { app: 't' }, containers: [] } },
+    });
+    CostAllocation.apply(chart, FRAUD);
+    const objects = Testing.synth(chart);
+    expect(byName(objects, 'EventSource', 's').spec.template.metadata.labels).toEqual(LABELS);
+    expect(byName(objects, 'Sensor', 'n').spec.template.metadata.labels).toEqual(LABELS);
+    expect(byName(objects, 'EventBus', 'default').spec.jetstream.metadata.labels).toEqual(LABELS);
+    const isvc = byName(objects, 'InferenceService', 'i').spec;
+    expect(isvc.transformer.labels).toEqual({ app: 't', ...LABELS });
+    expect(isvc.explainer).toBeUndefined();
+    expect(byName(objects, 'EventBus', 'default').spec.nats).toBeUndefined();
+  });
+
+  it('replaces a chart\'s label (it never reaches the pods): the object and its pods say the same model', () => {
+    const chart = new Chart(Testing.app(), 'c', { labels: { model: 'chart-model', team: 'ml' } });
+    new ApiObject(chart, 'Job', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: { template: { spec: { containers: [] } } } });
+    CostAllocation.apply(chart, FRAUD);
+    const job = Testing.synth(chart)[0];
+    expect(job.metadata.labels).toEqual({ team: 'ml', ...LABELS });
+    expect(job.spec.template.metadata.labels).toEqual(LABELS);
+  });
+
+  it('keeps an aws-cdk-lib token as it is (its stack resolves it), not made label-safe', () => {
+    const chart = Testing.chart();
+    new ApiObject(chart, 'Config', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } });
+    const owner = cdk.Lazy.string({ produce: () => 'team' });
+    CostAllocation.apply(chart, { platform: 'acme', owner });
+    expect(Testing.synth(chart)[0].metadata.labels.owner).toBe(owner);
   });
 
   it('keeps a label an object sets itself, lets a nearer apply win, labels objects added after apply', () => {

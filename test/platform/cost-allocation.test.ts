@@ -107,11 +107,15 @@ const POD_LABELS: Record<string, (o: any) => Record<string, string> | undefined>
   WorkflowTemplate: (o) => o.spec.podMetadata?.labels,
   CronWorkflow: (o) => o.spec.workflowSpec.podMetadata?.labels,
   InferenceService: (o) => o.spec.predictor.labels,
+  // Argo Events runs pods for these too.
+  EventSource: (o) => o.spec.template?.metadata?.labels,
+  Sensor: (o) => o.spec.template?.metadata?.labels,
+  EventBus: (o) => (o.spec.jetstream ?? o.spec.nats?.native)?.metadata?.labels,
 };
 const NO_PODS = new Set([
   'Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'Service', 'ConfigMap', 'Secret', 'NetworkPolicy',
   'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'Ingress', 'PrometheusRule', 'ServiceMonitor', 'PodMonitor', 'AnalysisTemplate', 'NodePool',
-  'EC2NodeClass', 'NodeOverlay', 'EventBus', 'EventSource', 'Sensor', 'Application', 'SecretStore', 'ExternalSecret', 'ScaledObject', 'PersistentVolumeClaim',
+  'EC2NodeClass', 'NodeOverlay', 'Application', 'SecretStore', 'ExternalSecret', 'ScaledObject', 'PersistentVolumeClaim',
 ]);
 
 describe('cost allocation labels on Kubernetes: every object and pod of every example chart', () => {

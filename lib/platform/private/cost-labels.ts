@@ -7,7 +7,7 @@
  */
 import { ApiObject, Chart, DependencyGraph } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { POD_METADATA, addLabels } from '../../k8s/private/cost-labels';
+import { addLabels, podMetadataPlaces } from '../../k8s/private/cost-labels';
 
 /** Object key: apiVersion, kind, namespace and name (unique in a chart). */
 function keyOf(apiVersion: string, kind: string, namespace: string | undefined, name: string): string {
@@ -29,13 +29,10 @@ export function withCostLabels(chart: Chart, rendered: any[], labelsOf: (o: ICon
     const labels = o?.metadata ? byKey.get(keyOf(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name)) : undefined;
     if (labels === undefined) return o;
     addLabels(o.metadata, labels);
-    for (const path of POD_METADATA[o.kind] ?? []) {
-      let at = o;
-      for (const step of path) {
-        at[step] = at[step] ?? {};
-        at = at[step];
-      }
-      addLabels(at, labels);
+    for (const { path, parent, metadata } of podMetadataPlaces(o)) {
+      const last = path[path.length - 1];
+      parent[last] = metadata ?? {};
+      addLabels(parent[last], labels);
     }
     return o;
   });
