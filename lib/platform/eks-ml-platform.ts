@@ -15,6 +15,7 @@ import { MLFLOW_SECRET_STORE_NAME, MlflowBackendSecretSync } from './private/mlf
 import { pascal } from './private/runbook';
 import { SpecDocument } from './private/spec-document';
 import { acknowledgeNag, acknowledgeWildcardResources } from '../aws/private/nag';
+import { MODEL_OUTPUT, StepKind } from '../core/pipeline';
 import { PlatformModelSpec, PlatformSpec } from '../core/platform-spec';
 import { eksMlPlatformSchema } from '../core/schemas/eks-platform';
 import { MLFLOW_NAMESPACE_SUFFIX, eksPlatformSpecSchema } from '../core/schemas/platform-kubernetes';
@@ -388,11 +389,13 @@ export class EksMlPlatform extends Construct {
       ]);
     }
     // The weights a server or batch run loads: the spec's first version, and every version the model's
-    // training pipeline registers (its MODEL_URI is <pipeline root>/<model>/<run>/train/model), which the
-    // promoter moves the server to on approval.
+    // training pipeline registers (its MODEL_URI is <pipeline root>/<model>/<run uid>/<training step>/model),
+    // which the promoter moves the server to on approval: the model outputs only, not the runs' data.
+    const trainingStep = m.pipeline.steps.find((s) => s.kind === StepKind.TRAINING)?.name;
+    const registered = trainingStep === undefined ? undefined : under(under(pipelineRoot, m.name), `*/${trainingStep}/${MODEL_OUTPUT}`);
     const weights = [
       ...this.s3Statements(stack, /^s3:\/\//.test(sk.modelUri) ? this.placeOfGiven(sk.modelUri, stack, 'serving.kubernetes.modelUri') : undefined, ['s3:GetObject']),
-      ...this.s3Statements(stack, under(pipelineRoot, m.name), ['s3:GetObject']),
+      ...this.s3Statements(stack, registered, ['s3:GetObject']),
     ];
     if (sk.roleArn === undefined) {
       stack._servingRole = this.irsaRole(stack, 'ServingRole', `Model server of ${endpointName}`, sa.serving, weights);

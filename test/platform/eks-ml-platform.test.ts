@@ -140,17 +140,17 @@ describe('EksMlPlatform from the example spec without the locations and roles it
         Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-models/churn/7/*') }),
         Match.objectEquals(listStatement(arn('acme-ml-models'), 'churn/7')),
         // A retrained version's source is the pipeline's MODEL_URI, <pipeline root>/churn/<run>/train/model: the promoter serves it.
-        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: under('Artifacts', '/pipelines/churn/*') }),
-        Match.objectEquals(listStatement(imported('Artifacts'), 'pipelines/churn')),
+        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: under('Artifacts', '/pipelines/churn/*/train/model/*') }),
+        Match.objectEquals(listStatement(imported('Artifacts'), 'pipelines/churn/*/train/model')),
         Match.objectEquals(keyStatement('Artifacts', false)),
       ]),
     });
-    // The source the pipeline registers (MODEL_URI) is under that prefix.
+    // The source the pipeline registers (MODEL_URI) is what that statement matches: <root>/<uid>/train/model.
     const template = model.chart.toJson().find((o: any) => o.kind === 'WorkflowTemplate' && o.metadata.name === model.pipeline.name);
     const root = template.spec.arguments.parameters.find((p: any) => p.name === 'artifact-root').value;
     expect(root).toMatch(/^s3:\/\/.+\/pipelines\/churn$/);
     const register = template.spec.templates.find((t: any) => t.name === 'register');
-    expect(register.container.env.find((e: any) => e.name === 'MODEL_URI').value).toMatch(/^\{\{workflow\.parameters\.artifact-root\}\}\//);
+    expect(register.container.env.find((e: any) => e.name === 'MODEL_URI').value).toBe('{{workflow.parameters.artifact-root}}/{{workflow.uid}}/train/model');
   });
 
   it('the capture role: trusted by the capture service\'s ServiceAccount only; writes the model\'s capture prefix, reads nothing', () => {
@@ -195,8 +195,8 @@ describe('EksMlPlatform from the example spec without the locations and roles it
         Match.objectEquals(listStatement(arn('acme-ml-scores'), 'churn')),
         Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-models/churn/7/*') }),
         Match.objectEquals(listStatement(arn('acme-ml-models'), 'churn/7')),
-        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: under('Artifacts', '/pipelines/churn/*') }),
-        Match.objectEquals(listStatement(imported('Artifacts'), 'pipelines/churn')),
+        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: under('Artifacts', '/pipelines/churn/*/train/model/*') }),
+        Match.objectEquals(listStatement(imported('Artifacts'), 'pipelines/churn/*/train/model')),
         Match.objectEquals(keyStatement('Artifacts', false)),
         Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-baselines/churn/v7/baseline.json') }),
       ]),
