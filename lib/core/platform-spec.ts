@@ -370,12 +370,18 @@ export interface PlatformBatchKubernetesSpec {
    */
   readonly memory?: string;
   /**
-   * IAM role of the batch pods and of the batch drift job (IRSA): read the input, the model and the drift
-   * baseline, read, write and delete under the output prefix; it must trust both ServiceAccounts
-   * (`<platform>-<model>-batch` and `drift-<platform>-<model>-batch` in the model's namespace).
-   * @default - no role annotation (`EksMlPlatform`: a role it creates, trusted by both ServiceAccounts)
+   * IAM role of the batch pods (IRSA, ServiceAccount `<platform>-<model>-batch`): read the input and the
+   * model, read, write and delete under the output prefix; also the batch drift job's unless
+   * `driftRoleArn` is given (it must then trust `drift-<platform>-<model>-batch` too and read the baseline).
+   * @default - no role annotation (`EksMlPlatform`: a role it creates, trusted by the batch pods only)
    */
   readonly roleArn?: string;
+  /**
+   * IAM role of the drift job over the scored inputs (IRSA, ServiceAccount `drift-<platform>-<model>-batch`):
+   * read under the output prefix (the committed partitions' manifests and files) and the drift baseline.
+   * @default - `roleArn` (`EksMlPlatform`: a read-only role it creates, when it creates the batch role)
+   */
+  readonly driftRoleArn?: string;
 }
 
 /** A model's online experiment: champion (the served version) against a challenger version. */

@@ -98,6 +98,8 @@ export class EksPlatformModel extends Stack {
   /** @internal */
   public _batchRole?: iam.Role;
   /** @internal */
+  public _batchDriftRole?: iam.Role;
+  /** @internal */
   public _cluster?: eks.ICluster;
   /** @internal */
   public _manifest?: eks.KubernetesManifest;
@@ -140,12 +142,21 @@ export class EksPlatformModel extends Stack {
   }
 
   /**
-   * The role of the model's batch scoring pods and of the drift job over its scored inputs: reads the
-   * input partitions, reads, writes and deletes under `outputUri`, reads the model files (when on S3)
-   * and the drift baseline. Undefined without `batch`, or when the spec gives `batch.kubernetes.roleArn`.
+   * The role of the model's batch scoring pods: reads the input partitions and the weights, reads,
+   * writes and deletes under `outputUri`. Undefined without `batch`, or when the spec gives
+   * `batch.kubernetes.roleArn`.
    */
   public get batchRole(): iam.IRole | undefined {
     return this._batchRole;
+  }
+
+  /**
+   * The role of the drift job over the scored inputs: reads under `outputUri` and the drift baseline,
+   * writes nothing. Undefined without `batch` or with `watchDrift: false`, or when the spec gives
+   * `batch.kubernetes.driftRoleArn` or `batch.kubernetes.roleArn` (that role serves both then).
+   */
+  public get batchDriftRole(): iam.IRole | undefined {
+    return this._batchDriftRole;
   }
 
   /** The cluster as imported in this stack (through the platform's kubectl provider). */
@@ -410,7 +421,7 @@ export class EksMlPlatform extends Construct {
         ...(baseline ? [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`${baseline.bucketArn}/${baseline.prefix}`] })] : []),
       ]);
     }
-    const batch = this.batchRole(stack, m, endpointName, sa, weights);
+    const batch = this.batchRoles(stack, m, endpointName, sa, weights);
     return {
       ...m,
       ...(batch ? { batch } : {}),
@@ -429,24 +440,31 @@ export class EksMlPlatform extends Construct {
   }
 
   /**
-   * The batch scoring role (when the spec has batch scoring and gives no role), trusted by the batch
-   * pods' and the batch drift job's ServiceAccounts; the model's batch section with its ARN.
+   * The batch scoring roles (when the spec has batch scoring and gives no role): the batch pods' (reads
+   * the inputs and the weights, reads, writes and deletes the scores) and, with `watchDrift`, the batch
+   * drift job's (reads the scores and the baseline); the model's batch section with their ARNs.
    */
-  private batchRole(
+  private batchRoles(
     stack: EksPlatformModel, m: PlatformModelSpec, endpointName: string, sa: ModelServiceAccounts, weights: iam.PolicyStatement[],
   ): PlatformModelSpec['batch'] {
     const b = m.batch;
-    if (b === undefined || b.kubernetes === undefined || b.kubernetes.roleArn !== undefined) return b;
-    const baseline = b.watchDrift === false ? undefined : this.placeOfGiven(m.drift.baselineUri, stack, 'drift.baselineUri');
-    stack._batchRole = this.irsaRole(stack, 'BatchRole', `Batch scoring of ${endpointName}`,
-      b.watchDrift === false ? [sa.batch] : [sa.batch, sa.batchDrift], [
-        ...this.s3Statements(stack, this.placeOfGiven(b.inputUri, stack, 'batch.inputUri'), ['s3:GetObject']),
-        // A run writes its own prefix and commits it; a re-run of a date replaces the committed one.
-        ...this.s3Statements(stack, this.placeOfGiven(b.outputUri, stack, 'batch.outputUri'), ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']),
-        ...weights,
+    const bk = b?.kubernetes;
+    if (b === undefined || bk === undefined || bk.roleArn !== undefined) return b;
+    const output = this.placeOfGiven(b.outputUri, stack, 'batch.outputUri');
+    stack._batchRole = this.irsaRole(stack, 'BatchRole', `Batch scoring of ${endpointName}`, sa.batch, [
+      ...this.s3Statements(stack, this.placeOfGiven(b.inputUri, stack, 'batch.inputUri'), ['s3:GetObject']),
+      // A run writes its own prefix and commits it; a re-run of a date replaces the committed one.
+      ...this.s3Statements(stack, output, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']),
+      ...weights,
+    ]);
+    if (b.watchDrift !== false && bk.driftRoleArn === undefined) {
+      const baseline = this.placeOfGiven(m.drift.baselineUri, stack, 'drift.baselineUri');
+      stack._batchDriftRole = this.irsaRole(stack, 'BatchDriftRole', `Drift job of the batch scoring of ${endpointName}`, sa.batchDrift, [
+        ...this.s3Statements(stack, output, ['s3:GetObject']),
         ...(baseline ? [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`${baseline.bucketArn}/${baseline.prefix}`] })] : []),
       ]);
-    return { ...b, kubernetes: { ...b.kubernetes, roleArn: stack._batchRole.roleArn } };
+    }
+    return { ...b, kubernetes: { ...bk, roleArn: stack._batchRole.roleArn, driftRoleArn: bk.driftRoleArn ?? stack._batchDriftRole?.roleArn } };
   }
 
   /** MLflow's role: reads, writes and deletes its artifacts (the server proxies them for the clients). */
@@ -459,13 +477,9 @@ export class EksMlPlatform extends Construct {
    * A role assumed only by `sa` (its namespace and name) through the cluster's OIDC provider, for
    * the STS audience (IRSA), with exactly `statements`.
    */
-  private irsaRole(
-    scope: Construct, id: string, description: string, sa: ServiceAccountRef | ServiceAccountRef[], statements: iam.PolicyStatement[],
-  ): iam.Role {
+  private irsaRole(scope: Construct, id: string, description: string, sa: ServiceAccountRef, statements: iam.PolicyStatement[]): iam.Role {
     const issuer = this.oidc.openIdConnectProviderIssuer;
-    const subjectOf = (ref: ServiceAccountRef) => Lazy.string({ produce: () => `system:serviceaccount:${ref.namespace}:${ref.name()}` });
-    // Several ServiceAccounts: StringEquals with a list matches any of them.
-    const subject = Array.isArray(sa) ? sa.map(subjectOf) : subjectOf(sa);
+    const subject = Lazy.string({ produce: () => `system:serviceaccount:${sa.namespace}:${sa.name()}` });
     const claims = { [`${issuer}:sub`]: subject, [`${issuer}:aud`]: STS_AUDIENCE };
     // A claim's key holds the issuer: when it is a token (an imported provider ARN that is one), CfnJson renders the keys at deployment.
     const conditions = Token.isUnresolved(issuer) ? new CfnJson(scope, `${id}Claims`, { value: claims }) : claims;

@@ -464,8 +464,8 @@ export class KubernetesPlatformModel extends Construct {
       features: m.drift.features,
       alarmOwnership: props.ownership,
       pushgatewayUrl: kube.pushgatewayUrl,
-      // The batch pods' role reads the scores; it must also read the baseline and trust this job's ServiceAccount.
-      serviceAccountRoleArn: m.batch!.kubernetes!.roleArn,
+      // Its own role (reads the scores and the baseline), or the batch pods' (which must then trust this job's ServiceAccount).
+      serviceAccountRoleArn: m.batch!.kubernetes!.driftRoleArn ?? m.batch!.kubernetes!.roleArn,
       prometheusRuleLabels: kube.prometheusRuleLabels,
       retrainWorkflowTemplate: { name: this.pipeline.name, namespace: this.pipeline.namespace },
     });

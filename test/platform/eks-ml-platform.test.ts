@@ -178,15 +178,9 @@ describe('EksMlPlatform from the example spec without the locations and roles it
     });
   });
 
-  it('the batch role: trusted by the batch pods\' and the batch drift job\'s ServiceAccounts only; reads the inputs, the weights and the baseline, reads, writes and deletes the scores', () => {
+  it('the batch role: trusted by the batch pods\' ServiceAccount only; reads the inputs and the weights, reads, writes and deletes the scores', () => {
     const [id, role] = roleDescribed(churn, 'Batch scoring of acme-churn');
-    // IRSA: these two ServiceAccounts only (StringEquals with a list matches any of them), through the cluster's OIDC provider, for STS.
-    const expected = trustOf('acme-churn', 'x');
-    expected.Statement[0].Condition.StringEquals[`${ISSUER}:sub`] = [
-      `system:serviceaccount:acme-churn:${model.batch!.serviceAccount.name}`,
-      `system:serviceaccount:acme-churn:${model.batchDrift!.serviceAccount.name}`,
-    ] as any;
-    expect(role.Properties.AssumeRolePolicyDocument).toEqual(expected);
+    expect(role.Properties.AssumeRolePolicyDocument).toEqual(trustOf('acme-churn', model.batch!.serviceAccount.name));
     Template.fromJSON({ Resources: { P: { Type: 'X', Properties: { S: policyOf(churn, id) } } } }).hasResourceProperties('X', {
       S: Match.exact([
         Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-data/churn/scoring/*') }),
@@ -198,10 +192,37 @@ describe('EksMlPlatform from the example spec without the locations and roles it
         Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: under('Artifacts', '/pipelines/churn/*/train/model/*') }),
         Match.objectEquals(listStatement(imported('Artifacts'), 'pipelines/churn/*/train/model')),
         Match.objectEquals(keyStatement('Artifacts', false)),
-        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-baselines/churn/v7/baseline.json') }),
       ]),
     });
     expect(platform.models[0].batchRole).toBeDefined();
+  });
+
+  it('the batch drift role: trusted by the batch drift job\'s ServiceAccount only; reads the scores and the baseline, writes nothing', () => {
+    const [id, role] = roleDescribed(churn, 'Drift job of the batch scoring of acme-churn');
+    expect(role.Properties.AssumeRolePolicyDocument).toEqual(trustOf('acme-churn', model.batchDrift!.serviceAccount.name));
+    Template.fromJSON({ Resources: { P: { Type: 'X', Properties: { S: policyOf(churn, id) } } } }).hasResourceProperties('X', {
+      S: Match.exact([
+        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-scores/churn/*') }),
+        Match.objectEquals(listStatement(arn('acme-ml-scores'), 'churn')),
+        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-baselines/churn/v7/baseline.json') }),
+      ]),
+    });
+    expect(platform.models[0].batchDriftRole).toBeDefined();
+  });
+
+  it('a given batch role serves the batch drift job too (no drift role made), unless driftRoleArn is given', () => {
+    const spec = bareSpec() as any;
+    spec.models[0].batch.kubernetes.roleArn = 'arn:aws:iam::123456789012:role/given-batch';
+    const one = build(spec);
+    const churnOf = (b: Built) => Template.fromJSON(b.app.synth().getStackByName('AcmeEks-churn').template);
+    const text = (t: Template) => JSON.stringify(resources(t, 'Custom::AWSCDK-EKS-KubernetesResource')[0].Properties.Manifest);
+    expect(one.platform.models[0].batchRole).toBeUndefined();
+    expect(one.platform.models[0].batchDriftRole).toBeUndefined();
+    expect(text(churnOf(one)).match(/role\/given-batch/g)).toHaveLength(2);
+    spec.models[0].batch.kubernetes.driftRoleArn = 'arn:aws:iam::123456789012:role/given-batch-drift';
+    const two = churnOf(build(spec));
+    expect(text(two).match(/role\/given-batch(?!-)/g)).toHaveLength(1);
+    expect(text(two).match(/role\/given-batch-drift/g)).toHaveLength(1);
   });
 
   it('the MLflow role: trusted by the server\'s ServiceAccount in the MLflow namespace only; its artifacts prefix and nothing else', () => {
@@ -223,7 +244,7 @@ describe('EksMlPlatform from the example spec without the locations and roles it
   });
 
   it('no other role in the platform\'s stacks but aws-eks\' kubectl handler (in its nested stack)', () => {
-    expect(resources(churn, 'AWS::IAM::Role')).toHaveLength(5);
+    expect(resources(churn, 'AWS::IAM::Role')).toHaveLength(6);
     // MLflow's, and its backend secret's SecretStore's (test/platform/eks-ml-platform.mlflow-secret.test.ts).
     expect(resources(shared, 'AWS::IAM::Role')).toHaveLength(2);
   });
@@ -291,7 +312,7 @@ describe('EksMlPlatform from the example spec without the locations and roles it
       'acme-churn-capture': 'CaptureRole',
       [model.drift.serviceAccount.name]: 'DriftRole',
       [model.batch!.serviceAccount.name]: 'BatchRole',
-      [model.batchDrift!.serviceAccount.name]: 'BatchRole',
+      [model.batchDrift!.serviceAccount.name]: 'BatchDriftRole',
     });
     // No role ARN is given: every one is created.
     expect(text.match(/arn:aws:iam::123456789012:role\/[\w-]+/g)).toBeNull();

@@ -242,6 +242,7 @@ export const platformSpecSchema = z
                 cpu: resourcesOf.cpu.optional(),
                 memory: resourcesOf.memory.optional(),
                 roleArn: iamRoleArn.optional(),
+                driftRoleArn: iamRoleArn.optional(),
               }).superRefine(unlessToken((k, ctx) => {
                 if ((k.cpu === undefined) !== (k.memory === undefined)) {
                   const [missing, given] = k.cpu === undefined ? ['cpu', 'memory'] : ['memory', 'cpu'];
