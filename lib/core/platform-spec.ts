@@ -382,6 +382,14 @@ export interface PlatformBatchKubernetesSpec {
    * @default - `roleArn` (`EksMlPlatform`: a read-only role it creates, when it creates the batch role)
    */
   readonly driftRoleArn?: string;
+  /**
+   * KMS key the runtime steps write the partition's `_LINEAGE.json` and `_MANIFEST.json` with (SSE-KMS),
+   * for an output bucket whose policy requires it (`k8s.BatchScoring`'s `kmsKeyId`). `EksMlPlatform`
+   * grants its batch role `kms:GenerateDataKey` and `kms:Decrypt` on it (through S3) when it is a key
+   * ARN, and its batch drift role `kms:Decrypt`.
+   * @default - none: the output bucket's default encryption
+   */
+  readonly kmsKeyId?: string;
 }
 
 /** A model's online experiment: champion (the served version) against a challenger version. */

@@ -451,16 +451,22 @@ export class EksMlPlatform extends Construct {
     const bk = b?.kubernetes;
     if (b === undefined || bk === undefined || bk.roleArn !== undefined) return b;
     const output = this.placeOfGiven(b.outputUri, stack, 'batch.outputUri');
+    // The key the runtime steps write lineage and manifest with (a key ARN: the grant names it), through S3 only.
+    const key = (actions: string[]) => (bk.kmsKeyId !== undefined && /^arn:[^:]+:kms:[^:]+:\d{12}:key\//.test(bk.kmsKeyId)
+      ? [new iam.PolicyStatement({ actions, resources: [bk.kmsKeyId], conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } } })]
+      : []);
     stack._batchRole = this.irsaRole(stack, 'BatchRole', `Batch scoring of ${endpointName}`, sa.batch, [
       ...this.s3Statements(stack, this.placeOfGiven(b.inputUri, stack, 'batch.inputUri'), ['s3:GetObject']),
       // A run writes its own prefix and commits it; a re-run of a date replaces the committed one.
       ...this.s3Statements(stack, output, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']),
+      ...key(['kms:Decrypt', 'kms:GenerateDataKey']),
       ...weights,
     ]);
     if (b.watchDrift !== false && bk.driftRoleArn === undefined) {
       const baseline = this.placeOfGiven(m.drift.baselineUri, stack, 'drift.baselineUri');
       stack._batchDriftRole = this.irsaRole(stack, 'BatchDriftRole', `Drift job of the batch scoring of ${endpointName}`, sa.batchDrift, [
         ...this.s3Statements(stack, output, ['s3:GetObject']),
+        ...key(['kms:Decrypt']),
         ...(baseline ? [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`${baseline.bucketArn}/${baseline.prefix}`] })] : []),
       ]);
     }

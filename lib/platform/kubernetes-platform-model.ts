@@ -446,6 +446,7 @@ export class KubernetesPlatformModel extends Construct {
       runtimeImage: props.kubernetes.driftImage,
       alarmOwnership: props.ownership,
       serviceAccountRoleArn: bk.roleArn,
+      kmsKeyId: bk.kmsKeyId,
       prometheusRuleLabels: props.kubernetes.prometheusRuleLabels,
     });
   }

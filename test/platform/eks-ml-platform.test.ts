@@ -210,6 +210,23 @@ describe('EksMlPlatform from the example spec without the locations and roles it
     expect(platform.models[0].batchDriftRole).toBeDefined();
   });
 
+  it('batch.kubernetes.kmsKeyId: the runtime steps write with it, and the created roles may use it through S3', () => {
+    const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/0123abcd-0123-4567-89ab-0123456789ab';
+    const spec = bareSpec() as any;
+    spec.models[0].batch.kubernetes.kmsKeyId = KEY;
+    const built = build(spec);
+    const t = Template.fromJSON(built.app.synth().getStackByName('AcmeEks-churn').template);
+    const keyStatements = (description: string) => policyOf(t, roleDescribed(t, description)[0]).filter((st: any) => st.Resource === KEY);
+    const via = { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } };
+    expect(keyStatements('Batch scoring of acme-churn')).toEqual([{ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Effect: 'Allow', Resource: KEY, Condition: via }]);
+    expect(keyStatements('Drift job of the batch scoring of acme-churn')).toEqual([{ Action: 'kms:Decrypt', Effect: 'Allow', Resource: KEY, Condition: via }]);
+    const template = built.platform.chart.models[0].chart.toJson().find((o: any) => o.kind === 'WorkflowTemplate' && o.metadata.name === 'acme-churn-batch');
+    const env = template.spec.templates.find((x: any) => x.name === 'commit').container.env;
+    expect(env).toContainEqual({ name: 'KMS_KEY_ID', value: KEY });
+    spec.models[0].batch.kubernetes.kmsKeyId = 'not-a-key';
+    expect(expectValidationError(() => build(spec)).message).toMatch(/models\[0\]\.batch\.kubernetes\.kmsKeyId.*KMS key id, key ARN, alias/);
+  });
+
   it('a given batch role serves the batch drift job too (no drift role made), unless driftRoleArn is given', () => {
     const spec = bareSpec() as any;
     spec.models[0].batch.kubernetes.roleArn = 'arn:aws:iam::123456789012:role/given-batch';

@@ -31,7 +31,7 @@ const pinnedImage = (what: string) => z.string().superRefine(unlessToken((ref: s
 }));
 
 /** A KMS key as S3's SSE-KMS names it: a key id (multi-Region `mrk-…` too), a key ARN, an alias (`alias/…`) or an alias ARN. */
-const kmsKeyReference = z.string().regex(
+export const kmsKeyReference = z.string().regex(
   /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})|alias\/[A-Za-z0-9/_-]{1,250})|alias\/[A-Za-z0-9/_-]{1,250}|mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
   'must be a KMS key id, key ARN, alias (alias/…) or alias ARN',
 );

@@ -10,6 +10,7 @@ import { ownershipSchema } from '../rollback';
 import { awsPipelineSchema, awsStepProblems } from './aws-pipeline';
 import { batchScoringSpecShape, checkBatchScoringSpec } from './batch';
 import { userTagsSchema } from './cost-allocation';
+import { kmsKeyReference } from './k8s-batch-scoring';
 import { driftMonitorSchema, featureName } from './drift-monitor';
 import { checkExperimentSpec, experimentSpecShape } from './experiment';
 import { cloudWatchNamespace } from './experiment-aws';
@@ -243,6 +244,7 @@ export const platformSpecSchema = z
                 memory: resourcesOf.memory.optional(),
                 roleArn: iamRoleArn.optional(),
                 driftRoleArn: iamRoleArn.optional(),
+                kmsKeyId: kmsKeyReference.optional(),
               }).superRefine(unlessToken((k, ctx) => {
                 if ((k.cpu === undefined) !== (k.memory === undefined)) {
                   const [missing, given] = k.cpu === undefined ? ['cpu', 'memory'] : ['memory', 'cpu'];
