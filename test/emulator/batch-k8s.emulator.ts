@@ -33,7 +33,7 @@ import * as path from 'path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Testing } from 'cdk8s';
 import { Lineage } from '../../lib/core/lineage';
-import { BatchScoring } from '../../lib/k8s/batch-scoring';
+import { BatchScoring, BatchScoringProps } from '../../lib/k8s/batch-scoring';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BUNDLE = path.join(ROOT, 'assets', 'batch-k8s', 'index.js');
@@ -44,20 +44,24 @@ if (!/^http:\/\/127\.0\.0\.1:\d+\/?$/.test(MOTO)) {
 }
 const s3 = new S3Client({ region: 'eu-west-1', forcePathStyle: true });
 
-// The rendered objects.
-const chart = Testing.chart();
-new BatchScoring(chart, 'Batch', {
-  name: 'fraud-daily',
+/** What every rendering here shares: the scorer, the runtime image, the inputs and the owner. */
+const COMMON = {
   inputUri: 's3://acme-data/events/',
-  outputUri: 's3://acme-scores/fraud/',
   image: `registry.example.com/fraud/scorer@sha256:${'a'.repeat(64)}`,
   command: ['python', '-m', 'score'],
-  modelVersion: '7',
-  modelSource: 'models:/fraud/7',
   runtimeImage: `registry.example.com/cdk-mlops/runtime@sha256:${'b'.repeat(64)}`,
   alarmOwnership: { owner: 'fraud-ml-oncall', runbookUrl: 'https://runbooks.example.com/fraud/batch' },
-});
-const objects = Testing.synth(chart);
+};
+
+/** The rendered objects of one BatchScoring. */
+function render(props: Omit<BatchScoringProps, keyof typeof COMMON>): any[] {
+  const c = Testing.chart();
+  new BatchScoring(c, 'Batch', { ...COMMON, ...props });
+  return Testing.synth(c);
+}
+
+// The rendered objects.
+const objects = render({ name: 'fraud-daily', outputUri: 's3://acme-scores/fraud/', modelVersion: '7', modelSource: 'models:/fraud/7' });
 const run = objects.find((o) => o.kind === 'WorkflowTemplate' && o.metadata.name === 'fraud-daily');
 const backfill = objects.find((o) => o.kind === 'WorkflowTemplate' && o.metadata.name === 'fraud-daily-backfill');
 const tpl = (of: any, name: string) => of.spec.templates.find((t: any) => t.name === name);
@@ -158,19 +162,9 @@ async function mlflowCall(url: string, p: string, body: unknown): Promise<any> {
 
 /** championAlias on the registered model; the platform's rendering also gives the spec's version as the fallback. */
 function championObjects(trackingUri: string, fallback?: { modelVersion: string; modelSource: string }) {
-  const c = Testing.chart();
-  new BatchScoring(c, 'Batch', {
-    name: 'fraud-champion',
-    inputUri: 's3://acme-data/events/',
-    outputUri: 's3://acme-scores/champion/',
-    image: `registry.example.com/fraud/scorer@sha256:${'a'.repeat(64)}`,
-    command: ['python', '-m', 'score'],
-    championAlias: { trackingUri, registeredModelName: 'acme-fraud' },
-    ...fallback,
-    runtimeImage: `registry.example.com/cdk-mlops/runtime@sha256:${'b'.repeat(64)}`,
-    alarmOwnership: { owner: 'fraud-ml-oncall', runbookUrl: 'https://runbooks.example.com/fraud/batch' },
+  const o = render({
+    name: 'fraud-champion', outputUri: 's3://acme-scores/champion/', championAlias: { trackingUri, registeredModelName: 'acme-fraud' }, ...fallback,
   });
-  const o = Testing.synth(c);
   return { wft: o.find((x) => x.kind === 'WorkflowTemplate' && x.metadata.name === 'fraud-champion'), config: o.find((x) => x.kind === 'ConfigMap').data['config.json'] };
 }
 
