@@ -223,7 +223,10 @@ describe('GpuServingEndpoint (AWS)', () => {
         ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
         ServiceNamespace: 'sagemaker',
       });
+      // Names unique per scalable target, not hashed from the construct path (which names the
+      // stack): a platform model's template is then another's with its name (ModelSynthesis.STAMPED).
       t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+        PolicyName: 'InvocationsPerInstance',
         TargetTrackingScalingPolicyConfiguration: {
           TargetValue: 500,
           PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
@@ -232,6 +235,7 @@ describe('GpuServingEndpoint (AWS)', () => {
         },
       });
       t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+        PolicyName: 'GpuUtilization',
         TargetTrackingScalingPolicyConfiguration: Match.objectLike({
           TargetValue: 70,
           CustomizedMetricSpecification: Match.objectLike({ MetricName: 'GPUUtilization', Namespace: '/aws/sagemaker/Endpoints' }),

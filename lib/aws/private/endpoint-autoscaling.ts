@@ -51,6 +51,9 @@ export function configureEndpointAutoscaling(scope: Construct, a: EndpointAutosc
   };
   if (a.targetInvocationsPerInstance !== undefined) {
     target.scaleToTrackMetric('InvocationsPerInstance', {
+      // Unique per scalable target is enough; aws-cdk-lib's default hashes the construct path,
+      // which names the stack: a model's template would then not be another's with its name.
+      policyName: 'InvocationsPerInstance',
       targetValue: a.targetInvocationsPerInstance,
       predefinedMetric: appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
       ...cooldowns,
@@ -59,6 +62,7 @@ export function configureEndpointAutoscaling(scope: Construct, a: EndpointAutosc
   if (a.targetGpuUtilizationPercent !== undefined) {
     // GPUUtilization adds up across the instance's GPUs (100% per GPU).
     target.scaleToTrackMetric('GpuUtilization', {
+      policyName: 'GpuUtilization',
       targetValue: a.targetGpuUtilizationPercent * v.gpusPerInstance,
       customMetric: v.gpuUtilization,
       ...cooldowns,
