@@ -6,19 +6,21 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { PlatformModel } from './platform-model';
+import { platformAccessLogsBucket } from './private/access-logs';
 import { tagModel, tagPlatform } from './private/cost-tags';
 import { awsAlarmLink } from './private/diagram';
 import { loopRows } from './private/loop';
 import { cell, pascal, renderRunbook } from './private/runbook';
+import { StampGroup, StampedModelStack } from './private/stamped-model';
 import { ModelBudget } from '../aws/model-budget';
 import { ownershipOf } from '../aws/private/alarms';
 import { CostEstimate, CostTarget, estimatePlatformCost } from '../core/cost/estimate';
 import { PlatformDiagram, platformDiagram } from '../core/diagram';
-import { PlatformSpec } from '../core/platform-spec';
+import { NameSubstitution, hasNonHexLetter, nameStructure } from '../core/model-stamping';
+import { PlatformModelSpec, PlatformSpec } from '../core/platform-spec';
 import { DEPLOY_TIME_VALUE, platformAwsSpecSchema, platformSpecSchema, platformStackSchema } from '../core/schemas/platform';
 import { validateAllOrThrow } from '../core/validation';
 import { addWarning } from '../core/warnings';
-import { platformAccessLogsBucket } from './private/access-logs';
 import { SpecDocument } from './private/spec-document';
 
 /** Properties of an `MlPlatform`. */
@@ -48,6 +50,33 @@ export interface MlPlatformProps {
    * @default - the enclosing stack's name when inside a stack, else the spec's `name`
    */
   readonly stackNamePrefix?: string;
+  /**
+   * How the models' stacks are made: each from the library's constructs, or, for a large platform,
+   * most of them written from a model of the same shape (`ModelSynthesis.STAMPED`).
+   * @default ModelSynthesis.CONSTRUCTS
+   */
+  readonly modelSynthesis?: ModelSynthesis;
+}
+
+/**
+ * How an `MlPlatform` makes its models' stacks.
+ */
+export enum ModelSynthesis {
+  /** Every model's stack from the library's constructs (`MlPlatform.models` has them all). */
+  CONSTRUCTS = 'CONSTRUCTS',
+  /**
+   * Models of one shape (the same spec apart from the name, and names of the same structure:
+   * length, letters, digits and hyphens in the same places) of which there are three or more: two
+   * are built from constructs (the prototypes, in `MlPlatform.models`), the others' stacks are the
+   * first prototype's template with their name, as literal CloudFormation. At synthesis the platform
+   * checks that the first prototype's template with the second's name is the second's, byte for
+   * byte, and fails otherwise. Synthesis then costs about what hand-written L1 does (README
+   * "Performance"). The written stacks have no constructs: `Aspects` and escape hatches reach them
+   * only through the prototypes (a change to one prototype alone fails the check), and cdk-nag
+   * reports on the prototypes. Needs a synthesizer that writes asset locations literally (the
+   * default one does).
+   */
+  STAMPED = 'STAMPED',
 }
 
 /** Options of `MlPlatform.fromFile`. */
@@ -72,6 +101,11 @@ export interface MlPlatformFileOptions {
    * @default - the enclosing stack's name, else the spec's `name`
    */
   readonly stackNamePrefix?: string;
+  /**
+   * How the models' stacks are made (see `MlPlatformProps.modelSynthesis`).
+   * @default ModelSynthesis.CONSTRUCTS
+   */
+  readonly modelSynthesis?: ModelSynthesis;
 }
 
 /** Id of the warning that the models' budgets cannot notify a given alarm topic unless its owner allows AWS Budgets. */
@@ -140,8 +174,15 @@ export class MlPlatform extends Construct {
 
   /** The platform's name. */
   public readonly platformName: string;
-  /** The models, in the spec's order. */
+  /**
+   * The models built from constructs, in the spec's order: every model, or with
+   * `ModelSynthesis.STAMPED` the prototypes and the models not stamped.
+   */
   public readonly models: PlatformModel[];
+  /** Every model's name, in the spec's order. */
+  public readonly modelNames: string[];
+  /** Every model's stack, in the spec's order: its `PlatformModel`, or the stack written from its prototype. */
+  public readonly modelStacks: Stack[];
   /** Topic every alarm notifies. */
   public readonly alarmTopic: sns.ITopic;
   /** The stack holding what the models share (the enclosing stack, or `<prefix>-shared`). */
@@ -150,6 +191,8 @@ export class MlPlatform extends Construct {
   private readonly spec: PlatformSpec;
   /** Where the shared resources are made: this construct in the enclosing stack, else the shared stack. */
   private readonly sharedScope: Construct;
+  /** The group of each stamped model. */
+  private readonly stamps = new Map<string, StampGroup>();
 
   constructor(scope: Construct, id: string, props: MlPlatformProps) {
     super(scope, id);
@@ -208,51 +251,118 @@ export class MlPlatform extends Construct {
     }
     const accessLogs = props.serverAccessLogsBucket ?? this.accessLogsBucket();
 
-    this.models = spec.models.map((m) => {
-      const model = new PlatformModel(this, pascal(m.name), {
-        env,
-        stackName: `${prefix}-${m.name}`,
-        platformName: spec.name,
-        spec: m,
-        ownership: m.ownership ?? spec.ownership,
-        alarmTopic: this.alarmTopic,
-        serverAccessLogsBucket: accessLogs,
-      });
-      tagModel(model, spec, m);
-      return model;
+    const made = this.createModels(spec, props.modelSynthesis ?? ModelSynthesis.CONSTRUCTS, {
+      env, prefix, alarmTopic: this.alarmTopic, serverAccessLogsBucket: accessLogs,
+    });
+    this.models = made.models;
+    this.modelStacks = made.stacks;
+    this.modelNames = spec.models.map((m) => m.name);
+  }
+
+  /**
+   * Every model's stack in the spec's order: a \`PlatformModel\`, or with \`ModelSynthesis.STAMPED\`,
+   * for the third model of a group on, a stack written from the group's first prototype.
+   */
+  private createModels(
+    spec: PlatformSpec,
+    mode: ModelSynthesis,
+    shared: { env: Environment; prefix: string; alarmTopic: sns.ITopic; serverAccessLogsBucket: s3.IBucket },
+  ): { models: PlatformModel[]; stacks: Stack[] } {
+    const modelProps = (m: PlatformModelSpec) => ({
+      env: shared.env,
+      stackName: `${shared.prefix}-${m.name}`,
+      platformName: spec.name,
+      spec: m,
+      ownership: m.ownership ?? spec.ownership,
+      alarmTopic: shared.alarmTopic,
+      serverAccessLogsBucket: shared.serverAccessLogsBucket,
+    });
+    const plan = planModelStacks(spec, mode);
+    const groups = new Map<string, StampGroup>();
+    const built = new Map<string, PlatformModel>();
+    const stacks = new Map<string, Stack>();
+    for (const m of spec.models) {
+      const [first, second] = plan.prototypeOf.get(m.name) ?? [];
+      let modelStack: Stack;
+      if (first === undefined || second === undefined) {
+        const model = new PlatformModel(this, pascal(m.name), modelProps(m));
+        built.set(m.name, model);
+        modelStack = model;
+      } else {
+        const key = `${first}/${second}`;
+        const group = groups.get(key) ?? new StampGroup(this.node.path);
+        groups.set(key, group);
+        this.stamps.set(m.name, group);
+        modelStack = new StampedModelStack(this, pascal(m.name), { group, modelName: m.name, stackName: modelProps(m).stackName, env: shared.env });
+      }
+      tagModel(modelStack, spec, m);
+      stacks.set(m.name, modelStack);
+    }
+    for (const [key, group] of groups) {
+      const [first, second] = key.split('/');
+      group.setPrototypes(built.get(first)!, built.get(second)!);
+    }
+    return {
+      models: spec.models.filter((m) => built.has(m.name)).map((m) => built.get(m.name)!),
+      stacks: spec.models.map((m) => stacks.get(m.name)!),
+    };
+  }
+
+  /**
+   * Per model in the spec's order: `of` the model built from constructs, or for a stamped model,
+   * `of` its first prototype with the name replaced; checked against the second prototype.
+   */
+  private perModel<T>(of: (model: PlatformModel) => T): T[] {
+    const byName = new Map(this.models.map((m) => [m.modelName, m]));
+    const checked = new Map<StampGroup, string>();
+    return this.modelNames.map((name) => {
+      const model = byName.get(name);
+      if (model !== undefined) return of(model);
+      const group = this.stamps.get(name)!;
+      let text = checked.get(group);
+      if (text === undefined) {
+        text = JSON.stringify(of(group.first));
+        const second = JSON.stringify(of(group.second));
+        if (new NameSubstitution(group.first.modelName, group.second.modelName).apply(text) !== second) {
+          throw new Error(`${this.node.path}: the stamped models' runbook cannot be written from "${group.first.modelName}": it differs from "${group.second.modelName}" beyond the name`);
+        }
+        checked.set(group, text);
+      }
+      return JSON.parse(new NameSubstitution(group.first.modelName, name).apply(text)) as T;
     });
   }
 
-
   /** Every alarm of the platform with its condition, action, owner and runbook, by model then path. */
   public alarms(): PlatformAlarm[] {
+    return this.perModel((model) => this.alarmsOf(model)).flat();
+  }
+
+  private alarmsOf(model: PlatformModel): PlatformAlarm[] {
     const out: PlatformAlarm[] = [];
-    for (const model of this.models) {
-      const rollback = new Set<IConstruct>(model.endpoint.rollbackAlarms);
-      for (const c of model.node.findAll()) {
-        if (!(c instanceof cloudwatch.Alarm) && !(c instanceof cloudwatch.CompositeAlarm)) continue;
-        const cfn = c.node.defaultChild as cloudwatch.CfnAlarm | cloudwatch.CfnCompositeAlarm;
-        const stack = Stack.of(c);
-        // Every alarm of a platform model is made by the library, which records its ownership.
-        const record = ownershipOf(c) ?? { summary: String(stack.resolve(cfn.alarmDescription) ?? ''), owner: '', runbookUrl: '' };
-        const notifies = ((stack.resolve(cfn.alarmActions) as unknown[] | undefined) ?? []).length > 0;
-        const action = c === model.drift.sustainedDrift || c === model.batchDrift?.sustainedDrift
-          ? `starts the training pipeline ${model.pipeline.pipelineName}`
-          : rollback.has(c) ? 'rolls back an in-flight deployment (SageMaker auto-rollback)'
-            : notifies ? 'notifies the alarm topic'
-              : (c.node.scope === model.drift || c.node.scope === model.batchDrift) && c.node.id.startsWith('Sustained-') ? 'counts towards the sustained-drift composite alarm'
-                : c.node.scope === model.slo && c instanceof cloudwatch.Alarm ? 'counts towards its burn-rate composite alarm (long AND short window)'
-                  : 'none (shown on the dashboard)';
-        out.push({
-          model: model.modelName,
-          path: c.node.path.slice(this.node.path.length + 1),
-          summary: record.summary,
-          condition: c instanceof cloudwatch.Alarm ? conditionOf(stack, c.node.defaultChild as cloudwatch.CfnAlarm) : 'any of its member alarms (composite)',
-          action,
-          owner: record.owner,
-          runbookUrl: record.runbookUrl,
-        });
-      }
+    const rollback = new Set<IConstruct>(model.endpoint.rollbackAlarms);
+    for (const c of model.node.findAll()) {
+      if (!(c instanceof cloudwatch.Alarm) && !(c instanceof cloudwatch.CompositeAlarm)) continue;
+      const cfn = c.node.defaultChild as cloudwatch.CfnAlarm | cloudwatch.CfnCompositeAlarm;
+      const stack = Stack.of(c);
+      // Every alarm of a platform model is made by the library, which records its ownership.
+      const record = ownershipOf(c) ?? { summary: String(stack.resolve(cfn.alarmDescription) ?? ''), owner: '', runbookUrl: '' };
+      const notifies = ((stack.resolve(cfn.alarmActions) as unknown[] | undefined) ?? []).length > 0;
+      const action = c === model.drift.sustainedDrift || c === model.batchDrift?.sustainedDrift
+        ? `starts the training pipeline ${model.pipeline.pipelineName}`
+        : rollback.has(c) ? 'rolls back an in-flight deployment (SageMaker auto-rollback)'
+          : notifies ? 'notifies the alarm topic'
+            : (c.node.scope === model.drift || c.node.scope === model.batchDrift) && c.node.id.startsWith('Sustained-') ? 'counts towards the sustained-drift composite alarm'
+              : c.node.scope === model.slo && c instanceof cloudwatch.Alarm ? 'counts towards its burn-rate composite alarm (long AND short window)'
+                : 'none (shown on the dashboard)';
+      out.push({
+        model: model.modelName,
+        path: c.node.path.slice(this.node.path.length + 1),
+        summary: record.summary,
+        condition: c instanceof cloudwatch.Alarm ? conditionOf(stack, c.node.defaultChild as cloudwatch.CfnAlarm) : 'any of its member alarms (composite)',
+        action,
+        owner: record.owner,
+        runbookUrl: record.runbookUrl,
+      });
     }
     return out;
   }
@@ -262,7 +372,6 @@ export class MlPlatform extends Construct {
    * what it does, who owns it and where its runbook is.
    */
   public runbook(): string {
-    const alarms = this.alarms();
     return renderRunbook(
       `Runbook: the ${this.platformName} ML platform`,
       [
@@ -270,13 +379,11 @@ export class MlPlatform extends Construct {
         'action column says what else happens on ALARM.',
       ],
       ['alarm', 'fires when', 'on alarm', 'owner', 'runbook'],
-      this.models.map((model) => ({
+      this.perModel((model) => ({
         heading: model.modelName,
         summary: `Endpoint \`${model.endpoint.endpointName}\`, pipeline \`${model.pipeline.pipelineName}\`, registry \`${model.registry.modelPackageGroupName}\`.`,
         loop: loopRows(model.loop()),
-        rows: alarms
-          .filter((a) => a.model === model.modelName)
-          .map((a) => [cell(a.summary), cell(a.condition), cell(a.action), cell(a.owner), a.runbookUrl]),
+        rows: this.alarmsOf(model).map((a) => [cell(a.summary), cell(a.condition), cell(a.action), cell(a.owner), a.runbookUrl]),
         experiment: model._experimentRunbook(),
         slo: model._sloRunbook(),
         batch: model._batchRunbook(),
@@ -302,14 +409,13 @@ export class MlPlatform extends Construct {
    * link it watches, as Graphviz DOT (`dot -Tsvg`) and Mermaid text (the runbook embeds the Mermaid).
    */
   public diagram(): PlatformDiagram {
-    const alarms = this.alarms();
-    return platformDiagram(this.platformName, this.models.map((model) => {
+    return platformDiagram(this.platformName, this.perModel((model) => {
       const prefix = `${model.node.id}/`;
       return {
         name: model.modelName,
         owner: model.ownership.owner,
         stages: model.loop(),
-        alarms: alarms.filter((a) => a.model === model.modelName).map((a) => {
+        alarms: this.alarmsOf(model).map((a) => {
           const inModel = (a.path.startsWith(prefix) ? a.path.slice(prefix.length) : a.path).replace(/\/Resource$/, '');
           return { name: inModel, owner: a.owner, link: awsAlarmLink(inModel, a.action.startsWith('rolls back')) };
         }),
@@ -367,4 +473,42 @@ function conditionOf(stack: Stack, cfn: cloudwatch.CfnAlarm): string {
   const unit = /Latency$/.test(String(r(cfn.metricName) ?? '')) ? ' µs' : '';
   return `${what} ${COMPARISON[String(r(cfn.comparisonOperator))] ?? String(r(cfn.comparisonOperator))} ${Token.isUnresolved(threshold) ? 'threshold' : threshold}${unit} `
     + `in ${datapoints} of ${periods} period${periods === 1 ? '' : 's'}${every}`;
+}
+
+/** Which models are stamped, and from which two prototypes. */
+interface ModelStackPlan {
+  /** Each stamped model's prototypes (the first two of its group with a letter no hexadecimal string has). */
+  readonly prototypeOf: Map<string, [string, string]>;
+}
+
+/** Stamping pays from the third model of a group on: two are built to check the copies. */
+const MIN_STAMPED_GROUP = 3;
+
+function planModelStacks(spec: PlatformSpec, mode: ModelSynthesis): ModelStackPlan {
+  const prototypeOf = new Map<string, [string, string]>();
+  if (mode !== ModelSynthesis.STAMPED) return { prototypeOf };
+  const groups = new Map<string, PlatformModelSpec[]>();
+  for (const m of spec.models) {
+    const { name, ...rest } = m;
+    const key = `${nameStructure(name)} ${canonicalJson({ ...rest, ownership: m.ownership ?? spec.ownership })}`;
+    groups.set(key, [...(groups.get(key) ?? []), m]);
+  }
+  for (const members of groups.values()) {
+    // A prototype's name must be nowhere else in its template: not in a hash, not in the spec's text.
+    const { name: _, ...shape } = members[0];
+    const text = canonicalJson({ ...spec, models: [shape] }).toLowerCase();
+    const prototypes = members.filter((m) => hasNonHexLetter(m.name) && !text.includes(m.name)).slice(0, 2).map((m) => m.name);
+    if (members.length < MIN_STAMPED_GROUP || prototypes.length < 2) continue;
+    for (const m of members) {
+      if (!prototypes.includes(m.name)) prototypeOf.set(m.name, [prototypes[0], prototypes[1]]);
+    }
+  }
+  return { prototypeOf };
+}
+
+/** JSON with object keys sorted: specs equal in content give the same text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]))
+    : v));
 }

@@ -28,6 +28,7 @@ import { PlatformModelSpec } from '../core/platform-spec';
 import { DEFAULT_CAPTURE_PERCENT, DEFAULT_SERVING_REPLICAS, DEFAULT_TARGET_INVOCATIONS_PER_INSTANCE, DEFAULT_TRAINING_HOUR_UTC } from '../core/policy';
 import { AlarmOwnership } from '../core/rollback';
 import { sloRunbook } from './private/slo';
+import { RecordedAssets, recordAssets } from './private/stamped-model';
 
 /** Properties of a `PlatformModel`. */
 export interface PlatformModelProps extends StackProps {
@@ -114,12 +115,18 @@ export class PlatformModel extends Stack {
   public readonly servingStackRollbackAlarm: cloudwatch.Alarm;
   /** The model's spec, as validated. */
   private readonly spec: PlatformModelSpec;
+  /**
+   * The assets given to this stack's synthesizer (a stamped copy names the same).
+   * @internal
+   */
+  public readonly _assets: RecordedAssets;
 
   constructor(scope: Construct, id: string, props: PlatformModelProps) {
     super(scope, id, {
       ...props,
       description: props.description ?? `${props.platformName} ML platform: the ${props.spec.name} model (registry, training, serving, drift)`,
     });
+    this._assets = recordAssets(this);
     const m = props.spec;
     const base = `${props.platformName}-${m.name}`;
     this.modelName = m.name;

@@ -1,3 +1,4 @@
+import { pascalName } from '../../core/model-stamping';
 /**
  * The runbook document both renderings of a platform write (Markdown): a title, a few lines on how
  * to read it, then per model a line on what it runs and one table row per alarm or alert.
@@ -53,6 +54,4 @@ export function renderRunbook(title: string, intro: string[], columns: string[],
 }
 
 /** "fraud-v2" → "FraudV2" (construct ids of the models and node pools). */
-export function pascal(name: string): string {
-  return name.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
-}
+export const pascal = pascalName;

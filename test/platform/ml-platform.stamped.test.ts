@@ -1,0 +1,114 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, CfnResource, Names, Stack } from 'aws-cdk-lib';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import { Construct } from 'constructs';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as YAML from 'yaml';
+import { MlopsValidationError } from '../../lib/core/errors';
+import { NameSubstitution, cdkUniqueId, nameStructure } from '../../lib/core/model-stamping';
+import { PlatformSpec } from '../../lib/core/platform-spec';
+import { MlPlatform, ModelSynthesis } from '../../lib/platform/ml-platform';
+import { ENV } from '../support/aws';
+
+const EXAMPLE: PlatformSpec = YAML.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'platform.yaml'), 'utf-8'));
+// Names of four structures: "aaaaa" (3: one stamped, from fraud and click; churn is named in the
+// spec's owner, so it is not a prototype), "a0" (4: a1 and b2 stamped from m1 and m3, a1 and b2 have
+// only hexadecimal letters), "aaaaa-a0" (3) and one alone.
+const NAMES = ['churn', 'fraud', 'click', 'm1', 'a1', 'm3', 'b2', 'fraud-v2', 'spams-v3', 'ranks-v4', 'ranking'];
+const spec = (names: string[] = NAMES): PlatformSpec => ({ ...EXAMPLE, models: names.map((name) => ({ ...EXAMPLE.models[0], name })) });
+
+const outdirs: string[] = [];
+afterAll(() => outdirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+function synth(modelSynthesis?: ModelSynthesis, names?: string[]): { platform: MlPlatform; assembly: cxapi.CloudAssembly; outdir: string } {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-stamped-'));
+  outdirs.push(outdir);
+  // As the CLI synthesizes: analytics and path metadata on.
+  const app = new App({ outdir, analyticsReporting: true, context: { [cxapi.PATH_METADATA_ENABLE_CONTEXT]: true } });
+  const platform = new MlPlatform(app, 'Acme', { spec: spec(names), env: ENV, modelSynthesis });
+  return { platform, assembly: app.synth(), outdir };
+}
+
+describe('MlPlatform with ModelSynthesis.STAMPED', () => {
+  const constructs = synth();
+  const stamped = synth(ModelSynthesis.STAMPED);
+
+  it('builds from constructs only the prototypes and the models of groups too small to stamp', () => {
+    expect(constructs.platform.models.map((m) => m.modelName)).toEqual(NAMES);
+    const built = stamped.platform.models.map((m) => m.modelName);
+    expect(built).toEqual(['fraud', 'click', 'm1', 'm3', 'fraud-v2', 'spams-v3', 'ranking']);
+    expect(stamped.platform.modelNames).toEqual(NAMES);
+    expect(stamped.platform.modelStacks.map((s) => s.stackName)).toEqual(NAMES.map((n) => `acme-${n}`));
+  });
+
+  it('writes every stack as the constructs do: the same templates byte for byte, assets and stack properties', () => {
+    const byName = (a: cxapi.CloudAssembly) => new Map(a.stacks.map((s) => [s.stackName, s]));
+    const want = byName(constructs.assembly);
+    const got = byName(stamped.assembly);
+    expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+    for (const [name, w] of want) {
+      const g = got.get(name)!;
+      expect(fs.readFileSync(g.templateFullPath, 'utf-8'), name).toBe(fs.readFileSync(w.templateFullPath, 'utf-8'));
+      expect(g.tags, name).toEqual(w.tags);
+      expect(g.dependencies.map((d) => d.id).sort(), name).toEqual(w.dependencies.map((d) => d.id).sort());
+      expect(g.terminationProtection, name).toEqual(w.terminationProtection);
+      const assets = (a: cxapi.CloudFormationStackArtifact, outdir: string) => {
+        const manifest = a.dependencies.find((d) => d.id.endsWith('.assets'))!;
+        return JSON.parse(fs.readFileSync(path.join(outdir, `${manifest.id}.json`), 'utf-8'));
+      };
+      expect(assets(g, stamped.outdir), name).toEqual(assets(w, constructs.outdir));
+    }
+    // Stamped copies exist: 4 of the 11 stacks.
+    expect(NAMES.filter((n) => !stamped.platform.models.some((m) => m.modelName === n))).toEqual(['churn', 'a1', 'b2', 'ranks-v4']);
+  });
+
+  it('lists the same alarms and writes the same runbook and diagram', () => {
+    expect(stamped.platform.alarms()).toEqual(constructs.platform.alarms());
+    expect(stamped.platform.runbook()).toBe(constructs.platform.runbook());
+    expect(stamped.platform.diagram()).toEqual(constructs.platform.diagram());
+  });
+
+  it('refuses to write copies from a prototype changed after the platform was made', () => {
+    const app = new App();
+    const platform = new MlPlatform(app, 'Acme', { spec: spec(['fraud', 'click', 'drift']), env: ENV, modelSynthesis: ModelSynthesis.STAMPED });
+    expect(platform.models.map((m) => m.modelName)).toEqual(['fraud', 'click']);
+    (platform.models[0].endpoint.node.defaultChild as CfnResource).addPropertyOverride('Tags.0.Value', 'changed');
+    const error = (() => {
+      try {
+        app.synth();
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(MlopsValidationError);
+    expect(String((error as Error).message)).toMatch(/Acme: modelSynthesis .*models "fraud" and "click" differ beyond their names/);
+  });
+
+  it('is off by default', () => {
+    const app = new App();
+    const platform = new MlPlatform(app, 'Acme', { spec: spec(['fraud', 'click', 'drift']), env: ENV });
+    expect(platform.models.length).toBe(3);
+  });
+});
+
+describe('model stamping helpers', () => {
+  it('computes aws-cdk-lib\'s unique ids', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Acme');
+    const deep = new Construct(new Construct(new Construct(stack, 'Fraud'), 'Default'), 'Resource');
+    const rule = new Construct(stack, 'AllowEventRuleAcmeFraudPromotionRegistryOnApproved75705251');
+    for (const c of [stack, deep, rule, new Construct(app, 'x-y')]) {
+      expect(cdkUniqueId(c.node.scopes.slice(1).map((s) => s.node.id))).toBe(Names.uniqueId(c));
+    }
+  });
+
+  it('replaces every form of a name in one pass, and only names of one structure', () => {
+    const sub = new NameSubstitution('fraud-v2', 'churn-v3');
+    expect(sub.apply('fraud-v2 FraudV2 [fF][rR][aA][uU][dD]-[vV]2 fraud_v2')).toBe('churn-v3 ChurnV3 [cC][hH][uU][rR][nN]-[vV]3 churn_v3');
+    expect(nameStructure('fraud-v2')).toBe('aaaaa-a0');
+    expect(() => new NameSubstitution('fraud', 'fraud-v2')).toThrow(/different structure/);
+  });
+});
