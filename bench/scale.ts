@@ -11,14 +11,18 @@
  *   npx tsx bench/scale.ts --check cdk.out --k8s cdk.out/k8s   # only the limit checks, on existing output
  *   npx tsx bench/scale.ts --self-test     # the checks refuse test/fixtures/broken/cloudformation-limits
  *
- * WHAT IS MEASURED. For each N, four variants, each in a fresh child Node process (so nothing is
+ * WHAT IS MEASURED. For each N, five variants, each in a fresh child Node process (so nothing is
  * cached from another variant, and the peak memory is the measurement's own), in alternating order
- * per repetition (rep 0: library, L1, cdk8s library, cdk8s baseline; rep 1: L1, library, cdk8s
- * baseline, cdk8s library; ...):
+ * per repetition (rep 0: library, stamped library, L1, cdk8s library, cdk8s baseline; rep 1: the
+ * reverse; ...):
  *
  * - `aws-lib`: the example platform (examples/platform.yaml) with its model copied N times, named
  *   m1 … mN, `new platform.MlPlatform(app, 'Acme', { spec, env })` directly in an App (one shared
  *   stack and one stack per model), then `app.synth()` into a fresh directory.
+ * - `aws-stamped`: the same with `modelSynthesis: ModelSynthesis.STAMPED` (per name structure —
+ *   m1…m9, m10…m99, m100…m999 — two models built from constructs and checked against each other,
+ *   the others written from the first's template). Its templates must be byte for byte those of
+ *   `aws-lib` (a SHA-256 over every template file, compared in the parent), else the run fails.
  * - `aws-l1`: the same cloud assembly written with aws-cdk-lib's L1 layer only. A reference
  *   platform of ONE model (named with a placeholder) is synthesized once, before any measurement,
  *   in its own child. The timed L1 child then builds, per stack of that reference, the stack again
@@ -65,6 +69,7 @@
  * do not change the exit code.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -103,9 +108,9 @@ const PLACEHOLDER = 'zqmodelzq';
 const PLACEHOLDER_PASCAL = 'Zqmodelzq';
 const CHILD_TIMEOUT_MS = 30 * 60_000;
 
-type Variant = 'aws-lib' | 'aws-l1' | 'k8s-lib' | 'k8s-base';
+type Variant = 'aws-lib' | 'aws-stamped' | 'aws-l1' | 'k8s-lib' | 'k8s-base';
 const AWS_ONLY = ARGS.includes('--aws-only');
-const VARIANTS: Variant[] = AWS_ONLY ? ['aws-lib', 'aws-l1'] : ['aws-lib', 'aws-l1', 'k8s-lib', 'k8s-base'];
+const VARIANTS: Variant[] = AWS_ONLY ? ['aws-lib', 'aws-stamped', 'aws-l1'] : ['aws-lib', 'aws-stamped', 'aws-l1', 'k8s-lib', 'k8s-base'];
 
 const example: core.PlatformSpec = YAML.parse(fs.readFileSync(path.join(__dirname, '..', 'examples', 'platform.yaml'), 'utf-8'));
 
@@ -135,6 +140,8 @@ interface AwsOutput {
   readonly exports: number;
   readonly byType: Record<string, number>;
   readonly problems: string[];
+  /** SHA-256 of every template file's name and bytes, in name order (the two library variants must agree). */
+  readonly digest: string;
 }
 
 interface ChartStat {
@@ -265,8 +272,8 @@ function makeReference(file: string): void {
  * (models as nested stacks of one parent) is used when the App form is refused, so the bench also
  * measures main before the topology change.
  */
-function buildAwsLibrary(app: App, spec: core.PlatformSpec): void {
-  const props = { spec, env: ENV };
+function buildAwsLibrary(app: App, spec: core.PlatformSpec, modelSynthesis?: platform.ModelSynthesis): void {
+  const props = { spec, env: ENV, modelSynthesis };
   try {
     new platform.MlPlatform(app, 'Acme', props);
   } catch (e) {
@@ -454,8 +461,10 @@ function inspectAssembly(outdir: string): AwsOutput {
   const templates: TemplateStat[] = [];
   const byType: Record<string, number> = {};
   const parsed = new Map<string, any>();
+  const digest = createHash('sha256');
   for (const file of fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json')).sort()) {
     const text = fs.readFileSync(path.join(outdir, file), 'utf-8');
+    digest.update(`${file}\n${text}\n`);
     const template = JSON.parse(text);
     parsed.set(file, template);
     const bytes = Buffer.byteLength(text);
@@ -495,7 +504,7 @@ function inspectAssembly(outdir: string): AwsOutput {
     if (p) problems.push(p);
   }
   for (const [env, names] of Object.entries(exportsPerEnv)) problems.push(...core.exportNameProblems(env, names));
-  return { templates, stacks: artifacts.length, nestedStacks, exports, byType, problems };
+  return { templates, stacks: artifacts.length, nestedStacks, exports, byType, problems, digest: digest.digest('hex') };
 }
 
 /**
@@ -555,6 +564,10 @@ function runChild(variant: Variant, n: number, refFile: string, resultFile: stri
     if (variant === 'aws-lib') {
       const app = new App(appProps);
       buildAwsLibrary(app, spec);
+      app.synth();
+    } else if (variant === 'aws-stamped') {
+      const app = new App(appProps);
+      buildAwsLibrary(app, spec, platform.ModelSynthesis.STAMPED);
       app.synth();
     } else if (variant === 'aws-l1') {
       const app = new App(appProps);
@@ -653,7 +666,7 @@ function main(): void {
   let seq = 0;
   for (const n of SIZES) {
     for (let rep = 0; rep < runsFor(n); rep++) {
-      const order: Variant[] = rep % 2 === 0 ? VARIANTS : ['aws-l1', 'aws-lib', 'k8s-base', 'k8s-lib'];
+      const order: Variant[] = rep % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
       for (const v of order) {
         const resultFile = path.join(work, `result-${seq++}.json`);
         const t0 = Date.now();
@@ -686,7 +699,7 @@ function main(): void {
   // AWS
   const awsRows = [['N', 'variant', 'synth ms', 'ms/model', 'ms/resource', 'CPU ms/resource', 'peak RSS MiB', 'templates', 'resources', 'largest: res', 'params', 'outputs', 'mappings', 'KiB', 'exports', 'comparable']];
   for (const n of SIZES) {
-    for (const v of ['aws-lib', 'aws-l1'] as Variant[]) {
+    for (const v of ['aws-lib', 'aws-stamped', 'aws-l1'] as Variant[]) {
       const c = cell(v, n);
       const o = c.last.aws;
       if (c.last.error || !o) {
@@ -698,12 +711,15 @@ function main(): void {
       const big = [...o.templates].sort((a, b) => b.resources - a.resources || b.bytes - a.bytes)[0];
       const maxOf = (f: (t: TemplateStat) => number) => Math.max(...o.templates.map(f));
       let cmp = '';
-      if (v === 'aws-l1') {
+      if (v === 'aws-l1' || v === 'aws-stamped') {
         const lib = cell('aws-lib', n).last;
-        const why = lib.aws ? comparable(lib, c.last) : 'library failed';
+        const why = !lib.aws ? 'library failed'
+          : v === 'aws-stamped' && lib.aws.digest !== o.digest ? 'templates differ from ModelSynthesis.CONSTRUCTS\'s (digest)'
+            : comparable(lib, c.last);
         cmp = why ? `NO: ${why}` : 'yes';
-        if (why && lib.aws) failures.push(`aws-l1 N=${n} is not comparable to the library: ${why}`);
-      } else {
+        if (why && lib.aws) failures.push(`${v} N=${n} is not comparable to the library: ${why}`);
+      }
+      if (v !== 'aws-l1') {
         failures.push(...o.problems);
       }
       awsRows.push([String(n), v, fmt(c.ms, 0), fmt(c.ms / n, 2), fmt(c.ms / resources, 3), fmt(c.cpuMs / resources, 3), fmt(c.rss, 0),
@@ -759,24 +775,27 @@ function main(): void {
     return c.last.aws ? c.ms / sum(c.last.aws.templates.map((t) => t.resources)) : NaN;
   };
   console.log('\nissue 15, item 2 (printed, not enforced):');
-  if (SIZES.includes(300)) {
-    const ratio = perResource('aws-lib', 300) / perResource('aws-l1', 300);
-    console.log(`  per-resource synth cost at N = 300: library ${fmt(perResource('aws-lib', 300), 3)} ms, L1 ${fmt(perResource('aws-l1', 300), 3)} ms, `
-      + `ratio ${fmt(ratio, 2)}x (target <= 1.5x): ${ratio <= 1.5 ? 'PASS' : 'FAIL'}`);
-    const cpuRatio = cell('aws-lib', 300).cpuMs / cell('aws-l1', 300).cpuMs;
-    console.log(`  the same in CPU time (what counts on a loaded machine; load average now ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')}): ratio ${fmt(cpuRatio, 2)}x`);
-  } else {
-    console.log('  per-resource cost at N = 300: not measured (N = 300 not in this run)');
+  for (const v of ['aws-lib', 'aws-stamped'] as Variant[]) {
+    const what = v === 'aws-lib' ? 'library, ModelSynthesis.CONSTRUCTS (the default)' : 'library, ModelSynthesis.STAMPED';
+    if (SIZES.includes(300)) {
+      const ratio = perResource(v, 300) / perResource('aws-l1', 300);
+      const cpuRatio = cell(v, 300).cpuMs / cell('aws-l1', 300).cpuMs;
+      console.log(`  ${what}: per-resource synth cost at N = 300 ${fmt(perResource(v, 300), 3)} ms, L1 ${fmt(perResource('aws-l1', 300), 3)} ms, `
+        + `ratio ${fmt(ratio, 2)}x, in CPU time ${fmt(cpuRatio, 2)}x (target <= 1.5x): ${ratio <= 1.5 ? 'PASS' : 'FAIL'}`);
+    } else {
+      console.log(`  ${what}: per-resource cost at N = 300 not measured (N = 300 not in this run)`);
+    }
+    if ([50, 300, 1000].every((n) => SIZES.includes(n))) {
+      const m1 = marginal(v, 50, 300);
+      const m2 = marginal(v, 300, 1000);
+      const change = m2 / m1 - 1;
+      console.log(`  ${what}: marginal ms per model 50 -> 300 ${fmt(m1, 1)}, 300 -> 1000 ${fmt(m2, 1)} (${change >= 0 ? '+' : ''}${fmt(change * 100, 1)} %; `
+        + `target: within 15 %, a lower cost also passes): ${change <= 0.15 ? 'PASS' : 'FAIL'}`);
+    } else {
+      console.log(`  ${what}: marginal cost 300 -> 1000 vs 50 -> 300 not measured (needs N = 50, 300 and 1000)`);
+    }
   }
-  if ([50, 300, 1000].every((n) => SIZES.includes(n))) {
-    const m1 = marginal('aws-lib', 50, 300);
-    const m2 = marginal('aws-lib', 300, 1000);
-    const change = m2 / m1 - 1;
-    console.log(`  library marginal ms per model: 50 -> 300 ${fmt(m1, 1)}, 300 -> 1000 ${fmt(m2, 1)} (${change >= 0 ? '+' : ''}${fmt(change * 100, 1)} %; `
-      + `target: within 15 %, a lower cost also passes): ${change <= 0.15 ? 'PASS' : 'FAIL'}`);
-  } else {
-    console.log('  marginal cost 300 -> 1000 vs 50 -> 300: not measured (needs N = 50, 300 and 1000)');
-  }
+  console.log(`  (load average now ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')})`);
 
   console.log(`\nlimits checked (lib/core/cloudformation-limits.ts): per template ${core.MAX_TEMPLATE_RESOURCES} resources, ${core.MAX_TEMPLATE_PARAMETERS} parameters, `
     + `${core.MAX_TEMPLATE_OUTPUTS} outputs, ${core.MAX_TEMPLATE_MAPPINGS} mappings, ${core.MAX_TEMPLATE_BODY_BYTES} bytes; ${core.MAX_STACKS_PER_ACCOUNT_REGION} stacks per account and Region; `
