@@ -1,4 +1,4 @@
-import { ArnFormat, Environment, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Environment, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -251,7 +251,12 @@ export class MlPlatform extends Construct {
     }
     const accessLogs = props.serverAccessLogsBucket ?? this.accessLogsBucket();
 
-    const made = this.createModels(spec, props.modelSynthesis ?? ModelSynthesis.CONSTRUCTS, {
+    const mode = props.modelSynthesis ?? ModelSynthesis.CONSTRUCTS;
+    if (mode === ModelSynthesis.CONSTRUCTS && spec.models.length >= STAMPING_HINT_MODELS) {
+      Annotations.of(this.sharedStack).addInfo(`${spec.models.length} models, each built from constructs: modelSynthesis ModelSynthesis.STAMPED writes `
+        + 'the stacks of models of one shape from two built ones, at about the cost of literal L1 (README "Large platforms")');
+    }
+    const made = this.createModels(spec, mode, {
       env, prefix, alarmTopic: this.alarmTopic, serverAccessLogsBucket: accessLogs,
     });
     this.models = made.models;
@@ -480,6 +485,9 @@ interface ModelStackPlan {
   /** Each stamped model's prototypes (the first two of its group with a letter no hexadecimal string has). */
   readonly prototypeOf: Map<string, [string, string]>;
 }
+
+/** From this many models a platform built from constructs says that stamping exists (an info annotation). */
+const STAMPING_HINT_MODELS = 25;
 
 /** Stamping pays from the third model of a group on: two are built to check the copies. */
 const MIN_STAMPED_GROUP = 3;

@@ -87,10 +87,18 @@ describe('MlPlatform with ModelSynthesis.STAMPED', () => {
     expect(String((error as Error).message)).toMatch(/Acme: modelSynthesis .*models "fraud" and "click" differ beyond their names/);
   });
 
-  it('is off by default', () => {
+  it('is off by default; from 25 models built from constructs, an info says it exists', () => {
     const app = new App();
     const platform = new MlPlatform(app, 'Acme', { spec: spec(['fraud', 'click', 'drift']), env: ENV });
     expect(platform.models.length).toBe(3);
+    expect(platform.sharedStack.node.metadata.filter((m) => m.type === 'aws:cdk:info')).toEqual([]);
+    const names = Array.from({ length: 25 }, (_, i) => `m${i + 1}`);
+    const infos = (mode?: ModelSynthesis) => {
+      const big = new MlPlatform(new App(), 'Big', { spec: spec(names), env: ENV, modelSynthesis: mode });
+      return big.sharedStack.node.metadata.filter((m) => m.type === 'aws:cdk:info').map((m) => String(m.data));
+    };
+    expect(infos()).toEqual([expect.stringMatching(/^25 models, each built from constructs: modelSynthesis ModelSynthesis.STAMPED writes/)]);
+    expect(infos(ModelSynthesis.STAMPED)).toEqual([]);
   });
 });
 
