@@ -132,7 +132,11 @@ echo "ok: $(cd "$work/literal-ts"/* && node -e "console.log(['aws-cdk-lib', 'cdk
 step "the TypeScript twin of the Python app (test/package/app.ts)"
 cp test/package/app.ts "$app/twin.ts"
 cp examples/platform.yaml "$work/platform.yaml"
-(cd "$app" && npx ts-node twin.ts "$work/platform.yaml" "$work/out-ts")
+# Three models of the example's shape (ModelSynthesis.STAMPED: two prototypes, one stack written from the first).
+node -e "const Y = require('yaml'); const s = Y.parse(require('fs').readFileSync('examples/platform.yaml', 'utf-8'));
+  s.name = 'big'; s.models = ['fraud', 'click', 'spams'].map((name) => ({ ...s.models[0], name }));
+  require('fs').writeFileSync(process.argv[1], JSON.stringify(s, null, 2));" "$work/platform-3.json"
+(cd "$app" && npx ts-node twin.ts "$work/platform.yaml" "$work/out-ts" "$work/platform-3.json")
 
 # ---------------------------------------------------------------------------------------------
 step "3. Python: the wheel in a venv with its dependencies from PyPI"
@@ -151,11 +155,11 @@ readme_recipe "$work/readme-steps-py.sh" "$work/readme-app.py" app.py "$work/rea
 echo "ok: aws-cdk-lib $("$work"/literal-py/*/.venv/bin/python -c 'from importlib.metadata import version; print(version("aws-cdk-lib"))') from PyPI"
 
 step "test/package/app.py"
-(cd "$work" && "$ROOT/$venv/bin/python" "$ROOT/test/package/app.py" "$work/platform.yaml" "$work/out-py")
+(cd "$work" && "$ROOT/$venv/bin/python" "$ROOT/test/package/app.py" "$work/platform.yaml" "$work/out-py" "$work/platform-3.json")
 
 step "byte-identical output from TypeScript and Python"
 compared=0
-for f in $(cd "$work/out-ts" && find . -type f \( -name '*.template.json' -o -name '*.yaml' -o -name 'runbook.md' -o -path './asset.*' \) | sort); do
+for f in $(cd "$work/out-ts" && find . -type f \( -name '*.template.json' -o -name '*.yaml' -o -name 'runbook*.md' -o -path './asset.*' \) | sort); do
   cmp -s "$work/out-ts/$f" "$work/out-py/$f" || fail "$f differs between TypeScript and Python (diff $work/out-ts/$f $work/out-py/$f)"
   compared=$((compared + 1))
 done

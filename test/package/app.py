@@ -4,7 +4,7 @@ Both build the same constructs with the same props; their synthesized templates 
 be byte-identical. A wrong input is recognised as the library's error and its problems are read,
 with the properties spelled as a Python user wrote them.
 
-Usage: python app.py <platform spec file> <output folder>
+Usage: python app.py <platform spec file> <output folder> <spec file of three models of one shape>
 """
 import json
 import os
@@ -14,7 +14,7 @@ from aws_cdk import App, Duration, Environment, Stack
 import cdk8s
 from cdk_mlops import aws, core, platform
 
-spec_file, outdir = sys.argv[1], sys.argv[2]
+spec_file, outdir, spec3_file = sys.argv[1], sys.argv[2], sys.argv[3]
 env = Environment(account="123456789012", region="eu-west-1")
 app = App(outdir=outdir)
 
@@ -42,6 +42,10 @@ aws.GpuServingEndpoint(
 # Placed in the App: a shared stack and one stack per model (acme-shared, acme-churn).
 acme = platform.MlPlatform.from_file(app, "Acme", spec_file, env=env)
 assert [s.stack_name for s in [acme.shared_stack, *acme.models]] == ["acme-shared", "acme-churn"], "the platform's stacks"
+# Three models of one shape, stamped: fraud and click from constructs, spams written from fraud's template.
+big = platform.MlPlatform.from_file(app, "Big", spec3_file, env=env, model_synthesis=platform.ModelSynthesis.STAMPED)
+assert [m.model_name for m in big.models] == ["fraud", "click"], "the stamped platform's prototypes"
+assert [s.stack_name for s in big.model_stacks] == ["big-fraud", "big-click", "big-spams"], "the stamped platform's stacks"
 k8s_app = cdk8s.App(outdir=os.path.join(outdir, "k8s"))
 platform.MlPlatformChart.from_file(k8s_app, "acme", spec_file)
 
@@ -67,6 +71,8 @@ app.synth()
 k8s_app.synth()
 with open(os.path.join(outdir, "runbook.md"), "w", encoding="utf-8") as f:
     f.write(acme.runbook())
+with open(os.path.join(outdir, "runbook-big.md"), "w", encoding="utf-8") as f:
+    f.write(big.runbook())
 with open(os.path.join(outdir, "problems.json"), "w", encoding="utf-8") as f:
     rendered = [
         {"constructPath": p.construct_path, "property": p.property, "received": p.received, "allowed": p.allowed}

@@ -4,7 +4,7 @@
  * manifests must be byte-identical. It imports 'cdk-mlops' as a user does: the test runs it in an
  * empty project where the packed tarball is installed.
  *
- * Usage: app.ts <platform spec file> <output folder>
+ * Usage: app.ts <platform spec file> <output folder> <spec file of three models of one shape>
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -14,7 +14,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { aws, core, platform } from 'cdk-mlops';
 import { App as K8sApp } from 'cdk8s';
 
-const [specFile, outdir] = process.argv.slice(2);
+const [specFile, outdir, spec3File] = process.argv.slice(2);
 const env = { account: '123456789012', region: 'eu-west-1' };
 const app = new App({ outdir });
 
@@ -40,6 +40,10 @@ new aws.GpuServingEndpoint(serving, 'Fraud', {
 // Placed in the App: a shared stack and one stack per model (acme-shared, acme-churn).
 const acme = platform.MlPlatform.fromFile(app, 'Acme', specFile, { env });
 if ([acme.sharedStack, ...acme.models].map((s) => s.stackName).join() !== 'acme-shared,acme-churn') throw new Error('the platform\'s stacks');
+// Three models of one shape, stamped: fraud and click from constructs, spams written from fraud's template.
+const big = platform.MlPlatform.fromFile(app, 'Big', spec3File, { env, modelSynthesis: platform.ModelSynthesis.STAMPED });
+if (big.models.map((m) => m.modelName).join() !== 'fraud,click') throw new Error('the stamped platform\'s prototypes');
+if (big.modelStacks.map((s) => s.stackName).join() !== 'big-fraud,big-click,big-spams') throw new Error('the stamped platform\'s stacks');
 const k8sApp = new K8sApp({ outdir: path.join(outdir, 'k8s') });
 platform.MlPlatformChart.fromFile(k8sApp, 'acme', specFile);
 
@@ -61,4 +65,5 @@ try {
 app.synth();
 k8sApp.synth();
 fs.writeFileSync(path.join(outdir, 'runbook.md'), acme.runbook());
+fs.writeFileSync(path.join(outdir, 'runbook-big.md'), big.runbook());
 fs.writeFileSync(path.join(outdir, 'problems.json'), JSON.stringify(problems, null, 2) + '\n');
