@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Environment, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnResource, Environment, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -11,17 +11,18 @@ import { tagModel, tagPlatform } from './private/cost-tags';
 import { awsAlarmLink } from './private/diagram';
 import { loopRows } from './private/loop';
 import { cell, pascal, renderRunbook } from './private/runbook';
+import { SpecDocument } from './private/spec-document';
 import { StampGroup, StampedModelStack } from './private/stamped-model';
 import { ModelBudget } from '../aws/model-budget';
 import { ownershipOf } from '../aws/private/alarms';
 import { CostEstimate, CostTarget, estimatePlatformCost } from '../core/cost/estimate';
 import { PlatformDiagram, platformDiagram } from '../core/diagram';
-import { NameSubstitution, hasNonHexLetter, nameStructure } from '../core/model-stamping';
+import { MlopsValidationError } from '../core/errors';
+import { NameSubstitution, hasNonHexLetter, nameForms, nameStructure } from '../core/model-stamping';
 import { PlatformModelSpec, PlatformSpec } from '../core/platform-spec';
 import { DEPLOY_TIME_VALUE, platformAwsSpecSchema, platformSpecSchema, platformStackSchema } from '../core/schemas/platform';
 import { validateAllOrThrow } from '../core/validation';
 import { addWarning } from '../core/warnings';
-import { SpecDocument } from './private/spec-document';
 
 /** Properties of an `MlPlatform`. */
 export interface MlPlatformProps {
@@ -67,10 +68,10 @@ export enum ModelSynthesis {
   /**
    * Models of one shape (the same spec apart from the name, and names of the same structure:
    * length, letters, digits and hyphens in the same places) of which there are three or more: two
-   * are built from constructs (the prototypes, in `MlPlatform.models`), the others' stacks are the
-   * first prototype's template with their name, as literal CloudFormation. At synthesis the platform
-   * checks that the first prototype's template with the second's name is the second's, byte for
-   * byte, and fails otherwise. Synthesis then costs about what hand-written L1 does (README
+   * are built from constructs (the prototypes, in `MlPlatform.models`), the others' stacks are a
+   * prototype's template with their name, as literal CloudFormation, with its assets, dependencies
+   * and stack settings. At every synthesis the platform checks that one prototype's template with
+   * the other's name is the other's, byte for byte, and that their stacks agree, and fails otherwise. Synthesis then costs about what hand-written L1 does (README
    * "Performance"). The written stacks have no constructs: `Aspects` and escape hatches reach them
    * only through the prototypes (a change to one prototype alone fails the check), and cdk-nag
    * reports on the prototypes. Needs a synthesizer that writes asset locations literally (the
@@ -282,30 +283,50 @@ export class MlPlatform extends Construct {
       alarmTopic: shared.alarmTopic,
       serverAccessLogsBucket: shared.serverAccessLogsBucket,
     });
-    const plan = planModelStacks(spec, mode);
-    const groups = new Map<string, StampGroup>();
     const built = new Map<string, PlatformModel>();
+    const build = (m: PlatformModelSpec): PlatformModel => {
+      const model = new PlatformModel(this, pascal(m.name), modelProps(m));
+      tagModel(model, spec, m);
+      built.set(m.name, model);
+      return model;
+    };
+    // Prototypes first: per group, candidates are built until two can stand for the others.
+    const context = [this.node.path, shared.prefix, shared.env.account ?? '', shared.env.region ?? ''].join(' ');
+    const prototypeOf = new Map<string, [PlatformModel, PlatformModel]>();
+    for (const members of stampableGroups(spec, mode)) {
+      const chosen: PlatformModel[] = [];
+      let candidates = members.filter((c) => isPrototypeCandidate(spec, c, context));
+      while (chosen.length < 2 && candidates.length > 0) {
+        const model = build(candidates[0]);
+        candidates = candidates.slice(1);
+        if (namedInItsTree(model)) continue;
+        chosen.push(model);
+        // The second as unlike the first as the names go: what the check compares is what differs.
+        const unlike = (c: PlatformModelSpec) => [...c.name].filter((ch, i) => ch !== model.modelName[i]).length;
+        candidates = [...candidates].sort((x, y) => unlike(y) - unlike(x));
+      }
+      if (chosen.length < 2) continue;
+      for (const m of members.filter((c) => !built.has(c.name))) prototypeOf.set(m.name, [chosen[0], chosen[1]]);
+    }
+    const groups = new Map<PlatformModel, StampGroup>();
     const stacks = new Map<string, Stack>();
     for (const m of spec.models) {
-      const [first, second] = plan.prototypeOf.get(m.name) ?? [];
-      let modelStack: Stack;
-      if (first === undefined || second === undefined) {
-        const model = new PlatformModel(this, pascal(m.name), modelProps(m));
-        built.set(m.name, model);
-        modelStack = model;
-      } else {
-        const key = `${first}/${second}`;
-        const group = groups.get(key) ?? new StampGroup(this.node.path);
-        groups.set(key, group);
-        this.stamps.set(m.name, group);
-        modelStack = new StampedModelStack(this, pascal(m.name), { group, modelName: m.name, stackName: modelProps(m).stackName, env: shared.env });
+      const prototypes = prototypeOf.get(m.name);
+      if (prototypes === undefined) {
+        stacks.set(m.name, built.get(m.name) ?? build(m));
+        continue;
       }
-      tagModel(modelStack, spec, m);
-      stacks.set(m.name, modelStack);
+      const group = groups.get(prototypes[0]) ?? new StampGroup(this.node.path, prototypes[0], prototypes[1]);
+      groups.set(prototypes[0], group);
+      this.stamps.set(m.name, group);
+      const stamped = new StampedModelStack(this, pascal(m.name), { group, modelName: m.name, stackName: modelProps(m).stackName, env: shared.env });
+      tagModel(stamped, spec, m);
+      stacks.set(m.name, stamped);
     }
-    for (const [key, group] of groups) {
-      const [first, second] = key.split('/');
-      group.setPrototypes(built.get(first)!, built.get(second)!);
+    if (mode === ModelSynthesis.STAMPED) {
+      Annotations.of(this.sharedStack).addInfo(`ModelSynthesis.STAMPED: ${prototypeOf.size} of ${spec.models.length} models written from `
+        + `${groups.size * 2} prototypes; ${built.size} built from constructs (the prototypes, names passed over as prototypes, and shapes `
+        + 'of fewer than three models: a shape is the spec apart from the name, with names of one structure)');
     }
     return {
       models: spec.models.filter((m) => built.has(m.name)).map((m) => built.get(m.name)!),
@@ -319,21 +340,28 @@ export class MlPlatform extends Construct {
    */
   private perModel<T>(of: (model: PlatformModel) => T): T[] {
     const byName = new Map(this.models.map((m) => [m.modelName, m]));
-    const checked = new Map<StampGroup, string>();
+    const checked = new Map<StampGroup, [PlatformModel, string]>();
     return this.modelNames.map((name) => {
       const model = byName.get(name);
       if (model !== undefined) return of(model);
       const group = this.stamps.get(name)!;
-      let text = checked.get(group);
-      if (text === undefined) {
-        text = JSON.stringify(of(group.first));
-        const second = JSON.stringify(of(group.second));
-        if (new NameSubstitution(group.first.modelName, group.second.modelName).apply(text) !== second) {
-          throw new Error(`${this.node.path}: the stamped models' runbook cannot be written from "${group.first.modelName}": it differs from "${group.second.modelName}" beyond the name`);
+      let found = checked.get(group);
+      if (found === undefined) {
+        const texts = new Map([group.first, group.second].map((m) => [m, JSON.stringify(of(m))]));
+        const holds = ([from, to]: PlatformModel[]) => new NameSubstitution(from.modelName, to.modelName).apply(texts.get(from)!) === texts.get(to);
+        const source = [[group.first, group.second], [group.second, group.first]].find(holds)?.[0];
+        if (source === undefined) {
+          throw new MlopsValidationError([{
+            constructPath: this.node.path,
+            property: 'modelSynthesis',
+            received: `STAMPED (the alarms and runbook of models "${group.first.modelName}" and "${group.second.modelName}" differ beyond their names)`,
+            allowed: 'models of one spec and name structure whose alarms differ only in the name; use ModelSynthesis.CONSTRUCTS to build every model from constructs',
+          }]);
         }
-        checked.set(group, text);
+        found = [source, texts.get(source)!];
+        checked.set(group, found);
       }
-      return JSON.parse(new NameSubstitution(group.first.modelName, name).apply(text)) as T;
+      return JSON.parse(new NameSubstitution(found[0].modelName, name).apply(found[1])) as T;
     });
   }
 
@@ -480,38 +508,45 @@ function conditionOf(stack: Stack, cfn: cloudwatch.CfnAlarm): string {
     + `in ${datapoints} of ${periods} period${periods === 1 ? '' : 's'}${every}`;
 }
 
-/** Which models are stamped, and from which two prototypes. */
-interface ModelStackPlan {
-  /** Each stamped model's prototypes (the first two of its group with a letter no hexadecimal string has). */
-  readonly prototypeOf: Map<string, [string, string]>;
-}
-
 /** From this many models a platform built from constructs says that stamping exists (an info annotation). */
 const STAMPING_HINT_MODELS = 25;
 
 /** Stamping pays from the third model of a group on: two are built to check the copies. */
 const MIN_STAMPED_GROUP = 3;
 
-function planModelStacks(spec: PlatformSpec, mode: ModelSynthesis): ModelStackPlan {
-  const prototypeOf = new Map<string, [string, string]>();
-  if (mode !== ModelSynthesis.STAMPED) return { prototypeOf };
+/** With `STAMPED`, the groups of models of one spec and name structure with enough models to stamp, in the spec's order. */
+function stampableGroups(spec: PlatformSpec, mode: ModelSynthesis): PlatformModelSpec[][] {
+  if (mode !== ModelSynthesis.STAMPED) return [];
   const groups = new Map<string, PlatformModelSpec[]>();
   for (const m of spec.models) {
     const { name, ...rest } = m;
     const key = `${nameStructure(name)} ${canonicalJson({ ...rest, ownership: m.ownership ?? spec.ownership })}`;
     groups.set(key, [...(groups.get(key) ?? []), m]);
   }
-  for (const members of groups.values()) {
-    // A prototype's name must be nowhere else in its template: not in a hash, not in the spec's text.
-    const { name: _, ...shape } = members[0];
-    const text = canonicalJson({ ...spec, models: [shape] }).toLowerCase();
-    const prototypes = members.filter((m) => hasNonHexLetter(m.name) && !text.includes(m.name)).slice(0, 2).map((m) => m.name);
-    if (members.length < MIN_STAMPED_GROUP || prototypes.length < 2) continue;
-    for (const m of members) {
-      if (!prototypes.includes(m.name)) prototypeOf.set(m.name, [prototypes[0], prototypes[1]]);
-    }
-  }
-  return { prototypeOf };
+  return [...groups.values()].filter((members) => members.length >= MIN_STAMPED_GROUP);
+}
+
+/**
+ * Whether a model's name can stand for others': the name must be nowhere else in its template, so not
+ * in a hash (a letter g-z), nor in the spec's text, the platform's path, the stacks' prefix, account or Region.
+ */
+function isPrototypeCandidate(spec: PlatformSpec, m: PlatformModelSpec, context: string): boolean {
+  const { name, ...shape } = m;
+  const text = `${canonicalJson({ ...spec, models: [shape] })} ${context}`.toLowerCase();
+  return hasNonHexLetter(name) && !text.includes(name);
+}
+
+/**
+ * Whether a built model's name, in any form, is in a construct id or a resource type of its stack
+ * (`alarm` in `AWS::CloudWatch::Alarm`): its template would hold it beyond the name.
+ */
+function namedInItsTree(model: PlatformModel): boolean {
+  const forms = nameForms(model.modelName);
+  // Ids made of another construct's unique id (`AllowEventRule<path of the rule>…`) start it with
+  // the stack's path, which names the model: those are substituted as hashed ids.
+  const pathPrefix = model.node.scopes.slice(1).map((s) => s.node.id.replace(/[^A-Za-z0-9]/g, '')).join('');
+  return model.node.findAll().some((c) => c !== model && forms.some((f) => c.node.id.split(pathPrefix).join('').includes(f)
+    || (CfnResource.isCfnResource(c) && c.cfnResourceType.includes(f))));
 }
 
 /** JSON with object keys sorted: specs equal in content give the same text. */

@@ -37,71 +37,107 @@ export function recordAssets(stack: Stack): RecordedAssets {
 /** What the stack's synthesizer adds itself: a copy's synthesizer adds them again. */
 const SYNTHESIZER_PARTS: Array<[string, string]> = [['Parameters', 'BootstrapVersion'], ['Rules', 'CheckBootstrapVersion']];
 
+/** The template's own settings (`Stack.templateOptions`): a copy sets them on itself, not in an element. */
+const TEMPLATE_OPTIONS = ['Description', 'Transform', 'AWSTemplateFormatVersion', 'Metadata'];
+
+/** What a synthesis of the group found: the prototype the copies are written from, and its template. */
+interface CheckedSource {
+  readonly source: PlatformModel;
+  readonly text: string;
+  readonly hashedPaths: HashedPath[];
+}
+
 /**
  * Models of one spec and name structure: two built from constructs (the prototypes), the others
- * written from the first's template (its assets, stack dependencies). At synthesis the group renders both prototypes and checks that
- * the first's template with the second's name is the second's, byte for byte, before any copy is
- * written: a customization of one prototype, or a name the library writes in a form the
- * substitution does not know (a hash, a cut), fails the synthesis instead of deploying wrong copies.
+ * written from one prototype's template (its assets, stack dependencies and settings). At each
+ * synthesis the group renders both prototypes and checks that one's template with the other's name
+ * is the other's, byte for byte, and that their stacks' settings agree, before any copy is written:
+ * a customization of one prototype, or a name the library writes in a form the substitution does
+ * not know (a hash, a cut, a word of the template), fails the synthesis instead of deploying wrong
+ * copies. Either direction that holds is sound (a prototype's name elsewhere in its own template
+ * would be replaced too, and the result could not equal the other's).
  */
 export class StampGroup {
-  private text?: string;
-  /** The prototype's construct paths whose hashed ids its template holds (full path, and below the stack for elements). */
-  private hashedPaths?: Array<{ readonly components: string[]; readonly id: string }>;
+  private checked?: { readonly assembly: unknown; readonly result: CheckedSource };
 
-  private prototypes?: [PlatformModel, PlatformModel];
+  constructor(
+    private readonly platformPath: string,
+    /** A prototype. */
+    public readonly first: PlatformModel,
+    /** The other prototype. */
+    public readonly second: PlatformModel,
+  ) {}
 
-  constructor(private readonly platformPath: string) {}
-
-  /** The two models built from constructs (set once they are built). */
-  public setPrototypes(first: PlatformModel, second: PlatformModel): void {
-    this.prototypes = [first, second];
-  }
-
-  /** The prototype whose template the copies are written from. */
-  public get first(): PlatformModel {
-    return this.prototypes![0];
-  }
-
-  /** The prototype the first is checked against. */
-  public get second(): PlatformModel {
-    return this.prototypes![1];
-  }
-
-  /** The first prototype's template (without the synthesizer's parts), checked against the second. */
-  public templateText(): string {
-    if (this.text === undefined) {
-      const first = renderWithoutSynthesizerParts(this.first);
-      this.hashedPaths = hashedPathsIn(this.first, first);
-      const second = renderWithoutSynthesizerParts(this.second);
-      const written = this.substitution(this.second.modelName).apply(first);
-      if (written !== second) {
-        throw new MlopsValidationError([{
-          constructPath: this.platformPath,
-          property: 'modelSynthesis',
-          received: `STAMPED (models "${this.first.modelName}" and "${this.second.modelName}" differ beyond their names: ${firstDifference(written, second)})`,
-          allowed: 'models of one spec and name structure whose templates differ only in the name (was one of them changed after the platform was made?); use ModelSynthesis.CONSTRUCTS to build every model from constructs',
-        }]);
+  /** The prototype to write copies from, and its template (without the synthesizer's parts), checked for this synthesis. */
+  public check(assembly: unknown): CheckedSource {
+    if (this.checked !== undefined && this.checked.assembly === assembly) return this.checked.result;
+    const texts = new Map([this.first, this.second].map((m) => [m, renderWithoutSynthesizerParts(m)]));
+    let difference = '';
+    for (const [source, other] of [[this.first, this.second], [this.second, this.first]]) {
+      const hashedPaths = hashedPathsIn(source, texts.get(source)!);
+      const written = substitution(source, hashedPaths, other.modelName).apply(texts.get(source)!);
+      if (written === texts.get(other)) {
+        this.checkSettings(source, other);
+        const result = { source, text: texts.get(source)!, hashedPaths };
+        this.checked = { assembly, result };
+        return result;
       }
-      this.text = first;
+      difference = difference || firstDifference(written, texts.get(other)!);
     }
-    return this.text;
+    throw this.error(`their templates differ beyond their names: ${difference}`);
   }
 
-  /**
-   * What turns the first prototype's template into `name`'s: the name's forms, and each id hashed
-   * from a path that names the model (computed for the copy's path; an id inside another's path,
-   * as `AllowEventRule<rule's id>`, mapped first).
-   */
-  public substitution(name: string): NameSubstitution {
-    const from = this.first.modelName;
-    let ids = new Map<string, string>();
-    for (let pass = 0; pass < 2; pass++) {
-      const sub = new NameSubstitution(from, name, ids);
-      ids = new Map(this.hashedPaths!.map((p) => [p.id, cdkUniqueId(p.components.map((c) => sub.apply(c)))]));
-    }
-    return new NameSubstitution(from, name, ids);
+  /** What turns `source`'s template into `name`'s (see `substitution`). */
+  public substitution(checked: CheckedSource, name: string): NameSubstitution {
+    return substitution(checked.source, checked.hashedPaths, name);
   }
+
+  /** The prototypes' stacks must agree on what a copy takes from one: termination protection, notifications, dependencies. */
+  private checkSettings(a: PlatformModel, b: PlatformModel): void {
+    const settings = (m: PlatformModel) => JSON.stringify({
+      terminationProtection: m.terminationProtection,
+      notificationArns: notificationArnsOf(m),
+      dependencies: m.dependencies.filter((d) => d !== a && d !== b).map((d) => d.node.path).sort(),
+    });
+    if (settings(a) !== settings(b)) {
+      throw this.error(`their stacks differ: ${settings(a)} and ${settings(b)}`);
+    }
+  }
+
+  private error(why: string): MlopsValidationError {
+    return new MlopsValidationError([{
+      constructPath: this.platformPath,
+      property: 'modelSynthesis',
+      received: `STAMPED (models "${this.first.modelName}" and "${this.second.modelName}", the prototypes of their shape: ${why})`,
+      allowed: 'prototypes whose templates and stacks differ only in the name: none changed alone after the platform was made, and none '
+        + 'named by a word its template holds anyway (the prototypes are the first names of a shape, in the spec\'s order, with a letter g-z, '
+        + 'that the spec, the construct ids and the resource types do not hold: put others first), or ModelSynthesis.CONSTRUCTS',
+    }]);
+  }
+}
+
+/** The stack's notification topics (`notificationArns`, in the cloud assembly as given). */
+function notificationArnsOf(stack: Stack): string[] | undefined {
+  return (stack as unknown as { _notificationArns?: string[] })._notificationArns;
+}
+
+interface HashedPath {
+  readonly components: string[];
+  readonly id: string;
+}
+
+/**
+ * What turns `source`'s template into `name`'s: the name's forms, and each id hashed from a path
+ * that names the model (computed for the copy's path; an id inside another's path, as
+ * `AllowEventRule<rule's id>`, mapped first).
+ */
+function substitution(source: PlatformModel, hashedPaths: HashedPath[], name: string): NameSubstitution {
+  let ids = new Map<string, string>();
+  for (let pass = 0; pass < 2; pass++) {
+    const sub = new NameSubstitution(source.modelName, name, ids);
+    ids = new Map(hashedPaths.map((p) => [p.id, cdkUniqueId(p.components.map((c) => sub.apply(c)))]));
+  }
+  return new NameSubstitution(source.modelName, name, ids);
 }
 
 /**
@@ -109,8 +145,8 @@ export class StampGroup {
  * (`Names.uniqueId`: generated alarm names, `AllowEventRule…` permissions and statement ids; and
  * logical ids below the stack that hold one) and that `template` holds.
  */
-function hashedPathsIn(stack: Stack, template: string): Array<{ components: string[]; id: string }> {
-  const out: Array<{ components: string[]; id: string }> = [];
+function hashedPathsIn(stack: Stack, template: string): HashedPath[] {
+  const out: HashedPath[] = [];
   const below = stack.node.scopes.length;
   for (const c of stack.node.findAll()) {
     const full = c.node.scopes.slice(1).map((s) => s.node.id);
@@ -149,64 +185,69 @@ export interface StampedModelStackProps {
   readonly modelName: string;
   readonly stackName: string;
   readonly env?: Environment;
-  readonly terminationProtection?: boolean;
 }
 
 /**
- * A model's stack written from its group's first prototype: the same resources, parameters,
- * outputs and conditions with the model's name, the same assets and the same stack dependencies.
- * No constructs of the model: nothing to customize (use `ModelSynthesis.CONSTRUCTS` for that).
+ * A model's stack written from a prototype of its group: the same resources, parameters, outputs,
+ * conditions and template settings with the model's name, the same assets, stack dependencies,
+ * termination protection and notification topics. No constructs of the model: nothing to customize
+ * (use `ModelSynthesis.CONSTRUCTS` for that).
  */
 export class StampedModelStack extends Stack {
-  private readonly group: StampGroup;
-  private readonly template: StampedTemplate;
-
   constructor(scope: Construct, id: string, props: StampedModelStackProps) {
     super(scope, id, {
       env: props.env,
       stackName: props.stackName,
-      terminationProtection: props.terminationProtection,
       // The prototype's CDKMetadata (when analytics are on) is in the copied template.
       analyticsReporting: false,
     });
-    this.group = props.group;
-    this.template = new StampedTemplate(this, 'Template', props.group, props.modelName);
+    const template = new StampedTemplate(this, 'Template');
+    // Written when this stack is synthesized (its synthesizer's public entry point), once the
+    // app's references are resolved and the prototypes are final.
+    const synthesizer = this.synthesizer;
+    const synthesize = synthesizer.synthesize.bind(synthesizer);
+    Object.assign(synthesizer, {
+      synthesize: (session: ISynthesisSession) => {
+        this.writeFrom(props.group, props.modelName, session, template);
+        synthesize(session);
+      },
+    });
   }
 
-  /**
-   * Written once references are resolved (the synthesis proper): the prototype's template, and its
-   * stack dependencies (the shared stack, any stack of a given topic or bucket).
-   * @internal
-   */
-  public _synthesizeTemplate(
-    session: ISynthesisSession, lookupRoleArn?: string, lookupRoleExternalId?: string, lookupRoleAdditionalOptions?: { [key: string]: any },
-  ): void {
-    const prototype = this.group.first;
-    for (const dependency of prototype.dependencies) this.addStackDependency(dependency);
+  private writeFrom(group: StampGroup, modelName: string, session: ISynthesisSession, element: StampedTemplate): void {
+    const checked = group.check(session.assembly);
+    const prototype = checked.source;
+    const content = JSON.parse(group.substitution(checked, modelName).apply(checked.text));
+    if (Object.keys(content.Resources ?? {}).length === 0) {
+      throw new Error(`${this.node.path}: the template written from ${prototype.node.path} has no resources`);
+    }
+    this.templateOptions.description = content.Description;
+    this.templateOptions.transforms = content.Transform === undefined ? undefined : [].concat(content.Transform);
+    this.templateOptions.templateFormatVersion = content.AWSTemplateFormatVersion;
+    this.templateOptions.metadata = content.Metadata;
+    for (const key of TEMPLATE_OPTIONS) delete content[key];
+    element.content = content;
+    this.terminationProtection = prototype.terminationProtection;
+    Object.assign(this, { _notificationArns: notificationArnsOf(prototype) });
+    for (const dependency of prototype.dependencies) {
+      if (dependency !== group.first && dependency !== group.second) this.addStackDependency(dependency);
+    }
     // Before the synthesizer writes the asset manifest (after the template).
     for (const asset of prototype._assets.files) this.synthesizer.addFileAsset(asset);
     for (const asset of prototype._assets.images) this.synthesizer.addDockerImageAsset(asset);
-    this.template.written = true;
-    super._synthesizeTemplate(session, lookupRoleArn, lookupRoleExternalId, lookupRoleAdditionalOptions);
   }
 }
 
 /** The prototype's template with this model's name, as one element of the copy's template. */
 class StampedTemplate extends CfnElement {
   /**
-   * Whether the synthesis proper has begun. Before (when the app's references are looked for) the
-   * element is empty: it holds no reference, and the prototypes' templates are not final yet.
+   * The template's sections, set when the stack is synthesized. Before (when the app's references
+   * are looked for) the element is empty: it holds no reference.
    */
-  public written = false;
-
-  constructor(scope: Stack, id: string, private readonly group: StampGroup, private readonly modelName: string) {
-    super(scope, id);
-  }
+  public content: object = {};
 
   /** @internal */
   public _toCloudFormation(): object {
-    if (!this.written) return {};
-    const text = this.group.templateText();
-    return JSON.parse(this.group.substitution(this.modelName).apply(text));
+    return this.content;
   }
 }
