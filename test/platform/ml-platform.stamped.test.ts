@@ -24,6 +24,13 @@ const spec = (names: string[] = NAMES): PlatformSpec => ({ ...EXAMPLE, models: n
 const outdirs: string[] = [];
 afterAll(() => outdirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
+/** A stack of the app's own, with one resource (an empty template is a synthesis warning). */
+function otherStack(app: App): Stack {
+  const stack = new Stack(app, 'Other', { env: ENV });
+  new CfnResource(stack, 'Handle', { type: 'AWS::CloudFormation::WaitConditionHandle' });
+  return stack;
+}
+
 function synth(modelSynthesis?: ModelSynthesis, names?: string[]): { platform: MlPlatform; assembly: cxapi.CloudAssembly; outdir: string } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-mlops-stamped-'));
   outdirs.push(outdir);
@@ -107,7 +114,7 @@ describe('MlPlatform with ModelSynthesis.STAMPED', () => {
     };
     const build = (mode: ModelSynthesis) => {
       const app = new App();
-      const other = new Stack(app, 'Other', { env: ENV });
+      const other = otherStack(app);
       const platform = new MlPlatform(app, 'Acme', { spec: spec(['fraud', 'click', 'spams']), env: ENV, modelSynthesis: mode });
       customize(app, platform, other);
       return app.synth().getStackByName('acme-spams');
@@ -124,7 +131,7 @@ describe('MlPlatform with ModelSynthesis.STAMPED', () => {
   it('refuses to write copies when one prototype\'s stack was changed alone', () => {
     const app = new App();
     const platform = new MlPlatform(app, 'Acme', { spec: spec(['fraud', 'click', 'drift']), env: ENV, modelSynthesis: ModelSynthesis.STAMPED });
-    platform.models[0].addStackDependency(new Stack(app, 'Other', { env: ENV }));
+    platform.models[0].addStackDependency(otherStack(app));
     expect(() => app.synth()).toThrow(/models "fraud" and "click", the prototypes of their shape: their stacks differ/);
   });
 
