@@ -98,6 +98,12 @@ const keyStatement = (bucket: string, write: boolean) => ({
   Resource: imported('Key'),
   Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com', 'kms:EncryptionContext:aws:s3:arn': imported(bucket) } },
 });
+/** The role's policy (`policyOf`) holds exactly these statements, in this order, each exactly. */
+function expectStatements(t: Template, roleId: string, statements: object[]): void {
+  Template.fromJSON({ Resources: { P: { Type: 'X', Properties: { S: policyOf(t, roleId) } } } }).hasResourceProperties('X', {
+    S: Match.exact(statements.map((s) => Match.objectEquals(s as Record<string, unknown>))),
+  });
+}
 const listStatement = (bucketArn: unknown, prefix: string) => ({
   Action: 's3:ListBucket',
   Effect: 'Allow',
@@ -121,30 +127,26 @@ describe('EksMlPlatform from the example spec without the locations and roles it
     const [id, role] = roleDescribed(churn, 'Training pipeline of acme-churn');
     expect(role.Properties.AssumeRolePolicyDocument).toEqual(trustOf('acme-churn', model.pipeline.serviceAccountName));
     expect(model.pipeline.serviceAccountName).toBe('acme-churn-training');
-    Template.fromJSON({ Resources: { P: { Type: 'X', Properties: { S: policyOf(churn, id) } } } }).hasResourceProperties('X', {
-      S: Match.exact([
-        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-data/churn/customers/*') }),
-        Match.objectEquals(listStatement(arn('acme-ml-data'), 'churn/customers')),
-        Match.objectEquals({ Action: ['s3:GetObject', 's3:PutObject'], Effect: 'Allow', Resource: under('Artifacts', '/pipelines/churn/*') }),
-        Match.objectEquals(listStatement(imported('Artifacts'), 'pipelines/churn')),
-        Match.objectEquals(keyStatement('Artifacts', true)),
-      ]),
-    });
+    expectStatements(churn, id, [
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-data/churn/customers/*') },
+      listStatement(arn('acme-ml-data'), 'churn/customers'),
+      { Action: ['s3:GetObject', 's3:PutObject'], Effect: 'Allow', Resource: under('Artifacts', '/pipelines/churn/*') },
+      listStatement(imported('Artifacts'), 'pipelines/churn'),
+      keyStatement('Artifacts', true),
+    ]);
   });
 
   it('the serving role: trusted by the server\'s ServiceAccount only; reads the weights: the spec\'s first version and every version the pipeline registers', () => {
     const [id, role] = roleDescribed(churn, 'Model server of acme-churn');
     expect(role.Properties.AssumeRolePolicyDocument).toEqual(trustOf('acme-churn', model.endpoint.serviceAccount.name));
-    Template.fromJSON({ Resources: { P: { Type: 'X', Properties: { S: policyOf(churn, id) } } } }).hasResourceProperties('X', {
-      S: Match.exact([
-        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-models/churn/7/*') }),
-        Match.objectEquals(listStatement(arn('acme-ml-models'), 'churn/7')),
-        // A retrained version's source is the pipeline's MODEL_URI, <pipeline root>/churn/<run>/train/model: the promoter serves it.
-        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: under('Artifacts', '/pipelines/churn/*/train/model/*') }),
-        Match.objectEquals(listStatement(imported('Artifacts'), 'pipelines/churn/*/train/model')),
-        Match.objectEquals(keyStatement('Artifacts', false)),
-      ]),
-    });
+    expectStatements(churn, id, [
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-models/churn/7/*') },
+      listStatement(arn('acme-ml-models'), 'churn/7'),
+      // A retrained version's source is the pipeline's MODEL_URI, <pipeline root>/churn/<run>/train/model: the promoter serves it.
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: under('Artifacts', '/pipelines/churn/*/train/model/*') },
+      listStatement(imported('Artifacts'), 'pipelines/churn/*/train/model'),
+      keyStatement('Artifacts', false),
+    ]);
     // The source the pipeline registers (MODEL_URI) is what that statement matches: <root>/<uid>/train/model.
     const template = model.chart.toJson().find((o: any) => o.kind === 'WorkflowTemplate' && o.metadata.name === model.pipeline.name);
     const root = template.spec.arguments.parameters.find((p: any) => p.name === 'artifact-root').value;
@@ -157,56 +159,48 @@ describe('EksMlPlatform from the example spec without the locations and roles it
     const [id, role] = roleDescribed(churn, 'Request capture of acme-churn');
     expect(role.Properties.AssumeRolePolicyDocument).toEqual(trustOf('acme-churn', model._capture.serviceAccount.name));
     expect(model._capture.serviceAccount.name).toBe('acme-churn-capture');
-    Template.fromJSON({ Resources: { P: { Type: 'X', Properties: { S: policyOf(churn, id) } } } }).hasResourceProperties('X', {
-      S: Match.exact([
-        Match.objectEquals({ Action: 's3:PutObject', Effect: 'Allow', Resource: under('Capture', '/datacapture/acme-churn/*') }),
-        Match.objectEquals(keyStatement('Capture', true)),
-      ]),
-    });
+    expectStatements(churn, id, [
+      { Action: 's3:PutObject', Effect: 'Allow', Resource: under('Capture', '/datacapture/acme-churn/*') },
+      keyStatement('Capture', true),
+    ]);
   });
 
   it('the drift role: trusted by the drift job\'s ServiceAccount only; reads the model\'s capture prefix and its baseline object', () => {
     const [id, role] = roleDescribed(churn, 'Drift job of acme-churn');
     expect(role.Properties.AssumeRolePolicyDocument).toEqual(trustOf('acme-churn', model.drift.serviceAccount.name));
-    Template.fromJSON({ Resources: { P: { Type: 'X', Properties: { S: policyOf(churn, id) } } } }).hasResourceProperties('X', {
-      S: Match.exact([
-        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: under('Capture', '/datacapture/acme-churn/*') }),
-        Match.objectEquals(listStatement(imported('Capture'), 'datacapture/acme-churn')),
-        Match.objectEquals(keyStatement('Capture', false)),
-        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-baselines/churn/v7/baseline.json') }),
-      ]),
-    });
+    expectStatements(churn, id, [
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: under('Capture', '/datacapture/acme-churn/*') },
+      listStatement(imported('Capture'), 'datacapture/acme-churn'),
+      keyStatement('Capture', false),
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-baselines/churn/v7/baseline.json') },
+    ]);
   });
 
   it('the batch role: trusted by the batch pods\' ServiceAccount only; reads the inputs and the weights, reads, writes and deletes the scores', () => {
     const [id, role] = roleDescribed(churn, 'Batch scoring of acme-churn');
     expect(role.Properties.AssumeRolePolicyDocument).toEqual(trustOf('acme-churn', model.batch!.serviceAccount.name));
-    Template.fromJSON({ Resources: { P: { Type: 'X', Properties: { S: policyOf(churn, id) } } } }).hasResourceProperties('X', {
-      S: Match.exact([
-        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-data/churn/scoring/*') }),
-        Match.objectEquals(listStatement(arn('acme-ml-data'), 'churn/scoring')),
-        Match.objectEquals({ Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Effect: 'Allow', Resource: arn('acme-ml-scores/churn/*') }),
-        Match.objectEquals(listStatement(arn('acme-ml-scores'), 'churn')),
-        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-models/churn/7/*') }),
-        Match.objectEquals(listStatement(arn('acme-ml-models'), 'churn/7')),
-        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: under('Artifacts', '/pipelines/churn/*/train/model/*') }),
-        Match.objectEquals(listStatement(imported('Artifacts'), 'pipelines/churn/*/train/model')),
-        Match.objectEquals(keyStatement('Artifacts', false)),
-      ]),
-    });
+    expectStatements(churn, id, [
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-data/churn/scoring/*') },
+      listStatement(arn('acme-ml-data'), 'churn/scoring'),
+      { Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Effect: 'Allow', Resource: arn('acme-ml-scores/churn/*') },
+      listStatement(arn('acme-ml-scores'), 'churn'),
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-models/churn/7/*') },
+      listStatement(arn('acme-ml-models'), 'churn/7'),
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: under('Artifacts', '/pipelines/churn/*/train/model/*') },
+      listStatement(imported('Artifacts'), 'pipelines/churn/*/train/model'),
+      keyStatement('Artifacts', false),
+    ]);
     expect(platform.models[0].batchRole).toBeDefined();
   });
 
   it('the batch drift role: trusted by the batch drift job\'s ServiceAccount only; reads the scores and the baseline, writes nothing', () => {
     const [id, role] = roleDescribed(churn, 'Drift job of the batch scoring of acme-churn');
     expect(role.Properties.AssumeRolePolicyDocument).toEqual(trustOf('acme-churn', model.batchDrift!.serviceAccount.name));
-    Template.fromJSON({ Resources: { P: { Type: 'X', Properties: { S: policyOf(churn, id) } } } }).hasResourceProperties('X', {
-      S: Match.exact([
-        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-scores/churn/*') }),
-        Match.objectEquals(listStatement(arn('acme-ml-scores'), 'churn')),
-        Match.objectEquals({ Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-baselines/churn/v7/baseline.json') }),
-      ]),
-    });
+    expectStatements(churn, id, [
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-scores/churn/*') },
+      listStatement(arn('acme-ml-scores'), 'churn'),
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: arn('acme-ml-baselines/churn/v7/baseline.json') },
+    ]);
     expect(platform.models[0].batchDriftRole).toBeDefined();
   });
 
@@ -246,18 +240,16 @@ describe('EksMlPlatform from the example spec without the locations and roles it
     const [id, role] = roleDescribed(shared, 'MLflow server of the acme ML platform');
     expect(role.Properties.AssumeRolePolicyDocument).toEqual(trustOf('acme-mlflow', platform.chart.registry.serviceAccount.name));
     const local = (name: string) => ({ 'Fn::GetAtt': [Match.stringLikeRegexp(`^Platform${name}`), 'Arn'] });
-    Template.fromJSON({ Resources: { P: { Type: 'X', Properties: { S: policyOf(shared, id) } } } }).hasResourceProperties('X', {
-      S: Match.exact([
-        Match.objectEquals({ Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Effect: 'Allow', Resource: { 'Fn::Join': ['', [local('Artifacts'), '/mlflow/*']] } }),
-        Match.objectEquals(listStatement(local('Artifacts'), 'mlflow')),
-        Match.objectEquals({
-          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          Effect: 'Allow',
-          Resource: local('Key'),
-          Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com', 'kms:EncryptionContext:aws:s3:arn': local('Artifacts') } },
-        }),
-      ]),
-    });
+    expectStatements(shared, id, [
+      { Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Effect: 'Allow', Resource: { 'Fn::Join': ['', [local('Artifacts'), '/mlflow/*']] } },
+      listStatement(local('Artifacts'), 'mlflow'),
+      {
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Effect: 'Allow',
+        Resource: local('Key'),
+        Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com', 'kms:EncryptionContext:aws:s3:arn': local('Artifacts') } },
+      },
+    ]);
   });
 
   it('no other role in the platform\'s stacks but aws-eks\' kubectl handler (in its nested stack)', () => {
