@@ -45,6 +45,11 @@ export interface ModelPackageArnPatternOptions {
   readonly account?: string;
 }
 
+/** "fraud-v2" → "[fF][rR][aA][uU][dD]-[vV]2": the name matching either case, as a pattern writes it. */
+export function anyCaseName(name: string): string {
+  return [...name].map((c) => (/[a-zA-Z]/.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c)).join('');
+}
+
 /**
  * A regular expression (as a string, anchored) matching the versioned model package ARNs of one
  * group, for a CloudFormation parameter's `AllowedPattern`: letters of the group match either
@@ -53,7 +58,7 @@ export interface ModelPackageArnPatternOptions {
 export function modelPackageVersionArnPattern(options: ModelPackageArnPatternOptions = {}): string {
   const group = options.group === undefined
     ? '[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}'
-    : [...options.group].map((c) => (/[a-zA-Z]/.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c)).join('');
+    : anyCaseName(options.group);
   const region = options.region ?? '[a-z0-9-]{9,16}';
   const account = options.account ?? '[0-9]{12}';
   return `^arn:aws[a-z-]*:sagemaker:${region}:${account}:model-package/${group}/[1-9][0-9]{0,9}$`;

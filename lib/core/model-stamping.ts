@@ -1,11 +1,14 @@
 import { createHash } from 'crypto';
+import { anyCaseName } from './model-package';
+import type { PlatformModelSpec, PlatformSpec } from './platform-spec';
 
 /**
  * Stamping model stacks: what a platform needs to write a model's template from another model's.
  *
  * The library derives everything a model's stack says about the model from its name, in a few
  * forms (the name, its PascalCase in construct paths, a case-insensitive pattern in a parameter's
- * `AllowedPattern`, `_` for `-` where a service refuses hyphens). Two models with the same spec
+ * `AllowedPattern` (`anyCaseName`, as `modelPackageVersionArnPattern` writes it), `_` for `-` where
+ * a service refuses hyphens). Two models with the same spec
  * apart from their names, and names of the same structure (same length, letters, digits and hyphens
  * in the same places, so nothing is cut or padded differently), then have templates that differ
  * only where those forms are. Whether that holds is never assumed: the platform checks it on two
@@ -16,11 +19,6 @@ import { createHash } from 'crypto';
 /** "fraud-v2" → "FraudV2" (construct ids of the models and node pools). */
 export function pascalName(name: string): string {
   return name.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
-}
-
-/** "fraud-v2" → "[fF][rR][aA][uU][dD]-[vV]2": the name matching either case, as a pattern writes it. */
-export function anyCaseName(name: string): string {
-  return [...name].map((c) => (/[a-zA-Z]/.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c)).join('');
 }
 
 /**
@@ -93,4 +91,44 @@ function formLike(form: string, from: string, to: string): string {
   if (form === pascalName(from)) return pascalName(to);
   if (form === anyCaseName(from)) return anyCaseName(to);
   return to.replace(/-/g, '_');
+}
+
+/** Stamping pays from the third model of a shape on: two are built to check the copies. */
+export const MIN_STAMPED_GROUP = 3;
+
+/** JSON with object keys sorted: specs equal in content give the same text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]))
+    : v));
+}
+
+/**
+ * The shapes with enough models to stamp, in the spec's order: models of one spec apart from the
+ * name (the platform's ownership for those without their own) and names of one structure.
+ */
+export function stampableGroups(spec: PlatformSpec): PlatformModelSpec[][] {
+  const groups = new Map<string, PlatformModelSpec[]>();
+  for (const m of spec.models) {
+    const { name, ...rest } = m;
+    const key = `${nameStructure(name)} ${canonicalJson({ ...rest, ownership: m.ownership ?? spec.ownership })}`;
+    groups.set(key, [...(groups.get(key) ?? []), m]);
+  }
+  return [...groups.values()].filter((members) => members.length >= MIN_STAMPED_GROUP);
+}
+
+/**
+ * Whether a model's name can stand for others': it must be nowhere else in its template, so not in
+ * a hash (a letter g-z), nor in the spec's text or `context` (the platform's path, the stacks'
+ * prefix, account, Region).
+ */
+export function isPrototypeCandidate(spec: PlatformSpec, m: PlatformModelSpec, context: string): boolean {
+  const { name, ...shape } = m;
+  const text = `${canonicalJson({ ...spec, models: [shape] })} ${context}`.toLowerCase();
+  return hasNonHexLetter(name) && !text.includes(name);
+}
+
+/** In how many places two names of one structure differ. */
+export function unlikeness(a: string, b: string): number {
+  return [...a].filter((c, i) => c !== b[i]).length;
 }

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, CfnResource, Environment, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Environment, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -12,13 +12,12 @@ import { awsAlarmLink } from './private/diagram';
 import { loopRows } from './private/loop';
 import { cell, pascal, renderRunbook } from './private/runbook';
 import { SpecDocument } from './private/spec-document';
-import { StampGroup, StampedModelStack } from './private/stamped-model';
+import { StampGroup, StampedModelStack, namedInItsTree } from './private/stamped-model';
 import { ModelBudget } from '../aws/model-budget';
 import { ownershipOf } from '../aws/private/alarms';
 import { CostEstimate, CostTarget, estimatePlatformCost } from '../core/cost/estimate';
 import { PlatformDiagram, platformDiagram } from '../core/diagram';
-import { MlopsValidationError } from '../core/errors';
-import { NameSubstitution, hasNonHexLetter, nameForms, nameStructure } from '../core/model-stamping';
+import { isPrototypeCandidate, stampableGroups, unlikeness } from '../core/model-stamping';
 import { PlatformModelSpec, PlatformSpec } from '../core/platform-spec';
 import { DEPLOY_TIME_VALUE, platformAwsSpecSchema, platformSpecSchema, platformStackSchema } from '../core/schemas/platform';
 import { validateAllOrThrow } from '../core/validation';
@@ -293,7 +292,7 @@ export class MlPlatform extends Construct {
     // Prototypes first: per group, candidates are built until two can stand for the others.
     const context = [this.node.path, shared.prefix, shared.env.account ?? '', shared.env.region ?? ''].join(' ');
     const prototypeOf = new Map<string, [PlatformModel, PlatformModel]>();
-    for (const members of stampableGroups(spec, mode)) {
+    for (const members of mode === ModelSynthesis.STAMPED ? stampableGroups(spec) : []) {
       const chosen: PlatformModel[] = [];
       let candidates = members.filter((c) => isPrototypeCandidate(spec, c, context));
       while (chosen.length < 2 && candidates.length > 0) {
@@ -302,8 +301,7 @@ export class MlPlatform extends Construct {
         if (namedInItsTree(model)) continue;
         chosen.push(model);
         // The second as unlike the first as the names go: what the check compares is what differs.
-        const unlike = (c: PlatformModelSpec) => [...c.name].filter((ch, i) => ch !== model.modelName[i]).length;
-        candidates = [...candidates].sort((x, y) => unlike(y) - unlike(x));
+        candidates = [...candidates].sort((x, y) => unlikeness(y.name, model.modelName) - unlikeness(x.name, model.modelName));
       }
       if (chosen.length < 2) continue;
       for (const m of members.filter((c) => !built.has(c.name))) prototypeOf.set(m.name, [chosen[0], chosen[1]]);
@@ -340,28 +338,9 @@ export class MlPlatform extends Construct {
    */
   private perModel<T>(of: (model: PlatformModel) => T): T[] {
     const byName = new Map(this.models.map((m) => [m.modelName, m]));
-    const checked = new Map<StampGroup, [PlatformModel, string]>();
     return this.modelNames.map((name) => {
       const model = byName.get(name);
-      if (model !== undefined) return of(model);
-      const group = this.stamps.get(name)!;
-      let found = checked.get(group);
-      if (found === undefined) {
-        const texts = new Map([group.first, group.second].map((m) => [m, JSON.stringify(of(m))]));
-        const holds = ([from, to]: PlatformModel[]) => new NameSubstitution(from.modelName, to.modelName).apply(texts.get(from)!) === texts.get(to);
-        const source = [[group.first, group.second], [group.second, group.first]].find(holds)?.[0];
-        if (source === undefined) {
-          throw new MlopsValidationError([{
-            constructPath: this.node.path,
-            property: 'modelSynthesis',
-            received: `STAMPED (the alarms and runbook of models "${group.first.modelName}" and "${group.second.modelName}" differ beyond their names)`,
-            allowed: 'models of one spec and name structure whose alarms differ only in the name; use ModelSynthesis.CONSTRUCTS to build every model from constructs',
-          }]);
-        }
-        found = [source, texts.get(source)!];
-        checked.set(group, found);
-      }
-      return JSON.parse(new NameSubstitution(found[0].modelName, name).apply(found[1])) as T;
+      return model !== undefined ? of(model) : this.stamps.get(name)!.rowsFor(name, of);
     });
   }
 
@@ -510,48 +489,3 @@ function conditionOf(stack: Stack, cfn: cloudwatch.CfnAlarm): string {
 
 /** From this many models a platform built from constructs says that stamping exists (an info annotation). */
 const STAMPING_HINT_MODELS = 25;
-
-/** Stamping pays from the third model of a group on: two are built to check the copies. */
-const MIN_STAMPED_GROUP = 3;
-
-/** With `STAMPED`, the groups of models of one spec and name structure with enough models to stamp, in the spec's order. */
-function stampableGroups(spec: PlatformSpec, mode: ModelSynthesis): PlatformModelSpec[][] {
-  if (mode !== ModelSynthesis.STAMPED) return [];
-  const groups = new Map<string, PlatformModelSpec[]>();
-  for (const m of spec.models) {
-    const { name, ...rest } = m;
-    const key = `${nameStructure(name)} ${canonicalJson({ ...rest, ownership: m.ownership ?? spec.ownership })}`;
-    groups.set(key, [...(groups.get(key) ?? []), m]);
-  }
-  return [...groups.values()].filter((members) => members.length >= MIN_STAMPED_GROUP);
-}
-
-/**
- * Whether a model's name can stand for others': the name must be nowhere else in its template, so not
- * in a hash (a letter g-z), nor in the spec's text, the platform's path, the stacks' prefix, account or Region.
- */
-function isPrototypeCandidate(spec: PlatformSpec, m: PlatformModelSpec, context: string): boolean {
-  const { name, ...shape } = m;
-  const text = `${canonicalJson({ ...spec, models: [shape] })} ${context}`.toLowerCase();
-  return hasNonHexLetter(name) && !text.includes(name);
-}
-
-/**
- * Whether a built model's name, in any form, is in a construct id or a resource type of its stack
- * (`alarm` in `AWS::CloudWatch::Alarm`): its template would hold it beyond the name.
- */
-function namedInItsTree(model: PlatformModel): boolean {
-  const forms = nameForms(model.modelName);
-  // Ids made of another construct's unique id (`AllowEventRule<path of the rule>…`) start it with
-  // the stack's path, which names the model: those are substituted as hashed ids.
-  const pathPrefix = model.node.scopes.slice(1).map((s) => s.node.id.replace(/[^A-Za-z0-9]/g, '')).join('');
-  return model.node.findAll().some((c) => c !== model && forms.some((f) => c.node.id.split(pathPrefix).join('').includes(f)
-    || (CfnResource.isCfnResource(c) && c.cfnResourceType.includes(f))));
-}
-
-/** JSON with object keys sorted: specs equal in content give the same text. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (v !== null && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]))
-    : v));
-}

@@ -1,7 +1,7 @@
-import { CfnElement, DockerImageAssetSource, Environment, FileAssetSource, ISynthesisSession, Stack } from 'aws-cdk-lib';
+import { CfnElement, CfnResource, DockerImageAssetSource, Environment, FileAssetSource, ISynthesisSession, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { MlopsValidationError } from '../../core/errors';
-import { NameSubstitution, cdkUniqueId } from '../../core/model-stamping';
+import { NameSubstitution, cdkUniqueId, nameForms } from '../../core/model-stamping';
 import type { PlatformModel } from '../platform-model';
 
 /** The assets a stack's synthesizer was given, recorded to give a stamped copy the same. */
@@ -54,8 +54,7 @@ interface CheckedSource {
  * is the other's, byte for byte, and that their stacks' settings agree, before any copy is written:
  * a customization of one prototype, or a name the library writes in a form the substitution does
  * not know (a hash, a cut, a word of the template), fails the synthesis instead of deploying wrong
- * copies. Either direction that holds is sound (a prototype's name elsewhere in its own template
- * would be replaced too, and the result could not equal the other's).
+ * copies.
  */
 export class StampGroup {
   private checked?: { readonly assembly: unknown; readonly result: CheckedSource };
@@ -72,19 +71,37 @@ export class StampGroup {
   public check(assembly: unknown): CheckedSource {
     if (this.checked !== undefined && this.checked.assembly === assembly) return this.checked.result;
     const texts = new Map([this.first, this.second].map((m) => [m, renderWithoutSynthesizerParts(m)]));
-    let difference = '';
-    for (const [source, other] of [[this.first, this.second], [this.second, this.first]]) {
-      const hashedPaths = hashedPathsIn(source, texts.get(source)!);
-      const written = substitution(source, hashedPaths, other.modelName).apply(texts.get(source)!);
-      if (written === texts.get(other)) {
-        this.checkSettings(source, other);
-        const result = { source, text: texts.get(source)!, hashedPaths };
-        this.checked = { assembly, result };
-        return result;
-      }
-      difference = difference || firstDifference(written, texts.get(other)!);
+    const hashedPaths = new Map([this.first, this.second].map((m) => [m, hashedPathsIn(m, texts.get(m)!)]));
+    const source = this.sourceOf(texts, (from, to) => substitution(from, hashedPaths.get(from)!, to.modelName));
+    if (source === undefined) {
+      const written = substitution(this.first, hashedPaths.get(this.first)!, this.second.modelName).apply(texts.get(this.first)!);
+      throw this.error(`their templates differ beyond their names: ${firstDifference(written, texts.get(this.second)!)}`);
     }
-    throw this.error(`their templates differ beyond their names: ${difference}`);
+    this.checkSettings(this.first, this.second);
+    const result = { source, text: texts.get(source)!, hashedPaths: hashedPaths.get(source)! };
+    this.checked = { assembly, result };
+    return result;
+  }
+
+  /**
+   * `of` a stamped model (its alarms, its runbook section): `of` a prototype with the name replaced,
+   * checked against the other prototype the same way as the templates.
+   */
+  public rowsFor<T>(name: string, of: (model: PlatformModel) => T): T {
+    const texts = new Map([this.first, this.second].map((m) => [m, JSON.stringify(of(m))]));
+    const source = this.sourceOf(texts, (from, to) => new NameSubstitution(from.modelName, to.modelName));
+    if (source === undefined) throw this.error('their alarms and runbook differ beyond their names');
+    return JSON.parse(new NameSubstitution(source.modelName, name).apply(texts.get(source)!)) as T;
+  }
+
+  /**
+   * The prototype whose text, written for the other's name, is the other's, trying both: either
+   * that holds is sound (a prototype's name elsewhere in its own text would be replaced too, and
+   * the result could not equal the other's).
+   */
+  private sourceOf(texts: Map<PlatformModel, string>, sub: (from: PlatformModel, to: PlatformModel) => NameSubstitution): PlatformModel | undefined {
+    return [[this.first, this.second], [this.second, this.first]]
+      .find(([from, to]) => sub(from, to).apply(texts.get(from)!) === texts.get(to))?.[0];
   }
 
   /** What turns `source`'s template into `name`'s (see `substitution`). */
@@ -114,6 +131,19 @@ export class StampGroup {
         + 'that the spec, the construct ids and the resource types do not hold: put others first), or ModelSynthesis.CONSTRUCTS',
     }]);
   }
+}
+
+/**
+ * Whether a built model's name, in any form, is in a construct id or a resource type of its stack
+ * (`alarm` in `AWS::CloudWatch::Alarm`): its template would hold it beyond the name.
+ */
+export function namedInItsTree(model: PlatformModel): boolean {
+  const forms = nameForms(model.modelName);
+  // Ids made of another construct's unique id (`AllowEventRule<path of the rule>…`) start it with
+  // the stack's path, which names the model: those are substituted as hashed ids.
+  const pathPrefix = model.node.scopes.slice(1).map((s) => s.node.id.replace(/[^A-Za-z0-9]/g, '')).join('');
+  return model.node.findAll().some((c) => c !== model && forms.some((f) => c.node.id.split(pathPrefix).join('').includes(f)
+    || (CfnResource.isCfnResource(c) && c.cfnResourceType.includes(f))));
 }
 
 /** The stack's notification topics (`notificationArns`, in the cloud assembly as given). */
